@@ -1,0 +1,63 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Gongfu",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gongfu", targets: ["GongfuCLI"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        /// liblz4 (frame API), from Debian's liblz4-dev.
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        /// The append-only, LZ4-framed, Merkle-hashed event log. Knows nothing of the domain.
+        .target(
+            name: "EventLog",
+            dependencies: [
+                "CLZ4",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// The `gongfu` command-line tool.
+        .executableTarget(
+            name: "GongfuCLI",
+            dependencies: [
+                "EventLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// Log append/read benchmark with a SQLite baseline side by side (run by tools/bench-log.sh).
+        .executableTarget(
+            name: "LogBenchmark",
+            dependencies: [
+                "EventLog",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        /// A child process for the crash tests: appends in a loop and acknowledges each batch.
+        .executableTarget(
+            name: "CrashAppender",
+            dependencies: ["EventLog"],
+            path: "Tests/CrashAppender"
+        ),
+        .testTarget(
+            name: "EventLogTests",
+            dependencies: ["EventLog", "CrashAppender", "GongfuCLI"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

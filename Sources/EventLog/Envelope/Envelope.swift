@@ -1,0 +1,179 @@
+/// Who wrote an event. Set by the trusted caller (the server from the credential, the CLI from
+/// the operator), never taken from the client's input.
+public struct Actor: Sendable, Equatable {
+    public var name: String
+    public var role: String
+    /// GB/T 2260 code of the actor's jurisdiction, if scoped.
+    public var jurisdiction: String?
+
+    public init(name: String, role: String, jurisdiction: String? = nil) {
+        self.name = name
+        self.role = role
+        self.jurisdiction = jurisdiction
+    }
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = ["name": .string(name), "role": .string(role)]
+        if let jurisdiction { members["jurisdiction"] = .string(jurisdiction) }
+        return .object(members)
+    }
+}
+
+/// One stored event: the canonical envelope line and the fields read from it.
+public struct Envelope: Sendable, Equatable {
+    public var seq: UInt64
+    public var id: String
+    public var stream: String
+    public var version: UInt64
+    public var type: String
+    public var schema: Int
+    public var occurred: String
+    public var recorded: String
+    public var actor: JSONValue
+    public var key: String?
+    public var data: JSONValue
+
+    /// Writes the canonical line (with its trailing newline): members in the fixed order
+    /// seq, id, stream, version, type, schema, occurred, recorded, actor, key (if any), data.
+    public func write(into output: inout [UInt8]) {
+        output += Array(#"{"seq":"#.utf8)
+        output += Array(String(seq).utf8)
+        output += Array(#","id":"#.utf8)
+        CanonicalJSON.writeString(id, into: &output)
+        output += Array(#","stream":"#.utf8)
+        CanonicalJSON.writeString(stream, into: &output)
+        output += Array(#","version":"#.utf8)
+        output += Array(String(version).utf8)
+        output += Array(#","type":"#.utf8)
+        CanonicalJSON.writeString(type, into: &output)
+        output += Array(#","schema":"#.utf8)
+        output += Array(String(schema).utf8)
+        output += Array(#","occurred":"#.utf8)
+        CanonicalJSON.writeString(occurred, into: &output)
+        output += Array(#","recorded":"#.utf8)
+        CanonicalJSON.writeString(recorded, into: &output)
+        output += Array(#","actor":"#.utf8)
+        CanonicalJSON.write(actor, into: &output)
+        if let key {
+            output += Array(#","key":"#.utf8)
+            CanonicalJSON.writeString(key, into: &output)
+        }
+        output += Array(#","data":"#.utf8)
+        CanonicalJSON.write(data, into: &output)
+        output += Array("}\n".utf8)
+    }
+
+    public var line: [UInt8] {
+        var output: [UInt8] = []
+        write(into: &output)
+        return output
+    }
+
+    /// Parses a stored line (with or without its newline) and checks it is canonical.
+    public init(line: some Collection<UInt8>) throws(EnvelopeError) {
+        var bytes = Array(line)
+        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch { throw .malformed(error.description) }
+        guard case .object(let fields) = value else { throw .malformed("not a JSON object") }
+        func string(_ name: String) throws(EnvelopeError) -> String {
+            guard let text = fields[name]?.stringValue else { throw .malformed("\"\(name)\" missing or not a string") }
+            return text
+        }
+        func integer(_ name: String) throws(EnvelopeError) -> Int64 {
+            guard let number = fields[name]?.integerValue, number >= 0 else { throw .malformed("\"\(name)\" missing or not a non-negative integer") }
+            return number
+        }
+        seq = UInt64(try integer("seq"))
+        id = try string("id")
+        stream = try string("stream")
+        version = UInt64(try integer("version"))
+        type = try string("type")
+        schema = Int(try integer("schema"))
+        occurred = try string("occurred")
+        recorded = try string("recorded")
+        guard let actor = fields["actor"] else { throw .malformed("\"actor\" missing") }
+        self.actor = actor
+        key = fields["key"]?.stringValue
+        guard let data = fields["data"] else { throw .malformed("\"data\" missing") }
+        self.data = data
+        let known: Set<String> = ["seq", "id", "stream", "version", "type", "schema", "occurred", "recorded", "actor", "key", "data"]
+        if let extra = fields.keys.first(where: { !known.contains($0) }) { throw .malformed("unknown member \"\(extra)\"") }
+        var canonical = self.line
+        canonical.removeLast()
+        guard canonical == bytes else { throw .notCanonical }
+    }
+
+    public init(seq: UInt64, id: String, stream: String, version: UInt64, type: String, schema: Int,
+                occurred: String, recorded: String, actor: JSONValue, key: String?, data: JSONValue) {
+        self.seq = seq
+        self.id = id
+        self.stream = stream
+        self.version = version
+        self.type = type
+        self.schema = schema
+        self.occurred = occurred
+        self.recorded = recorded
+        self.actor = actor
+        self.key = key
+        self.data = data
+    }
+}
+
+/// The members of a stored line the log's indexes need, read without building `data`.
+struct EnvelopeSummary: Equatable {
+    var seq: UInt64
+    var stream: String
+    var version: UInt64
+    var key: String?
+
+    /// Reads seq, stream, version and key from a canonical line.
+    init(line: UnsafeRawBufferPointer) throws(EnvelopeError) {
+        var parser = JSONParser(bytes: line)
+        var seq: UInt64?
+        var stream: String?
+        var version: UInt64?
+        var key: String?
+        do {
+            try parser.expect(UInt8(ascii: "{"))
+            repeat {
+                parser.skipWhitespace()
+                let name = try parser.parseString()
+                try parser.expect(UInt8(ascii: ":"))
+                switch name {
+                case "seq": seq = try Self.unsigned(parser.parseValue(depth: 0))
+                case "version": version = try Self.unsigned(parser.parseValue(depth: 0))
+                case "stream": stream = try parser.parseValue(depth: 0).stringValue
+                case "key": key = try parser.parseValue(depth: 0).stringValue
+                default: try parser.skipValue()
+                }
+            } while parser.consume(UInt8(ascii: ","))
+            try parser.expect(UInt8(ascii: "}"))
+        } catch {
+            throw .malformed(error.description)
+        }
+        guard let seq, let stream, let version else { throw .malformed("seq, stream or version missing") }
+        self.seq = seq
+        self.stream = stream
+        self.version = version
+        self.key = key
+    }
+
+    private static func unsigned(_ value: JSONValue) throws(JSONParser.Failure) -> UInt64? {
+        guard let number = value.integerValue, number >= 0 else { return nil }
+        return UInt64(number)
+    }
+}
+
+/// A stored line that is not a valid envelope.
+public enum EnvelopeError: Error, Equatable, CustomStringConvertible, Sendable {
+    case malformed(String)
+    case notCanonical
+
+    public var description: String {
+        switch self {
+        case .malformed(let reason): "malformed envelope: \(reason)"
+        case .notCanonical: "envelope is not in canonical form"
+        }
+    }
+}

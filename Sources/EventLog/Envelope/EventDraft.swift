@@ -1,0 +1,174 @@
+/// What a writer asks the log to append: everything of an event but what the log assigns
+/// (`seq`, `id`, `version`, `recorded`) and what the trusted caller sets (`actor`).
+public struct EventDraft: Sendable, Equatable {
+    public var stream: String
+    public var type: String
+    /// Version of the event type's schema.
+    public var schema: Int
+    /// Business date: `YYYY-MM-DD` or an RFC 3339 timestamp.
+    public var occurred: String
+    /// The payload; always a JSON object.
+    public var data: JSONValue
+    public var expectedVersion: ExpectedVersion
+    /// Idempotency key: a repeated key returns the first result and appends nothing.
+    public var key: String?
+
+    public init(stream: String, type: String, schema: Int = 1, occurred: String, data: JSONValue,
+                expectedVersion: ExpectedVersion = .any, key: String? = nil) {
+        self.stream = stream
+        self.type = type
+        self.schema = schema
+        self.occurred = occurred
+        self.data = data
+        self.expectedVersion = expectedVersion
+        self.key = key
+    }
+
+    /// The fields an input line may carry.
+    public static let inputFields: Set<String> = ["stream", "type", "schema", "occurred", "data", "expectedVersion", "key"]
+
+    /// Reads one input line `{"stream","type","occurred","data","expectedVersion"?,"key"?,"schema"?}`.
+    public init(inputLine: some Collection<UInt8>) throws(EventDraftError) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(inputLine)
+        } catch {
+            throw .invalidJSON(error.description)
+        }
+        try self.init(input: value)
+    }
+
+    /// Reads one input object (as from an HTTP body).
+    public init(input value: JSONValue) throws(EventDraftError) {
+        guard case .object(let fields) = value else { throw .notAnObject }
+        for name in fields.keys where !Self.inputFields.contains(name) {
+            if ["seq", "id", "version", "recorded", "actor"].contains(name) {
+                throw .assignedByLog(name)
+            }
+            throw .unknownField(name)
+        }
+        guard let stream = fields["stream"]?.stringValue else { throw .missingField("stream", "a string such as \"enterprise/91370200MA3C0XYZ1Q\"") }
+        guard let type = fields["type"]?.stringValue else { throw .missingField("type", "a string such as \"EnterpriseRegistered\"") }
+        guard let occurred = fields["occurred"]?.stringValue else { throw .missingField("occurred", "a date YYYY-MM-DD or an RFC 3339 timestamp") }
+        guard let data = fields["data"] else { throw .missingField("data", "a JSON object") }
+        var schema = 1
+        if let schemaValue = fields["schema"] {
+            guard let number = schemaValue.integerValue, (1...1000).contains(number) else { throw .invalidField("schema", "must be an integer from 1 to 1000") }
+            schema = Int(number)
+        }
+        var expectedVersion = ExpectedVersion.any
+        if let expected = fields["expectedVersion"] {
+            expectedVersion = try ExpectedVersion(json: expected)
+        }
+        var key: String?
+        if let keyValue = fields["key"] {
+            guard let text = keyValue.stringValue else { throw .invalidField("key", "must be a string") }
+            key = text
+        }
+        self.init(stream: stream, type: type, schema: schema, occurred: occurred, data: data, expectedVersion: expectedVersion, key: key)
+        try validate()
+    }
+
+    /// Checks the fields the log itself cares about (the domain checks `data` later).
+    public func validate() throws(EventDraftError) {
+        guard Self.isValidStream(stream) else {
+            throw .invalidField("stream", "\"\(stream)\" must look like \"category/id\": a lowercase category, '/', then up to 128 of A-Z a-z 0-9 . _ : / -")
+        }
+        guard Self.isValidType(type) else {
+            throw .invalidField("type", "\"\(type)\" must be PascalCase letters and digits, up to 64, e.g. \"TrialStarted\"")
+        }
+        guard (1...1000).contains(schema) else { throw .invalidField("schema", "must be an integer from 1 to 1000") }
+        guard Timestamp.isValidBusinessDate(occurred) else {
+            throw .invalidField("occurred", "\"\(occurred)\" is not a date YYYY-MM-DD or an RFC 3339 timestamp such as 2024-10-31T09:30:00+08:00")
+        }
+        guard case .object = data else { throw .invalidField("data", "must be a JSON object") }
+        if let key {
+            guard !key.isEmpty, key.utf8.count <= 200, !key.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+                throw .invalidField("key", "must be 1 to 200 bytes without control characters")
+            }
+        }
+        if case .exact(let version) = expectedVersion, version > UInt64(Int64.max) {
+            throw .invalidField("expectedVersion", "is too large")
+        }
+    }
+
+    static func isValidStream(_ stream: String) -> Bool {
+        let bytes = Array(stream.utf8)
+        guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")), slash > 0, bytes.count - slash - 1 >= 1, bytes.count - slash - 1 <= 128 else { return false }
+        guard bytes[0] >= UInt8(ascii: "a") && bytes[0] <= UInt8(ascii: "z") else { return false }
+        for byte in bytes[..<slash] where !(isLower(byte) || isDigit(byte) || byte == UInt8(ascii: "-")) { return false }
+        guard isAlphanumeric(bytes[slash + 1]) else { return false }
+        for byte in bytes[(slash + 1)...] {
+            guard isAlphanumeric(byte) || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "-")].contains(byte) else { return false }
+        }
+        return true
+    }
+
+    static func isValidType(_ type: String) -> Bool {
+        let bytes = Array(type.utf8)
+        guard (1...64).contains(bytes.count), bytes[0] >= UInt8(ascii: "A"), bytes[0] <= UInt8(ascii: "Z") else { return false }
+        return bytes.allSatisfy(isAlphanumeric)
+    }
+
+    private static func isLower(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        isLower(byte) || isDigit(byte) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+    }
+}
+
+/// The stream version an append expects (optimistic concurrency).
+public enum ExpectedVersion: Sendable, Equatable, CustomStringConvertible {
+    /// Append whatever the stream's version.
+    case any
+    /// The stream must not exist yet.
+    case none
+    /// The stream's current version must be exactly this (0 means it must not exist).
+    case exact(UInt64)
+
+    init(json: JSONValue) throws(EventDraftError) {
+        switch json {
+        case .string("any"): self = .any
+        case .string("none"): self = .none
+        case .integer(let number) where number >= 0: self = number == 0 ? .none : .exact(UInt64(number))
+        default: throw .invalidField("expectedVersion", "must be \"any\", \"none\" or a stream version ≥ 0")
+        }
+    }
+
+    func admits(currentVersion: UInt64) -> Bool {
+        switch self {
+        case .any: true
+        case .none: currentVersion == 0
+        case .exact(let version): currentVersion == version
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .any: "any"
+        case .none: "none (a new stream)"
+        case .exact(let version): "version \(version)"
+        }
+    }
+}
+
+/// Why an input event is not acceptable.
+public enum EventDraftError: Error, Equatable, CustomStringConvertible, Sendable {
+    case invalidJSON(String)
+    case notAnObject
+    case missingField(String, String)
+    case invalidField(String, String)
+    case unknownField(String)
+    case assignedByLog(String)
+
+    public var description: String {
+        switch self {
+        case .invalidJSON(let reason): "not valid JSON: \(reason)"
+        case .notAnObject: "an event must be a JSON object"
+        case .missingField(let name, let expected): "missing \"\(name)\": expected \(expected)"
+        case .invalidField(let name, let reason): "\"\(name)\" \(reason)"
+        case .unknownField(let name): "unknown field \"\(name)\"; an event has stream, type, occurred, data and optionally schema, expectedVersion, key"
+        case .assignedByLog(let name): "\"\(name)\" is assigned by the log and must not be sent"
+        }
+    }
+}

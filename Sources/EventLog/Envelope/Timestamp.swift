@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Dates and times as the envelope writes them.
+public enum Timestamp {
+    /// Microseconds since the Unix epoch, from the system's real-time clock.
+    public static func nowMicroseconds() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1000
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, always six fraction digits, so it sorts as text).
+    public static func format(microseconds: Int64) -> String {
+        let seconds = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
+        let fraction = microseconds - seconds * 1_000_000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = civil(fromDays: days)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 6))Z"
+    }
+
+    /// Whether `text` is a calendar date `YYYY-MM-DD` or an RFC 3339 date-time with a zone.
+    public static func isValidBusinessDate(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 10, isDate(bytes[0..<10]) else { return false }
+        if bytes.count == 10 { return true }
+        // RFC 3339: date "T" HH:MM:SS [.fraction] (Z | ±HH:MM)
+        guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") else { return false }
+        guard let hour = number(bytes[11..<13]), bytes[13] == UInt8(ascii: ":"), let minute = number(bytes[14..<16]),
+              bytes[16] == UInt8(ascii: ":"), let second = number(bytes[17..<19]), hour < 24, minute < 60, second < 61 else { return false }
+        var position = 19
+        if bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            let start = position
+            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+            guard position > start, position - start <= 9 else { return false }
+        }
+        guard position < bytes.count else { return false }
+        if bytes[position] == UInt8(ascii: "Z") || bytes[position] == UInt8(ascii: "z") { return position + 1 == bytes.count }
+        guard bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-"), bytes.count - position == 6,
+              let offsetHour = number(bytes[(position + 1)..<(position + 3)]), bytes[position + 3] == UInt8(ascii: ":"),
+              let offsetMinute = number(bytes[(position + 4)..<(position + 6)]) else { return false }
+        return offsetHour < 24 && offsetMinute < 60
+    }
+
+    /// The calendar date part (`YYYY-MM-DD`) of a valid business date.
+    public static func datePart(_ text: String) -> String { String(text.prefix(10)) }
+
+    private static func isDate(_ bytes: ArraySlice<UInt8>) -> Bool {
+        let base = bytes.startIndex
+        guard let year = number(bytes[base..<(base + 4)]), bytes[base + 4] == UInt8(ascii: "-"),
+              let month = number(bytes[(base + 5)..<(base + 7)]), bytes[base + 7] == UInt8(ascii: "-"),
+              let day = number(bytes[(base + 8)..<(base + 10)]) else { return false }
+        guard year >= 1900, (1...12).contains(month), day >= 1 else { return false }
+        let isLeap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let lengths = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return day <= lengths[month - 1]
+    }
+
+    private static func number(_ bytes: ArraySlice<UInt8>) -> Int? {
+        var value = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    /// Howard Hinnant's days-from-civil inverse: days since 1970-01-01 → (year, month, day).
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        String(value).leftPadded(to: width)
+    }
+}
+
+/// UUID version 7 (RFC 9562): 48-bit Unix milliseconds, then random bits. Time-ordered, so ids
+/// of one batch share a prefix and compress well.
+public enum UUIDv7 {
+    public static func make(milliseconds: Int64, using generator: inout some RandomNumberGenerator) -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let time = UInt64(milliseconds)
+        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: time >> (40 - 8 * UInt64(index))) }
+        let random = generator.next() as UInt64
+        let random2 = generator.next() as UInt64
+        for index in 0..<8 { bytes[6 + index] = UInt8(truncatingIfNeeded: random >> (8 * UInt64(index))) }
+        bytes[14] = UInt8(truncatingIfNeeded: random2)
+        bytes[15] = UInt8(truncatingIfNeeded: random2 >> 8)
+        bytes[6] = 0x70 | (bytes[6] & 0x0F)
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)
+        let hex = bytes.map { String($0, radix: 16).leftPadded(to: 2) }
+        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined() + "-" + hex[10..<16].joined()
+    }
+}

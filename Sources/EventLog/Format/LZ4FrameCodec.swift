@@ -1,0 +1,116 @@
+import CLZ4
+
+/// Compresses and decompresses standard LZ4 frames (block and content checksums on, content size
+/// recorded) with liblz4's frame API.
+///
+/// Not thread-safe: each thread keeps its own codec, which reuses its decompression context and
+/// output buffer across frames.
+public final class LZ4FrameCodec {
+    private var decompressionContext: OpaquePointer?
+    private var preferences: LZ4F_preferences_t
+
+    /// - Parameter compressionLevel: 0 is LZ4's fast default; 3…12 select LZ4-HC.
+    public init(compressionLevel: Int32 = 0) {
+        var preferences = LZ4F_preferences_t()
+        preferences.frameInfo.blockSizeID = LZ4F_max4MB
+        preferences.frameInfo.blockMode = LZ4F_blockLinked
+        preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        preferences.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled
+        preferences.frameInfo.frameType = LZ4F_frame
+        preferences.compressionLevel = compressionLevel
+        self.preferences = preferences
+    }
+
+    deinit {
+        if let decompressionContext { LZ4F_freeDecompressionContext(decompressionContext) }
+    }
+
+    /// Appends one complete LZ4 frame holding `content` to `output`.
+    public func compress(_ content: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(LZ4Error) {
+        var preferences = self.preferences
+        preferences.frameInfo.contentSize = UInt64(content.count)
+        let bound = LZ4F_compressFrameBound(content.count, &preferences)
+        let start = output.count
+        output.reserveCapacity(start + bound)
+        var written = 0
+        var failure: LZ4Error?
+        output.append(contentsOf: repeatElement(0, count: bound))
+        output.withUnsafeMutableBytes { buffer in
+            let result = LZ4F_compressFrame(buffer.baseAddress! + start, bound, content.baseAddress, content.count, &preferences)
+            if LZ4F_isError(result) != 0 {
+                failure = LZ4Error(code: result, operation: "compress")
+            } else {
+                written = result
+            }
+        }
+        output.removeLast(bound - written)
+        if let failure { throw failure }
+    }
+
+    /// Decompresses one complete frame (as found by ``LZ4FrameLayout``) and returns its content.
+    public func decompress(_ frame: UnsafeRawBufferPointer, expectedContentLength: Int) throws(LZ4Error) -> [UInt8] {
+        if decompressionContext == nil {
+            var context: OpaquePointer?
+            let result = LZ4F_createDecompressionContext(&context, UInt32(LZ4F_VERSION))
+            if LZ4F_isError(result) != 0 { throw LZ4Error(code: result, operation: "create decompression context") }
+            decompressionContext = context
+        }
+        var output = [UInt8](repeating: 0, count: expectedContentLength)
+        var consumed = 0
+        var produced = 0
+        var status = 1
+        var failure: LZ4Error?
+        output.withUnsafeMutableBytes { outputBuffer in
+            while status != 0 {
+                var sourceSize = frame.count - consumed
+                var destinationSize = outputBuffer.count - produced
+                let result = LZ4F_decompress(
+                    decompressionContext,
+                    outputBuffer.baseAddress.map { $0 + produced }, &destinationSize,
+                    frame.baseAddress.map { $0 + consumed }, &sourceSize, nil)
+                if LZ4F_isError(result) != 0 {
+                    failure = LZ4Error(code: result, operation: "decompress")
+                    return
+                }
+                consumed += sourceSize
+                produced += destinationSize
+                status = result
+                if status != 0 && sourceSize == 0 && destinationSize == 0 {
+                    failure = LZ4Error(message: "frame ends early or holds more than its recorded \(expectedContentLength) bytes")
+                    return
+                }
+            }
+        }
+        if let failure {
+            // A failed frame leaves the context mid-frame; start the next one fresh.
+            LZ4F_freeDecompressionContext(decompressionContext)
+            decompressionContext = nil
+            throw failure
+        }
+        if produced != expectedContentLength || consumed != frame.count {
+            throw LZ4Error(message: "frame decoded to \(produced) bytes from \(consumed) of \(frame.count) input bytes; expected \(expectedContentLength)")
+        }
+        return output
+    }
+
+    /// The bytes of an LZ4 frame with no content (the LZ4 spec's advice before a skippable frame
+    /// that opens a stream).
+    public static let emptyFrame: [UInt8] = {
+        var bytes: [UInt8] = []
+        try! LZ4FrameCodec().compress(UnsafeRawBufferPointer(start: nil, count: 0), into: &bytes)
+        return bytes
+    }()
+}
+
+/// An error reported by liblz4 or found in a frame's structure.
+public struct LZ4Error: Error, CustomStringConvertible, Sendable {
+    public let description: String
+
+    init(code: Int, operation: String) {
+        description = "lz4 \(operation) failed: \(String(cString: LZ4F_getErrorName(code)))"
+    }
+
+    init(message: String) {
+        description = message
+    }
+}

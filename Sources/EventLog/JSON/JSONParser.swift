@@ -1,0 +1,255 @@
+/// A strict RFC 8259 JSON parser over UTF-8 bytes: rejects duplicate object keys, lone
+/// surrogates, invalid UTF-8, non-finite numbers, nesting deeper than 64, and trailing data.
+public struct JSONParser {
+    /// Where and why a text is not acceptable JSON.
+    public struct Failure: Error, CustomStringConvertible, Sendable, Equatable {
+        /// Byte offset (0-based) where the problem was found.
+        public let offset: Int
+        public let reason: String
+        public var description: String { "\(reason) at byte \(offset + 1)" }
+    }
+
+    private let bytes: UnsafeRawBufferPointer
+    private(set) var position: Int
+    private static let maximumDepth = 64
+
+    init(bytes: UnsafeRawBufferPointer, position: Int = 0) {
+        self.bytes = bytes
+        self.position = position
+    }
+
+    /// Parses a whole text holding exactly one JSON value.
+    public static func parse<Bytes: Collection>(_ text: Bytes) throws(Failure) -> JSONValue where Bytes.Element == UInt8 {
+        let array = Array(text)
+        let result = array.withUnsafeBytes { buffer -> Result<JSONValue, Failure> in
+            var parser = JSONParser(bytes: buffer)
+            do throws(Failure) {
+                let value = try parser.parseValue(depth: 0)
+                parser.skipWhitespace()
+                guard parser.position == buffer.count else { return .failure(parser.failure("unexpected data after the JSON value")) }
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    public static func parse(_ text: String) throws(Failure) -> JSONValue {
+        try parse(Array(text.utf8))
+    }
+
+    func failure(_ reason: String) -> Failure { Failure(offset: position, reason: reason) }
+
+    var isAtEnd: Bool { position >= bytes.count }
+
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func expect(_ character: UInt8) throws(Failure) {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == character else {
+            throw failure("expected '\(Character(Unicode.Scalar(character)))'")
+        }
+        position += 1
+    }
+
+    /// Consumes `character` (after whitespace) if it is next.
+    mutating func consume(_ character: UInt8) -> Bool {
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == character {
+            position += 1
+            return true
+        }
+        return false
+    }
+
+    mutating func parseValue(depth: Int) throws(Failure) -> JSONValue {
+        skipWhitespace()
+        guard position < bytes.count else { throw failure("unexpected end of JSON") }
+        guard depth < Self.maximumDepth else { throw failure("JSON nested deeper than \(Self.maximumDepth) levels") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"):
+            position += 1
+            var members: [String: JSONValue] = [:]
+            if consume(UInt8(ascii: "}")) { return .object(members) }
+            repeat {
+                skipWhitespace()
+                let keyOffset = position
+                let key = try parseString()
+                try expect(UInt8(ascii: ":"))
+                let value = try parseValue(depth: depth + 1)
+                guard members.updateValue(value, forKey: key) == nil else {
+                    throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"")
+                }
+            } while consume(UInt8(ascii: ","))
+            try expect(UInt8(ascii: "}"))
+            return .object(members)
+        case UInt8(ascii: "["):
+            position += 1
+            var elements: [JSONValue] = []
+            if consume(UInt8(ascii: "]")) { return .array(elements) }
+            repeat {
+                elements.append(try parseValue(depth: depth + 1))
+            } while consume(UInt8(ascii: ","))
+            try expect(UInt8(ascii: "]"))
+            return .array(elements)
+        case UInt8(ascii: "\""):
+            return .string(try parseString())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        default:
+            return try parseNumber()
+        }
+    }
+
+    /// Skips one value without building it.
+    mutating func skipValue() throws(Failure) {
+        _ = try parseValue(depth: 0)
+    }
+
+    private mutating func literal(_ word: StaticString) throws(Failure) {
+        let count = word.utf8CodeUnitCount
+        guard position + count <= bytes.count,
+              memcmp(bytes.baseAddress! + position, word.utf8Start, count) == 0 else {
+            throw failure("invalid literal")
+        }
+        position += count
+    }
+
+    mutating func parseString() throws(Failure) -> String {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw failure("expected a string") }
+        position += 1
+        let start = position
+        // Fast path: no escapes.
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
+                guard let text = String(validating: slice, as: UTF8.self) else {
+                    throw Failure(offset: start, reason: "string is not valid UTF-8")
+                }
+                position += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw failure("control character in string (escape it)") }
+            position += 1
+        }
+        var buffer = Array(bytes[start..<position])
+        while position < bytes.count {
+            let byte = bytes[position]
+            switch byte {
+            case UInt8(ascii: "\""):
+                position += 1
+                guard let text = String(validating: buffer, as: UTF8.self) else {
+                    throw Failure(offset: start, reason: "string is not valid UTF-8")
+                }
+                return text
+            case UInt8(ascii: "\\"):
+                position += 1
+                guard position < bytes.count else { break }
+                let escape = bytes[position]
+                position += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): buffer.append(escape)
+                case UInt8(ascii: "b"): buffer.append(0x08)
+                case UInt8(ascii: "f"): buffer.append(0x0C)
+                case UInt8(ascii: "n"): buffer.append(0x0A)
+                case UInt8(ascii: "r"): buffer.append(0x0D)
+                case UInt8(ascii: "t"): buffer.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalarValue = try hexQuad()
+                    if (0xD800..<0xDC00).contains(scalarValue) {
+                        guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else {
+                            throw failure("lone UTF-16 surrogate in \\u escape")
+                        }
+                        position += 2
+                        let low = try hexQuad()
+                        guard (0xDC00..<0xE000).contains(low) else { throw failure("lone UTF-16 surrogate in \\u escape") }
+                        scalarValue = 0x10000 + ((scalarValue - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00..<0xE000).contains(scalarValue) {
+                        throw failure("lone UTF-16 surrogate in \\u escape")
+                    }
+                    buffer += Array(String(Character(Unicode.Scalar(scalarValue)!)).utf8)
+                default:
+                    position -= 1
+                    throw failure("invalid escape in string")
+                }
+            default:
+                if byte < 0x20 { throw failure("control character in string (escape it)") }
+                buffer.append(byte)
+                position += 1
+            }
+        }
+        throw failure("unterminated string")
+    }
+
+    private mutating func hexQuad() throws(Failure) -> UInt32 {
+        guard position + 4 <= bytes.count else { throw failure("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[position]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw failure("invalid hex digit in \\u escape")
+            }
+            value = value << 4 | digit
+            position += 1
+        }
+        return value
+    }
+
+    private mutating func parseNumber() throws(Failure) -> JSONValue {
+        let start = position
+        var isInteger = true
+        if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
+        guard position < bytes.count, isDigit(bytes[position]) else {
+            position = start
+            throw failure("unexpected character")
+        }
+        if bytes[position] == UInt8(ascii: "0") {
+            position += 1
+            if position < bytes.count, isDigit(bytes[position]) { throw failure("leading zero in number") }
+        } else {
+            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            isInteger = false
+            position += 1
+            guard position < bytes.count, isDigit(bytes[position]) else { throw failure("digit expected after decimal point") }
+            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+            isInteger = false
+            position += 1
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+            guard position < bytes.count, isDigit(bytes[position]) else { throw failure("digit expected in exponent") }
+            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        if isInteger, let integer = Int64(text) { return .integer(integer) }
+        guard let double = Double(text), double.isFinite else {
+            throw Failure(offset: start, reason: "number out of range")
+        }
+        return .double(double)
+    }
+
+    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

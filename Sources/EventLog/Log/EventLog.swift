@@ -1,0 +1,182 @@
+import Foundation
+import Logging
+
+/// The append-only event log: segmented LZ4-framed NDJSON with commit trailers, group commit
+/// with `fdatasync`, a Merkle tree over every event, and signed checkpoints.
+///
+/// Open it for writing (one process at a time; appends, proofs, checkpoints) or read-only (any
+/// number of processes; a torn tail left by a running writer is ignored, not repaired).
+public final class EventLog: @unchecked Sendable {
+    public let directory: LogDirectory
+    public let configuration: LogConfiguration
+    public let isWritable: Bool
+    let logger: Logger
+
+    /// Guards `catalog`, `failure` and `waiters`. The committer thread is the only mutator of
+    /// `catalog`; it mutates under the lock.
+    let lock = NSLock()
+    var catalog: LogCatalog
+    var failure: String?
+    private var waiters: [(after: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+    private var committer: GroupCommitter?
+    private let lockFile: File?
+    let segmentReaders = SegmentReaders()
+    private var signingKey: CheckpointSigningKey?
+
+    /// Tuning of group commit.
+    public struct Options: Sendable {
+        /// A batch takes queued requests until it holds at least this many events.
+        public var maximumBatchEvents = 8192
+        /// LZ4 compression level: 0 fast (default), 3…12 LZ4-HC.
+        public var compressionLevel: Int32 = 0
+        public init() {}
+    }
+
+    /// Creates an empty log in `directory` with its checkpoint signing key.
+    public static func initialize(directory: LogDirectory, origin: String, segmentBytes: Int = LogConfiguration.defaultSegmentBytes) throws(LogError) {
+        if File.exists(directory.config) { throw .alreadyInitialized(directory: directory.root) }
+        let configuration = LogConfiguration(origin: origin, segmentBytes: segmentBytes)
+        do {
+            for path in [directory.root, directory.log, directory.segments, directory.index, directory.checkpoints, directory.keys] {
+                try File.makeDirectory(path)
+            }
+            let key = CheckpointSigningKey.generate(name: origin)
+            try File.writeAtomically(Array(key.text.utf8), to: directory.signingKey, permissions: 0o600)
+            try File.writeAtomically(Array(key.verifier.text.utf8), to: directory.verifierKey)
+            try File.writeAtomically(configuration.json.canonicalBytes + [0x0A], to: directory.config)
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    /// Opens the log in `directory`, recovering from a crash if needed.
+    public init(directory: LogDirectory, writable: Bool, options: Options = Options(), logger: Logger = Logger(label: "gongfu.log")) throws(LogError) {
+        self.directory = directory
+        self.isWritable = writable
+        self.logger = logger
+        guard File.exists(directory.config) else { throw .notInitialized(directory: directory.root) }
+        do {
+            let text = try File(path: directory.config, mode: .readOnly).readAll()
+            let json: JSONValue
+            do { json = try JSONParser.parse(text) } catch { throw LogError.badConfiguration(path: directory.config, reason: error.description) }
+            configuration = try LogConfiguration(json: json, path: directory.config)
+            if writable {
+                let lockFile = File.exists(directory.lock) ? try File(path: directory.lock, mode: .readWrite) : try File(path: directory.lock, mode: .createNew)
+                guard lockFile.tryLockExclusive() else { throw LogError.locked(path: directory.lock) }
+                self.lockFile = lockFile
+            } else {
+                lockFile = nil
+            }
+        } catch let error as StorageError {
+            throw .storage(error)
+        } catch {
+            throw error as! LogError
+        }
+        let outcome = try Recovery(directory: directory, writable: writable, logger: logger).run()
+        catalog = outcome.catalog
+        if writable {
+            committer = GroupCommitter(log: self, lastSegment: outcome.lastSegment, options: options)
+            committer?.start()
+        }
+    }
+
+    /// Number of committed events (the Merkle tree size).
+    public var size: UInt64 {
+        lock.withLock { catalog.size }
+    }
+
+    /// Current version of `stream` (0 if it has no events).
+    public func version(of stream: String) -> UInt64 {
+        lock.withLock { catalog.version(of: stream) }
+    }
+
+    /// Appends `drafts` atomically (all in one batch or none) and returns once they are durable.
+    /// Events whose idempotency key was seen before are not appended again: their first result
+    /// comes back with `isDuplicate` set.
+    public func append(_ drafts: [EventDraft], actor: Actor) async throws(LogError) -> [AppendResult] {
+        guard let committer else { throw .writesRefused(reason: "the log was opened read-only") }
+        if drafts.isEmpty { return [] }
+        for (index, draft) in drafts.enumerated() {
+            do { try draft.validate() } catch { throw .invalidEvent(index: index, reason: error.description) }
+        }
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                committer.enqueue(.init(drafts: drafts, actor: actor, continuation: continuation))
+            }
+        } catch {
+            throw error as! LogError
+        }
+    }
+
+    /// Waits until the log holds more than `size` events (or it is closed).
+    public func waitForCommit(after size: UInt64) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if catalog.size > size || committer == nil || failure != nil {
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiters.append((size, continuation))
+                lock.unlock()
+            }
+        }
+    }
+
+    /// Called by the committer after it added a batch to the catalog.
+    func notifyCommitted() {
+        lock.lock()
+        let size = catalog.size
+        let ready = waiters.filter { $0.after < size || failure != nil }
+        waiters.removeAll { $0.after < size || failure != nil }
+        lock.unlock()
+        for waiter in ready { waiter.continuation.resume() }
+    }
+
+    /// Finishes queued appends, stops the committer and releases the writer lock.
+    public func close() async {
+        guard let committer else { return }
+        await committer.stop()
+        for waiter in detachWaiters() { waiter.continuation.resume() }
+    }
+
+    private func detachWaiters() -> [(after: UInt64, continuation: CheckedContinuation<Void, Never>)] {
+        lock.lock()
+        defer { lock.unlock() }
+        committer = nil
+        let pending = waiters
+        waiters.removeAll()
+        return pending
+    }
+
+    /// Re-reads the segments for batches another process committed since this log was opened
+    /// (read-only logs; a writable log is always current).
+    public func refresh() throws(LogError) {
+        guard !isWritable else { return }
+        let outcome = try Recovery(directory: directory, writable: false, logger: logger).run()
+        lock.withLock { catalog = outcome.catalog }
+    }
+
+    /// The checkpoint signing key, loaded on first use.
+    func checkpointKey() throws(LogError) -> CheckpointSigningKey {
+        if let signingKey { return signingKey }
+        do {
+            let text = String(decoding: try File(path: directory.signingKey, mode: .readOnly).readAll(), as: UTF8.self)
+            let key = try CheckpointSigningKey(text: text)
+            signingKey = key
+            return key
+        } catch let error as StorageError {
+            throw .storage(error)
+        } catch {
+            throw .badConfiguration(path: directory.signingKey, reason: "\(error)")
+        }
+    }
+}
+
+/// The outcome of appending one event.
+public struct AppendResult: Sendable, Equatable {
+    public var seq: UInt64
+    public var stream: String
+    public var version: UInt64
+    /// True when the idempotency key had been used: nothing was appended, this is the first result.
+    public var isDuplicate: Bool
+}

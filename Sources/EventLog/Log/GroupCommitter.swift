@@ -1,0 +1,260 @@
+import Foundation
+import Logging
+
+/// Group commit: a dedicated thread takes every append request queued while the previous batch
+/// was syncing, writes them as one LZ4 frame and one trailer, calls `fdatasync` once, and only
+/// then answers them all. After a failed write or sync it refuses every further append.
+final class GroupCommitter: @unchecked Sendable {
+    struct Request {
+        var drafts: [EventDraft]
+        var actor: Actor
+        var continuation: CheckedContinuation<[AppendResult], any Error>
+    }
+
+    private unowned let log: EventLog
+    private let options: EventLog.Options
+    private let condition = NSCondition()
+    private var queue: [Request] = []
+    private var stopping = false
+    private var stopped: CheckedContinuation<Void, Never>?
+    private var thread: Thread?
+
+    // Owned by the committer thread.
+    private var segment: File?
+    private var segmentBase: UInt64 = 0
+    private var segmentLength = 0
+    private var frontier: MerkleFrontier
+    private var indexFile: File?
+    private var indexLength = 0
+    private let codec: LZ4FrameCodec
+    private var random = SystemRandomNumberGenerator()
+
+    init(log: EventLog, lastSegment: (base: UInt64, length: Int)?, options: EventLog.Options) {
+        self.log = log
+        self.options = options
+        codec = LZ4FrameCodec(compressionLevel: options.compressionLevel)
+        frontier = MerkleFrontier(tree: log.catalog.tree, size: log.catalog.size)
+        if let lastSegment {
+            segment = try? File(path: log.directory.segmentPath(baseSeq: lastSegment.base), mode: .readWrite)
+            segmentBase = lastSegment.base
+            segmentLength = lastSegment.length
+        }
+        indexFile = try? File(path: log.directory.batchIndex, mode: .readWrite)
+        indexLength = (try? indexFile?.size) ?? 0
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "gongfu.log.commit"
+        thread.stackSize = 1 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    func enqueue(_ request: Request) {
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            request.continuation.resume(throwing: LogError.closed)
+            return
+        }
+        queue.append(request)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Lets queued requests finish, then ends the thread.
+    func stop() async {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            stopping = true
+            stopped = continuation
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty {
+                let continuation = stopped
+                condition.unlock()
+                continuation?.resume()
+                return
+            }
+            var taken = 0
+            var events = 0
+            while taken < queue.count && (taken == 0 || events + queue[taken].drafts.count <= options.maximumBatchEvents) {
+                events += queue[taken].drafts.count
+                taken += 1
+            }
+            let batch = Array(queue.prefix(taken))
+            queue.removeFirst(taken)
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    /// Per request: its results, or the error that rejects it whole.
+    private enum Outcome {
+        case results([AppendResult])
+        case failed(LogError)
+    }
+
+    private func commit(_ requests: [Request]) {
+        if let failure = log.lock.withLock({ log.failure }) {
+            for request in requests { request.continuation.resume(throwing: LogError.writesRefused(reason: failure)) }
+            return
+        }
+        // Only this thread mutates the catalog, so it reads it without the lock (and without
+        // copying it, which would make the next mutation copy the whole tree).
+        let baseSize = log.catalog.size
+        let now = Timestamp.nowMicroseconds()
+        let recorded = Timestamp.format(microseconds: now)
+        var nextSeq = baseSize + 1
+        var versions: [String: UInt64] = [:]
+        var keys: [String: (seq: UInt64, version: UInt64, draft: EventDraft)] = [:]
+        var content: [UInt8] = []
+        var entries: [LogCatalog.Entry] = []
+        var outcomes: [Outcome] = []
+
+        for request in requests {
+            var requestVersions: [String: UInt64] = [:]
+            var requestKeys: [String: (seq: UInt64, version: UInt64, draft: EventDraft)] = [:]
+            var results: [AppendResult] = []
+            var envelopes: [Envelope] = []
+            var failure: LogError?
+            let actor = request.actor.json
+            for draft in request.drafts {
+                if let key = draft.key {
+                    if let earlier = requestKeys[key] ?? keys[key] {
+                        guard Self.sameContent(earlier.draft, draft) else { failure = .idempotencyKeyReused(key: key, seq: earlier.seq); break }
+                        results.append(AppendResult(seq: earlier.seq, stream: draft.stream, version: earlier.version, isDuplicate: true))
+                        continue
+                    }
+                    if let seq = log.catalog.keys[key] {
+                        guard let original = try? log.envelope(seq: seq), Self.sameContent(original, draft) else {
+                            failure = .idempotencyKeyReused(key: key, seq: seq)
+                            break
+                        }
+                        results.append(AppendResult(seq: seq, stream: original.stream, version: original.version, isDuplicate: true))
+                        continue
+                    }
+                }
+                let current = requestVersions[draft.stream] ?? versions[draft.stream] ?? log.catalog.version(of: draft.stream)
+                guard draft.expectedVersion.admits(currentVersion: current) else {
+                    failure = .versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current)
+                    break
+                }
+                let seq = nextSeq + UInt64(envelopes.count)
+                let envelope = Envelope(
+                    seq: seq, id: UUIDv7.make(milliseconds: now / 1000, using: &random), stream: draft.stream,
+                    version: current + 1, type: draft.type, schema: draft.schema, occurred: draft.occurred,
+                    recorded: recorded, actor: actor, key: draft.key, data: draft.data)
+                requestVersions[draft.stream] = current + 1
+                if let key = draft.key { requestKeys[key] = (seq, current + 1, draft) }
+                envelopes.append(envelope)
+                results.append(AppendResult(seq: seq, stream: draft.stream, version: current + 1, isDuplicate: false))
+            }
+            if let failure {
+                outcomes.append(.failed(failure))
+                continue
+            }
+            for envelope in envelopes {
+                let start = content.count
+                envelope.write(into: &content)
+                let leaf = content.withUnsafeBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
+                entries.append(LogCatalog.Entry(leafHash: leaf, stream: envelope.stream, key: envelope.key))
+            }
+            nextSeq += UInt64(envelopes.count)
+            versions.merge(requestVersions) { $1 }
+            keys.merge(requestKeys) { $1 }
+            outcomes.append(.results(results))
+        }
+
+        if !entries.isEmpty {
+            do {
+                try write(content: content, entries: entries, firstSeq: baseSize + 1)
+            } catch {
+                let reason = "\(error)"
+                log.logger.critical("log write failed; refusing further writes", metadata: ["log.error": "\(reason)"])
+                log.lock.withLock { log.failure = reason }
+                log.notifyCommitted()
+                for request in requests { request.continuation.resume(throwing: LogError.writesRefused(reason: reason)) }
+                return
+            }
+            log.notifyCommitted()
+        }
+        for (request, outcome) in zip(requests, outcomes) {
+            switch outcome {
+            case .results(let results): request.continuation.resume(returning: results)
+            case .failed(let error): request.continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Writes one batch durably and adds it to the catalog and the index.
+    private func write(content: [UInt8], entries: [LogCatalog.Entry], firstSeq: UInt64) throws {
+        var bytes: [UInt8] = []
+        try content.withUnsafeBytes { buffer in try codec.compress(buffer, into: &bytes) }
+        let frameLength = bytes.count
+        if segment == nil || (segmentLength + frameLength + SegmentScanner.trailerLength > log.configuration.segmentBytes
+                               && segmentLength > SegmentScanner.headerLength) {
+            try openSegment(baseSeq: firstSeq)
+        }
+        for entry in entries { frontier.append(entry.leafHash) }
+        let trailer = CommitTrailer(
+            firstSeq: firstSeq, lastSeq: firstSeq + UInt64(entries.count) - 1,
+            frameOffset: UInt64(segmentLength), frameLength: UInt32(frameLength),
+            frameCRC: bytes.withUnsafeBytes { CRC32.checksum($0) },
+            contentLength: UInt32(content.count), root: frontier.root)
+        bytes += trailer.encoded()
+        guard let segment else { throw LogError.writesRefused(reason: "no open segment") }
+        try segment.write(bytes, at: segmentLength)
+        try segment.syncData()
+        segmentLength += bytes.count
+        let location = BatchLocation(segmentBase: segmentBase, trailer: trailer)
+        log.lock.withLock { log.catalog.add(location, entries: entries) }
+        writeIndex(BatchIndexFile.Record(location: location, entries: entries))
+    }
+
+    /// Starts a new segment: empty LZ4 frame, header, synced, directory entry synced.
+    private func openSegment(baseSeq: UInt64) throws {
+        let path = log.directory.segmentPath(baseSeq: baseSeq)
+        let file = try File(path: path, mode: .createNew)
+        let header = SegmentHeader(baseSeq: baseSeq, previousRoot: frontier.root)
+        let bytes = LZ4FrameCodec.emptyFrame + header.encoded()
+        try file.write(bytes, at: 0)
+        try file.syncData()
+        try File.syncDirectory(log.directory.segments)
+        segment = file
+        segmentBase = baseSeq
+        segmentLength = bytes.count
+        log.logger.info("started segment", metadata: ["log.segment": "\(LogDirectory.segmentName(baseSeq: baseSeq))"])
+    }
+
+    /// Appends to the derived index; on failure stops maintaining it (open rebuilds it).
+    private func writeIndex(_ record: BatchIndexFile.Record) {
+        guard let indexFile else { return }
+        let bytes = BatchIndexFile.encode(record)
+        do {
+            try indexFile.write(bytes, at: indexLength)
+            indexLength += bytes.count
+        } catch {
+            log.logger.warning("log index write failed; it will be rebuilt on next open", metadata: ["log.error": "\(error)"])
+            self.indexFile = nil
+        }
+    }
+
+    private static func sameContent(_ first: EventDraft, _ second: EventDraft) -> Bool {
+        first.stream == second.stream && first.type == second.type && first.schema == second.schema
+            && first.occurred == second.occurred && first.data == second.data
+    }
+
+    private static func sameContent(_ envelope: Envelope, _ draft: EventDraft) -> Bool {
+        envelope.stream == draft.stream && envelope.type == draft.type && envelope.schema == draft.schema
+            && envelope.occurred == draft.occurred && envelope.data == draft.data
+    }
+}

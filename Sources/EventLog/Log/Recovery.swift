@@ -1,0 +1,122 @@
+import Logging
+
+/// Opening a log: load the derived index, check it against the segments, scan whatever it does
+/// not cover, and (when writable) truncate a torn tail and bring the index up to date.
+struct Recovery {
+    let directory: LogDirectory
+    let writable: Bool
+    let logger: Logger
+
+    struct Outcome {
+        var catalog: LogCatalog
+        /// The newest segment and its valid length (where the next batch goes), if any.
+        var lastSegment: (base: UInt64, length: Int)?
+    }
+
+    func run() throws(LogError) -> Outcome {
+        do {
+            return try recover()
+        } catch let error as LogError {
+            throw error
+        } catch let error as StorageError {
+            throw LogError.storage(error)
+        } catch {
+            throw LogError.storage(StorageError(operation: "recover", path: directory.log, code: 5))
+        }
+    }
+
+    private func recover() throws -> Outcome {
+        let bases = try directory.segmentBases()
+        let index = BatchIndexFile(path: directory.batchIndex)
+        let (records, _) = (try? index.load()) ?? ([], 0)
+        var catalog = LogCatalog()
+        var indexLength = 0
+        if !records.isEmpty, let indexed = try indexedPrefix(records, bases: bases) {
+            catalog = indexed.catalog
+            indexLength = indexed.byteLength
+        } else if !records.isEmpty {
+            logger.warning("log index does not match the segments; rebuilding it", metadata: ["log.index": "\(index.path)"])
+        }
+        var indexFile: File?
+        if writable {
+            try index.truncate(to: indexLength)
+            indexFile = try File(path: index.path, mode: .readWrite)
+        }
+
+        var start: (base: UInt64, offset: Int)?
+        if let last = catalog.batches.last {
+            start = (last.segmentBase, Int(last.trailer.endOffset))
+        } else if let first = bases.first {
+            start = (first, 0)
+        }
+        var lastSegment: (base: UInt64, length: Int)?
+        guard let start else { return Outcome(catalog: catalog, lastSegment: nil) }
+        for (position, base) in bases.enumerated() where base >= start.base {
+            let isLast = position == bases.count - 1
+            let path = directory.segmentPath(baseSeq: base)
+            let file = try File(path: path, mode: writable ? .readWrite : .readOnly)
+            let bytes = try file.readAll()
+            let offset = base == start.base ? start.offset : 0
+            let scanner = SegmentScanner(strict: false, isLast: isLast)
+            let result = scanner.scan(bytes, baseSeq: base, from: offset, into: &catalog)
+            if let indexFile {
+                var buffer: [UInt8] = []
+                for (location, entries) in result.batches {
+                    buffer += BatchIndexFile.encode(.init(location: location, entries: entries))
+                }
+                try indexFile.write(buffer, at: indexLength)
+                indexLength += buffer.count
+            }
+            switch result.end {
+            case .clean:
+                lastSegment = (base, bytes.count)
+            case .corrupt(let at, let reason):
+                throw LogError.corrupted(segment: LogDirectory.segmentName(baseSeq: base), offset: at, reason: reason)
+            case .torn(let at, let reason):
+                let hasBatches = catalog.batches.last?.segmentBase == base
+                if writable {
+                    logger.warning("truncating torn tail", metadata: [
+                        "log.segment": "\(LogDirectory.segmentName(baseSeq: base))", "log.offset": "\(at)",
+                        "log.bytes_dropped": "\(bytes.count - at)", "log.reason": "\(reason)",
+                    ])
+                    if hasBatches {
+                        try file.truncate(to: at)
+                        try file.sync()
+                    } else {
+                        try File.remove(path)
+                        try File.syncDirectory(directory.segments)
+                    }
+                }
+                lastSegment = hasBatches || !writable ? (base, result.validLength) : nil
+            }
+        }
+        return Outcome(catalog: catalog, lastSegment: lastSegment)
+    }
+
+    /// The catalog the index describes, if it agrees with the segments on disk.
+    private func indexedPrefix(_ records: [BatchIndexFile.Record], bases: [UInt64]) throws -> (catalog: LogCatalog, byteLength: Int)? {
+        let present = Set(bases)
+        var catalog = LogCatalog()
+        var byteLength = 0
+        var previousBase: UInt64 = 0
+        for record in records {
+            let trailer = record.location.trailer
+            guard trailer.firstSeq == catalog.size + 1, present.contains(record.location.segmentBase),
+                  record.location.segmentBase >= previousBase, record.entries.count == trailer.eventCount else { return nil }
+            previousBase = record.location.segmentBase
+            catalog.add(record.location, entries: record.entries)
+            guard catalog.tree.root(size: catalog.size) == trailer.root else { return nil }
+            byteLength += BatchIndexFile.encode(record).count
+        }
+        // Every segment before the last indexed one must be the one the index names.
+        guard let last = catalog.batches.last else { return nil }
+        let indexedBases = Set(catalog.batches.map(\.segmentBase))
+        guard bases.filter({ $0 <= last.segmentBase }).allSatisfy(indexedBases.contains) else { return nil }
+        // The last indexed trailer must be on disk where the index says.
+        let file = try File(path: directory.segmentPath(baseSeq: last.segmentBase), mode: .readOnly)
+        let trailerOffset = Int(last.trailer.frameOffset) + Int(last.trailer.frameLength)
+        let bytes = try file.read(at: trailerOffset, count: SegmentScanner.trailerLength)
+        guard bytes == last.trailer.encoded() else { return nil }
+        return (catalog, byteLength)
+    }
+}

@@ -1,0 +1,115 @@
+/// An append-only Merkle tree (RFC 9162 §2.1) that keeps the hash of every complete, aligned
+/// subtree, so roots and proofs for any earlier size cost O(log n) lookups.
+///
+/// Memory: about 64 bytes per leaf (32 for the leaf, 32 spread over the levels above).
+public struct MerkleTree: Sendable {
+    /// `levels[k]` holds, packed 32 bytes each, the hashes of the subtrees of `2^k` leaves that
+    /// start at multiples of `2^k`.
+    private var levels: [[UInt8]] = [[]]
+
+    public init() {}
+
+    /// Number of leaves.
+    public var size: UInt64 { UInt64(levels[0].count / 32) }
+
+    /// Appends one leaf hash.
+    public mutating func append(leafHash: MerkleHash) {
+        levels[0].append(contentsOf: leafHash.bytes)
+        var level = 0
+        while (levels[level].count / 32) % 2 == 0 {
+            let count = levels[level].count / 32
+            let parent = MerkleHash.node(hash(level: level, index: count - 2), hash(level: level, index: count - 1))
+            if levels.count == level + 1 { levels.append([]) }
+            levels[level + 1].append(contentsOf: parent.bytes)
+            level += 1
+        }
+    }
+
+    /// The leaf hash at `index`.
+    public func leafHash(at index: UInt64) -> MerkleHash {
+        hash(level: 0, index: Int(index))
+    }
+
+    /// Drops leaves beyond `newSize` (used when recovery truncates a torn tail).
+    public mutating func truncate(to newSize: UInt64) {
+        for level in levels.indices {
+            let keep = Int(newSize >> UInt64(level)) * 32
+            if levels[level].count > keep { levels[level].removeSubrange(keep...) }
+        }
+    }
+
+    /// The root of the tree's first `size` leaves.
+    public func root(size: UInt64) -> MerkleHash {
+        precondition(size <= self.size, "tree has \(self.size) leaves, asked for the root of \(size)")
+        return size == 0 ? .empty : subtreeHash(start: 0, count: size)
+    }
+
+    /// The audit path for leaf `index` in the tree of the first `size` leaves (RFC 9162 §2.1.3.1).
+    public func inclusionProof(index: UInt64, size: UInt64) -> [MerkleHash] {
+        precondition(index < size && size <= self.size)
+        var proof: [MerkleHash] = []
+        path(index: index, start: 0, count: size, into: &proof)
+        return proof
+    }
+
+    /// The consistency proof between the trees of `size1` and `size2` leaves (RFC 9162 §2.1.4.1).
+    public func consistencyProof(size1: UInt64, size2: UInt64) -> [MerkleHash] {
+        precondition(size1 <= size2 && size2 <= self.size)
+        guard size1 > 0, size1 < size2 else { return [] }
+        var proof: [MerkleHash] = []
+        subproof(size1, start: 0, count: size2, isWholeOldTree: true, into: &proof)
+        return proof
+    }
+
+    private func path(index: UInt64, start: UInt64, count: UInt64, into proof: inout [MerkleHash]) {
+        guard count > 1 else { return }
+        let split = Self.largestPowerOfTwo(below: count)
+        if index < split {
+            path(index: index, start: start, count: split, into: &proof)
+            proof.append(subtreeHash(start: start + split, count: count - split))
+        } else {
+            path(index: index - split, start: start + split, count: count - split, into: &proof)
+            proof.append(subtreeHash(start: start, count: split))
+        }
+    }
+
+    private func subproof(_ size1: UInt64, start: UInt64, count: UInt64, isWholeOldTree: Bool, into proof: inout [MerkleHash]) {
+        if size1 == count {
+            if !isWholeOldTree { proof.append(subtreeHash(start: start, count: count)) }
+            return
+        }
+        let split = Self.largestPowerOfTwo(below: count)
+        if size1 <= split {
+            subproof(size1, start: start, count: split, isWholeOldTree: isWholeOldTree, into: &proof)
+            proof.append(subtreeHash(start: start + split, count: count - split))
+        } else {
+            subproof(size1 - split, start: start + split, count: count - split, isWholeOldTree: false, into: &proof)
+            proof.append(subtreeHash(start: start, count: split))
+        }
+    }
+
+    /// MTH of leaves `start ..< start + count`; `start` is always aligned as RFC 9162's recursion
+    /// produces it.
+    private func subtreeHash(start: UInt64, count: UInt64) -> MerkleHash {
+        if count & (count - 1) == 0 {
+            let level = count.trailingZeroBitCount
+            if start % count == 0 { return hash(level: level, index: Int(start >> UInt64(level))) }
+        }
+        let split = Self.largestPowerOfTwo(below: count)
+        return .node(subtreeHash(start: start, count: split), subtreeHash(start: start + split, count: count - split))
+    }
+
+    /// The hash of the aligned perfect subtree of `2^height` leaves numbered `index` at that height.
+    func perfectSubtree(height: Int, index: Int) -> MerkleHash {
+        hash(level: height, index: index)
+    }
+
+    private func hash(level: Int, index: Int) -> MerkleHash {
+        levels[level].withUnsafeBytes { MerkleHash(UnsafeRawBufferPointer(rebasing: $0[(index * 32)..<(index * 32 + 32)])) }
+    }
+
+    /// The largest power of two strictly below `count` (count ≥ 2).
+    static func largestPowerOfTwo(below count: UInt64) -> UInt64 {
+        UInt64(1) << UInt64(63 - (count - 1).leadingZeroBitCount)
+    }
+}

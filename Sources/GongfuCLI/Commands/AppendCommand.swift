@@ -1,0 +1,79 @@
+import ArgumentParser
+import EventLog
+import Foundation
+
+struct AppendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append",
+        abstract: "Append NDJSON events atomically; prints each assigned seq.",
+        discussion: """
+            Each line: {"stream","type","occurred","data","expectedVersion"?,"key"?,"schema"?}.
+            One bad line rejects the whole input with its line number; nothing is appended.
+            Returns once the events are durable (fdatasync).
+            """)
+
+    @OptionGroup var options: DataOptions
+
+    @Argument(help: ArgumentHelp("NDJSON file of events, or - for standard input.", valueName: "FILE"))
+    var file: String = "-"
+
+    func run() async throws {
+        let input: Data
+        if file == "-" {
+            input = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read \(file): no such file or not readable")
+            }
+            input = data
+        }
+        let drafts = try Self.parse(Array(input), source: file == "-" ? "stdin" : file)
+        guard !drafts.isEmpty else {
+            printError("no events in \(file == "-" ? "stdin" : file); nothing appended")
+            return
+        }
+        let log = try options.openLog(writable: true)
+        let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        let results: [AppendResult]
+        do {
+            results = try await log.append(drafts, actor: Actor(name: "cli:\(user)", role: "operator"))
+        } catch {
+            await log.close()
+            throw error
+        }
+        await log.close()
+        var output = StandardOutput()
+        for result in results { output.write("\(result.seq)\n") }
+        output.flush()
+        let duplicates = results.filter(\.isDuplicate).count
+        if duplicates > 0 {
+            printError("\(duplicates) event(s) had idempotency keys already used; their first seq is printed and nothing new was appended for them")
+        }
+    }
+
+    /// Parses every line, reporting the first bad one with its number.
+    static func parse(_ bytes: [UInt8], source: String) throws -> [EventDraft] {
+        var drafts: [EventDraft] = []
+        var lineNumber = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = line
+            if line.last == UInt8(ascii: "\r") { line.removeLast() }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            do {
+                drafts.append(try EventDraft(inputLine: line))
+            } catch {
+                throw InputError(source: source, line: lineNumber, reason: error.description)
+            }
+        }
+        return drafts
+    }
+}
+
+/// A bad input line: where and why. Nothing was appended.
+struct InputError: Error, CustomStringConvertible {
+    var source: String
+    var line: Int
+    var reason: String
+    var description: String { "\(source) line \(line): \(reason); nothing was appended" }
+}

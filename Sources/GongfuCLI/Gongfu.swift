@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// `gongfu`: the system of record for Shandong's digital-transformation programme.
+@main
+struct Gongfu: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gongfu",
+        abstract: "Gongfu (工赋): the event-sourced system of record for Shandong's 2024–2026 digital-transformation plan.",
+        subcommands: [
+            InitCommand.self, AppendCommand.self, ReadCommand.self, VerifyCommand.self,
+            CheckpointCommand.self, ProveCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,3 @@
+import EventLog
+import GRDB
+print(EventLogWarmup.v())

@@ -1,0 +1,3 @@
+import Testing
+@testable import EventLog
+@Test func warm() { #expect(EventLogWarmup.v() > 0) }
