@@ -55,8 +55,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EventLogTests",
-            dependencies: ["EventLog", "CrashAppender", "GongfuCLI"],
-            resources: [.copy("Fixtures")]
+            dependencies: [
+                "EventLog", "CrashAppender", "GongfuCLI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,185 @@
+// Log append/read benchmark, with the SQLite baseline side by side in the same run.
+// Run through tools/bench-log.sh (release build). Prints a Markdown table.
 import EventLog
+import Foundation
 import GRDB
-print(EventLogWarmup.v())
+
+struct Settings {
+    var events = 1_000_000
+    var appenders = [1, 8, 64]
+    var batch = 100
+    var scratch = NSTemporaryDirectory() + "gongfu-bench"
+    var sqlite = true
+
+    init(arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--events": events = Int(iterator.next() ?? "") ?? events
+            case "--appenders": appenders = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
+            case "--batch": batch = Int(iterator.next() ?? "") ?? batch
+            case "--scratch": scratch = iterator.next() ?? scratch
+            case "--no-sqlite": sqlite = false
+            default:
+                FileHandle.standardError.write(Data("usage: LogBenchmark [--events N] [--appenders 1,8,64] [--batch B] [--scratch DIR] [--no-sqlite]\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+let settings = Settings(arguments: CommandLine.arguments)
+let cities = ["370100", "370200", "370300", "370400", "370500", "370600", "370700", "370800", "370900", "371000", "371100", "371300", "371400", "371500", "371600", "371700"]
+let kinds = ["DiagnosisVisited", "AssessmentRecorded", "TrainingAttended", "TrialStarted", "ProjectFiled", "StageUpgraded"]
+let providers = (0..<500).map { "91370\(String($0 % 16 + 1).leftPadded(6))MA3C\(String($0).leftPadded(4))" }
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}
+
+/// Realistic events: ~30k enterprises, domain-shaped payloads of 300–500 bytes as envelopes.
+func makeDrafts(_ count: Int) -> [EventDraft] {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<count).map { index in
+        let enterprise = Int.random(in: 0..<30_000, using: &generator)
+        let city = cities[enterprise % cities.count]
+        return EventDraft(
+            stream: "enterprise/91\(city)MA\(String(enterprise).leftPadded(7))X",
+            type: kinds[index % kinds.count],
+            occurred: "202\(4 + index % 3)-\(String(index % 12 + 1).leftPadded(2))-\(String(index % 28 + 1).leftPadded(2))",
+            data: [
+                "city": .string(city), "county": .string(String(city.prefix(4)) + String(enterprise % 17 + 1).leftPadded(2)),
+                "industry": .string("C\(13 + enterprise % 31)\(enterprise % 9)"),
+                "provider": .string(providers[Int.random(in: 0..<providers.count, using: &generator)]),
+                "commissioner": .string(["张伟", "王芳", "李娜", "刘洋", "陈静"][index % 5]),
+                "findings": .string("设备联网率\(Int.random(in: 10...90, using: &generator))%，生产数据未贯通，建议实施\(["设备上云", "MES", "ERP", "数字孪生"][index % 4])"),
+                "stage": .string("L\(Int.random(in: 0...5, using: &generator))"),
+                "scores": .array((0..<6).map { _ in .integer(Int64(Int.random(in: 0...100, using: &generator))) }),
+                "budgetFen": .integer(Int64(Int.random(in: 100_000...50_000_000, using: &generator))),
+            ])
+    }
+}
+
+func measure(_ body: () async throws -> Void) async rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try await body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func directorySize(_ path: String) -> Int {
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+    return files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: path + "/" + $1)[.size] as? Int) ?? 0) }
+}
+
+func slices(_ count: Int, appenders: Int, batch: Int) -> [[Range<Int>]] {
+    var work = Array(repeating: [Range<Int>](), count: appenders)
+    var start = 0
+    var next = 0
+    while start < count {
+        work[next % appenders].append(start..<min(start + batch, count))
+        start += batch
+        next += 1
+    }
+    return work
+}
+
+let actor = Actor(name: "bench", role: "operator")
+print("Generating \(settings.events) events…")
+let drafts = makeDrafts(settings.events)
+try? FileManager.default.removeItem(atPath: settings.scratch)
+try FileManager.default.createDirectory(atPath: settings.scratch, withIntermediateDirectories: true)
+
+var rows: [String] = []
+var readRows: [String] = []
+for appenders in settings.appenders {
+    let work = slices(drafts.count, appenders: appenders, batch: settings.batch)
+
+    // The log.
+    let directory = LogDirectory(root: settings.scratch + "/log-\(appenders)")
+    try EventLog.initialize(directory: directory, origin: "bench/log")
+    let log = try EventLog(directory: directory, writable: true)
+    let logSeconds = try await measure {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for ranges in work {
+                group.addTask {
+                    for range in ranges { _ = try await log.append(Array(drafts[range]), actor: actor) }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+    let frames = log.size
+    await log.close()
+    let reader = try EventLog(directory: directory, writable: false)
+    var rawBytes = 0
+    var lines = 0
+    let readSeconds = try await measure {
+        try reader.forEachBatch { _, _, content in
+            rawBytes += content.count
+            lines += content.reduce(0) { $1 == 10 ? $0 + 1 : $0 }
+        }
+    }
+    precondition(lines == drafts.count && frames == UInt64(drafts.count))
+    let segments = directorySize(directory.segments)
+
+    // `lz4 -dc` over the same segments (the read ceiling).
+    let segmentFiles = try FileManager.default.contentsOfDirectory(atPath: directory.segments).sorted().map { directory.segments + "/" + $0 }
+    let lz4Seconds = try await measure {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "cat \(segmentFiles.joined(separator: " ")) | lz4 -dc > /dev/null"]
+        try process.run()
+        process.waitUntilExit()
+    }
+
+    // SQLite baseline: WAL, synchronous=FULL, same events (as their JSON lines) and batch sizes.
+    var sqliteCell = "–"
+    var ratioCell = "–"
+    if settings.sqlite {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        let pool = try DatabasePool(path: settings.scratch + "/sqlite-\(appenders).db", configuration: configuration)
+        try await pool.write { db in
+            try db.execute(sql: "CREATE TABLE events (seq INTEGER PRIMARY KEY, stream TEXT NOT NULL, type TEXT NOT NULL, occurred TEXT NOT NULL, body TEXT NOT NULL)")
+        }
+        let sqliteSeconds = try await measure {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for ranges in work {
+                    group.addTask {
+                        for range in ranges {
+                            try await pool.write { db in
+                                let statement = try db.cachedStatement(sql: "INSERT INTO events (stream, type, occurred, body) VALUES (?, ?, ?, ?)")
+                                for draft in drafts[range] {
+                                    try statement.execute(arguments: [draft.stream, draft.type, draft.occurred, draft.data.canonicalText])
+                                }
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let sqliteRate = Double(drafts.count) / sqliteSeconds
+        sqliteCell = String(format: "%.0f", sqliteRate)
+        ratioCell = String(format: "%.2f×", (Double(drafts.count) / logSeconds) / sqliteRate)
+    }
+    rows.append("| \(appenders) | \(settings.batch) | \(String(format: "%.0f", Double(drafts.count) / logSeconds)) | \(sqliteCell) | \(ratioCell) | \(String(format: "%.1f%%", 100 * Double(segments) / Double(rawBytes))) | \(String(format: "%.0f", Double(segments) / Double(drafts.count))) B |")
+    readRows.append("| \(appenders) | \(String(format: "%.0f", Double(rawBytes) / readSeconds / 1e6)) MB/s | \(String(format: "%.0f", Double(rawBytes) / lz4Seconds / 1e6)) MB/s | \(String(format: "%.0f%%", 100 * lz4Seconds / readSeconds)) | \(String(format: "%.0f", Double(drafts.count) / readSeconds)) events/s |")
+    print("appenders \(appenders): done")
+}
+
+print("""
+
+## Append: \(settings.events) events, durable (fdatasync before acknowledging)
+
+| appenders | events/append | log events/s | SQLite WAL FULL events/s | log ÷ SQLite | log bytes ÷ raw NDJSON | bytes/event on disk |
+|---|---|---|---|---|---|---|
+\(rows.joined(separator: "\n"))
+
+## Full read of the same segments
+
+| log written with | gongfu (decode + CRC) | `cat segments | lz4 -dc` | gongfu ÷ lz4 speed | events/s |
+|---|---|---|---|---|
+\(readRows.joined(separator: "\n"))
+""")
+try? FileManager.default.removeItem(atPath: settings.scratch)

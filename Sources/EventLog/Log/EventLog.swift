@@ -19,7 +19,7 @@ public final class EventLog: @unchecked Sendable {
     var failure: String?
     private var waiters: [(after: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
     private var committer: GroupCommitter?
-    private let lockFile: File?
+    private var lockFile: File?
     let segmentReaders = SegmentReaders()
     private var signingKey: CheckpointSigningKey?
 
@@ -143,6 +143,7 @@ public final class EventLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         committer = nil
+        lockFile = nil  // closing the descriptor releases the writer lock
         let pending = waiters
         waiters.removeAll()
         return pending

@@ -135,7 +135,14 @@ final class GroupCommitter: @unchecked Sendable {
                         continue
                     }
                     if let seq = log.catalog.keys[key] {
-                        guard let original = try? log.envelope(seq: seq), Self.sameContent(original, draft) else {
+                        let original: Envelope
+                        do {
+                            original = try log.envelope(seq: seq)
+                        } catch {
+                            failure = error as? LogError ?? .corrupted(segment: "?", offset: 0, reason: "event \(seq) unreadable: \(error)")
+                            break
+                        }
+                        guard Self.sameContent(original, draft) else {
                             failure = .idempotencyKeyReused(key: key, seq: seq)
                             break
                         }

@@ -73,13 +73,15 @@ struct Recovery {
             case .corrupt(let at, let reason):
                 throw LogError.corrupted(segment: LogDirectory.segmentName(baseSeq: base), offset: at, reason: reason)
             case .torn(let at, let reason):
-                let hasBatches = catalog.batches.last?.segmentBase == base
+                // A segment whose header is complete stays (truncated back to its last batch or
+                // its header); one torn inside its header is removed.
+                let keepsFile = result.validLength >= SegmentScanner.headerLength
                 if writable {
                     logger.warning("truncating torn tail", metadata: [
                         "log.segment": "\(LogDirectory.segmentName(baseSeq: base))", "log.offset": "\(at)",
                         "log.bytes_dropped": "\(bytes.count - at)", "log.reason": "\(reason)",
                     ])
-                    if hasBatches {
+                    if keepsFile {
                         try file.truncate(to: at)
                         try file.sync()
                     } else {
@@ -87,7 +89,7 @@ struct Recovery {
                         try File.syncDirectory(directory.segments)
                     }
                 }
-                lastSegment = hasBatches || !writable ? (base, result.validLength) : nil
+                lastSegment = keepsFile || !writable ? (base, result.validLength) : nil
             }
         }
         return Outcome(catalog: catalog, lastSegment: lastSegment)
@@ -117,6 +119,13 @@ struct Recovery {
         let trailerOffset = Int(last.trailer.frameOffset) + Int(last.trailer.frameLength)
         let bytes = try file.read(at: trailerOffset, count: SegmentScanner.trailerLength)
         guard bytes == last.trailer.encoded() else { return nil }
+        // And the newest batch's frame must still match its CRC: damage at the tail of a log
+        // is the likeliest, and it must stop appends rather than surface later.
+        let frame = try file.read(at: Int(last.trailer.frameOffset), count: Int(last.trailer.frameLength))
+        guard CRC32.checksum(frame) == last.trailer.frameCRC else {
+            throw LogError.corrupted(segment: LogDirectory.segmentName(baseSeq: last.segmentBase), offset: Int(last.trailer.frameOffset),
+                                     reason: "batch frame's CRC-32 does not match its trailer")
+        }
         return (catalog, byteLength)
     }
 }

@@ -9,6 +9,7 @@ public enum MerkleProofs {
         case proofNotEmpty
         case emptyProof
         case rootMismatch(which: String)
+        case emptyOldTree
 
         public var description: String {
             switch self {
@@ -18,6 +19,7 @@ public enum MerkleProofs {
             case .proofNotEmpty: "proof must be empty for these sizes"
             case .emptyProof: "proof is empty but the sizes need one"
             case .rootMismatch(let which): "computed \(which) does not match the given one"
+            case .emptyOldTree: "a consistency proof from the empty tree (size1 = 0) proves nothing"
             }
         }
     }
@@ -32,13 +34,10 @@ public enum MerkleProofs {
     /// `size2` leaves with root `root2`.
     public static func verifyConsistency(size1: UInt64, size2: UInt64, proof: [[UInt8]], root1: [UInt8], root2: [UInt8]) throws(Failure) {
         if size2 < size1 { throw .sizesOutOfOrder(size1: size1, size2: size2) }
+        if size1 == 0 { throw .emptyOldTree }
         if size1 == size2 {
             guard proof.isEmpty else { throw .proofNotEmpty }
             guard root1 == root2 else { throw .rootMismatch(which: "root1") }
-            return
-        }
-        if size1 == 0 {
-            guard proof.isEmpty else { throw .proofNotEmpty }
             return
         }
         guard !proof.isEmpty else { throw .emptyProof }

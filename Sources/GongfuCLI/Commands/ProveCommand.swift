@@ -28,6 +28,7 @@ struct ProveCommand: ParsableCommand {
         @Option(help: "The newer tree size.") var to: UInt64
 
         func validate() throws {
+            guard from >= 1 else { throw ValidationError("--from must be at least 1: a consistency proof from the empty tree proves nothing.") }
             guard from <= to else { throw ValidationError("--from \(from) must not exceed --to \(to).") }
         }
 

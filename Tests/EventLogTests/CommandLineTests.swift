@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+@testable import EventLog
+
+/// The `gongfu` binary as a user runs it.
+@Suite struct CommandLineTests {
+    let gongfu = Products.path("gongfu")
+
+    static let events = """
+        {"stream":"enterprise/91370200MA3C0XYZ1Q","type":"EnterpriseRegistered","occurred":"2024-03-01","data":{"name":"青岛海川机械有限公司","city":"370200"},"key":"reg-1"}
+        {"stream":"enterprise/91370200MA3C0XYZ1Q","type":"AssessmentRecorded","occurred":"2024-04-01","data":{"stage":"L1"},"expectedVersion":1}
+        {"stream":"provider/91370100MA3C0XYZ2R","type":"ProviderAdmitted","occurred":"2024-04-02T09:30:00+08:00","data":{"batch":1}}
+
+        """
+
+    @Test func initAppendReadVerifyCheckpointProve() throws {
+        let temporary = TemporaryDirectory()
+        let data = temporary.path + "/data"
+        #expect(try run(gongfu, ["init", "--data", data, "--segment-bytes", "4096"]).status == 0)
+        let eventsFile = temporary.path + "/events.ndjson"
+        try Self.events.write(toFile: eventsFile, atomically: true, encoding: .utf8)
+        let appended = try run(gongfu, ["append", "--data", data, eventsFile])
+        #expect(appended.status == 0, "\(appended.stderr)")
+        #expect(String(decoding: appended.stdout, as: UTF8.self) == "1\n2\n3\n")
+        for round in 0..<30 {
+            let more = Self.events.replacingOccurrences(of: "reg-1", with: "reg-r\(round)").replacingOccurrences(of: #""expectedVersion":1"#, with: #""expectedVersion":"any""#)
+            #expect(try run(gongfu, ["append", "--data", data, "-"], stdin: Data(more.utf8)).status == 0)
+        }
+        let read = try run(gongfu, ["read", "--data", data])
+        #expect(read.status == 0)
+        #expect(String(decoding: read.stdout, as: UTF8.self).split(separator: "\n").count == 93)
+
+        // The stock lz4 tool prints exactly what `gongfu read` prints, byte for byte.
+        let segments = try FileManager.default.contentsOfDirectory(atPath: data + "/log/segments").sorted().map { data + "/log/segments/" + $0 }
+        #expect(segments.count > 1)
+        let concatenated = try segments.reduce(into: Data()) { $0 += try Data(contentsOf: URL(fileURLWithPath: $1)) }
+        let lz4 = try run("/usr/bin/lz4", ["-dc"], stdin: concatenated)
+        #expect(lz4.status == 0)
+        #expect(lz4.stdout == read.stdout)
+
+        let stream = try run(gongfu, ["read", "--data", data, "--stream", "provider/91370100MA3C0XYZ2R", "--from", "4", "--to", "12"])
+        let seqs = String(decoding: stream.stdout, as: UTF8.self).split(separator: "\n").map { try! Envelope(line: Array($0.utf8)).seq }
+        #expect(seqs == [6, 9, 12])
+
+        let verify = try run(gongfu, ["verify", "--data", data])
+        #expect(verify.status == 0)
+        #expect(String(decoding: verify.stdout, as: UTF8.self).contains("93 event(s)"))
+
+        let checkpoint = String(decoding: try run(gongfu, ["checkpoint", "--data", data]).stdout, as: UTF8.self)
+        let lines = checkpoint.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[1] == "93")
+        #expect(lines[3] == "" && lines[4].hasPrefix("— "))
+
+        let inclusion = try JSONParser.parse(try run(gongfu, ["prove", "inclusion", "--data", data, "--seq", "5", "--size", "50"]).stdout)
+        try MerkleProofs.verifyInclusion(
+            index: UInt64(inclusion["leafIdx"]!.integerValue!), size: UInt64(inclusion["treeSize"]!.integerValue!),
+            leafHash: Base64.decode(inclusion["leafHash"]!.stringValue!)!, proof: MerkleVectorTests.hashes(inclusion["proof"]),
+            root: Base64.decode(inclusion["root"]!.stringValue!)!)
+        #expect(inclusion["leafIdx"] == 4)
+        let consistency = try JSONParser.parse(try run(gongfu, ["prove", "consistency", "--data", data, "--from", "17", "--to", "93"]).stdout)
+        try MerkleProofs.verifyConsistency(
+            size1: 17, size2: 93, proof: MerkleVectorTests.hashes(consistency["proof"]),
+            root1: Base64.decode(consistency["root1"]!.stringValue!)!, root2: Base64.decode(consistency["root2"]!.stringValue!)!)
+        #expect(consistency["root2"]!.stringValue! == String(lines[2]))
+    }
+
+    @Test func oneBadLineRejectsTheWholeFileAndNamesTheLine() throws {
+        let temporary = TemporaryDirectory()
+        let data = temporary.path + "/data"
+        try run(gongfu, ["init", "--data", data])
+        let bad = Self.events + #"{"stream":"enterprise/X","type":"TrialStarted","occurred":"2024-13-01","data":{}}"# + "\n"
+        let result = try run(gongfu, ["append", "--data", data, "-"], stdin: Data(bad.utf8))
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("stdin line 4"), "\(result.stderr)")
+        #expect(result.stderr.contains("occurred"))
+        #expect(result.stderr.contains("nothing was appended"))
+        let read = try run(gongfu, ["read", "--data", data])
+        #expect(read.stdout.isEmpty)
+    }
+
+    @Test func verifyNamesTheDamagedSegmentAndExitsNonZero() throws {
+        let temporary = TemporaryDirectory()
+        let data = temporary.path + "/data"
+        try run(gongfu, ["init", "--data", data])
+        try run(gongfu, ["append", "--data", data, "-"], stdin: Data(Self.events.utf8))
+        let segment = data + "/log/segments/00000000000000000001.lz4"
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: segment)))
+        bytes[bytes.count - 120] ^= 0x08
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        let verify = try run(gongfu, ["verify", "--data", data])
+        #expect(verify.status != 0)
+        #expect(verify.stderr.contains("00000000000000000001.lz4 at byte offset"), "\(verify.stderr)")
+        let append = try run(gongfu, ["append", "--data", data, "-"], stdin: Data(Self.events.utf8))
+        #expect(append.status != 0)
+        #expect(append.stderr.contains("refused"), "\(append.stderr)")
+    }
+
+    @Test func usingAnUninitialisedDirectorySaysWhatToDo() throws {
+        let temporary = TemporaryDirectory()
+        let result = try run(gongfu, ["read", "--data", temporary.path + "/none"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("gongfu init --data"))
+    }
+}

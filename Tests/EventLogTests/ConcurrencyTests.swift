@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+@testable import EventLog
+
+@Suite struct ConcurrencyTests {
+    @Test func manyAppendersSameAndDifferentStreamsNoLostOrDuplicatedEvent() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog(segmentBytes: 256 << 10)
+        let log = try EventLog(directory: directory, writable: true)
+        let appenders = 48
+        let rounds = 15
+        let outcome = await withTaskGroup(of: (appended: [UInt64], conflicts: Int).self) { group in
+            for appender in 0..<appenders {
+                group.addTask {
+                    var appended: [UInt64] = []
+                    var conflicts = 0
+                    for round in 0..<rounds {
+                        // Own stream, unconditional; and the shared stream, optimistic with retry.
+                        let own = try! await log.append([sampleDraft(round, stream: "provider/OWN-\(appender)", key: "own-\(appender)-\(round)")], actor: testActor)
+                        appended += own.map(\.seq)
+                        while true {
+                            let current = log.version(of: "plan/2024-2026")
+                            do {
+                                let shared = try await log.append([sampleDraft(round, stream: "plan/2024-2026", expected: current == 0 ? .none : .exact(current))], actor: testActor)
+                                appended += shared.map(\.seq)
+                                break
+                            } catch LogError.versionConflict {
+                                conflicts += 1
+                            } catch {
+                                Issue.record("unexpected \(error)")
+                                return (appended, conflicts)
+                            }
+                        }
+                    }
+                    return (appended, conflicts)
+                }
+            }
+            var all: [UInt64] = []
+            var conflicts = 0
+            for await result in group {
+                all += result.appended
+                conflicts += result.conflicts
+            }
+            return (all, conflicts)
+        }
+        let total = appenders * rounds * 2
+        #expect(outcome.0.count == total)
+        #expect(Set(outcome.0).count == total, "no seq handed out twice")
+        #expect(outcome.0.max() == UInt64(total))
+        #expect(log.size == UInt64(total))
+        #expect(outcome.1 > 0, "48 racing optimistic writers must have collided at least once")
+        #expect(log.version(of: "plan/2024-2026") == UInt64(appenders * rounds))
+        let envelopes = try log.envelopes()
+        #expect(envelopes.map(\.seq) == (1...UInt64(total)).map { $0 })
+        let shared = envelopes.filter { $0.stream == "plan/2024-2026" }.map(\.version)
+        #expect(shared == (1...UInt64(appenders * rounds)).map { $0 }, "shared stream versions gapless in seq order")
+        #expect(log.catalog.batches.count < total, "group commit shared frames between appenders")
+        await log.close()
+        #expect(try LogVerifier(directory: directory).verify().isIntact)
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+@testable import EventLog
+
+@Suite struct EventLogTests {
+    @Test func appendsAndReadsBackCanonicalEnvelopesWithGaplessSeqAndStreamVersions() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        let first = try await log.append([sampleDraft(1, stream: "enterprise/A1"), sampleDraft(2, stream: "enterprise/B1")], actor: testActor)
+        let second = try await log.append([sampleDraft(3, stream: "enterprise/A1")], actor: testActor)
+        #expect(first.map(\.seq) == [1, 2])
+        #expect(second.map(\.seq) == [3])
+        #expect(second[0].version == 2)
+        let envelopes = try log.envelopes()
+        #expect(envelopes.map(\.seq) == [1, 2, 3])
+        #expect(envelopes.map(\.version) == [1, 1, 2])
+        #expect(envelopes[0].actor == ["name": "test", "role": "operator"])
+        #expect(envelopes[0].data == sampleDraft(1).data)
+        #expect(log.positions(of: "enterprise/A1") == [1, 3])
+        var streamLines: [UInt64] = []
+        try log.forEachLine(stream: "enterprise/A1") { seq, _ in streamLines.append(seq) }
+        #expect(streamLines == [1, 3])
+        // Stored bytes re-encode to themselves: the line is canonical.
+        try log.forEachLine { _, line in
+            let envelope = try Envelope(line: line)
+            #expect(envelope.line == Array(line))
+        }
+        await log.close()
+    }
+
+    @Test func expectedVersionConflictsRejectTheWholeRequest() async throws {
+        let temporary = TemporaryDirectory()
+        let log = try EventLog(directory: try temporary.initialisedLog(), writable: true)
+        _ = try await log.append([sampleDraft(1, stream: "project/P1", expected: .none)], actor: testActor)
+        await #expect {
+            _ = try await log.append([sampleDraft(2, stream: "project/P2"), sampleDraft(3, stream: "project/P1", expected: .none)], actor: testActor)
+        } throws: { error in
+            guard case LogError.versionConflict(let stream, _, let actual) = error else { return false }
+            return stream == "project/P1" && actual == 1 && "\(error)".contains("expected none")
+        }
+        #expect(log.size == 1, "the conflicting request appended nothing, not even its first event")
+        let next = try await log.append([sampleDraft(4, stream: "project/P1", expected: .exact(1))], actor: testActor)
+        #expect(next[0].version == 2)
+        await #expect(throws: LogError.self) {
+            _ = try await log.append([sampleDraft(5, stream: "project/P1", expected: .exact(1))], actor: testActor)
+        }
+        await log.close()
+    }
+
+    @Test func repeatedIdempotencyKeyReturnsTheFirstResultAndAppendsNothing() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        let first = try await log.append([sampleDraft(1, key: "visit-1")], actor: testActor)
+        let again = try await log.append([sampleDraft(1, key: "visit-1"), sampleDraft(2, key: "visit-2")], actor: testActor)
+        #expect(again[0] == AppendResult(seq: first[0].seq, stream: first[0].stream, version: 1, isDuplicate: true))
+        #expect(again[1].seq == 2 && !again[1].isDuplicate)
+        #expect(log.size == 2)
+        await #expect {
+            _ = try await log.append([sampleDraft(9, key: "visit-1")], actor: testActor)
+        } throws: { error in
+            guard case LogError.idempotencyKeyReused(let key, let seq) = error else { return false }
+            return key == "visit-1" && seq == 1
+        }
+        await log.close()
+        // Keys survive a reopen (they come back from the index or the segments).
+        let reopened = try EventLog(directory: directory, writable: true)
+        let third = try await reopened.append([sampleDraft(1, key: "visit-1")], actor: testActor)
+        #expect(third[0].isDuplicate && third[0].seq == 1)
+        #expect(reopened.size == 2)
+        await reopened.close()
+    }
+
+    @Test func segmentsRollAndEverythingSurvivesReopenWithOrWithoutTheIndex() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog(segmentBytes: 4096)
+        let log = try EventLog(directory: directory, writable: true)
+        for batch in 0..<30 {
+            _ = try await log.append((0..<5).map { sampleDraft(batch * 5 + $0, key: "k\(batch * 5 + $0)") }, actor: testActor)
+        }
+        var root = try log.root()
+        var lines = try log.envelopes().map(\.line)
+        await log.close()
+        let segments = try directory.segmentBases()
+        #expect(segments.count > 3)
+        #expect(segments.first == 1)
+
+        for removeIndex in [false, true] {
+            if removeIndex { try FileManager.default.removeItem(atPath: directory.batchIndex) }
+            let reopened = try EventLog(directory: directory, writable: true)
+            #expect(reopened.size == UInt64(lines.count))
+            #expect(try reopened.root() == root)
+            #expect(try reopened.envelopes().map(\.line) == lines)
+            #expect(reopened.version(of: sampleDraft(7).stream) == UInt64(reopened.positions(of: sampleDraft(7).stream).count))
+            let more = try await reopened.append([sampleDraft(1000)], actor: testActor)
+            #expect(more[0].seq == UInt64(lines.count + 1))
+            root = try reopened.root()
+            lines = try reopened.envelopes().map(\.line)
+            await reopened.close()
+        }
+        #expect(FileManager.default.fileExists(atPath: directory.batchIndex), "the index was rebuilt")
+        let report = try LogVerifier(directory: directory).verify()
+        #expect(report.isIntact, "\(String(describing: report.problem))")
+        #expect(report.events == 152)
+    }
+
+    @Test func aSecondWriterIsRefusedWhileReadersAreWelcome() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let writer = try EventLog(directory: directory, writable: true)
+        _ = try await writer.append([sampleDraft(1)], actor: testActor)
+        #expect(throws: LogError.self) { _ = try EventLog(directory: directory, writable: true) }
+        let reader = try EventLog(directory: directory, writable: false)
+        #expect(reader.size == 1)
+        _ = try await writer.append([sampleDraft(2)], actor: testActor)
+        try reader.refresh()
+        #expect(reader.size == 2)
+        await #expect(throws: LogError.self) { _ = try await reader.append([sampleDraft(3)], actor: testActor) }
+        await writer.close()
+    }
+
+    @Test func followingDeliversNewBatchesAsTheyLand() async throws {
+        let temporary = TemporaryDirectory()
+        let log = try EventLog(directory: try temporary.initialisedLog(), writable: true)
+        _ = try await log.append([sampleDraft(1)], actor: testActor)
+        let follower = Task {
+            var seen: [UInt64] = []
+            for try await events in log.follow(from: 1) {
+                seen += events.map(\.seq)
+                if seen.count >= 4 { break }
+            }
+            return seen
+        }
+        for index in 2...4 {
+            try await Task.sleep(for: .milliseconds(20))
+            _ = try await log.append([sampleDraft(index)], actor: testActor)
+        }
+        #expect(try await follower.value == [1, 2, 3, 4])
+        await log.close()
+    }
+
+    @Test func proofsAndCheckpointsFromTheLogVerify() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        for index in 0..<9 { _ = try await log.append([sampleDraft(index)], actor: testActor) }
+        let oldNote = try log.checkpoint()
+        for index in 9..<20 { _ = try await log.append([sampleDraft(index)], actor: testActor) }
+        let newNote = try log.checkpoint()
+        let verifier = try log.verifierKey()
+        let old = try Checkpoint(note: oldNote, verifier: verifier)
+        let new = try Checkpoint(note: newNote, verifier: verifier)
+        #expect(old.size == 9 && new.size == 20)
+        #expect(newNote.hasPrefix("test.gongfu/log\n20\n"))
+        let consistency = try log.consistencyProof(from: old.size, to: new.size)
+        #expect(consistency.root1 == old.root && consistency.root2 == new.root)
+        try consistency.verify()
+        for seq in UInt64(1)...20 {
+            let proof = try log.inclusionProof(seq: seq, treeSize: 20)
+            try proof.verify()
+            var line: [UInt8] = []
+            try log.forEachLine(from: seq, through: seq) { _, bytes in line = Array(bytes.dropLast()) }
+            #expect(proof.leafHash == MerkleHash.leaf(line), "leaf = SHA-256(0x00 || envelope line)")
+        }
+        // A tampered note is rejected.
+        let forged = newNote.replacingOccurrences(of: "\n20\n", with: "\n21\n")
+        #expect(throws: CheckpointError.self) { try Checkpoint(note: forged, verifier: verifier) }
+        #expect(try LogVerifier(directory: directory).verify().checkpointsChecked == 2)
+        await log.close()
+    }
+}

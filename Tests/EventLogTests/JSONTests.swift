@@ -1,0 +1,82 @@
+import Testing
+@testable import EventLog
+
+@Suite struct CanonicalJSONTests {
+    @Test func sameValueSameBytesWhateverTheInputLayout() throws {
+        let first = try JSONParser.parse(#"{ "b": 1, "a": {"y": [1, 2.50, "x"], "x": null}, "c": "青岛" }"#)
+        let second = try JSONParser.parse(#"{"c":"\u9752\u5c9b","a":{"x":null,"y":[1,2.5,"x"]},"b":1}"#)
+        #expect(first.canonicalText == #"{"a":{"x":null,"y":[1,2.5,"x"]},"b":1,"c":"青岛"}"#)
+        #expect(first.canonicalBytes == second.canonicalBytes)
+    }
+
+    @Test func stringsEscapeOnlyWhatTheyMust() throws {
+        let value = try JSONParser.parse(#"["a\"b\\c\/d\n\t\u0001é😀"]"#)
+        #expect(value.canonicalText == #"["a\"b\\c/d\n\t\u0001é😀"]"#)
+    }
+
+    @Test func numbersHaveOneForm() throws {
+        #expect(try JSONParser.parse("[1.0, -0.0, 1e2, 1.5e-7, 12345678901234567890, 2.5E+30]").canonicalText == "[1,0,100,1.5e-7,1.2345678901234567e+19,2.5e+30]")
+    }
+
+    @Test(arguments: [
+        (#"{"a":1,"a":2}"#, "duplicate object key"),
+        (#"{"a":1}x"#, "unexpected data"),
+        (#"["\ud800"]"#, "lone UTF-16 surrogate"),
+        ("[01]", "leading zero"),
+        ("[1e999]", "out of range"),
+        ("[\"a\nb\"]", "control character"),
+        (String(repeating: "[", count: 100), "nested deeper"),
+        ("{\"a\":tru}", "invalid literal"),
+    ])
+    func rejectsWithReason(text: String, reason: String) {
+        do {
+            _ = try JSONParser.parse(text)
+            Issue.record("accepted \(text)")
+        } catch {
+            #expect(error.description.contains(reason), "\(error.description)")
+        }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
+    }
+}
+
+@Suite struct EventDraftTests {
+    @Test func readsAnInputLine() throws {
+        let draft = try EventDraft(inputLine: Array(#"{"stream":"plan/2024-2026","type":"PlanPublished","occurred":"2024-01-15","data":{},"expectedVersion":"none","key":"k1"}"#.utf8))
+        #expect(draft.stream == "plan/2024-2026")
+        #expect(draft.expectedVersion == .none)
+        #expect(draft.key == "k1")
+    }
+
+    @Test(arguments: [
+        (#"{"stream":"Enterprise/1","type":"A","occurred":"2024-01-01","data":{}}"#, "\"stream\""),
+        (#"{"stream":"enterprise/1","type":"lower","occurred":"2024-01-01","data":{}}"#, "\"type\""),
+        (#"{"stream":"enterprise/1","type":"A","occurred":"2024-02-30","data":{}}"#, "\"occurred\""),
+        (#"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":[]}"#, "\"data\" must be a JSON object"),
+        (#"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01"}"#, "missing \"data\""),
+        (#"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"seq":5}"#, "assigned by the log"),
+        (#"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"actor":{}}"#, "assigned by the log"),
+        (#"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"extra":1}"#, "unknown field"),
+        (#"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"expectedVersion":-1}"#, "expectedVersion"),
+    ])
+    func rejects(line: String, reason: String) {
+        do {
+            _ = try EventDraft(inputLine: Array(line.utf8))
+            Issue.record("accepted \(line)")
+        } catch {
+            #expect(error.description.contains(reason), "\(error.description)")
+        }
+    }
+
+    @Test func businessDates() {
+        #expect(Timestamp.isValidBusinessDate("2024-02-29"))
+        #expect(!Timestamp.isValidBusinessDate("2023-02-29"))
+        #expect(Timestamp.isValidBusinessDate("2024-10-31T09:30:00+08:00"))
+        #expect(Timestamp.isValidBusinessDate("2024-10-31T01:30:00.123Z"))
+        #expect(!Timestamp.isValidBusinessDate("2024-10-31T25:30:00Z"))
+        #expect(!Timestamp.isValidBusinessDate("2024-10-31 09:30"))
+        #expect(Timestamp.format(microseconds: 1_730_338_200_123_456) == "2024-10-31T01:30:00.123456Z")
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import EventLog
-@Test func warm() { #expect(EventLogWarmup.v() > 0) }
