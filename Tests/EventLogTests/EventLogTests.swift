@@ -69,6 +69,12 @@ import Testing
         let third = try await reopened.append([sampleDraft(1, key: "visit-1")], actor: testActor)
         #expect(third[0].isDuplicate && third[0].seq == 1)
         #expect(reopened.size == 2)
+        // Numbers written as 98.0 come back from the log as 98: still the same content.
+        let decimal = EventDraft(stream: "plan/2024-2026", type: "TargetsSet", occurred: "2024-03-15", data: ["coverage": 98.0], key: "targets")
+        let firstTargets = try await reopened.append([decimal], actor: testActor)
+        let replay = try EventDraft(inputLine: Array(#"{"stream":"plan/2024-2026","type":"TargetsSet","occurred":"2024-03-15","data":{"coverage":98.0},"key":"targets"}"#.utf8))
+        let secondTargets = try await reopened.append([replay], actor: testActor)
+        #expect(secondTargets[0].isDuplicate && secondTargets[0].seq == firstTargets[0].seq)
         await reopened.close()
     }
 

@@ -242,6 +242,8 @@ public struct JSONParser {
         guard let double = Double(text), double.isFinite else {
             throw Failure(offset: start, reason: "number out of range")
         }
+        // One value, one representation: 98.0 and 98 are the same number.
+        if double == double.rounded(), abs(double) < 9_007_199_254_740_992 { return .integer(Int64(double)) }
         return .double(double)
     }
 

@@ -37,7 +37,8 @@ public final class EventLog: @unchecked Sendable {
         if File.exists(directory.config) { throw .alreadyInitialized(directory: directory.root) }
         let configuration = LogConfiguration(origin: origin, segmentBytes: segmentBytes)
         do {
-            for path in [directory.root, directory.log, directory.segments, directory.index, directory.checkpoints, directory.keys] {
+            try File.makeDirectories(directory.root)
+            for path in [directory.log, directory.segments, directory.index, directory.checkpoints, directory.keys] {
                 try File.makeDirectory(path)
             }
             let key = CheckpointSigningKey.generate(name: origin)

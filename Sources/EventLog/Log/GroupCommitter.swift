@@ -257,11 +257,11 @@ final class GroupCommitter: @unchecked Sendable {
 
     private static func sameContent(_ first: EventDraft, _ second: EventDraft) -> Bool {
         first.stream == second.stream && first.type == second.type && first.schema == second.schema
-            && first.occurred == second.occurred && first.data == second.data
+            && first.occurred == second.occurred && first.data.canonicalBytes == second.data.canonicalBytes
     }
 
     private static func sameContent(_ envelope: Envelope, _ draft: EventDraft) -> Bool {
         envelope.stream == draft.stream && envelope.type == draft.type && envelope.schema == draft.schema
-            && envelope.occurred == draft.occurred && envelope.data == draft.data
+            && envelope.occurred == draft.occurred && envelope.data.canonicalBytes == draft.data.canonicalBytes
     }
 }

@@ -129,6 +129,15 @@ final class File: @unchecked Sendable {
         if mkdir(path, 0o755) != 0 && errno != EEXIST { throw StorageError(operation: "mkdir", path: path) }
     }
 
+    /// Creates `path` and any missing parents (like `mkdir -p`).
+    static func makeDirectories(_ path: String) throws(StorageError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            try makeDirectory(prefix)
+        }
+    }
+
     static func remove(_ path: String) throws(StorageError) {
         if unlink(path) != 0 && errno != ENOENT { throw StorageError(operation: "remove", path: path) }
     }

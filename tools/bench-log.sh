@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Log append/read benchmark on a release build, with SQLite (WAL, synchronous=FULL) side by side.
+# Usage: tools/bench-log.sh [--events N] [--appenders 1,8,64] [--batch B] [--scratch DIR]
+# Prints Markdown tables (copy them into the README with the command line you used).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product LogBenchmark >&2
+exec .build/release/LogBenchmark "$@"

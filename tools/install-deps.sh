@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Gongfu needs when any is missing: liblz4-dev (the log's frames),
+# libsqlite3-dev (read models), lz4 (the stock tool the tests compare against).
+set -euo pipefail
+missing=()
+[ -f /usr/include/lz4frame.h ] || missing+=(liblz4-dev)
+[ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
+command -v lz4 >/dev/null 2>&1 || missing+=(lz4)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q "${missing[@]}"
+fi
