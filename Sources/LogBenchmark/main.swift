@@ -37,9 +37,21 @@ extension String {
     func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }
 
+/// SplitMix64: fast, seeded, so every run appends the same events.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
+
 /// Realistic events: ~30k enterprises, domain-shaped payloads of 300–500 bytes as envelopes.
 func makeDrafts(_ count: Int) -> [EventDraft] {
-    var generator = SystemRandomNumberGenerator()
+    var generator = SplitMix(state: 2024)
     return (0..<count).map { index in
         let enterprise = Int.random(in: 0..<30_000, using: &generator)
         let city = cities[enterprise % cities.count]
@@ -89,9 +101,16 @@ let drafts = makeDrafts(settings.events)
 try? FileManager.default.removeItem(atPath: settings.scratch)
 try FileManager.default.createDirectory(atPath: settings.scratch, withIntermediateDirectories: true)
 
-var rows: [String] = []
-var readRows: [String] = []
-for appenders in settings.appenders {
+/// Counts newlines without per-byte closure calls.
+func countLines(_ content: [UInt8]) -> Int {
+    content.withUnsafeBufferPointer { buffer in
+        var count = 0
+        for byte in buffer where byte == 10 { count += 1 }
+        return count
+    }
+}
+
+func runCase(appenders: Int) async throws -> (append: String, read: String) {
     let work = slices(drafts.count, appenders: appenders, batch: settings.batch)
 
     // The log.
@@ -108,7 +127,7 @@ for appenders in settings.appenders {
             try await group.waitForAll()
         }
     }
-    let frames = log.size
+    let appended = log.size
     await log.close()
     let reader = try EventLog(directory: directory, writable: false)
     var rawBytes = 0
@@ -116,10 +135,10 @@ for appenders in settings.appenders {
     let readSeconds = try await measure {
         try reader.forEachBatch { _, _, content in
             rawBytes += content.count
-            lines += content.reduce(0) { $1 == 10 ? $0 + 1 : $0 }
+            lines += countLines(content)
         }
     }
-    precondition(lines == drafts.count && frames == UInt64(drafts.count))
+    precondition(lines == drafts.count && appended == UInt64(drafts.count))
     let segments = directorySize(directory.segments)
 
     // `lz4 -dc` over the same segments (the read ceiling).
@@ -132,7 +151,7 @@ for appenders in settings.appenders {
         process.waitUntilExit()
     }
 
-    // SQLite baseline: WAL, synchronous=FULL, same events (as their JSON lines) and batch sizes.
+    // SQLite baseline: WAL, synchronous=FULL, same events (as their JSON) and batch sizes.
     var sqliteCell = "–"
     var ratioCell = "–"
     if settings.sqlite {
@@ -163,8 +182,17 @@ for appenders in settings.appenders {
         sqliteCell = String(format: "%.0f", sqliteRate)
         ratioCell = String(format: "%.2f×", (Double(drafts.count) / logSeconds) / sqliteRate)
     }
-    rows.append("| \(appenders) | \(settings.batch) | \(String(format: "%.0f", Double(drafts.count) / logSeconds)) | \(sqliteCell) | \(ratioCell) | \(String(format: "%.1f%%", 100 * Double(segments) / Double(rawBytes))) | \(String(format: "%.0f", Double(segments) / Double(drafts.count))) B |")
-    readRows.append("| \(appenders) | \(String(format: "%.0f", Double(rawBytes) / readSeconds / 1e6)) MB/s | \(String(format: "%.0f", Double(rawBytes) / lz4Seconds / 1e6)) MB/s | \(String(format: "%.0f%%", 100 * lz4Seconds / readSeconds)) | \(String(format: "%.0f", Double(drafts.count) / readSeconds)) events/s |")
+    let appendRow = "| \(appenders) | \(settings.batch) | \(String(format: "%.0f", Double(drafts.count) / logSeconds)) | \(sqliteCell) | \(ratioCell) | \(String(format: "%.1f%%", 100 * Double(segments) / Double(rawBytes))) | \(String(format: "%.0f", Double(segments) / Double(drafts.count))) B |"
+    let readRow = "| \(appenders) | \(String(format: "%.0f", Double(rawBytes) / readSeconds / 1e6)) MB/s | \(String(format: "%.0f", Double(rawBytes) / lz4Seconds / 1e6)) MB/s | \(String(format: "%.0f%%", 100 * lz4Seconds / readSeconds)) | \(String(format: "%.0f", Double(drafts.count) / readSeconds)) events/s |"
+    return (appendRow, readRow)
+}
+
+var rows: [String] = []
+var readRows: [String] = []
+for appenders in settings.appenders {
+    let result = try await runCase(appenders: appenders)
+    rows.append(result.append)
+    readRows.append(result.read)
     print("appenders \(appenders): done")
 }
 

@@ -36,31 +36,31 @@ public struct Envelope: Sendable, Equatable {
     /// Writes the canonical line (with its trailing newline): members in the fixed order
     /// seq, id, stream, version, type, schema, occurred, recorded, actor, key (if any), data.
     public func write(into output: inout [UInt8]) {
-        output += Array(#"{"seq":"#.utf8)
-        output += Array(String(seq).utf8)
-        output += Array(#","id":"#.utf8)
+        output.append(contentsOf: #"{"seq":"#.utf8)
+        CanonicalJSON.writeInteger(seq, into: &output)
+        output.append(contentsOf: #","id":"#.utf8)
         CanonicalJSON.writeString(id, into: &output)
-        output += Array(#","stream":"#.utf8)
+        output.append(contentsOf: #","stream":"#.utf8)
         CanonicalJSON.writeString(stream, into: &output)
-        output += Array(#","version":"#.utf8)
-        output += Array(String(version).utf8)
-        output += Array(#","type":"#.utf8)
+        output.append(contentsOf: #","version":"#.utf8)
+        CanonicalJSON.writeInteger(version, into: &output)
+        output.append(contentsOf: #","type":"#.utf8)
         CanonicalJSON.writeString(type, into: &output)
-        output += Array(#","schema":"#.utf8)
-        output += Array(String(schema).utf8)
-        output += Array(#","occurred":"#.utf8)
+        output.append(contentsOf: #","schema":"#.utf8)
+        CanonicalJSON.writeInteger(schema, into: &output)
+        output.append(contentsOf: #","occurred":"#.utf8)
         CanonicalJSON.writeString(occurred, into: &output)
-        output += Array(#","recorded":"#.utf8)
+        output.append(contentsOf: #","recorded":"#.utf8)
         CanonicalJSON.writeString(recorded, into: &output)
-        output += Array(#","actor":"#.utf8)
+        output.append(contentsOf: #","actor":"#.utf8)
         CanonicalJSON.write(actor, into: &output)
         if let key {
-            output += Array(#","key":"#.utf8)
+            output.append(contentsOf: #","key":"#.utf8)
             CanonicalJSON.writeString(key, into: &output)
         }
-        output += Array(#","data":"#.utf8)
+        output.append(contentsOf: #","data":"#.utf8)
         CanonicalJSON.write(data, into: &output)
-        output += Array("}\n".utf8)
+        output.append(contentsOf: "}\n".utf8)
     }
 
     public var line: [UInt8] {

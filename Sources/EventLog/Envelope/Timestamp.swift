@@ -91,18 +91,54 @@ public enum Timestamp {
 /// UUID version 7 (RFC 9562): 48-bit Unix milliseconds, then random bits. Time-ordered, so ids
 /// of one batch share a prefix and compress well.
 public enum UUIDv7 {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     public static func make(milliseconds: Int64, using generator: inout some RandomNumberGenerator) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        let time = UInt64(milliseconds)
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: time >> (40 - 8 * UInt64(index))) }
         let random = generator.next() as UInt64
         let random2 = generator.next() as UInt64
-        for index in 0..<8 { bytes[6 + index] = UInt8(truncatingIfNeeded: random >> (8 * UInt64(index))) }
-        bytes[14] = UInt8(truncatingIfNeeded: random2)
-        bytes[15] = UInt8(truncatingIfNeeded: random2 >> 8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for index in 0..<6 { bytes.append(UInt8(truncatingIfNeeded: UInt64(milliseconds) >> (40 - 8 * UInt64(index)))) }
+        for index in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: random >> (8 * UInt64(index)))) }
+        bytes.append(UInt8(truncatingIfNeeded: random2))
+        bytes.append(UInt8(truncatingIfNeeded: random2 >> 8))
         bytes[6] = 0x70 | (bytes[6] & 0x0F)
         bytes[8] = 0x80 | (bytes[8] & 0x3F)
-        let hex = bytes.map { String($0, radix: 16).leftPadded(to: 2) }
-        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined() + "-" + hex[10..<16].joined()
+        return String(unsafeUninitializedCapacity: 36) { text in
+            var position = 0
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                text[position] = hexDigits[Int(byte >> 4)]
+                text[position + 1] = hexDigits[Int(byte & 0x0F)]
+                position += 2
+            }
+            return position
+        }
+    }
+}
+
+/// xoshiro256** seeded from the system's generator: fast random bits for UUIDs (unique, not
+/// secret), without a system call per id.
+struct FastRandom: RandomNumberGenerator {
+    private var state: (UInt64, UInt64, UInt64, UInt64)
+
+    init() {
+        var system = SystemRandomNumberGenerator()
+        state = (system.next(), system.next(), system.next(), system.next() | 1)
+    }
+
+    mutating func next() -> UInt64 {
+        let result = ((state.1 &* 5) << 7 | (state.1 &* 5) >> 57) &* 9
+        let shifted = state.1 << 17
+        state.2 ^= state.0
+        state.3 ^= state.1
+        state.1 ^= state.2
+        state.0 ^= state.3
+        state.2 ^= shifted
+        state.3 = state.3 << 45 | state.3 >> 19
+        return result
     }
 }

@@ -7,6 +7,7 @@ import CLZ4
 /// output buffer across frames.
 public final class LZ4FrameCodec {
     private var decompressionContext: OpaquePointer?
+    private var compressionContext: OpaquePointer?
     private var preferences: LZ4F_preferences_t
 
     /// - Parameter compressionLevel: 0 is LZ4's fast default; 3…12 select LZ4-HC.
@@ -18,30 +19,47 @@ public final class LZ4FrameCodec {
         preferences.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled
         preferences.frameInfo.frameType = LZ4F_frame
         preferences.compressionLevel = compressionLevel
+        preferences.autoFlush = 1
         self.preferences = preferences
     }
 
     deinit {
         if let decompressionContext { LZ4F_freeDecompressionContext(decompressionContext) }
+        if let compressionContext { LZ4F_freeCompressionContext(compressionContext) }
     }
 
-    /// Appends one complete LZ4 frame holding `content` to `output`.
+    /// Appends one complete LZ4 frame holding `content` to `output`. Reuses one compression
+    /// context (and its buffers) across frames.
     public func compress(_ content: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(LZ4Error) {
+        if compressionContext == nil {
+            var context: OpaquePointer?
+            let result = LZ4F_createCompressionContext(&context, UInt32(LZ4F_VERSION))
+            if LZ4F_isError(result) != 0 { throw LZ4Error(code: result, operation: "create compression context") }
+            compressionContext = context
+        }
         var preferences = self.preferences
         preferences.frameInfo.contentSize = UInt64(content.count)
-        let bound = LZ4F_compressFrameBound(content.count, &preferences)
+        // Header (≤ 19 bytes) + worst case for the content + end mark and checksums.
+        let bound = 32 + LZ4F_compressBound(content.count, &preferences) + LZ4F_compressBound(0, &preferences)
         let start = output.count
-        output.reserveCapacity(start + bound)
+        output.append(contentsOf: repeatElement(0, count: bound))
         var written = 0
         var failure: LZ4Error?
-        output.append(contentsOf: repeatElement(0, count: bound))
         output.withUnsafeMutableBytes { buffer in
-            let result = LZ4F_compressFrame(buffer.baseAddress! + start, bound, content.baseAddress, content.count, &preferences)
-            if LZ4F_isError(result) != 0 {
-                failure = LZ4Error(code: result, operation: "compress")
-            } else {
-                written = result
+            let base = buffer.baseAddress! + start
+            func check(_ result: Int, _ operation: String) -> Bool {
+                if LZ4F_isError(result) != 0 {
+                    failure = LZ4Error(code: result, operation: operation)
+                    return false
+                }
+                written += result
+                return true
             }
+            guard check(LZ4F_compressBegin(compressionContext, base, bound, &preferences), "compress (begin)") else { return }
+            if content.count > 0 {
+                guard check(LZ4F_compressUpdate(compressionContext, base + written, bound - written, content.baseAddress, content.count, nil), "compress") else { return }
+            }
+            _ = check(LZ4F_compressEnd(compressionContext, base + written, bound - written, nil), "compress (end)")
         }
         output.removeLast(bound - written)
         if let failure { throw failure }

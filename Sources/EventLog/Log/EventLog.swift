@@ -97,12 +97,16 @@ public final class EventLog: @unchecked Sendable {
     public func append(_ drafts: [EventDraft], actor: Actor) async throws(LogError) -> [AppendResult] {
         guard let committer else { throw .writesRefused(reason: "the log was opened read-only") }
         if drafts.isEmpty { return [] }
+        var prepared: [PreparedDraft] = []
+        prepared.reserveCapacity(drafts.count)
         for (index, draft) in drafts.enumerated() {
             do { try draft.validate() } catch { throw .invalidEvent(index: index, reason: error.description) }
+            prepared.append(PreparedDraft(draft))
         }
+        let actorBytes = actor.json.canonicalBytes
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                committer.enqueue(.init(drafts: drafts, actor: actor, continuation: continuation))
+                committer.enqueue(.init(drafts: prepared, actor: actorBytes, continuation: continuation))
             }
         } catch {
             throw error as! LogError

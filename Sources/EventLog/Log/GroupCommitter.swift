@@ -6,8 +6,9 @@ import Logging
 /// then answers them all. After a failed write or sync it refuses every further append.
 final class GroupCommitter: @unchecked Sendable {
     struct Request {
-        var drafts: [EventDraft]
-        var actor: Actor
+        var drafts: [PreparedDraft]
+        /// Canonical JSON of the actor.
+        var actor: [UInt8]
         var continuation: CheckedContinuation<[AppendResult], any Error>
     }
 
@@ -27,7 +28,7 @@ final class GroupCommitter: @unchecked Sendable {
     private var indexFile: File?
     private var indexLength = 0
     private let codec: LZ4FrameCodec
-    private var random = SystemRandomNumberGenerator()
+    private var random = FastRandom()
 
     init(log: EventLog, lastSegment: (base: UInt64, length: Int)?, options: EventLog.Options) {
         self.log = log
@@ -45,7 +46,7 @@ final class GroupCommitter: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in run() }
-        thread.name = "gongfu.log.commit"
+        thread.name = "gongfu-commit"
         thread.stackSize = 1 << 20
         self.thread = thread
         thread.start()
@@ -115,22 +116,21 @@ final class GroupCommitter: @unchecked Sendable {
         let recorded = Timestamp.format(microseconds: now)
         var nextSeq = baseSize + 1
         var versions: [String: UInt64] = [:]
-        var keys: [String: (seq: UInt64, version: UInt64, draft: EventDraft)] = [:]
+        var keys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
         var content: [UInt8] = []
         var entries: [LogCatalog.Entry] = []
         var outcomes: [Outcome] = []
 
         for request in requests {
             var requestVersions: [String: UInt64] = [:]
-            var requestKeys: [String: (seq: UInt64, version: UInt64, draft: EventDraft)] = [:]
+            var requestKeys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
             var results: [AppendResult] = []
-            var envelopes: [Envelope] = []
+            var accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)] = []
             var failure: LogError?
-            let actor = request.actor.json
             for draft in request.drafts {
                 if let key = draft.key {
                     if let earlier = requestKeys[key] ?? keys[key] {
-                        guard Self.sameContent(earlier.draft, draft) else { failure = .idempotencyKeyReused(key: key, seq: earlier.seq); break }
+                        guard draft.hasSameContent(as: earlier.draft) else { failure = .idempotencyKeyReused(key: key, seq: earlier.seq); break }
                         results.append(AppendResult(seq: earlier.seq, stream: draft.stream, version: earlier.version, isDuplicate: true))
                         continue
                     }
@@ -142,7 +142,7 @@ final class GroupCommitter: @unchecked Sendable {
                             failure = error as? LogError ?? .corrupted(segment: "?", offset: 0, reason: "event \(seq) unreadable: \(error)")
                             break
                         }
-                        guard Self.sameContent(original, draft) else {
+                        guard draft.hasSameContent(as: original) else {
                             failure = .idempotencyKeyReused(key: key, seq: seq)
                             break
                         }
@@ -155,27 +155,24 @@ final class GroupCommitter: @unchecked Sendable {
                     failure = .versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current)
                     break
                 }
-                let seq = nextSeq + UInt64(envelopes.count)
-                let envelope = Envelope(
-                    seq: seq, id: UUIDv7.make(milliseconds: now / 1000, using: &random), stream: draft.stream,
-                    version: current + 1, type: draft.type, schema: draft.schema, occurred: draft.occurred,
-                    recorded: recorded, actor: actor, key: draft.key, data: draft.data)
+                let seq = nextSeq + UInt64(accepted.count)
+                accepted.append((draft, seq, current + 1))
                 requestVersions[draft.stream] = current + 1
                 if let key = draft.key { requestKeys[key] = (seq, current + 1, draft) }
-                envelopes.append(envelope)
                 results.append(AppendResult(seq: seq, stream: draft.stream, version: current + 1, isDuplicate: false))
             }
             if let failure {
                 outcomes.append(.failed(failure))
                 continue
             }
-            for envelope in envelopes {
+            for event in accepted {
                 let start = content.count
-                envelope.write(into: &content)
+                event.draft.writeLine(seq: event.seq, id: UUIDv7.make(milliseconds: now / 1000, using: &random),
+                                      version: event.version, recorded: recorded, actor: request.actor, into: &content)
                 let leaf = content.withUnsafeBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
-                entries.append(LogCatalog.Entry(leafHash: leaf, stream: envelope.stream, key: envelope.key))
+                entries.append(LogCatalog.Entry(leafHash: leaf, stream: event.draft.stream, key: event.draft.key))
             }
-            nextSeq += UInt64(envelopes.count)
+            nextSeq += UInt64(accepted.count)
             versions.merge(requestVersions) { $1 }
             keys.merge(requestKeys) { $1 }
             outcomes.append(.results(results))
@@ -211,7 +208,9 @@ final class GroupCommitter: @unchecked Sendable {
                                && segmentLength > SegmentScanner.headerLength) {
             try openSegment(baseSeq: firstSeq)
         }
-        for entry in entries { frontier.append(entry.leafHash) }
+        var parents: [MerkleHash] = []
+        parents.reserveCapacity(entries.count)
+        for entry in entries { frontier.append(entry.leafHash, parents: &parents) }
         let trailer = CommitTrailer(
             firstSeq: firstSeq, lastSeq: firstSeq + UInt64(entries.count) - 1,
             frameOffset: UInt64(segmentLength), frameLength: UInt32(frameLength),
@@ -223,7 +222,7 @@ final class GroupCommitter: @unchecked Sendable {
         try segment.syncData()
         segmentLength += bytes.count
         let location = BatchLocation(segmentBase: segmentBase, trailer: trailer)
-        log.lock.withLock { log.catalog.add(location, entries: entries) }
+        log.lock.withLock { log.catalog.add(location, entries: entries, parents: parents) }
         writeIndex(BatchIndexFile.Record(location: location, entries: entries))
     }
 
@@ -253,15 +252,5 @@ final class GroupCommitter: @unchecked Sendable {
             log.logger.warning("log index write failed; it will be rebuilt on next open", metadata: ["log.error": "\(error)"])
             self.indexFile = nil
         }
-    }
-
-    private static func sameContent(_ first: EventDraft, _ second: EventDraft) -> Bool {
-        first.stream == second.stream && first.type == second.type && first.schema == second.schema
-            && first.occurred == second.occurred && first.data.canonicalBytes == second.data.canonicalBytes
-    }
-
-    private static func sameContent(_ envelope: Envelope, _ draft: EventDraft) -> Bool {
-        envelope.stream == draft.stream && envelope.type == draft.type && envelope.schema == draft.schema
-            && envelope.occurred == draft.occurred && envelope.data.canonicalBytes == draft.data.canonicalBytes
     }
 }

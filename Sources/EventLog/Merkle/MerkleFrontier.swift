@@ -19,16 +19,24 @@ struct MerkleFrontier {
         self.size = size
     }
 
-    mutating func append(_ leaf: MerkleHash) {
+    /// Appends a leaf; the perfect-subtree hashes it completes (lowest first) are added to
+    /// `parents`, in the order ``MerkleTree/append(leafHash:parents:)`` wants them.
+    mutating func append(_ leaf: MerkleHash, parents: inout [MerkleHash]) {
         var hash = leaf
         var height = 0
         while let last = subtrees.last, last.height == height {
             subtrees.removeLast()
             hash = .node(last.hash, hash)
+            parents.append(hash)
             height += 1
         }
         subtrees.append((height, hash))
         size += 1
+    }
+
+    mutating func append(_ leaf: MerkleHash) {
+        var ignored: [MerkleHash] = []
+        append(leaf, parents: &ignored)
     }
 
     var root: MerkleHash {

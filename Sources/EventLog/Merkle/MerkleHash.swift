@@ -1,22 +1,33 @@
 import Crypto
 
-/// A SHA-256 value in the log's Merkle tree (RFC 9162 §2.1).
+/// A SHA-256 value in the log's Merkle tree (RFC 9162 §2.1), stored inline (no allocation).
 public struct MerkleHash: Hashable, Sendable, CustomStringConvertible {
-    public let bytes: [UInt8]
+    /// The 32 bytes in memory order.
+    private var storage: SIMD4<UInt64>
 
     public init(_ bytes: [UInt8]) {
         precondition(bytes.count == 32, "a Merkle hash is 32 bytes")
-        self.bytes = bytes
+        storage = bytes.withUnsafeBytes { $0.loadUnaligned(as: SIMD4<UInt64>.self) }
     }
 
     init(_ buffer: UnsafeRawBufferPointer) {
-        self.init(Array(buffer))
+        precondition(buffer.count == 32, "a Merkle hash is 32 bytes")
+        storage = buffer.loadUnaligned(as: SIMD4<UInt64>.self)
+    }
+
+    init(_ digest: SHA256.Digest) {
+        storage = digest.withUnsafeBytes { $0.loadUnaligned(as: SIMD4<UInt64>.self) }
     }
 
     /// Decodes standard base64; nil unless it is exactly 32 bytes.
     public init?(base64: String) {
         guard let bytes = Base64.decode(base64), bytes.count == 32 else { return nil }
-        self.bytes = bytes
+        self.init(bytes)
+    }
+
+    public var bytes: [UInt8] { Swift.withUnsafeBytes(of: storage) { Array($0) } }
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: storage, body)
     }
 
     public var base64: String { Base64.encode(bytes) }
@@ -24,14 +35,14 @@ public struct MerkleHash: Hashable, Sendable, CustomStringConvertible {
     public var description: String { hex }
 
     /// The root of the empty tree: SHA-256 of nothing.
-    public static let empty = MerkleHash(Array(SHA256.hash(data: [UInt8]())))
+    public static let empty = MerkleHash(SHA256.hash(data: [UInt8]()))
 
     /// Leaf hash: SHA-256(0x00 || entry).
     public static func leaf(_ entry: UnsafeRawBufferPointer) -> MerkleHash {
         var hasher = SHA256()
-        hasher.update(data: [0x00])
+        Swift.withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: entry)
-        return MerkleHash(Array(hasher.finalize()))
+        return MerkleHash(hasher.finalize())
     }
 
     public static func leaf<Bytes: Collection>(_ entry: Bytes) -> MerkleHash where Bytes.Element == UInt8 {
@@ -41,10 +52,10 @@ public struct MerkleHash: Hashable, Sendable, CustomStringConvertible {
     /// Interior node hash: SHA-256(0x01 || left || right).
     public static func node(_ left: MerkleHash, _ right: MerkleHash) -> MerkleHash {
         var hasher = SHA256()
-        hasher.update(data: [0x01])
-        hasher.update(data: left.bytes)
-        hasher.update(data: right.bytes)
-        return MerkleHash(Array(hasher.finalize()))
+        Swift.withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
+        Swift.withUnsafeBytes(of: left.storage) { hasher.update(bufferPointer: $0) }
+        Swift.withUnsafeBytes(of: right.storage) { hasher.update(bufferPointer: $0) }
+        return MerkleHash(hasher.finalize())
     }
 }
 

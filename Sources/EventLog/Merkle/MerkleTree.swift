@@ -3,24 +3,36 @@
 ///
 /// Memory: about 64 bytes per leaf (32 for the leaf, 32 spread over the levels above).
 public struct MerkleTree: Sendable {
-    /// `levels[k]` holds, packed 32 bytes each, the hashes of the subtrees of `2^k` leaves that
-    /// start at multiples of `2^k`.
-    private var levels: [[UInt8]] = [[]]
+    /// `levels[k]` holds the hashes of the subtrees of `2^k` leaves that start at multiples of `2^k`.
+    private var levels: [[MerkleHash]] = [[]]
 
     public init() {}
 
     /// Number of leaves.
-    public var size: UInt64 { UInt64(levels[0].count / 32) }
+    public var size: UInt64 { UInt64(levels[0].count) }
 
     /// Appends one leaf hash.
     public mutating func append(leafHash: MerkleHash) {
-        levels[0].append(contentsOf: leafHash.bytes)
+        var none = 0
+        append(leafHash: leafHash, parents: [], next: &none)
+    }
+
+    /// Appends one leaf hash, taking the parent hashes it completes from `parents[next...]`
+    /// (as ``MerkleFrontier`` computed them) instead of hashing again.
+    mutating func append(leafHash: MerkleHash, parents: [MerkleHash], next: inout Int) {
+        levels[0].append(leafHash)
         var level = 0
-        while (levels[level].count / 32) % 2 == 0 {
-            let count = levels[level].count / 32
-            let parent = MerkleHash.node(hash(level: level, index: count - 2), hash(level: level, index: count - 1))
+        while levels[level].count % 2 == 0 {
+            let count = levels[level].count
+            let parent: MerkleHash
+            if next < parents.count {
+                parent = parents[next]
+                next += 1
+            } else {
+                parent = MerkleHash.node(levels[level][count - 2], levels[level][count - 1])
+            }
             if levels.count == level + 1 { levels.append([]) }
-            levels[level + 1].append(contentsOf: parent.bytes)
+            levels[level + 1].append(parent)
             level += 1
         }
     }
@@ -33,7 +45,7 @@ public struct MerkleTree: Sendable {
     /// Drops leaves beyond `newSize` (used when recovery truncates a torn tail).
     public mutating func truncate(to newSize: UInt64) {
         for level in levels.indices {
-            let keep = Int(newSize >> UInt64(level)) * 32
+            let keep = Int(newSize >> UInt64(level))
             if levels[level].count > keep { levels[level].removeSubrange(keep...) }
         }
     }
@@ -105,7 +117,7 @@ public struct MerkleTree: Sendable {
     }
 
     private func hash(level: Int, index: Int) -> MerkleHash {
-        levels[level].withUnsafeBytes { MerkleHash(UnsafeRawBufferPointer(rebasing: $0[(index * 32)..<(index * 32 + 32)])) }
+        levels[level][index]
     }
 
     /// The largest power of two strictly below `count` (count ≥ 2).

@@ -44,14 +44,12 @@ struct BatchIndexFile {
         payload += record.location.trailer.encoded()
         payload.appendLittleEndian(UInt32(record.entries.count))
         for entry in record.entries {
-            payload += entry.leafHash.bytes
-            let stream = Array(entry.stream.utf8)
-            payload.appendLittleEndian(UInt16(stream.count))
-            payload += stream
+            entry.leafHash.withUnsafeBytes { payload.append(contentsOf: $0) }
+            payload.appendLittleEndian(UInt16(entry.stream.utf8.count))
+            payload.append(contentsOf: entry.stream.utf8)
             if let key = entry.key {
-                let keyBytes = Array(key.utf8)
-                payload.appendLittleEndian(UInt16(keyBytes.count))
-                payload += keyBytes
+                payload.appendLittleEndian(UInt16(key.utf8.count))
+                payload.append(contentsOf: key.utf8)
             } else {
                 payload.appendLittleEndian(UInt16.max)
             }

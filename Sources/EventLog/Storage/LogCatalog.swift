@@ -26,10 +26,13 @@ struct LogCatalog: Sendable {
         UInt64(streams[stream]?.count ?? 0)
     }
 
-    mutating func add(_ location: BatchLocation, entries: [Entry]) {
+    /// Adds a batch. `parents` may hold the interior hashes its leaves complete, in append
+    /// order (the committer computed them for the trailer's root); otherwise they are computed.
+    mutating func add(_ location: BatchLocation, entries: [Entry], parents: [MerkleHash] = []) {
         var seq = location.trailer.firstSeq
+        var next = 0
         for entry in entries {
-            tree.append(leafHash: entry.leafHash)
+            tree.append(leafHash: entry.leafHash, parents: parents, next: &next)
             streams[entry.stream, default: []].append(seq)
             if let key = entry.key { keys[key] = seq }
             seq += 1
