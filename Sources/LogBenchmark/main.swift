@@ -10,6 +10,7 @@ struct Settings {
     var batch = 100
     var scratch = NSTemporaryDirectory() + "gongfu-bench"
     var sqlite = true
+    var compressionLevel: Int32 = 0
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -20,8 +21,9 @@ struct Settings {
             case "--batch": batch = Int(iterator.next() ?? "") ?? batch
             case "--scratch": scratch = iterator.next() ?? scratch
             case "--no-sqlite": sqlite = false
+            case "--lz4-level": compressionLevel = Int32(iterator.next() ?? "") ?? 0
             default:
-                FileHandle.standardError.write(Data("usage: LogBenchmark [--events N] [--appenders 1,8,64] [--batch B] [--scratch DIR] [--no-sqlite]\n".utf8))
+                FileHandle.standardError.write(Data("usage: LogBenchmark [--events N] [--appenders 1,8,64] [--batch B] [--scratch DIR] [--no-sqlite] [--lz4-level L]\n".utf8))
                 exit(2)
             }
         }
@@ -116,7 +118,9 @@ func runCase(appenders: Int) async throws -> (append: String, read: String) {
     // The log.
     let directory = LogDirectory(root: settings.scratch + "/log-\(appenders)")
     try EventLog.initialize(directory: directory, origin: "bench/log")
-    let log = try EventLog(directory: directory, writable: true)
+    var options = EventLog.Options()
+    options.compressionLevel = settings.compressionLevel
+    let log = try EventLog(directory: directory, writable: true, options: options)
     let logSeconds = try await measure {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for ranges in work {
@@ -128,7 +132,12 @@ func runCase(appenders: Int) async throws -> (append: String, read: String) {
         }
     }
     let appended = log.size
+    let stats = log.statistics
     await log.close()
+    print(String(format: "  log, %d appenders: %d batches, %.0f events/batch, encode %.2f µs/event, write+fdatasync %.2f ms/batch (max %.1f ms), committer busy %.0f%% of %.2f s",
+                 appenders, stats.batches, Double(stats.events) / Double(stats.batches), Double(stats.encodeNanoseconds) / 1e3 / Double(stats.events),
+                 Double(stats.syncNanoseconds) / 1e6 / Double(stats.batches), Double(stats.maximumSyncNanoseconds) / 1e6,
+                 100 * Double(stats.encodeNanoseconds + stats.syncNanoseconds) / 1e9 / logSeconds, logSeconds))
     let reader = try EventLog(directory: directory, writable: false)
     var rawBytes = 0
     var lines = 0

@@ -40,8 +40,11 @@ import Testing
             return stream == "project/P1" && actual == 1 && "\(error)".contains("expected none")
         }
         #expect(log.size == 1, "the conflicting request appended nothing, not even its first event")
+        #expect(log.version(of: "project/P2") == 0)
+        let p2 = try await log.append([sampleDraft(6, stream: "project/P2", expected: .none)], actor: testActor)
+        #expect(p2[0].version == 1 && p2[0].seq == 2, "the rolled-back request left no trace in versions or seqs")
         let next = try await log.append([sampleDraft(4, stream: "project/P1", expected: .exact(1))], actor: testActor)
-        #expect(next[0].version == 2)
+        #expect(next[0].version == 2 && next[0].seq == 3)
         await #expect(throws: LogError.self) {
             _ = try await log.append([sampleDraft(5, stream: "project/P1", expected: .exact(1))], actor: testActor)
         }

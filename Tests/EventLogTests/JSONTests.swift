@@ -37,6 +37,11 @@ import Testing
         }
     }
 
+    @Test func keysSortByUTF8BytesIncludingNonASCII() throws {
+        let value = try JSONParser.parse(#"{"青":1,"b":2,"Z":3,"é":4,"a":5,"ab":6}"#)
+        #expect(value.canonicalText == #"{"Z":3,"a":5,"ab":6,"b":2,"é":4,"青":1}"#)
+    }
+
     @Test func rejectsInvalidUTF8() {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
     }
@@ -68,6 +73,24 @@ import Testing
         } catch {
             #expect(error.description.contains(reason), "\(error.description)")
         }
+    }
+
+    @Test(arguments: [
+        ("enterprise/91370200MA3C0XYZ1Q", true), ("plan/2024-2026", true), ("project/P-2024:7/a.b_c", true),
+        ("a-b/x", true), ("enterprise/", false), ("/x", false), ("a/-x", false), ("9a/x", false), ("-a/x", false),
+        ("enterprise/has space", false), ("enterprise", false), ("enterprise/" + String(repeating: "x", count: 129), false),
+    ])
+    func streamNames(name: String, valid: Bool) {
+        #expect(EventDraft.isValidStream(name) == valid, "\(name)")
+    }
+
+    @Test func uuidsAreVersion7WithTheirTimeFirst() {
+        var random = FastRandom()
+        let id = UUIDv7.make(milliseconds: 0x0193_0000_0001, using: &random)
+        #expect(id.count == 36)
+        #expect(id.hasPrefix("01930000-0001-7"))
+        #expect(["8", "9", "a", "b"].contains(id[id.index(id.startIndex, offsetBy: 19)]))
+        #expect(UUIDv7.make(milliseconds: 5, using: &random) != UUIDv7.make(milliseconds: 5, using: &random))
     }
 
     @Test func businessDates() {

@@ -93,21 +93,34 @@ public struct EventDraft: Sendable, Equatable {
     }
 
     static func isValidStream(_ stream: String) -> Bool {
-        let bytes = Array(stream.utf8)
-        guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")), slash > 0, bytes.count - slash - 1 >= 1, bytes.count - slash - 1 <= 128 else { return false }
-        guard bytes[0] >= UInt8(ascii: "a") && bytes[0] <= UInt8(ascii: "z") else { return false }
-        for byte in bytes[..<slash] where !(isLower(byte) || isDigit(byte) || byte == UInt8(ascii: "-")) { return false }
-        guard isAlphanumeric(bytes[slash + 1]) else { return false }
-        for byte in bytes[(slash + 1)...] {
-            guard isAlphanumeric(byte) || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "-")].contains(byte) else { return false }
+        var slash: Int?
+        var count = 0
+        for (index, byte) in stream.utf8.enumerated() {
+            count += 1
+            if let slash {
+                let isFirstOfId = index == slash + 1
+                guard isAlphanumeric(byte) || (!isFirstOfId && (byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+                    || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "-"))) else { return false }
+            } else if byte == UInt8(ascii: "/") {
+                guard index > 0 else { return false }
+                slash = index
+            } else {
+                guard isLower(byte) || (index > 0 && (isDigit(byte) || byte == UInt8(ascii: "-"))) else { return false }
+            }
         }
-        return true
+        guard let slash else { return false }
+        let idLength = count - slash - 1
+        return idLength >= 1 && idLength <= 128
     }
 
     static func isValidType(_ type: String) -> Bool {
-        let bytes = Array(type.utf8)
-        guard (1...64).contains(bytes.count), bytes[0] >= UInt8(ascii: "A"), bytes[0] <= UInt8(ascii: "Z") else { return false }
-        return bytes.allSatisfy(isAlphanumeric)
+        var count = 0
+        for byte in type.utf8 {
+            if count == 0 { guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") else { return false } }
+            guard isAlphanumeric(byte) else { return false }
+            count += 1
+        }
+        return (1...64).contains(count)
     }
 
     private static func isLower(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }

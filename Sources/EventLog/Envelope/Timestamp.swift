@@ -94,28 +94,31 @@ public enum UUIDv7 {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     public static func make(milliseconds: Int64, using generator: inout some RandomNumberGenerator) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        write(milliseconds: milliseconds, using: &generator, into: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends the 36 characters of a new UUIDv7 to `output`.
+    public static func write(milliseconds: Int64, using generator: inout some RandomNumberGenerator, into output: inout [UInt8]) {
         let random = generator.next() as UInt64
         let random2 = generator.next() as UInt64
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        for index in 0..<6 { bytes.append(UInt8(truncatingIfNeeded: UInt64(milliseconds) >> (40 - 8 * UInt64(index)))) }
-        for index in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: random >> (8 * UInt64(index)))) }
-        bytes.append(UInt8(truncatingIfNeeded: random2))
-        bytes.append(UInt8(truncatingIfNeeded: random2 >> 8))
-        bytes[6] = 0x70 | (bytes[6] & 0x0F)
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)
-        return String(unsafeUninitializedCapacity: 36) { text in
-            var position = 0
-            for (index, byte) in bytes.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    text[position] = UInt8(ascii: "-")
-                    position += 1
-                }
-                text[position] = hexDigits[Int(byte >> 4)]
-                text[position + 1] = hexDigits[Int(byte & 0x0F)]
-                position += 2
+        let time = UInt64(milliseconds)
+        func byte(_ index: Int) -> UInt8 {
+            switch index {
+            case 0..<6: UInt8(truncatingIfNeeded: time >> (40 - 8 * UInt64(index)))
+            case 6: 0x70 | (UInt8(truncatingIfNeeded: random) & 0x0F)
+            case 8: 0x80 | (UInt8(truncatingIfNeeded: random >> 16) & 0x3F)
+            case 7..<14: UInt8(truncatingIfNeeded: random >> (8 * UInt64(index - 6)))
+            default: UInt8(truncatingIfNeeded: random2 >> (8 * UInt64(index - 14)))
             }
-            return position
+        }
+        for index in 0..<16 {
+            if index == 4 || index == 6 || index == 8 || index == 10 { output.append(UInt8(ascii: "-")) }
+            let value = byte(index)
+            output.append(hexDigits[Int(value >> 4)])
+            output.append(hexDigits[Int(value & 0x0F)])
         }
     }
 }

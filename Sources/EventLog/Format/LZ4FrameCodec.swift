@@ -39,8 +39,10 @@ public final class LZ4FrameCodec {
         }
         var preferences = self.preferences
         preferences.frameInfo.contentSize = UInt64(content.count)
-        // Header (≤ 19 bytes) + worst case for the content + end mark and checksums.
-        let bound = 32 + LZ4F_compressBound(content.count, &preferences) + LZ4F_compressBound(0, &preferences)
+        // Header (≤ 19 bytes), the content's worst case, then end mark and content checksum.
+        // (LZ4F_compressBound(0) would assume a whole buffered block: with autoFlush nothing is
+        // buffered, and reserving 4 MB per frame would cost more than compressing.)
+        let bound = 32 + LZ4F_compressBound(content.count, &preferences) + 16
         let start = output.count
         output.append(contentsOf: repeatElement(0, count: bound))
         var written = 0

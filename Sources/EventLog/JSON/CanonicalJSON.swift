@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The log's canonical JSON serialisation, so that the same event always has the same bytes:
 ///
 /// - no whitespace; object members sorted by the UTF-8 bytes of their keys;
@@ -22,7 +28,7 @@ public enum CanonicalJSON {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            let sorted = members.sorted { precedes($0.key, $1.key) }
             for (index, member) in sorted.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 writeString(member.key, into: &output)
@@ -31,6 +37,19 @@ public enum CanonicalJSON {
             }
             output.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// Whether `first` sorts before `second` by their UTF-8 bytes (memcmp on native strings).
+    static func precedes(_ first: String, _ second: String) -> Bool {
+        let fast = first.utf8.withContiguousStorageIfAvailable { left in
+            second.utf8.withContiguousStorageIfAvailable { right -> Bool in
+                let common = min(left.count, right.count)
+                let order = common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common)
+                return order != 0 ? order < 0 : left.count < right.count
+            }
+        }
+        if let result = fast ?? nil { return result }
+        return first.utf8.lexicographicallyPrecedes(second.utf8)
     }
 
     /// Decimal digits of an integer, without an intermediate String.

@@ -17,6 +17,7 @@ public final class EventLog: @unchecked Sendable {
     let lock = NSLock()
     var catalog: LogCatalog
     var failure: String?
+    var counters = LogStatistics()
     private var waiters: [(after: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
     private var committer: GroupCommitter?
     private var lockFile: File?
@@ -84,6 +85,11 @@ public final class EventLog: @unchecked Sendable {
     /// Number of committed events (the Merkle tree size).
     public var size: UInt64 {
         lock.withLock { catalog.size }
+    }
+
+    /// What the committer has done since the log was opened (for metrics and benchmarks).
+    public var statistics: LogStatistics {
+        lock.withLock { counters }
     }
 
     /// Current version of `stream` (0 if it has no events).
@@ -176,6 +182,24 @@ public final class EventLog: @unchecked Sendable {
             throw .badConfiguration(path: directory.signingKey, reason: "\(error)")
         }
     }
+}
+
+/// Counters of the group committer since the log was opened.
+public struct LogStatistics: Sendable, Equatable {
+    /// Batches committed (frames written and synced).
+    public var batches = 0
+    /// Events committed.
+    public var events = 0
+    /// Append requests answered (committed, duplicate or rejected).
+    public var requests = 0
+    /// Bytes written to segments (frames and trailers).
+    public var bytesWritten = 0
+    /// Time spent building batches (validation, encoding, hashing, compression), nanoseconds.
+    public var encodeNanoseconds: UInt64 = 0
+    /// Time spent in write and fdatasync, nanoseconds.
+    public var syncNanoseconds: UInt64 = 0
+    /// The slowest write + fdatasync, nanoseconds.
+    public var maximumSyncNanoseconds: UInt64 = 0
 }
 
 /// The outcome of appending one event.

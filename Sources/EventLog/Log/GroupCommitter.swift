@@ -29,12 +29,19 @@ final class GroupCommitter: @unchecked Sendable {
     private var indexLength = 0
     private let codec: LZ4FrameCodec
     private var random = FastRandom()
+    /// Every stream's current version, including batches being written (the committer's view).
+    private var streamVersions: [String: UInt64]
+    /// The batch being built (NDJSON lines) and its frame; reused so big batches do not fault
+    /// in fresh pages every time.
+    private var content: [UInt8] = []
+    private var bytes: [UInt8] = []
 
     init(log: EventLog, lastSegment: (base: UInt64, length: Int)?, options: EventLog.Options) {
         self.log = log
         self.options = options
         codec = LZ4FrameCodec(compressionLevel: options.compressionLevel)
         frontier = MerkleFrontier(tree: log.catalog.tree, size: log.catalog.size)
+        streamVersions = log.catalog.streams.mapValues { UInt64($0.count) }
         if let lastSegment {
             segment = try? File(path: log.directory.segmentPath(baseSeq: lastSegment.base), mode: .readWrite)
             segmentBase = lastSegment.base
@@ -112,24 +119,27 @@ final class GroupCommitter: @unchecked Sendable {
         // Only this thread mutates the catalog, so it reads it without the lock (and without
         // copying it, which would make the next mutation copy the whole tree).
         let baseSize = log.catalog.size
+        let started = DispatchTime.now().uptimeNanoseconds
         let now = Timestamp.nowMicroseconds()
         let recorded = Timestamp.format(microseconds: now)
         var nextSeq = baseSize + 1
-        var versions: [String: UInt64] = [:]
-        var keys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
-        var content: [UInt8] = []
+        var batchKeys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
+        content.removeAll(keepingCapacity: true)
         var entries: [LogCatalog.Entry] = []
         var outcomes: [Outcome] = []
 
         for request in requests {
-            var requestVersions: [String: UInt64] = [:]
-            var requestKeys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
+            // A request is atomic: on failure its versions, keys, lines and entries are undone.
+            var previousVersions: [(stream: String, version: UInt64)] = []
+            var addedKeys: [String] = []
+            let contentMark = content.count
+            let entriesMark = entries.count
             var results: [AppendResult] = []
-            var accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)] = []
+            results.reserveCapacity(request.drafts.count)
             var failure: LogError?
             for draft in request.drafts {
                 if let key = draft.key {
-                    if let earlier = requestKeys[key] ?? keys[key] {
+                    if let earlier = batchKeys[key] {
                         guard draft.hasSameContent(as: earlier.draft) else { failure = .idempotencyKeyReused(key: key, seq: earlier.seq); break }
                         results.append(AppendResult(seq: earlier.seq, stream: draft.stream, version: earlier.version, isDuplicate: true))
                         continue
@@ -150,37 +160,44 @@ final class GroupCommitter: @unchecked Sendable {
                         continue
                     }
                 }
-                let current = requestVersions[draft.stream] ?? versions[draft.stream] ?? log.catalog.version(of: draft.stream)
+                let current = streamVersions[draft.stream] ?? 0
                 guard draft.expectedVersion.admits(currentVersion: current) else {
                     failure = .versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current)
                     break
                 }
-                let seq = nextSeq + UInt64(accepted.count)
-                accepted.append((draft, seq, current + 1))
-                requestVersions[draft.stream] = current + 1
-                if let key = draft.key { requestKeys[key] = (seq, current + 1, draft) }
-                results.append(AppendResult(seq: seq, stream: draft.stream, version: current + 1, isDuplicate: false))
+                let version = current + 1
+                let seq = nextSeq
+                nextSeq += 1
+                previousVersions.append((draft.stream, current))
+                streamVersions[draft.stream] = version
+                if let key = draft.key {
+                    batchKeys[key] = (seq, version, draft)
+                    addedKeys.append(key)
+                }
+                let start = content.count
+                draft.writeLine(seq: seq, milliseconds: now / 1000, random: &random, version: version, recorded: recorded,
+                                actor: request.actor, into: &content)
+                let leaf = content.withUnsafeBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
+                entries.append(LogCatalog.Entry(leafHash: leaf, stream: draft.stream, key: draft.key))
+                results.append(AppendResult(seq: seq, stream: draft.stream, version: version, isDuplicate: false))
             }
             if let failure {
+                for previous in previousVersions.reversed() {
+                    streamVersions[previous.stream] = previous.version == 0 ? nil : previous.version
+                }
+                for key in addedKeys { batchKeys[key] = nil }
+                content.removeSubrange(contentMark...)
+                entries.removeSubrange(entriesMark...)
+                nextSeq = baseSize + 1 + UInt64(entries.count)
                 outcomes.append(.failed(failure))
                 continue
             }
-            for event in accepted {
-                let start = content.count
-                event.draft.writeLine(seq: event.seq, id: UUIDv7.make(milliseconds: now / 1000, using: &random),
-                                      version: event.version, recorded: recorded, actor: request.actor, into: &content)
-                let leaf = content.withUnsafeBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
-                entries.append(LogCatalog.Entry(leafHash: leaf, stream: event.draft.stream, key: event.draft.key))
-            }
-            nextSeq += UInt64(accepted.count)
-            versions.merge(requestVersions) { $1 }
-            keys.merge(requestKeys) { $1 }
             outcomes.append(.results(results))
         }
 
         if !entries.isEmpty {
             do {
-                try write(content: content, entries: entries, firstSeq: baseSize + 1)
+                try write(entries: entries, firstSeq: baseSize + 1, started: started)
             } catch {
                 let reason = "\(error)"
                 log.logger.critical("log write failed; refusing further writes", metadata: ["log.error": "\(reason)"])
@@ -191,6 +208,7 @@ final class GroupCommitter: @unchecked Sendable {
             }
             log.notifyCommitted()
         }
+        log.lock.withLock { log.counters.requests += requests.count }
         for (request, outcome) in zip(requests, outcomes) {
             switch outcome {
             case .results(let results): request.continuation.resume(returning: results)
@@ -200,8 +218,8 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     /// Writes one batch durably and adds it to the catalog and the index.
-    private func write(content: [UInt8], entries: [LogCatalog.Entry], firstSeq: UInt64) throws {
-        var bytes: [UInt8] = []
+    private func write(entries: [LogCatalog.Entry], firstSeq: UInt64, started: UInt64) throws {
+        bytes.removeAll(keepingCapacity: true)
         try content.withUnsafeBytes { buffer in try codec.compress(buffer, into: &bytes) }
         let frameLength = bytes.count
         if segment == nil || (segmentLength + frameLength + SegmentScanner.trailerLength > log.configuration.segmentBytes
@@ -218,11 +236,21 @@ final class GroupCommitter: @unchecked Sendable {
             contentLength: UInt32(content.count), root: frontier.root)
         bytes += trailer.encoded()
         guard let segment else { throw LogError.writesRefused(reason: "no open segment") }
+        let encoded = DispatchTime.now().uptimeNanoseconds
         try segment.write(bytes, at: segmentLength)
         try segment.syncData()
+        let synced = DispatchTime.now().uptimeNanoseconds
         segmentLength += bytes.count
         let location = BatchLocation(segmentBase: segmentBase, trailer: trailer)
-        log.lock.withLock { log.catalog.add(location, entries: entries, parents: parents) }
+        log.lock.withLock {
+            log.catalog.add(location, entries: entries, parents: parents)
+            log.counters.batches += 1
+            log.counters.events += entries.count
+            log.counters.bytesWritten += bytes.count
+            log.counters.encodeNanoseconds += encoded - started
+            log.counters.syncNanoseconds += synced - encoded
+            log.counters.maximumSyncNanoseconds = max(log.counters.maximumSyncNanoseconds, synced - encoded)
+        }
         writeIndex(BatchIndexFile.Record(location: location, entries: entries))
     }
 

@@ -31,11 +31,13 @@ struct PreparedDraft: Sendable {
     }
 
     /// Writes the canonical envelope line (see ``Envelope/write(into:)``; the same bytes).
-    func writeLine(seq: UInt64, id: String, version: UInt64, recorded: String, actor: [UInt8], into output: inout [UInt8]) {
+    func writeLine(seq: UInt64, milliseconds: Int64, random: inout FastRandom, version: UInt64, recorded: String,
+                   actor: [UInt8], into output: inout [UInt8]) {
         output.append(contentsOf: #"{"seq":"#.utf8)
         CanonicalJSON.writeInteger(seq, into: &output)
-        output.append(contentsOf: #","id":"#.utf8)
-        CanonicalJSON.writeString(id, into: &output)
+        output.append(contentsOf: #","id":""#.utf8)
+        UUIDv7.write(milliseconds: milliseconds, using: &random, into: &output)
+        output.append(UInt8(ascii: "\""))
         output.append(contentsOf: #","stream":"#.utf8)
         CanonicalJSON.writeString(stream, into: &output)
         output.append(contentsOf: #","version":"#.utf8)
