@@ -116,7 +116,7 @@ import Testing
 
     @Test func aSecondWriterIsRefusedWhileReadersAreWelcome() async throws {
         let temporary = TemporaryDirectory()
-        let directory = try temporary.initialisedLog()
+        let directory = try temporary.initialisedLog(segmentBytes: 4096)
         let writer = try EventLog(directory: directory, writable: true)
         _ = try await writer.append([sampleDraft(1)], actor: testActor)
         #expect(throws: LogError.self) { _ = try EventLog(directory: directory, writable: true) }
@@ -125,6 +125,13 @@ import Testing
         _ = try await writer.append([sampleDraft(2)], actor: testActor)
         try reader.refresh()
         #expect(reader.size == 2)
+        // Across segment rolls, a read-only follower catches up incrementally.
+        for index in 3...60 { _ = try await writer.append([sampleDraft(index)], actor: testActor) }
+        #expect(try directory.segmentBases().count > 2)
+        try reader.refresh()
+        #expect(reader.size == 60)
+        #expect(try reader.root() == writer.root())
+        #expect(try reader.envelopes(from: 55).map(\.seq) == [55, 56, 57, 58, 59, 60])
         await #expect(throws: LogError.self) { _ = try await reader.append([sampleDraft(3)], actor: testActor) }
         await writer.close()
     }

@@ -77,7 +77,7 @@ public final class EventLog: @unchecked Sendable {
         let outcome = try Recovery(directory: directory, writable: writable, logger: logger).run()
         catalog = outcome.catalog
         if writable {
-            committer = GroupCommitter(log: self, lastSegment: outcome.lastSegment, options: options)
+            committer = try GroupCommitter(log: self, lastSegment: outcome.lastSegment, options: options)
             committer?.start()
         }
     }
@@ -164,8 +164,9 @@ public final class EventLog: @unchecked Sendable {
     /// (read-only logs; a writable log is always current).
     public func refresh() throws(LogError) {
         guard !isWritable else { return }
-        let outcome = try Recovery(directory: directory, writable: false, logger: logger).run()
-        lock.withLock { catalog = outcome.catalog }
+        lock.lock()
+        defer { lock.unlock() }
+        try Recovery(directory: directory, writable: false, logger: logger).catchUp(&catalog)
     }
 
     /// The checkpoint signing key, loaded on first use.

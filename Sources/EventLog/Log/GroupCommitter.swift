@@ -36,14 +36,18 @@ final class GroupCommitter: @unchecked Sendable {
     private var content: [UInt8] = []
     private var bytes: [UInt8] = []
 
-    init(log: EventLog, lastSegment: (base: UInt64, length: Int)?, options: EventLog.Options) {
+    init(log: EventLog, lastSegment: (base: UInt64, length: Int)?, options: EventLog.Options) throws(LogError) {
         self.log = log
         self.options = options
         codec = LZ4FrameCodec(compressionLevel: options.compressionLevel)
         frontier = MerkleFrontier(tree: log.catalog.tree, size: log.catalog.size)
         streamVersions = log.catalog.streams.mapValues { UInt64($0.count) }
         if let lastSegment {
-            segment = try? File(path: log.directory.segmentPath(baseSeq: lastSegment.base), mode: .readWrite)
+            do {
+                segment = try File(path: log.directory.segmentPath(baseSeq: lastSegment.base), mode: .readWrite)
+            } catch {
+                throw .storage(error)
+            }
             segmentBase = lastSegment.base
             segmentLength = lastSegment.length
         }

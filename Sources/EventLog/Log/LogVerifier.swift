@@ -43,7 +43,7 @@ public struct LogVerifier {
             let bytes: [UInt8]
             do { bytes = try File(path: directory.segmentPath(baseSeq: base), mode: .readOnly).readAll() } catch { throw .storage(error) }
             let scanner = SegmentScanner(strict: true, isLast: position == bases.count - 1)
-            let result = scanner.scan(bytes, baseSeq: base, from: 0, into: &catalog)
+            let result = scanner.scan(bytes, baseSeq: base, origin: 0, into: &catalog)
             report.segments += 1
             report.batches += result.batches.count
             switch result.end {

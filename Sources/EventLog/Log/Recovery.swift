@@ -43,22 +43,47 @@ struct Recovery {
             indexFile = try File(path: index.path, mode: .readWrite)
         }
 
+        let lastSegment = try scanSegments(bases: bases, after: catalog.batches.last, into: &catalog, indexFile: indexFile, indexLength: &indexLength)
+        return Outcome(catalog: catalog, lastSegment: lastSegment)
+    }
+
+    /// Adds to `catalog` the batches committed since it was built (a read-only follower's
+    /// refresh): scans only from its last batch on.
+    func catchUp(_ catalog: inout LogCatalog) throws(LogError) {
+        do {
+            var unused = 0
+            _ = try scanSegments(bases: try directory.segmentBases(), after: catalog.batches.last, into: &catalog, indexFile: nil, indexLength: &unused)
+        } catch let error as LogError {
+            throw error
+        } catch let error as StorageError {
+            throw LogError.storage(error)
+        } catch {
+            throw LogError.storage(StorageError(operation: "refresh", path: directory.log, code: 5))
+        }
+    }
+
+    /// Scans the segments after `last` (or all of them), adding their batches to `catalog` and,
+    /// when writable, to the index; handles the tail. Returns the newest segment and its length.
+    private func scanSegments(bases: [UInt64], after last: BatchLocation?, into catalog: inout LogCatalog,
+                              indexFile: File?, indexLength: inout Int) throws -> (base: UInt64, length: Int)? {
         var start: (base: UInt64, offset: Int)?
-        if let last = catalog.batches.last {
+        if let last {
             start = (last.segmentBase, Int(last.trailer.endOffset))
         } else if let first = bases.first {
             start = (first, 0)
         }
         var lastSegment: (base: UInt64, length: Int)?
-        guard let start else { return Outcome(catalog: catalog, lastSegment: nil) }
+        guard let start else { return nil }
         for (position, base) in bases.enumerated() where base >= start.base {
             let isLast = position == bases.count - 1
             let path = directory.segmentPath(baseSeq: base)
             let file = try File(path: path, mode: writable ? .readWrite : .readOnly)
-            let bytes = try file.readAll()
             let offset = base == start.base ? start.offset : 0
+            // Already-known batches need not be read again: only the bytes after `offset`.
+            let size = try file.size
+            let bytes = try file.read(at: offset, count: max(0, size - offset))
             let scanner = SegmentScanner(strict: false, isLast: isLast)
-            let result = scanner.scan(bytes, baseSeq: base, from: offset, into: &catalog)
+            let result = scanner.scan(bytes, baseSeq: base, origin: offset, into: &catalog)
             if let indexFile {
                 var buffer: [UInt8] = []
                 for (location, entries) in result.batches {
@@ -69,7 +94,7 @@ struct Recovery {
             }
             switch result.end {
             case .clean:
-                lastSegment = (base, bytes.count)
+                lastSegment = (base, size)
             case .corrupt(let at, let reason):
                 throw LogError.corrupted(segment: LogDirectory.segmentName(baseSeq: base), offset: at, reason: reason)
             case .torn(let at, let reason):
@@ -79,7 +104,7 @@ struct Recovery {
                 if writable {
                     logger.warning("truncating torn tail", metadata: [
                         "log.segment": "\(LogDirectory.segmentName(baseSeq: base))", "log.offset": "\(at)",
-                        "log.bytes_dropped": "\(bytes.count - at)", "log.reason": "\(reason)",
+                        "log.bytes_dropped": "\(size - at)", "log.reason": "\(reason)",
                     ])
                     if keepsFile {
                         try file.truncate(to: at)
@@ -92,7 +117,7 @@ struct Recovery {
                 lastSegment = keepsFile || !writable ? (base, result.validLength) : nil
             }
         }
-        return Outcome(catalog: catalog, lastSegment: lastSegment)
+        return lastSegment
     }
 
     /// The catalog the index describes, if it agrees with the segments on disk.

@@ -157,7 +157,7 @@ final class File: @unchecked Sendable {
 
     /// Writes a whole small file durably: temporary file, sync, rename, sync directory.
     static func writeAtomically(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644) throws(StorageError) {
-        let temporary = path + ".tmp"
+        let temporary = path + ".\(getpid()).tmp"
         try remove(temporary)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
         guard descriptor >= 0 else { throw StorageError(operation: "create", path: temporary) }

@@ -30,29 +30,30 @@ struct SegmentScanner {
     static let headerLength = LZ4FrameCodec.emptyFrame.count + 8 + SegmentHeader.payloadLength
     static let trailerLength = 8 + CommitTrailer.payloadLength
 
-    /// Scans `bytes` (a whole segment file whose name says `baseSeq`) from `offset`: 0 to check
-    /// the opening empty frame and header too, or the end of a batch already in `catalog`.
-    func scan(_ bytes: [UInt8], baseSeq: UInt64, from offset: Int, into catalog: inout LogCatalog) -> Result {
+    /// Scans the bytes of a segment file (whose name says `baseSeq`) that start at file offset
+    /// `origin`: 0 to check the opening empty frame and header too, or the end of a batch already
+    /// in `catalog`. Offsets in the result are file offsets.
+    func scan(_ bytes: [UInt8], baseSeq: UInt64, origin: Int, into catalog: inout LogCatalog) -> Result {
         bytes.withUnsafeBytes { buffer in
-            scan(buffer, baseSeq: baseSeq, from: offset, into: &catalog)
+            scan(buffer, baseSeq: baseSeq, origin: origin, into: &catalog)
         }
     }
 
-    private func scan(_ bytes: UnsafeRawBufferPointer, baseSeq: UInt64, from start: Int, into catalog: inout LogCatalog) -> Result {
-        var result = Result(end: .clean, validLength: start, batches: [])
-        var position = start
+    private func scan(_ bytes: UnsafeRawBufferPointer, baseSeq: UInt64, origin: Int, into catalog: inout LogCatalog) -> Result {
+        var result = Result(end: .clean, validLength: origin, batches: [])
+        var position = 0
         func stop(_ reason: String, incomplete: Bool) -> Result {
             let zeros = bytes[position...].allSatisfy { $0 == 0 }
             let intactTrailerFollows = CommitTrailer.containsIntactPayload(in: bytes, from: position)
             if isLast && !intactTrailerFollows && (incomplete || zeros) {
-                result.end = .torn(offset: position, reason: reason)
+                result.end = .torn(offset: origin + position, reason: reason)
             } else {
-                result.end = .corrupt(offset: position, reason: reason)
+                result.end = .corrupt(offset: origin + position, reason: reason)
             }
             return result
         }
 
-        if position == 0 {
+        if origin == 0 {
             let empty = LZ4FrameCodec.emptyFrame
             guard bytes.count >= empty.count else { return stop("segment ends inside its opening empty frame", incomplete: true) }
             guard Array(bytes[0..<empty.count]) == empty else { return stop("segment does not open with an empty LZ4 frame", incomplete: false) }
@@ -74,7 +75,7 @@ struct SegmentScanner {
                     }
                 }
                 position += length
-                result.validLength = position
+                result.validLength = origin + position
             }
         }
 
@@ -86,20 +87,21 @@ struct SegmentScanner {
             case .complete(let length): frameLength = length
             }
             let trailerOffset = position + frameLength
+            let fileTrailerOffset = origin + trailerOffset
             let trailer: CommitTrailer
             switch FrameLayout.walkSkippableFrame(in: bytes, at: trailerOffset, expectedMagic: CommitTrailer.magic) {
             case .incomplete: return stop("commit trailer cut short", incomplete: true)
-            case .invalid(let reason): return stop("commit trailer at \(trailerOffset): \(reason)", incomplete: false)
+            case .invalid(let reason): return stop("commit trailer at \(fileTrailerOffset): \(reason)", incomplete: false)
             case .complete(let length):
-                guard length == Self.trailerLength else { return stop("commit trailer at \(trailerOffset) has length \(length)", incomplete: false) }
+                guard length == Self.trailerLength else { return stop("commit trailer at \(fileTrailerOffset) has length \(length)", incomplete: false) }
                 switch CommitTrailer.decode(payload: UnsafeRawBufferPointer(rebasing: bytes[(trailerOffset + 8)..<(trailerOffset + length)])) {
-                case .failure(let error): return stop("commit trailer at \(trailerOffset): \(error)", incomplete: false)
+                case .failure(let error): return stop("commit trailer at \(fileTrailerOffset): \(error)", incomplete: false)
                 case .success(let decoded): trailer = decoded
                 }
             }
             let frame = UnsafeRawBufferPointer(rebasing: bytes[position..<trailerOffset])
-            guard trailer.frameOffset == UInt64(position), trailer.frameLength == UInt32(frameLength) else {
-                return stop("commit trailer at \(trailerOffset) describes a frame at \(trailer.frameOffset) of \(trailer.frameLength) bytes", incomplete: false)
+            guard trailer.frameOffset == UInt64(origin + position), trailer.frameLength == UInt32(frameLength) else {
+                return stop("commit trailer at \(fileTrailerOffset) describes a frame at \(trailer.frameOffset) of \(trailer.frameLength) bytes", incomplete: false)
             }
             guard CRC32.checksum(frame) == trailer.frameCRC else { return stop("batch frame's CRC-32 does not match its trailer", incomplete: false) }
             guard trailer.firstSeq == catalog.size + 1 else {
@@ -125,7 +127,7 @@ struct SegmentScanner {
             catalog.add(location, entries: entries)
             result.batches.append((location, entries))
             position = trailerOffset + Self.trailerLength
-            result.validLength = position
+            result.validLength = origin + position
         }
         return result
     }
