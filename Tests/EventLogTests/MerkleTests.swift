@@ -24,43 +24,32 @@ import Testing
         return UInt64(text[start...].prefix(while: \.isNumber))!
     }
 
-    @Test func everyInclusionVector() throws {
-        let files = Self.vectorFiles("inclusion")
+    /// Runs `verify` on every vector of `kind`: it must fail exactly where `wantErr` is true.
+    static func checkEvery(_ kind: String, verify: (_ text: String, _ vector: JSONValue) throws -> Void) throws {
+        let files = vectorFiles(kind)
         #expect(files.count > 50)
         for file in files {
             let data = try Data(contentsOf: file)
-            let text = String(decoding: data, as: UTF8.self)
             let vector = try JSONParser.parse(Array(data))
-            let wantError = vector["wantErr"] == .bool(true)
             var failed = false
-            do {
-                try MerkleProofs.verifyInclusion(
-                    index: Self.unsigned("leafIdx", in: text), size: Self.unsigned("treeSize", in: text),
-                    leafHash: Self.bytes(vector["leafHash"]), proof: Self.hashes(vector["proof"]), root: Self.bytes(vector["root"]))
-            } catch {
-                failed = true
-            }
-            #expect(failed == wantError, "\(file.path): \(vector["desc"]?.stringValue ?? "")")
+            do { try verify(String(decoding: data, as: UTF8.self), vector) } catch { failed = true }
+            #expect(failed == (vector["wantErr"] == .bool(true)), "\(file.path): \(vector["desc"]?.stringValue ?? "")")
+        }
+    }
+
+    @Test func everyInclusionVector() throws {
+        try Self.checkEvery("inclusion") { text, vector in
+            try MerkleProofs.verifyInclusion(
+                index: Self.unsigned("leafIdx", in: text), size: Self.unsigned("treeSize", in: text),
+                leafHash: Self.bytes(vector["leafHash"]), proof: Self.hashes(vector["proof"]), root: Self.bytes(vector["root"]))
         }
     }
 
     @Test func everyConsistencyVector() throws {
-        let files = Self.vectorFiles("consistency")
-        #expect(files.count > 50)
-        for file in files {
-            let data = try Data(contentsOf: file)
-            let text = String(decoding: data, as: UTF8.self)
-            let vector = try JSONParser.parse(Array(data))
-            let wantError = vector["wantErr"] == .bool(true)
-            var failed = false
-            do {
-                try MerkleProofs.verifyConsistency(
-                    size1: Self.unsigned("size1", in: text), size2: Self.unsigned("size2", in: text),
-                    proof: Self.hashes(vector["proof"]), root1: Self.bytes(vector["root1"]), root2: Self.bytes(vector["root2"]))
-            } catch {
-                failed = true
-            }
-            #expect(failed == wantError, "\(file.path): \(vector["desc"]?.stringValue ?? "")")
+        try Self.checkEvery("consistency") { text, vector in
+            try MerkleProofs.verifyConsistency(
+                size1: Self.unsigned("size1", in: text), size2: Self.unsigned("size2", in: text),
+                proof: Self.hashes(vector["proof"]), root1: Self.bytes(vector["root1"]), root2: Self.bytes(vector["root2"]))
         }
     }
 }

@@ -36,10 +36,20 @@ public struct Envelope: Sendable, Equatable {
     /// Writes the canonical line (with its trailing newline): members in the fixed order
     /// seq, id, stream, version, type, schema, occurred, recorded, actor, key (if any), data.
     public func write(into output: inout [UInt8]) {
+        Self.writeLine(seq: seq, writeID: { CanonicalJSON.writeString(id, into: &$0) }, stream: stream, version: version,
+                       type: type, schema: schema, occurred: occurred, recorded: recorded, actor: actor.canonicalBytes,
+                       key: key, data: data.canonicalBytes, into: &output)
+    }
+
+    /// The one writer of the envelope layout. `writeID` writes the quoted id; `actor` and `data`
+    /// are already canonical JSON.
+    static func writeLine(seq: UInt64, writeID: (inout [UInt8]) -> Void, stream: String, version: UInt64, type: String,
+                          schema: Int, occurred: String, recorded: String, actor: [UInt8], key: String?, data: [UInt8],
+                          into output: inout [UInt8]) {
         output.append(contentsOf: #"{"seq":"#.utf8)
         CanonicalJSON.writeInteger(seq, into: &output)
         output.append(contentsOf: #","id":"#.utf8)
-        CanonicalJSON.writeString(id, into: &output)
+        writeID(&output)
         output.append(contentsOf: #","stream":"#.utf8)
         CanonicalJSON.writeString(stream, into: &output)
         output.append(contentsOf: #","version":"#.utf8)
@@ -53,13 +63,13 @@ public struct Envelope: Sendable, Equatable {
         output.append(contentsOf: #","recorded":"#.utf8)
         CanonicalJSON.writeString(recorded, into: &output)
         output.append(contentsOf: #","actor":"#.utf8)
-        CanonicalJSON.write(actor, into: &output)
+        output.append(contentsOf: actor)
         if let key {
             output.append(contentsOf: #","key":"#.utf8)
             CanonicalJSON.writeString(key, into: &output)
         }
         output.append(contentsOf: #","data":"#.utf8)
-        CanonicalJSON.write(data, into: &output)
+        output.append(contentsOf: data)
         output.append(contentsOf: "}\n".utf8)
     }
 

@@ -30,34 +30,17 @@ struct PreparedDraft: Sendable {
             && data == envelope.data.canonicalBytes
     }
 
-    /// Writes the canonical envelope line (see ``Envelope/write(into:)``; the same bytes).
+    /// Writes the canonical envelope line with a new UUIDv7 (``Envelope/writeLine``).
     func writeLine(seq: UInt64, milliseconds: Int64, random: inout FastRandom, version: UInt64, recorded: String,
                    actor: [UInt8], into output: inout [UInt8]) {
-        output.append(contentsOf: #"{"seq":"#.utf8)
-        CanonicalJSON.writeInteger(seq, into: &output)
-        output.append(contentsOf: #","id":""#.utf8)
-        UUIDv7.write(milliseconds: milliseconds, using: &random, into: &output)
-        output.append(UInt8(ascii: "\""))
-        output.append(contentsOf: #","stream":"#.utf8)
-        CanonicalJSON.writeString(stream, into: &output)
-        output.append(contentsOf: #","version":"#.utf8)
-        CanonicalJSON.writeInteger(version, into: &output)
-        output.append(contentsOf: #","type":"#.utf8)
-        CanonicalJSON.writeString(type, into: &output)
-        output.append(contentsOf: #","schema":"#.utf8)
-        CanonicalJSON.writeInteger(schema, into: &output)
-        output.append(contentsOf: #","occurred":"#.utf8)
-        CanonicalJSON.writeString(occurred, into: &output)
-        output.append(contentsOf: #","recorded":"#.utf8)
-        CanonicalJSON.writeString(recorded, into: &output)
-        output.append(contentsOf: #","actor":"#.utf8)
-        output.append(contentsOf: actor)
-        if let key {
-            output.append(contentsOf: #","key":"#.utf8)
-            CanonicalJSON.writeString(key, into: &output)
-        }
-        output.append(contentsOf: #","data":"#.utf8)
-        output.append(contentsOf: data)
-        output.append(contentsOf: "}\n".utf8)
+        Envelope.writeLine(
+            seq: seq,
+            writeID: { output in
+                output.append(UInt8(ascii: "\""))
+                UUIDv7.write(milliseconds: milliseconds, using: &random, into: &output)
+                output.append(UInt8(ascii: "\""))
+            },
+            stream: stream, version: version, type: type, schema: schema, occurred: occurred, recorded: recorded,
+            actor: actor, key: key, data: data, into: &output)
     }
 }

@@ -14,14 +14,19 @@ struct Recovery {
     }
 
     func run() throws(LogError) -> Outcome {
+        try asLogError { try recover() }
+    }
+
+    /// Runs `body`, turning storage errors into ``LogError/storage(_:)``.
+    private func asLogError<T>(_ body: () throws -> T) throws(LogError) -> T {
         do {
-            return try recover()
+            return try body()
         } catch let error as LogError {
             throw error
         } catch let error as StorageError {
             throw LogError.storage(error)
         } catch {
-            throw LogError.storage(StorageError(operation: "recover", path: directory.log, code: 5))
+            throw LogError.storage(StorageError(operation: "scan", path: directory.log, code: 5))
         }
     }
 
@@ -50,15 +55,9 @@ struct Recovery {
     /// Adds to `catalog` the batches committed since it was built (a read-only follower's
     /// refresh): scans only from its last batch on.
     func catchUp(_ catalog: inout LogCatalog) throws(LogError) {
-        do {
-            var unused = 0
-            _ = try scanSegments(bases: try directory.segmentBases(), after: catalog.batches.last, into: &catalog, indexFile: nil, indexLength: &unused)
-        } catch let error as LogError {
-            throw error
-        } catch let error as StorageError {
-            throw LogError.storage(error)
-        } catch {
-            throw LogError.storage(StorageError(operation: "refresh", path: directory.log, code: 5))
+        var unused = 0
+        _ = try asLogError {
+            try scanSegments(bases: try directory.segmentBases(), after: catalog.batches.last, into: &catalog, indexFile: nil, indexLength: &unused)
         }
     }
 
