@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import EventLog
 
@@ -112,6 +113,42 @@ import Testing
         let report = try LogVerifier(directory: directory).verify()
         #expect(report.isIntact, "\(String(describing: report.problem))")
         #expect(report.events == 152)
+    }
+
+    @Test func afterASyncFailureEveryAppendIsRefusedAndNothingAcknowledgedIsLost() async throws {
+        struct DiskFailure: Error {}
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let failing = Mutex(false)
+        var options = EventLog.Options()
+        options.syncFault = { if failing.withLock({ $0 }) { throw DiskFailure() } }
+        let log = try EventLog(directory: directory, writable: true, options: options)
+        let acknowledged = try await log.append([sampleDraft(1), sampleDraft(2)], actor: testActor)
+        failing.withLock { $0 = true }
+        await #expect {
+            _ = try await log.append([sampleDraft(3)], actor: testActor)
+        } throws: { error in
+            guard case LogError.writesRefused = error else { return false }
+            return true
+        }
+        failing.withLock { $0 = false }
+        // The disk "works" again, but the log does not retry: it refuses until reopened.
+        await #expect {
+            _ = try await log.append([sampleDraft(4)], actor: testActor)
+        } throws: { error in
+            guard case LogError.writesRefused(let reason) = error else { return false }
+            return "\(error)".contains("restart") && reason.contains("DiskFailure")
+        }
+        #expect(log.size == 2, "the failed batch is not acknowledged")
+        await log.close()
+        let reopened = try EventLog(directory: directory, writable: true)
+        // The failed batch was written before its sync failed, so it may be on disk: the
+        // client got an error and retries with an idempotency key. What was acknowledged is there.
+        #expect(reopened.size >= 2)
+        #expect(try reopened.envelopes(from: 1, through: 2).map(\.seq) == acknowledged.map(\.seq))
+        _ = try await reopened.append([sampleDraft(5)], actor: testActor)
+        await reopened.close()
+        #expect(try LogVerifier(directory: directory).verify().isIntact)
     }
 
     @Test func aSecondWriterIsRefusedWhileReadersAreWelcome() async throws {

@@ -243,6 +243,7 @@ final class GroupCommitter: @unchecked Sendable {
         let encoded = DispatchTime.now().uptimeNanoseconds
         try segment.write(bytes, at: segmentLength)
         try segment.syncData()
+        try options.syncFault?()
         let synced = DispatchTime.now().uptimeNanoseconds
         segmentLength += bytes.count
         let location = BatchLocation(segmentBase: segmentBase, trailer: trailer)
