@@ -134,10 +134,10 @@ func runCase(appenders: Int) async throws -> (append: String, read: String) {
     let appended = log.size
     let stats = log.statistics
     await log.close()
-    print(String(format: "  log, %d appenders: %d batches, %.0f events/batch, encode %.2f µs/event, write+fdatasync %.2f ms/batch (max %.1f ms), committer busy %.0f%% of %.2f s",
+    print(String(format: "  log, %d appenders: %d batches, %.0f events/batch, encoder %.2f µs/event (busy %.0f%%), %d fdatasyncs of %.2f ms (max %.1f ms), %.2f s",
                  appenders, stats.batches, Double(stats.events) / Double(stats.batches), Double(stats.encodeNanoseconds) / 1e3 / Double(stats.events),
-                 Double(stats.syncNanoseconds) / 1e6 / Double(stats.batches), Double(stats.maximumSyncNanoseconds) / 1e6,
-                 100 * Double(stats.encodeNanoseconds + stats.syncNanoseconds) / 1e9 / logSeconds, logSeconds))
+                 100 * Double(stats.encodeNanoseconds) / 1e9 / logSeconds, stats.syncs,
+                 Double(stats.syncNanoseconds) / 1e6 / Double(max(stats.syncs, 1)), Double(stats.maximumSyncNanoseconds) / 1e6, logSeconds))
     let reader = try EventLog(directory: directory, writable: false)
     var rawBytes = 0
     var lines = 0

@@ -198,11 +198,14 @@ public struct LogStatistics: Sendable, Equatable {
     public var requests = 0
     /// Bytes written to segments (frames and trailers).
     public var bytesWritten = 0
-    /// Time spent building batches (validation, encoding, hashing, compression), nanoseconds.
+    /// Time the encoder spent building and writing batches (validation, encoding, hashing,
+    /// compression, write), nanoseconds.
     public var encodeNanoseconds: UInt64 = 0
-    /// Time spent in write and fdatasync, nanoseconds.
+    /// `fdatasync` rounds (each covers every batch written since the previous one).
+    public var syncs = 0
+    /// Time spent in fdatasync, nanoseconds.
     public var syncNanoseconds: UInt64 = 0
-    /// The slowest write + fdatasync, nanoseconds.
+    /// The slowest fdatasync round, nanoseconds.
     public var maximumSyncNanoseconds: UInt64 = 0
 }
 

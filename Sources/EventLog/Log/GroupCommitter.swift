@@ -1,9 +1,16 @@
 import Foundation
 import Logging
 
-/// Group commit: a dedicated thread takes every append request queued while the previous batch
-/// was syncing, writes them as one LZ4 frame and one trailer, calls `fdatasync` once, and only
-/// then answers them all. After a failed write or sync it refuses every further append.
+/// Group commit, pipelined over two threads:
+///
+/// - the **encoder** takes every append request queued meanwhile, checks expected versions and
+///   idempotency keys, builds the batch's NDJSON lines, Merkle leaves and root, compresses it into
+///   one LZ4 frame, writes frame and trailer to the segment, and hands the batch to
+/// - the **syncer**, which calls `fdatasync` once for every batch written since its last sync,
+///   then adds them to the catalog and index and only then answers their requests.
+///
+/// So the next batch is encoded while the previous one syncs, and no append is answered before
+/// its batch is durable. After a failed write or sync every further append is refused.
 final class GroupCommitter: @unchecked Sendable {
     struct Request {
         var drafts: [PreparedDraft]
@@ -12,25 +19,32 @@ final class GroupCommitter: @unchecked Sendable {
         var continuation: CheckedContinuation<[AppendResult], any Error>
     }
 
+    /// Per request: its results, or the error that rejects it whole.
+    enum Outcome {
+        case results([AppendResult])
+        case failed(LogError)
+    }
+
     private unowned let log: EventLog
     private let options: EventLog.Options
+    private let syncer: BatchSyncer
     private let condition = NSCondition()
     private var queue: [Request] = []
     private var stopping = false
-    private var stopped: CheckedContinuation<Void, Never>?
-    private var thread: Thread?
 
-    // Owned by the committer thread.
+    // Owned by the encoder thread.
     private var segment: File?
     private var segmentBase: UInt64 = 0
     private var segmentLength = 0
     private var frontier: MerkleFrontier
-    private var indexFile: File?
-    private var indexLength = 0
     private let codec: LZ4FrameCodec
     private var random = FastRandom()
-    /// Every stream's current version, including batches being written (the committer's view).
+    /// Every stream's version including batches not yet durable (the encoder's view).
     private var streamVersions: [String: UInt64]
+    /// Every idempotency key's event, including batches not yet durable.
+    private var keySeqs: [String: UInt64]
+    /// Keys of batches written but maybe not yet durable, with their drafts for comparison.
+    private var pendingKeys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
     /// The batch being built (NDJSON lines) and its frame; reused so big batches do not fault
     /// in fresh pages every time.
     private var content: [UInt8] = []
@@ -42,6 +56,7 @@ final class GroupCommitter: @unchecked Sendable {
         codec = LZ4FrameCodec(compressionLevel: options.compressionLevel)
         frontier = MerkleFrontier(tree: log.catalog.tree, size: log.catalog.size)
         streamVersions = log.catalog.streams.mapValues { UInt64($0.count) }
+        keySeqs = log.catalog.keys
         if let lastSegment {
             do {
                 segment = try File(path: log.directory.segmentPath(baseSeq: lastSegment.base), mode: .readWrite)
@@ -51,16 +66,14 @@ final class GroupCommitter: @unchecked Sendable {
             segmentBase = lastSegment.base
             segmentLength = lastSegment.length
         }
-        indexFile = try? File(path: log.directory.batchIndex, mode: .readWrite)
-        indexLength = (try? indexFile?.size) ?? 0
+        syncer = BatchSyncer(log: log, syncFault: options.syncFault)
     }
 
     func start() {
         let thread = Thread { [self] in run() }
-        thread.name = "gongfu-commit"
         thread.stackSize = 1 << 20
-        self.thread = thread
         thread.start()
+        syncer.start()
     }
 
     func enqueue(_ request: Request) {
@@ -75,15 +88,17 @@ final class GroupCommitter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Lets queued requests finish, then ends the thread.
+    /// Lets queued requests finish, then ends both threads.
     func stop() async {
-        await withCheckedContinuation { continuation in
-            condition.lock()
-            stopping = true
-            stopped = continuation
-            condition.signal()
-            condition.unlock()
-        }
+        requestStop()
+        await syncer.waitUntilStopped()
+    }
+
+    private func requestStop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
     }
 
     private func run() {
@@ -91,9 +106,8 @@ final class GroupCommitter: @unchecked Sendable {
             condition.lock()
             while queue.isEmpty && !stopping { condition.wait() }
             if queue.isEmpty {
-                let continuation = stopped
                 condition.unlock()
-                continuation?.resume()
+                syncer.finish()
                 return
             }
             var taken = 0
@@ -105,29 +119,21 @@ final class GroupCommitter: @unchecked Sendable {
             let batch = Array(queue.prefix(taken))
             queue.removeFirst(taken)
             condition.unlock()
-            commit(batch)
+            encode(batch)
         }
     }
 
-    /// Per request: its results, or the error that rejects it whole.
-    private enum Outcome {
-        case results([AppendResult])
-        case failed(LogError)
-    }
-
-    private func commit(_ requests: [Request]) {
+    private func encode(_ requests: [Request]) {
         if let failure = log.lock.withLock({ log.failure }) {
             for request in requests { request.continuation.resume(throwing: LogError.writesRefused(reason: failure)) }
             return
         }
-        // Only this thread mutates the catalog, so it reads it without the lock (and without
-        // copying it, which would make the next mutation copy the whole tree).
-        let baseSize = log.catalog.size
         let started = DispatchTime.now().uptimeNanoseconds
+        forgetDurableKeys()
         let now = Timestamp.nowMicroseconds()
         let recorded = Timestamp.format(microseconds: now)
-        var nextSeq = baseSize + 1
-        var batchKeys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
+        let firstSeq = frontier.size + 1
+        var nextSeq = firstSeq
         content.removeAll(keepingCapacity: true)
         var entries: [LogCatalog.Entry] = []
         var outcomes: [Outcome] = []
@@ -142,27 +148,13 @@ final class GroupCommitter: @unchecked Sendable {
             results.reserveCapacity(request.drafts.count)
             var failure: LogError?
             for draft in request.drafts {
-                if let key = draft.key {
-                    if let earlier = batchKeys[key] {
-                        guard draft.hasSameContent(as: earlier.draft) else { failure = .idempotencyKeyReused(key: key, seq: earlier.seq); break }
-                        results.append(AppendResult(seq: earlier.seq, stream: draft.stream, version: earlier.version, isDuplicate: true))
-                        continue
+                if let key = draft.key, let seq = keySeqs[key] {
+                    switch duplicate(of: draft, key: key, seq: seq) {
+                    case .success(let result): results.append(result)
+                    case .failure(let error): failure = error
                     }
-                    if let seq = log.catalog.keys[key] {
-                        let original: Envelope
-                        do {
-                            original = try log.envelope(seq: seq)
-                        } catch {
-                            failure = error as? LogError ?? .corrupted(segment: "?", offset: 0, reason: "event \(seq) unreadable: \(error)")
-                            break
-                        }
-                        guard draft.hasSameContent(as: original) else {
-                            failure = .idempotencyKeyReused(key: key, seq: seq)
-                            break
-                        }
-                        results.append(AppendResult(seq: seq, stream: original.stream, version: original.version, isDuplicate: true))
-                        continue
-                    }
+                    if failure != nil { break }
+                    continue
                 }
                 let current = streamVersions[draft.stream] ?? 0
                 guard draft.expectedVersion.admits(currentVersion: current) else {
@@ -175,7 +167,8 @@ final class GroupCommitter: @unchecked Sendable {
                 previousVersions.append((draft.stream, current))
                 streamVersions[draft.stream] = version
                 if let key = draft.key {
-                    batchKeys[key] = (seq, version, draft)
+                    keySeqs[key] = seq
+                    pendingKeys[key] = (seq, version, draft)
                     addedKeys.append(key)
                 }
                 let start = content.count
@@ -189,40 +182,61 @@ final class GroupCommitter: @unchecked Sendable {
                 for previous in previousVersions.reversed() {
                     streamVersions[previous.stream] = previous.version == 0 ? nil : previous.version
                 }
-                for key in addedKeys { batchKeys[key] = nil }
+                for key in addedKeys {
+                    keySeqs[key] = nil
+                    pendingKeys[key] = nil
+                }
                 content.removeSubrange(contentMark...)
                 entries.removeSubrange(entriesMark...)
-                nextSeq = baseSize + 1 + UInt64(entries.count)
+                nextSeq = firstSeq + UInt64(entries.count)
                 outcomes.append(.failed(failure))
                 continue
             }
             outcomes.append(.results(results))
         }
 
+        var batch = BatchSyncer.Batch(requests: requests, outcomes: outcomes)
         if !entries.isEmpty {
             do {
-                try write(entries: entries, firstSeq: baseSize + 1, started: started)
+                try write(entries: entries, firstSeq: firstSeq, into: &batch)
             } catch {
+                // Nothing after this batch can be trusted to land in order: refuse everything.
                 let reason = "\(error)"
                 log.logger.critical("log write failed; refusing further writes", metadata: ["log.error": "\(reason)"])
-                log.lock.withLock { log.failure = reason }
-                log.notifyCommitted()
-                for request in requests { request.continuation.resume(throwing: LogError.writesRefused(reason: reason)) }
-                return
-            }
-            log.notifyCommitted()
-        }
-        log.lock.withLock { log.counters.requests += requests.count }
-        for (request, outcome) in zip(requests, outcomes) {
-            switch outcome {
-            case .results(let results): request.continuation.resume(returning: results)
-            case .failed(let error): request.continuation.resume(throwing: error)
+                log.lock.withLock { log.failure = log.failure ?? reason }
+                batch.outcomes = requests.map { _ in .failed(.writesRefused(reason: reason)) }
+                batch.location = nil
             }
         }
+        batch.encodeNanoseconds = DispatchTime.now().uptimeNanoseconds - started
+        syncer.submit(batch)
     }
 
-    /// Writes one batch durably and adds it to the catalog and the index.
-    private func write(entries: [LogCatalog.Entry], firstSeq: UInt64, started: UInt64) throws {
+    /// The first result for a repeated idempotency key, or why the repeat is refused.
+    private func duplicate(of draft: PreparedDraft, key: String, seq: UInt64) -> Result<AppendResult, LogError> {
+        if let pending = pendingKeys[key] {
+            guard draft.hasSameContent(as: pending.draft) else { return .failure(.idempotencyKeyReused(key: key, seq: seq)) }
+            return .success(AppendResult(seq: seq, stream: draft.stream, version: pending.version, isDuplicate: true))
+        }
+        let original: Envelope
+        do {
+            original = try log.envelope(seq: seq)
+        } catch {
+            return .failure(error as? LogError ?? .corrupted(segment: "?", offset: 0, reason: "event \(seq) unreadable: \(error)"))
+        }
+        guard draft.hasSameContent(as: original) else { return .failure(.idempotencyKeyReused(key: key, seq: seq)) }
+        return .success(AppendResult(seq: seq, stream: original.stream, version: original.version, isDuplicate: true))
+    }
+
+    /// Drops the drafts kept for keys whose events are now durable (the log can read them).
+    private func forgetDurableKeys() {
+        guard !pendingKeys.isEmpty else { return }
+        let durable = log.size
+        pendingKeys = pendingKeys.filter { $0.value.seq > durable }
+    }
+
+    /// Compresses the batch into one frame, writes frame and trailer (not yet synced).
+    private func write(entries: [LogCatalog.Entry], firstSeq: UInt64, into batch: inout BatchSyncer.Batch) throws {
         bytes.removeAll(keepingCapacity: true)
         try content.withUnsafeBytes { buffer in try codec.compress(buffer, into: &bytes) }
         let frameLength = bytes.count
@@ -240,26 +254,17 @@ final class GroupCommitter: @unchecked Sendable {
             contentLength: UInt32(content.count), root: frontier.root)
         bytes += trailer.encoded()
         guard let segment else { throw LogError.writesRefused(reason: "no open segment") }
-        let encoded = DispatchTime.now().uptimeNanoseconds
         try segment.write(bytes, at: segmentLength)
-        try segment.syncData()
-        try options.syncFault?()
-        let synced = DispatchTime.now().uptimeNanoseconds
         segmentLength += bytes.count
-        let location = BatchLocation(segmentBase: segmentBase, trailer: trailer)
-        log.lock.withLock {
-            log.catalog.add(location, entries: entries, parents: parents)
-            log.counters.batches += 1
-            log.counters.events += entries.count
-            log.counters.bytesWritten += bytes.count
-            log.counters.encodeNanoseconds += encoded - started
-            log.counters.syncNanoseconds += synced - encoded
-            log.counters.maximumSyncNanoseconds = max(log.counters.maximumSyncNanoseconds, synced - encoded)
-        }
-        writeIndex(BatchIndexFile.Record(location: location, entries: entries))
+        batch.location = BatchLocation(segmentBase: segmentBase, trailer: trailer)
+        batch.entries = entries
+        batch.parents = parents
+        batch.segment = segment
+        batch.bytesWritten = bytes.count
     }
 
-    /// Starts a new segment: empty LZ4 frame, header, synced, directory entry synced.
+    /// Starts a new segment: empty LZ4 frame, header, synced, directory entry synced. The old
+    /// segment's last batches are synced by the syncer before anything is answered.
     private func openSegment(baseSeq: UInt64) throws {
         let path = log.directory.segmentPath(baseSeq: baseSeq)
         let file = try File(path: path, mode: .createNew)
@@ -272,18 +277,5 @@ final class GroupCommitter: @unchecked Sendable {
         segmentBase = baseSeq
         segmentLength = bytes.count
         log.logger.info("started segment", metadata: ["log.segment": "\(LogDirectory.segmentName(baseSeq: baseSeq))"])
-    }
-
-    /// Appends to the derived index; on failure stops maintaining it (open rebuilds it).
-    private func writeIndex(_ record: BatchIndexFile.Record) {
-        guard let indexFile else { return }
-        let bytes = BatchIndexFile.encode(record)
-        do {
-            try indexFile.write(bytes, at: indexLength)
-            indexLength += bytes.count
-        } catch {
-            log.logger.warning("log index write failed; it will be rebuilt on next open", metadata: ["log.error": "\(error)"])
-            self.indexFile = nil
-        }
     }
 }
