@@ -7,8 +7,7 @@ import Logging
 final class BatchSyncer: @unchecked Sendable {
     /// A batch the encoder wrote (or rejected whole), waiting to be synced and answered.
     struct Batch {
-        var requests: [GroupCommitter.Request]
-        var outcomes: [GroupCommitter.Outcome]
+        var slots: [GroupCommitter.Slot]
         /// Nil when the batch appended nothing (only duplicates or rejected requests).
         var location: BatchLocation?
         var entries: [LogCatalog.Entry] = []
@@ -18,9 +17,8 @@ final class BatchSyncer: @unchecked Sendable {
         var bytesWritten = 0
         var encodeNanoseconds: UInt64 = 0
 
-        init(requests: [GroupCommitter.Request], outcomes: [GroupCommitter.Outcome]) {
-            self.requests = requests
-            self.outcomes = outcomes
+        init(slots: [GroupCommitter.Slot]) {
+            self.slots = slots
         }
     }
 
@@ -118,14 +116,14 @@ final class BatchSyncer: @unchecked Sendable {
             log.lock.withLock { log.failure = log.failure ?? failure }
             log.notifyCommitted()
             for batch in batches {
-                for request in batch.requests { request.continuation.resume(throwing: LogError.writesRefused(reason: failure)) }
+                for slot in batch.slots { slot.continuation.resume(throwing: LogError.writesRefused(reason: failure)) }
             }
             return
         }
         let syncNanoseconds = DispatchTime.now().uptimeNanoseconds - started
         log.lock.withLock {
             for batch in batches {
-                log.counters.requests += batch.requests.count
+                log.counters.requests += batch.slots.count
                 log.counters.encodeNanoseconds += batch.encodeNanoseconds
                 guard let location = batch.location else { continue }
                 log.catalog.add(location, entries: batch.entries, parents: batch.parents)
@@ -144,10 +142,10 @@ final class BatchSyncer: @unchecked Sendable {
         }
         log.notifyCommitted()
         for batch in batches {
-            for (request, outcome) in zip(batch.requests, batch.outcomes) {
-                switch outcome {
-                case .results(let results): request.continuation.resume(returning: results)
-                case .failed(let error): request.continuation.resume(throwing: error)
+            for slot in batch.slots {
+                switch slot.outcome {
+                case .results(let results): slot.continuation.resume(returning: results)
+                case .failed(let error): slot.continuation.resume(throwing: error)
                 }
             }
         }

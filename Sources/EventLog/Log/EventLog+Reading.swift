@@ -76,7 +76,7 @@ extension EventLog {
 
     /// Sequence numbers of `stream`'s events, oldest first.
     public func positions(of stream: String) -> [UInt64] {
-        lock.withLock { catalog.streams[stream] ?? [] }
+        lock.withLock { catalog.positions(of: stream) }
     }
 
     /// Calls `body` with each line of `stream`'s events with seq in `from...through`.

@@ -115,7 +115,7 @@ public final class EventLog: @unchecked Sendable {
         let actorBytes = actor.json.canonicalBytes
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                committer.enqueue(.init(drafts: prepared, actor: actorBytes, continuation: continuation))
+                committer.submit(prepared, actor: actorBytes, continuation: continuation)
             }
         } catch {
             throw error as! LogError

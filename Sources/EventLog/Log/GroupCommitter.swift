@@ -1,22 +1,32 @@
 import Foundation
 import Logging
 
-/// Group commit, pipelined over two threads:
+/// Group commit, spread over the appenders' threads and two threads of its own:
 ///
-/// - the **encoder** takes every append request queued meanwhile, checks expected versions and
-///   idempotency keys, builds the batch's NDJSON lines, Merkle leaves and root, compresses it into
-///   one LZ4 frame, writes frame and trailer to the segment, and hands the batch to
-/// - the **syncer**, which calls `fdatasync` once for every batch written since its last sync,
-///   then adds them to the catalog and index and only then answers their requests.
+/// - an **appender**, under the queue's lock, has its request *sequenced*: expected versions and
+///   idempotency keys checked, seqs and versions assigned, in arrival order; then, on its own
+///   thread, it builds its NDJSON lines and Merkle leaves;
+/// - the **encoder** takes the ready requests at the head of the queue, compresses their lines
+///   into one LZ4 frame, computes the root, writes frame and trailer, and hands the batch to
+/// - the **syncer** (``BatchSyncer``), which calls `fdatasync` once for every batch written
+///   since its last sync, then adds them to the catalog and index and only then answers them.
 ///
-/// So the next batch is encoded while the previous one syncs, and no append is answered before
-/// its batch is durable. After a failed write or sync every further append is refused.
+/// No append is answered before its batch is durable. After a failed write or sync every
+/// further append is refused.
 final class GroupCommitter: @unchecked Sendable {
-    struct Request {
-        var drafts: [PreparedDraft]
-        /// Canonical JSON of the actor.
-        var actor: [UInt8]
-        var continuation: CheckedContinuation<[AppendResult], any Error>
+    /// One append request in the queue.
+    final class Slot: @unchecked Sendable {
+        let continuation: CheckedContinuation<[AppendResult], any Error>
+        var outcome: Outcome
+        /// Its lines (canonical envelopes) and their catalog entries, once built.
+        var content: [UInt8] = []
+        var entries: [LogCatalog.Entry] = []
+        var isReady = false
+
+        init(continuation: CheckedContinuation<[AppendResult], any Error>, outcome: Outcome) {
+            self.continuation = continuation
+            self.outcome = outcome
+        }
     }
 
     /// Per request: its results, or the error that rejects it whole.
@@ -29,8 +39,16 @@ final class GroupCommitter: @unchecked Sendable {
     private let options: EventLog.Options
     private let syncer: BatchSyncer
     private let condition = NSCondition()
-    private var queue: [Request] = []
+
+    // Guarded by `condition`: the queue and the sequencer's view of the log, which includes
+    // requests not yet durable.
+    private var queue: [Slot] = []
     private var stopping = false
+    private var nextSeq: UInt64
+    private var streamVersions: [StreamName: UInt64]
+    private var keySeqs: [String: UInt64]
+    /// Keys of requests not yet known durable, with their drafts for comparison.
+    private var pendingKeys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
 
     // Owned by the encoder thread.
     private var segment: File?
@@ -38,15 +56,6 @@ final class GroupCommitter: @unchecked Sendable {
     private var segmentLength = 0
     private var frontier: MerkleFrontier
     private let codec: LZ4FrameCodec
-    private var random = FastRandom()
-    /// Every stream's version including batches not yet durable (the encoder's view).
-    private var streamVersions: [String: UInt64]
-    /// Every idempotency key's event, including batches not yet durable.
-    private var keySeqs: [String: UInt64]
-    /// Keys of batches written but maybe not yet durable, with their drafts for comparison.
-    private var pendingKeys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
-    /// The batch being built (NDJSON lines) and its frame; reused so big batches do not fault
-    /// in fresh pages every time.
     private var content: [UInt8] = []
     private var bytes: [UInt8] = []
 
@@ -55,7 +64,8 @@ final class GroupCommitter: @unchecked Sendable {
         self.options = options
         codec = LZ4FrameCodec(compressionLevel: options.compressionLevel)
         frontier = MerkleFrontier(tree: log.catalog.tree, size: log.catalog.size)
-        streamVersions = log.catalog.streams.mapValues { UInt64($0.count) }
+        nextSeq = log.catalog.size + 1
+        streamVersions = log.catalog.streams.mapValues(\.version)
         keySeqs = log.catalog.keys
         if let lastSegment {
             do {
@@ -76,140 +86,92 @@ final class GroupCommitter: @unchecked Sendable {
         syncer.start()
     }
 
-    func enqueue(_ request: Request) {
+    /// Sequences a request and builds its lines on the caller's thread; the continuation is
+    /// resumed once its batch is durable (or it is rejected).
+    func submit(_ drafts: [PreparedDraft], actor: [UInt8], continuation: CheckedContinuation<[AppendResult], any Error>) {
         condition.lock()
         if stopping {
             condition.unlock()
-            request.continuation.resume(throwing: LogError.closed)
+            continuation.resume(throwing: LogError.closed)
             return
         }
-        queue.append(request)
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// Lets queued requests finish, then ends both threads.
-    func stop() async {
-        requestStop()
-        await syncer.waitUntilStopped()
-    }
-
-    private func requestStop() {
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func run() {
-        while true {
-            condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
-            if queue.isEmpty {
-                condition.unlock()
-                syncer.finish()
-                return
-            }
-            var taken = 0
-            var events = 0
-            while taken < queue.count && (taken == 0 || events + queue[taken].drafts.count <= options.maximumBatchEvents) {
-                events += queue[taken].drafts.count
-                taken += 1
-            }
-            let batch = Array(queue.prefix(taken))
-            queue.removeFirst(taken)
-            condition.unlock()
-            encode(batch)
-        }
-    }
-
-    private func encode(_ requests: [Request]) {
         if let failure = log.lock.withLock({ log.failure }) {
-            for request in requests { request.continuation.resume(throwing: LogError.writesRefused(reason: failure)) }
+            condition.unlock()
+            continuation.resume(throwing: LogError.writesRefused(reason: failure))
             return
         }
-        let started = DispatchTime.now().uptimeNanoseconds
-        forgetDurableKeys()
-        let now = Timestamp.nowMicroseconds()
-        let recorded = Timestamp.format(microseconds: now)
-        let firstSeq = frontier.size + 1
-        var nextSeq = firstSeq
-        content.removeAll(keepingCapacity: true)
-        var entries: [LogCatalog.Entry] = []
-        var outcomes: [Outcome] = []
+        let recordedMicroseconds = Timestamp.nowMicroseconds()
+        let sequenced = sequence(drafts)
+        let slot = Slot(continuation: continuation, outcome: sequenced.outcome)
+        slot.isReady = sequenced.accepted.isEmpty
+        queue.append(slot)
+        if slot.isReady { condition.signal() }
+        condition.unlock()
+        guard !sequenced.accepted.isEmpty else { return }
 
-        for request in requests {
-            // A request is atomic: on failure its versions, keys, lines and entries are undone.
-            var previousVersions: [(stream: String, version: UInt64)] = []
-            var addedKeys: [String] = []
-            let contentMark = content.count
-            let entriesMark = entries.count
-            var results: [AppendResult] = []
-            results.reserveCapacity(request.drafts.count)
-            var failure: LogError?
-            for draft in request.drafts {
-                if let key = draft.key, let seq = keySeqs[key] {
-                    switch duplicate(of: draft, key: key, seq: seq) {
-                    case .success(let result): results.append(result)
-                    case .failure(let error): failure = error
-                    }
-                    if failure != nil { break }
+        // Outside the lock, in parallel with other appenders: the lines and their leaf hashes.
+        var random = FastRandom()
+        let recorded = Timestamp.format(microseconds: recordedMicroseconds)
+        var content: [UInt8] = []
+        content.reserveCapacity(sequenced.accepted.count * (drafts.first.map { $0.data.count + 300 } ?? 400))
+        var entries: [LogCatalog.Entry] = []
+        entries.reserveCapacity(sequenced.accepted.count)
+        for event in sequenced.accepted {
+            let start = content.count
+            event.draft.writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
+                                  version: event.version, recorded: recorded, actor: actor, into: &content)
+            let leaf = content.withUnsafeBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
+            entries.append(LogCatalog.Entry(leafHash: leaf, stream: event.draft.streamName, key: event.draft.key))
+        }
+        condition.lock()
+        slot.content = content
+        slot.entries = entries
+        slot.isReady = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Checks a request against the sequencer's view and, if it passes, assigns its seqs and
+    /// versions (called under the lock; a request is all or nothing).
+    private func sequence(_ drafts: [PreparedDraft]) -> (outcome: Outcome, accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)]) {
+        forgetDurableKeys()
+        var versions: [StreamName: UInt64] = [:]
+        var keys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
+        var accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)] = []
+        var results: [AppendResult] = []
+        results.reserveCapacity(drafts.count)
+        for draft in drafts {
+            if let key = draft.key {
+                if let earlier = keys[key] {
+                    guard draft.hasSameContent(as: earlier.draft) else { return (.failed(.idempotencyKeyReused(key: key, seq: earlier.seq)), []) }
+                    results.append(AppendResult(seq: earlier.seq, stream: draft.stream, version: earlier.version, isDuplicate: true))
                     continue
                 }
-                let current = streamVersions[draft.stream] ?? 0
-                guard draft.expectedVersion.admits(currentVersion: current) else {
-                    failure = .versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current)
-                    break
+                if let seq = keySeqs[key] {
+                    switch duplicate(of: draft, key: key, seq: seq) {
+                    case .success(let result): results.append(result)
+                    case .failure(let error): return (.failed(error), [])
+                    }
+                    continue
                 }
-                let version = current + 1
-                let seq = nextSeq
-                nextSeq += 1
-                previousVersions.append((draft.stream, current))
-                streamVersions[draft.stream] = version
-                if let key = draft.key {
-                    keySeqs[key] = seq
-                    pendingKeys[key] = (seq, version, draft)
-                    addedKeys.append(key)
-                }
-                let start = content.count
-                draft.writeLine(seq: seq, milliseconds: now / 1000, random: &random, version: version, recorded: recorded,
-                                actor: request.actor, into: &content)
-                let leaf = content.withUnsafeBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
-                entries.append(LogCatalog.Entry(leafHash: leaf, stream: draft.stream, key: draft.key))
-                results.append(AppendResult(seq: seq, stream: draft.stream, version: version, isDuplicate: false))
             }
-            if let failure {
-                for previous in previousVersions.reversed() {
-                    streamVersions[previous.stream] = previous.version == 0 ? nil : previous.version
-                }
-                for key in addedKeys {
-                    keySeqs[key] = nil
-                    pendingKeys[key] = nil
-                }
-                content.removeSubrange(contentMark...)
-                entries.removeSubrange(entriesMark...)
-                nextSeq = firstSeq + UInt64(entries.count)
-                outcomes.append(.failed(failure))
-                continue
+            let current = versions[draft.streamName] ?? streamVersions[draft.streamName] ?? 0
+            guard draft.expectedVersion.admits(currentVersion: current) else {
+                return (.failed(.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current)), [])
             }
-            outcomes.append(.results(results))
+            let seq = nextSeq + UInt64(accepted.count)
+            versions[draft.streamName] = current + 1
+            if let key = draft.key { keys[key] = (seq, current + 1, draft) }
+            accepted.append((draft, seq, current + 1))
+            results.append(AppendResult(seq: seq, stream: draft.stream, version: current + 1, isDuplicate: false))
         }
-
-        var batch = BatchSyncer.Batch(requests: requests, outcomes: outcomes)
-        if !entries.isEmpty {
-            do {
-                try write(entries: entries, firstSeq: firstSeq, into: &batch)
-            } catch {
-                // Nothing after this batch can be trusted to land in order: refuse everything.
-                let reason = "\(error)"
-                log.logger.critical("log write failed; refusing further writes", metadata: ["log.error": "\(reason)"])
-                log.lock.withLock { log.failure = log.failure ?? reason }
-                batch.outcomes = requests.map { _ in .failed(.writesRefused(reason: reason)) }
-                batch.location = nil
-            }
+        nextSeq += UInt64(accepted.count)
+        streamVersions.merge(versions) { $1 }
+        for (key, value) in keys {
+            keySeqs[key] = value.seq
+            pendingKeys[key] = value
         }
-        batch.encodeNanoseconds = DispatchTime.now().uptimeNanoseconds - started
-        syncer.submit(batch)
+        return (.results(results), accepted)
     }
 
     /// The first result for a repeated idempotency key, or why the repeat is refused.
@@ -228,15 +190,83 @@ final class GroupCommitter: @unchecked Sendable {
         return .success(AppendResult(seq: seq, stream: original.stream, version: original.version, isDuplicate: true))
     }
 
-    /// Drops the drafts kept for keys whose events are now durable (the log can read them).
+    /// Drops the drafts kept for keys whose events are now durable (the log can read them back).
     private func forgetDurableKeys() {
-        guard !pendingKeys.isEmpty else { return }
+        guard pendingKeys.count > 4096 else { return }
         let durable = log.size
         pendingKeys = pendingKeys.filter { $0.value.seq > durable }
     }
 
+    /// Lets queued requests finish, then ends both threads.
+    func stop() async {
+        requestStop()
+        await syncer.waitUntilStopped()
+    }
+
+    private func requestStop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while (queue.isEmpty && !stopping) || (!queue.isEmpty && !queue[0].isReady) { condition.wait() }
+            if queue.isEmpty {
+                condition.unlock()
+                syncer.finish()
+                return
+            }
+            var taken = 0
+            var events = 0
+            while taken < queue.count, queue[taken].isReady,
+                  taken == 0 || events + queue[taken].entries.count <= options.maximumBatchEvents {
+                events += queue[taken].entries.count
+                taken += 1
+            }
+            let slots = Array(queue.prefix(taken))
+            queue.removeFirst(taken)
+            condition.unlock()
+            encode(slots)
+        }
+    }
+
+    private func encode(_ slots: [Slot]) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var batch = BatchSyncer.Batch(slots: slots)
+        if let failure = log.lock.withLock({ log.failure }) {
+            for slot in slots { slot.outcome = .failed(.writesRefused(reason: failure)) }
+            syncer.submit(batch)
+            return
+        }
+        content.removeAll(keepingCapacity: true)
+        var entries: [LogCatalog.Entry] = []
+        for slot in slots where !slot.entries.isEmpty {
+            content += slot.content
+            entries += slot.entries
+            slot.content = []
+        }
+        if let firstSeq = slots.lazy.compactMap(\.firstSeq).first {
+            do {
+                try write(entries: entries, firstSeq: firstSeq, into: &batch)
+            } catch {
+                // Nothing after this batch can be trusted to land in order: refuse everything.
+                let reason = "\(error)"
+                log.logger.critical("log write failed; refusing further writes", metadata: ["log.error": "\(reason)"])
+                log.lock.withLock { log.failure = log.failure ?? reason }
+                for slot in slots { slot.outcome = .failed(.writesRefused(reason: reason)) }
+                batch.location = nil
+            }
+        }
+        batch.encodeNanoseconds = DispatchTime.now().uptimeNanoseconds - started
+        syncer.submit(batch)
+    }
+
     /// Compresses the batch into one frame, writes frame and trailer (not yet synced).
     private func write(entries: [LogCatalog.Entry], firstSeq: UInt64, into batch: inout BatchSyncer.Batch) throws {
+        precondition(firstSeq == frontier.size + 1, "batches reach the encoder in seq order")
         bytes.removeAll(keepingCapacity: true)
         try content.withUnsafeBytes { buffer in try codec.compress(buffer, into: &bytes) }
         let frameLength = bytes.count
@@ -277,5 +307,13 @@ final class GroupCommitter: @unchecked Sendable {
         segmentBase = baseSeq
         segmentLength = bytes.count
         log.logger.info("started segment", metadata: ["log.segment": "\(LogDirectory.segmentName(baseSeq: baseSeq))"])
+    }
+}
+
+extension GroupCommitter.Slot {
+    /// The first seq this request appends, if it appends anything.
+    var firstSeq: UInt64? {
+        guard !entries.isEmpty, case .results(let results) = outcome else { return nil }
+        return results.first(where: { !$0.isDuplicate })?.seq
     }
 }

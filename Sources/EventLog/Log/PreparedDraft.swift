@@ -2,6 +2,8 @@
 /// payload already in canonical bytes, so the single committer thread only splices bytes.
 struct PreparedDraft: Sendable {
     var stream: String
+    /// `stream` with its hash, computed here on the appender's thread.
+    var streamName: StreamName
     var type: String
     var schema: Int
     var occurred: String
@@ -12,6 +14,7 @@ struct PreparedDraft: Sendable {
 
     init(_ draft: EventDraft) {
         stream = draft.stream
+        streamName = StreamName(draft.stream)
         type = draft.type
         schema = draft.schema
         occurred = draft.occurred

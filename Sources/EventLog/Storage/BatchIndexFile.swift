@@ -45,8 +45,8 @@ struct BatchIndexFile {
         payload.appendLittleEndian(UInt32(record.entries.count))
         for entry in record.entries {
             entry.leafHash.withUnsafeBytes { payload.append(contentsOf: $0) }
-            payload.appendLittleEndian(UInt16(entry.stream.utf8.count))
-            payload.append(contentsOf: entry.stream.utf8)
+            payload.appendLittleEndian(UInt16(entry.stream.name.utf8.count))
+            payload.append(contentsOf: entry.stream.name.utf8)
             if let key = entry.key {
                 payload.appendLittleEndian(UInt16(key.utf8.count))
                 payload.append(contentsOf: key.utf8)
@@ -91,7 +91,7 @@ struct BatchIndexFile {
                 guard let value = text(Int(keyLength)) else { return nil }
                 key = value
             }
-            entries.append(LogCatalog.Entry(leafHash: leaf, stream: stream, key: key))
+            entries.append(LogCatalog.Entry(leafHash: leaf, stream: StreamName(stream), key: key))
         }
         guard position == payload.count else { return nil }
         return Record(location: BatchLocation(segmentBase: segmentBase, trailer: trailer), entries: entries)

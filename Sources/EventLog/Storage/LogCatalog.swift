@@ -1,3 +1,25 @@
+/// A stream name with its hash computed once (on the appender's thread), so the log's
+/// dictionaries neither rehash it nor compare its bytes on every probe.
+struct StreamName: Hashable, Sendable, CustomStringConvertible {
+    let name: String
+    private let hash: Int
+
+    init(_ name: String) {
+        self.name = name
+        hash = name.hashValue
+    }
+
+    static func == (left: StreamName, right: StreamName) -> Bool {
+        left.hash == right.hash && left.name == right.name
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(hash)
+    }
+
+    var description: String { name }
+}
+
 /// Where one committed batch lives.
 struct BatchLocation: Equatable, Sendable {
     var segmentBase: UInt64
@@ -9,8 +31,11 @@ struct BatchLocation: Equatable, Sendable {
 struct LogCatalog: Sendable {
     var batches: [BatchLocation] = []
     var tree = MerkleTree()
-    /// Sequence numbers of each stream's events; a stream's version is its count.
-    var streams: [String: [UInt64]] = [:]
+    /// Each stream's newest event and version (= its number of events).
+    var streams: [StreamName: (last: UInt64, version: UInt64)] = [:]
+    /// For event `seq`, the seq of the previous event of its stream (0 for its first), at
+    /// index `seq - 1`: a stream's positions are a chain walked back from its newest event.
+    var previousInStream: [UInt64] = []
     var keys: [String: UInt64] = [:]
 
     var size: UInt64 { tree.size }
@@ -18,12 +43,25 @@ struct LogCatalog: Sendable {
     /// One event of a batch as the catalog records it.
     struct Entry: Equatable, Sendable {
         var leafHash: MerkleHash
-        var stream: String
+        var stream: StreamName
         var key: String?
     }
 
     func version(of stream: String) -> UInt64 {
-        UInt64(streams[stream]?.count ?? 0)
+        streams[StreamName(stream)]?.version ?? 0
+    }
+
+    /// Sequence numbers of `stream`'s events, oldest first.
+    func positions(of stream: String) -> [UInt64] {
+        guard let head = streams[StreamName(stream)] else { return [] }
+        var positions: [UInt64] = []
+        positions.reserveCapacity(Int(head.version))
+        var seq = head.last
+        while seq != 0 {
+            positions.append(seq)
+            seq = previousInStream[Int(seq - 1)]
+        }
+        return positions.reversed()
     }
 
     /// Adds a batch. `parents` may hold the interior hashes its leaves complete, in append
@@ -33,7 +71,8 @@ struct LogCatalog: Sendable {
         var next = 0
         for entry in entries {
             tree.append(leafHash: entry.leafHash, parents: parents, next: &next)
-            streams[entry.stream, default: []].append(seq)
+            let previous = streams.updateValue((seq, (streams[entry.stream]?.version ?? 0) + 1), forKey: entry.stream)
+            previousInStream.append(previous?.last ?? 0)
             if let key = entry.key { keys[key] = seq }
             seq += 1
         }

@@ -170,7 +170,7 @@ struct SegmentScanner {
                         }
                     }
                 }
-                entries.append(LogCatalog.Entry(leafHash: MerkleHash.leaf(line), stream: summary.stream, key: summary.key))
+                entries.append(LogCatalog.Entry(leafHash: MerkleHash.leaf(line), stream: StreamName(summary.stream), key: summary.key))
                 expectedSeq += 1
                 lineStart = newline + 1
             }
