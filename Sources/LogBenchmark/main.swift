@@ -103,13 +103,16 @@ let drafts = makeDrafts(settings.events)
 try? FileManager.default.removeItem(atPath: settings.scratch)
 try FileManager.default.createDirectory(atPath: settings.scratch, withIntermediateDirectories: true)
 
-/// Counts newlines without per-byte closure calls.
-func countLines(_ content: [UInt8]) -> Int {
-    content.withUnsafeBufferPointer { buffer in
-        var count = 0
-        for byte in buffer where byte == 10 { count += 1 }
-        return count
+/// Counts lines the way a consumer splits them: memchr from newline to newline.
+func countLines(_ content: UnsafeRawBufferPointer) -> Int {
+    guard var position = content.baseAddress else { return 0 }
+    let end = position + content.count
+    var count = 0
+    while position < end, let newline = memchr(position, 10, end - position) {
+        count += 1
+        position = UnsafeRawPointer(newline) + 1
     }
+    return count
 }
 
 func runCase(appenders: Int) async throws -> (append: String, read: String) {

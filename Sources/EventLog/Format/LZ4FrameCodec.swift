@@ -67,20 +67,31 @@ public final class LZ4FrameCodec {
         if let failure { throw failure }
     }
 
-    /// Decompresses one complete frame (as found by ``LZ4FrameLayout``) and returns its content.
+    /// Decompresses one complete frame (as found by ``FrameLayout``) and returns its content.
     public func decompress(_ frame: UnsafeRawBufferPointer, expectedContentLength: Int) throws(LZ4Error) -> [UInt8] {
+        var output: [UInt8] = []
+        try decompress(frame, expectedContentLength: expectedContentLength, into: &output)
+        return output.count == expectedContentLength ? output : Array(output.prefix(expectedContentLength))
+    }
+
+    /// Decompresses one complete frame into the first `expectedContentLength` bytes of `output`,
+    /// which only ever grows: reusing it across frames avoids zeroing and faulting in memory.
+    public func decompress(_ frame: UnsafeRawBufferPointer, expectedContentLength: Int, into output: inout [UInt8]) throws(LZ4Error) {
         if decompressionContext == nil {
             var context: OpaquePointer?
             let result = LZ4F_createDecompressionContext(&context, UInt32(LZ4F_VERSION))
             if LZ4F_isError(result) != 0 { throw LZ4Error(code: result, operation: "create decompression context") }
             decompressionContext = context
         }
-        var output = [UInt8](repeating: 0, count: expectedContentLength)
+        if output.count < expectedContentLength {
+            output.append(contentsOf: repeatElement(0, count: expectedContentLength - output.count))
+        }
         var consumed = 0
         var produced = 0
         var status = 1
         var failure: LZ4Error?
-        output.withUnsafeMutableBytes { outputBuffer in
+        output.withUnsafeMutableBytes { whole in
+            let outputBuffer = UnsafeMutableRawBufferPointer(rebasing: whole[0..<expectedContentLength])
             while status != 0 {
                 var sourceSize = frame.count - consumed
                 var destinationSize = outputBuffer.count - produced
@@ -110,7 +121,6 @@ public final class LZ4FrameCodec {
         if produced != expectedContentLength || consumed != frame.count {
             throw LZ4Error(message: "frame decoded to \(produced) bytes from \(consumed) of \(frame.count) input bytes; expected \(expectedContentLength)")
         }
-        return output
     }
 
     /// The bytes of an LZ4 frame with no content (the LZ4 spec's advice before a skippable frame

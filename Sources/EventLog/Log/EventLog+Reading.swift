@@ -16,6 +16,45 @@ final class SegmentReaders: @unchecked Sendable {
 
 import Foundation
 
+/// Reads batches' content for one reader, reusing its LZ4 context and its frame and content
+/// buffers from batch to batch (not thread-safe: one per read).
+final class BatchReader {
+    private let log: EventLog
+    private let codec = LZ4FrameCodec()
+    private var frame: [UInt8] = []
+    private var content: [UInt8] = []
+
+    init(log: EventLog) {
+        self.log = log
+    }
+
+    /// Calls `body` with the NDJSON content of `batch`, checked against its trailer's CRC and
+    /// LZ4's own checksums. The buffer is only valid during the call.
+    func withContent<Result>(of batch: BatchLocation, _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
+        let segmentName = LogDirectory.segmentName(baseSeq: batch.segmentBase)
+        let frameLength = Int(batch.trailer.frameLength)
+        let contentLength = Int(batch.trailer.contentLength)
+        do {
+            let file = try log.segmentReaders.file(base: batch.segmentBase, directory: log.directory)
+            let read = try file.read(at: Int(batch.trailer.frameOffset), count: frameLength, into: &frame)
+            try frame.withUnsafeBytes { (whole: UnsafeRawBufferPointer) throws in
+                let bytes = UnsafeRawBufferPointer(rebasing: whole[0..<frameLength])
+                guard read == frameLength, CRC32.checksum(bytes) == batch.trailer.frameCRC else {
+                    throw LogError.corrupted(segment: segmentName, offset: Int(batch.trailer.frameOffset), reason: "batch frame's CRC-32 does not match its trailer")
+                }
+                try codec.decompress(bytes, expectedContentLength: contentLength, into: &content)
+            }
+        } catch let error as LogError {
+            throw error
+        } catch let error as StorageError {
+            throw LogError.storage(error)
+        } catch {
+            throw LogError.corrupted(segment: segmentName, offset: Int(batch.trailer.frameOffset), reason: "\(error)")
+        }
+        return try content.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<contentLength])) }
+    }
+}
+
 extension EventLog {
     /// The batches holding `from...through`, clamped to the log.
     private func batches(from: UInt64, through: UInt64) -> ArraySlice<BatchLocation> {
@@ -26,33 +65,11 @@ extension EventLog {
         }
     }
 
-    /// The NDJSON content of one batch, checked against its trailer's CRC.
-    func content(of batch: BatchLocation, codec: LZ4FrameCodec) throws(LogError) -> [UInt8] {
-        let segmentName = LogDirectory.segmentName(baseSeq: batch.segmentBase)
-        do {
-            let file = try segmentReaders.file(base: batch.segmentBase, directory: directory)
-            let frame = try file.read(at: Int(batch.trailer.frameOffset), count: Int(batch.trailer.frameLength))
-            guard frame.count == Int(batch.trailer.frameLength), CRC32.checksum(frame) == batch.trailer.frameCRC else {
-                throw LogError.corrupted(segment: segmentName, offset: Int(batch.trailer.frameOffset), reason: "batch frame's CRC-32 does not match its trailer")
-            }
-            return try frame.withUnsafeBytes { buffer in
-                try codec.decompress(buffer, expectedContentLength: Int(batch.trailer.contentLength))
-            }
-        } catch let error as LogError {
-            throw error
-        } catch let error as StorageError {
-            throw .storage(error)
-        } catch {
-            throw .corrupted(segment: segmentName, offset: Int(batch.trailer.frameOffset), reason: "\(error)")
-        }
-    }
-
     /// Calls `body` with each stored line (with its newline) of events `from...through`, in order.
     public func forEachLine(from: UInt64 = 1, through: UInt64 = .max, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
-        let codec = LZ4FrameCodec()
+        let reader = BatchReader(log: self)
         for batch in batches(from: from, through: through) {
-            let content = try content(of: batch, codec: codec)
-            try content.withUnsafeBytes { buffer in
+            try reader.withContent(of: batch) { buffer in
                 var seq = batch.trailer.firstSeq
                 var start = 0
                 while start < buffer.count, seq <= through {
@@ -66,11 +83,11 @@ extension EventLog {
     }
 
     /// Calls `body` with each whole batch's content (NDJSON lines) overlapping `from...through`.
-    /// The fastest full read: no per-line work.
-    public func forEachBatch(from: UInt64 = 1, through: UInt64 = .max, _ body: (UInt64, UInt64, [UInt8]) throws -> Void) throws {
-        let codec = LZ4FrameCodec()
+    /// The fastest full read: no per-line work. The buffer is only valid during the call.
+    public func forEachBatch(from: UInt64 = 1, through: UInt64 = .max, _ body: (UInt64, UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
+        let reader = BatchReader(log: self)
         for batch in batches(from: from, through: through) {
-            try body(batch.trailer.firstSeq, batch.trailer.lastSeq, try content(of: batch, codec: codec))
+            try reader.withContent(of: batch) { try body(batch.trailer.firstSeq, batch.trailer.lastSeq, $0) }
         }
     }
 
@@ -83,12 +100,11 @@ extension EventLog {
     public func forEachLine(stream: String, from: UInt64 = 1, through: UInt64 = .max, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
         let wanted = positions(of: stream).filter { $0 >= from && $0 <= through }
         guard !wanted.isEmpty else { return }
-        let codec = LZ4FrameCodec()
+        let reader = BatchReader(log: self)
         var next = 0
         while next < wanted.count {
             let batch = lock.withLock { catalog.batches[catalog.batchIndex(containing: wanted[next])] }
-            let content = try content(of: batch, codec: codec)
-            try content.withUnsafeBytes { buffer in
+            try reader.withContent(of: batch) { buffer in
                 var seq = batch.trailer.firstSeq
                 var start = 0
                 while start < buffer.count, next < wanted.count, wanted[next] <= batch.trailer.lastSeq {

@@ -61,6 +61,28 @@ final class File: @unchecked Sendable {
         return buffer
     }
 
+    /// Reads exactly `count` bytes at `offset` into the start of `buffer` (which only grows);
+    /// returns how many were there (fewer only at the end of the file).
+    func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws(StorageError) -> Int {
+        if buffer.count < count { buffer.append(contentsOf: repeatElement(0, count: count - buffer.count)) }
+        var total = 0
+        var failed = false
+        buffer.withUnsafeMutableBytes { raw in
+            while total < count {
+                let result = pread(descriptor, raw.baseAddress! + total, count - total, off_t(offset + total))
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    failed = true
+                    return
+                }
+                if result == 0 { break }
+                total += result
+            }
+        }
+        if failed { throw StorageError(operation: "read", path: path) }
+        return total
+    }
+
     func readAll() throws(StorageError) -> [UInt8] {
         try read(at: 0, count: try size)
     }
