@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "gongfu", targets: ["GongfuCLI"]),
         .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "Domain", targets: ["Domain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,6 +31,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        /// The plan's domain: identifiers (USCC), reference data, and (next) the event catalogue
+        /// and its rules. Reference data are JSON files in Resources/, not code.
+        .target(
+            name: "Domain",
+            dependencies: ["EventLog"],
+            resources: [.process("Resources")]
+        ),
         /// The `gongfu` command-line tool.
         .executableTarget(
             name: "GongfuCLI",
@@ -52,6 +60,10 @@ let package = Package(
             name: "CrashAppender",
             dependencies: ["EventLog"],
             path: "Tests/CrashAppender"
+        ),
+        .testTarget(
+            name: "DomainTests",
+            dependencies: ["Domain"]
         ),
         .testTarget(
             name: "EventLogTests",

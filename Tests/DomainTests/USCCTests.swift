@@ -1,0 +1,107 @@
+import Testing
+@testable import Domain
+
+@Suite struct USCCTests {
+    /// Published codes of real enterprises (from their business licences).
+    @Test(arguments: ["9144030071526726XG", "914403001922038216", "91110000802100433B", "91370200163562681G"])
+    func acceptsRealCodes(code: String) throws {
+        let uscc = try USCC(code)
+        #expect(uscc.value == code)
+    }
+
+    @Test func partsAreNamed() throws {
+        let uscc = try USCC("91370200163562681G")
+        #expect(uscc.divisionCode == "370200")
+        #expect(uscc.organisationCode == "163562681")
+    }
+
+    @Test func historicDivisionCodesStayValid() throws {
+        // Issued by 莱芜 (371200) before it became part of 济南 in 2019.
+        let first17 = "91371200" + "MA3C0XY" + "0"
+        let body = String(first17.dropFirst(8).prefix(8))
+        let organisationCheck = try #require(USCC.organisationCheckCharacter(for: body))
+        let withOrganisationCheck = String(first17.prefix(16)) + String(organisationCheck)
+        let check = try #require(USCC.checkCharacter(for: withOrganisationCheck))
+        let uscc = try USCC(withOrganisationCheck + String(check))
+        #expect(uscc.divisionCode == "371200")
+    }
+
+    @Test func everySingleCharacterChangeIsCaught() throws {
+        let valid = Array("91370200163562681G")
+        let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+        for position in valid.indices {
+            for replacement in alphabet where replacement != valid[position] {
+                var changed = valid
+                changed[position] = replacement
+                #expect(throws: USCCError.self, "\(String(changed)) (position \(position + 1))") { try USCC(String(changed)) }
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("9137020016356268", USCCError.length(16)),
+        ("91370200163562681O", USCCError.character(position: 18, character: "O")),
+        ("9I370200163562681G", USCCError.character(position: 2, character: "I")),
+        ("H1370200163562681G", USCCError.department("H")),
+        ("9137A200163562681G", USCCError.division("37A200")),
+        ("91370200163562682G", USCCError.organisationCheck(expected: "1", found: "2")),
+        ("91370200163562681H", USCCError.check(expected: "G", found: "H")),
+    ])
+    func namesWhatIsWrong(code: String, error: USCCError) {
+        #expect(throws: error) { try USCC(code) }
+    }
+
+    @Test func messagesSayWhereAndWhat() {
+        #expect(USCCError.check(expected: "G", found: "H").description.contains("character 18"))
+        #expect(USCCError.organisationCheck(expected: "1", found: "2").description.contains("GB 11714"))
+        #expect(USCCError.character(position: 4, character: "S").description.contains("except I, O, S, V, Z"))
+    }
+}
+
+@Suite struct ReferenceDataTests {
+    let data = ReferenceData.standard
+
+    @Test func theSixteenCitiesWithTheirCodes() {
+        let expected = [
+            "370100": "济南市", "370200": "青岛市", "370300": "淄博市", "370400": "枣庄市", "370500": "东营市", "370600": "烟台市",
+            "370700": "潍坊市", "370800": "济宁市", "370900": "泰安市", "371000": "威海市", "371100": "日照市", "371300": "临沂市",
+            "371400": "德州市", "371500": "聊城市", "371600": "滨州市", "371700": "菏泽市",
+        ]
+        #expect(data.cities.count == 16)
+        #expect(Dictionary(uniqueKeysWithValues: data.cities.map { ($0.code, $0.name) }) == expected)
+    }
+
+    @Test func countiesBelongToTheirCity() {
+        let counties = data.cities.flatMap(\.counties)
+        #expect(counties.count == 136)
+        #expect(Set(counties.map(\.code)).count == 136)
+        for city in data.cities {
+            for county in city.counties { #expect(county.code.prefix(4) == city.code.prefix(4), "\(county.name)") }
+        }
+        #expect(data.city(containing: "370211")?.name == "青岛市")
+        #expect(data.city(containing: "370116")?.name == "济南市")
+    }
+
+    @Test func historicCodesAreKnownAndPointToTheirSuccessors() {
+        #expect(data.isKnownDivision("371200"))
+        #expect(data.historicDivisions.first { $0.code == "371200" }?.successor == "370100")
+        for historic in data.historicDivisions {
+            #expect(data.city(containing: historic.successor) != nil, "\(historic.name) → \(historic.successor)")
+            #expect(data.city(containing: historic.code) == nil, "\(historic.name) is not current")
+        }
+        #expect(!data.isKnownDivision("379900"))
+    }
+
+    @Test func manufacturingDivisionsAndSectorGroups() {
+        #expect(data.industries.map(\.code) == (13...43).map(String.init))
+        #expect(data.industry(for: "C3484")?.name == "通用设备制造业")
+        #expect(data.industry(for: "1711")?.name == "纺织业")
+        #expect(data.industry(for: "C0610") == nil, "mining is not manufacturing")
+        #expect(data.sectorGroups(for: "C1711").map(\.name) == ["纺织"])
+        #expect(data.sectorGroups(for: "C3011").map(\.name) == ["建材"])
+        #expect(data.sectorGroups(for: "C1310").map(\.name) == ["轻工"])
+        #expect(data.sectorGroups(for: "C3484").isEmpty)
+        let grouped = data.sectorGroups.flatMap(\.divisions)
+        #expect(grouped.allSatisfy { code in data.industries.contains { $0.code == code } })
+    }
+}
