@@ -12,8 +12,8 @@ public final class EventLog: @unchecked Sendable {
     public let isWritable: Bool
     let logger: Logger
 
-    /// Guards `catalog`, `failure` and `waiters`. The committer thread is the only mutator of
-    /// `catalog`; it mutates under the lock.
+    /// Guards `catalog`, `failure`, `counters` and `waiters`. Only the syncer thread (after
+    /// `fdatasync`) and `refresh()` change `catalog`.
     let lock = NSLock()
     var catalog: LogCatalog
     var failure: String?
