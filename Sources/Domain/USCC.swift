@@ -27,30 +27,20 @@ public struct USCC: Hashable, Sendable, CustomStringConvertible {
     public init(_ text: String) throws(USCCError) {
         let bytes = Array(text.utf8)
         guard bytes.count == 18 else { throw .length(bytes.count) }
-        var values: [Int] = []
-        for (index, byte) in bytes.enumerated() {
-            guard let value = Self.alphabet.firstIndex(of: byte) else { throw .character(position: index + 1, character: Character(Unicode.Scalar(byte))) }
-            values.append(value)
+        for (index, byte) in bytes.enumerated() where !Self.alphabet.contains(byte) {
+            throw .character(position: index + 1, character: Character(Unicode.Scalar(byte)))
         }
         guard Self.departments.contains(bytes[0]) else { throw .department(Character(Unicode.Scalar(bytes[0]))) }
         guard bytes[2..<8].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
             throw .division(String(decoding: bytes[2..<8], as: UTF8.self))
         }
-        // GB 11714: characters 9–16 weighted, letters valued A=10 … Z=35.
-        let organisationSum = zip(bytes[8..<16], Self.organisationWeights).reduce(0) { sum, pair in
-            let (byte, weight) = pair
-            let value = byte <= UInt8(ascii: "9") ? Int(byte - UInt8(ascii: "0")) : Int(byte - UInt8(ascii: "A")) + 10
-            return sum + value * weight
+        let organisationCheck = Self.organisationCheckCharacter(for: String(decoding: bytes[8..<16], as: UTF8.self))!
+        guard Character(Unicode.Scalar(bytes[16])) == organisationCheck else {
+            throw .organisationCheck(expected: organisationCheck, found: Character(Unicode.Scalar(bytes[16])))
         }
-        let organisationCheck = 11 - organisationSum % 11
-        let expectedOrganisationCheck: UInt8 = organisationCheck == 10 ? UInt8(ascii: "X") : organisationCheck == 11 ? UInt8(ascii: "0") : UInt8(ascii: "0") + UInt8(organisationCheck)
-        guard bytes[16] == expectedOrganisationCheck else {
-            throw .organisationCheck(expected: Character(Unicode.Scalar(expectedOrganisationCheck)), found: Character(Unicode.Scalar(bytes[16])))
-        }
-        let sum = zip(values[0..<17], Self.weights).reduce(0) { $0 + $1.0 * $1.1 }
-        let check = (31 - sum % 31) % 31
-        guard values[17] == check else {
-            throw .check(expected: Character(Unicode.Scalar(Self.alphabet[check])), found: Character(Unicode.Scalar(bytes[17])))
+        let check = Self.checkCharacter(for: String(decoding: bytes[0..<17], as: UTF8.self))!
+        guard Character(Unicode.Scalar(bytes[17])) == check else {
+            throw .check(expected: check, found: Character(Unicode.Scalar(bytes[17])))
         }
         value = text
     }

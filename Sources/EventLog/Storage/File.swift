@@ -41,23 +41,9 @@ final class File: @unchecked Sendable {
 
     /// Reads `count` bytes at `offset`; fewer only at the end of the file.
     func read(at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
-        var total = 0
-        var failed = false
-        buffer.withUnsafeMutableBytes { raw in
-            while total < count {
-                let result = pread(descriptor, raw.baseAddress! + total, count - total, off_t(offset + total))
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    failed = true
-                    return
-                }
-                if result == 0 { break }
-                total += result
-            }
-        }
-        if failed { throw StorageError(operation: "read", path: path) }
-        if total < count { buffer.removeLast(count - total) }
+        var buffer: [UInt8] = []
+        let total = try read(at: offset, count: count, into: &buffer)
+        buffer.removeLast(buffer.count - total)
         return buffer
     }
 
