@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "GongfuCLI",
             dependencies: [
-                "EventLog",
+                "EventLog", "Domain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -63,7 +63,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DomainTests",
-            dependencies: ["Domain"]
+            dependencies: ["Domain", "EventLog"]
         ),
         .testTarget(
             name: "EventLogTests",

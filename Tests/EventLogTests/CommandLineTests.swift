@@ -7,9 +7,9 @@ import Testing
     let gongfu = Products.path("gongfu")
 
     static let events = """
-        {"stream":"enterprise/91370200MA3C0XYZ1Q","type":"EnterpriseRegistered","occurred":"2024-03-01","data":{"name":"青岛海川机械有限公司","city":"370200"},"key":"reg-1"}
-        {"stream":"enterprise/91370200MA3C0XYZ1Q","type":"AssessmentRecorded","occurred":"2024-04-01","data":{"stage":"L1"},"expectedVersion":1}
-        {"stream":"provider/91370100MA3C0XYZ2R","type":"ProviderAdmitted","occurred":"2024-04-02T09:30:00+08:00","data":{"batch":1}}
+        {"stream":"enterprise/91370200AY4CL12T2L","type":"EnterpriseRegistered","occurred":"2024-03-01","data":{"name":"青岛海川精密机械有限公司","uscc":"91370200AY4CL12T2L","city":"370200","county":"370211","industry":"C3484","yearEntered":2019},"key":"reg-1"}
+        {"stream":"enterprise/91370200AY4CL12T2L","type":"AssessmentRecorded","occurred":"2024-04-01","data":{"assessment":"A-1","kind":"online","instrument":"2024.1","stage":"L1"},"expectedVersion":1}
+        {"stream":"provider/91370100H3BJ1XG69R","type":"ProviderAdmitted","occurred":"2024-04-02T09:30:00+08:00","data":{"name":"济南智造云科技有限公司","mapBatch":1}}
 
         """
 
@@ -38,7 +38,7 @@ import Testing
         #expect(lz4.status == 0)
         #expect(lz4.stdout == read.stdout)
 
-        let stream = try run(gongfu, ["read", "--data", data, "--stream", "provider/91370100MA3C0XYZ2R", "--from", "4", "--to", "12"])
+        let stream = try run(gongfu, ["read", "--data", data, "--stream", "provider/91370100H3BJ1XG69R", "--from", "4", "--to", "12"])
         let seqs = String(decoding: stream.stdout, as: UTF8.self).split(separator: "\n").map { try! Envelope(line: Array($0.utf8)).seq }
         #expect(seqs == [6, 9, 12])
 
@@ -68,7 +68,7 @@ import Testing
         let temporary = TemporaryDirectory()
         let data = temporary.path + "/data"
         try run(gongfu, ["init", "--data", data])
-        let bad = Self.events + #"{"stream":"enterprise/X","type":"TrialStarted","occurred":"2024-13-01","data":{}}"# + "\n"
+        let bad = Self.events + #"{"stream":"enterprise/91370200AY4CL12T2L","type":"TrialStarted","occurred":"2024-13-01","data":{}}"# + "\n"
         let result = try run(gongfu, ["append", "--data", data, "-"], stdin: Data(bad.utf8))
         #expect(result.status != 0)
         #expect(result.stderr.contains("stdin line 4"), "\(result.stderr)")
@@ -76,6 +76,13 @@ import Testing
         #expect(result.stderr.contains("nothing was appended"))
         let read = try run(gongfu, ["read", "--data", data])
         #expect(read.stdout.isEmpty)
+
+        // A line the event catalogue refuses names the field at fault.
+        let wrongCounty = Self.events.replacingOccurrences(of: #""county":"370211""#, with: #""county":"370102""#)
+        let refused = try run(gongfu, ["append", "--data", data, "-"], stdin: Data(wrongCounty.utf8))
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("stdin line 1: data.county: 370102 belongs to 济南市"), "\(refused.stderr)")
+        #expect(try run(gongfu, ["read", "--data", data]).stdout.isEmpty)
     }
 
     @Test func verifyNamesTheDamagedSegmentAndExitsNonZero() throws {

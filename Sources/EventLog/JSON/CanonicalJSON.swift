@@ -99,7 +99,7 @@ public enum CanonicalJSON {
     }
 
     /// Canonical text of a finite double.
-    static func format(_ number: Double) -> String {
+    public static func format(_ number: Double) -> String {
         if number == number.rounded(), abs(number) < 9_007_199_254_740_992 {
             return String(Int64(number))
         }

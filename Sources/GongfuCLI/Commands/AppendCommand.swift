@@ -1,4 +1,5 @@
 import ArgumentParser
+import Domain
 import EventLog
 import Foundation
 
@@ -8,6 +9,7 @@ struct AppendCommand: AsyncParsableCommand {
         abstract: "Append NDJSON events atomically; prints each assigned seq.",
         discussion: """
             Each line: {"stream","type","occurred","data","expectedVersion"?,"key"?,"schema"?}.
+            Every event is checked against the plan's event catalogue (schemas/events/).
             One bad line rejects the whole input with its line number; nothing is appended.
             Returns once the events are durable (fdatasync).
             """)
@@ -53,6 +55,7 @@ struct AppendCommand: AsyncParsableCommand {
 
     /// Parses every line, reporting the first bad one with its number.
     static func parse(_ bytes: [UInt8], source: String) throws -> [EventDraft] {
+        let validator = EventValidator()
         var drafts: [EventDraft] = []
         var lineNumber = 0
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
@@ -60,11 +63,18 @@ struct AppendCommand: AsyncParsableCommand {
             var line = line
             if line.last == UInt8(ascii: "\r") { line.removeLast() }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            let draft: EventDraft
             do {
-                drafts.append(try EventDraft(inputLine: line))
+                draft = try EventDraft(inputLine: line)
             } catch {
                 throw InputError(source: source, line: lineNumber, reason: error.description)
             }
+            do {
+                try validator.validate(draft)
+            } catch {
+                throw InputError(source: source, line: lineNumber, reason: error.description)
+            }
+            drafts.append(draft)
         }
         return drafts
     }

@@ -1,0 +1,138 @@
+import EventLog
+
+/// The shape of one field of an event payload: the single description from which payloads are
+/// validated (with the path of the first wrong field) and the JSON Schema files are written.
+public indirect enum FieldKind: Sendable {
+    case string(minLength: Int = 1, maxLength: Int = 500, pattern: String? = nil)
+    case choice([String])
+    case integer(minimum: Int64? = nil, maximum: Int64? = nil)
+    case number(minimum: Double? = nil, maximum: Double? = nil)
+    case boolean
+    /// A calendar date `YYYY-MM-DD`.
+    case date
+    /// A unified social credit code, both check characters verified.
+    case uscc
+    /// One of the 16 cities (GB/T 2260).
+    case city
+    /// A Shandong county-level code, current or historic (GB/T 2260).
+    case county
+    /// A GB/T 4754-2017 manufacturing code: `C` and 2–4 digits of divisions 13–43.
+    case industry
+    /// A transformation stage `L0`…`L5`.
+    case stage
+    case array(FieldKind, minItems: Int = 0)
+    case object([Field])
+    /// An object whose keys are free and whose values all have one kind.
+    case map(FieldKind)
+    /// Any JSON value.
+    case anyValue
+}
+
+/// A named field of an object.
+public struct Field: Sendable {
+    public let name: String
+    public let kind: FieldKind
+    public let isRequired: Bool
+    public let summary: String
+
+    public static func required(_ name: String, _ kind: FieldKind, _ summary: String) -> Field {
+        Field(name: name, kind: kind, isRequired: true, summary: summary)
+    }
+
+    public static func optional(_ name: String, _ kind: FieldKind, _ summary: String) -> Field {
+        Field(name: name, kind: kind, isRequired: false, summary: summary)
+    }
+}
+
+/// A payload field that is missing, unexpected or wrong: where (a JSON path such as
+/// `data.ledger[2].deadline`) and why.
+public struct FieldError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+public let transformationStages = ["L0", "L1", "L2", "L3", "L4", "L5"]
+
+extension FieldKind {
+    /// Checks `value` against this kind; `path` names it in errors.
+    func validate(_ value: JSONValue, at path: String, reference: ReferenceData) throws(FieldError) {
+        func fail(_ reason: String) -> FieldError { FieldError(path: path, reason: reason) }
+        switch self {
+        case .string(let minLength, let maxLength, let pattern):
+            guard case .string(let text) = value else { throw fail("must be a string") }
+            guard text.count >= minLength else { throw fail(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters") }
+            guard text.count <= maxLength else { throw fail("must have at most \(maxLength) characters") }
+            if let pattern, text.wholeMatch(of: try! Regex(pattern)) == nil { throw fail("\"\(text)\" does not match \(pattern)") }
+        case .choice(let options):
+            guard case .string(let text) = value, options.contains(text) else {
+                throw fail("must be one of \(options.map { "\"\($0)\"" }.joined(separator: ", "))")
+            }
+        case .integer(let minimum, let maximum):
+            guard case .integer(let number) = value else { throw fail("must be an integer") }
+            if let minimum, number < minimum { throw fail("must be at least \(minimum)") }
+            if let maximum, number > maximum { throw fail("must be at most \(maximum)") }
+        case .number(let minimum, let maximum):
+            let number: Double
+            switch value {
+            case .integer(let integer): number = Double(integer)
+            case .double(let double): number = double
+            default: throw fail("must be a number")
+            }
+            if let minimum, number < minimum { throw fail("must be at least \(CanonicalJSON.format(minimum))") }
+            if let maximum, number > maximum { throw fail("must be at most \(CanonicalJSON.format(maximum))") }
+        case .boolean:
+            guard case .bool = value else { throw fail("must be true or false") }
+        case .date:
+            guard case .string(let text) = value, text.count == 10, Timestamp.isValidBusinessDate(text) else {
+                throw fail("must be a date YYYY-MM-DD")
+            }
+        case .uscc:
+            guard case .string(let text) = value else { throw fail("must be a unified social credit code (a string)") }
+            do { _ = try USCC(text) } catch { throw fail(error.description) }
+        case .city:
+            guard case .string(let code) = value, reference.cities.contains(where: { $0.code == code }) else {
+                throw fail("must be the GB/T 2260 code of one of Shandong's 16 cities, e.g. \"370200\" (青岛市)")
+            }
+        case .county:
+            guard case .string(let code) = value, reference.isKnownDivision(code), reference.cities.allSatisfy({ $0.code != code }) else {
+                throw fail("must be a Shandong county-level GB/T 2260 code, e.g. \"370211\" (黄岛区)")
+            }
+        case .industry:
+            guard case .string(let code) = value, code.wholeMatch(of: /C\d{2,4}/) != nil, reference.industry(for: code) != nil else {
+                throw fail("must be a GB/T 4754-2017 manufacturing code, \"C\" and 2–4 digits of divisions 13–43, e.g. \"C3484\"")
+            }
+        case .stage:
+            guard case .string(let stage) = value, transformationStages.contains(stage) else { throw fail("must be a stage \"L0\" … \"L5\"") }
+        case .array(let item, let minItems):
+            guard case .array(let elements) = value else { throw fail("must be an array") }
+            guard elements.count >= minItems else { throw fail("must have at least \(minItems) item\(minItems == 1 ? "" : "s")") }
+            for (index, element) in elements.enumerated() { try item.validate(element, at: "\(path)[\(index)]", reference: reference) }
+        case .object(let fields):
+            guard case .object(let members) = value else { throw fail("must be an object") }
+            try Field.validate(members, fields: fields, at: path, reference: reference)
+        case .anyValue:
+            break
+        case .map(let valueKind):
+            guard case .object(let members) = value else { throw fail("must be an object") }
+            for key in members.keys.sorted() { try valueKind.validate(members[key]!, at: "\(path).\(key)", reference: reference) }
+        }
+    }
+}
+
+extension Field {
+    /// Checks an object's members: required fields present, no unknown ones, each valid.
+    static func validate(_ members: [String: JSONValue], fields: [Field], at path: String, reference: ReferenceData) throws(FieldError) {
+        for field in fields {
+            guard let value = members[field.name] else {
+                if field.isRequired { throw FieldError(path: "\(path).\(field.name)", reason: "is required (\(field.summary))") }
+                continue
+            }
+            try field.kind.validate(value, at: "\(path).\(field.name)", reference: reference)
+        }
+        let known = Set(fields.map(\.name))
+        if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
+            throw FieldError(path: "\(path).\(unknown)", reason: "is not a field of this event; allowed: \(fields.map(\.name).joined(separator: ", "))")
+        }
+    }
+}
