@@ -12,14 +12,20 @@ step "init $data"
 $gongfu init --data "$data" --origin gongfu.demo/shandong-log
 step "append tools/demo/events.ndjson (one atomic, durable batch); assigned seqs:"
 $gongfu append --data "$data" tools/demo/events.ndjson | tr '\n' ' '; echo
-step "append it again: every line is rejected as a whole (expected-version and key checks)"
+step "append it again: the whole file is rejected (the enterprises are already registered)"
 if $gongfu append --data "$data" tools/demo/events.ndjson; then echo "unexpected success" >&2; exit 1; fi
-step "the same lines with new keys, as 40 more batches"
+step "40 more batches: diagnosis visits and trainings, one durable append each"
+provider=$(sed -n 2p tools/demo/events.ndjson | sed 's/.*"stream":"provider\/\([^"]*\)".*/\1/')
+mapfile -t enterprises < <(grep '"EnterpriseRegistered"' tools/demo/events.ndjson | sed 's/.*"stream":"enterprise\/\([^"]*\)".*/\1/')
 for round in $(seq 1 40); do
-  sed -e "s/,\"expectedVersion\":\"none\"//" -e "s/\"key\":\"\([^\"]*\)\"/\"key\":\"\1-r$round\"/" tools/demo/events.ndjson \
-    | $gongfu append --data "$data" - > /dev/null
+  for enterprise in "${enterprises[@]}"; do
+    printf '{"stream":"enterprise/%s","type":"DiagnosisVisited","occurred":"2024-07-%02d","data":{"provider":"%s","commissioner":"张伟","findings":"第%s次回访：数据采集点位不足"},"key":"visit-%s-%s"}\n' \
+      "$enterprise" $((round % 28 + 1)) "$provider" "$round" "$enterprise" "$round"
+    printf '{"stream":"enterprise/%s","type":"TrainingAttended","occurred":"2024-08-%02d","data":{"session":"工赋山东大讲堂第%s期"}}\n' \
+      "$enterprise" $((round % 28 + 1)) "$round"
+  done | $gongfu append --data "$data" - > /dev/null
 done
-stream=$(head -4 tools/demo/events.ndjson | tail -1 | sed 's/.*"stream":"\([^"]*\)".*/\1/')
+stream="enterprise/${enterprises[1]}"
 step "read --stream $stream --to 20"
 $gongfu read --data "$data" --stream "$stream" --to 20 | cut -c1-150
 step "cat segments | lz4 -dc  vs  gongfu read"
@@ -32,8 +38,8 @@ step "checkpoint"
 $gongfu checkpoint --data "$data"
 step "prove inclusion --seq 7"
 $gongfu prove inclusion --data "$data" --seq 7
-step "prove consistency --from 14 --to 300"
-$gongfu prove consistency --data "$data" --from 14 --to 300
+step "prove consistency --from 15 --to 200"
+$gongfu prove consistency --data "$data" --from 15 --to 200
 step "verify"
 $gongfu verify --data "$data"
 echo

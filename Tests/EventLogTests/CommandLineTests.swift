@@ -23,8 +23,13 @@ import Testing
         #expect(appended.status == 0, "\(appended.stderr)")
         #expect(String(decoding: appended.stdout, as: UTF8.self) == "1\n2\n3\n")
         for round in 0..<30 {
-            let more = Self.events.replacingOccurrences(of: "reg-1", with: "reg-r\(round)").replacingOccurrences(of: #""expectedVersion":1"#, with: #""expectedVersion":"any""#)
-            #expect(try run(gongfu, ["append", "--data", data, "-"], stdin: Data(more.utf8)).status == 0)
+            let more = """
+                {"stream":"enterprise/91370200AY4CL12T2L","type":"TrainingAttended","occurred":"2024-05-01","data":{"session":"培训班第\(round)期"},"key":"training-\(round)"}
+                {"stream":"enterprise/91370200AY4CL12T2L","type":"AssessmentRecorded","occurred":"2024-05-02","data":{"assessment":"A-r\(round)","kind":"online","instrument":"2024.1","stage":"L1"}}
+                {"stream":"provider/91370100H3BJ1XG69R","type":"ProviderAdmitted","occurred":"2024-05-03","data":{"name":"济南智造云科技有限公司","mapBatch":\(round + 2)}}
+                """
+            let appended = try run(gongfu, ["append", "--data", data, "-"], stdin: Data(more.utf8))
+            #expect(appended.status == 0, "\(appended.stderr)")
         }
         let read = try run(gongfu, ["read", "--data", data])
         #expect(read.status == 0)

@@ -91,6 +91,18 @@ extension EventLog {
         }
     }
 
+    /// Names of the streams that have events, whose names start with `prefix` (e.g. `incentive/`).
+    public func streamNames(prefix: String = "") -> [String] {
+        lock.withLock { catalog.streams.keys.map(\.name).filter { $0.hasPrefix(prefix) } }.sorted()
+    }
+
+    /// The parsed envelopes of `stream`, oldest first.
+    public func envelopes(stream: String) throws -> [Envelope] {
+        var result: [Envelope] = []
+        try forEachLine(stream: stream) { _, line in result.append(try Envelope(line: line)) }
+        return result
+    }
+
     /// Sequence numbers of `stream`'s events, oldest first.
     public func positions(of stream: String) -> [UInt64] {
         lock.withLock { catalog.positions(of: stream) }

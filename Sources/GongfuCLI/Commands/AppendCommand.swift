@@ -29,16 +29,23 @@ struct AppendCommand: AsyncParsableCommand {
             }
             input = data
         }
-        let drafts = try Self.parse(Array(input), source: file == "-" ? "stdin" : file)
+        let source = file == "-" ? "stdin" : file
+        let drafts = try Self.parse(Array(input), source: source)
         guard !drafts.isEmpty else {
-            printError("no events in \(file == "-" ? "stdin" : file); nothing appended")
+            printError("no events in \(source); nothing appended")
             return
         }
         let log = try options.openLog(writable: true)
+        do {
+            try Self.checkRules(drafts.map(\.draft), lines: drafts.map(\.line), log: log, source: source)
+        } catch {
+            await log.close()
+            throw error
+        }
         let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
         let results: [AppendResult]
         do {
-            results = try await log.append(drafts, actor: Actor(name: "cli:\(user)", role: "operator"))
+            results = try await log.append(drafts.map(\.draft), actor: Actor(name: "cli:\(user)", role: "operator"))
         } catch {
             await log.close()
             throw error
@@ -53,10 +60,22 @@ struct AppendCommand: AsyncParsableCommand {
         }
     }
 
+    /// Checks the drafts against the plan's rules and what the log holds, in order.
+    static func checkRules(_ drafts: [EventDraft], lines: [Int], log: EventLog, source: String) throws {
+        var rules = try DomainRules(log: log)
+        for (draft, line) in zip(drafts, lines) {
+            do {
+                try rules.check(draft)
+            } catch {
+                throw InputError(source: source, line: line, reason: error.description)
+            }
+        }
+    }
+
     /// Parses every line, reporting the first bad one with its number.
-    static func parse(_ bytes: [UInt8], source: String) throws -> [EventDraft] {
+    static func parse(_ bytes: [UInt8], source: String) throws -> [(draft: EventDraft, line: Int)] {
         let validator = EventValidator()
-        var drafts: [EventDraft] = []
+        var drafts: [(draft: EventDraft, line: Int)] = []
         var lineNumber = 0
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -74,7 +93,7 @@ struct AppendCommand: AsyncParsableCommand {
             } catch {
                 throw InputError(source: source, line: lineNumber, reason: error.description)
             }
-            drafts.append(draft)
+            drafts.append((draft, lineNumber))
         }
         return drafts
     }

@@ -1,0 +1,196 @@
+import EventLog
+import Foundation
+
+/// A domain rule an event breaks, with the stream and a message a person can act on.
+public struct RuleViolation: Error, Equatable, Sendable, CustomStringConvertible {
+    public let rule: String
+    public let message: String
+    public var description: String { "\(message) [rule: \(rule)]" }
+}
+
+/// The plan's rules that depend on what the log already holds: events only for registered
+/// enterprises still in the population; upgrades that go up and rest on an assessment of that
+/// stage; trials only with pool providers and listed free-trial offers; benchmarks only for
+/// eligible enterprises; incentives not granted twice for one basis nor for a revoked award; no
+/// business dates in the future. Drafts are checked in order, each seeing those before it.
+public struct DomainRules {
+    let log: EventLog
+    let eligibility: [String: String]
+    let today: String
+    private var enterprises: [String: EnterpriseState] = [:]
+    private var providers: [String: ProviderState] = [:]
+    private var awards: [String: AwardState] = [:]
+    private var incentiveBases: Set<String>?
+
+    /// - Parameter today: the latest acceptable business date (default: today in China, UTC+8).
+    public init(log: EventLog, today: String? = nil) throws {
+        self.log = log
+        self.eligibility = try BenchmarkEligibility.load()
+        self.today = today ?? Timestamp.format(microseconds: Timestamp.nowMicroseconds() + 8 * 3_600_000_000).prefix(10).description
+    }
+
+    /// Checks `draft` against the log and the drafts checked before it, then remembers it.
+    public mutating func check(_ draft: EventDraft) throws(RuleViolation) {
+        let id = String(draft.stream.drop(while: { $0 != "/" }).dropFirst())
+        guard Timestamp.datePart(draft.occurred) <= today else {
+            throw RuleViolation(rule: "no-future-dates", message: "occurred \(draft.occurred) is after today (\(today)); record events when they have happened")
+        }
+        let data = draft.data
+        switch draft.type {
+        case "EnterpriseRegistered":
+            let state = try enterprise(id)
+            guard !state.isRegistered || state.hasLeft else {
+                throw RuleViolation(rule: "register-once", message: "enterprise \(id) is already registered in the population")
+            }
+        case _ where draft.stream.hasPrefix("enterprise/") && !["EventRetracted", "EventCorrected"].contains(draft.type):
+            try requireInPopulation(id, for: draft.type)
+        default:
+            break
+        }
+        switch draft.type {
+        case "StageUpgraded":
+            let state = try enterprise(id)
+            let from = data["from"]?.stringValue ?? "", to = data["to"]?.stringValue ?? ""
+            guard to > from else {
+                throw RuleViolation(rule: "upgrade-goes-up", message: "a stage upgrade must go up: \(from) → \(to) is not an upgrade")
+            }
+            if let current = state.stage, current != from {
+                throw RuleViolation(rule: "upgrade-from-current", message: "enterprise \(id) is at \(current), not \(from)")
+            }
+            let assessment = data["assessment"]?.stringValue ?? ""
+            guard let assessed = state.assessments[assessment] else {
+                throw RuleViolation(rule: "upgrade-rests-on-assessment", message: "assessment \"\(assessment)\" is not recorded for enterprise \(id); record it (AssessmentRecorded) first")
+            }
+            guard assessed == to else {
+                throw RuleViolation(rule: "upgrade-rests-on-assessment", message: "assessment \"\(assessment)\" found \(assessed), not \(to)")
+            }
+        case "DiagnosisVisited", "ProviderMatched", "TrialEnded":
+            try requireInPool(data["provider"]?.stringValue ?? "")
+        case "TrialStarted":
+            let provider = data["provider"]?.stringValue ?? ""
+            let solution = data["solution"]?.stringValue ?? ""
+            let state = try requireInPool(provider)
+            guard state.solutions[solution] == true else {
+                throw RuleViolation(rule: "trial-needs-offer", message: "provider \(provider) has no listed solution \"\(solution)\" with a free-trial offer")
+            }
+        case "ProjectFiled":
+            try requireInPopulation(data["enterprise"]?.stringValue ?? "", for: draft.type)
+            if case .array(let listed) = data["providers"] {
+                for provider in listed.compactMap(\.stringValue) { try requireInPool(provider) }
+            }
+        case "BenchmarkAwarded":
+            let kind = data["kind"]?.stringValue ?? ""
+            if let minimum = eligibility[kind] {
+                let recipient = data["recipient"]?.stringValue ?? ""
+                try requireInPopulation(recipient, for: draft.type)
+                let stage = try enterprise(recipient).stage ?? "L0"
+                guard stage >= minimum else {
+                    throw RuleViolation(rule: "benchmark-eligibility", message: "\(kind) needs stage \(minimum) or above; enterprise \(recipient) is at \(stage)")
+                }
+            }
+            guard try !award(id).isAwarded else {
+                throw RuleViolation(rule: "award-once", message: "\(draft.stream) is already awarded; use a new award id")
+            }
+        case "BenchmarkRevoked":
+            let state = try award(id)
+            guard state.isAwarded, !state.isRevoked else {
+                throw RuleViolation(rule: "revoke-awarded", message: "\(draft.stream) is \(state.isRevoked ? "already revoked" : "not awarded")")
+            }
+        case "IncentiveGranted":
+            let basis = data["basis"]?.stringValue ?? ""
+            if basis.hasPrefix("award/") {
+                let state = try award(String(basis.dropFirst(6)))
+                guard state.isAwarded, !state.isRevoked else {
+                    throw RuleViolation(rule: "incentive-basis", message: "\(basis) is \(state.isRevoked ? "revoked" : "not awarded"): no incentive can rest on it")
+                }
+            }
+            guard try !grantedBases().contains(basis) else {
+                throw RuleViolation(rule: "incentive-once", message: "an incentive for \(basis) was already granted")
+            }
+        default:
+            break
+        }
+        remember(draft, id: id)
+    }
+
+    @discardableResult
+    private mutating func requireInPool(_ provider: String) throws(RuleViolation) -> ProviderState {
+        let state = try self.provider(provider)
+        guard state.isInPool else {
+            throw RuleViolation(rule: "provider-in-pool", message: "provider \(provider) is not in the provider pool (服务商资源池)")
+        }
+        return state
+    }
+
+    private mutating func requireInPopulation(_ enterprise: String, for type: String) throws(RuleViolation) {
+        let state = try self.enterprise(enterprise)
+        guard state.isRegistered else {
+            throw RuleViolation(rule: "registered-enterprise", message: "enterprise \(enterprise) is not registered; \(type) needs EnterpriseRegistered first")
+        }
+        guard !state.hasLeft else {
+            throw RuleViolation(rule: "in-population", message: "enterprise \(enterprise) has left the population; no \(type) after that")
+        }
+    }
+
+    private mutating func remember(_ draft: EventDraft, id: String) {
+        if draft.stream.hasPrefix("enterprise/") { enterprises[id, default: EnterpriseState()].apply(type: draft.type, data: draft.data) }
+        if draft.stream.hasPrefix("provider/") { providers[id, default: ProviderState()].apply(type: draft.type, data: draft.data) }
+        if draft.stream.hasPrefix("award/") { awards[id, default: AwardState()].apply(type: draft.type, data: draft.data) }
+        if draft.type == "IncentiveGranted", let basis = draft.data["basis"]?.stringValue { incentiveBases?.insert(basis) }
+    }
+
+    private mutating func enterprise(_ id: String) throws(RuleViolation) -> EnterpriseState {
+        if let state = enterprises[id] { return state }
+        var state = EnterpriseState()
+        for envelope in try read("enterprise/" + id) { state.apply(type: envelope.type, data: envelope.data) }
+        enterprises[id] = state
+        return state
+    }
+
+    private mutating func provider(_ id: String) throws(RuleViolation) -> ProviderState {
+        if let state = providers[id] { return state }
+        var state = ProviderState()
+        for envelope in try read("provider/" + id) { state.apply(type: envelope.type, data: envelope.data) }
+        providers[id] = state
+        return state
+    }
+
+    private mutating func award(_ id: String) throws(RuleViolation) -> AwardState {
+        if let state = awards[id] { return state }
+        var state = AwardState()
+        for envelope in try read("award/" + id) { state.apply(type: envelope.type, data: envelope.data) }
+        awards[id] = state
+        return state
+    }
+
+    private mutating func grantedBases() throws(RuleViolation) -> Set<String> {
+        if let incentiveBases { return incentiveBases }
+        var bases: Set<String> = []
+        for stream in log.streamNames(prefix: "incentive/") {
+            for envelope in try read(stream) where envelope.type == "IncentiveGranted" {
+                if let basis = envelope.data["basis"]?.stringValue { bases.insert(basis) }
+            }
+        }
+        incentiveBases = bases
+        return bases
+    }
+
+    private func read(_ stream: String) throws(RuleViolation) -> [Envelope] {
+        do {
+            return try log.envelopes(stream: stream)
+        } catch {
+            throw RuleViolation(rule: "readable-log", message: "cannot read \(stream) to check the rules: \(error)")
+        }
+    }
+}
+
+/// The minimum stage per benchmark kind, from `benchmark-eligibility.json`.
+enum BenchmarkEligibility {
+    static func load() throws -> [String: String] {
+        guard let url = Bundle.module.url(forResource: "benchmark-eligibility", withExtension: "json") else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "benchmark-eligibility.json"])
+        }
+        struct File: Decodable { let minimumStage: [String: String] }
+        return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).minimumStage
+    }
+}

@@ -1,0 +1,61 @@
+import EventLog
+
+/// What the rules need to know of an enterprise, folded from its stream.
+struct EnterpriseState {
+    var isRegistered = false
+    var hasLeft = false
+    /// The stage the last upgrade reached, or the first assessment found.
+    var stage: String?
+    /// Assessment id → the stage it found.
+    var assessments: [String: String] = [:]
+
+    mutating func apply(type: String, data: JSONValue) {
+        switch type {
+        case "EnterpriseRegistered":
+            isRegistered = true
+            hasLeft = false
+        case "EnterpriseLeftPopulation":
+            hasLeft = true
+        case "AssessmentRecorded":
+            if let id = data["assessment"]?.stringValue, let stage = data["stage"]?.stringValue {
+                assessments[id] = stage
+                if self.stage == nil { self.stage = stage }
+            }
+        case "StageUpgraded":
+            if let stage = data["to"]?.stringValue { self.stage = stage }
+        default:
+            break
+        }
+    }
+}
+
+/// What the rules need to know of a provider.
+struct ProviderState {
+    var isInPool = false
+    /// Listed solution id → whether it carries a free-trial offer.
+    var solutions: [String: Bool] = [:]
+
+    mutating func apply(type: String, data: JSONValue) {
+        switch type {
+        case "ProviderAdmitted": isInPool = true
+        case "ProviderRemoved": isInPool = false
+        case "SolutionListed":
+            if let id = data["solution"]?.stringValue { solutions[id] = data["freeTrial"] != nil }
+        default: break
+        }
+    }
+}
+
+/// What the rules need to know of an award.
+struct AwardState {
+    var isAwarded = false
+    var isRevoked = false
+
+    mutating func apply(type: String, data: JSONValue) {
+        switch type {
+        case "BenchmarkAwarded": isAwarded = true
+        case "BenchmarkRevoked": isRevoked = true
+        default: break
+        }
+    }
+}

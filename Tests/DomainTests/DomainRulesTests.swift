@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import Domain
+@testable import EventLog
+
+/// Each rule of the plan that depends on the log's state, with the message a person sees.
+@Suite struct DomainRulesTests {
+    static let enterprise = "91370200AY4CL12T2L"
+    static let provider = "91370100H3BJ1XG69R"
+    static let other = "91370200163562681G"
+
+    static func draft(_ stream: String, _ type: String, _ data: JSONValue, occurred: String = "2024-06-01") -> EventDraft {
+        EventDraft(stream: stream, type: type, occurred: occurred, data: data)
+    }
+
+    static let history: [EventDraft] = [
+        draft("provider/\(provider)", "ProviderAdmitted", ["name": "济南智造云科技有限公司", "mapBatch": 1]),
+        draft("provider/\(provider)", "SolutionListed", ["solution": "APS", "title": "智能排产", "domain": "生产制造", "lightweight": true, "freeTrial": "三个月"]),
+        draft("provider/\(provider)", "SolutionListed", ["solution": "ERP", "title": "云ERP", "domain": "经营管理", "lightweight": true]),
+        draft("enterprise/\(enterprise)", "EnterpriseRegistered", ["name": "青岛海川", "uscc": .string(enterprise), "city": "370200", "county": "370211", "industry": "C3484", "yearEntered": 2019]),
+        draft("enterprise/\(enterprise)", "AssessmentRecorded", ["assessment": "A1", "kind": "online", "instrument": "2024.1", "stage": "L1"]),
+        draft("enterprise/\(enterprise)", "AssessmentRecorded", ["assessment": "A2", "kind": "onsite", "instrument": "2024.1", "stage": "L2"]),
+        draft("award/SF-1", "BenchmarkAwarded", ["recipient": .string(other), "kind": "工赋百景", "level": "provincial", "year": 2024]),
+        draft("incentive/I-1", "IncentiveGranted", ["recipient": .string(other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-1"]),
+        draft("award/SF-2", "BenchmarkAwarded", ["recipient": .string(other), "kind": "工赋百景", "level": "provincial", "year": 2024]),
+        draft("award/SF-2", "BenchmarkRevoked", ["reason": "材料不实"]),
+    ]
+
+    /// A log holding `history`, and the rules over it.
+    static func rules() async throws -> (DomainRules, EventLog, String) {
+        let root = NSTemporaryDirectory() + "gongfu-rules-" + UUID().uuidString
+        let directory = LogDirectory(root: root)
+        try EventLog.initialize(directory: directory, origin: "test/rules")
+        let log = try EventLog(directory: directory, writable: true)
+        for draft in history { try EventValidator().validate(draft) }
+        _ = try await log.append(history, actor: Actor(name: "test", role: "province"))
+        return (try DomainRules(log: log, today: "2026-11-28"), log, root)
+    }
+
+    @Test(arguments: [
+        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A2"]), nil as String?),
+        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L1", "assessment": "A1"]), "upgrade-goes-up"),
+        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L2", "to": "L1", "assessment": "A1"]), "upgrade-goes-up"),
+        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L2", "to": "L3", "assessment": "A2"]), "upgrade-from-current"),
+        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A9"]), "upgrade-rests-on-assessment"),
+        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L3", "assessment": "A2"]), "upgrade-rests-on-assessment"),
+        (draft("enterprise/\(other)", "TrainingAttended", ["session": "培训"]), "registered-enterprise"),
+        (draft("enterprise/\(enterprise)", "EnterpriseRegistered", ["name": "x", "uscc": .string(enterprise), "city": "370200", "county": "370211", "industry": "C3484", "yearEntered": 2019]), "register-once"),
+        (draft("enterprise/\(enterprise)", "TrialStarted", ["provider": .string(provider), "solution": "APS"]), nil),
+        (draft("enterprise/\(enterprise)", "TrialStarted", ["provider": .string(provider), "solution": "ERP"]), "trial-needs-offer"),
+        (draft("enterprise/\(enterprise)", "TrialStarted", ["provider": .string(other), "solution": "APS"]), "provider-in-pool"),
+        (draft("enterprise/\(enterprise)", "DiagnosisVisited", ["provider": .string(other), "commissioner": "王", "findings": "x"]), "provider-in-pool"),
+        (draft("award/SF-9", "BenchmarkAwarded", ["recipient": .string(enterprise), "kind": "智能工厂", "level": "provincial", "year": 2024]), "benchmark-eligibility"),
+        (draft("award/SF-9", "BenchmarkAwarded", ["recipient": .string(enterprise), "kind": "晨星工厂", "level": "provincial", "year": 2024]), nil),
+        (draft("award/SF-1", "BenchmarkAwarded", ["recipient": .string(other), "kind": "工赋百景", "level": "provincial", "year": 2024]), "award-once"),
+        (draft("award/SF-2", "BenchmarkRevoked", ["reason": "again"]), "revoke-awarded"),
+        (draft("incentive/I-2", "IncentiveGranted", ["recipient": .string(other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-1"]), "incentive-once"),
+        (draft("incentive/I-3", "IncentiveGranted", ["recipient": .string(other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-2"]), "incentive-basis"),
+        (draft("enterprise/\(enterprise)", "TrainingAttended", ["session": "培训"], occurred: "2026-11-29"), "no-future-dates"),
+        (draft("project/P-1", "ProjectFiled", ["enterprise": .string(enterprise), "domain": "生产制造", "providers": [.string(other)], "budgetFen": 1, "targetStage": "L3"]), "provider-in-pool"),
+    ] as [(EventDraft, String?)])
+    func rule(draft: EventDraft, violated: String?) async throws {
+        var (rules, log, root) = try await Self.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try EventValidator().validate(draft)
+        do {
+            try rules.check(draft)
+            #expect(violated == nil, "accepted, but should break \(violated ?? "")")
+        } catch {
+            #expect(error.rule == violated, "\(error)")
+            #expect(!error.message.isEmpty)
+        }
+        await log.close()
+    }
+
+    @Test func draftsSeeTheOnesBeforeThemAndLeavingThePopulationIsFinal() async throws {
+        var (rules, log, root) = try await Self.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let newcomer = "enterprise/\(Self.other)"
+        try rules.check(Self.draft(newcomer, "EnterpriseRegistered", ["name": "新企业", "uscc": .string(Self.other), "city": "370200", "county": "370211", "industry": "C1711", "yearEntered": 2024]))
+        try rules.check(Self.draft(newcomer, "TrainingAttended", ["session": "培训"]))
+        try rules.check(Self.draft(newcomer, "EnterpriseLeftPopulation", ["year": 2025, "reason": "belowThreshold"]))
+        #expect(throws: RuleViolation.self) { try rules.check(Self.draft(newcomer, "TrainingAttended", ["session": "培训"])) }
+        await log.close()
+    }
+}
