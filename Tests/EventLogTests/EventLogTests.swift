@@ -37,8 +37,8 @@ import Testing
         await #expect {
             _ = try await log.append([sampleDraft(2, stream: "project/P2"), sampleDraft(3, stream: "project/P1", expected: .none)], actor: testActor)
         } throws: { error in
-            guard case LogError.versionConflict(let stream, _, let actual) = error else { return false }
-            return stream == "project/P1" && actual == 1 && "\(error)".contains("expected none")
+            guard case LogError.versionConflict(let stream, _, let actual, let event) = error else { return false }
+            return stream == "project/P1" && actual == 1 && event == 1 && "\(error)".contains("expected none")
         }
         #expect(log.size == 1, "the conflicting request appended nothing, not even its first event")
         #expect(log.version(of: "project/P2") == 0)
@@ -64,7 +64,7 @@ import Testing
         await #expect {
             _ = try await log.append([sampleDraft(9, key: "visit-1")], actor: testActor)
         } throws: { error in
-            guard case LogError.idempotencyKeyReused(let key, let seq) = error else { return false }
+            guard case LogError.idempotencyKeyReused(let key, let seq, _) = error else { return false }
             return key == "visit-1" && seq == 1
         }
         await log.close()

@@ -29,9 +29,11 @@ public struct DomainRules {
         self.today = today ?? Timestamp.format(microseconds: Timestamp.nowMicroseconds() + 8 * 3_600_000_000).prefix(10).description
     }
 
-    /// Checks `draft` against the log and the drafts checked before it, then remembers it.
-    public mutating func check(_ draft: EventDraft) throws(RuleViolation) {
+    /// Checks `draft`, written by `actor`, against the log and the drafts checked before it,
+    /// then remembers it.
+    public mutating func check(_ draft: EventDraft, by actor: Actor = Actor(name: "rules", role: Role.province.name)) throws(RuleViolation) {
         let id = String(draft.stream.drop(while: { $0 != "/" }).dropFirst())
+        try checkJurisdiction(draft, id: id, actor: actor)
         guard Timestamp.datePart(draft.occurred) <= today else {
             throw RuleViolation(rule: "no-future-dates", message: "occurred \(draft.occurred) is after today (\(today)); record events when they have happened")
         }
@@ -111,6 +113,38 @@ public struct DomainRules {
             break
         }
         remember(draft, id: id)
+    }
+
+    /// Auditors write nothing; a city writes only its own enterprises' events and projects;
+    /// providers, awards, incentives and the plan are the province's.
+    private mutating func checkJurisdiction(_ draft: EventDraft, id: String, actor: Actor) throws(RuleViolation) {
+        switch Role(actor) {
+        case .province, .dataOperator:
+            return
+        case .auditor:
+            throw RuleViolation(rule: "jurisdiction", message: "auditors read everything and write nothing")
+        case .city(let code):
+            let enterprise: String
+            if draft.stream.hasPrefix("enterprise/") {
+                enterprise = id
+            } else if draft.stream.hasPrefix("project/"), let owner = try projectEnterprise(draft) {
+                enterprise = owner
+            } else {
+                throw RuleViolation(rule: "jurisdiction", message: "\(draft.stream.prefix(while: { $0 != "/" })) streams are written by the province, not by city \(code)")
+            }
+            let city = draft.type == "EnterpriseRegistered" ? draft.data["city"]?.stringValue : try self.enterprise(enterprise).city
+            guard city == code else {
+                throw RuleViolation(rule: "jurisdiction", message: "a city \(code) actor writes only its own enterprises' events; this one is not in its jurisdiction")
+            }
+        case .unknown(let role):
+            throw RuleViolation(rule: "jurisdiction", message: "unknown role \"\(role)\"; roles are province, city:<code>, auditor")
+        }
+    }
+
+    /// The enterprise a project belongs to: from the draft filing it, or its ProjectFiled event.
+    private func projectEnterprise(_ draft: EventDraft) throws(RuleViolation) -> String? {
+        if draft.type == "ProjectFiled" { return draft.data["enterprise"]?.stringValue }
+        return try read(draft.stream).first { $0.type == "ProjectFiled" }?.data["enterprise"]?.stringValue
     }
 
     @discardableResult

@@ -4,6 +4,8 @@ import EventLog
 struct EnterpriseState {
     var isRegistered = false
     var hasLeft = false
+    /// The city (GB/T 2260) it is registered in.
+    var city: String?
     /// The stage the last upgrade reached, or the first assessment found.
     var stage: String?
     /// Assessment id → the stage it found.
@@ -14,6 +16,9 @@ struct EnterpriseState {
         case "EnterpriseRegistered":
             isRegistered = true
             hasLeft = false
+            city = data["city"]?.stringValue
+        case "EnterpriseProfileCorrected":
+            if let corrected = data["city"]?.stringValue { city = corrected }
         case "EnterpriseLeftPopulation":
             hasLeft = true
         case "AssessmentRecorded":

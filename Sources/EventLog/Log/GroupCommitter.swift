@@ -140,15 +140,15 @@ final class GroupCommitter: @unchecked Sendable {
         var accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)] = []
         var results: [AppendResult] = []
         results.reserveCapacity(drafts.count)
-        for draft in drafts {
+        for (index, draft) in drafts.enumerated() {
             if let key = draft.key {
                 if let earlier = keys[key] {
-                    guard draft.hasSameContent(as: earlier.draft) else { return (.failed(.idempotencyKeyReused(key: key, seq: earlier.seq)), []) }
+                    guard draft.hasSameContent(as: earlier.draft) else { return (.failed(.idempotencyKeyReused(key: key, seq: earlier.seq, event: index)), []) }
                     results.append(AppendResult(seq: earlier.seq, stream: draft.stream, version: earlier.version, isDuplicate: true))
                     continue
                 }
                 if let seq = keySeqs[key] {
-                    switch duplicate(of: draft, key: key, seq: seq) {
+                    switch duplicate(of: draft, key: key, seq: seq, event: index) {
                     case .success(let result): results.append(result)
                     case .failure(let error): return (.failed(error), [])
                     }
@@ -157,7 +157,7 @@ final class GroupCommitter: @unchecked Sendable {
             }
             let current = versions[draft.streamName] ?? streamVersions[draft.streamName] ?? 0
             guard draft.expectedVersion.admits(currentVersion: current) else {
-                return (.failed(.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current)), [])
+                return (.failed(.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current, event: index)), [])
             }
             let seq = nextSeq + UInt64(accepted.count)
             versions[draft.streamName] = current + 1
@@ -175,9 +175,9 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     /// The first result for a repeated idempotency key, or why the repeat is refused.
-    private func duplicate(of draft: PreparedDraft, key: String, seq: UInt64) -> Result<AppendResult, LogError> {
+    private func duplicate(of draft: PreparedDraft, key: String, seq: UInt64, event: Int) -> Result<AppendResult, LogError> {
         if let pending = pendingKeys[key] {
-            guard draft.hasSameContent(as: pending.draft) else { return .failure(.idempotencyKeyReused(key: key, seq: seq)) }
+            guard draft.hasSameContent(as: pending.draft) else { return .failure(.idempotencyKeyReused(key: key, seq: seq, event: event)) }
             return .success(AppendResult(seq: seq, stream: draft.stream, version: pending.version, isDuplicate: true))
         }
         let original: Envelope
@@ -186,7 +186,7 @@ final class GroupCommitter: @unchecked Sendable {
         } catch {
             return .failure(error as? LogError ?? .corrupted(segment: "?", offset: 0, reason: "event \(seq) unreadable: \(error)"))
         }
-        guard draft.hasSameContent(as: original) else { return .failure(.idempotencyKeyReused(key: key, seq: seq)) }
+        guard draft.hasSameContent(as: original) else { return .failure(.idempotencyKeyReused(key: key, seq: seq, event: event)) }
         return .success(AppendResult(seq: seq, stream: original.stream, version: original.version, isDuplicate: true))
     }
 

@@ -9,8 +9,10 @@ public enum LogError: Error, CustomStringConvertible, Sendable {
     /// A write or sync failed earlier; the log refuses further writes.
     case writesRefused(reason: String)
     case storage(StorageError)
-    case versionConflict(stream: String, expected: ExpectedVersion, actual: UInt64)
-    case idempotencyKeyReused(key: String, seq: UInt64)
+    /// `event` is the conflicting event's index (from 0) in its append request.
+    case versionConflict(stream: String, expected: ExpectedVersion, actual: UInt64, event: Int)
+    /// `event` is the index (from 0) in its append request of the event repeating the key.
+    case idempotencyKeyReused(key: String, seq: UInt64, event: Int)
     case invalidEvent(index: Int, reason: String)
     case seqOutOfRange(seq: UInt64, size: UInt64)
     case closed
@@ -31,9 +33,9 @@ public enum LogError: Error, CustomStringConvertible, Sendable {
             "writes refused after an earlier failure (\(reason)); restart the process so recovery re-reads the log from disk"
         case .storage(let error):
             error.description
-        case .versionConflict(let stream, let expected, let actual):
+        case .versionConflict(let stream, let expected, let actual, _):
             "version conflict on \(stream): expected \(expected), but the stream is at version \(actual)"
-        case .idempotencyKeyReused(let key, let seq):
+        case .idempotencyKeyReused(let key, let seq, _):
             "idempotency key \"\(key)\" was already used by event \(seq) with different content"
         case .invalidEvent(let index, let reason):
             "event \(index + 1): \(reason)"

@@ -19,6 +19,18 @@ struct AppendCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("NDJSON file of events, or - for standard input.", valueName: "FILE"))
     var file: String = "-"
 
+    @Option(help: ArgumentHelp("Write as this role: operator (default), province, city:<GB/T 2260 code>, auditor.", valueName: "ROLE"))
+    var role: String = "operator"
+
+    /// The longest line accepted: an event is a record, not a document store.
+    static let maximumLineBytes = 64 << 10
+
+    func validate() throws {
+        if case .unknown(let text) = Role(role) {
+            throw ValidationError("--role \(text) is not a role; use operator, province, city:<code> (e.g. city:370200) or auditor.")
+        }
+    }
+
     func run() async throws {
         let input: Data
         if file == "-" {
@@ -35,20 +47,26 @@ struct AppendCommand: AsyncParsableCommand {
             printError("no events in \(source); nothing appended")
             return
         }
+        let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        let actor = Role(role).actor(named: "cli:\(user)")
         let log = try options.openLog(writable: true)
         do {
-            try Self.checkRules(drafts.map(\.draft), lines: drafts.map(\.line), log: log, source: source)
+            try Self.checkRules(drafts.map(\.draft), lines: drafts.map(\.line), actor: actor, log: log, source: source)
         } catch {
             await log.close()
             throw error
         }
-        let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
         let results: [AppendResult]
         do {
-            results = try await log.append(drafts.map(\.draft), actor: Actor(name: "cli:\(user)", role: "operator"))
+            results = try await log.append(drafts.map(\.draft), actor: actor)
         } catch {
             await log.close()
-            throw error
+            switch error {
+            case .versionConflict(_, _, _, let event), .idempotencyKeyReused(_, _, let event):
+                throw InputError(source: source, line: drafts[event].line, reason: error.description)
+            default:
+                throw error
+            }
         }
         await log.close()
         var output = StandardOutput()
@@ -61,11 +79,11 @@ struct AppendCommand: AsyncParsableCommand {
     }
 
     /// Checks the drafts against the plan's rules and what the log holds, in order.
-    static func checkRules(_ drafts: [EventDraft], lines: [Int], log: EventLog, source: String) throws {
+    static func checkRules(_ drafts: [EventDraft], lines: [Int], actor: Actor, log: EventLog, source: String) throws {
         var rules = try DomainRules(log: log)
         for (draft, line) in zip(drafts, lines) {
             do {
-                try rules.check(draft)
+                try rules.check(draft, by: actor)
             } catch {
                 throw InputError(source: source, line: line, reason: error.description)
             }
@@ -82,6 +100,9 @@ struct AppendCommand: AsyncParsableCommand {
             var line = line
             if line.last == UInt8(ascii: "\r") { line.removeLast() }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            guard line.count <= maximumLineBytes else {
+                throw InputError(source: source, line: lineNumber, reason: "the line is \(line.count) bytes, more than the \(maximumLineBytes) an event may have")
+            }
             let draft: EventDraft
             do {
                 draft = try EventDraft(inputLine: line)
