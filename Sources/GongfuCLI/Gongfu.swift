@@ -7,7 +7,7 @@ struct Gongfu: AsyncParsableCommand {
         commandName: "gongfu",
         abstract: "Gongfu (工赋): the event-sourced system of record for Shandong's 2024–2026 digital-transformation plan.",
         subcommands: [
-            InitCommand.self, AppendCommand.self, ReadCommand.self, VerifyCommand.self,
+            InitCommand.self, AppendCommand.self, ImportCommand.self, ReadCommand.self, VerifyCommand.self,
             CheckpointCommand.self, ProveCommand.self, SchemasCommand.self,
         ]
     )

@@ -1,0 +1,69 @@
+/// RFC 4180 CSV: comma-separated, fields optionally in double quotes (a quote inside doubled),
+/// CRLF or LF line ends; UTF-8 with or without a byte-order mark (as Excel writes it).
+public enum CSV {
+    /// Why a text is not CSV.
+    public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {
+        public let row: Int
+        public let reason: String
+        public var description: String { "row \(row): \(reason)" }
+    }
+
+    /// The rows of `text`; empty lines are skipped.
+    public static func rows(_ bytes: [UInt8]) throws(Failure) -> [[String]] {
+        var bytes = bytes[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw Failure(row: 1, reason: "the file is not UTF-8 text (save it as CSV UTF-8)") }
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var inQuotes = false
+        var afterQuote = false
+        var rowNumber = 1
+        var characters = text.unicodeScalars.makeIterator()
+        func endRow() {
+            row.append(field)
+            if !(row.count == 1 && row[0].isEmpty) { rows.append(row) }
+            row = []
+            field = ""
+            rowNumber += 1
+        }
+        while let scalar = characters.next() {
+            if inQuotes {
+                if scalar == "\"" {
+                    inQuotes = false
+                    afterQuote = true
+                } else {
+                    field.unicodeScalars.append(scalar)
+                }
+                continue
+            }
+            switch scalar {
+            case "\"":
+                if afterQuote {
+                    field.append("\"")
+                    inQuotes = true
+                    afterQuote = false
+                } else if field.isEmpty {
+                    inQuotes = true
+                } else {
+                    throw Failure(row: rowNumber, reason: "a quote inside an unquoted field")
+                }
+            case ",":
+                row.append(field)
+                field = ""
+                afterQuote = false
+            case "\r":
+                continue
+            case "\n":
+                endRow()
+                afterQuote = false
+            default:
+                if afterQuote { throw Failure(row: rowNumber, reason: "text after a closing quote") }
+                field.unicodeScalars.append(scalar)
+            }
+        }
+        if inQuotes { throw Failure(row: rowNumber, reason: "a quoted field is not closed") }
+        if !field.isEmpty || !row.isEmpty { endRow() }
+        return rows
+    }
+}

@@ -1,0 +1,134 @@
+import EventLog
+
+/// Turns the CSV of an assessment campaign into EnterpriseRegistered events. Headers may be
+/// English field names or the Chinese ones officials use; cities and counties may be given by
+/// code or by name.
+public struct EnterpriseImport {
+    /// One problem in the file: the row (as a spreadsheet numbers it, header = 1), the column,
+    /// and what is wrong.
+    public struct RowError: Error, Equatable, Sendable, CustomStringConvertible {
+        public let row: Int
+        public let column: String?
+        public let reason: String
+        public var description: String { "row \(row)\(column.map { " (\($0))" } ?? ""): \(reason)" }
+    }
+
+    /// Every problem of a file, in row order.
+    public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        public let errors: [RowError]
+        public var description: String { errors.map(\.description).joined(separator: "\n") }
+    }
+
+    /// Column → the header texts accepted for it.
+    static let columns: [(field: String, headers: [String], required: Bool)] = [
+        ("name", ["name", "企业名称", "名称"], true),
+        ("uscc", ["uscc", "统一社会信用代码", "信用代码"], true),
+        ("city", ["city", "所属城市", "城市", "市"], true),
+        ("county", ["county", "区县", "所属区县", "县（市、区）"], true),
+        ("industry", ["industry", "行业代码", "国民经济行业代码"], true),
+        ("chains", ["chains", "产业链", "所属产业链"], false),
+        ("yearEntered", ["yearEntered", "纳入规上年份", "入规年份"], true),
+        ("occurred", ["occurred", "纳入日期", "登记日期"], false),
+    ]
+
+    let reference: ReferenceData
+    let validator: EventValidator
+
+    public init(reference: ReferenceData = .standard) {
+        self.reference = reference
+        validator = EventValidator(reference: reference)
+    }
+
+    /// The events for every row, or every row's problems (all of them, in order).
+    public func drafts(csv bytes: [UInt8]) throws(Failure) -> [(row: Int, draft: EventDraft)] {
+        let rows = try rows(csv: bytes)
+        let errors = rows.compactMap { row -> RowError? in
+            if case .failure(let error) = row.result { return error }
+            return nil
+        }
+        guard errors.isEmpty else { throw Failure(errors: errors) }
+        return rows.compactMap { row in (try? row.result.get()).map { (row.row, $0) } }
+    }
+
+    /// Each data row's event or problem; throws only when the file as a whole is unusable.
+    public func rows(csv bytes: [UInt8]) throws(Failure) -> [(row: Int, result: Result<EventDraft, RowError>)] {
+        let rows: [[String]]
+        do { rows = try CSV.rows(bytes) } catch { throw Failure(errors: [RowError(row: error.row, column: nil, reason: error.reason)]) }
+        guard let header = rows.first else { throw Failure(errors: [RowError(row: 1, column: nil, reason: "the file is empty")]) }
+        var positions: [String: Int] = [:]
+        for (index, text) in header.enumerated() {
+            let cleaned = text.trimmingCharacters()
+            if let column = Self.columns.first(where: { $0.headers.contains(cleaned) }) { positions[column.field] = index }
+        }
+        let missing = Self.columns.filter { $0.required && positions[$0.field] == nil }
+        guard missing.isEmpty else {
+            throw Failure(errors: [RowError(row: 1, column: nil, reason: "missing columns: " + missing.map { "\($0.headers[1]) (\($0.field))" }.joined(separator: ", "))])
+        }
+        var results: [(row: Int, result: Result<EventDraft, RowError>)] = []
+        var seen: [String: Int] = [:]
+        for (offset, row) in rows.dropFirst().enumerated() {
+            let number = offset + 2
+            func cell(_ field: String) -> String {
+                guard let position = positions[field], position < row.count else { return "" }
+                return row[position].trimmingCharacters()
+            }
+            switch draft(cell: cell) {
+            case .failure(let error):
+                results.append((number, .failure(RowError(row: number, column: error.column, reason: error.reason))))
+            case .success(let draft):
+                let uscc = cell("uscc")
+                if let first = seen[uscc] {
+                    results.append((number, .failure(RowError(row: number, column: "uscc", reason: "\(uscc) is already on row \(first)"))))
+                } else {
+                    seen[uscc] = number
+                    results.append((number, .success(draft)))
+                }
+            }
+        }
+        return results
+    }
+
+    private func draft(cell: (String) -> String) -> Result<EventDraft, RowError> {
+        do { _ = try USCC(cell("uscc")) } catch { return .failure(RowError(row: 0, column: "uscc", reason: error.description)) }
+        let cityText = cell("city")
+        guard let city = reference.cities.first(where: { $0.code == cityText || $0.name == cityText || $0.name == cityText + "市" }) else {
+            return .failure(RowError(row: 0, column: "city", reason: "\"\(cityText)\" is not one of Shandong's 16 cities (code or name, e.g. 370200 or 青岛市)"))
+        }
+        let countyText = cell("county")
+        let county = city.counties.first(where: { $0.code == countyText || $0.name == countyText })?.code
+            ?? (reference.isKnownDivision(countyText) ? countyText : nil)
+        guard let county else {
+            return .failure(RowError(row: 0, column: "county", reason: "\"\(countyText)\" is not a county of \(city.name) (code or name)"))
+        }
+        var industry = cell("industry").uppercased()
+        if !industry.hasPrefix("C") { industry = "C" + industry }
+        guard let year = Int64(cell("yearEntered")) else {
+            return .failure(RowError(row: 0, column: "yearEntered", reason: "\"\(cell("yearEntered"))\" is not a year"))
+        }
+        let chains = cell("chains").split(whereSeparator: { $0 == ";" || $0 == "；" || $0 == "、" }).map { JSONValue.string(String($0).trimmingCharacters()) }
+        var data: [String: JSONValue] = [
+            "name": .string(cell("name")), "uscc": .string(cell("uscc")), "city": .string(city.code),
+            "county": .string(county), "industry": .string(industry), "yearEntered": .integer(year),
+        ]
+        if !chains.isEmpty { data["chains"] = .array(chains) }
+        let occurred = cell("occurred").isEmpty ? "\(year)-01-01" : cell("occurred")
+        let draft = EventDraft(stream: "enterprise/\(cell("uscc"))", type: "EnterpriseRegistered", occurred: occurred,
+                               data: .object(data), expectedVersion: .none)
+        do {
+            try draft.validate()
+            try validator.validate(draft)
+        } catch let error as FieldError {
+            let column = error.path.hasPrefix("data.") ? String(error.path.dropFirst(5).prefix(while: { $0 != "." && $0 != "[" })) : (error.path == "stream" ? "uscc" : error.path)
+            return .failure(RowError(row: 0, column: column, reason: error.reason))
+        } catch {
+            return .failure(RowError(row: 0, column: nil, reason: "\(error)"))
+        }
+        return .success(draft)
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Domain
+import EventLog
+import Foundation
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Register enterprises in bulk from an assessment campaign's CSV (UTF-8, BOM or not, Chinese headers accepted).",
+        discussion: """
+            Columns: 企业名称 (name), 统一社会信用代码 (uscc), 所属城市 (city: code or name), 区县 (county: code or name),
+            行业代码 (industry, GB/T 4754-2017), 纳入规上年份 (yearEntered), optional 产业链 (chains, separated by ；) and
+            纳入日期 (occurred; default 1 January of yearEntered).
+            All rows are appended in one durable batch, or none: every bad row is reported with its row number and column.
+            With --skip-invalid the valid rows are appended and the bad ones reported.
+            """)
+
+    @OptionGroup var options: DataOptions
+
+    @Option(help: ArgumentHelp("The CSV file of enterprises.", valueName: "FILE"))
+    var enterprises: String
+
+    @Flag(help: "Append the valid rows and report the others, instead of refusing the whole file.")
+    var skipInvalid = false
+
+    @Option(help: ArgumentHelp("Write as this role: operator (default), province, city:<code>.", valueName: "ROLE"))
+    var role: String = "operator"
+
+    func validate() throws {
+        if case .unknown(let text) = Role(role) {
+            throw ValidationError("--role \(text) is not a role; use operator, province, city:<code> (e.g. city:370200) or auditor.")
+        }
+    }
+
+    func run() async throws {
+        guard let data = FileManager.default.contents(atPath: enterprises) else {
+            throw ValidationError("cannot read \(enterprises): no such file or not readable")
+        }
+        let rows = try EnterpriseImport().rows(csv: Array(data))
+        let log = try options.openLog(writable: true)
+        let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        let actor = Role(role).actor(named: "cli:\(user)")
+        var rules = try DomainRules(log: log)
+        var accepted: [(row: Int, draft: EventDraft)] = []
+        var problems: [String] = []
+        for row in rows {
+            switch row.result {
+            case .failure(let error):
+                problems.append("\(enterprises) \(error)")
+            case .success(let draft):
+                do {
+                    try rules.check(draft, by: actor)
+                    accepted.append((row.row, draft))
+                } catch {
+                    problems.append("\(enterprises) row \(row.row): \(error)")
+                }
+            }
+        }
+        for problem in problems.prefix(100) { printError(problem) }
+        if problems.count > 100 { printError("… and \(problems.count - 100) more") }
+        guard problems.isEmpty || skipInvalid else {
+            await log.close()
+            printError("\(problems.count) of \(rows.count) row(s) refused; nothing was imported (use --skip-invalid to import the valid rows)")
+            throw ExitCode(1)
+        }
+        var results: [AppendResult] = []
+        if !accepted.isEmpty {
+            do {
+                results = try await log.append(accepted.map(\.draft), actor: actor)
+            } catch {
+                await log.close()
+                throw error
+            }
+        }
+        await log.close()
+        print("imported \(results.count) enterprise(s)" + (results.isEmpty ? "" : " as seq \(results.first!.seq)…\(results.last!.seq)")
+              + (problems.isEmpty ? "" : "; \(problems.count) row(s) skipped"))
+        if !problems.isEmpty { throw ExitCode(2) }
+    }
+}

@@ -1,0 +1,65 @@
+import Testing
+@testable import Domain
+@testable import EventLog
+
+@Suite struct CSVTests {
+    @Test func readsExcelStyleCSV() throws {
+        let text = "\u{FEFF}名称,备注\r\n\"青岛海川, 机械\",\"他说\"\"好\"\"\"\r\n\r\n潍坊鸿远,\n"
+        let rows = try CSV.rows(Array(text.utf8))
+        #expect(rows == [["名称", "备注"], ["青岛海川, 机械", "他说\"好\""], ["潍坊鸿远", ""]])
+    }
+
+    @Test(arguments: [("a,\"b\nc", "not closed"), ("a,b\"c", "quote inside"), ("\"a\"b", "after a closing quote")])
+    func refusesBrokenQuoting(text: String, reason: String) {
+        #expect { try CSV.rows(Array(text.utf8)) } throws: { "\($0)".contains(reason) }
+    }
+
+    @Test func refusesNonUTF8() {
+        #expect(throws: CSV.Failure.self) { try CSV.rows([0x41, 0x2C, 0xC4, 0xE3]) }
+    }
+}
+
+@Suite struct EnterpriseImportTests {
+    static let header = "企业名称,统一社会信用代码,所属城市,区县,行业代码,纳入规上年份,产业链\n"
+
+    @Test func chineseHeadersNamesAndCodes() throws {
+        let csv = Self.header
+            + "青岛海川精密机械有限公司,91370200AY4CL12T2L,青岛市,黄岛区,3484,2019,高端装备；智能制造\n"
+            + "济南莱钢新材料有限公司,9137120012DD272H22,370100,370116,C3011,2012,\n"
+        let drafts = try EnterpriseImport().drafts(csv: Array(csv.utf8))
+        #expect(drafts.map(\.row) == [2, 3])
+        let first = drafts[0].draft
+        #expect(first.stream == "enterprise/91370200AY4CL12T2L")
+        #expect(first.type == "EnterpriseRegistered")
+        #expect(first.occurred == "2019-01-01")
+        #expect(first.expectedVersion == .none)
+        #expect(first.data == ["name": "青岛海川精密机械有限公司", "uscc": "91370200AY4CL12T2L", "city": "370200", "county": "370211",
+                               "industry": "C3484", "yearEntered": 2019, "chains": ["高端装备", "智能制造"]])
+        #expect(drafts[1].draft.data["county"] == "370116", "a historic 莱芜 code in the USCC, the current county in the row")
+    }
+
+    @Test func everyBadRowIsReportedWithItsColumn() throws {
+        let csv = Self.header
+            + "甲,91370200AY4CL12T2M,青岛市,黄岛区,3484,2019,\n"
+            + "乙,91370200163562681G,北京市,黄岛区,3484,2019,\n"
+            + "丙,91370200163562681G,青岛市,历下区,3484,2019,\n"
+            + "丁,91370200163562681G,青岛市,黄岛区,0610,2019,\n"
+            + "戊,91370200163562681G,青岛市,黄岛区,3484,去年,\n"
+            + "己,91370200163562681G,青岛市,黄岛区,3484,2019,\n"
+            + "庚,91370200163562681G,青岛市,黄岛区,3484,2019,\n"
+        #expect { try EnterpriseImport().drafts(csv: Array(csv.utf8)) } throws: { error in
+            guard let failure = error as? EnterpriseImport.Failure else { return false }
+            let summary = failure.errors.map { "\($0.row):\($0.column ?? "-")" }
+            #expect(summary == ["2:uscc", "3:city", "4:county", "5:industry", "6:yearEntered", "8:uscc"])
+            #expect(failure.errors.last?.reason == "91370200163562681G is already on row 7")
+            #expect(failure.description.contains("row 2 (uscc): character 18"))
+            return true
+        }
+    }
+
+    @Test func missingColumnsAreNamed() {
+        #expect { try EnterpriseImport().drafts(csv: Array("企业名称,统一社会信用代码\n甲,91370200AY4CL12T2L\n".utf8)) } throws: { error in
+            "\(error)".contains("missing columns: 所属城市 (city), 区县 (county), 行业代码 (industry), 纳入规上年份 (yearEntered)")
+        }
+    }
+}
