@@ -123,3 +123,20 @@ import Testing
         #expect { try validator.validate(version) } throws: { "\($0)".hasPrefix("schema: StageUpgraded has schema version 1") }
     }
 }
+
+@Suite struct DefaultPlanTests {
+    @Test func theSeedsLedgerAndTargetsAreAValidPlanPublishedEvent() throws {
+        let draft = try DefaultPlan.draft()
+        try EventValidator().validate(draft)
+        #expect(draft.stream == "plan/2024-2026" && draft.type == "PlanPublished")
+        guard case .array(let ledger) = draft.data["ledger"] else { Issue.record("no ledger"); return }
+        #expect(ledger.count == 9, "the 2024 ledger has 9 tasks")
+        #expect(ledger.map { $0["task"]?.stringValue } == (1...9).map { String($0) })
+        let providerPool = try #require(ledger.first { $0["title"] == "形成服务商资源池" })
+        guard case .array(let milestones) = providerPool["milestones"] else { Issue.record("no milestones"); return }
+        #expect(milestones.map { $0["deadline"]?.stringValue } == ["2024-02-29", "2024-04-30", "2024-11-30"])
+        #expect(draft.data["targets"]?["2023"]?["coverage"] == .double(87.3))
+        #expect(draft.data["targets"]?["2026"]?["coverage"] == 98)
+        #expect(draft.data["targets"]?["2026"]?["deep"] == 50)
+    }
+}

@@ -57,6 +57,9 @@ import Testing
         (draft("incentive/I-2", "IncentiveGranted", ["recipient": .string(other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-1"]), "incentive-once"),
         (draft("incentive/I-3", "IncentiveGranted", ["recipient": .string(other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-2"]), "incentive-basis"),
         (draft("enterprise/\(enterprise)", "TrainingAttended", ["session": "培训"], occurred: "2026-11-29"), "no-future-dates"),
+        (draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 5, "reason": "重复录入"]), nil),
+        (draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 1, "reason": "重复录入"]), "correction-names-event"),
+        (draft("enterprise/\(enterprise)", "EventCorrected", ["seq": 99, "reason": "x", "corrected": ["stage": "L2"]]), "correction-names-event"),
         (draft("project/P-1", "ProjectFiled", ["enterprise": .string(enterprise), "domain": "生产制造", "providers": [.string(other)], "budgetFen": 1, "targetStage": "L3"]), "provider-in-pool"),
     ] as [(EventDraft, String?)])
     func rule(draft: EventDraft, violated: String?) async throws {

@@ -12,7 +12,8 @@ public struct RuleViolation: Error, Equatable, Sendable, CustomStringConvertible
 /// enterprises still in the population; upgrades that go up and rest on an assessment of that
 /// stage; trials only with pool providers and listed free-trial offers; benchmarks only for
 /// eligible enterprises; incentives not granted twice for one basis nor for a revoked award; no
-/// business dates in the future. Drafts are checked in order, each seeing those before it.
+/// business dates in the future; corrections only of earlier events of their own stream.
+/// Drafts are checked in order, each seeing those before it.
 public struct DomainRules {
     let log: EventLog
     let eligibility: [String: String]
@@ -65,6 +66,11 @@ public struct DomainRules {
             }
             guard assessed == to else {
                 throw RuleViolation(rule: "upgrade-rests-on-assessment", message: "assessment \"\(assessment)\" found \(assessed), not \(to)")
+            }
+        case "EventRetracted", "EventCorrected":
+            let seq = UInt64(data["seq"]?.integerValue ?? 0)
+            guard log.positions(of: draft.stream).contains(seq) else {
+                throw RuleViolation(rule: "correction-names-event", message: "event \(seq) is not an event of \(draft.stream); a correction names an earlier event of its own stream")
             }
         case "DiagnosisVisited", "ProviderMatched", "TrialEnded":
             try requireInPool(data["provider"]?.stringValue ?? "")
