@@ -50,6 +50,21 @@ import Testing
         }
     }
 
+    @Test func everyExampleDecodesIntoItsSwiftTypeWhoseFieldsAreTheCatalogues() throws {
+        #expect(Set(EventCatalogue.payloadTypes.map { $0.type }) == Set(EventCatalogue.all.map(\.type)))
+        for example in try Self.examples() {
+            let payloadType = try #require(EventCatalogue.payloadType(for: example.type))
+            let payload = try payloadType.decode(example.data)
+            let properties = Set(Mirror(reflecting: payload).children.compactMap(\.label))
+            let fields = Set(try #require(EventCatalogue.spec(for: example.type)).fields.map(\.name))
+            #expect(properties == fields, "\(example.type): Swift properties \(properties.sorted()) vs catalogue \(fields.sorted())")
+        }
+        let upgrade = try StageUpgraded.decode(try #require(try Self.examples().first { $0.type == "StageUpgraded" }).data)
+        #expect(upgrade.from < upgrade.to)
+        let plan = try PlanPublished.decode(try DefaultPlan.draft().data)
+        #expect(plan.ledger.count == 9 && plan.targets["2026"]?["coverage"] == 98)
+    }
+
     @Test func theEnvelopeSchemaDescribesStoredLines() async throws {
         let temporary = NSTemporaryDirectory() + "gongfu-catalogue-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: temporary) }

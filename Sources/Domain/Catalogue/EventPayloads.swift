@@ -1,0 +1,274 @@
+import EventLog
+import Foundation
+
+/// A typed event payload: what projections decode `data` into. Each type's stored properties
+/// are its catalogue fields (a test checks the names against ``EventCatalogue``).
+public protocol EventPayload: Decodable, Sendable {
+    static var type: String { get }
+}
+
+extension EventPayload {
+    /// Decodes an envelope's or draft's `data`.
+    public static func decode(_ data: JSONValue) throws -> Self {
+        try JSONDecoder().decode(Self.self, from: Data(data.canonicalBytes))
+    }
+}
+
+/// A transformation stage, L0 (not started) … L5 (ecosystem collaboration).
+public enum Stage: String, Decodable, Sendable, Comparable, CaseIterable {
+    case l0 = "L0", l1 = "L1", l2 = "L2", l3 = "L3", l4 = "L4", l5 = "L5"
+    public static func < (left: Stage, right: Stage) -> Bool { left.rawValue < right.rawValue }
+}
+
+public enum ProjectDomain: String, Decodable, Sendable {
+    case management = "经营管理", production = "生产制造", research = "研发设计", supplyChain = "供应链管理", collaboration = "协同办公"
+}
+
+public enum BenchmarkKind: String, Decodable, Sendable {
+    case digitalPilot = "数字领航", smartFactory = "智能工厂", fiveGFactory = "5G工厂", morningStarFactory = "晨星工厂"
+    case scenario = "工赋百景", industryBrain = "产业大脑", digitalEconomyHeadquarters = "数字经济总部", platform = "工业互联网平台"
+}
+
+// MARK: enterprise/<USCC>
+
+public struct EnterpriseRegistered: EventPayload {
+    public static let type = "EnterpriseRegistered"
+    public let name: String
+    public let uscc: String
+    public let city: String
+    public let county: String
+    public let industry: String
+    public let chains: [String]?
+    public let yearEntered: Int
+}
+
+public struct EnterpriseProfileCorrected: EventPayload {
+    public static let type = "EnterpriseProfileCorrected"
+    public let name: String?
+    public let city: String?
+    public let county: String?
+    public let industry: String?
+    public let chains: [String]?
+    public let reason: String
+}
+
+public struct EnterpriseLeftPopulation: EventPayload {
+    public static let type = "EnterpriseLeftPopulation"
+    public enum Reason: String, Decodable, Sendable { case belowThreshold, deregistered, relocated, other }
+    public let year: Int
+    public let reason: Reason
+}
+
+public struct AssessmentRecorded: EventPayload {
+    public static let type = "AssessmentRecorded"
+    public enum Kind: String, Decodable, Sendable { case online, onsite, annual }
+    public let assessment: String
+    public let kind: Kind
+    public let instrument: String
+    public let scores: [String: Double]?
+    public let stage: Stage
+}
+
+public struct StageUpgraded: EventPayload {
+    public static let type = "StageUpgraded"
+    public let from: Stage
+    public let to: Stage
+    public let assessment: String
+}
+
+public struct DiagnosisVisited: EventPayload {
+    public static let type = "DiagnosisVisited"
+    public let provider: String
+    public let commissioner: String
+    public let findings: String
+    public let recommended: [String]?
+}
+
+public struct TrainingAttended: EventPayload {
+    public static let type = "TrainingAttended"
+    public let session: String
+    public let attendee: String?
+}
+
+public struct ProviderMatched: EventPayload {
+    public static let type = "ProviderMatched"
+    public let provider: String
+    public let solution: String?
+}
+
+public struct TrialStarted: EventPayload {
+    public static let type = "TrialStarted"
+    public let provider: String
+    public let solution: String
+}
+
+public struct TrialEnded: EventPayload {
+    public static let type = "TrialEnded"
+    public enum Outcome: String, Decodable, Sendable { case purchased, declined }
+    public let provider: String
+    public let solution: String
+    public let outcome: Outcome
+}
+
+// MARK: project/<id>
+
+public struct ProjectFiled: EventPayload {
+    public static let type = "ProjectFiled"
+    public let enterprise: String
+    public let domain: ProjectDomain
+    public let providers: [String]
+    public let budgetFen: Int64
+    public let targetStage: Stage
+}
+
+public struct ProjectMilestoneReached: EventPayload {
+    public static let type = "ProjectMilestoneReached"
+    public let milestone: String
+    public let note: String?
+}
+
+public struct ProjectCompleted: EventPayload {
+    public static let type = "ProjectCompleted"
+    public let results: String
+    public let benchmarkCandidate: Bool?
+}
+
+public struct ProjectCancelled: EventPayload {
+    public static let type = "ProjectCancelled"
+    public let reason: String
+}
+
+// MARK: provider/<USCC>
+
+public struct ProviderAdmitted: EventPayload {
+    public static let type = "ProviderAdmitted"
+    public let name: String
+    public let mapBatch: Int
+    public let city: String?
+}
+
+public struct ProviderRemoved: EventPayload {
+    public static let type = "ProviderRemoved"
+    public let reason: String
+}
+
+public struct SolutionListed: EventPayload {
+    public static let type = "SolutionListed"
+    public let solution: String
+    public let title: String
+    public let domain: ProjectDomain
+    public let lightweight: Bool
+    public let freeTrial: String?
+}
+
+public struct LeadingProviderSelected: EventPayload {
+    public static let type = "LeadingProviderSelected"
+    public let year: Int
+}
+
+// MARK: award/<id>, incentive/<id>
+
+public struct BenchmarkAwarded: EventPayload {
+    public static let type = "BenchmarkAwarded"
+    public enum Level: String, Decodable, Sendable { case provincial, national }
+    public let recipient: String
+    public let kind: BenchmarkKind
+    public let tier: String?
+    public let level: Level
+    public let year: Int
+}
+
+public struct BenchmarkRevoked: EventPayload {
+    public static let type = "BenchmarkRevoked"
+    public let reason: String
+}
+
+public struct IncentiveGranted: EventPayload {
+    public static let type = "IncentiveGranted"
+    public let recipient: String
+    public let amountFen: Int64
+    public let policy: String
+    public let basis: String
+}
+
+// MARK: plan/<id>
+
+public struct PlanPublished: EventPayload {
+    public static let type = "PlanPublished"
+    public struct Task: Decodable, Sendable {
+        public struct Milestone: Decodable, Sendable {
+            public let milestone: String
+            public let deadline: String
+        }
+        public let task: String
+        public let title: String
+        public let deadline: String
+        public let units: [String]
+        public let milestones: [Milestone]?
+    }
+    public let title: String
+    public let ledger: [Task]
+    /// Year → target name → value (e.g. "2026" → "coverage" → 98).
+    public let targets: [String: [String: Double]]
+}
+
+public struct PlanMilestoneReported: EventPayload {
+    public static let type = "PlanMilestoneReported"
+    public let task: String
+    public let milestone: String?
+    public let completedOn: String
+    public let unit: String
+}
+
+public struct ActivityHeld: EventPayload {
+    public static let type = "ActivityHeld"
+    public enum Kind: String, Decodable, Sendable { case roadshow, onsiteMeeting, training }
+    public let kind: Kind
+    public let title: String
+    public let city: String?
+    public let participants: Int?
+}
+
+public struct AnnualAssessmentOpened: EventPayload {
+    public static let type = "AnnualAssessmentOpened"
+    public let year: Int
+    public let cutoff: String
+}
+
+public struct AnnualAssessmentClosed: EventPayload {
+    public static let type = "AnnualAssessmentClosed"
+    public let year: Int
+}
+
+// MARK: corrections
+
+public struct EventRetracted: EventPayload {
+    public static let type = "EventRetracted"
+    public let seq: UInt64
+    public let reason: String
+}
+
+public struct EventCorrected: EventPayload {
+    public static let type = "EventCorrected"
+    public let seq: UInt64
+    public let reason: String
+    public let corrected: [String: JSONValue]
+}
+
+extension EventCatalogue {
+    /// The typed payload of every event type.
+    public static let payloadTypes: [any EventPayload.Type] = [
+        EnterpriseRegistered.self, EnterpriseProfileCorrected.self, EnterpriseLeftPopulation.self, AssessmentRecorded.self,
+        StageUpgraded.self, DiagnosisVisited.self, TrainingAttended.self, ProviderMatched.self, TrialStarted.self, TrialEnded.self,
+        ProjectFiled.self, ProjectMilestoneReached.self, ProjectCompleted.self, ProjectCancelled.self,
+        ProviderAdmitted.self, ProviderRemoved.self, SolutionListed.self, LeadingProviderSelected.self,
+        BenchmarkAwarded.self, BenchmarkRevoked.self, IncentiveGranted.self,
+        PlanPublished.self, PlanMilestoneReported.self, ActivityHeld.self, AnnualAssessmentOpened.self, AnnualAssessmentClosed.self,
+        EventRetracted.self, EventCorrected.self,
+    ]
+
+    /// The typed payload for an event type.
+    public static func payloadType(for type: String) -> (any EventPayload.Type)? {
+        payloadTypes.first { $0.type == type }
+    }
+}
