@@ -180,26 +180,23 @@ public struct DomainRules {
     }
 
     private mutating func enterprise(_ id: String) throws(RuleViolation) -> EnterpriseState {
-        if let state = enterprises[id] { return state }
-        var state = EnterpriseState()
-        for envelope in try read("enterprise/" + id) { state.apply(type: envelope.type, data: envelope.data) }
-        enterprises[id] = state
-        return state
+        try state(of: "enterprise/" + id, cached: &enterprises[id])
     }
 
     private mutating func provider(_ id: String) throws(RuleViolation) -> ProviderState {
-        if let state = providers[id] { return state }
-        var state = ProviderState()
-        for envelope in try read("provider/" + id) { state.apply(type: envelope.type, data: envelope.data) }
-        providers[id] = state
-        return state
+        try state(of: "provider/" + id, cached: &providers[id])
     }
 
     private mutating func award(_ id: String) throws(RuleViolation) -> AwardState {
-        if let state = awards[id] { return state }
-        var state = AwardState()
-        for envelope in try read("award/" + id) { state.apply(type: envelope.type, data: envelope.data) }
-        awards[id] = state
+        try state(of: "award/" + id, cached: &awards[id])
+    }
+
+    /// A stream's state: cached, or folded from the log once.
+    private func state<State: FoldedState>(of stream: String, cached: inout State?) throws(RuleViolation) -> State {
+        if let cached { return cached }
+        var state = State()
+        for envelope in try read(stream) { state.apply(type: envelope.type, data: envelope.data) }
+        cached = state
         return state
     }
 

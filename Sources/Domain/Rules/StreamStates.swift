@@ -1,7 +1,13 @@
 import EventLog
 
+/// A stream's state as the rules fold it from its events.
+protocol FoldedState {
+    init()
+    mutating func apply(type: String, data: JSONValue)
+}
+
 /// What the rules need to know of an enterprise, folded from its stream.
-struct EnterpriseState {
+struct EnterpriseState: FoldedState {
     var isRegistered = false
     var hasLeft = false
     /// The city (GB/T 2260) it is registered in.
@@ -35,7 +41,7 @@ struct EnterpriseState {
 }
 
 /// What the rules need to know of a provider.
-struct ProviderState {
+struct ProviderState: FoldedState {
     var isInPool = false
     /// Listed solution id → whether it carries a free-trial offer.
     var solutions: [String: Bool] = [:]
@@ -52,7 +58,7 @@ struct ProviderState {
 }
 
 /// What the rules need to know of an award.
-struct AwardState {
+struct AwardState: FoldedState {
     var isAwarded = false
     var isRevoked = false
 
