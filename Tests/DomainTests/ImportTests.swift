@@ -47,11 +47,14 @@ import Testing
             + "戊,91370200163562681G,青岛市,黄岛区,3484,去年,\n"
             + "己,91370200163562681G,青岛市,黄岛区,3484,2019,\n"
             + "庚,91370200163562681G,青岛市,黄岛区,3484,2019,\n"
+            + "\n"
+            + "辛,91370200163562681G,青岛市,黄岛区,3484,2019,\n"
         #expect { try EnterpriseImport().drafts(csv: Array(csv.utf8)) } throws: { error in
             guard let failure = error as? EnterpriseImport.Failure else { return false }
             let summary = failure.errors.map { "\($0.row):\($0.column ?? "-")" }
-            #expect(summary == ["2:uscc", "3:city", "4:county", "5:industry", "6:yearEntered", "8:uscc"])
+            #expect(summary == ["2:uscc", "3:city", "4:county", "5:industry", "6:yearEntered", "8:uscc", "10:uscc"], "blank lines keep the file's numbering")
             #expect(failure.errors.last?.reason == "91370200163562681G is already on row 7")
+            #expect(failure.errors[5].reason == "91370200163562681G is already on row 7")
             #expect(failure.description.contains("row 2 (uscc): character 18"))
             return true
         }

@@ -10,11 +10,18 @@ public enum CSV {
 
     /// The rows of `text`; empty lines are skipped.
     public static func rows(_ bytes: [UInt8]) throws(Failure) -> [[String]] {
+        try numberedRows(bytes).map(\.fields)
+    }
+
+    /// The rows with the line each starts on (1-based, as a text editor numbers them; the same
+    /// as a spreadsheet's row unless a quoted field spans lines); empty lines are skipped.
+    public static func numberedRows(_ bytes: [UInt8]) throws(Failure) -> [(line: Int, fields: [String])] {
         var bytes = bytes[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw Failure(row: 1, reason: "the file is not UTF-8 text (save it as CSV UTF-8)") }
-        var rows: [[String]] = []
+        var rows: [(line: Int, fields: [String])] = []
         var row: [String] = []
+        var rowStart = 1
         var field = ""
         var inQuotes = false
         var afterQuote = false
@@ -22,13 +29,15 @@ public enum CSV {
         var characters = text.unicodeScalars.makeIterator()
         func endRow() {
             row.append(field)
-            if !(row.count == 1 && row[0].isEmpty) { rows.append(row) }
+            if !(row.count == 1 && row[0].isEmpty) { rows.append((rowStart, row)) }
             row = []
             field = ""
             rowNumber += 1
+            rowStart = rowNumber
         }
         while let scalar = characters.next() {
             if inQuotes {
+                if scalar == "\n" { rowNumber += 1 }
                 if scalar == "\"" {
                     inQuotes = false
                     afterQuote = true

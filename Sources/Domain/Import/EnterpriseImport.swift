@@ -52,9 +52,9 @@ public struct EnterpriseImport {
 
     /// Each data row's event or problem; throws only when the file as a whole is unusable.
     public func rows(csv bytes: [UInt8]) throws(Failure) -> [(row: Int, result: Result<EventDraft, RowError>)] {
-        let rows: [[String]]
-        do { rows = try CSV.rows(bytes) } catch { throw Failure(errors: [RowError(row: error.row, column: nil, reason: error.reason)]) }
-        guard let header = rows.first else { throw Failure(errors: [RowError(row: 1, column: nil, reason: "the file is empty")]) }
+        let rows: [(line: Int, fields: [String])]
+        do { rows = try CSV.numberedRows(bytes) } catch { throw Failure(errors: [RowError(row: error.row, column: nil, reason: error.reason)]) }
+        guard let header = rows.first?.fields else { throw Failure(errors: [RowError(row: 1, column: nil, reason: "the file is empty")]) }
         var positions: [String: Int] = [:]
         for (index, text) in header.enumerated() {
             let cleaned = text.trimmingCharacters()
@@ -66,8 +66,7 @@ public struct EnterpriseImport {
         }
         var results: [(row: Int, result: Result<EventDraft, RowError>)] = []
         var seen: [String: Int] = [:]
-        for (offset, row) in rows.dropFirst().enumerated() {
-            let number = offset + 2
+        for (number, row) in rows.dropFirst() {
             func cell(_ field: String) -> String {
                 guard let position = positions[field], position < row.count else { return "" }
                 return row[position].trimmingCharacters()
