@@ -30,8 +30,8 @@ public final class EventLog: @unchecked Sendable {
         public var maximumBatchEvents = 8192
         /// LZ4 compression level: 0 fast (default), 3…12 LZ4-HC.
         public var compressionLevel: Int32 = 0
-        /// Test hook: runs in place of each batch's `fdatasync` result check, to simulate a
-        /// failing disk. Throwing from it counts as a failed sync.
+        /// Test hook: runs after each segment's `fdatasync`, to simulate a failing disk.
+        /// Throwing from it counts as a failed sync.
         var syncFault: (@Sendable () throws -> Void)?
         public init() {}
     }

@@ -19,17 +19,11 @@ struct AppendCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("NDJSON file of events, or - for standard input.", valueName: "FILE"))
     var file: String = "-"
 
-    @Option(help: ArgumentHelp("Write as this role: operator (default), province, city:<GB/T 2260 code>, auditor.", valueName: "ROLE"))
-    var role: String = "operator"
+    @OptionGroup var writer: ActorOptions
 
     /// The longest line accepted: an event is a record, not a document store.
     static let maximumLineBytes = 64 << 10
 
-    func validate() throws {
-        if case .unknown(let text) = Role(role) {
-            throw ValidationError("--role \(text) is not a role; use operator, province, city:<code> (e.g. city:370200) or auditor.")
-        }
-    }
 
     func run() async throws {
         let input: Data
@@ -47,8 +41,7 @@ struct AppendCommand: AsyncParsableCommand {
             printError("no events in \(source); nothing appended")
             return
         }
-        let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-        let actor = Role(role).actor(named: "cli:\(user)")
+        let actor = writer.actor
         let log = try options.openLog(writable: true)
         do {
             try Self.checkRules(drafts.map(\.draft), lines: drafts.map(\.line), actor: actor, log: log, source: source)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Domain
 import EventLog
 import Foundation
 import Logging
@@ -14,6 +15,23 @@ struct DataOptions: ParsableArguments {
         var logger = Logger(label: "gongfu.log")
         logger.logLevel = .warning
         return try EventLog(directory: directory, writable: writable, logger: logger)
+    }
+}
+
+/// `--role ROLE`: who the written events say wrote them, shared by the writing verbs.
+struct ActorOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Write as this role: operator (default), province, city:<GB/T 2260 code>, auditor.", valueName: "ROLE"))
+    var role: String = "operator"
+
+    func validate() throws {
+        if case .unknown(let text) = Role(role) {
+            throw ValidationError("--role \(text) is not a role; use operator, province, city:<code> (e.g. city:370200) or auditor.")
+        }
+    }
+
+    /// The envelope's actor: the role, named after the user running the command.
+    var actor: Actor {
+        Role(role).actor(named: "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "operator")")
     }
 }
 

@@ -23,14 +23,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(help: "Append the valid rows and report the others, instead of refusing the whole file.")
     var skipInvalid = false
 
-    @Option(help: ArgumentHelp("Write as this role: operator (default), province, city:<code>.", valueName: "ROLE"))
-    var role: String = "operator"
-
-    func validate() throws {
-        if case .unknown(let text) = Role(role) {
-            throw ValidationError("--role \(text) is not a role; use operator, province, city:<code> (e.g. city:370200) or auditor.")
-        }
-    }
+    @OptionGroup var writer: ActorOptions
 
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: enterprises) else {
@@ -38,8 +31,7 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let rows = try EnterpriseImport().rows(csv: Array(data))
         let log = try options.openLog(writable: true)
-        let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-        let actor = Role(role).actor(named: "cli:\(user)")
+        let actor = writer.actor
         var rules = try DomainRules(log: log)
         var accepted: [(row: Int, draft: EventDraft)] = []
         var problems: [String] = []
