@@ -38,11 +38,27 @@ let package = Package(
             dependencies: ["EventLog"],
             resources: [.process("Resources")]
         ),
+        /// Projection workers and the SQLite read models they maintain (pending library, project
+        /// library, coverage, ledger, providers, benchmarks, programme metrics), and their queries.
+        .target(
+            name: "Projections",
+            dependencies: [
+                "EventLog", "Domain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// The demo province: a deterministic generator of a realistic history, appended through
+        /// the same validated path as every other writer.
+        .target(
+            name: "DemoProvince",
+            dependencies: ["EventLog", "Domain"]
+        ),
         /// The `gongfu` command-line tool.
         .executableTarget(
             name: "GongfuCLI",
             dependencies: [
-                "EventLog", "Domain",
+                "EventLog", "Domain", "Projections", "DemoProvince",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -64,6 +80,11 @@ let package = Package(
         .testTarget(
             name: "DomainTests",
             dependencies: ["Domain", "EventLog"]
+        ),
+        .testTarget(
+            name: "ProjectionTests",
+            dependencies: ["Projections", "DemoProvince", "Domain", "EventLog", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "EventLogTests",

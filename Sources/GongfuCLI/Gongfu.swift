@@ -9,6 +9,7 @@ struct Gongfu: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, AppendCommand.self, ImportCommand.self, ReadCommand.self, VerifyCommand.self,
             CheckpointCommand.self, ProveCommand.self, SchemasCommand.self,
+            DemoCommand.self, ProjectCommand.self, RebuildCommand.self, QueryCommand.self, DumpCommand.self, SnapshotCommand.self,
         ]
     )
 }

@@ -8,9 +8,9 @@ public protocol EventPayload: Decodable, Sendable {
 }
 
 extension EventPayload {
-    /// Decodes an envelope's or draft's `data`.
+    /// Decodes an envelope's or draft's `data` (straight from the parsed tree).
     public static func decode(_ data: JSONValue) throws -> Self {
-        try JSONDecoder().decode(Self.self, from: Data(data.canonicalBytes))
+        try JSONValueDecoder().decode(Self.self, from: data)
     }
 }
 

@@ -1,0 +1,112 @@
+import ArgumentParser
+import DemoProvince
+import Domain
+import EventLog
+import Foundation
+import Projections
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Build the demo province end to end: initialise, generate its history, append it through the validated path, project the read models, print a summary.")
+
+    @Option(help: ArgumentHelp("The data directory to create (must not hold a log yet).", valueName: "DIR"))
+    var data: String = "gongfu-demo"
+
+    @Option(help: "Seed of the generator: the same seed gives the same province.")
+    var seed: UInt64 = 2024
+
+    @Option(help: "Number of enterprises above designated size.")
+    var enterprises: Int = 30_000
+
+    func validate() throws {
+        guard enterprises >= 50 else { throw ValidationError("--enterprises must be at least 50 (got \(enterprises)).") }
+        if FileManager.default.fileExists(atPath: data + "/log") {
+            throw ValidationError("\(data) already holds a log; give another --data DIR or remove it first.")
+        }
+    }
+
+    func run() async throws {
+        let started = Date()
+        let directory = LogDirectory(root: data)
+        try EventLog.initialize(directory: directory, origin: "gongfu.local/demo/seed-\(seed)")
+        var generator = ProvinceGenerator(options: .init(seed: seed, enterprises: enterprises))
+        let drafts = try generator.generate()
+        printError("generated \(drafts.count) events for \(enterprises) enterprises (seed \(seed)) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+
+        let options = DataOptions(data: data)
+        let log = try options.openLog(writable: true)
+        var ingest = try ValidatedIngest(log: log)
+        var bar = ProgressBar(label: "append ")
+        let appendStart = Date()
+        do {
+            _ = try await ingest.append(drafts, actor: Role.province.actor(named: "demo-generator")) { bar.update(UInt64($0), of: UInt64(drafts.count)) }
+        } catch let error as ValidatedIngest.Rejected {
+            await log.close()
+            printError("the generator wrote an event the rules refuse (a generator bug); its stream's events were:")
+            for draft in drafts where draft.stream == error.stream { printError("  \(draft.occurred) \(draft.type) \(draft.data.canonicalText)") }
+            throw error
+        }
+        let appendSeconds = Date().timeIntervalSince(appendStart)
+        await log.close()
+
+        let reader = try options.openLog(writable: false)
+        let readModels = try options.openReadModels(log: reader)
+        var projectBar = ProgressBar(label: "project")
+        let projectStart = Date()
+        try readModels.catchUp { projectBar.update($0, of: $1) }
+        let projectSeconds = Date().timeIntervalSince(projectStart)
+
+        var output = StandardOutput()
+        output.write(try DemoSummary(readModels: readModels, through: generator.options.through.description).text)
+        output.write("""
+
+            \(reader.size) events appended in \(String(format: "%.1f", appendSeconds)) s (validated, durable); \
+            read models projected in \(String(format: "%.1f", projectSeconds)) s; total \(String(format: "%.1f", Date().timeIntervalSince(started))) s.
+            Data directory: \(data)  (try: gongfu query coverage --data \(data) --year 2025 --by city)
+
+            """)
+        output.flush()
+    }
+}
+
+extension DataOptions {
+    init(data: String) {
+        self.init()
+        self.data = data
+    }
+}
+
+/// The demo's closing summary: coverage and deep rates per year, the best and worst cities of
+/// the latest year, the ledger's status, and the events by type.
+struct DemoSummary {
+    let readModels: ReadModels
+    let through: String
+
+    var text: String {
+        get throws {
+            var lines: [String] = ["", "山东省规上工业企业数字化转型 (demo)"]
+            let coverage = try ReadModelQuery.run("coverage", filters: QueryFilters(), store: readModels.store(named: "coverage"))
+            lines.append("年度  企业数  转型覆盖率  深度转型率  (评估时: 覆盖率/深度率)  目标")
+            for row in coverage.rows {
+                lines.append("\(row[0].display)  \(row[3].display)  \(row[10].display)%  \(row[11].display)%  (\(row[15].display.isEmpty ? "—" : row[15].display + "%")/\(row[16].display.isEmpty ? "—" : row[16].display + "%"))  \(row[17].display.isEmpty ? "" : row[17].display + "%/" + row[18].display + "%")")
+            }
+            if let latest = coverage.rows.last.map({ Int($0[0].display)! }) {
+                let cities = try ReadModelQuery.run("coverage", filters: QueryFilters(year: latest), coverage: .city, store: readModels.store(named: "coverage"))
+                let sorted = cities.rows.sorted { (Double($0[10].display) ?? 0) > (Double($1[10].display) ?? 0) }
+                func describe(_ rows: ArraySlice<[QueryTable.Value]>) -> String { rows.map { "\($0[2].display) \($0[10].display)%" }.joined(separator: "，") }
+                lines.append("\(latest) 覆盖率最高: \(describe(sorted.prefix(3)))；最低: \(describe(sorted.suffix(3)))")
+            }
+            let ledger = try ReadModelQuery.run("ledger", filters: QueryFilters(date: through), store: readModels.store(named: "ledger"))
+            var statuses: [String: Int] = [:]
+            for row in ledger.rows { statuses[row[9].display, default: 0] += 1 }
+            lines.append("工作台账 (截至 \(through)): " + WorkLedger.Status.allCases.map { "\($0.chinese) \(statuses[$0.chinese] ?? 0)" }.joined(separator: "，"))
+            var types: [String: Int] = [:]
+            try readModels.log.forEachLine { _, line in
+                if let event = try? ProjectedEvent(line: line) { types[event.type, default: 0] += 1 }
+            }
+            lines.append("events by type: " + types.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
+}

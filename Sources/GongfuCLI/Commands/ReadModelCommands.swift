@@ -1,0 +1,229 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Logging
+import Projections
+
+extension DataOptions {
+    /// Opens the read models for maintenance, catching them up with the log.
+    func openReadModels(only: [String]? = nil, log: EventLog) throws -> ReadModels {
+        var logger = Logger(label: "gongfu.projections")
+        logger.logLevel = .notice
+        return try ReadModels(log: log, only: only, logger: logger)
+    }
+}
+
+/// Which read model(s) a verb acts on.
+struct ProjectionOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Only this read model: \(ReadModelCatalogue.names.joined(separator: ", ")) (default: all).", valueName: "NAME"))
+    var projection: String?
+
+    func validate() throws {
+        if let projection, !ReadModelCatalogue.names.contains(projection) {
+            throw ValidationError("--projection \(projection) is not a read model; choose one of \(ReadModelCatalogue.names.joined(separator: ", ")).")
+        }
+    }
+
+    var names: [String]? { projection.map { [$0] } }
+}
+
+/// `--as-of-seq`, `--as-of-recorded`, `--as-of-date`: at most one.
+struct AsOfOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Build as of the first N events of the log.", valueName: "N"))
+    var asOfSeq: UInt64?
+
+    @Option(help: ArgumentHelp("Build from what the system knew at this UTC time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ).", valueName: "TIMESTAMP"))
+    var asOfRecorded: String?
+
+    @Option(help: ArgumentHelp("Build as of this business date, late records included (YYYY-MM-DD).", valueName: "DATE"))
+    var asOfDate: String?
+
+    func validate() throws {
+        if [asOfSeq != nil, asOfRecorded != nil, asOfDate != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("give at most one of --as-of-seq, --as-of-recorded and --as-of-date.")
+        }
+        if let asOfRecorded, AsOf.recordedTime(asOfRecorded) == nil {
+            throw ValidationError("--as-of-recorded \(asOfRecorded) is not a date YYYY-MM-DD or a UTC time like 2024-10-31T16:00:00Z.")
+        }
+        if let asOfDate, asOfDate.count != 10 || !Timestamp.isValidBusinessDate(asOfDate) {
+            throw ValidationError("--as-of-date \(asOfDate) is not a date YYYY-MM-DD.")
+        }
+    }
+
+    var asOf: AsOf? {
+        if let asOfSeq { return .seq(asOfSeq) }
+        if let asOfRecorded, let time = AsOf.recordedTime(asOfRecorded) { return .recorded(time) }
+        if let asOfDate { return .date(asOfDate) }
+        return nil
+    }
+}
+
+struct RebuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract: "Rebuild read models from zero (or build them as of a past point into separate files).",
+        discussion: """
+            A rebuild writes new files and installs them only when complete; the live read models stay \
+            readable until then. With --as-of-…, the read models are built into DIR/readmodels/as-of/ \
+            (or --output) and the live ones are not touched.
+            """)
+
+    @OptionGroup var options: DataOptions
+    @OptionGroup var selection: ProjectionOption
+    @OptionGroup var point: AsOfOptions
+
+    @Option(help: ArgumentHelp("Where as-of builds go (default DIR/readmodels/as-of).", valueName: "DIR"))
+    var output: String?
+
+    func run() throws {
+        let log = try options.openLog(writable: false)
+        var bar = ProgressBar(label: "rebuild")
+        let started = Date()
+        if let asOf = point.asOf {
+            let directory = output ?? ReadModels.directory(of: options.directory) + "/as-of"
+            let paths = try ReadModels.build(asOf: asOf, log: log, names: selection.names, outputDirectory: directory) { bar.update($0, of: $1) }
+            for path in paths { print(path) }
+            return
+        }
+        let readModels = try options.openReadModels(only: selection.names, log: log)
+        try readModels.rebuildAll { bar.update($0, of: $1) }
+        let seconds = Date().timeIntervalSince(started)
+        printError("rebuilt \(readModels.stores.map(\.name).joined(separator: ", ")) from \(log.size) events in \(String(format: "%.1f", seconds)) s")
+    }
+}
+
+struct ProjectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project",
+        abstract: "Bring the read models up to date with the log, and report each one's position and lag.",
+        discussion: "With --follow, keeps applying new batches as they land until interrupted (Ctrl-C).")
+
+    @OptionGroup var options: DataOptions
+    @OptionGroup var selection: ProjectionOption
+
+    @Flag(help: "Keep following the log.")
+    var follow = false
+
+    func run() async throws {
+        let log = try options.openLog(writable: false)
+        let readModels = try options.openReadModels(only: selection.names, log: log)
+        var bar = ProgressBar(label: "project")
+        try readModels.catchUp { bar.update($0, of: $1) }
+        for status in try readModels.status() { print(status.line) }
+        guard follow else { return }
+        let worker = ProjectionWorker(readModels: readModels)
+        try await worker.run { status in
+            for entry in status where entry.lagEvents > 0 || true { print(entry.line) }
+        }
+    }
+}
+
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Print a read model: \(ReadModelQuery.names.map(\.query).joined(separator: ", ")).",
+        discussion: ReadModelQuery.names.map { "\($0.query): \($0.summary)" }.joined(separator: "\n"))
+
+    @Argument(help: ArgumentHelp("What to print.", valueName: "NAME"))
+    var name: String
+
+    @OptionGroup var options: DataOptions
+
+    @Option(help: "Assessment year (coverage), filing year (projects), award year (benchmarks), …")
+    var year: Int?
+
+    @Option(help: "coverage: group by province, city, county, industry, sector or chain.")
+    var by: String = "province"
+
+    @Option(help: ArgumentHelp("Only this city or county (GB/T 2260 code, e.g. 370200).", valueName: "CODE"))
+    var city: String?
+
+    @Option(help: ArgumentHelp("Only this industry (GB/T 4754 division, e.g. C34).", valueName: "CODE"))
+    var industry: String?
+
+    @Option(help: "pending: pending (default), left or all; projects: filed, inProgress, completed, cancelled; ledger: a status.")
+    var status: String?
+
+    @Option(help: ArgumentHelp("Judge statuses and days at this date (default today).", valueName: "YYYY-MM-DD"))
+    var date: String?
+
+    @Option(help: "At most this many rows.")
+    var limit: Int?
+
+    @Option(help: "table, json or csv.")
+    var format: String = "table"
+
+    @OptionGroup var point: AsOfOptions
+
+    func validate() throws {
+        guard ReadModelQuery.names.contains(where: { $0.query == name }) else {
+            throw ValidationError("no query is called \(name); choose one of \(ReadModelQuery.names.map(\.query).joined(separator: ", ")).")
+        }
+        guard CoverageQuery.Dimension(rawValue: by) != nil else {
+            throw ValidationError("--by \(by) is not a grouping; use \(CoverageQuery.Dimension.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        guard ["table", "json", "csv"].contains(format) else { throw ValidationError("--format \(format) is not table, json or csv.") }
+        if let date, date.count != 10 || !Timestamp.isValidBusinessDate(date) { throw ValidationError("--date \(date) is not a date YYYY-MM-DD.") }
+    }
+
+    func run() throws {
+        let readModel = try ReadModelQuery.readModel(for: name)
+        let log = try options.openLog(writable: false)
+        let store: ReadModelStore
+        if let asOf = point.asOf {
+            let directory = NSTemporaryDirectory() + "gongfu-query-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let path = try ReadModels.build(asOf: asOf, log: log, names: [readModel], outputDirectory: directory)[0]
+            store = try ReadModelStore(path: path, projection: try ReadModelCatalogue.projection(named: readModel), mode: .readOnly)
+            try print(store)
+            return
+        }
+        do {
+            let readModels = try options.openReadModels(only: [readModel], log: log)
+            try readModels.catchUp()
+            try print(readModels.store(named: readModel))
+        } catch ProjectionError.busy {
+            // Someone else (the daemon) keeps them current: read what is there.
+            let path = ReadModels.directory(of: options.directory) + "/\(readModel).sqlite"
+            try print(ReadModelStore(path: path, projection: try ReadModelCatalogue.projection(named: readModel), mode: .readOnly))
+        }
+    }
+
+    private func print(_ store: ReadModelStore) throws {
+        let filters = QueryFilters(region: city, industry: industry, year: year, status: status, date: date, limit: limit)
+        let table = try ReadModelQuery.run(name, filters: filters, coverage: CoverageQuery.Dimension(rawValue: by)!, store: store)
+        var output = StandardOutput()
+        switch format {
+        case "json": output.write(table.json.prettyText + "\n")
+        case "csv": output.write(table.csv)
+        default: output.write(table.text)
+        }
+        output.flush()
+    }
+}
+
+struct DumpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump",
+        abstract: "Print a read model's deterministic dump (every table, sorted): what the golden files in snapshots/ hold.")
+
+    @OptionGroup var options: DataOptions
+
+    @Argument(help: ArgumentHelp("The read model.", valueName: "NAME"))
+    var name: String
+
+    func validate() throws {
+        guard ReadModelCatalogue.names.contains(name) else {
+            throw ValidationError("\(name) is not a read model; choose one of \(ReadModelCatalogue.names.joined(separator: ", ")).")
+        }
+    }
+
+    func run() throws {
+        let log = try options.openLog(writable: false)
+        let readModels = try options.openReadModels(only: [name], log: log)
+        try readModels.catchUp()
+        var output = StandardOutput()
+        output.write(try ReadModelDump.dump(readModels.store(named: name)))
+        output.flush()
+    }
+}

@@ -1,0 +1,22 @@
+import Domain
+import GRDB
+
+extension Database {
+    /// Runs one statement through the connection's statement cache (bulk folds run the same few
+    /// statements millions of times).
+    @inline(__always)
+    func run(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    /// Fetches one value through the statement cache.
+    @inline(__always)
+    func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws -> Value? {
+        try Value.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+    }
+}
+
+extension Stage {
+    /// The stage as the integer read models store (L0 → 0 … L5 → 5), so SQL can compare them.
+    public var level: Int { Stage.allCases.firstIndex(of: self)! }
+}

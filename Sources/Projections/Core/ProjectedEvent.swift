@@ -1,0 +1,67 @@
+import Domain
+import EventLog
+
+/// One committed event as projections see it: the envelope's fields with `data` parsed once.
+public struct ProjectedEvent: Sendable {
+    public let seq: UInt64
+    public let stream: String
+    public let version: UInt64
+    public let type: String
+    /// The business date-time as recorded (`YYYY-MM-DD` or RFC 3339).
+    public let occurred: String
+    /// When the log recorded it (UTC, microseconds, sorts as text).
+    public let recorded: String
+    public let actor: JSONValue
+    public let data: JSONValue
+
+    public init(seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String, actor: JSONValue, data: JSONValue) {
+        self.seq = seq
+        self.stream = stream
+        self.version = version
+        self.type = type
+        self.occurred = occurred
+        self.recorded = recorded
+        self.actor = actor
+        self.data = data
+    }
+
+    /// Parses a stored envelope line (the log has already checked its integrity).
+    public init(line: UnsafeRawBufferPointer) throws(ProjectionError) {
+        let value: JSONValue
+        do { value = try JSONParser.parse(line) } catch { throw .unreadableEvent(seq: nil, reason: error.description) }
+        guard case .object(let fields) = value,
+              case .integer(let seq)? = fields["seq"], case .string(let stream)? = fields["stream"],
+              case .integer(let version)? = fields["version"], case .string(let type)? = fields["type"],
+              case .string(let occurred)? = fields["occurred"], case .string(let recorded)? = fields["recorded"],
+              let actor = fields["actor"], let data = fields["data"]
+        else { throw .unreadableEvent(seq: fields(value)["seq"]?.integerValue.map(UInt64.init), reason: "an envelope member is missing or has the wrong type") }
+        self.init(seq: UInt64(seq), stream: stream, version: UInt64(version), type: type, occurred: occurred, recorded: recorded, actor: actor, data: data)
+    }
+
+    /// The business date `YYYY-MM-DD` (the date as written, in the writer's own zone).
+    public var date: String { String(occurred.prefix(10)) }
+
+    /// The business year.
+    public var year: Int { Int(occurred.prefix(4)) ?? 0 }
+
+    /// The stream's identifier after its category (`enterprise/9137…` → `9137…`).
+    public var streamID: String {
+        guard let slash = stream.firstIndex(of: "/") else { return stream }
+        return String(stream[stream.index(after: slash)...])
+    }
+
+    /// The stream's category (`enterprise`, `project`, …).
+    public var category: Substring {
+        stream.prefix { $0 != "/" }
+    }
+
+    /// The typed payload.
+    public func payload<Payload: EventPayload>(_ type: Payload.Type) throws(ProjectionError) -> Payload {
+        do { return try Payload.decode(data) } catch { throw .unreadableEvent(seq: seq, reason: "\(self.type) data does not decode: \(error)") }
+    }
+}
+
+private func fields(_ value: JSONValue) -> [String: JSONValue] {
+    if case .object(let members) = value { return members }
+    return [:]
+}

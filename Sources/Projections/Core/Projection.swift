@@ -1,0 +1,43 @@
+import GRDB
+
+/// A read model's fold: a pure function of the events, applied in log order. Its SQLite
+/// changes and the read model's checkpoint commit in one transaction, so every event is applied
+/// exactly once however the process stops.
+public protocol Projection: AnyObject {
+    /// The read model's name: its file name and the name `gongfu query`/`rebuild` take.
+    static var name: String { get }
+    /// What it holds, in a sentence.
+    static var summary: String { get }
+    /// The version of the fold's logic. Bump it whenever `apply` changes what it writes: a
+    /// stored read model of another version is rebuilt rather than silently mixed.
+    static var version: Int { get }
+    /// The schema, as migrations registered by identifier. Never edit one once shipped: add one.
+    static func registerMigrations(in migrator: inout DatabaseMigrator)
+
+    init()
+
+    /// Applies one event (most events are ignored by most read models).
+    func apply(_ event: ProjectedEvent, in db: Database) throws
+
+    /// Called once at the end of each transaction, after its events.
+    func finishTransaction(in db: Database) throws
+}
+
+extension Projection {
+    public func finishTransaction(in db: Database) throws {}
+}
+
+/// The read models Gongfu maintains, in the order they are listed.
+public enum ReadModelCatalogue {
+    public static let all: [any Projection.Type] = [
+        PendingLibrary.self, ProjectLibrary.self, CoverageMetrics.self, WorkLedger.self,
+        ProviderPool.self, Recognition.self, ProgrammeMetrics.self,
+    ]
+
+    public static var names: [String] { all.map { $0.name } }
+
+    public static func projection(named name: String) throws(ProjectionError) -> any Projection.Type {
+        guard let type = all.first(where: { $0.name == name }) else { throw .unknownProjection(name) }
+        return type
+    }
+}

@@ -1,0 +1,83 @@
+import EventLog
+import Foundation
+import Logging
+
+/// Where one read model stands against the log.
+public struct ProjectionStatus: Sendable, Equatable {
+    public var name: String
+    public var seq: UInt64
+    public var logSize: UInt64
+    /// Events in the log not yet applied.
+    public var lagEvents: UInt64
+    /// Seconds since the oldest unapplied event was recorded (0 when caught up).
+    public var lagSeconds: Double
+
+    public var line: String {
+        "\(name): seq \(seq) of \(logSize), lag \(lagEvents) events, \(String(format: "%.3f", lagSeconds)) s"
+    }
+}
+
+extension ReadModels {
+    /// Each read model's position and lag.
+    public func status() throws(ProjectionError) -> [ProjectionStatus] {
+        let size = log.size
+        let now = Timestamp.nowMicroseconds()
+        return try stores.map { store throws(ProjectionError) in
+            let seq = try store.checkpoint().seq
+            var lagSeconds = 0.0
+            if seq < size, let next = try? log.envelope(seq: seq + 1), let recorded = Self.microseconds(next.recorded) {
+                lagSeconds = max(0, Double(now - recorded) / 1_000_000)
+            }
+            return ProjectionStatus(name: store.name, seq: seq, logSize: size, lagEvents: size - min(seq, size), lagSeconds: lagSeconds)
+        }
+    }
+
+    /// Microseconds since the epoch of an envelope's `recorded` time.
+    static func microseconds(_ recorded: String) -> Int64? {
+        let bytes = Array(recorded.utf8)
+        guard bytes.count == 27 else { return nil }
+        func number(_ range: Range<Int>) -> Int64? { Int64(String(decoding: bytes[range], as: UTF8.self)) }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+              let minute = number(14..<16), let second = number(17..<19), let fraction = number(20..<26) else { return nil }
+        // Days from civil (Howard Hinnant's algorithm).
+        let shifted = month <= 2 ? year - 1 : year
+        let era = (shifted >= 0 ? shifted : shifted - 399) / 400
+        let yearOfEra = shifted - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return ((days * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000) + fraction
+    }
+}
+
+/// Keeps read models current: waits for new batches (woken by the in-process writer, or polling
+/// a log another process writes) and applies them, each in one transaction with its checkpoint.
+/// Stops when its task is cancelled; a restart at any moment resumes from the checkpoints.
+public final class ProjectionWorker: @unchecked Sendable {
+    public let readModels: ReadModels
+    /// How often to look for new events when another process writes the log.
+    public var pollInterval: Duration = .milliseconds(100)
+
+    public init(readModels: ReadModels) {
+        self.readModels = readModels
+    }
+
+    /// Runs until cancelled, calling `onUpdate` after each catch-up with the read models' status.
+    public func run(onUpdate: @escaping ([ProjectionStatus]) -> Void = { _ in }) async throws {
+        let log = readModels.log
+        while !Task.isCancelled {
+            let size = try readModels.catchUp()
+            onUpdate(try readModels.status())
+            if log.isWritable {
+                await log.waitForCommit(after: size)
+                if log.size == size { return } // the log closed
+            } else {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: pollInterval)
+                    try log.refresh()
+                    if log.size > size { break }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import EventLog
+import Foundation
+import GRDB
+
+/// Where a read model stands: the last log position it reflects and the log's Merkle root there.
+public struct ReadModelCheckpoint: Sendable, Equatable {
+    /// Last seq applied (0: nothing yet).
+    public var seq: UInt64
+    /// Base64 Merkle root of the log's first `seq` events ("" at 0).
+    public var root: String
+    /// The fold's code version that built it.
+    public var version: Int
+    /// "" for a live read model, else the as-of point it was built at (e.g. `date 2024-10-31`).
+    public var asOf: String
+}
+
+/// One read model's SQLite file: its schema, its checkpoint, and transactions that apply events
+/// and move the checkpoint together.
+public final class ReadModelStore: @unchecked Sendable {
+    public let projectionType: any Projection.Type
+    public let path: String
+    /// The connection(s). Live stores use a WAL `DatabasePool` (readers never block the writer);
+    /// files being built from zero use a `DatabaseQueue` without a journal.
+    public let writer: any DatabaseWriter
+    private let projection: any Projection
+
+    public var name: String { projectionType.name }
+
+    public enum Mode: Sendable {
+        /// An installed read model: WAL, `synchronous=NORMAL` (derived data: a power cut may lose
+        /// the last transactions, never mix them; they are re-applied from the log).
+        case live
+        /// A file built from zero and installed only when complete: no journal, no syncs until
+        /// ``ReadModelStore/seal()``.
+        case building
+        /// Read-only access (queries on a read model someone else maintains).
+        case readOnly
+    }
+
+    public init(path: String, projection: any Projection.Type, mode: Mode) throws(ProjectionError) {
+        self.projectionType = projection
+        self.path = path
+        self.projection = projection.init()
+        do {
+            var configuration = Configuration()
+            configuration.label = projection.name
+            configuration.busyMode = .timeout(10)
+            configuration.foreignKeysEnabled = false
+            switch mode {
+            case .live:
+                configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                writer = try DatabasePool(path: path, configuration: configuration)
+            case .building:
+                configuration.prepareDatabase { db in
+                    try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536")
+                }
+                writer = try DatabaseQueue(path: path, configuration: configuration)
+            case .readOnly:
+                guard FileManager.default.fileExists(atPath: path) else { throw ProjectionError.notBuilt(projection: projection.name, path: path) }
+                configuration.readonly = true
+                writer = try DatabaseQueue(path: path, configuration: configuration)
+            }
+            if mode != .readOnly {
+                var migrator = DatabaseMigrator()
+                migrator.registerMigration("gongfu checkpoint v1") { db in
+                    try db.execute(sql: """
+                        CREATE TABLE gongfu_checkpoint (
+                            projection TEXT PRIMARY KEY NOT NULL,
+                            version INTEGER NOT NULL,
+                            seq INTEGER NOT NULL,
+                            root TEXT NOT NULL,
+                            as_of TEXT NOT NULL
+                        )
+                        """)
+                }
+                projection.registerMigrations(in: &migrator)
+                try migrator.migrate(writer)
+                try writer.write { db in
+                    try db.execute(sql: "INSERT OR IGNORE INTO gongfu_checkpoint VALUES (?, ?, 0, '', '')",
+                                   arguments: [projection.name, projection.version])
+                }
+            }
+        } catch let error as ProjectionError {
+            throw error
+        } catch {
+            throw .database("\(path): \(error)")
+        }
+    }
+
+    /// The stored checkpoint.
+    public func checkpoint() throws(ProjectionError) -> ReadModelCheckpoint {
+        try perform { try writer.read(Self.checkpoint(in:)) }
+    }
+
+    static func checkpoint(in db: Database) throws -> ReadModelCheckpoint {
+        guard let row = try Row.fetchOne(db, sql: "SELECT version, seq, root, as_of FROM gongfu_checkpoint") else {
+            return ReadModelCheckpoint(seq: 0, root: "", version: 0, asOf: "")
+        }
+        return ReadModelCheckpoint(seq: UInt64(row[1] as Int64), root: row[2], version: row[0], asOf: row[3])
+    }
+
+    /// Applies `events` — the log's events `from...through`, possibly filtered (as-of builds) —
+    /// and moves the checkpoint to `through`, all in one transaction. Events the read model
+    /// already reflects are skipped, so a batch handed twice is applied once.
+    public func apply(_ events: [ProjectedEvent], from: UInt64, through: UInt64, root: MerkleHash, asOf: String = "") throws(ProjectionError) {
+        let name = projectionType.name
+        try perform {
+            try writer.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    let checkpoint = try Self.checkpoint(in: db)
+                    guard through > checkpoint.seq else { return .rollback }
+                    guard from <= checkpoint.seq + 1 else { throw ProjectionError.gap(projection: name, checkpoint: checkpoint.seq, next: from) }
+                    for event in events where event.seq > checkpoint.seq {
+                        try projection.apply(event, in: db)
+                    }
+                    try projection.finishTransaction(in: db)
+                    try db.execute(sql: "UPDATE gongfu_checkpoint SET seq = ?, root = ?, as_of = ?",
+                                   arguments: [Int64(through), root.base64, asOf])
+                    return .commit
+                }
+            }
+        }
+    }
+
+    /// Reads with a consistent view of the read model.
+    public func read<Result>(_ body: (Database) throws -> Result) throws(ProjectionError) -> Result {
+        try perform { try writer.read(body) }
+    }
+
+    /// Makes a built file durable and ready to install: switches it to WAL and syncs it.
+    public func seal(asOf: String = "") throws(ProjectionError) {
+        try perform {
+            try writer.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA journal_mode = DELETE")
+                try db.execute(sql: "UPDATE gongfu_checkpoint SET as_of = ?", arguments: [asOf])
+            }
+            try writer.close()
+        }
+    }
+
+    /// Closes the connections.
+    public func close() {
+        try? writer.close()
+    }
+
+    private func perform<Result>(_ body: () throws -> Result) throws(ProjectionError) -> Result {
+        do {
+            return try body()
+        } catch let error as ProjectionError {
+            throw error
+        } catch let error as DatabaseError {
+            throw .database("\(path): \(error.message ?? error.description)")
+        } catch {
+            throw .database("\(path): \(error)")
+        }
+    }
+}

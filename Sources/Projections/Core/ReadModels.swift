@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EventLog
+import Foundation
+import Logging
+
+/// The read models of one data directory (`DIR/readmodels/<name>.sqlite`): opened, caught up
+/// with the log, rebuilt from zero, built as of a past point, snapshotted. One process at a time
+/// maintains them (an exclusive lock on `DIR/readmodels/LOCK`); any number may read them.
+public final class ReadModels: @unchecked Sendable {
+    public let log: EventLog
+    public let directory: String
+    public let logger: Logger
+    public internal(set) var stores: [ReadModelStore] = []
+    private let lockDescriptor: Int32
+
+    /// Where a data directory keeps its read models.
+    public static func directory(of data: LogDirectory) -> String { data.root + "/readmodels" }
+
+    /// Opens (creating when missing) every read model in `only` (default: all) for maintenance.
+    /// A stored read model built by other logic (another projection version) is rebuilt; one
+    /// that does not reflect this log (its Merkle root differs) is refused.
+    public init(log: EventLog, only: [String]? = nil, logger: Logger = Logger(label: "gongfu.projections")) throws(ProjectionError) {
+        self.log = log
+        self.logger = logger
+        directory = Self.directory(of: log.directory)
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        lockDescriptor = open(directory + "/LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            if lockDescriptor >= 0 { close(lockDescriptor) }
+            throw .busy(path: directory)
+        }
+        let types = try only.map { names throws(ProjectionError) in try names.map { name throws(ProjectionError) in try ReadModelCatalogue.projection(named: name) } } ?? ReadModelCatalogue.all
+        for type in types {
+            let path = self.path(of: type.name)
+            var store = try ReadModelStore(path: path, projection: type, mode: .live)
+            let checkpoint = try store.checkpoint()
+            if checkpoint.version != type.version {
+                logger.notice("read model logic changed: rebuilding", metadata: [
+                    "projection.name": "\(type.name)", "projection.stored_version": "\(checkpoint.version)", "projection.version": "\(type.version)"])
+                store.close()
+                store = try rebuild(type)
+            } else {
+                try checkMatchesLog(checkpoint, name: type.name)
+            }
+            stores.append(store)
+        }
+    }
+
+    deinit {
+        for store in stores { store.close() }
+        close(lockDescriptor)
+    }
+
+    public func path(of name: String) -> String { directory + "/\(name).sqlite" }
+
+    public func store(named name: String) throws(ProjectionError) -> ReadModelStore {
+        guard let store = stores.first(where: { $0.name == name }) else { throw .unknownProjection(name) }
+        return store
+    }
+
+    /// Applies every event the read models do not reflect yet. Returns the log size reached.
+    @discardableResult
+    public func catchUp(progress: (UInt64, UInt64) -> Void = { _, _ in }) throws(ProjectionError) -> UInt64 {
+        do { try log.refresh() } catch { throw .unreadableEvent(seq: nil, reason: "\(error)") }
+        let size = log.size
+        var behind: [ReadModelStore] = []
+        var from = size + 1
+        for store in stores {
+            let checkpoint = try store.checkpoint()
+            guard checkpoint.seq <= size else { throw .ahead(projection: store.name, checkpoint: checkpoint.seq, logSize: size) }
+            if checkpoint.seq < size {
+                behind.append(store)
+                from = min(from, checkpoint.seq + 1)
+            }
+        }
+        try run { try Projector(log: log).project(behind, from: from, through: size) { progress($0, size) } }
+        return size
+    }
+
+    /// Rebuilds read models from zero into new files and installs them when complete; the live
+    /// files stay readable (and unchanged) until then.
+    public func rebuildAll(only names: [String]? = nil, progress: (UInt64, UInt64) -> Void = { _, _ in }) throws(ProjectionError) {
+        let chosen = stores.filter { names?.contains($0.name) ?? true }
+        let types = chosen.map(\.projectionType)
+        for store in chosen { store.close() }
+        let size = log.size
+        let building = try types.map { type throws(ProjectionError) in try Self.startBuilding(at: path(of: type.name), type) }
+        try run { try Projector(log: log, chunkEvents: 65536).project(building, from: 1, through: size) { progress($0, size) } }
+        for (index, type) in types.enumerated() {
+            try Self.install(building[index], at: path(of: type.name))
+            let store = try ReadModelStore(path: path(of: type.name), projection: type, mode: .live)
+            stores[stores.firstIndex { $0.name == type.name }!] = store
+        }
+    }
+
+    private func rebuild(_ type: any Projection.Type) throws(ProjectionError) -> ReadModelStore {
+        let building = try Self.startBuilding(at: path(of: type.name), type)
+        let size = log.size
+        try run { try Projector(log: log, chunkEvents: 65536).project([building], from: 1, through: size) }
+        try Self.install(building, at: path(of: type.name))
+        return try ReadModelStore(path: path(of: type.name), projection: type, mode: .live)
+    }
+
+    /// Builds read models as of a past point into `outputDirectory` (`<name>.<label>.sqlite`),
+    /// leaving the live ones alone. Returns the files written.
+    public static func build(asOf: AsOf, log: EventLog, names: [String]? = nil, outputDirectory: String,
+                             progress: (UInt64, UInt64) -> Void = { _, _ in }) throws(ProjectionError) -> [String] {
+        let types = try names.map { names throws(ProjectionError) in try names.map { name throws(ProjectionError) in try ReadModelCatalogue.projection(named: name) } } ?? ReadModelCatalogue.all
+        try? FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        let through: UInt64
+        if case .seq(let seq) = asOf { through = min(seq, log.size) } else { through = log.size }
+        let paths = types.map { outputDirectory + "/\($0.name).\(asOf.label).sqlite" }
+        let building = try types.enumerated().map { index, type throws(ProjectionError) in try startBuilding(at: paths[index], type) }
+        try run { try Projector(log: log, chunkEvents: 65536).project(building, from: 1, through: through, asOf: asOf) { progress($0, through) } }
+        for (index, store) in building.enumerated() { try install(store, at: paths[index], asOf: asOf.description) }
+        return paths
+    }
+
+    /// Checks that a stored checkpoint's Merkle root is this log's root at that position.
+    func checkMatchesLog(_ checkpoint: ReadModelCheckpoint, name: String) throws(ProjectionError) {
+        guard checkpoint.seq > 0 else { return }
+        guard checkpoint.seq <= log.size else { throw .ahead(projection: name, checkpoint: checkpoint.seq, logSize: log.size) }
+        let root: String
+        do { root = try log.root(size: checkpoint.seq).base64 } catch { throw .database("\(error)") }
+        guard root == checkpoint.root else { throw .rootMismatch(projection: name, seq: checkpoint.seq, stored: checkpoint.root, log: root) }
+    }
+
+    static func startBuilding(at path: String, _ type: any Projection.Type) throws(ProjectionError) -> ReadModelStore {
+        let building = path + ".building"
+        try? FileManager.default.removeItem(atPath: building)
+        return try ReadModelStore(path: building, projection: type, mode: .building)
+    }
+
+    /// Seals a built file and moves it over `path` (atomically; stale WAL files of the old one
+    /// are removed first so they can never be applied to the new one).
+    static func install(_ store: ReadModelStore, at path: String, asOf: String = "") throws(ProjectionError) {
+        try store.seal(asOf: asOf)
+        for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
+        guard rename(store.path, path) == 0 else { throw .database("cannot move \(store.path) to \(path): \(String(cString: strerror(errno)))") }
+        let directory = (path as NSString).deletingLastPathComponent
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            close(descriptor)
+        }
+    }
+
+    static func run(_ body: () throws -> Void) throws(ProjectionError) {
+        do { try body() } catch let error as ProjectionError { throw error } catch { throw .unreadableEvent(seq: nil, reason: "\(error)") }
+    }
+
+    func run(_ body: () throws -> Void) throws(ProjectionError) { try Self.run(body) }
+}

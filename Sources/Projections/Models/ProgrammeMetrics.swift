@@ -1,0 +1,117 @@
+import Domain
+import GRDB
+
+/// 工作推进指标: per year, enterprises served, trainings, roadshows, diagnosis visits, trials,
+/// projects, providers and solutions added, and enterprises moved off the pending library (the
+/// plan asks ≥1000 a year), next to the plan's targets.
+public final class ProgrammeMetrics: Projection {
+    public static let name = "programme"
+    public static let summary = "programme metrics per year: served, trainings, roadshows, diagnoses, enterprises off the pending library vs target"
+    public static let version = 1
+
+    /// The metrics, in report order, with their Chinese titles and the plan target they answer to.
+    public static let metrics: [(metric: String, title: String, target: String?)] = [
+        ("enterprisesServed", "服务企业数", nil),
+        ("leftPendingLibrary", "迈出转型第一步企业数", "enterprisesStarting"),
+        ("diagnosisVisits", "现场诊断次数", nil),
+        ("trainingsAttended", "企业家参训人次", nil),
+        ("trainingSessions", "培训活动场次", nil),
+        ("roadshows", "路演活动场次", "roadshows"),
+        ("onsiteMeetings", "现场会场次", nil),
+        ("trialsStarted", "免费体验开始数", nil),
+        ("trialsPurchased", "体验后购买数", nil),
+        ("projectsFiled", "备案项目数", nil),
+        ("projectsCompleted", "完成项目数", nil),
+        ("providersAdmitted", "入池服务商数", nil),
+        ("solutionsListed", "上架解决方案数", nil),
+        ("benchmarksAwarded", "标杆认定数", nil),
+    ]
+
+    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("programme v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE metric (
+                    year INTEGER NOT NULL,
+                    metric TEXT NOT NULL,
+                    value INTEGER NOT NULL,
+                    PRIMARY KEY (year, metric)
+                ) WITHOUT ROWID;
+                CREATE TABLE tally (
+                    seq INTEGER NOT NULL,
+                    metric TEXT NOT NULL,
+                    year INTEGER NOT NULL,
+                    PRIMARY KEY (seq, metric)
+                ) WITHOUT ROWID;
+                CREATE TABLE served (
+                    year INTEGER NOT NULL,
+                    uscc TEXT NOT NULL,
+                    first_seq INTEGER NOT NULL,
+                    PRIMARY KEY (year, uscc)
+                ) WITHOUT ROWID;
+                CREATE TABLE plan_target (
+                    year INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    PRIMARY KEY (year, name)
+                ) WITHOUT ROWID;
+                """)
+        }
+    }
+
+    public init() {}
+
+    public func apply(_ event: ProjectedEvent, in db: Database) throws {
+        switch event.type {
+        case DiagnosisVisited.type:
+            try serve(event, in: db)
+            try tally("diagnosisVisits", event, in: db)
+        case TrainingAttended.type:
+            try serve(event, in: db)
+            try tally("trainingsAttended", event, in: db)
+        case ProviderMatched.type:
+            try serve(event, in: db)
+        case TrialStarted.type:
+            try serve(event, in: db)
+            try tally("trialsStarted", event, in: db)
+        case TrialEnded.type:
+            if try event.payload(TrialEnded.self).outcome == .purchased { try tally("trialsPurchased", event, in: db) }
+        case StageUpgraded.type:
+            let upgrade = try event.payload(StageUpgraded.self)
+            if upgrade.from == .l0 { try tally("leftPendingLibrary", event, in: db) }
+        case ActivityHeld.type:
+            switch try event.payload(ActivityHeld.self).kind {
+            case .roadshow: try tally("roadshows", event, in: db)
+            case .onsiteMeeting: try tally("onsiteMeetings", event, in: db)
+            case .training: try tally("trainingSessions", event, in: db)
+            }
+        case ProjectFiled.type: try tally("projectsFiled", event, in: db)
+        case ProjectCompleted.type: try tally("projectsCompleted", event, in: db)
+        case ProviderAdmitted.type: try tally("providersAdmitted", event, in: db)
+        case SolutionListed.type: try tally("solutionsListed", event, in: db)
+        case BenchmarkAwarded.type: try tally("benchmarksAwarded", event, in: db)
+        case EventRetracted.type:
+            let retracted = try event.payload(EventRetracted.self).seq
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT metric, year FROM tally WHERE seq = ?"), arguments: [retracted]) {
+                try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ?", [row[1] as Int, row[0] as String])
+            }
+            try db.run("DELETE FROM tally WHERE seq = ?", [retracted])
+        case PlanPublished.type:
+            try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
+        default:
+            break
+        }
+    }
+
+    private func tally(_ metric: String, _ event: ProjectedEvent, in db: Database) throws {
+        try db.run("INSERT INTO tally VALUES (?, ?, ?)", [event.seq, metric, event.year])
+        try db.run("INSERT INTO metric VALUES (?1, ?2, 1) ON CONFLICT DO UPDATE SET value = value + 1", [event.year, metric])
+    }
+
+    /// Counts an enterprise once per year as served.
+    private func serve(_ event: ProjectedEvent, in db: Database) throws {
+        try db.run("INSERT OR IGNORE INTO served VALUES (?, ?, ?)", [event.year, event.streamID, event.seq])
+        if db.changesCount > 0 {
+            try db.run("INSERT INTO metric VALUES (?1, 'enterprisesServed', 1) ON CONFLICT DO UPDATE SET value = value + 1", [event.year])
+        }
+    }
+}

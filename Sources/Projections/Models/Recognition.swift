@@ -1,0 +1,81 @@
+import Domain
+import GRDB
+
+/// 标杆与激励: benchmark awards by kind, level, year and city, their revocations, and the
+/// incentives granted.
+public final class Recognition: Projection {
+    public static let name = "benchmarks"
+    public static let summary = "标杆与激励: awards by kind/level/year/city, revocations, incentives granted"
+    public static let version = 1
+
+    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("benchmarks v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE party (
+                    uscc TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    city TEXT
+                ) WITHOUT ROWID;
+                CREATE TABLE award (
+                    award TEXT PRIMARY KEY NOT NULL,
+                    recipient TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    tier TEXT,
+                    level TEXT NOT NULL,
+                    year INTEGER NOT NULL,
+                    awarded_on TEXT NOT NULL,
+                    awarded_seq INTEGER NOT NULL,
+                    revoked_on TEXT,
+                    revocation_reason TEXT,
+                    revoked_seq INTEGER
+                ) WITHOUT ROWID;
+                CREATE INDEX award_by_recipient ON award (recipient);
+                CREATE TABLE incentive (
+                    incentive TEXT PRIMARY KEY NOT NULL,
+                    recipient TEXT NOT NULL,
+                    amount_fen INTEGER NOT NULL,
+                    policy TEXT NOT NULL,
+                    basis TEXT NOT NULL,
+                    granted_on TEXT NOT NULL,
+                    granted_seq INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX incentive_by_basis ON incentive (basis);
+                """)
+        }
+    }
+
+    public init() {}
+
+    public func apply(_ event: ProjectedEvent, in db: Database) throws {
+        switch event.type {
+        case EnterpriseRegistered.type:
+            let registered = try event.payload(EnterpriseRegistered.self)
+            try db.run("INSERT OR REPLACE INTO party VALUES (?, ?, ?)", [event.streamID, registered.name, registered.city])
+        case EnterpriseProfileCorrected.type:
+            let profile = try event.payload(EnterpriseProfileCorrected.self)
+            try db.run("UPDATE party SET name = coalesce(?, name), city = coalesce(?, city) WHERE uscc = ?", [profile.name, profile.city, event.streamID])
+        case ProviderAdmitted.type:
+            let admitted = try event.payload(ProviderAdmitted.self)
+            try db.run("INSERT OR IGNORE INTO party VALUES (?, ?, ?)", [event.streamID, admitted.name, admitted.city])
+        case BenchmarkAwarded.type:
+            let award = try event.payload(BenchmarkAwarded.self)
+            try db.run("INSERT OR REPLACE INTO award (award, recipient, kind, tier, level, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [event.streamID, award.recipient, award.kind.rawValue, award.tier, award.level.rawValue, award.year, event.date, event.seq])
+        case BenchmarkRevoked.type:
+            let revoked = try event.payload(BenchmarkRevoked.self)
+            try db.run("UPDATE award SET revoked_on = ?, revocation_reason = ?, revoked_seq = ? WHERE award = ?",
+                       [event.date, revoked.reason, event.seq, event.streamID])
+        case IncentiveGranted.type:
+            let incentive = try event.payload(IncentiveGranted.self)
+            try db.run("INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [event.streamID, incentive.recipient, incentive.amountFen, incentive.policy, incentive.basis, event.date, event.seq])
+        case EventRetracted.type:
+            let retraction = try event.payload(EventRetracted.self)
+            try db.run("DELETE FROM award WHERE awarded_seq = ?", [retraction.seq])
+            try db.run("UPDATE award SET revoked_on = NULL, revocation_reason = NULL, revoked_seq = NULL WHERE revoked_seq = ?", [retraction.seq])
+            try db.run("DELETE FROM incentive WHERE granted_seq = ?", [retraction.seq])
+        default:
+            break
+        }
+    }
+}

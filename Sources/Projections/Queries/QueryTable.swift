@@ -1,0 +1,100 @@
+import EventLog
+import Foundation
+
+/// A query's answer: titled columns and rows, plus the log position the read model reflects.
+/// Printed as a terminal table, JSON or CSV (UTF-8 with BOM and Chinese headers, for Excel).
+public struct QueryTable: Sendable {
+    public struct Column: Sendable {
+        /// The JSON member name.
+        public let key: String
+        /// The header officials read (Chinese).
+        public let title: String
+    }
+
+    public enum Value: Sendable, Equatable {
+        case null
+        case integer(Int64)
+        case number(Double)
+        case text(String)
+
+        var json: JSONValue {
+            switch self {
+            case .null: .null
+            case .integer(let value): .integer(value)
+            case .number(let value): .double(value)
+            case .text(let value): .string(value)
+            }
+        }
+
+        public var display: String {
+            switch self {
+            case .null: ""
+            case .integer(let value): String(value)
+            case .number(let value): String(format: "%.1f", value)
+            case .text(let value): value
+            }
+        }
+    }
+
+    public var title: String
+    public var columns: [Column]
+    public var rows: [[Value]]
+    /// The last log seq the data reflects.
+    public var seq: UInt64
+
+    public init(title: String, columns: [(String, String)], rows: [[Value]] = [], seq: UInt64 = 0) {
+        self.title = title
+        self.columns = columns.map { Column(key: $0.0, title: $0.1) }
+        self.rows = rows
+        self.seq = seq
+    }
+
+    /// `{"seq": N, "rows": [{key: value, …}, …]}`, canonical.
+    public var json: JSONValue {
+        .object(["seq": .integer(Int64(seq)), "rows": .array(rows.map { row in
+            .object(Dictionary(uniqueKeysWithValues: zip(columns, row).map { ($0.key, $1.json) }))
+        })])
+    }
+
+    /// CSV per RFC 4180 with a UTF-8 BOM and the Chinese headers.
+    public var csv: String {
+        func field(_ text: String) -> String {
+            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        var output = "\u{FEFF}" + columns.map { field($0.title) }.joined(separator: ",") + "\r\n"
+        for row in rows { output += row.map { field($0.display) }.joined(separator: ",") + "\r\n" }
+        return output
+    }
+
+    /// An aligned table for a terminal (CJK characters count two columns).
+    public var text: String {
+        let cells = [columns.map(\.title)] + rows.map { $0.map(\.display) }
+        var widths = Array(repeating: 0, count: columns.count)
+        for row in cells { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Self.width(cell)) } }
+        var output = "\(title) (seq \(seq))\n"
+        for (number, row) in cells.enumerated() {
+            output += row.enumerated().map { index, cell in
+                cell + String(repeating: " ", count: widths[index] - Self.width(cell))
+            }.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
+            if number == 0 { output += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+        }
+        return output
+    }
+
+    static func width(_ text: String) -> Int {
+        text.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x1100 && ($1.value <= 0x115F || (0x2E80...0xA4CF).contains($1.value) || (0xAC00...0xD7A3).contains($1.value) || (0xF900...0xFAFF).contains($1.value) || (0xFE30...0xFE4F).contains($1.value) || (0xFF00...0xFF60).contains($1.value) || (0xFFE0...0xFFE6).contains($1.value)) ? 2 : 1) }
+    }
+}
+
+extension String {
+    fileprivate func trimmingTrailingSpaces() -> String {
+        var result = self
+        while result.last == " " { result.removeLast() }
+        return result
+    }
+}
+
+/// Percentages as the plan writes them: one decimal, from counts.
+func percent(_ part: Int, of whole: Int) -> QueryTable.Value {
+    whole == 0 ? .null : .number((Double(part) * 1000 / Double(whole)).rounded() / 10)
+}

@@ -1,0 +1,95 @@
+import Domain
+import EventLog
+import Foundation
+import GRDB
+
+/// Filters the list queries share (each query uses the ones that make sense for it).
+public struct QueryFilters: Sendable {
+    /// A city or county code.
+    public var region: String?
+    /// An industry code (division level).
+    public var industry: String?
+    public var year: Int?
+    /// pending: `pending` (default), `left`, `all`; projects: a status.
+    public var status: String?
+    /// The date statuses and durations are judged at (`YYYY-MM-DD`; default today, UTC).
+    public var date: String?
+    public var limit: Int?
+    public var offset: Int = 0
+
+    public init(region: String? = nil, industry: String? = nil, year: Int? = nil, status: String? = nil, date: String? = nil, limit: Int? = nil, offset: Int = 0) {
+        self.region = region
+        self.industry = industry
+        self.year = year
+        self.status = status
+        self.date = date
+        self.limit = limit
+        self.offset = offset
+    }
+
+    var asOfDate: String { date ?? String(Timestamp.format(microseconds: Timestamp.nowMicroseconds()).prefix(10)) }
+
+    /// `AND`-joined SQL conditions on `city`/`county`/`industry` columns, with their arguments.
+    func regionConditions(city: String = "city", county: String = "county", industry industryColumn: String? = "industry") -> ([String], [any DatabaseValueConvertible]) {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let region {
+            conditions.append(region.hasSuffix("00") ? "\(city) = ?" : "\(county) = ?")
+            arguments.append(region)
+        }
+        if let industry, let industryColumn, let division = ReferenceData.standard.industry(for: industry) {
+            conditions.append("(\(industryColumn) = ? OR \(industryColumn) LIKE ?)")
+            arguments += ["C" + division.code, "C" + division.code + "%"]
+        }
+        return (conditions, arguments)
+    }
+
+    var paging: String {
+        limit.map { " LIMIT \($0) OFFSET \(offset)" } ?? (offset > 0 ? " LIMIT -1 OFFSET \(offset)" : "")
+    }
+}
+
+/// The queries `gongfu query` and the daemon answer, one per read model view.
+public enum ReadModelQuery {
+    /// Query name → the read model it reads.
+    public static let names: [(query: String, readModel: String, summary: String)] = [
+        ("coverage", "coverage", "coverage and deep rates per year and group"),
+        ("pending", "pending", "the pending library, one row per enterprise"),
+        ("funnel", "pending", "the pending library's five steps, per city"),
+        ("projects", "projects", "the project library"),
+        ("ledger", "ledger", "the work ledger and its status as of a date"),
+        ("providers", "providers", "the provider pool, one row per provider"),
+        ("provider-progress", "providers", "providers and solutions per year against the plan's targets"),
+        ("benchmarks", "benchmarks", "benchmark awards"),
+        ("incentives", "benchmarks", "incentives granted"),
+        ("programme", "programme", "programme metrics per year against targets"),
+    ]
+
+    public static func readModel(for query: String) throws(ProjectionError) -> String {
+        guard let entry = names.first(where: { $0.query == query }) else {
+            throw .unknownProjection(query)
+        }
+        return entry.readModel
+    }
+
+    static func table(_ title: String, _ columns: [(String, String)], _ sql: String, _ arguments: [any DatabaseValueConvertible], in db: Database) throws -> QueryTable {
+        var table = QueryTable(title: title, columns: columns, seq: try ReadModelStore.checkpoint(in: db).seq)
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+        while let row = try rows.next() {
+            table.rows.append(row.databaseValues.map { value in
+                switch value.storage {
+                case .null: .null
+                case .int64(let number): .integer(number)
+                case .double(let number): .number(number)
+                case .string(let text): .text(text)
+                case .blob: .null
+                }
+            })
+        }
+        return table
+    }
+
+    static func whereClause(_ conditions: [String]) -> String {
+        conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    }
+}
