@@ -81,15 +81,24 @@ let package = Package(
             name: "DomainTests",
             dependencies: ["Domain", "EventLog"]
         ),
+        /// Helpers the test targets share: temporary directories, the built products, running them.
+        .target(
+            name: "TestSupport",
+            dependencies: ["EventLog", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "ProjectionTests",
-            dependencies: ["Projections", "DemoProvince", "Domain", "EventLog", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Projections", "DemoProvince", "Domain", "EventLog", "GongfuCLI", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "EventLogTests",
             dependencies: [
-                "EventLog", "CrashAppender", "GongfuCLI",
+                "EventLog", "CrashAppender", "GongfuCLI", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]

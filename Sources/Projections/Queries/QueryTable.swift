@@ -11,7 +11,7 @@ public struct QueryTable: Sendable {
         public let title: String
     }
 
-    public enum Value: Sendable, Equatable {
+    public enum Value: Sendable, Hashable {
         case null
         case integer(Int64)
         case number(Double)

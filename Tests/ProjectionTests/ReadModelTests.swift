@@ -1,0 +1,134 @@
+import DemoProvince
+import Domain
+import EventLog
+import Foundation
+import Projections
+import TestSupport
+import Testing
+
+/// Valid enterprise codes for hand-written histories.
+private let enterpriseA = "913702000000000019"
+
+@Suite("What the read models say")
+struct ReadModelTests {
+    /// Appends `events` (stream, type, occurred, data) through the validated path.
+    private func append(_ events: [(String, String, String, JSONValue)], to log: EventLog) async throws {
+        var ingest = try ValidatedIngest(log: log)
+        _ = try await ingest.append(events.map { EventDraft(stream: $0.0, type: $0.1, occurred: $0.2, data: $0.3) }, actor: province)
+    }
+
+    private func uscc(_ body: String, division: String) -> String {
+        let organisation = body + String(USCC.organisationCheckCharacter(for: body)!)
+        let first17 = "91" + division + organisation
+        return first17 + String(USCC.checkCharacter(for: first17)!)
+    }
+
+    private func registration(_ code: String, city: String, county: String, industry: String = "C3484") -> (String, String, String, JSONValue) {
+        ("enterprise/" + code, "EnterpriseRegistered", "2024-01-05", .object([
+            "name": .string("测试企业\(code.suffix(4))有限公司"), "uscc": .string(code), "city": .string(city), "county": .string(county),
+            "industry": .string(industry), "yearEntered": .integer(2020),
+        ]))
+    }
+
+    private func assessment(_ code: String, _ id: String, _ kind: String, _ stage: String, on date: String) -> (String, String, String, JSONValue) {
+        ("enterprise/" + code, "AssessmentRecorded", date, .object([
+            "assessment": .string(id), "kind": .string(kind), "instrument": .string("v1"), "stage": .string(stage),
+        ]))
+    }
+
+    @Test("Coverage: frozen at the close vs as known after a back-dated upgrade; profile moves; retraction")
+    func coverageFrozenAndKnown() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        let a = uscc("10000001", division: "370202"), b = uscc("10000002", division: "370202"), c = uscc("10000003", division: "370203")
+        try await append([
+            ("plan/annual-assessment", "AnnualAssessmentOpened", "2024-10-01", ["year": 2024, "cutoff": "2024-10-31"]),
+            registration(a, city: "370200", county: "370202"),
+            registration(b, city: "370200", county: "370202"),
+            registration(c, city: "370200", county: "370203", industry: "C1711"),
+            assessment(a, "a-1", "annual", "L1", on: "2024-05-01"),
+            assessment(b, "b-1", "online", "L0", on: "2024-03-01"),
+            assessment(c, "c-1", "annual", "L3", on: "2024-05-01"),
+            ("plan/annual-assessment", "AnnualAssessmentClosed", "2024-11-30", ["year": 2024]),
+        ], to: log)
+        let readModels = try ReadModels(log: log, only: ["coverage", "pending"])
+        try readModels.catchUp()
+        let coverage = try readModels.store(named: "coverage")
+        func province(_ year: Int = 2024) throws -> [QueryTable.Value] {
+            try ReadModelQuery.run("coverage", filters: QueryFilters(year: year), store: coverage).rows[0]
+        }
+        // population 3, covered 2 (A L1, C L3), deep 1 (C).
+        #expect(try province()[3] == .integer(3))
+        #expect(try province()[10] == .number(66.7))
+        #expect(try province()[11] == .number(33.3))
+        #expect(try province()[15] == .number(66.7), "the frozen figure equals the known one at the close")
+
+        // A back-dated upgrade, recorded after the close with a date before the cutoff.
+        try await append([
+            assessment(b, "b-2", "onsite", "L1", on: "2024-10-20"),
+            ("enterprise/" + b, "StageUpgraded", "2024-10-21", ["from": "L0", "to": "L1", "assessment": "b-2"]),
+        ], to: log)
+        try readModels.catchUp()
+        #expect(try province()[10] == .number(100), "as known now")
+        #expect(try province()[15] == .number(66.7), "as frozen at the close: unchanged")
+        let pending = try ReadModelQuery.run("pending", filters: QueryFilters(status: "left"), store: readModels.store(named: "pending"))
+        #expect(pending.rows.count == 1 && pending.rows[0][0] == .text(b) && pending.rows[0][15] == .text("2024-10-21"))
+
+        // The profile correction moves C to another county and industry: the groups follow.
+        try await append([("enterprise/" + c, "EnterpriseProfileCorrected", "2024-12-01", ["county": "370202", "industry": "C3484", "reason": "登记信息更正"])], to: log)
+        try readModels.catchUp()
+        let counties = try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2024), coverage: .county, store: coverage)
+        #expect(counties.rows.map { $0[1] } == [.text("370202")] && counties.rows[0][3] == .integer(3))
+        let textile = try ReadModelQuery.run("coverage", filters: QueryFilters(industry: "C17", year: 2024), coverage: .industry, store: coverage)
+        #expect(textile.rows.isEmpty)
+
+        // Retracting B's upgrade takes it back out of the known figures and back into the library.
+        let upgradeSeq = log.positions(of: "enterprise/" + b).last!
+        try await append([("enterprise/" + b, "EventRetracted", "2024-12-02", ["seq": .integer(Int64(upgradeSeq)), "reason": "评估材料不实"])], to: log)
+        try readModels.catchUp()
+        #expect(try province()[10] == .number(66.7))
+        let stillPending = try ReadModelQuery.run("pending", filters: QueryFilters(), store: readModels.store(named: "pending"))
+        #expect(stillPending.rows.map { $0[0] } == [.text(b)])
+        await log.close()
+    }
+
+    @Test("The demo province's 2023 figures are the plan's baseline, and 2026 reaches its targets")
+    func baselineAndTrajectory() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try await generatedLog(in: temporary, enterprises: 1500, seed: 3, batchSize: 2000)
+        let readModels = try ReadModels(log: try EventLog(directory: directory, writable: false), only: ["coverage"])
+        try readModels.catchUp()
+        let rows = try ReadModelQuery.run("coverage", filters: QueryFilters(), store: readModels.store(named: "coverage")).rows
+        func number(_ value: QueryTable.Value) -> Double { if case .number(let x) = value { return x } else { return .nan } }
+        #expect(rows.map { $0[0] } == [.integer(2023), .integer(2024), .integer(2025), .integer(2026)])
+        #expect(abs(number(rows[0][10]) - 87.3) <= 0.1 && abs(number(rows[0][11]) - 42.0) <= 0.1)
+        #expect(number(rows[3][10]) >= 97.5 && number(rows[3][11]) >= 49.5)
+        #expect(zip(rows, rows.dropFirst()).allSatisfy { number($0[10]) < number($1[10]) && number($0[11]) < number($1[11]) })
+    }
+
+    @Test("Ledger status as of a date")
+    func ledgerStatus() {
+        #expect(WorkLedger.status(deadline: "2024-03-31", completedOn: "2024-03-30", asOf: "2024-12-31") == .doneOnTime)
+        #expect(WorkLedger.status(deadline: "2024-03-31", completedOn: "2024-04-10", asOf: "2024-12-31") == .doneLate)
+        #expect(WorkLedger.status(deadline: "2024-03-31", completedOn: "2024-04-10", asOf: "2024-04-01") == .overdue)
+        #expect(WorkLedger.status(deadline: "2024-03-31", completedOn: nil, asOf: "2024-03-31") == .open)
+        #expect(WorkLedger.status(deadline: "2024-03-31", completedOn: nil, asOf: "2024-04-01") == .overdue)
+    }
+
+    @Test("The sample's ledger shows on-time, late and overdue items; CSV opens in Excel with Chinese headers")
+    func ledgerAndCSV() throws {
+        let temporary = TemporaryDirectory()
+        let readModels = try ReadModels(log: try EventLog(directory: try Sample.copy(into: temporary), writable: false), only: ["ledger"])
+        try readModels.catchUp()
+        let ledger = try ReadModelQuery.run("ledger", filters: QueryFilters(date: "2026-11-27"), store: readModels.store(named: "ledger"))
+        let statuses = Set(ledger.rows.map { $0[8] })
+        #expect(statuses == [.text("done on time"), .text("done late"), .text("overdue")])
+        #expect(ledger.seq == readModels.log.size)
+        let csv = ledger.csv
+        #expect(csv.hasPrefix("\u{FEFF}方案,任务,节点,事项,时限,责任单位"))
+        #expect(csv.components(separatedBy: "\r\n").count == ledger.rows.count + 2)
+        let json = ledger.json
+        #expect(json["seq"] == .integer(Int64(readModels.log.size)))
+    }
+}

@@ -1,0 +1,52 @@
+import DemoProvince
+import Domain
+import EventLog
+import Foundation
+import Projections
+import TestSupport
+
+/// The repository's `snapshots/sample/`: a seeded demo province's log and its golden dumps.
+enum Sample {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("snapshots/sample")
+
+    /// A copy of the sample's data directory (tests never write into the repository).
+    static func copy(into temporary: TemporaryDirectory) throws -> LogDirectory {
+        let target = temporary.path + "/sample"
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("data").path, toPath: target)
+        return LogDirectory(root: target)
+    }
+
+    static func dump(_ name: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent("dumps/\(name).dump"), encoding: .utf8)
+    }
+}
+
+let province = Role.province.actor(named: "test")
+
+/// A small generated province appended to a fresh log, in batches of `batchSize`, calling
+/// `afterBatch` after each one.
+func generatedLog(in temporary: TemporaryDirectory, enterprises: Int = 120, seed: UInt64 = 11, batchSize: Int = 400,
+                  afterBatch: (EventLog) throws -> Void = { _ in }) async throws -> LogDirectory {
+    let directory = try temporary.initialisedLog()
+    var generator = ProvinceGenerator(options: .init(seed: seed, enterprises: enterprises))
+    let drafts = try generator.generate()
+    let log = try EventLog(directory: directory, writable: true)
+    var ingest = try ValidatedIngest(log: log)
+    var start = 0
+    while start < drafts.count {
+        let batch = Array(drafts[start..<min(start + batchSize, drafts.count)])
+        _ = try await ingest.append(batch, actor: province)
+        try afterBatch(log)
+        start += batch.count
+    }
+    await log.close()
+    return directory
+}
+
+func dumps(_ readModels: ReadModels) throws -> [String: String] {
+    var result: [String: String] = [:]
+    for store in readModels.stores { result[store.name] = try ReadModelDump.dump(store) }
+    return result
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Regenerates the golden sample in snapshots/sample/: a small seeded demo province (its log,
+# committed as is) and the deterministic dumps of every read model replayed from it. The
+# ProjectionTests replay the committed log and compare their dumps with these byte for byte.
+# Run it only when a change to the generator or a projection is meant to change the figures
+# (bump that projection's version), and review the diff of the dumps.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c debug --product gongfu >/dev/null
+gongfu=.build/debug/gongfu
+sample=snapshots/sample
+rm -rf "$sample/data" "$sample/dumps"
+"$gongfu" demo --data "$sample/data" --enterprises 300 --seed 7 >/dev/null
+rm -rf "$sample/data/readmodels" "$sample/data/keys/checkpoint.key" "$sample/data/log/LOCK" "$sample/data/log/index"
+mkdir -p "$sample/dumps"
+for name in pending projects coverage ledger providers benchmarks programme; do
+  "$gongfu" dump "$name" --data "$sample/data" > "$sample/dumps/$name.dump"
+done
+rm -rf "$sample/data/readmodels" "$sample/data/log/index" "$sample/data/log/LOCK"
+echo "sample: $(ls "$sample"/data/log/segments | wc -l) segment(s), dumps in $sample/dumps"
