@@ -71,6 +71,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        /// Projection rebuild and catch-up benchmark against a plain read of the log (tools/bench-projections.sh).
+        .executableTarget(
+            name: "ProjectionBenchmark",
+            dependencies: ["EventLog", "Domain", "Projections", "DemoProvince", .product(name: "Logging", package: "swift-log")]
+        ),
         /// A child process for the crash tests: appends in a loop and acknowledges each batch.
         .executableTarget(
             name: "CrashAppender",

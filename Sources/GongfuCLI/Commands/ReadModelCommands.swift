@@ -113,7 +113,7 @@ struct ProjectCommand: AsyncParsableCommand {
         guard follow else { return }
         let worker = ProjectionWorker(readModels: readModels)
         try await worker.run { status in
-            for entry in status where entry.lagEvents > 0 || true { print(entry.line) }
+            for entry in status { print(entry.line) }
         }
     }
 }

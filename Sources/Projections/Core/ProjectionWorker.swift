@@ -63,7 +63,7 @@ public final class ProjectionWorker: @unchecked Sendable {
     }
 
     /// Runs until cancelled, calling `onUpdate` after each catch-up with the read models' status.
-    public func run(onUpdate: @escaping ([ProjectionStatus]) -> Void = { _ in }) async throws {
+    public func run(onUpdate: @escaping @Sendable ([ProjectionStatus]) -> Void = { _ in }) async throws {
         let log = readModels.log
         while !Task.isCancelled {
             let size = try readModels.catchUp()
