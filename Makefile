@@ -1,11 +1,17 @@
 # The two commands of the README. Both install what they need on a fresh Debian machine.
-.PHONY: demo test deps bench
+.PHONY: demo demo-log test deps bench bench-projections
 
 deps:
 	@tools/install-deps.sh
 
-## The main job. Until the demo province lands, a round trip through the event log.
+## The main job: the demo province end to end (30,000 enterprises, seed 2024) into data/demo.
 demo: deps
+	swift build --product gongfu
+	rm -rf data/demo
+	.build/debug/gongfu demo --data data/demo
+
+## A round trip through the event log alone with the real binary and the stock lz4 tool.
+demo-log: deps
 	swift build --product gongfu
 	tools/demo-log.sh
 
@@ -17,3 +23,7 @@ test: deps
 ## Log benchmark against SQLite (release build; not part of CI).
 bench: deps
 	tools/bench-log.sh
+
+## Projection rebuild/catch-up benchmark against a plain read of the log (release; not in CI).
+bench-projections: deps
+	tools/bench-projections.sh

@@ -180,23 +180,31 @@ public struct DomainRules {
     }
 
     private mutating func enterprise(_ id: String) throws(RuleViolation) -> EnterpriseState {
-        try state(of: "enterprise/" + id, cached: &enterprises[id])
+        if let cached = enterprises[id] { return cached }
+        let state: EnterpriseState = try fold("enterprise/" + id)
+        enterprises[id] = state
+        return state
     }
 
     private mutating func provider(_ id: String) throws(RuleViolation) -> ProviderState {
-        try state(of: "provider/" + id, cached: &providers[id])
+        if let cached = providers[id] { return cached }
+        let state: ProviderState = try fold("provider/" + id)
+        providers[id] = state
+        return state
     }
 
     private mutating func award(_ id: String) throws(RuleViolation) -> AwardState {
-        try state(of: "award/" + id, cached: &awards[id])
+        if let cached = awards[id] { return cached }
+        let state: AwardState = try fold("award/" + id)
+        awards[id] = state
+        return state
     }
 
-    /// A stream's state: cached, or folded from the log once.
-    private func state<State: FoldedState>(of stream: String, cached: inout State?) throws(RuleViolation) -> State {
-        if let cached { return cached }
+    /// A stream's state folded from the log. (Callers cache it; they must not pass the cache
+    /// inout from a non-mutating method: that copies the whole dictionary on every check.)
+    private func fold<State: FoldedState>(_ stream: String) throws(RuleViolation) -> State {
         var state = State()
         for envelope in try read(stream) { state.apply(type: envelope.type, data: envelope.data) }
-        cached = state
         return state
     }
 
