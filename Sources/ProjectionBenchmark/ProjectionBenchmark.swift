@@ -91,6 +91,16 @@ enum ProjectionBenchmark {
         try log.forEachLine { _, line in _ = try ProjectedEvent(line: line) }
         let parseSeconds = now() - started
 
+        // Each read model rebuilt alone (where the time goes).
+        var each: [(String, Double)] = []
+        if CommandLine.arguments.contains("--each") {
+            for name in ReadModelCatalogue.names {
+                let alone = try ReadModels(log: log, only: [name])
+                let start = now()
+                try alone.rebuildAll()
+                each.append((name, now() - start))
+            }
+        }
         // The full rebuild of all seven read models into new files.
         try? FileManager.default.removeItem(atPath: ReadModels.directory(of: directory))
         let readModels = try ReadModels(log: log)
@@ -112,6 +122,7 @@ enum ProjectionBenchmark {
             | full rebuild, all 7 read models | \(String(format: "%.2f", rebuildSeconds)) | \(rate(rebuildSeconds)) | \(String(format: "%.2f", readSeconds / rebuildSeconds)) |
 
             Peak RSS of the process after the rebuild: \(String(format: "%.0f", peak)) MB; read-model files: \(modelBytes / 1_000_000) MB.
+            \(each.isEmpty ? "" : "\nEach alone (--each): " + each.map { "\($0.0) \(String(format: "%.1f", $0.1)) s" }.joined(separator: ", ") + "\n")
 
             """)
 

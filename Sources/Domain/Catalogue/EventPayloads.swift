@@ -269,6 +269,8 @@ extension EventCatalogue {
 
     /// The typed payload for an event type.
     public static func payloadType(for type: String) -> (any EventPayload.Type)? {
-        payloadTypes.first { $0.type == type }
+        payloadTypesByName[type]
     }
+
+    private static let payloadTypesByName = Dictionary(uniqueKeysWithValues: payloadTypes.map { ($0.type, $0) })
 }

@@ -13,6 +13,9 @@ public struct ProjectedEvent: Sendable {
     public let recorded: String
     public let actor: JSONValue
     public let data: JSONValue
+    /// `data` decoded once into its typed payload (nil when the type is unknown or the data
+    /// does not decode; ``payload(_:)`` then says why).
+    public let decoded: (any EventPayload)?
 
     public init(seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String, actor: JSONValue, data: JSONValue) {
         self.seq = seq
@@ -23,6 +26,7 @@ public struct ProjectedEvent: Sendable {
         self.recorded = recorded
         self.actor = actor
         self.data = data
+        decoded = try? EventCatalogue.payloadType(for: type)?.decode(data)
     }
 
     /// Parses a stored envelope line (the log has already checked its integrity).
@@ -57,6 +61,7 @@ public struct ProjectedEvent: Sendable {
 
     /// The typed payload.
     public func payload<Payload: EventPayload>(_ type: Payload.Type) throws(ProjectionError) -> Payload {
+        if let typed = decoded as? Payload { return typed }
         do { return try Payload.decode(data) } catch { throw .unreadableEvent(seq: seq, reason: "\(self.type) data does not decode: \(error)") }
     }
 }

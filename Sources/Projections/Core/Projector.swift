@@ -10,16 +10,19 @@ struct Projector {
     var chunkEvents = 8192
 
     /// Projects the log's events `from...through` into `stores`, keeping only the events `asOf`
-    /// includes. Calls `progress` with the last seq done after each chunk.
+    /// includes. Calls `progress` with the last seq done after each chunk. Each chunk's lines
+    /// are parsed (and their payloads decoded) on all cores, then the stores apply it side by side.
     func project(_ stores: [ReadModelStore], from: UInt64, through: UInt64, asOf: AsOf? = nil,
                  progress: (UInt64) -> Void = { _ in }) throws {
         guard from <= through, !stores.isEmpty else { return }
-        var chunk: [ProjectedEvent] = []
-        chunk.reserveCapacity(chunkEvents)
+        var batches: [(first: UInt64, content: [UInt8])] = []
+        var buffered = 0
         var chunkStart = from
         func flush(through last: UInt64) throws {
+            let events = try Self.parse(batches, from: chunkStart, through: last).filter { asOf?.includes($0) ?? true }
+            batches.removeAll(keepingCapacity: true)
+            buffered = 0
             let root = try log.root(size: last)
-            let events = chunk
             let label = asOf?.description ?? ""
             let start = chunkStart
             let failures = FailureBox()
@@ -27,15 +30,55 @@ struct Projector {
                 do { try stores[index].apply(events, from: start, through: last, root: root, asOf: label) } catch { failures.record(error) }
             }
             if let failure = failures.first { throw failure }
-            chunk.removeAll(keepingCapacity: true)
             chunkStart = last + 1
             progress(last)
         }
-        try log.forEachLine(from: from, through: through) { seq, line in
-            let event = try ProjectedEvent(line: line)
-            if asOf?.includes(event) ?? true { chunk.append(event) }
-            if seq - chunkStart + 1 >= UInt64(chunkEvents) || seq == through { try flush(through: seq) }
+        try log.forEachBatch(from: from, through: through) { first, last, content in
+            batches.append((first, Array(content)))
+            buffered += Int(last - first + 1)
+            if buffered >= chunkEvents || last >= through { try flush(through: min(last, through)) }
         }
+    }
+
+    /// Parses the lines of `batches` with seq in `from...through`, on all cores, in order.
+    static func parse(_ batches: [(first: UInt64, content: [UInt8])], from: UInt64, through: UInt64) throws -> [ProjectedEvent] {
+        var found: [(batch: Int, range: Range<Int>)] = []
+        for (index, batch) in batches.enumerated() {
+            var seq = batch.first
+            var start = 0
+            batch.content.withUnsafeBufferPointer { bytes in
+                while start < bytes.count, seq <= through {
+                    var end = start
+                    while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+                    if seq >= from { found.append((index, start..<end)) }
+                    seq += 1
+                    start = end + 1
+                }
+            }
+        }
+        let lines = found
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines.count / 256))
+        var parsed = [ProjectedEvent?](repeating: nil, count: lines.count)
+        let failures = FailureBox()
+        parsed.withUnsafeMutableBufferPointer { output in
+            nonisolated(unsafe) let output = output
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let slice = lines.count * worker / workers..<lines.count * (worker + 1) / workers
+                for index in slice {
+                    let line = lines[index]
+                    do {
+                        output[index] = try batches[line.batch].content.withUnsafeBytes { bytes in
+                            try ProjectedEvent(line: UnsafeRawBufferPointer(rebasing: bytes[line.range]))
+                        }
+                    } catch {
+                        failures.record(error)
+                        return
+                    }
+                }
+            }
+        }
+        if let failure = failures.first { throw failure }
+        return parsed.map { $0! }
     }
 }
 

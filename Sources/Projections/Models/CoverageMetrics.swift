@@ -20,6 +20,8 @@ public final class CoverageMetrics: Projection {
                     city TEXT NOT NULL,
                     county TEXT NOT NULL,
                     industry TEXT NOT NULL,
+                    division TEXT NOT NULL,
+                    sectors TEXT NOT NULL,
                     chains TEXT NOT NULL,
                     year_entered INTEGER NOT NULL,
                     year_left INTEGER,
@@ -80,18 +82,22 @@ public final class CoverageMetrics: Projection {
         case EnterpriseRegistered.type:
             let registered = try event.payload(EnterpriseRegistered.self)
             try db.run("""
-                INSERT INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0)
+                INSERT INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)
                 ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, city = excluded.city, county = excluded.county,
-                    industry = excluded.industry, chains = excluded.chains, year_entered = excluded.year_entered, year_left = NULL
+                    industry = excluded.industry, division = excluded.division, sectors = excluded.sectors,
+                    chains = excluded.chains, year_entered = excluded.year_entered, year_left = NULL
                 """, [event.streamID, registered.name, registered.city, registered.county, registered.industry,
+                      division(of: registered.industry), sectors(of: registered.industry),
                       Self.chainsText(registered.chains ?? []), registered.yearEntered])
             try recount(event.streamID, years: years(in: db), in: db)
         case EnterpriseProfileCorrected.type:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
             try db.run("""
                 UPDATE enterprise SET name = coalesce(?, name), city = coalesce(?, city), county = coalesce(?, county),
-                    industry = coalesce(?, industry), chains = coalesce(?, chains) WHERE uscc = ?
-                """, [profile.name, profile.city, profile.county, profile.industry, profile.chains.map(Self.chainsText), event.streamID])
+                    industry = coalesce(?, industry), division = coalesce(?, division), sectors = coalesce(?, sectors),
+                    chains = coalesce(?, chains) WHERE uscc = ?
+                """, [profile.name, profile.city, profile.county, profile.industry, profile.industry.map(division(of:)),
+                      profile.industry.map(sectors(of:)), profile.chains.map(Self.chainsText), event.streamID])
             try recount(event.streamID, years: years(in: db), in: db)
         case EnterpriseLeftPopulation.type:
             let left = try event.payload(EnterpriseLeftPopulation.self)
@@ -120,10 +126,7 @@ public final class CoverageMetrics: Projection {
                 INSERT INTO assessment_year (year, cutoff, opened_seq) VALUES (?, ?, ?)
                 ON CONFLICT (year) DO UPDATE SET cutoff = excluded.cutoff
                 """, [opened.year, String(opened.cutoff.prefix(10)), event.seq])
-            let year = (year: opened.year, cutoff: String(opened.cutoff.prefix(10)))
-            for uscc in try String.fetchAll(db, sql: "SELECT uscc FROM enterprise") {
-                try recount(uscc, years: [year], in: db)
-            }
+            try recountYear(opened.year, cutoff: String(opened.cutoff.prefix(10)), in: db)
         case AnnualAssessmentClosed.type:
             let closed = try event.payload(AnnualAssessmentClosed.self)
             try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", [event.seq, closed.year])
@@ -162,18 +165,16 @@ public final class CoverageMetrics: Projection {
     /// Recomputes an enterprise's contribution to `years` (known basis) and moves the counts.
     private func recount(_ uscc: String, years: [(year: Int, cutoff: String)], in db: Database) throws {
         guard !years.isEmpty else { return }
-        let profile = try Row.fetchOne(db.cachedStatement(sql: "SELECT city, county, industry, chains, year_entered, year_left FROM enterprise WHERE uscc = ?"), arguments: [uscc])
+        let profile = try Row.fetchOne(db.cachedStatement(sql: "SELECT city, county, division, sectors, chains, year_entered, year_left FROM enterprise WHERE uscc = ?"), arguments: [uscc])
         for (year, cutoff) in years {
             var new: Contribution?
-            if let profile, (profile[4] as Int) <= year, (profile[5] as Int?).map({ $0 > year }) ?? true {
+            if let profile, (profile[5] as Int) <= year, (profile[6] as Int?).map({ $0 > year }) ?? true {
                 let stage = try Row.fetchOne(db.cachedStatement(sql: """
                     SELECT stage, seq FROM stage_change WHERE uscc = ? AND on_date <= ? ORDER BY stage DESC, seq LIMIT 1
                     """), arguments: [uscc, cutoff])
-                let industry: String = profile[2]
-                let division = reference.industry(for: industry).map { "C" + $0.code } ?? industry
                 new = Contribution(
-                    stage: stage?[0] ?? 0, stageSeq: stage?[1], city: profile[0], county: profile[1], division: division,
-                    sectors: reference.sectorGroups(for: industry).map(\.id).joined(separator: ","), chains: profile[3])
+                    stage: stage?[0] ?? 0, stageSeq: stage?[1], city: profile[0], county: profile[1], division: profile[2],
+                    sectors: profile[3], chains: profile[4])
             }
             let stored = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT stage, stage_seq, city, county, division, sectors, chains FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?
@@ -192,6 +193,56 @@ public final class CoverageMetrics: Projection {
         }
     }
 
+    /// Recomputes one year's known figures from scratch, set-based (when a year opens, every
+    /// enterprise's contribution changes at once). Gives exactly what per-enterprise recounts give.
+    private func recountYear(_ year: Int, cutoff: String, in db: Database) throws {
+        try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ?", [year])
+        try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ?", [year])
+        try db.run("""
+            INSERT INTO enterprise_year (basis, year, uscc, stage, stage_seq, city, county, division, sectors, chains)
+            SELECT 'known', ?1, e.uscc, coalesce(s.stage, 0), s.seq, e.city, e.county, e.division, e.sectors, e.chains
+            FROM enterprise e LEFT JOIN stage_change s ON s.seq = (
+                SELECT seq FROM stage_change WHERE uscc = e.uscc AND on_date <= ?2 ORDER BY stage DESC, seq LIMIT 1)
+            WHERE e.year_entered <= ?1 AND (e.year_left IS NULL OR e.year_left > ?1)
+            """, [year, cutoff])
+        var counts: [GroupKey: Int] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT city, county, division, sectors, chains, stage, count(*) FROM enterprise_year
+            WHERE basis = 'known' AND year = ? GROUP BY city, county, division, sectors, chains, stage
+            """, arguments: [year])
+        while let row = try rows.next() {
+            let contribution = Contribution(stage: row[5], stageSeq: nil, city: row[0], county: row[1], division: row[2], sectors: row[3], chains: row[4])
+            for (dimension, code) in groups(of: contribution) {
+                counts[GroupKey(dimension: dimension, code: code, stage: contribution.stage), default: 0] += row[6] as Int
+            }
+        }
+        for (key, count) in counts {
+            try db.run("INSERT INTO stage_count VALUES ('known', ?, ?, ?, ?, ?)", [year, key.dimension, key.code, key.stage, count])
+        }
+    }
+
+    private struct GroupKey: Hashable {
+        var dimension: String
+        var code: String
+        var stage: Int
+    }
+
+    /// The groups an enterprise's contribution is counted in.
+    private func groups(of contribution: Contribution) -> [(String, String)] {
+        var groups = [("province", Self.province), ("city", contribution.city), ("county", contribution.county), ("industry", contribution.division)]
+        for sector in contribution.sectors.split(separator: ",") { groups.append(("sector", String(sector))) }
+        for chain in Self.chains(contribution.chains) { groups.append(("chain", chain)) }
+        return groups
+    }
+
+    private func division(of industry: String) -> String {
+        reference.industry(for: industry).map { "C" + $0.code } ?? industry
+    }
+
+    private func sectors(of industry: String) -> String {
+        reference.sectorGroups(for: industry).map(\.id).joined(separator: ",")
+    }
+
     private func count(_ contribution: Contribution, year: Int, delta: Int, in db: Database) throws {
         func add(_ dimension: String, _ code: String) throws {
             try db.run("""
@@ -203,12 +254,7 @@ public final class CoverageMetrics: Projection {
                            [year, dimension, code, contribution.stage])
             }
         }
-        try add("province", Self.province)
-        try add("city", contribution.city)
-        try add("county", contribution.county)
-        try add("industry", contribution.division)
-        for sector in contribution.sectors.split(separator: ",") { try add("sector", String(sector)) }
-        for chain in Self.chains(contribution.chains) { try add("chain", chain) }
+        for (dimension, code) in groups(of: contribution) { try add(dimension, code) }
     }
 
     /// Chains stored as one text column: sorted, unique, separated by U+001F.
