@@ -77,7 +77,7 @@ public struct JSONParser {
         switch bytes[position] {
         case UInt8(ascii: "{"):
             position += 1
-            var members: [String: JSONValue] = [:]
+            var members = [String: JSONValue](minimumCapacity: 12)
             if consume(UInt8(ascii: "}")) { return .object(members) }
             repeat {
                 skipWhitespace()
@@ -124,16 +124,29 @@ public struct JSONParser {
         position += count
     }
 
+    /// The string of UTF-8 `bytes`, or nil when they are not valid UTF-8. (`String(decoding:)` is
+    /// the fast path but repairs bad bytes with U+FFFD; a repaired string never equals its input,
+    /// so comparing the bytes turns repair into refusal.)
+    @inline(__always)
+    static func string(_ bytes: UnsafeRawBufferPointer, ascii: Bool) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if ascii { return text }
+        var text2 = text
+        let same = text2.withUTF8 { $0.count == bytes.count && memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+        return same ? text2 : nil
+    }
+
     mutating func parseString() throws(Failure) -> String {
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw failure("expected a string") }
         position += 1
         let start = position
         // Fast path: no escapes.
+        var ascii = true
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
-                guard let text = String(validating: slice, as: UTF8.self) else {
+                guard let text = Self.string(slice, ascii: ascii) else {
                     throw Failure(offset: start, reason: "string is not valid UTF-8")
                 }
                 position += 1
@@ -141,6 +154,7 @@ public struct JSONParser {
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw failure("control character in string (escape it)") }
+            if byte >= 0x80 { ascii = false }
             position += 1
         }
         var buffer = Array(bytes[start..<position])

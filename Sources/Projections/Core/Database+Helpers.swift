@@ -6,7 +6,10 @@ extension Database {
     /// statements millions of times).
     @inline(__always)
     func run(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws {
-        try cachedStatement(sql: sql).execute(arguments: arguments)
+        let statement = try cachedStatement(sql: sql)
+        // The statements are ours and their argument counts fixed: skip GRDB's per-call checks.
+        statement.setUncheckedArguments(arguments)
+        try statement.execute()
     }
 
     /// Fetches one value through the statement cache.

@@ -52,7 +52,7 @@ public final class ReadModelStore: @unchecked Sendable {
                 writer = try DatabasePool(path: path, configuration: configuration)
             case .building:
                 configuration.prepareDatabase { db in
-                    try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536")
+                    try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY")
                 }
                 writer = try DatabaseQueue(path: path, configuration: configuration)
             case .readOnly:
