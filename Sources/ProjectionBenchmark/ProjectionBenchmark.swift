@@ -121,6 +121,8 @@ enum ProjectionBenchmark {
             | read + parse envelopes | \(String(format: "%.2f", parseSeconds)) | \(rate(parseSeconds)) | \(String(format: "%.2f", readSeconds / parseSeconds)) |
             | full rebuild, all 7 read models | \(String(format: "%.2f", rebuildSeconds)) | \(rate(rebuildSeconds)) | \(String(format: "%.2f", readSeconds / rebuildSeconds)) |
 
+            Rebuild phases (wall s) and each read model's own apply time (s): \(readModels.lastRebuildTimings.map { "\($0.0) \(String(format: "%.1f", $0.1))" }.joined(separator: ", ")).
+
             Peak RSS of the process after the rebuild: \(String(format: "%.0f", peak)) MB; read-model files: \(modelBytes / 1_000_000) MB.
             \(each.isEmpty ? "" : "\nEach alone (--each): " + each.map { "\($0.0) \(String(format: "%.1f", $0.1)) s" }.joined(separator: ", ") + "\n")
 

@@ -23,6 +23,9 @@ public final class ReadModelStore: @unchecked Sendable {
     /// files being built from zero use a `DatabaseQueue` without a journal.
     public let writer: any DatabaseWriter
     private let projection: any Projection
+    /// Time spent in ``apply(_:from:through:root:asOf:)`` since the store was opened (one writer
+    /// thread at a time, so no lock).
+    public private(set) var applySeconds = 0.0
 
     public var name: String { projectionType.name }
 
@@ -104,6 +107,8 @@ public final class ReadModelStore: @unchecked Sendable {
     /// already reflects are skipped, so a batch handed twice is applied once.
     public func apply(_ events: [ProjectedEvent], from: UInt64, through: UInt64, root: MerkleHash, asOf: String = "") throws(ProjectionError) {
         let name = projectionType.name
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { applySeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         try perform {
             try writer.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {

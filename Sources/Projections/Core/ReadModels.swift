@@ -81,13 +81,19 @@ public final class ReadModels: @unchecked Sendable {
 
     /// Rebuilds read models from zero into new files and installs them when complete; the live
     /// files stay readable (and unchanged) until then.
+    /// Where the last ``rebuildAll(only:progress:)`` spent its time: `parse` and `apply` (wall
+    /// seconds of the two phases of each chunk) and each read model's own apply seconds.
+    public private(set) var lastRebuildTimings: [(String, Double)] = []
+
     public func rebuildAll(only names: [String]? = nil, progress: (UInt64, UInt64) -> Void = { _, _ in }) throws(ProjectionError) {
         let chosen = stores.filter { names?.contains($0.name) ?? true }
         let types = chosen.map(\.projectionType)
         for store in chosen { store.close() }
         let size = log.size
         let building = try types.map { type throws(ProjectionError) in try Self.startBuilding(at: path(of: type.name), type) }
-        try run { try Projector(log: log, chunkEvents: 65536).project(building, from: 1, through: size) { progress($0, size) } }
+        let projector = Projector(log: log, chunkEvents: 65536)
+        try run { try projector.project(building, from: 1, through: size) { progress($0, size) } }
+        lastRebuildTimings = [("parse", projector.timings.parseSeconds), ("apply", projector.timings.applySeconds)] + building.map { ($0.name, $0.applySeconds) }
         for (index, type) in types.enumerated() {
             try Self.install(building[index], at: path(of: type.name))
             let store = try ReadModelStore(path: path(of: type.name), projection: type, mode: .live)
