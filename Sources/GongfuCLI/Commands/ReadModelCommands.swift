@@ -104,11 +104,18 @@ struct ProjectCommand: AsyncParsableCommand {
     @Flag(help: "Keep following the log.")
     var follow = false
 
+    @Option(help: "Events applied per transaction while catching up.")
+    var chunkEvents = 8192
+
+    func validate() throws {
+        guard chunkEvents >= 1 else { throw ValidationError("--chunk-events must be at least 1 (got \(chunkEvents)).") }
+    }
+
     func run() async throws {
         let log = try options.openLog(writable: false)
         let readModels = try options.openReadModels(only: selection.names, log: log)
         var bar = ProgressBar(label: "project")
-        try readModels.catchUp { bar.update($0, of: $1) }
+        try readModels.catchUp(chunkEvents: chunkEvents) { bar.update($0, of: $1) }
         for status in try readModels.status() { print(status.line) }
         guard follow else { return }
         let worker = ProjectionWorker(readModels: readModels)

@@ -60,9 +60,10 @@ public final class ReadModels: @unchecked Sendable {
         return store
     }
 
-    /// Applies every event the read models do not reflect yet. Returns the log size reached.
+    /// Applies every event the read models do not reflect yet, `chunkEvents` per transaction.
+    /// Returns the log size reached.
     @discardableResult
-    public func catchUp(progress: (UInt64, UInt64) -> Void = { _, _ in }) throws(ProjectionError) -> UInt64 {
+    public func catchUp(chunkEvents: Int = 8192, progress: (UInt64, UInt64) -> Void = { _, _ in }) throws(ProjectionError) -> UInt64 {
         do { try log.refresh() } catch { throw .unreadableEvent(seq: nil, reason: "\(error)") }
         let size = log.size
         var behind: [ReadModelStore] = []
@@ -75,7 +76,7 @@ public final class ReadModels: @unchecked Sendable {
                 from = min(from, checkpoint.seq + 1)
             }
         }
-        try run { try Projector(log: log).project(behind, from: from, through: size) { progress($0, size) } }
+        try run { try Projector(log: log, chunkEvents: max(1, chunkEvents)).project(behind, from: from, through: size) { progress($0, size) } }
         return size
     }
 
