@@ -65,6 +65,43 @@ import Testing
         #expect(plan.ledger.count == 9 && plan.targets["2026"]?["coverage"] == 98)
     }
 
+    @Test func theFastReaderGivesWhatDecodableGivesForEveryExample() throws {
+        var inputs = try Self.examples().map { ($0.type, $0.data) }
+        inputs.append(("PlanPublished", try DefaultPlan.draft().data))
+        for (type, data) in inputs {
+            let payloadType = try #require(EventCatalogue.payloadType(for: type))
+            let fast = try payloadType.decode(data)
+            let codable = try JSONValueDecoder().decode(payloadType, from: data)
+            #expect(Self.normalized(fast) == Self.normalized(codable), "\(type)")
+            #expect(!Self.normalized(fast).isEmpty)
+        }
+        // Wrong kinds are refused with the member's path.
+        #expect(throws: PayloadError(path: "data.year", expected: "an integer")) {
+            _ = try AnnualAssessmentClosed.decode(["year": "2024"])
+        }
+        #expect(throws: PayloadError(path: "data.ledger[0].units", expected: "a value (it is missing)")) {
+            _ = try PlanPublished.decode(["title": "t", "ledger": [["task": "1", "title": "x", "deadline": "2024-01-01"]], "targets": [:]])
+        }
+    }
+
+    /// A value's stored properties as text, dictionaries sorted (for comparing decoded payloads).
+    static func normalized(_ value: Any) -> String {
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .dictionary:
+            let pairs = mirror.children.map { child -> (String, String) in
+                let pair = Array(Mirror(reflecting: child.value).children)
+                return (normalized(pair[0].value), normalized(pair[1].value))
+            }
+            return "[" + pairs.sorted { $0.0 < $1.0 }.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "]"
+        case .struct, .class, .collection, .optional, .tuple:
+            if mirror.displayStyle == .optional, mirror.children.isEmpty { return "nil" }
+            return "(" + mirror.children.map { "\($0.label ?? "")=\(normalized($0.value))" }.joined(separator: ", ") + ")"
+        default:
+            return String(reflecting: value)
+        }
+    }
+
     @Test func theEnvelopeSchemaDescribesStoredLines() async throws {
         let temporary = NSTemporaryDirectory() + "gongfu-catalogue-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: temporary) }
