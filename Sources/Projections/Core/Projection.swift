@@ -16,6 +16,11 @@ public protocol Projection: AnyObject {
 
     init()
 
+    /// Secondary indexes that serve queries and that the fold reads rarely or never (pending reads
+    /// its contacts by enterprise only to undo a retraction): a read model built from zero creates
+    /// them once at the end instead of maintaining them on every insert.
+    static var queryOnlyIndexes: [String] { get }
+
     /// Applies one event (most events are ignored by most read models).
     func apply(_ event: ProjectedEvent, in db: Database) throws
 
@@ -25,6 +30,7 @@ public protocol Projection: AnyObject {
 
 extension Projection {
     public func finishTransaction(in db: Database) throws {}
+    public static var queryOnlyIndexes: [String] { [] }
 }
 
 /// The read models Gongfu maintains, in the order they are listed.

@@ -23,6 +23,8 @@ public final class ReadModelStore: @unchecked Sendable {
     /// files being built from zero use a `DatabaseQueue` without a journal.
     public let writer: any DatabaseWriter
     private let projection: any Projection
+    /// The `CREATE INDEX` statements of query-only indexes dropped while building, re-run by ``seal(asOf:)``.
+    private var deferredIndexes: [String] = []
     /// Time spent in ``apply(_:from:through:root:asOf:)`` since the store was opened (one writer
     /// thread at a time, so no lock).
     public private(set) var applySeconds = 0.0
@@ -82,6 +84,19 @@ public final class ReadModelStore: @unchecked Sendable {
                     try db.execute(sql: "INSERT OR IGNORE INTO gongfu_checkpoint VALUES (?, ?, 0, '', '')",
                                    arguments: [projection.name, projection.version])
                 }
+                if mode == .building, !projection.queryOnlyIndexes.isEmpty {
+                    deferredIndexes = try writer.write { db in
+                        var statements: [String] = []
+                        for name in projection.queryOnlyIndexes {
+                            guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", arguments: [name]) else {
+                                throw ProjectionError.database("\(projection.name) declares query-only index \(name), which its schema does not create")
+                            }
+                            statements.append(sql)
+                            try db.execute(sql: "DROP INDEX \"\(name)\"")
+                        }
+                        return statements
+                    }
+                }
             }
         } catch let error as ProjectionError {
             throw error
@@ -135,7 +150,9 @@ public final class ReadModelStore: @unchecked Sendable {
     /// Makes a built file durable and ready to install: switches it to WAL and syncs it.
     public func seal(asOf: String = "") throws(ProjectionError) {
         try perform {
+            let indexes = deferredIndexes
             try writer.writeWithoutTransaction { db in
+                for sql in indexes { try db.execute(sql: sql) }
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
                 try db.execute(sql: "UPDATE gongfu_checkpoint SET as_of = ?", arguments: [asOf])

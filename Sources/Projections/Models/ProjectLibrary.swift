@@ -7,6 +7,7 @@ public final class ProjectLibrary: Projection {
     public static let name = "projects"
     public static let summary = "一项一档: projects, enterprise, domain, providers, status, milestones, outcome"
     public static let version = 1
+    public static let queryOnlyIndexes = ["project_by_enterprise", "milestone_by_project"]
 
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("projects v1") { db in

@@ -7,6 +7,7 @@ public final class ProviderPool: Projection {
     public static let name = "providers"
     public static let summary = "服务商资源池: providers, solutions, free-trial offers, trials started/converted, leading providers"
     public static let version = 1
+    public static let queryOnlyIndexes = ["trial_by_provider"]
 
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("providers v1") { db in

@@ -7,6 +7,7 @@ public final class Recognition: Projection {
     public static let name = "benchmarks"
     public static let summary = "标杆与激励: awards by kind/level/year/city, revocations, incentives granted"
     public static let version = 1
+    public static let queryOnlyIndexes = ["award_by_recipient", "incentive_by_basis"]
 
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("benchmarks v1") { db in
