@@ -302,14 +302,12 @@ public struct ProvinceGenerator {
         return best
     }
 
+    /// Files `draft` on the timeline at `day` (its business date).
     private mutating func emit(_ day: Day, _ draft: EventDraft) {
         counter += 1
-        timeline.append((day, counter, withOccurred(draft, day)))
-    }
-
-    private func withOccurred(_ draft: EventDraft, _ day: Day) -> EventDraft {
-        EventDraft(stream: draft.stream, type: draft.type, schema: draft.schema, occurred: day.description, data: draft.data,
-                   expectedVersion: draft.expectedVersion, key: draft.key)
+        var dated = draft
+        dated.occurred = day.description
+        timeline.append((day, counter, dated))
     }
 
     private func draft(_ stream: String, _ type: String, _ data: [String: JSONValue], expected: ExpectedVersion = .any) -> EventDraft {

@@ -1,3 +1,5 @@
+import EventLog
+
 /// A small deterministic generator (SplitMix64): the same seed always gives the same province.
 public struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
@@ -49,29 +51,16 @@ public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(_ year: Int, _ month: Int, _ day: Int) {
-        let shifted = month <= 2 ? year - 1 : year
-        let era = (shifted >= 0 ? shifted : shifted - 399) / 400
-        let yearOfEra = shifted - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        number = era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468
+        number = Int(Timestamp.days(year: Int64(year), month: Int64(month), day: Int64(day)))
     }
 
     public static func < (left: Day, right: Day) -> Bool { left.number < right.number }
     public static func + (day: Day, days: Int) -> Day { Day(number: day.number + days) }
 
     public var description: String {
-        let z = number + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthPart = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthPart + 2) / 5 + 1
-        let month = monthPart < 10 ? monthPart + 3 : monthPart - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int, _ width: Int) -> String { String(repeating: "0", count: max(0, width - String(value).count)) + String(value) }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        let (year, month, day) = Timestamp.civil(fromDays: Int64(number))
+        return String(year).leftPadded(to: 4) + "-" + String(month).leftPadded(to: 2) + "-" + String(day).leftPadded(to: 2)
     }
 
-    public var year: Int { Int(description.prefix(4))! }
+    public var year: Int { Int(Timestamp.civil(fromDays: Int64(number)).0) }
 }

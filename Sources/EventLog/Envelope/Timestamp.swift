@@ -70,8 +70,28 @@ public enum Timestamp {
         return value
     }
 
+    /// Howard Hinnant's days-from-civil: (year, month, day) → days since 1970-01-01.
+    public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let shifted = month <= 2 ? year - 1 : year
+        let era = (shifted >= 0 ? shifted : shifted - 399) / 400
+        let yearOfEra = shifted - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        return era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468
+    }
+
+    /// Microseconds since the epoch of a time in the envelope's own `recorded` format (what
+    /// ``format(microseconds:)`` writes), or nil for any other text.
+    public static func microseconds(recorded text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 27, bytes[26] == UInt8(ascii: "Z") else { return nil }
+        func field(_ range: Range<Int>) -> Int64? { Int64(String(decoding: bytes[range], as: UTF8.self)) }
+        guard let year = field(0..<4), let month = field(5..<7), let day = field(8..<10), let hour = field(11..<13),
+              let minute = field(14..<16), let second = field(17..<19), let fraction = field(20..<26) else { return nil }
+        return (days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000 + fraction
+    }
+
     /// Howard Hinnant's days-from-civil inverse: days since 1970-01-01 → (year, month, day).
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+    public static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let shifted = days + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097

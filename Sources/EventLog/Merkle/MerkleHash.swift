@@ -60,7 +60,8 @@ public struct MerkleHash: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension String {
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+    /// The text padded on the left to `width` characters (zero-padded numbers in dates, ids).
+    public func leftPadded(to width: Int, with pad: Character = "0") -> String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

@@ -11,12 +11,6 @@ extension Database {
         statement.setUncheckedArguments(arguments)
         try statement.execute()
     }
-
-    /// Fetches one value through the statement cache.
-    @inline(__always)
-    func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws -> Value? {
-        try Value.fetchOne(cachedStatement(sql: sql), arguments: arguments)
-    }
 }
 
 extension Stage {

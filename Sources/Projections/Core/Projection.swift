@@ -46,4 +46,10 @@ public enum ReadModelCatalogue {
         guard let type = all.first(where: { $0.name == name }) else { throw .unknownProjection(name) }
         return type
     }
+
+    /// The projections named (all of them for nil), in the order given.
+    public static func projections(named names: [String]?) throws(ProjectionError) -> [any Projection.Type] {
+        guard let names else { return all }
+        return try names.map { name throws(ProjectionError) in try projection(named: name) }
+    }
 }

@@ -25,28 +25,11 @@ extension ReadModels {
         return try stores.map { store throws(ProjectionError) in
             let seq = try store.checkpoint().seq
             var lagSeconds = 0.0
-            if seq < size, let next = try? log.envelope(seq: seq + 1), let recorded = Self.microseconds(next.recorded) {
+            if seq < size, let next = try? log.envelope(seq: seq + 1), let recorded = Timestamp.microseconds(recorded: next.recorded) {
                 lagSeconds = max(0, Double(now - recorded) / 1_000_000)
             }
             return ProjectionStatus(name: store.name, seq: seq, logSize: size, lagEvents: size - min(seq, size), lagSeconds: lagSeconds)
         }
-    }
-
-    /// Microseconds since the epoch of an envelope's `recorded` time.
-    static func microseconds(_ recorded: String) -> Int64? {
-        let bytes = Array(recorded.utf8)
-        guard bytes.count == 27 else { return nil }
-        func number(_ range: Range<Int>) -> Int64? { Int64(String(decoding: bytes[range], as: UTF8.self)) }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
-              let minute = number(14..<16), let second = number(17..<19), let fraction = number(20..<26) else { return nil }
-        // Days from civil (Howard Hinnant's algorithm).
-        let shifted = month <= 2 ? year - 1 : year
-        let era = (shifted >= 0 ? shifted : shifted - 399) / 400
-        let yearOfEra = shifted - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        return ((days * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000) + fraction
     }
 }
 

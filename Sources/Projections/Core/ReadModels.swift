@@ -31,7 +31,7 @@ public final class ReadModels: @unchecked Sendable {
             if lockDescriptor >= 0 { close(lockDescriptor) }
             throw .busy(path: directory)
         }
-        let types = try only.map { names throws(ProjectionError) in try names.map { name throws(ProjectionError) in try ReadModelCatalogue.projection(named: name) } } ?? ReadModelCatalogue.all
+        let types = try ReadModelCatalogue.projections(named: only)
         for type in types {
             let path = self.path(of: type.name)
             var store = try ReadModelStore(path: path, projection: type, mode: .live)
@@ -114,7 +114,7 @@ public final class ReadModels: @unchecked Sendable {
     /// leaving the live ones alone. Returns the files written.
     public static func build(asOf: AsOf, log: EventLog, names: [String]? = nil, outputDirectory: String,
                              progress: (UInt64, UInt64) -> Void = { _, _ in }) throws(ProjectionError) -> [String] {
-        let types = try names.map { names throws(ProjectionError) in try names.map { name throws(ProjectionError) in try ReadModelCatalogue.projection(named: name) } } ?? ReadModelCatalogue.all
+        let types = try ReadModelCatalogue.projections(named: names)
         try? FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         let through: UInt64
         if case .seq(let seq) = asOf { through = min(seq, log.size) } else { through = log.size }
