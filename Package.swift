@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         /// liblz4 (frame API), from Debian's liblz4-dev.
@@ -54,11 +57,37 @@ let package = Package(
             name: "DemoProvince",
             dependencies: ["EventLog", "Domain"]
         ),
+        /// Bearer tokens and what each role may see and write (shared by the daemon and the CLI).
+        .target(
+            name: "Access",
+            dependencies: [
+                "Domain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        /// The officials' dashboard: a Chinese HTML page with server-drawn SVG charts.
+        .target(
+            name: "Dashboard",
+            dependencies: ["Projections", "Domain"]
+        ),
+        /// The query daemon: the HTTP API (Hummingbird 2), the projection worker and the log as
+        /// services in one ServiceGroup.
+        .target(
+            name: "Server",
+            dependencies: [
+                "EventLog", "Domain", "Projections", "Access", "Dashboard",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         /// The `gongfu` command-line tool.
         .executableTarget(
             name: "GongfuCLI",
             dependencies: [
-                "EventLog", "Domain", "Projections", "DemoProvince",
+                "EventLog", "Domain", "Projections", "DemoProvince", "Access", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -99,6 +128,13 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Access", "Dashboard", "Projections", "DemoProvince", "Domain", "EventLog", "GongfuCLI", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "EventLogTests",

@@ -14,7 +14,7 @@ private let quietLogging: Void = {
 /// Helpers shared by the test targets.
 
 /// A fresh directory under the system's temporary directory, removed when the test ends.
-public final class TemporaryDirectory {
+public final class TemporaryDirectory: Sendable {
     public let path: String
 
     public init() {
@@ -76,3 +76,14 @@ public func run(_ executable: String, _ arguments: [String], stdin: Data? = nil)
     return (process.terminationStatus, stdoutData, String(decoding: stderrData, as: UTF8.self))
 }
 
+
+/// `run` on a thread of its own, so waiting for the program does not hold one of the few
+/// cooperative threads an in-process server (and the other tests) need meanwhile.
+public func runOffPool(_ executable: String, _ arguments: [String], stdin: Data? = nil) async throws -> (status: Int32, stdout: Data, stderr: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            continuation.resume(with: Result { try run(executable, arguments, stdin: stdin) })
+        }
+        thread.start()
+    }
+}

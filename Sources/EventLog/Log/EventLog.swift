@@ -18,7 +18,8 @@ public final class EventLog: @unchecked Sendable {
     var catalog: LogCatalog
     var failure: String?
     var counters = LogStatistics()
-    private var waiters: [(after: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+    private var waiters: [(id: UInt64, after: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+    private var nextWaiterID: UInt64 = 0
     private var committer: GroupCommitter?
     private var lockFile: File?
     let segmentReaders = SegmentReaders()
@@ -122,18 +123,36 @@ public final class EventLog: @unchecked Sendable {
         }
     }
 
-    /// Waits until the log holds more than `size` events (or it is closed).
+    /// Waits until the log holds more than `size` events, the log is closed, or the task is
+    /// cancelled.
     public func waitForCommit(after size: UInt64) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if catalog.size > size || committer == nil || failure != nil {
-                lock.unlock()
-                continuation.resume()
-            } else {
-                waiters.append((size, continuation))
-                lock.unlock()
-            }
+        let id = lock.withLock {
+            nextWaiterID += 1
+            return nextWaiterID
         }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                lock.lock()
+                if catalog.size > size || committer == nil || failure != nil || Task.isCancelled {
+                    lock.unlock()
+                    continuation.resume()
+                } else {
+                    waiters.append((id, size, continuation))
+                    lock.unlock()
+                }
+            }
+        } onCancel: {
+            lock.lock()
+            let index = waiters.firstIndex { $0.id == id }
+            let waiter = index.map { waiters.remove(at: $0) }
+            lock.unlock()
+            waiter?.continuation.resume()
+        }
+    }
+
+    /// The seq of the event appended with idempotency key `key`, if any.
+    public func seq(forKey key: String) -> UInt64? {
+        lock.withLock { catalog.keys[key] }
     }
 
     /// Called by the committer after it added a batch to the catalog.
@@ -153,7 +172,7 @@ public final class EventLog: @unchecked Sendable {
         for waiter in detachWaiters() { waiter.continuation.resume() }
     }
 
-    private func detachWaiters() -> [(after: UInt64, continuation: CheckedContinuation<Void, Never>)] {
+    private func detachWaiters() -> [(id: UInt64, after: UInt64, continuation: CheckedContinuation<Void, Never>)] {
         lock.lock()
         defer { lock.unlock() }
         committer = nil

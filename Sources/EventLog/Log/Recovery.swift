@@ -44,6 +44,8 @@ struct Recovery {
         }
         var indexFile: File?
         if writable {
+            // The index is derived data: a copy of the log without it (as in a git checkout) rebuilds it.
+            try File.makeDirectories(directory.index)
             try index.truncate(to: indexLength)
             indexFile = try File(path: index.path, mode: .readWrite)
         }

@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import DemoProvince
 import Domain
@@ -8,7 +9,7 @@ import Projections
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Build the demo province end to end: initialise, generate its history, append it through the validated path, project the read models, print a summary.")
+        abstract: "Build the demo province end to end: initialise, generate its history, append it through the validated path, project the read models, print a summary, then serve the API and the dashboard.")
 
     @Option(help: ArgumentHelp("The data directory to create (must not hold a log yet).", valueName: "DIR"))
     var data: String = "gongfu-demo"
@@ -18,6 +19,12 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: "Number of enterprises above designated size.")
     var enterprises: Int = 30_000
+
+    @Flag(help: "Stop after the summary instead of serving the daemon and the dashboard.")
+    var noServe = false
+
+    @Option(help: "The port the daemon listens on (127.0.0.1).")
+    var port: Int = 8080
 
     func validate() throws {
         guard enterprises >= 50 else { throw ValidationError("--enterprises must be at least 50 (got \(enterprises)).") }
@@ -67,6 +74,21 @@ struct DemoCommand: AsyncParsableCommand {
 
             """)
         output.flush()
+        guard !noServe else { return }
+        let (record, secret) = try TokenStore(directory: data).add(role: .auditor, name: "demo-readonly")
+        let port = port
+        try await ServeCommand.serve(data: data, host: "127.0.0.1", port: port, logLevel: .warning) { url in
+            var output = StandardOutput()
+            output.write("""
+
+                Dashboard: \(url)?token=\(secret)
+                API:       curl -H 'Authorization: Bearer \(secret)' '\(url)v1/coverage?by=city&year=2025'
+                The read-only token (auditor, id \(record.id)) is the last line; Ctrl-C stops the daemon.
+                \(secret)
+
+                """)
+            output.flush()
+        }
     }
 }
 

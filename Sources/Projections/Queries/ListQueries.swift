@@ -9,6 +9,7 @@ extension ReadModelQuery {
             case "coverage": return try CoverageQuery(year: filters.year, by: coverage, region: filters.region, industry: filters.industry).run(in: db)
             case "pending": return try pending(filters, in: db)
             case "funnel": return try funnel(filters, in: db)
+            case "activity": return try activity(filters, in: db)
             case "projects": return try projects(filters, in: db)
             case "ledger": return try ledger(filters, in: db)
             case "providers": return try providers(filters, in: db)
@@ -41,6 +42,17 @@ extension ReadModelQuery {
                 last_contact_on, CAST(julianday(coalesce(left_library_on, ?)) - julianday(registered_on) AS INTEGER), left_library_on
             FROM enterprise\(whereClause(conditions)) ORDER BY city, county, uscc\(filters.paging)
             """, [date] + arguments, in: db)
+    }
+
+    static func activity(_ filters: QueryFilters, in db: Database) throws -> QueryTable {
+        let (conditions, arguments) = filters.regionConditions(city: "e.city", county: "e.county", industry: "e.industry")
+        return try table("最近动态", [
+            ("seq", "序号"), ("onDate", "日期"), ("uscc", "统一社会信用代码"), ("name", "企业名称"), ("city", "市"),
+            ("kind", "事项"), ("step", "步骤"),
+        ], """
+            SELECT c.seq, c.on_date, c.uscc, e.name, e.city, c.kind, c.step
+            FROM contact c JOIN enterprise e ON e.uscc = c.uscc\(whereClause(conditions)) ORDER BY c.seq DESC LIMIT \(filters.limit ?? 20)
+            """, arguments, in: db)
     }
 
     static func funnel(_ filters: QueryFilters, in db: Database) throws -> QueryTable {

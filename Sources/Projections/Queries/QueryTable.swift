@@ -26,6 +26,15 @@ public struct QueryTable: Sendable {
             }
         }
 
+        /// The number, if this is one.
+        public var double: Double? {
+            switch self {
+            case .integer(let value): Double(value)
+            case .number(let value): value
+            default: nil
+            }
+        }
+
         public var display: String {
             switch self {
             case .null: ""
@@ -50,6 +59,11 @@ public struct QueryTable: Sendable {
     }
 
     /// `{"seq": N, "rows": [{key: value, …}, …]}`, canonical.
+    /// The value in `row` of the column `key` (nil if there is no such column).
+    public func value(_ key: String, in row: [Value]) -> Value? {
+        columns.firstIndex { $0.key == key }.map { row[$0] }
+    }
+
     public var json: JSONValue {
         .object(["seq": .integer(Int64(seq)), "rows": .array(rows.map { row in
             .object(Dictionary(uniqueKeysWithValues: zip(columns, row).map { ($0.key, $1.json) }))

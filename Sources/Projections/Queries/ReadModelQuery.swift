@@ -56,6 +56,7 @@ public enum ReadModelQuery {
         ("coverage", "coverage", "coverage and deep rates per year and group"),
         ("pending", "pending", "the pending library, one row per enterprise"),
         ("funnel", "pending", "the pending library's five steps, per city"),
+        ("activity", "pending", "the latest contacts with pending enterprises, newest first"),
         ("projects", "projects", "the project library"),
         ("ledger", "ledger", "the work ledger and its status as of a date"),
         ("providers", "providers", "the provider pool, one row per provider"),

@@ -1,0 +1,31 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Builds the daemon: the router with its middleware and routes, and the projection worker
+/// and the log's owner as services of the same ServiceGroup (graceful shutdown on SIGTERM and
+/// SIGINT: the server drains in-flight requests, the worker stops, then the log closes with
+/// every acknowledged append durable).
+public func buildApplication(_ daemon: Daemon, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    let router = buildRouter(daemon)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(daemon.configuration.host, port: daemon.configuration.port), serverName: "gongfu"),
+        services: [LogService(daemon: daemon), ProjectionService(readModels: daemon.readModels, logger: daemon.logger)],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: daemon.logger
+    )
+}
+
+/// The router alone (the tests drive it with `app.test(.router)`).
+public func buildRouter(_ daemon: Daemon) -> Router<GongfuRequestContext> {
+    let router = Router(context: GongfuRequestContext.self)
+    router.middlewares.add(RequestMiddleware(metrics: daemon.metrics))
+    router.middlewares.add(AuthenticationMiddleware(tokens: daemon.tokens))
+    OperationsRoutes(daemon: daemon).add(to: router)
+    ReadModelRoutes(daemon: daemon).add(to: router)
+    LogRoutes(daemon: daemon).add(to: router)
+    StreamRoute(daemon: daemon).add(to: router)
+    DashboardRoute(daemon: daemon).add(to: router)
+    return router
+}

@@ -1,0 +1,43 @@
+import EventLog
+import Hummingbird
+import Projections
+
+/// How responses are written: JSON by default, CSV (UTF-8 with BOM, Chinese headers) for
+/// `Accept: text/csv` or `?format=csv`; every response names the log position its data
+/// reflects in `Gongfu-Seq`.
+enum Responses {
+    static let seqHeader = HTTPFields.Element.Name("Gongfu-Seq")!
+
+    static func wantsCSV(_ request: Request) throws -> Bool {
+        switch try Parameters(request: request).choice("format", ["json", "csv"]) {
+        case "csv": return true
+        case "json": return false
+        default: return request.headers[.accept]?.contains("text/csv") == true
+        }
+    }
+
+    static func json(_ value: JSONValue, seq: UInt64?, status: HTTPResponse.Status = .ok) -> Response {
+        var bytes = value.canonicalBytes
+        bytes.append(0x0A)
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if let seq { headers[seqHeader] = String(seq) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func table(_ table: QueryTable, name: String, request: Request) throws -> Response {
+        if try wantsCSV(request) {
+            return Response(status: .ok, headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"\(name).csv\"",
+                seqHeader: String(table.seq),
+            ], body: .init(byteBuffer: ByteBuffer(string: table.csv)))
+        }
+        return json(table.json, seq: table.seq)
+    }
+
+    static func text(_ text: String, contentType: String = "text/plain; charset=utf-8", seq: UInt64? = nil) -> Response {
+        var headers: HTTPFields = [.contentType: contentType]
+        if let seq { headers[seqHeader] = String(seq) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,62 @@
+import EventLog
+import Foundation
+import Prometheus
+import Projections
+
+/// The daemon's Prometheus metrics, in its own registry (so several daemons in one process,
+/// as in the tests, do not share counters): request latency by route and status, and, read at
+/// scrape time, the log's append counters and each read model's lag.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let log: EventLog
+    let readModels: ReadModels
+    private let logEvents: Gauge
+    private let logBatches: Gauge
+    private let logSyncs: Gauge
+    private let logSyncSeconds: Gauge
+    private let logMaximumSyncSeconds: Gauge
+    private let logSize: Gauge
+
+    init(log: EventLog, readModels: ReadModels) {
+        self.log = log
+        self.readModels = readModels
+        logEvents = registry.makeGauge(name: "gongfu_log_appended_events", help: "Events appended since the daemon started")
+        logBatches = registry.makeGauge(name: "gongfu_log_batches", help: "Commit groups (frames) written since the daemon started")
+        logSyncs = registry.makeGauge(name: "gongfu_log_fsyncs", help: "fdatasync calls since the daemon started")
+        logSyncSeconds = registry.makeGauge(name: "gongfu_log_fsync_seconds_total", help: "Time spent in fdatasync")
+        logMaximumSyncSeconds = registry.makeGauge(name: "gongfu_log_fsync_seconds_max", help: "The slowest fdatasync")
+        logSize = registry.makeGauge(name: "gongfu_log_size_events", help: "Events in the log")
+    }
+
+    /// Records one request's latency under its route pattern and status.
+    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        registry.makeDurationHistogram(
+            name: "gongfu_http_request_duration_seconds",
+            labels: [("route", route), ("method", method), ("status", String(status))],
+            buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                      .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)]
+        ).record(duration)
+    }
+
+    /// The Prometheus text exposition, with the log and projection figures read now.
+    func render() -> [UInt8] {
+        let statistics = log.statistics
+        logEvents.set(to: Double(statistics.events))
+        logBatches.set(to: Double(statistics.batches))
+        logSyncs.set(to: Double(statistics.syncs))
+        logSyncSeconds.set(to: Double(statistics.syncNanoseconds) / 1e9)
+        logMaximumSyncSeconds.set(to: Double(statistics.maximumSyncNanoseconds) / 1e9)
+        logSize.set(to: Double(log.size))
+        if let statuses = try? readModels.status() {
+            for status in statuses {
+                registry.makeGauge(name: "gongfu_projection_lag_events", labels: [("read_model", status.name)], help: "Events not yet applied to the read model")
+                    .set(to: Double(status.lagEvents))
+                registry.makeGauge(name: "gongfu_projection_lag_seconds", labels: [("read_model", status.name)], help: "Age of the oldest event not yet applied")
+                    .set(to: status.lagSeconds)
+                registry.makeGauge(name: "gongfu_projection_seq", labels: [("read_model", status.name)], help: "The last seq applied")
+                    .set(to: Double(status.seq))
+            }
+        }
+        return registry.emitToBuffer()
+    }
+}

@@ -1,0 +1,118 @@
+import Access
+import Domain
+import Hummingbird
+import Projections
+
+/// `/v1` read-model routes: coverage, the pending library and its funnel, one enterprise's
+/// file, the project library, the work ledger, providers, benchmarks and incentives, programme
+/// metrics. Each answers JSON or CSV, names its `seq`, and waits for `?waitFor=SEQ` first.
+struct ReadModelRoutes {
+    let daemon: Daemon
+
+    func add(to router: Router<GongfuRequestContext>) {
+        let v1 = router.group("v1")
+        v1.get("coverage") { request, context in
+            let parameters = Parameters(request: request)
+            let by = try parameters.choice("by", CoverageQuery.Dimension.allCases.map(\.rawValue)).flatMap(CoverageQuery.Dimension.init) ?? .province
+            return try await table("coverage", request, context, filters: try filters(parameters), coverage: by)
+        }
+        v1.get("pending") { request, context in
+            let parameters = Parameters(request: request)
+            var filters = try filters(parameters, defaultLimit: 100)
+            filters.status = try parameters.choice("status", ["pending", "left", "all"])
+            return try await table("pending", request, context, filters: scoped(filters, context))
+        }
+        v1.get("pending/funnel") { request, context in
+            try await table("funnel", request, context, filters: try filters(Parameters(request: request)))
+        }
+        v1.get("enterprises/:uscc") { request, context in
+            try await enterprise(request, context)
+        }
+        v1.get("projects") { request, context in
+            let parameters = Parameters(request: request)
+            var filters = try filters(parameters, defaultLimit: 100)
+            filters.status = try parameters.choice("status", ["filed", "inProgress", "completed", "cancelled"])
+            return try await table("projects", request, context, filters: scoped(filters, context))
+        }
+        v1.get("ledger") { request, context in
+            try await table("ledger", request, context, filters: try filters(Parameters(request: request)))
+        }
+        v1.get("providers") { request, context in
+            try await table("providers", request, context, filters: try filters(Parameters(request: request), defaultLimit: 500))
+        }
+        v1.get("providers/progress") { request, context in
+            try await table("provider-progress", request, context, filters: try filters(Parameters(request: request)))
+        }
+        v1.get("benchmarks") { request, context in
+            try await table("benchmarks", request, context, filters: try filters(Parameters(request: request)))
+        }
+        v1.get("incentives") { request, context in
+            try await table("incentives", request, context, filters: try filters(Parameters(request: request)))
+        }
+        v1.get("metrics/programme") { request, context in
+            try await table("programme", request, context, filters: try filters(Parameters(request: request)))
+        }
+    }
+
+    func filters(_ parameters: Parameters, defaultLimit: Int? = nil) throws -> QueryFilters {
+        var filters = QueryFilters()
+        filters.region = try parameters.region()
+        if let industry = parameters.string("industry") {
+            guard ReferenceData.standard.industry(for: industry) != nil else {
+                throw Problem(.badRequest, "query parameter industry=\(industry) is not a GB/T 4754-2017 manufacturing code (C13–C43, e.g. C26 or C3670)")
+            }
+            filters.industry = industry
+        }
+        filters.year = try parameters.integer("year", in: 2000...2100)
+        filters.date = try parameters.date("date")
+        filters.limit = try parameters.integer("limit", in: 1...5000) ?? defaultLimit
+        filters.offset = try parameters.integer("offset", in: 0...Int.max) ?? 0
+        return filters
+    }
+
+    /// Enterprise-level lists: a city token sees its own city only.
+    func scoped(_ filters: QueryFilters, _ context: GongfuRequestContext) throws -> QueryFilters {
+        let identity = try context.requireIdentity()
+        guard let city = identity.city else { return filters }
+        var filters = filters
+        if let region = filters.region {
+            guard region.prefix(4) == city.prefix(4) else {
+                throw Problem(.forbidden, "a city \(city) token sees only the enterprise files of \(city) and its counties; region \(region) is outside it")
+            }
+        } else {
+            filters.region = city
+        }
+        return filters
+    }
+
+    func table(_ query: String, _ request: Request, _ context: GongfuRequestContext, filters: QueryFilters,
+               coverage: CoverageQuery.Dimension = .province) async throws -> Response {
+        _ = try context.requireIdentity()
+        let readModel = try ReadModelQuery.readModel(for: query)
+        if let waitFor = try Parameters(request: request).seq("waitFor") {
+            try await daemon.waitUntilProjected(waitFor, in: readModel)
+        }
+        let result = try ReadModelQuery.run(query, filters: filters, coverage: coverage, store: daemon.store(readModel))
+        return try Responses.table(result, name: query, request: request)
+    }
+
+    func enterprise(_ request: Request, _ context: GongfuRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let uscc = try context.parameters.require("uscc")
+        if let waitFor = try Parameters(request: request).seq("waitFor") {
+            try await daemon.waitUntilProjected(waitFor, in: "pending")
+            try await daemon.waitUntilProjected(waitFor, in: "projects")
+        }
+        let file = try EnterpriseFile.load(uscc, pending: daemon.store("pending"), projects: daemon.store("projects"), log: daemon.log)
+        guard let file, identity.maySee(city: file.city) else {
+            if let city = identity.city {
+                throw Problem(.forbidden, "no enterprise \(uscc) among the files of city \(city)")
+            }
+            guard (try? USCC(uscc)) != nil else {
+                throw Problem(.notFound, "\(uscc) is not a valid unified social credit code (GB 32100-2015)")
+            }
+            throw Problem(.notFound, "no enterprise \(uscc) is registered in the population")
+        }
+        return Responses.json(file.json, seq: file.seq)
+    }
+}

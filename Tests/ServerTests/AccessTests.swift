@@ -1,0 +1,111 @@
+import Access
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Projections
+import TestSupport
+import Testing
+
+@Suite("Access control")
+struct AccessTests {
+    @Test("no token, an unknown token and a revoked token all get 401 problems; /health needs none")
+    func unauthenticated() async throws {
+        let fixture = try await TestDaemon()
+        let revoked = try fixture.daemon.tokens.add(role: .province, name: "leaver")
+        try fixture.daemon.tokens.revoke(revoked.record.id)
+        try await fixture.router.test(.router) { client in
+            for headers in [HTTPFields(), bearer("gf_not-a-token"), bearer(revoked.secret)] {
+                try await client.execute(uri: "/v1/coverage", method: .get, headers: headers) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                    #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+                    #expect(response.json["detail"]?.stringValue?.contains("token") == true)
+                }
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.json["status"] == "ok")
+            }
+        }
+        await fixture.close()
+    }
+
+    @Test("a city token sees its own city's enterprise files only, and province aggregates")
+    func cityScope() async throws {
+        let fixture = try await TestDaemon()
+        let pendingStore = try fixture.daemon.readModels.store(named: "pending")
+        let all = try ReadModelQuery.run("pending", filters: QueryFilters(status: "all"), store: pendingStore)
+        let cityColumn = all.columns.firstIndex { $0.key == "city" }!
+        let ownCount = all.rows.filter { $0[cityColumn] == .text("370200") }.count
+        let elsewhere = all.rows.first { $0[cityColumn] != .text("370200") }!
+        guard case .text(let otherUSCC) = elsewhere[0] else { Issue.record("no uscc"); return }
+        try await fixture.router.test(.router) { client in
+            try await client.execute(uri: "/v1/pending?status=all&limit=5000", method: .get, headers: bearer(fixture.qingdao)) { response in
+                #expect(response.status == .ok)
+                #expect(response.json.rows.count == ownCount)
+                #expect(response.json.rows.allSatisfy { $0["city"] == "370200" })
+            }
+            try await client.execute(uri: "/v1/pending?region=370100", method: .get, headers: bearer(fixture.qingdao)) { response in
+                #expect(response.status == .forbidden)
+            }
+            // Another city's enterprise and one that does not exist look the same: no leak.
+            var details: [String] = []
+            for uscc in [otherUSCC, "91370100MA3C0XYZ1Q"] {
+                try await client.execute(uri: "/v1/enterprises/" + uscc, method: .get, headers: bearer(fixture.qingdao)) { response in
+                    #expect(response.status == .forbidden)
+                    details.append(response.json["detail"]?.stringValue?.replacingOccurrences(of: uscc, with: "X") ?? "")
+                }
+            }
+            #expect(details[0] == details[1])
+            // Province aggregates are visible to every role.
+            try await client.execute(uri: "/v1/coverage?by=city", method: .get, headers: bearer(fixture.qingdao)) { response in
+                #expect(response.status == .ok)
+                #expect(Set(response.json.rows.compactMap { $0["code"]?.stringValue }).count == 16)
+            }
+            // The raw log is not a city's to read.
+            try await client.execute(uri: "/v1/events?from=1", method: .get, headers: bearer(fixture.qingdao)) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+        await fixture.close()
+    }
+
+    @Test("auditors read everything and write nothing")
+    func auditorReadsOnly() async throws {
+        let fixture = try await TestDaemon()
+        let size = fixture.daemon.log.size
+        let uscc = makeUSCC(division: "370202", serial: "AUD00001")
+        try await fixture.router.test(.router) { client in
+            try await client.execute(uri: "/v1/events?from=1&limit=3", method: .get, headers: bearer(fixture.auditor)) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.split(separator: "\n").count == 3)
+            }
+            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.auditor, [.contentType: "application/x-ndjson"]),
+                                     body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202"))) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+        }
+        #expect(fixture.daemon.log.size == size)
+        await fixture.close()
+    }
+
+    @Test("token store: role validation, list, revoke by name, only hashes stored")
+    func tokenStore() throws {
+        let temporary = TemporaryDirectory()
+        let store = try TokenStore(directory: temporary.path)
+        #expect(throws: TokenError.invalidRole("city:999900")) { try TokenStore.role("city:999900") }
+        #expect(throws: TokenError.invalidRole("operator")) { try TokenStore.role("operator") }
+        let (record, secret) = try store.add(role: try TokenStore.role("city:370200"), name: "青岛市工信局")
+        #expect(secret.hasPrefix("gf_") && secret.count > 40)
+        #expect(try store.identity(secret: secret)?.role == .city("370200"))
+        for file in [TokenStore.path(in: temporary.path), TokenStore.path(in: temporary.path) + "-wal"] {
+            let bytes = FileManager.default.contents(atPath: file) ?? Data()
+            #expect(bytes.range(of: Data(secret.utf8)) == nil)
+        }
+        try store.revoke("青岛市工信局")
+        #expect(try store.identity(secret: secret) == nil)
+        #expect(try store.list().first { $0.id == record.id }?.revoked != nil)
+        #expect(throws: TokenError.unknownToken("nobody")) { try store.revoke("nobody") }
+    }
+}

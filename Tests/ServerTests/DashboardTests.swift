@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Projections
+import TestSupport
+import Testing
+
+@Suite("Dashboard")
+struct DashboardTests {
+    /// `data-value` of every `<rect class="bar" data-series="SERIES" data-category="…">`, by category.
+    static func bars(_ html: String, series: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for part in html.components(separatedBy: "<rect class=\"bar\" data-series=\"\(series)\"").dropFirst() {
+            guard let category = part.between("data-category=\"", "\""), let value = part.between("data-value=\"", "\"") else { continue }
+            result[category] = value
+        }
+        return result
+    }
+
+    /// The latest year's coverage rate per city name, as the API formats it on the chart.
+    static func expectedCoverage(_ fixture: TestDaemon) throws -> [String: String] {
+        let store = try fixture.daemon.readModels.store(named: "coverage")
+        let years = try ReadModelQuery.run("coverage", filters: QueryFilters(), store: store)
+        let latest = years.rows.compactMap { years.value("year", in: $0)?.double }.max()!
+        let cities = try ReadModelQuery.run("coverage", filters: QueryFilters(year: Int(latest)), coverage: .city, store: store)
+        var result: [String: String] = [:]
+        for row in cities.rows {
+            let value = cities.value("coverageRate", in: row)!.double!
+            result[cities.value("name", in: row)!.display] = value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+        }
+        return result
+    }
+
+    @Test("the page draws every city's coverage as the read model has it; a city token sees its own city")
+    func pageNumbers() async throws {
+        let fixture = try await TestDaemon()
+        let expected = try Self.expectedCoverage(fixture)
+        try await fixture.router.test(.router) { client in
+            try await client.execute(uri: "/", method: .get, headers: bearer(fixture.province)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                let html = response.text
+                #expect(html.contains("<html lang=\"zh-CN\">"))
+                #expect(Self.bars(html, series: "coverage") == expected)
+                #expect(html.contains("id=\"chart-trend\""))
+                #expect(html.contains("id=\"chart-funnel\""))
+                #expect(html.contains("<table id=\"ledger\">"))
+                #expect(!html.contains("<script"))
+            }
+            try await client.execute(uri: "/", method: .get, headers: bearer(fixture.qingdao)) { response in
+                let html = response.text
+                #expect(html.contains("<strong id=\"scope\">青岛市</strong>"))
+                #expect(html.contains("<select name=\"city\" disabled>"))
+                // Its bar chart is by county, all of them in Qingdao.
+                #expect(Self.bars(html, series: "coverage").keys.allSatisfy { !expected.keys.contains($0) })
+            }
+            try await client.execute(uri: "/?city=370100", method: .get, headers: bearer(fixture.qingdao)) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/?token=gf_wrong", method: .get) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/?token=\(fixture.auditor)", method: .get) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.setCookie]?.contains("HttpOnly") == true)
+                #expect(response.headers[.location] == "/")
+            }
+        }
+        await fixture.close()
+    }
+
+    @Test("in headless Chromium the page loads, the charts render the read model's numbers, and a screenshot is taken")
+    func realBrowser() async throws {
+        let chromium = "/usr/bin/chromium"
+        try #require(FileManager.default.isExecutableFile(atPath: chromium), "Debian's chromium is needed (tools/install-deps.sh installs it)")
+        let fixture = try await TestDaemon()
+        let expected = try Self.expectedCoverage(fixture)
+        let screenshot = Products.directory.appendingPathComponent("dashboard.png").path
+        try? FileManager.default.removeItem(atPath: screenshot)
+        try await fixture.live.test(.live) { client in
+            let url = "http://127.0.0.1:\(client.port!)/?token=\(fixture.province)"
+            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=\(fixture.temporary.path)/chromium"]
+            let dom = try await runOffPool(chromium, flags + ["--dump-dom", url])
+            let html = String(decoding: dom.stdout, as: UTF8.self)
+            #expect(dom.status == 0, "\(dom.stderr)")
+            #expect(html.contains("山东省制造业数字化转型工作看板"))
+            #expect(Self.bars(html, series: "coverage") == expected)
+            #expect(html.components(separatedBy: "class=\"point\"").count > 4)
+            let shot = try await runOffPool(chromium, flags + ["--window-size=1280,2600", "--screenshot=\(screenshot)", url])
+            #expect(shot.status == 0, "\(shot.stderr)")
+        }
+        let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        #expect(png.count > 50_000)
+    }
+}
+
+extension String {
+    func between(_ start: String, _ end: String) -> String? {
+        guard let lower = range(of: start)?.upperBound, let upper = self[lower...].range(of: end)?.lowerBound else { return nil }
+        return String(self[lower..<upper])
+    }
+}

@@ -1,0 +1,90 @@
+import EventLog
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+@Suite("Log routes")
+struct LogRouteTests {
+    @Test("proofs are the CLI's JSON and verify; a size past the end is a 400")
+    func proofs() async throws {
+        let fixture = try await TestDaemon()
+        let log = fixture.daemon.log
+        let size = log.size
+        let inclusion = try log.inclusionProof(seq: 7, treeSize: size).json
+        let consistency = try log.consistencyProof(from: 10, to: size).json
+        let root = try log.root(size: size).base64
+        let enterprise = try firstEnterprise(log)
+        try await fixture.router.test(.router) { client in
+            try await client.execute(uri: "/v1/proofs/inclusion?seq=7&size=\(size)", method: .get, headers: bearer(fixture.auditor)) { response in
+                #expect(response.status == .ok)
+                #expect(response.json == inclusion)
+            }
+            try await client.execute(uri: "/v1/proofs/consistency?from=10&to=\(size)", method: .get, headers: bearer(fixture.auditor)) { response in
+                #expect(response.status == .ok)
+                #expect(response.json == consistency)
+            }
+            try await client.execute(uri: "/v1/proofs/inclusion?seq=\(size + 5)", method: .get, headers: bearer(fixture.auditor)) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/checkpoint", method: .get, headers: bearer(fixture.auditor)) { response in
+                #expect(response.status == .ok)
+                let lines = response.text.split(separator: "\n")
+                #expect(lines[0] == "test.gongfu/log")
+                #expect(lines[1] == "\(size)")
+                #expect(lines[2] == Substring(root))
+            }
+            try await client.execute(uri: "/v1/events?stream=enterprise/\(enterprise)", method: .get, headers: bearer(fixture.province)) { response in
+                let lines = response.text.split(separator: "\n")
+                #expect(!lines.isEmpty)
+                #expect(lines.allSatisfy { $0.contains("\"stream\":\"enterprise/") })
+                #expect(response.headers[.contentType] == "application/x-ndjson")
+            }
+        }
+        await fixture.close()
+    }
+
+    @Test("/metrics exposes request latency, append counters and projection lag")
+    func metrics() async throws {
+        let fixture = try await TestDaemon()
+        try await fixture.router.test(.router) { client in
+            try await client.execute(uri: "/v1/coverage", method: .get, headers: bearer(fixture.province)) { _ in }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = response.text
+                #expect(text.contains("gongfu_http_request_duration_seconds_bucket{route=\"/v1/coverage\""))
+                #expect(text.contains("gongfu_projection_lag_events{read_model=\"coverage\"} 0"))
+                #expect(text.contains("gongfu_log_size_events \(fixture.daemon.log.size)"))
+            }
+        }
+        await fixture.close()
+    }
+
+    @Test("the live stream sends events as they are appended (SSE on a real loopback socket)")
+    func liveStream() async throws {
+        let fixture = try await TestDaemon()
+        let size = fixture.daemon.log.size
+        let uscc = makeUSCC(division: "370202", serial: "TAE00001")
+        try await fixture.live.test(.live) { client in
+            let port = client.port!
+            let stream = Task {
+                try await runOffPool("/usr/bin/curl", ["-sN", "--max-time", "4", "-H", "Authorization: Bearer \(fixture.auditor)",
+                                                       "http://127.0.0.1:\(port)/v1/stream?from=\(size - 1)"])
+            }
+            try await Task.sleep(for: .milliseconds(800))
+            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province),
+                                     body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202"))) { response in
+                #expect(response.status == .created)
+            }
+            let text = String(decoding: try await stream.value.stdout, as: UTF8.self)
+            let ids = text.split(separator: "\n").filter { $0.hasPrefix("id: ") }.map { $0.dropFirst(4) }
+            #expect(ids == ["\(size - 1)", "\(size)", "\(size + 1)"])
+            #expect(text.contains("data: {\"seq\":\(size + 1),"))
+            #expect(text.contains(uscc))
+        }
+    }
+
+    func firstEnterprise(_ log: EventLog) throws -> String {
+        String(try log.envelope(seq: 1).stream.dropFirst("enterprise/".count))
+    }
+}

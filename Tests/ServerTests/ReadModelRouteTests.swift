@@ -1,0 +1,113 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Projections
+import Testing
+
+@Suite("Read-model routes")
+struct ReadModelRouteTests {
+    @Test("coverage by city answers the same rows as the read model, with the seq it reflects")
+    func coverageMatchesReadModel() async throws {
+        let fixture = try await TestDaemon()
+        let expected = try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2025), coverage: .city, store: fixture.daemon.readModels.store(named: "coverage"))
+        try await fixture.router.test(.router) { client in
+            try await client.execute(uri: "/v1/coverage?year=2025&by=city", method: .get, headers: bearer(fixture.province)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                #expect(response.seq == fixture.daemon.log.size)
+                #expect(response.text == expected.json.canonicalText + "\n") // the read model's rows, as `gongfu query` has them
+                let qingdao = response.json.rows.first { $0["code"] == "370200" }
+                #expect(qingdao?["name"] == "青岛市")
+                #expect(qingdao?["coverageRate"]?.doubleValue != nil)
+            }
+        }
+        await fixture.close()
+    }
+
+    @Test("CSV for Excel: UTF-8 BOM and Chinese headers, by Accept or ?format=csv")
+    func csv() async throws {
+        let fixture = try await TestDaemon()
+        try await fixture.router.test(.router) { client in
+            for (uri, headers) in [("/v1/coverage?year=2024&by=city", bearer(fixture.province, [.accept: "text/csv"])),
+                                   ("/v1/coverage?year=2024&by=city&format=csv", bearer(fixture.province))] {
+                try await client.execute(uri: uri, method: .get, headers: headers) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentType] == "text/csv; charset=utf-8")
+                    let text = response.text
+                    #expect(text.hasPrefix("\u{FEFF}年度,代码,名称,企业数"))
+                    #expect(text.split(separator: "\r\n").count == 17) // header + 16 cities
+                }
+            }
+        }
+        await fixture.close()
+    }
+
+    @Test("bad query parameters get a 400 problem naming the parameter", arguments: [
+        ("/v1/coverage?year=abc", "year=abc"),
+        ("/v1/coverage?by=planet", "by=planet"),
+        ("/v1/pending?region=12", "region=12"),
+        ("/v1/pending?limit=0", "limit=0"),
+        ("/v1/ledger?date=2024-13-01", "date=2024-13-01"),
+        ("/v1/coverage?industry=C99", "industry=C99"),
+        ("/v1/coverage?format=xml", "format=xml"),
+    ])
+    func badParameters(uri: String, named: String) async throws {
+        let fixture = try await TestDaemon()
+        try await fixture.router.test(.router) { client in
+            try await client.execute(uri: uri, method: .get, headers: bearer(fixture.province)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.json["status"] == .integer(400))
+                #expect(response.json["detail"]?.stringValue?.contains(named) == true)
+            }
+        }
+        await fixture.close()
+    }
+
+    @Test("every read-model route answers JSON rows for a province token")
+    func everyRoute() async throws {
+        let fixture = try await TestDaemon()
+        try await fixture.router.test(.router) { client in
+            for path in ["coverage", "pending", "pending/funnel", "projects", "ledger?date=2026-11-27", "providers", "providers/progress",
+                         "benchmarks", "metrics/programme"] {
+                try await client.execute(uri: "/v1/" + path, method: .get, headers: bearer(fixture.province)) { response in
+                    #expect(response.status == .ok, "\(path)")
+                    #expect(!response.json.rows.isEmpty, "\(path) has rows")
+                    #expect(response.seq == fixture.daemon.log.size)
+                }
+            }
+            try await client.execute(uri: "/v1/ledger?date=2026-11-27", method: .get, headers: bearer(fixture.province)) { response in
+                let statuses = Set(response.json.rows.compactMap { $0["status"]?.stringValue })
+                #expect(statuses.isSubset(of: ["done on time", "done late", "overdue", "open"]))
+                #expect(statuses.contains("done on time"))
+            }
+        }
+        await fixture.close()
+    }
+
+    @Test("one enterprise's whole file: profile, stages, projects and its event timeline")
+    func enterpriseFile() async throws {
+        let fixture = try await TestDaemon()
+        let pending = try ReadModelQuery.run("pending", filters: QueryFilters(status: "all", limit: 1), store: fixture.daemon.readModels.store(named: "pending"))
+        guard case .text(let uscc) = pending.rows[0][0] else { Issue.record("no enterprise"); return }
+        let stream = try fixture.daemon.log.envelopes(stream: "enterprise/" + uscc)
+        try await fixture.router.test(.router) { client in
+            try await client.execute(uri: "/v1/enterprises/" + uscc, method: .get, headers: bearer(fixture.province)) { response in
+                #expect(response.status == .ok)
+                let file = response.json
+                #expect(file["uscc"]?.stringValue == uscc)
+                #expect(file["profile"]?["uscc"]?.stringValue == uscc)
+                let events = file["events"]?.arrayValue ?? []
+                #expect(events.count >= stream.count)
+                #expect(events.first?["type"] == "EnterpriseRegistered")
+                let seqs = events.compactMap { $0["seq"]?.integerValue }
+                #expect(seqs == seqs.sorted())
+            }
+            try await client.execute(uri: "/v1/enterprises/91370200MA3C0XYZ1Q", method: .get, headers: bearer(fixture.province)) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+        }
+        await fixture.close()
+    }
+}

@@ -1,0 +1,87 @@
+import Access
+import EventLog
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("Graceful shutdown")
+struct ShutdownTests {
+    @Test("SIGTERM while appends are in flight: exit 0, and every acknowledged event is in the log")
+    func sigtermKeepsAcknowledgedWrites() async throws {
+        let temporary = TemporaryDirectory()
+        let data = try await ProvinceFixture.shared.copy(into: temporary)
+        let secret = try TokenStore(directory: data).add(role: .province, name: "shutdown-test").secret
+        let before = try EventLog(directory: LogDirectory(root: data), writable: false).size
+
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: Products.path("gongfu"))
+        server.arguments = ["serve", "--data", data, "--port", "0", "--log-level", "warning"]
+        let errors = Pipe()
+        server.standardError = errors
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        let url = try await Self.listeningURL(errors.fileHandleForReading)
+
+        // Four writers POST one registration after another until the server stops answering.
+        let acknowledged = try await withThrowingTaskGroup(of: [(String, Int)].self) { group in
+            for worker in 1...4 {
+                group.addTask {
+                    var mine: [(String, Int)] = []
+                    for number in 0..<10_000 {
+                        let uscc = makeUSCC(division: "370202", serial: "GW\(worker)" + String(number).leftPadded(to: 5))
+                        let result = try await runOffPool("/usr/bin/curl", ["-s", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}",
+                                                                            "-H", "Authorization: Bearer \(secret)", "--data-binary", registration(uscc, city: "370200", county: "370202"),
+                                                                            url + "v1/events"])
+                        let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n")
+                        guard result.status == 0, lines.last == "201", let body = lines.first,
+                              let seq = (try? JSONParser.parse(Array(body.utf8)))?["seq"]?.integerValue else { break }
+                        mine.append((uscc, Int(seq)))
+                    }
+                    return mine
+                }
+            }
+            try await Task.sleep(for: .seconds(1.5))
+            server.terminate() // SIGTERM
+            var all: [(String, Int)] = []
+            for try await part in group { all += part }
+            return all
+        }
+        let status = try await Self.exitStatus(server)
+        #expect(status == 0)
+        #expect(acknowledged.count > 4, "the writers got some appends acknowledged before the signal")
+
+        let log = try EventLog(directory: LogDirectory(root: data), writable: false)
+        for (uscc, seq) in acknowledged {
+            #expect(try log.envelope(seq: UInt64(seq)).stream == "enterprise/" + uscc)
+        }
+        #expect(log.size >= before + UInt64(acknowledged.count))
+        let verify = try await runOffPool(Products.path("gongfu"), ["verify", "--data", data])
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
+    static func listeningURL(_ handle: FileHandle) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                var text = ""
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { continuation.resume(throwing: CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "gongfu serve ended early: \(text)"])); return }
+                    text += String(decoding: chunk, as: UTF8.self)
+                    if let range = text.range(of: "http://127.0.0.1:"), let end = text[range.lowerBound...].firstIndex(of: " ") {
+                        continuation.resume(returning: String(text[range.lowerBound..<end]))
+                        return
+                    }
+                }
+            }.start()
+        }
+    }
+
+    static func exitStatus(_ process: Process) async throws -> Int32 {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
+            }.start()
+        }
+    }
+}
