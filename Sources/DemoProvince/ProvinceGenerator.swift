@@ -12,6 +12,9 @@ public struct ProvinceGenerator {
         public var enterprises = 30_000
         /// The last business date generated (events after it have not happened yet).
         public var through = Day(2026, 11, 27)
+        /// How many of each kind of ``Imperfection`` to seed per enterprise (at least one of
+        /// each where the history allows it); 0 for a flawless history.
+        public var imperfectionRate = 1.0 / 5_000
 
         public init(seed: UInt64 = 2024, enterprises: Int = 30_000) {
             self.seed = seed
@@ -27,15 +30,23 @@ public struct ProvinceGenerator {
     private var trialOffers: [(provider: String, solution: String, from: Day)] = []
     private var providers: [(uscc: String, from: Day)] = []
     private var baselineCounts = Array(repeating: 0, count: 6)
+    /// Chooses where flaws go, apart from `random` so the rest of the history does not depend on it.
+    private var flaws: SeededRandom
+    /// The flaws seeded, in the order they were written.
+    public private(set) var imperfections: [Imperfection] = []
+    /// Retractions waiting for the seq of the event they retract (known once the timeline is sorted).
+    private var retractions: [(targetKey: String, draftKey: String)] = []
 
     public init(options: Options = Options()) {
         self.options = options
         random = SeededRandom(seed: options.seed)
+        flaws = SeededRandom(seed: options.seed ^ 0x5EED_F1A5)
     }
 
     /// The whole history, in business-date order.
     public mutating func generate() throws -> [EventDraft] {
         timeline.removeAll()
+        imperfections.removeAll()
         emit(Day(2024, 1, 15), try DefaultPlan.draft())
         generateProviders()
         generateActivities()
@@ -46,16 +57,54 @@ public struct ProvinceGenerator {
                 emit(Day(year, 11, 30), draft("plan/annual-assessment", "AnnualAssessmentClosed", ["year": .integer(Int64(year))]))
             }
         }
-        var stages: [(uscc: String, stages: [Int: Int])] = []
+        var stages: [(uscc: String, stages: [Int: Int], upgradedTo: Set<Int>)] = []
         for _ in 0..<options.enterprises { stages.append(generateEnterprise()) }
         generateAwards(stages)
         timeline.sort { ($0.day, $0.order) < ($1.day, $1.order) }
-        return timeline.filter { $0.day <= options.through }.map(\.draft)
+        return resolveRetractions(timeline.filter { $0.day <= options.through }.map(\.draft))
+    }
+
+    /// How many flaws of each kind to seed.
+    private var flawsWanted: Int {
+        options.imperfectionRate > 0 ? max(1, Int((Double(options.enterprises) * options.imperfectionRate).rounded())) : 0
+    }
+
+    /// Whether this opportunity for a flaw of `kind` takes one: each opportunity with the kind's
+    /// chance (rarer opportunities take a higher one) until enough are seeded.
+    private mutating func takesFlaw(_ kind: Imperfection.Kind) -> Bool {
+        guard imperfections.filter({ $0.kind == kind }).count < flawsWanted else { return false }
+        let chance: Double = switch kind {
+        case .backDatedUpgrade: 0.02
+        case .stageJumpWithoutDiagnosis: 0.1
+        case .benchmarkToIneligibleEnterprise: 0.5
+        case .doubledIncentive: 0.3
+        }
+        return flaws.chance(chance)
+    }
+
+    /// Fills in each retraction's `seq`: the log is fresh, so an event's seq is its position + 1.
+    private func resolveRetractions(_ drafts: [EventDraft]) -> [EventDraft] {
+        guard !retractions.isEmpty else { return drafts }
+        var result = drafts
+        var seqByKey: [String: Int] = [:]
+        let targets = Set(retractions.map(\.targetKey))
+        let pending = Dictionary(uniqueKeysWithValues: retractions.map { ($0.draftKey, $0.targetKey) })
+        for index in result.indices {
+            guard let key = result[index].key else { continue }
+            if targets.contains(key) { seqByKey[key] = index + 1 }
+            if let target = pending[key], let seq = seqByKey[target], case .object(var data) = result[index].data {
+                data["seq"] = .integer(Int64(seq))
+                result[index].data = .object(data)
+            }
+        }
+        return result
     }
 
     // MARK: - Enterprises
 
-    private mutating func generateEnterprise() -> (String, [Int: Int]) {
+    /// One enterprise's history: its USCC, its stage at the end of each year, and the stages it
+    /// reached by an upgrade event (not by its first assessment).
+    private mutating func generateEnterprise() -> (String, [Int: Int], Set<Int>) {
         let city = ProvinceData.cityWeights[random.weighted(ProvinceData.cityWeights.map(\.weight))]
         let counties = ReferenceData.standard.cities.first { $0.code == city.code }!.counties
         let county = random.pick(counties).code
@@ -77,16 +126,21 @@ public struct ProvinceGenerator {
         let baseline = entersLate ? 0 : nextBaselineStage()
         var stage = 0
         var assessments = 0
-        func upgrade(on day: Day, to target: Int, kind: String) {
+        var upgradedTo: Set<Int> = []
+        func upgrade(on day: Day, to target: Int, kind: String, recordedOn: Day? = nil) {
             assessments += 1
             let id = "\(uscc.suffix(6))-\(day.year)-\(assessments)"
+            let upgradeDay = day + random.int(0...6)
             emit(day, draft(stream, "AssessmentRecorded", [
                 "assessment": .string(id), "kind": .string(kind), "instrument": .string("SD-DT-2023.1"),
                 "scores": .object(["数字化基础": .integer(Int64(20 + target * 15)), "数字化应用": .integer(Int64(15 + target * 16))]),
                 "stage": .string("L\(target)"),
-            ]))
-            emit(day + random.int(0...6), draft(stream, "StageUpgraded", ["from": .string("L\(stage)"), "to": .string("L\(target)"), "assessment": .string(id)]))
+            ]), recordedOn: recordedOn)
+            var upgrade = draft(stream, "StageUpgraded", ["from": .string("L\(stage)"), "to": .string("L\(target)"), "assessment": .string(id)])
+            upgrade.key = "demo/\(uscc)/upgrade-L\(target)"
+            emit(upgradeDay, upgrade, recordedOn: recordedOn)
             stage = target
+            upgradedTo.insert(target)
         }
         if baseline > 0 {
             // The first assessment sets the stage the enterprise starts from (no upgrade).
@@ -104,11 +158,20 @@ public struct ProvinceGenerator {
         for year in 2024...2026 {
             if leaves, year == 2025 {
                 emit(Day(2025, 4, 1) + random.int(0...60), draft(stream, "EnterpriseLeftPopulation", ["year": .integer(2025), "reason": .string("belowThreshold")]))
-                return (uscc, [:])
+                return (uscc, [:], upgradedTo)
             }
             defer { stageAtYearEnd[year] = stage }
             let start = Day(year, 1, 10)
-            if stage == 0, registeredOn < start + 20 {
+            if year == 2025, stage == 0, registeredOn < start + 20, takesFlaw(.stageJumpWithoutDiagnosis) {
+                // Two levels in one go, on an on-site assessment nobody diagnosed before (after
+                // the online self-assessment that put it in the library at L0).
+                emit(Day(year, 2, 1) + random.int(0...50), draft(stream, "AssessmentRecorded", [
+                    "assessment": .string("\(uscc.suffix(6))-\(year)-online"), "kind": .string("online"), "instrument": .string("SD-DT-2023.1"),
+                    "stage": .string("L0"),
+                ]))
+                upgrade(on: Day(year, 6, 1) + random.int(0...60), to: 2, kind: "onsite")
+                imperfections.append(Imperfection(kind: .stageJumpWithoutDiagnosis, stream: stream, detail: "L0 → L2 in \(year) with no DiagnosisVisited"))
+            } else if stage == 0, registeredOn < start + 20 {
                 let leavesLibrary = random.chance([2024: 0.30, 2025: 0.42, 2026: 0.72][year]!)
                 workPendingLibrary(stream, year: year, complete: leavesLibrary)
                 if leavesLibrary { upgrade(on: Day(year, 9, 1) + random.int(0...50), to: 1, kind: "onsite") }
@@ -119,10 +182,17 @@ public struct ProvinceGenerator {
                     emit(day, diagnosis(stream, on: day))
                     generateProject(uscc, day: day + 7, targetStage: stage + 1)
                     upgrade(on: day + random.int(30...60), to: stage + 1, kind: "onsite")
+                } else if year < 2026, takesFlaw(.backDatedUpgrade) {
+                    // Dated before the cutoff, recorded after the year's assessment closed.
+                    let occurred = Day(year, 10, 10) + random.int(0...15)
+                    let recorded = Day(year, 12, 3) + random.int(0...20)
+                    upgrade(on: occurred, to: stage + 1, kind: "onsite", recordedOn: recorded)
+                    imperfections.append(Imperfection(kind: .backDatedUpgrade, stream: stream,
+                                                      detail: "L\(stage - 1) → L\(stage) dated \(occurred) (before the \(year)-10-31 cutoff), recorded \(recorded)"))
                 }
             }
         }
-        return (uscc, stageAtYearEnd)
+        return (uscc, stageAtYearEnd, upgradedTo)
     }
 
     /// The five steps of the pending library: online assessment, on-site diagnosis, training,
@@ -262,10 +332,10 @@ public struct ProvinceGenerator {
         }
     }
 
-    private mutating func generateAwards(_ enterprises: [(uscc: String, stages: [Int: Int])]) {
+    private mutating func generateAwards(_ enterprises: [(uscc: String, stages: [Int: Int], upgradedTo: Set<Int>)]) {
         var number = 0
         for year in [2024, 2025] {
-            for (uscc, stages) in enterprises {
+            for (uscc, stages, upgradedTo) in enterprises {
                 guard let stage = stages[year], stage >= 2, random.chance(0.012) else { continue }
                 number += 1
                 let kind = stage >= 4 ? "数字领航" : stage == 3 ? "智能工厂" : "5G工厂"
@@ -274,10 +344,28 @@ public struct ProvinceGenerator {
                 emit(day, draft("award/" + award, "BenchmarkAwarded", [
                     "recipient": .string(uscc), "kind": .string(kind), "level": .string("provincial"), "year": .integer(Int64(year)),
                 ], expected: .none))
+                let minimum = kind == "数字领航" ? 4 : kind == "智能工厂" ? 3 : 2
+                if stage == minimum, upgradedTo.contains(stage), stages[2026] == stage, takesFlaw(.benchmarkToIneligibleEnterprise) {
+                    // The upgrade that made it eligible is withdrawn after the award.
+                    var retraction = draft("enterprise/" + uscc, "EventRetracted", ["seq": .integer(1), "reason": .string("评估结论经复核不成立，撤回该次升级")])
+                    retraction.key = "demo/\(uscc)/retract-L\(stage)"
+                    retractions.append((targetKey: "demo/\(uscc)/upgrade-L\(stage)", draftKey: retraction.key!))
+                    emit(day + random.int(30...90), retraction)
+                    imperfections.append(Imperfection(kind: .benchmarkToIneligibleEnterprise, stream: "award/" + award,
+                                                      detail: "\(kind) (minimum L\(minimum)) to \(uscc), whose upgrade to L\(stage) was later retracted"))
+                }
                 if random.chance(0.5) {
-                    emit(day + random.int(20...60), draft("incentive/\(award)", "IncentiveGranted", [
+                    let granted = day + random.int(20...60)
+                    emit(granted, draft("incentive/\(award)", "IncentiveGranted", [
                         "recipient": .string(uscc), "amountFen": .integer(50_000_000), "policy": .string("省级数字化转型标杆奖补"), "basis": .string("award/\(award)"),
                     ], expected: .none))
+                    if takesFlaw(.doubledIncentive) {
+                        emit(granted + random.int(15...60), draft("incentive/\(award)-2", "IncentiveGranted", [
+                            "recipient": .string(uscc), "amountFen": .integer(50_000_000), "policy": .string("省级数字化转型标杆奖补"), "basis": .string("enterprise/\(uscc)"),
+                        ], expected: .none))
+                        imperfections.append(Imperfection(kind: .doubledIncentive, stream: "incentive/\(award)-2",
+                                                          detail: "award \(award) to \(uscc) paid twice under the same policy (bases award/\(award) and enterprise/\(uscc))"))
+                    }
                 }
             }
         }
@@ -302,12 +390,13 @@ public struct ProvinceGenerator {
         return best
     }
 
-    /// Files `draft` on the timeline at `day` (its business date).
-    private mutating func emit(_ day: Day, _ draft: EventDraft) {
+    /// Files `draft` on the timeline at `day` (its business date), or, for a late record, at
+    /// `recordedOn` with its business date still `day`.
+    private mutating func emit(_ day: Day, _ draft: EventDraft, recordedOn: Day? = nil) {
         counter += 1
         var dated = draft
         dated.occurred = day.description
-        timeline.append((day, counter, dated))
+        timeline.append((recordedOn ?? day, counter, dated))
     }
 
     private func draft(_ stream: String, _ type: String, _ data: [String: JSONValue], expected: ExpectedVersion = .any) -> EventDraft {

@@ -22,6 +22,12 @@ public struct DomainRules {
     private var providers: [String: ProviderState] = [:]
     private var awards: [String: AwardState] = [:]
     private var incentiveBases: Set<String>?
+    /// The log's size when the drafts checked since were first seen, and the seqs those drafts
+    /// will get by stream (drafts are appended in the order they are checked), so a correction
+    /// may name an event checked earlier in the same batch.
+    private var pendingBase: UInt64 = 0
+    private var pendingCount: UInt64 = 0
+    private var pendingSeqs: [String: Set<UInt64>] = [:]
 
     /// - Parameter today: the latest acceptable business date (default: today in China, UTC+8).
     public init(log: EventLog, today: String? = nil) throws {
@@ -34,6 +40,11 @@ public struct DomainRules {
     /// then remembers it.
     public mutating func check(_ draft: EventDraft, by actor: Actor = Actor(name: "rules", role: Role.province.name)) throws(RuleViolation) {
         let id = String(draft.stream.drop(while: { $0 != "/" }).dropFirst())
+        if log.size != pendingBase {
+            pendingBase = log.size
+            pendingCount = 0
+            pendingSeqs = [:]
+        }
         try checkJurisdiction(draft, id: id, actor: actor)
         guard Timestamp.datePart(draft.occurred) <= today else {
             throw RuleViolation(rule: "no-future-dates", message: "occurred \(draft.occurred) is after today (\(today)); record events when they have happened")
@@ -69,7 +80,7 @@ public struct DomainRules {
             }
         case "EventRetracted", "EventCorrected":
             let seq = UInt64(data["seq"]?.integerValue ?? 0)
-            guard log.positions(of: draft.stream).contains(seq) else {
+            guard log.positions(of: draft.stream).contains(seq) || pendingSeqs[draft.stream]?.contains(seq) == true else {
                 throw RuleViolation(rule: "correction-names-event", message: "event \(seq) is not an event of \(draft.stream); a correction names an earlier event of its own stream")
             }
         case "DiagnosisVisited", "ProviderMatched", "TrialEnded":
@@ -173,6 +184,8 @@ public struct DomainRules {
     }
 
     private mutating func remember(_ draft: EventDraft, id: String) {
+        pendingCount += 1
+        pendingSeqs[draft.stream, default: []].insert(pendingBase + pendingCount)
         if draft.stream.hasPrefix("enterprise/") { enterprises[id, default: EnterpriseState()].apply(type: draft.type, data: draft.data) }
         if draft.stream.hasPrefix("provider/") { providers[id, default: ProviderState()].apply(type: draft.type, data: draft.data) }
         if draft.stream.hasPrefix("award/") { awards[id, default: AwardState()].apply(type: draft.type, data: draft.data) }

@@ -40,6 +40,7 @@ struct DemoCommand: AsyncParsableCommand {
         var generator = ProvinceGenerator(options: .init(seed: seed, enterprises: enterprises))
         let drafts = try generator.generate()
         printError("generated \(drafts.count) events for \(enterprises) enterprises (seed \(seed)) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        try Self.writeImperfections(generator.imperfections, to: data + "/demo-imperfections.json")
 
         let options = DataOptions(data: data)
         let log = try options.openLog(writable: true)
@@ -66,6 +67,11 @@ struct DemoCommand: AsyncParsableCommand {
 
         var output = StandardOutput()
         output.write(try DemoSummary(readModels: readModels, through: generator.options.through.description).text)
+        output.write("\nseeded imperfections for the supervision checks (\(data)/demo-imperfections.json):\n")
+        for kind in Imperfection.Kind.allCases {
+            let seeded = generator.imperfections.filter { $0.kind == kind }
+            output.write("  \(kind.rawValue): \(seeded.count)\(seeded.first.map { " — e.g. \($0.stream): \($0.detail)" } ?? "")\n")
+        }
         output.write("""
 
             \(reader.size) events appended in \(String(format: "%.1f", appendSeconds)) s (validated, durable); \
@@ -89,6 +95,15 @@ struct DemoCommand: AsyncParsableCommand {
                 """)
             output.flush()
         }
+    }
+}
+
+extension DemoCommand {
+    /// The flaws the generator seeded for the supervision checks, as JSON beside the log.
+    static func writeImperfections(_ imperfections: [Imperfection], to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(imperfections).write(to: URL(fileURLWithPath: path))
     }
 }
 

@@ -1,0 +1,71 @@
+import DemoProvince
+import Domain
+import EventLog
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("Demo province imperfections")
+struct ImperfectionTests {
+    @Test("the generator seeds each kind of flaw, reports it, and every one passes the rules")
+    func seededFlaws() async throws {
+        var generator = ProvinceGenerator(options: .init(seed: 5, enterprises: 1200))
+        let drafts = try generator.generate()
+        let flaws = generator.imperfections
+        for kind in Imperfection.Kind.allCases {
+            #expect(flaws.contains { $0.kind == kind }, "\(kind) seeded")
+        }
+        #expect(flaws.count <= 3 * Imperfection.Kind.allCases.count, "a small fraction, not a pattern")
+
+        // Appended through the same validated path as everything else: nothing is refused.
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        var ingest = try ValidatedIngest(log: log)
+        _ = try await ingest.append(drafts, actor: Role.province.actor(named: "test"))
+        await log.close()
+        let reader = try EventLog(directory: directory, writable: false)
+        let events = try reader.envelopes()
+
+        for flaw in flaws {
+            let stream = events.filter { $0.stream == flaw.stream }
+            switch flaw.kind {
+            case .backDatedUpgrade:
+                // Dated before a cutoff, recorded (positioned) after that year's close.
+                let late = stream.filter { $0.type == "StageUpgraded" }.first { upgrade in
+                    let year = Int(upgrade.occurred.prefix(4))!
+                    let closed = events.first { $0.type == "AnnualAssessmentClosed" && $0.data["year"]?.integerValue == Int64(year) }
+                    return upgrade.occurred <= "\(year)-10-31" && closed.map { upgrade.seq > $0.seq } == true
+                }
+                #expect(late != nil, "\(flaw.detail)")
+            case .stageJumpWithoutDiagnosis:
+                let jump = stream.first { $0.type == "StageUpgraded" && $0.data["from"] == "L0" && $0.data["to"] == "L2" }
+                #expect(jump != nil)
+                #expect(!stream.contains { $0.type == "DiagnosisVisited" && $0.occurred.prefix(4) == jump!.occurred.prefix(4) })
+            case .benchmarkToIneligibleEnterprise:
+                let recipient = stream.first!.data["recipient"]!.stringValue!
+                let retraction = events.first { $0.stream == "enterprise/" + recipient && $0.type == "EventRetracted" }
+                #expect(retraction != nil)
+                let retracted = events.first { $0.seq == UInt64(retraction!.data["seq"]!.integerValue!) }
+                #expect(retracted?.type == "StageUpgraded")
+                #expect(retracted?.stream == "enterprise/" + recipient)
+                #expect(retraction!.seq > stream.first!.seq, "retracted after the award")
+            case .doubledIncentive:
+                let second = stream.first!
+                let first = events.first { $0.type == "IncentiveGranted" && $0.seq != second.seq && $0.data["recipient"] == second.data["recipient"] && $0.data["policy"] == second.data["policy"] }
+                #expect(first != nil)
+                #expect(first?.data["basis"] != second.data["basis"])
+            }
+        }
+    }
+
+    @Test("a flawless history on request: imperfectionRate 0 seeds nothing")
+    func flawless() throws {
+        var options = ProvinceGenerator.Options(seed: 5, enterprises: 300)
+        options.imperfectionRate = 0
+        var generator = ProvinceGenerator(options: options)
+        let drafts = try generator.generate()
+        #expect(generator.imperfections.isEmpty)
+        #expect(!drafts.contains { $0.type == "EventRetracted" })
+    }
+}
