@@ -13,12 +13,12 @@ gongfu=.build/debug/gongfu
 sample=snapshots/sample
 if [ "${1:-}" != "--dumps-only" ]; then
   rm -rf "$sample/data"
-  "$gongfu" demo --data "$sample/data" --enterprises 300 --seed 7 >/dev/null
+  "$gongfu" demo --data "$sample/data" --enterprises 300 --seed 7 --no-serve >/dev/null
   rm -rf "$sample/data/readmodels" "$sample/data/keys/checkpoint.key" "$sample/data/log/LOCK" "$sample/data/log/index"
 fi
 rm -rf "$sample/dumps"
 mkdir -p "$sample/dumps"
-for name in pending projects coverage ledger providers benchmarks programme; do
+for name in pending projects coverage ledger providers benchmarks programme findings; do
   "$gongfu" dump "$name" --data "$sample/data" > "$sample/dumps/$name.dump"
 done
 rm -rf "$sample/data/readmodels" "$sample/data/log/index" "$sample/data/log/LOCK"

@@ -2,6 +2,7 @@ import Crypto
 import Domain
 import Foundation
 import GRDB
+import Synchronization
 
 /// A token as `gongfu token list` shows it (never its secret: only its hash is stored).
 public struct TokenRecord: Sendable, Equatable {
@@ -39,10 +40,15 @@ public enum TokenError: Error, Equatable, CustomStringConvertible, Sendable {
 /// only their SHA-256 is kept.
 public final class TokenStore: Sendable {
     let database: DatabasePool
+    let path: String
+    /// Identities looked up, by the secret's hash, valid while the token files are unchanged
+    /// (a `token add` or `revoke` from another process changes them, and the cache is dropped).
+    private let cache = Mutex<(version: [Int], identities: [String: Identity?])>(([], [:]))
 
     public static func path(in directory: String) -> String { directory + "/tokens.sqlite" }
 
     public init(directory: String) throws(TokenError) {
+        path = Self.path(in: directory)
         do {
             database = try DatabasePool(path: Self.path(in: directory))
             var migrator = DatabaseMigrator()
@@ -130,20 +136,43 @@ public final class TokenStore: Sendable {
         } catch {
             throw .storage("\(error)")
         }
+        cache.withLock { $0 = ([], [:]) }
         return try result.get()
     }
 
     /// The identity a secret stands for, or nil if it is unknown or revoked.
     public func identity(secret: String) throws(TokenError) -> Identity? {
         let hash = Self.hash(secret)
+        let version = filesVersion()
+        if let cached = cache.withLock({ $0.version == version ? $0.identities[hash] : nil }) { return cached }
+        let identity: Identity?
         do {
-            return try database.read { db in
+            identity = try database.read { db in
                 try Row.fetchOne(db, sql: "SELECT id, name, role FROM token WHERE hash = ? AND revoked IS NULL", arguments: [hash])
                     .map { Identity(tokenID: $0["id"], name: $0["name"], role: Role($0["role"] as String)) }
             }
         } catch {
             throw .storage("\(error)")
         }
+        cache.withLock { cache in
+            if cache.version != version || cache.identities.count > 10_000 { cache = (version, [:]) }
+            cache.identities[hash] = .some(identity)
+        }
+        return identity
+    }
+
+    /// Size and modification time (ns) of the token database and its WAL: any write changes them.
+    private func filesVersion() -> [Int] {
+        var version: [Int] = []
+        for file in [path, path + "-wal"] {
+            var info = stat()
+            if stat(file, &info) == 0 {
+                version += [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
+            } else {
+                version += [-1]
+            }
+        }
+        return version
     }
 
     static func hash(_ secret: String) -> String {

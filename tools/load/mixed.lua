@@ -1,7 +1,7 @@
 -- Mixed load: one request in ten appends a new enterprise (POST /v1/events), the rest read
 -- coverage by city. Bodies come from registrations.lua (tools/load/registrations.py).
 local bodies = dofile(os.getenv("GONGFU_BODIES"))
-local token = os.getenv("GONGFU_TOKEN")
+local token = os.getenv("GONGFU_TOKEN") or ""
 local counter = 0
 thread_offset = 0
 local threads = {}

@@ -1,5 +1,5 @@
 -- Read load: coverage by city for 2025 with a bearer token.
-local token = os.getenv("GONGFU_TOKEN")
+local token = os.getenv("GONGFU_TOKEN") or ""
 request = function()
   return wrk.format("GET", wrk.path, { ["Authorization"] = "Bearer " .. token })
 end

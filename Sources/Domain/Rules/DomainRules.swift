@@ -243,8 +243,9 @@ public struct DomainRules {
 }
 
 /// The minimum stage per benchmark kind, from `benchmark-eligibility.json`.
-enum BenchmarkEligibility {
-    static func load() throws -> [String: String] {
+/// Each benchmark kind's minimum stage (`benchmark-eligibility.json`: project data, not code).
+public enum BenchmarkEligibility {
+    public static func load() throws -> [String: String] {
         guard let url = Bundle.module.url(forResource: "benchmark-eligibility", withExtension: "json") else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "benchmark-eligibility.json"])
         }

@@ -37,7 +37,7 @@ extension Projection {
 public enum ReadModelCatalogue {
     public static let all: [any Projection.Type] = [
         PendingLibrary.self, ProjectLibrary.self, CoverageMetrics.self, WorkLedger.self,
-        ProviderPool.self, Recognition.self, ProgrammeMetrics.self,
+        ProviderPool.self, Recognition.self, ProgrammeMetrics.self, SupervisionFacts.self,
     ]
 
     public static var names: [String] { all.map { $0.name } }

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import GRDB
+import Synchronization
 
 /// Where a read model stands: the last log position it reflects and the log's Merkle root there.
 public struct ReadModelCheckpoint: Sendable, Equatable {
@@ -28,6 +29,11 @@ public final class ReadModelStore: @unchecked Sendable {
     /// Time spent in ``apply(_:from:through:root:asOf:)`` since the store was opened (one writer
     /// thread at a time, so no lock).
     public private(set) var applySeconds = 0.0
+    /// The seq this store's data reflects, as this process last committed it (or read it on
+    /// open): a lock-free read for caches of query answers in the daemon, which is the only
+    /// process applying events to its read models while it runs.
+    private let committedSeq = Atomic<UInt64>(0)
+    public var appliedSeq: UInt64 { committedSeq.load(ordering: .acquiring) }
 
     public var name: String { projectionType.name }
 
@@ -103,6 +109,7 @@ public final class ReadModelStore: @unchecked Sendable {
         } catch {
             throw .database("\(path): \(error)")
         }
+        if let seq = try? checkpoint().seq { committedSeq.store(seq, ordering: .releasing) }
     }
 
     /// The stored checkpoint.
@@ -140,6 +147,7 @@ public final class ReadModelStore: @unchecked Sendable {
                 }
             }
         }
+        committedSeq.store(max(through, committedSeq.load(ordering: .relaxed)), ordering: .releasing)
     }
 
     /// Reads with a consistent view of the read model.

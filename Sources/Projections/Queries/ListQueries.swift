@@ -10,6 +10,7 @@ extension ReadModelQuery {
             case "pending": return try pending(filters, in: db)
             case "funnel": return try funnel(filters, in: db)
             case "activity": return try activity(filters, in: db)
+            case "findings": return try SupervisionQuery(date: filters.asOfDate).table(region: filters.region, year: filters.year, in: db)
             case "projects": return try projects(filters, in: db)
             case "ledger": return try ledger(filters, in: db)
             case "providers": return try providers(filters, in: db)

@@ -64,6 +64,7 @@ public enum ReadModelQuery {
         ("benchmarks", "benchmarks", "benchmark awards"),
         ("incentives", "benchmarks", "incentives granted"),
         ("programme", "programme", "programme metrics per year against targets"),
+        ("findings", "findings", "supervision findings, each with the events it rests on (rules: supervision-rules.json)"),
     ]
 
     public static func readModel(for query: String) throws(ProjectionError) -> String {

@@ -14,6 +14,7 @@ public final class Daemon: Sendable {
     public let tokens: TokenStore
     let writer: EventWriter
     let metrics: ServerMetrics
+    let cache = ResponseCache()
     let logger: Logger
 
     /// Opens the data directory: the log for writing, every read model (caught up before the

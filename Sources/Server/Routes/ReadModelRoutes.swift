@@ -1,5 +1,6 @@
 import Access
 import Domain
+import EventLog
 import Hummingbird
 import Projections
 
@@ -87,13 +88,25 @@ struct ReadModelRoutes {
 
     func table(_ query: String, _ request: Request, _ context: GongfuRequestContext, filters: QueryFilters,
                coverage: CoverageQuery.Dimension = .province) async throws -> Response {
-        _ = try context.requireIdentity()
+        let identity = try context.requireIdentity()
         let readModel = try ReadModelQuery.readModel(for: query)
         if let waitFor = try Parameters(request: request).seq("waitFor") {
             try await daemon.waitUntilProjected(waitFor, in: readModel)
         }
-        let result = try ReadModelQuery.run(query, filters: filters, coverage: coverage, store: daemon.store(readModel))
-        return try Responses.table(result, name: query, request: request)
+        let store = try daemon.store(readModel)
+        let csv = try Responses.wantsCSV(request)
+        let today = String(Timestamp.format(microseconds: Timestamp.nowMicroseconds()).prefix(10))
+        let key = [query, coverage.rawValue, filters.region ?? "", filters.industry ?? "", filters.year.map(String.init) ?? "",
+                   filters.status ?? "", filters.date ?? today, filters.limit.map(String.init) ?? "", String(filters.offset),
+                   csv ? "csv" : "json", identity.city ?? "*"].joined(separator: "|")
+        // The answer is cached for the seq the read model had before the query ran, and only
+        // when the query saw that very seq.
+        let before = store.appliedSeq
+        if let cached = daemon.cache.lookup(key, seq: before) { return cached }
+        let result = try ReadModelQuery.run(query, filters: filters, coverage: coverage, store: store)
+        let answer = Responses.table(result, name: query, csv: csv)
+        if result.seq == before { daemon.cache.store(key, seq: before, answer) }
+        return answer.response
     }
 
     func enterprise(_ request: Request, _ context: GongfuRequestContext) async throws -> Response {

@@ -1,0 +1,201 @@
+import Domain
+import EventLog
+import GRDB
+
+/// 督查激励: the facts the supervision checks read — stages and what they rest on (assessments,
+/// upgrades, retractions), diagnosis visits, trials, the provider pool, annual closes, awards,
+/// incentives, last contacts, and writes by city actors outside the enterprise's city. The
+/// checks themselves (`SupervisionQuery`) run over these tables with the thresholds of
+/// `supervision-rules.json`, each finding naming the events it rests on.
+public final class SupervisionFacts: Projection {
+    public static let name = "findings"
+    public static let summary = "督查激励: the facts the supervision checks read; findings with the events they rest on"
+    /// The fold's logic and the supervision rules' version: either changing rebuilds it.
+    public static let version = 1 * 1000 + SupervisionRules.standard.version
+
+    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("findings v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE enterprise (
+                    uscc TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    city TEXT NOT NULL,
+                    registered_on TEXT NOT NULL,
+                    first_stage INTEGER,
+                    stage INTEGER NOT NULL DEFAULT 0,
+                    in_population INTEGER NOT NULL DEFAULT 1,
+                    last_contact_on TEXT,
+                    last_contact_seq INTEGER
+                ) WITHOUT ROWID;
+                CREATE TABLE assessment (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    uscc TEXT NOT NULL,
+                    assessment TEXT NOT NULL,
+                    stage INTEGER NOT NULL,
+                    on_date TEXT NOT NULL,
+                    retracted_seq INTEGER
+                );
+                CREATE INDEX assessment_by_id ON assessment (uscc, assessment);
+                CREATE TABLE upgrade (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    uscc TEXT NOT NULL,
+                    from_stage INTEGER NOT NULL,
+                    to_stage INTEGER NOT NULL,
+                    assessment TEXT NOT NULL,
+                    on_date TEXT NOT NULL,
+                    retracted_seq INTEGER
+                );
+                CREATE INDEX upgrade_by_enterprise ON upgrade (uscc, on_date);
+                CREATE TABLE diagnosis (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    uscc TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    on_date TEXT NOT NULL,
+                    retracted_seq INTEGER
+                );
+                CREATE INDEX diagnosis_by_enterprise ON diagnosis (uscc, provider);
+                CREATE TABLE trial (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    uscc TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    on_date TEXT NOT NULL
+                );
+                CREATE TABLE provider (
+                    uscc TEXT PRIMARY KEY NOT NULL,
+                    admitted_on TEXT NOT NULL,
+                    removed_on TEXT
+                ) WITHOUT ROWID;
+                CREATE TABLE assessment_year (
+                    year INTEGER PRIMARY KEY NOT NULL,
+                    cutoff TEXT NOT NULL,
+                    closed_seq INTEGER
+                );
+                CREATE TABLE award (
+                    award TEXT PRIMARY KEY NOT NULL,
+                    recipient TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    year INTEGER NOT NULL,
+                    awarded_on TEXT NOT NULL,
+                    awarded_seq INTEGER NOT NULL,
+                    revoked_seq INTEGER
+                ) WITHOUT ROWID;
+                CREATE TABLE incentive (
+                    incentive TEXT PRIMARY KEY NOT NULL,
+                    recipient TEXT NOT NULL,
+                    policy TEXT NOT NULL,
+                    basis TEXT NOT NULL,
+                    amount_fen INTEGER NOT NULL,
+                    granted_on TEXT NOT NULL,
+                    granted_seq INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE foreign_write (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    uscc TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    actor_city TEXT NOT NULL,
+                    enterprise_city TEXT NOT NULL
+                );
+                """)
+        }
+    }
+
+    public init() {}
+
+    static let contactTypes: Set<String> = [
+        AssessmentRecorded.type, DiagnosisVisited.type, TrainingAttended.type, ProviderMatched.type, TrialStarted.type, TrialEnded.type,
+    ]
+
+    public func apply(_ event: ProjectedEvent, in db: Database) throws {
+        if event.category == "enterprise" {
+            try checkJurisdiction(event, in: db)
+            if Self.contactTypes.contains(event.type) {
+                try db.run("UPDATE enterprise SET last_contact_on = ?, last_contact_seq = ? WHERE uscc = ? AND (last_contact_on IS NULL OR last_contact_on <= ?)",
+                           [event.date, event.seq, event.streamID, event.date])
+            }
+        }
+        switch event.type {
+        case EnterpriseRegistered.type:
+            let registered = try event.payload(EnterpriseRegistered.self)
+            try db.run("INSERT OR REPLACE INTO enterprise (uscc, name, city, registered_on) VALUES (?, ?, ?, ?)",
+                       [event.streamID, registered.name, registered.city, event.date])
+        case EnterpriseProfileCorrected.type:
+            let profile = try event.payload(EnterpriseProfileCorrected.self)
+            try db.run("UPDATE enterprise SET name = coalesce(?, name), city = coalesce(?, city) WHERE uscc = ?", [profile.name, profile.city, event.streamID])
+        case EnterpriseLeftPopulation.type:
+            try db.run("UPDATE enterprise SET in_population = 0 WHERE uscc = ?", [event.streamID])
+        case AssessmentRecorded.type:
+            let assessment = try event.payload(AssessmentRecorded.self)
+            try db.run("INSERT INTO assessment (seq, uscc, assessment, stage, on_date) VALUES (?, ?, ?, ?, ?)",
+                       [event.seq, event.streamID, assessment.assessment, assessment.stage.level, event.date])
+            try db.run("UPDATE enterprise SET first_stage = ?, stage = max(stage, ?) WHERE uscc = ? AND first_stage IS NULL",
+                       [assessment.stage.level, assessment.stage.level, event.streamID])
+        case StageUpgraded.type:
+            let upgrade = try event.payload(StageUpgraded.self)
+            try db.run("INSERT INTO upgrade (seq, uscc, from_stage, to_stage, assessment, on_date) VALUES (?, ?, ?, ?, ?, ?)",
+                       [event.seq, event.streamID, upgrade.from.level, upgrade.to.level, upgrade.assessment, event.date])
+            try db.run("UPDATE enterprise SET stage = ? WHERE uscc = ?", [upgrade.to.level, event.streamID])
+        case DiagnosisVisited.type:
+            let visit = try event.payload(DiagnosisVisited.self)
+            try db.run("INSERT INTO diagnosis (seq, uscc, provider, on_date) VALUES (?, ?, ?, ?)", [event.seq, event.streamID, visit.provider, event.date])
+        case TrialStarted.type:
+            let trial = try event.payload(TrialStarted.self)
+            try db.run("INSERT INTO trial VALUES (?, ?, ?, ?)", [event.seq, event.streamID, trial.provider, event.date])
+        case ProviderAdmitted.type:
+            try db.run("INSERT OR REPLACE INTO provider (uscc, admitted_on) VALUES (?, ?)", [event.streamID, event.date])
+        case ProviderRemoved.type:
+            try db.run("UPDATE provider SET removed_on = ? WHERE uscc = ?", [event.date, event.streamID])
+        case AnnualAssessmentOpened.type:
+            let opened = try event.payload(AnnualAssessmentOpened.self)
+            try db.run("INSERT OR REPLACE INTO assessment_year (year, cutoff) VALUES (?, ?)", [opened.year, opened.cutoff])
+        case AnnualAssessmentClosed.type:
+            let closed = try event.payload(AnnualAssessmentClosed.self)
+            try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", [event.seq, closed.year])
+        case BenchmarkAwarded.type:
+            let award = try event.payload(BenchmarkAwarded.self)
+            try db.run("INSERT OR REPLACE INTO award (award, recipient, kind, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?)",
+                       [event.streamID, award.recipient, award.kind.rawValue, award.year, event.date, event.seq])
+        case BenchmarkRevoked.type:
+            try db.run("UPDATE award SET revoked_seq = ? WHERE award = ?", [event.seq, event.streamID])
+        case IncentiveGranted.type:
+            let incentive = try event.payload(IncentiveGranted.self)
+            try db.run("INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [event.streamID, incentive.recipient, incentive.policy, incentive.basis, incentive.amountFen, event.date, event.seq])
+        case EventRetracted.type:
+            let retracted = try event.payload(EventRetracted.self).seq
+            for table in ["assessment", "upgrade", "diagnosis"] {
+                try db.run("UPDATE \(table) SET retracted_seq = ? WHERE seq = ?", [event.seq, retracted])
+            }
+            try db.run("DELETE FROM trial WHERE seq = ?", [retracted])
+            try db.run("DELETE FROM award WHERE awarded_seq = ?", [retracted])
+            try db.run("UPDATE award SET revoked_seq = NULL WHERE revoked_seq = ?", [retracted])
+            try db.run("DELETE FROM incentive WHERE granted_seq = ?", [retracted])
+            if event.category == "enterprise" {
+                // The stage is what the first standing assessment found, then the standing upgrades.
+                try db.run("""
+                    UPDATE enterprise SET
+                        first_stage = (SELECT stage FROM assessment WHERE uscc = ?1 AND retracted_seq IS NULL ORDER BY seq LIMIT 1),
+                        stage = max(coalesce((SELECT stage FROM assessment WHERE uscc = ?1 AND retracted_seq IS NULL ORDER BY seq LIMIT 1), 0),
+                                    coalesce((SELECT max(to_stage) FROM upgrade WHERE uscc = ?1 AND retracted_seq IS NULL), 0))
+                    WHERE uscc = ?1
+                    """, [event.streamID])
+            }
+        default:
+            break
+        }
+    }
+
+    /// A city actor writing an enterprise of another city (imported history can hold such writes).
+    private func checkJurisdiction(_ event: ProjectedEvent, in db: Database) throws {
+        guard event.actor["role"]?.stringValue == "city", let actorCity = event.actor["jurisdiction"]?.stringValue else { return }
+        let enterpriseCity: String?
+        if event.type == EnterpriseRegistered.type {
+            enterpriseCity = event.data["city"]?.stringValue
+        } else {
+            enterpriseCity = try String.fetchOne(db, sql: "SELECT city FROM enterprise WHERE uscc = ?", arguments: [event.streamID])
+        }
+        guard let enterpriseCity, enterpriseCity != actorCity else { return }
+        try db.run("INSERT OR REPLACE INTO foreign_write VALUES (?, ?, ?, ?, ?, ?)",
+                   [event.seq, event.streamID, event.type, event.actor["name"]?.stringValue ?? "", actorCity, enterpriseCity])
+    }
+}

@@ -1,0 +1,104 @@
+import DemoProvince
+import Domain
+import EventLog
+import Foundation
+import GRDB
+import Projections
+import TestSupport
+import Testing
+
+@Suite("Supervision findings")
+struct SupervisionTests {
+    /// A generated province appended through the validated path, its findings read model built.
+    static func generated(enterprises: Int, seed: UInt64, imperfections: Bool, in temporary: TemporaryDirectory) async throws -> (LogDirectory, [Imperfection]) {
+        var options = ProvinceGenerator.Options(seed: seed, enterprises: enterprises)
+        if !imperfections { options.imperfectionRate = 0 }
+        var generator = ProvinceGenerator(options: options)
+        let drafts = try generator.generate()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        var ingest = try ValidatedIngest(log: log)
+        _ = try await ingest.append(drafts, actor: province)
+        await log.close()
+        return (directory, generator.imperfections)
+    }
+
+    static func findings(_ directory: LogDirectory, rules: SupervisionRules = .standard) throws -> [SupervisionQuery.Finding] {
+        let readModels = try ReadModels(log: try EventLog(directory: directory, writable: false), only: ["findings"])
+        try readModels.catchUp()
+        return try readModels.store(named: "findings").read { db in try SupervisionQuery(rules: rules, date: "2026-11-27").findings(in: db) }
+    }
+
+    @Test("every imperfection the generator seeded is found by its check, with the events it rests on")
+    func seededImperfectionsAreFound() async throws {
+        let temporary = TemporaryDirectory()
+        let (directory, seeded) = try await Self.generated(enterprises: 1200, seed: 5, imperfections: true, in: temporary)
+        let findings = try Self.findings(directory)
+        let size = try EventLog(directory: directory, writable: false).size
+        let expectedRule: [Imperfection.Kind: String] = [
+            .backDatedUpgrade: "back-dated-after-close", .stageJumpWithoutDiagnosis: "stage-jump-without-diagnosis",
+            .benchmarkToIneligibleEnterprise: "benchmark-below-minimum", .doubledIncentive: "incentive-duplicate",
+        ]
+        #expect(seeded.count >= 4)
+        for flaw in seeded {
+            let subject = flaw.stream.hasPrefix("enterprise/") ? String(flaw.stream.dropFirst("enterprise/".count)) : flaw.stream
+            let found = findings.filter { $0.rule == expectedRule[flaw.kind] && $0.subject == subject }
+            #expect(!found.isEmpty, "\(flaw.kind) on \(flaw.stream) is found")
+            #expect(found.allSatisfy { !$0.events.isEmpty && $0.events.allSatisfy { $0 >= 1 && UInt64($0) <= size } })
+        }
+        // What the seeded flaws explain is all these four checks find.
+        for rule in expectedRule.values {
+            let subjects = Set(seeded.filter { expectedRule[$0.kind] == rule }.map { $0.stream.hasPrefix("enterprise/") ? String($0.stream.dropFirst(11)) : $0.stream })
+            #expect(Set(findings.filter { $0.rule == rule }.map(\.subject)) == subjects, "\(rule)")
+        }
+    }
+
+    @Test("a flawless history has no findings but pending enterprises left without contact")
+    func flawlessHistory() async throws {
+        let temporary = TemporaryDirectory()
+        let (directory, _) = try await Self.generated(enterprises: 600, seed: 8, imperfections: false, in: temporary)
+        let findings = try Self.findings(directory)
+        #expect(findings.allSatisfy { $0.rule == "no-contact" }, "\(findings.filter { $0.rule != "no-contact" }.map(\.detail))")
+    }
+
+    @Test("imported history: a write outside the jurisdiction, a trial outside the pool, padded diagnoses; thresholds are data")
+    func importedHistory() async throws {
+        let temporary = TemporaryDirectory()
+        let (directory, _) = try await Self.generated(enterprises: 300, seed: 8, imperfections: false, in: temporary)
+        let log = try EventLog(directory: directory, writable: true)
+        let qingdao = try log.envelopes().first { $0.type == "EnterpriseRegistered" && $0.data["city"] == "370200" && $0.data["industry"] != nil }!
+        let uscc = String(qingdao.stream.dropFirst(11))
+        let provider = try log.envelopes().first { $0.type == "ProviderAdmitted" }!.stream.dropFirst(9)
+        // Imported as history (the log itself, without the rules): what supervision must catch.
+        func visit() -> EventDraft {
+            EventDraft(stream: qingdao.stream, type: "DiagnosisVisited", occurred: "2026-06-01",
+                       data: ["provider": .string(String(provider)), "commissioner": "王专员", "findings": "设备联网率低"])
+        }
+        let jinan = Role.city("370100").actor(named: "jinan-import")
+        let results = try await log.append([visit(), visit(), visit()], actor: jinan)
+        let trial = try await log.append([EventDraft(stream: qingdao.stream, type: "TrialStarted", occurred: "2026-06-10",
+                                                     data: ["provider": "91370200MA3C0XYZ1Q", "solution": "S-unknown"])], actor: province)
+        await log.close()
+
+        let findings = try Self.findings(directory)
+        let foreign = findings.filter { $0.rule == "actor-outside-jurisdiction" }
+        #expect(Set(foreign.flatMap(\.events)) == Set(results.map { Int64($0.seq) }))
+        #expect(foreign.allSatisfy { $0.subject == uscc && $0.city == "370200" })
+        #expect(findings.contains { $0.rule == "trial-provider-outside-pool" && $0.events == [Int64(trial[0].seq)] })
+        let padded = findings.filter { $0.rule == "padded-diagnosis" && $0.subject == uscc }
+        if try !hasUpgrade(after: "2026-06-01", uscc, directory) {
+            #expect(padded.count == 1)
+            #expect(Set(padded[0].events).isSuperset(of: results.map { Int64($0.seq) }))
+        }
+        // Thresholds are data: with the padding threshold at 10 visits, no padding is found.
+        let strict = try JSONDecoder().decode(SupervisionRules.self, from: Data("""
+            {"version": 99, "rules": [{"id": "padded-diagnosis", "title": "t", "enabled": true, "thresholds": {"visits": 10}}]}
+            """.utf8))
+        #expect(try Self.findings(directory, rules: strict).isEmpty)
+    }
+
+    func hasUpgrade(after date: String, _ uscc: String, _ directory: LogDirectory) throws -> Bool {
+        try EventLog(directory: directory, writable: false).envelopes(stream: "enterprise/" + uscc)
+            .contains { $0.type == "StageUpgraded" && $0.occurred >= date }
+    }
+}
