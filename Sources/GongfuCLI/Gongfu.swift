@@ -10,7 +10,7 @@ struct Gongfu: AsyncParsableCommand {
             InitCommand.self, AppendCommand.self, ImportCommand.self, ReadCommand.self, VerifyCommand.self,
             CheckpointCommand.self, ProveCommand.self, SchemasCommand.self,
             DemoCommand.self, ProjectCommand.self, RebuildCommand.self, QueryCommand.self, DumpCommand.self, SnapshotCommand.self,
-            ServeCommand.self, TokenCommand.self,
+            ServeCommand.self, TokenCommand.self, AuditCommand.self,
         ]
     )
 }

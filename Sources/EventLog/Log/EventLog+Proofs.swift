@@ -46,6 +46,14 @@ extension EventLog {
         }
     }
 
+    /// The peaks (perfect-subtree roots, leftmost first) of the tree of the first `size` events.
+    public func peaks(size: UInt64) throws(LogError) -> [MerkleHash] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard size <= catalog.size else { throw .seqOutOfRange(seq: size, size: catalog.size) }
+        return catalog.tree.peaks(size: size)
+    }
+
     /// Proof that event `seq` is in the tree of `treeSize` events (default: the whole log).
     public func inclusionProof(seq: UInt64, treeSize: UInt64? = nil) throws(LogError) -> InclusionProof {
         lock.lock()
@@ -89,7 +97,13 @@ extension EventLog {
     /// stored checkpoint is older. Needs the signing key (kept in the data directory).
     @discardableResult
     public func checkpoint() throws(LogError) -> String {
-        let size = self.size
+        try checkpoint(size: self.size)
+    }
+
+    /// The signed checkpoint of the tree of the first `size` events: the stored one, or a new one
+    /// signed now with the log's key (and stored).
+    public func checkpoint(size: UInt64) throws(LogError) -> String {
+        guard size <= self.size else { throw .seqOutOfRange(seq: size, size: self.size) }
         let path = directory.checkpointPath(size: size)
         do {
             if File.exists(path) {
@@ -97,6 +111,7 @@ extension EventLog {
             }
             let key = try checkpointKey()
             let note = try Checkpoint(origin: configuration.origin, size: size, root: try root(size: size)).signed(with: key)
+            try File.makeDirectories(directory.checkpoints)
             try File.writeAtomically(Array(note.utf8), to: path)
             return note
         } catch let error as LogError {

@@ -111,6 +111,22 @@ public struct MerkleTree: Sendable {
         return .node(subtreeHash(start: start, count: split), subtreeHash(start: start + split, count: count - split))
     }
 
+    /// The roots of the perfect subtrees that make up the first `size` leaves, largest (leftmost)
+    /// first: a compact commitment to that prefix from which a verifier can extend the tree leaf
+    /// by leaf and recompute later roots.
+    public func peaks(size: UInt64) -> [MerkleHash] {
+        var result: [MerkleHash] = []
+        var start: UInt64 = 0
+        var remaining = size
+        while remaining > 0 {
+            let height = 63 - remaining.leadingZeroBitCount
+            result.append(perfectSubtree(height: height, index: Int(start >> UInt64(height))))
+            start += UInt64(1) << UInt64(height)
+            remaining -= UInt64(1) << UInt64(height)
+        }
+        return result
+    }
+
     /// The hash of the aligned perfect subtree of `2^height` leaves numbered `index` at that height.
     func perfectSubtree(height: Int, index: Int) -> MerkleHash {
         hash(level: height, index: index)

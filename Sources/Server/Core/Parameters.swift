@@ -1,12 +1,18 @@
 import Hummingbird
+import HummingbirdCore
 
 /// Query-string parameters, read with messages that say which parameter was wrong and what it
 /// should be (400 problems).
 struct Parameters {
-    let request: Request
+    /// The query string, parsed once (Hummingbird parses it on every access).
+    let query: FlatDictionary<Substring, Substring>
+
+    init(request: Request) {
+        query = request.uri.queryParameters
+    }
 
     func string(_ name: String) -> String? {
-        request.uri.queryParameters[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        query[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     func integer(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {

@@ -8,8 +8,8 @@ import Projections
 enum Responses {
     static let seqHeader = HTTPFields.Element.Name("Gongfu-Seq")!
 
-    static func wantsCSV(_ request: Request) throws -> Bool {
-        switch try Parameters(request: request).choice("format", ["json", "csv"]) {
+    static func wantsCSV(_ request: Request, _ parameters: Parameters) throws -> Bool {
+        switch try parameters.choice("format", ["json", "csv"]) {
         case "csv": return true
         case "json": return false
         default: return request.headers[.accept]?.contains("text/csv") == true

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Prometheus
 import Projections
+import Synchronization
 
 /// The daemon's Prometheus metrics, in its own registry (so several daemons in one process,
 /// as in the tests, do not share counters): request latency by route and status, and, read at
@@ -28,14 +29,29 @@ final class ServerMetrics: Sendable {
         logSize = registry.makeGauge(name: "gongfu_log_size_events", help: "Events in the log")
     }
 
+    /// Request-latency histograms by route, method and status (made once each).
+    private let histograms = Mutex<[RequestKey: DurationHistogram]>([:])
+
+    struct RequestKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
     /// Records one request's latency under its route pattern and status.
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeDurationHistogram(
-            name: "gongfu_http_request_duration_seconds",
-            labels: [("route", route), ("method", method), ("status", String(status))],
-            buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
-                      .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)]
-        ).record(duration)
+        let key = RequestKey(route: route, method: method, status: status)
+        let histogram = histograms.withLock { histograms in
+            if let existing = histograms[key] { return existing }
+            let made = registry.makeDurationHistogram(
+                name: "gongfu_http_request_duration_seconds",
+                labels: [("route", route), ("method", method), ("status", String(status))],
+                buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                          .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)])
+            histograms[key] = made
+            return made
+        }
+        histogram.record(duration)
     }
 
     /// The Prometheus text exposition, with the log and projection figures read now.

@@ -90,11 +90,12 @@ struct ReadModelRoutes {
                coverage: CoverageQuery.Dimension = .province) async throws -> Response {
         let identity = try context.requireIdentity()
         let readModel = try ReadModelQuery.readModel(for: query)
-        if let waitFor = try Parameters(request: request).seq("waitFor") {
+        let parameters = Parameters(request: request)
+        if let waitFor = try parameters.seq("waitFor") {
             try await daemon.waitUntilProjected(waitFor, in: readModel)
         }
         let store = try daemon.store(readModel)
-        let csv = try Responses.wantsCSV(request)
+        let csv = try Responses.wantsCSV(request, parameters)
         let today = String(Timestamp.format(microseconds: Timestamp.nowMicroseconds()).prefix(10))
         let key = [query, coverage.rawValue, filters.region ?? "", filters.industry ?? "", filters.year.map(String.init) ?? "",
                    filters.status ?? "", filters.date ?? today, filters.limit.map(String.init) ?? "", String(filters.offset),

@@ -1,0 +1,85 @@
+import Audit
+import Foundation
+import Hummingbird
+import Projections
+
+/// `/v1/audit`: the auditor's verbs over HTTP — findings (also for officials, scoped like the
+/// enterprise files), the provenance of a figure, the difference between two points, the
+/// verification report and the annual report. Verification, diffs and reports are for
+/// `auditor` and `province` tokens.
+struct AuditRoutes {
+    let daemon: Daemon
+    let readModels: ReadModelRoutes
+
+    func add(to router: Router<GongfuRequestContext>) {
+        let audit = router.group("v1/audit")
+        audit.get("findings") { request, context in
+            let parameters = Parameters(request: request)
+            let filters = try readModels.scoped(try readModels.filters(parameters), context)
+            return try await readModels.table("findings", request, context, filters: filters)
+        }
+        audit.get("explain") { request, context in
+            let identity = try context.requireIdentity()
+            let parameters = Parameters(request: request)
+            guard let year = try parameters.integer("year", in: 2000...2100) else {
+                throw Problem(.badRequest, "query parameter year is required: the assessment year to explain")
+            }
+            let region = try parameters.region()
+            if let city = identity.city, region?.prefix(4) != city.prefix(4) {
+                throw Problem(.forbidden, "a city \(city) token explains figures of \(city) and its counties only; add region=\(city)")
+            }
+            let figure = try parameters.choice("figure", Provenance.Figure.allCases.map(\.rawValue)).flatMap(Provenance.Figure.init) ?? .coverage
+            let frozen = try parameters.choice("basis", ["known", "frozen"]) == "frozen"
+            let provenance = try Provenance.explain(year: year, region: region, figure: figure, frozen: frozen,
+                                                    coverage: daemon.store("coverage"), log: daemon.log)
+            let csv = try Responses.wantsCSV(request, parameters)
+            return Responses.table(provenance.table, name: "explain-\(year)-\(region ?? "province")-\(figure.rawValue)", csv: csv).response
+        }
+        audit.get("diff") { request, context in
+            try requireAuditor(context)
+            let parameters = Parameters(request: request)
+            guard let year = try parameters.integer("year", in: 2000...2100) else {
+                throw Problem(.badRequest, "query parameter year is required: the assessment year to compare")
+            }
+            func point(_ name: String, _ fallback: FigureDiff.Point) throws -> FigureDiff.Point {
+                guard let text = parameters.string(name) else { return fallback }
+                switch text {
+                case "frozen": return .frozen
+                case "now": return .now
+                case _ where text.hasPrefix("seq:") && UInt64(text.dropFirst(4)) != nil: return .asOf(.seq(UInt64(text.dropFirst(4))!))
+                case _ where text.hasPrefix("date:") && text.count == 15: return .asOf(.date(String(text.dropFirst(5))))
+                default: throw Problem(.badRequest, "query parameter \(name)=\(text) must be frozen, now, seq:N or date:YYYY-MM-DD")
+                }
+            }
+            let scratch = NSTemporaryDirectory() + "gongfu-diff-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            do {
+                let diff = try FigureDiff.compare(year: year, from: try point("from", .frozen), to: try point("to", .now),
+                                                  coverage: daemon.store("coverage"), log: daemon.log, scratch: scratch)
+                return Responses.text(diff.text, seq: daemon.log.size)
+            } catch let error as AuditError {
+                throw Problem(.conflict, error.description)
+            }
+        }
+        audit.get("verify") { _, context in
+            try requireAuditor(context)
+            let verification = try AuditVerification.run(directory: daemon.log.directory)
+            return Responses.text(verification.text, seq: verification.log.events)
+        }
+        audit.get("report") { request, context in
+            try requireAuditor(context)
+            guard let year = try Parameters(request: request).integer("year", in: 2000...2100) else {
+                throw Problem(.badRequest, "query parameter year is required: the assessment year of the report")
+            }
+            let html = try AuditReport(year: year, store: { try daemon.store($0) }).html()
+            return Responses.text(html, contentType: "text/html; charset=utf-8", seq: try daemon.store("coverage").checkpoint().seq)
+        }
+    }
+
+    func requireAuditor(_ context: GongfuRequestContext) throws {
+        let identity = try context.requireIdentity()
+        guard identity.mayReadLog else {
+            throw Problem(.forbidden, "verification, diffs and reports are for auditor and province tokens")
+        }
+    }
+}
