@@ -44,6 +44,8 @@ public final class TokenStore: Sendable {
     /// Identities looked up, by the secret's hash, valid while the token files are unchanged
     /// (a `token add` or `revoke` from another process changes them, and the cache is dropped).
     private let cache = Mutex<(version: [Int], identities: [String: Identity?])>(([], [:]))
+    /// When the token files were last looked at (they are stat'ed at most every 20 ms).
+    private let filesChecked = Mutex<(at: ContinuousClock.Instant, version: [Int])?>(nil)
 
     public static func path(in directory: String) -> String { directory + "/tokens.sqlite" }
 
@@ -137,6 +139,7 @@ public final class TokenStore: Sendable {
             throw .storage("\(error)")
         }
         cache.withLock { $0 = ([], [:]) }
+        filesChecked.withLock { $0 = nil }
         return try result.get()
     }
 
@@ -162,7 +165,10 @@ public final class TokenStore: Sendable {
     }
 
     /// Size and modification time (ns) of the token database and its WAL: any write changes them.
+    /// Looked at most every 20 ms: a token added or revoked by another process counts within that.
     private func filesVersion() -> [Int] {
+        let now = ContinuousClock.now
+        if let checked = filesChecked.withLock({ $0 }), now - checked.at < .milliseconds(20) { return checked.version }
         var version: [Int] = []
         for file in [path, path + "-wal"] {
             var info = stat()
@@ -172,14 +178,19 @@ public final class TokenStore: Sendable {
                 version += [-1]
             }
         }
+        filesChecked.withLock { $0 = (now, version) }
         return version
     }
 
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Array(secret.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     static func record(_ row: Row) -> TokenRecord {

@@ -38,12 +38,18 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     static func secret(in request: Request) -> String? {
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
-            return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        if let header = request.headers[.authorization] {
+            var bytes = header.utf8[...]
+            let scheme = bytes.prefix(7)
+            guard scheme.count == 7, zip(scheme, "bearer ".utf8).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+            bytes = bytes.dropFirst(7)
+            while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+            while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+            return String(decoding: bytes, as: UTF8.self)
         }
         for cookieHeader in request.headers[values: .cookie] {
             for part in cookieHeader.split(separator: ";") {
-                let pair = part.trimmingCharacters(in: .whitespaces)
+                let pair = part.drop { $0 == " " }
                 if pair.hasPrefix(cookieName + "=") { return String(pair.dropFirst(cookieName.count + 1)) }
             }
         }

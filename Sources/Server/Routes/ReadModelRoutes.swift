@@ -96,10 +96,13 @@ struct ReadModelRoutes {
         }
         let store = try daemon.store(readModel)
         let csv = try Responses.wantsCSV(request, parameters)
-        let today = String(Timestamp.format(microseconds: Timestamp.nowMicroseconds()).prefix(10))
-        let key = [query, coverage.rawValue, filters.region ?? "", filters.industry ?? "", filters.year.map(String.init) ?? "",
-                   filters.status ?? "", filters.date ?? today, filters.limit.map(String.init) ?? "", String(filters.offset),
-                   csv ? "csv" : "json", identity.city ?? "*"].joined(separator: "|")
+        // The parsed filters, not the raw query string: `waitFor` and parameter order do not matter.
+        var key = query
+        for part in [coverage.rawValue, filters.region ?? "", filters.industry ?? "", filters.year.map(String.init) ?? "", filters.status ?? "",
+                     filters.date ?? Today.utc, filters.limit.map(String.init) ?? "", String(filters.offset), csv ? "csv" : "json", identity.city ?? "*"] {
+            key += "|"
+            key += part
+        }
         // The answer is cached for the seq the read model had before the query ran, and only
         // when the query saw that very seq.
         let before = store.appliedSeq
