@@ -58,6 +58,30 @@ struct DemoCommand: AsyncParsableCommand {
         let appendSeconds = Date().timeIntervalSince(appendStart)
         await log.close()
 
+        // The read models are projected and summarised in a scope of their own: their lock is
+        // released before the daemon takes them over.
+        try Self.projectAndSummarise(options: options, generator: generator, appendSeconds: appendSeconds, started: started)
+        guard !noServe else { return }
+        let (record, secret) = try TokenStore(directory: data).add(role: .auditor, name: "demo-readonly")
+        let port = port
+        try await ServeCommand.serve(data: data, host: "127.0.0.1", port: port, logLevel: .warning) { url in
+            var output = StandardOutput()
+            output.write("""
+
+                Dashboard: \(url)?token=\(secret)
+                API:       curl -H 'Authorization: Bearer \(secret)' '\(url)v1/coverage?by=city&year=2025'
+                The read-only token (auditor, id \(record.id)) is the last line; Ctrl-C stops the daemon.
+                \(secret)
+
+                """)
+            output.flush()
+        }
+    }
+}
+
+extension DemoCommand {
+    static func projectAndSummarise(options: DataOptions, generator: ProvinceGenerator, appendSeconds: Double, started: Date) throws {
+        let data = options.data
         let reader = try options.openLog(writable: false)
         let readModels = try options.openReadModels(log: reader)
         var projectBar = ProgressBar(label: "project")
@@ -80,25 +104,8 @@ struct DemoCommand: AsyncParsableCommand {
 
             """)
         output.flush()
-        guard !noServe else { return }
-        let (record, secret) = try TokenStore(directory: data).add(role: .auditor, name: "demo-readonly")
-        let port = port
-        try await ServeCommand.serve(data: data, host: "127.0.0.1", port: port, logLevel: .warning) { url in
-            var output = StandardOutput()
-            output.write("""
-
-                Dashboard: \(url)?token=\(secret)
-                API:       curl -H 'Authorization: Bearer \(secret)' '\(url)v1/coverage?by=city&year=2025'
-                The read-only token (auditor, id \(record.id)) is the last line; Ctrl-C stops the daemon.
-                \(secret)
-
-                """)
-            output.flush()
-        }
     }
-}
 
-extension DemoCommand {
     /// The flaws the generator seeded for the supervision checks, as JSON beside the log.
     static func writeImperfections(_ imperfections: [Imperfection], to path: String) throws {
         let encoder = JSONEncoder()
