@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Projections
+import TestSupport
 import Testing
 
 @Suite("Audit routes")
@@ -48,6 +49,39 @@ struct AuditRouteTests {
                 #expect(response.status == .ok)
                 #expect(response.text.hasPrefix("2025 年覆盖率：as of seq 10 → as known now"))
             }
+        }
+        await fixture.close()
+    }
+
+    @Test("replay answers a query as of a past point; export is a tar whose verify.py passes")
+    func replayAndExport() async throws {
+        let fixture = try await TestDaemon()
+        try await fixture.router.test(.router) { client in
+            // As of the first 20 events (the plan and the first registrations) there is no assessment year yet.
+            try await client.execute(uri: "/v1/audit/replay?query=coverage&asOfSeq=20", method: .get, headers: bearer(fixture.auditor)) { response in
+                #expect(response.status == .ok)
+                #expect(response.json.rows.isEmpty)
+            }
+            try await client.execute(uri: "/v1/audit/replay?query=coverage&asOfDate=2024-12-31&year=2023", method: .get, headers: bearer(fixture.auditor)) { response in
+                #expect(response.status == .ok)
+                #expect(response.json.rows.first?["coverageRate"] != nil)
+            }
+            try await client.execute(uri: "/v1/audit/replay?query=coverage", method: .get, headers: bearer(fixture.auditor)) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/audit/export?from=5&to=300", method: .get, headers: bearer(fixture.qingdao)) { response in
+                #expect(response.status == .forbidden)
+            }
+            let archive = fixture.temporary.path + "/export.tar"
+            try await client.execute(uri: "/v1/audit/export?from=5&to=300", method: .get, headers: bearer(fixture.auditor)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/x-tar")
+                try Data(buffer: response.body).write(to: URL(fileURLWithPath: archive))
+            }
+            let unpack = try await runOffPool("/usr/bin/tar", ["-xf", archive, "-C", fixture.temporary.path])
+            #expect(unpack.status == 0)
+            let verify = try await runOffPool("/usr/bin/env", ["python3", fixture.temporary.path + "/export/verify.py", fixture.temporary.path + "/export"])
+            #expect(verify.status == 0, "\(String(decoding: verify.stdout, as: UTF8.self))")
         }
         await fixture.close()
     }

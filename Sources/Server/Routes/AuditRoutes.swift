@@ -83,3 +83,62 @@ struct AuditRoutes {
         }
     }
 }
+
+extension AuditRoutes {
+    /// `/v1/audit/replay` (a query answered from a read model built as of a past point) and
+    /// `/v1/audit/export` (the export directory as a tar archive), for auditor and province tokens.
+    func addReplayAndExport(to router: Router<GongfuRequestContext>) {
+        let audit = router.group("v1/audit")
+        audit.get("replay") { request, context in
+            try requireAuditor(context)
+            let parameters = Parameters(request: request)
+            guard let name = parameters.string("query"), ReadModelQuery.names.contains(where: { $0.query == name }) else {
+                throw Problem(.badRequest, "query parameter query must name a query: \(ReadModelQuery.names.map(\.query).joined(separator: ", "))")
+            }
+            let asOf: AsOf
+            if let seq = try parameters.seq("asOfSeq") {
+                asOf = .seq(seq)
+            } else if let date = try parameters.date("asOfDate") {
+                asOf = .date(date)
+            } else if let text = parameters.string("asOfRecorded"), let time = AsOf.recordedTime(text) {
+                asOf = .recorded(time)
+            } else {
+                throw Problem(.badRequest, "give the point to replay to: asOfSeq=N, asOfDate=YYYY-MM-DD or asOfRecorded=TIME (UTC, e.g. 2024-10-31T16:00:00Z)")
+            }
+            let by = try parameters.choice("by", CoverageQuery.Dimension.allCases.map(\.rawValue)).flatMap(CoverageQuery.Dimension.init) ?? .province
+            let readModel = try ReadModelQuery.readModel(for: name)
+            let scratch = NSTemporaryDirectory() + "gongfu-replay-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let path = try ReadModels.build(asOf: asOf, log: daemon.log, names: [readModel], outputDirectory: scratch)[0]
+            let store = try ReadModelStore(path: path, projection: try ReadModelCatalogue.projection(named: readModel), mode: .readOnly)
+            defer { store.close() }
+            let table = try ReadModelQuery.run(name, filters: try readModels.filters(parameters), coverage: by, store: store)
+            return Responses.table(table, name: "\(name)-\(asOf.label)", csv: try Responses.wantsCSV(request, parameters)).response
+        }
+        audit.get("export") { request, context in
+            try requireAuditor(context)
+            let parameters = Parameters(request: request)
+            let scratch = NSTemporaryDirectory() + "gongfu-export-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let summary: AuditExport.Summary
+            do {
+                summary = try AuditExport.run(log: daemon.log, from: try parameters.seq("from") ?? 1, to: try parameters.seq("to"), output: scratch + "/export")
+            } catch let error as AuditError {
+                throw Problem(.badRequest, error.description)
+            }
+            let tar = Process()
+            tar.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
+            tar.arguments = ["-cf", scratch + "/export.tar", "-C", scratch, "export"]
+            try tar.run()
+            tar.waitUntilExit()
+            guard tar.terminationStatus == 0, let archive = FileManager.default.contents(atPath: scratch + "/export.tar") else {
+                throw Problem(.internalServerError, "the export could not be archived")
+            }
+            return Response(status: .ok, headers: [
+                .contentType: "application/x-tar",
+                .contentDisposition: "attachment; filename=\"gongfu-export-\(summary.from)-\(summary.to).tar\"",
+                Responses.seqHeader: String(summary.to),
+            ], body: .init(byteBuffer: ByteBuffer(bytes: archive)))
+        }
+    }
+}
