@@ -24,11 +24,16 @@ public protocol Projection: AnyObject {
     /// Applies one event (most events are ignored by most read models).
     func apply(_ event: ProjectedEvent, in db: Database) throws
 
+    /// Called once at the start of each transaction, before its events (a fold that buffers
+    /// changes in memory drops anything a failed transaction left behind).
+    func beginTransaction(in db: Database) throws
+
     /// Called once at the end of each transaction, after its events.
     func finishTransaction(in db: Database) throws
 }
 
 extension Projection {
+    public func beginTransaction(in db: Database) throws {}
     public func finishTransaction(in db: Database) throws {}
     public static var queryOnlyIndexes: [String] { [] }
 }

@@ -137,6 +137,7 @@ public final class ReadModelStore: @unchecked Sendable {
                     let checkpoint = try Self.checkpoint(in: db)
                     guard through > checkpoint.seq else { return .rollback }
                     guard from <= checkpoint.seq + 1 else { throw ProjectionError.gap(projection: name, checkpoint: checkpoint.seq, next: from) }
+                    try projection.beginTransaction(in: db)
                     for event in events where event.seq > checkpoint.seq {
                         try projection.apply(event, in: db)
                     }

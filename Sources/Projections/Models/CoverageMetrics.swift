@@ -126,8 +126,10 @@ public final class CoverageMetrics: Projection {
                 INSERT INTO assessment_year (year, cutoff, opened_seq) VALUES (?, ?, ?)
                 ON CONFLICT (year) DO UPDATE SET cutoff = excluded.cutoff
                 """, [opened.year, String(opened.cutoff.prefix(10)), event.seq])
+            try flushCounts(in: db)
             try recountYear(opened.year, cutoff: String(opened.cutoff.prefix(10)), in: db)
         case AnnualAssessmentClosed.type:
+            try flushCounts(in: db)
             let closed = try event.payload(AnnualAssessmentClosed.self)
             try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", [event.seq, closed.year])
             try db.run("DELETE FROM enterprise_year WHERE basis = 'frozen' AND year = ?", [closed.year])
@@ -243,18 +245,45 @@ public final class CoverageMetrics: Projection {
         reference.sectorGroups(for: industry).map(\.id).joined(separator: ",")
     }
 
+    /// Moves the known counts of `contribution`'s groups by `delta`: buffered in memory and
+    /// written once per group and transaction (``flushCounts(in:)``).
     private func count(_ contribution: Contribution, year: Int, delta: Int, in db: Database) throws {
-        func add(_ dimension: String, _ code: String) throws {
+        for (dimension, code) in groups(of: contribution) {
+            pendingCounts[CountKey(year: year, dimension: dimension, code: code, stage: contribution.stage), default: 0] += delta
+        }
+    }
+
+    private struct CountKey: Hashable {
+        var year: Int
+        var dimension: String
+        var code: String
+        var stage: Int
+    }
+
+    /// Count changes not yet written to `stage_count`.
+    private var pendingCounts: [CountKey: Int] = [:]
+
+    /// Writes the buffered count changes; a group whose count reaches 0 is removed.
+    private func flushCounts(in db: Database) throws {
+        for (key, delta) in pendingCounts where delta != 0 {
             try db.run("""
                 INSERT INTO stage_count VALUES ('known', ?1, ?2, ?3, ?4, ?5)
                 ON CONFLICT DO UPDATE SET count = count + ?5
-                """, [year, dimension, code, contribution.stage, delta])
+                """, [key.year, key.dimension, key.code, key.stage, delta])
             if delta < 0 {
                 try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ? AND dimension = ? AND code = ? AND stage = ? AND count = 0",
-                           [year, dimension, code, contribution.stage])
+                           [key.year, key.dimension, key.code, key.stage])
             }
         }
-        for (dimension, code) in groups(of: contribution) { try add(dimension, code) }
+        pendingCounts.removeAll(keepingCapacity: true)
+    }
+
+    public func beginTransaction(in db: Database) throws {
+        pendingCounts.removeAll(keepingCapacity: true)
+    }
+
+    public func finishTransaction(in db: Database) throws {
+        try flushCounts(in: db)
     }
 
     /// Chains stored as one text column: sorted, unique, separated by U+001F.
