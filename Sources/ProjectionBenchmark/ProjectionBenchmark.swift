@@ -101,7 +101,7 @@ enum ProjectionBenchmark {
                 each.append((name, now() - start))
             }
         }
-        // The full rebuild of all seven read models into new files.
+        // The full rebuild of all the read models into new files.
         try? FileManager.default.removeItem(atPath: ReadModels.directory(of: directory))
         let readModels = try ReadModels(log: log)
         started = now()
@@ -119,7 +119,7 @@ enum ProjectionBenchmark {
             |---|---|---|---|
             | plain full read (ceiling) | \(String(format: "%.2f", readSeconds)) | \(rate(readSeconds)) | 1.00 |
             | read + parse envelopes | \(String(format: "%.2f", parseSeconds)) | \(rate(parseSeconds)) | \(String(format: "%.2f", readSeconds / parseSeconds)) |
-            | full rebuild, all 7 read models | \(String(format: "%.2f", rebuildSeconds)) | \(rate(rebuildSeconds)) | \(String(format: "%.2f", readSeconds / rebuildSeconds)) |
+            | full rebuild, all \(ReadModelCatalogue.all.count) read models | \(String(format: "%.2f", rebuildSeconds)) | \(rate(rebuildSeconds)) | \(String(format: "%.2f", readSeconds / rebuildSeconds)) |
 
             Rebuild phases (wall s) and each read model's own apply time (s): \(readModels.lastRebuildTimings.map { "\($0.0) \(String(format: "%.1f", $0.1))" }.joined(separator: ", ")).
 
@@ -161,7 +161,7 @@ enum ProjectionBenchmark {
         latencies.sort()
         func percentile(_ p: Double) -> String { String(format: "%.1f", latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000) }
         print("""
-            ## Catch-up latency (\(latencies.count) batches of 5 events, append → all 7 read models committed)
+            ## Catch-up latency (\(latencies.count) batches of 5 events, append → all \(ReadModelCatalogue.all.count) read models committed)
 
             | p50 ms | p90 ms | p99 ms | max ms |
             |---|---|---|---|

@@ -12,6 +12,9 @@ public final class SupervisionFacts: Projection {
     public static let summary = "督查激励: the facts the supervision checks read; findings with the events they rest on"
     /// The fold's logic and the supervision rules' version: either changing rebuilds it.
     public static let version = 1 * 1000 + SupervisionRules.standard.version
+    /// The fold reads these only to undo a retraction (a scan then is cheap): a build from zero
+    /// creates them at the end.
+    public static let queryOnlyIndexes = ["assessment_by_id", "upgrade_by_enterprise", "diagnosis_by_enterprise"]
 
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("findings v1") { db in
@@ -110,13 +113,17 @@ public final class SupervisionFacts: Projection {
         if event.category == "enterprise" {
             try checkJurisdiction(event, in: db)
             if Self.contactTypes.contains(event.type) {
-                try db.run("UPDATE enterprise SET last_contact_on = ?, last_contact_seq = ? WHERE uscc = ? AND (last_contact_on IS NULL OR last_contact_on <= ?)",
-                           [event.date, event.seq, event.streamID, event.date])
+                // The latest contact per enterprise, written once per transaction (finishTransaction).
+                let date = event.date
+                if let pending = pendingContacts[event.streamID], pending.date > date {} else {
+                    pendingContacts[event.streamID] = (date, event.seq)
+                }
             }
         }
         switch event.type {
         case EnterpriseRegistered.type:
             let registered = try event.payload(EnterpriseRegistered.self)
+            pendingContacts[event.streamID] = nil  // a (re-)registration starts the file afresh
             try db.run("INSERT OR REPLACE INTO enterprise (uscc, name, city, registered_on) VALUES (?, ?, ?, ?)",
                        [event.streamID, registered.name, registered.city, event.date])
         case EnterpriseProfileCorrected.type:
@@ -183,6 +190,21 @@ public final class SupervisionFacts: Projection {
         default:
             break
         }
+    }
+
+    /// Latest contacts seen in this transaction, by enterprise.
+    private var pendingContacts: [String: (date: String, seq: UInt64)] = [:]
+
+    public func beginTransaction(in db: Database) throws {
+        pendingContacts.removeAll(keepingCapacity: true)
+    }
+
+    public func finishTransaction(in db: Database) throws {
+        for (uscc, contact) in pendingContacts {
+            try db.run("UPDATE enterprise SET last_contact_on = ?, last_contact_seq = ? WHERE uscc = ? AND (last_contact_on IS NULL OR last_contact_on <= ?)",
+                       [contact.date, contact.seq, uscc, contact.date])
+        }
+        pendingContacts.removeAll(keepingCapacity: true)
     }
 
     /// A city actor writing an enterprise of another city (imported history can hold such writes).
