@@ -75,7 +75,7 @@ public enum Charts {
             <title>\(title.escapedForHTML)</title>
 
             """
-        for tick in stride(from: minimum, through: maximum, by: (maximum - minimum) / 5) {
+        for tick in stride(from: minimum, through: maximum, by: maximum - minimum <= 50 ? 5 : 10) {
             svg += "<line x1=\"\(left)\" x2=\"\(right)\" y1=\"\(y(tick))\" y2=\"\(y(tick))\" stroke=\"#e3e6ea\"/>"
             svg += "<text x=\"\(left - 6)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\" class=\"axis\">\(format(tick))</text>\n"
         }
