@@ -20,7 +20,8 @@ public func buildApplication(_ daemon: Daemon, onServerRunning: @escaping @Senda
 /// The router alone (the tests drive it with `app.test(.router)`).
 public func buildRouter(_ daemon: Daemon) -> Router<GongfuRequestContext> {
     let router = Router(context: GongfuRequestContext.self)
-    router.middlewares.add(RequestMiddleware(metrics: daemon.metrics))
+    let routes = RouteTable()
+    router.middlewares.add(RequestMiddleware(metrics: daemon.metrics, routes: routes))
     router.middlewares.add(AuthenticationMiddleware(tokens: daemon.tokens))
     OperationsRoutes(daemon: daemon).add(to: router)
     let readModels = ReadModelRoutes(daemon: daemon)
@@ -31,5 +32,6 @@ public func buildRouter(_ daemon: Daemon) -> Router<GongfuRequestContext> {
     LogRoutes(daemon: daemon).add(to: router)
     StreamRoute(daemon: daemon).add(to: router)
     DashboardRoute(daemon: daemon).add(to: router)
+    routes.set(router.routes.map { ("\($0.path)", $0.method.rawValue) })
     return router
 }

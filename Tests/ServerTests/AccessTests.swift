@@ -109,3 +109,30 @@ struct AccessTests {
         #expect(throws: TokenError.unknownToken("nobody")) { try store.revoke("nobody") }
     }
 }
+
+@Suite("HTTP niceties")
+struct MethodTests {
+    @Test("a known path asked with another method is 405 with Allow; an unknown path 404; both problems")
+    func methodNotAllowed() async throws {
+        let fixture = try await TestDaemon()
+        try await fixture.router.test(.router) { client in
+            try await client.execute(uri: "/health", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET")
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+            try await client.execute(uri: "/v1/enterprises/91370200AY4CL12T2L", method: .post, headers: bearer(fixture.province)) { response in
+                #expect(response.status == .methodNotAllowed)
+            }
+            try await client.execute(uri: "/v1/events", method: .put, headers: bearer(fixture.province)) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET, POST")
+            }
+            try await client.execute(uri: "/v1/nothing-here", method: .get, headers: bearer(fixture.province)) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+        }
+        await fixture.close()
+    }
+}

@@ -7,6 +7,8 @@ import Logging
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = GongfuRequestContext
     let metrics: ServerMetrics
+    /// The router's routes, to answer 405 with `Allow` when a path exists but not for the method asked.
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -15,6 +17,10 @@ struct RequestMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let problem as Problem {
             response = try problem.response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound && !routes.allowedMethods(for: request.uri.path).isEmpty {
+            let allowed = routes.allowedMethods(for: request.uri.path)
+            response = try Problem(.methodNotAllowed, "\(request.uri.path) answers \(allowed.joined(separator: ", ")), not \(request.method.rawValue)",
+                                   headers: [.allow: allowed.joined(separator: ", ")]).response(from: request, context: context)
         } catch let error as HTTPError {
             let detail = error.body ?? (error.status == .notFound ? "no such resource: \(request.uri.path); the routes are described in schemas/openapi.yaml" : error.status.reasonPhrase)
             response = try Problem(error.status, detail, headers: error.headers).response(from: request, context: context)
