@@ -48,13 +48,22 @@ struct LogRouteTests {
     @Test("/metrics exposes request latency, append counters and projection lag")
     func metrics() async throws {
         let fixture = try await TestDaemon()
+        let uscc = makeUSCC(division: "370202", serial: "MTR00001")
         try await fixture.router.test(.router) { client in
             try await client.execute(uri: "/v1/coverage", method: .get, headers: bearer(fixture.province)) { _ in }
+            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province),
+                                     body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202"))) { response in
+                #expect(response.status == .created)
+            }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 let text = response.text
                 #expect(text.contains("gongfu_http_request_duration_seconds_bucket{route=\"/v1/coverage\""))
-                #expect(text.contains("gongfu_projection_lag_events{read_model=\"coverage\"} 0"))
+                // No worker runs under the router test: the read models lag by the event just appended.
+                #expect(text.contains("gongfu_projection_lag_events{read_model=\"coverage\"} 1"))
                 #expect(text.contains("gongfu_log_size_events \(fixture.daemon.log.size)"))
+                #expect(text.contains("gongfu_log_appended_events_total 1\n"))
+                #expect(text.contains("gongfu_log_batches_total 1\n"))
+                #expect(text.contains("# TYPE gongfu_log_fsync_seconds_total counter"))
             }
         }
         await fixture.close()

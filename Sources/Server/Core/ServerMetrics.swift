@@ -11,21 +11,26 @@ final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let log: EventLog
     let readModels: ReadModels
-    private let logEvents: Gauge
-    private let logBatches: Gauge
-    private let logSyncs: Gauge
-    private let logSyncSeconds: Gauge
+    private let logEvents: Counter
+    private let logBatches: Counter
+    private let logSyncs: Counter
+    private let logSyncSeconds: Counter
     private let logMaximumSyncSeconds: Gauge
+    private let logMeanBatchEvents: Gauge
     private let logSize: Gauge
+    /// The log's counters at the last scrape (the Prometheus counters move by the difference).
+    private let lastStatistics: Mutex<LogStatistics>
 
     init(log: EventLog, readModels: ReadModels) {
         self.log = log
         self.readModels = readModels
-        logEvents = registry.makeGauge(name: "gongfu_log_appended_events", help: "Events appended since the daemon started")
-        logBatches = registry.makeGauge(name: "gongfu_log_batches", help: "Commit groups (frames) written since the daemon started")
-        logSyncs = registry.makeGauge(name: "gongfu_log_fsyncs", help: "fdatasync calls since the daemon started")
-        logSyncSeconds = registry.makeGauge(name: "gongfu_log_fsync_seconds_total", help: "Time spent in fdatasync")
-        logMaximumSyncSeconds = registry.makeGauge(name: "gongfu_log_fsync_seconds_max", help: "The slowest fdatasync")
+        lastStatistics = Mutex(log.statistics)
+        logEvents = registry.makeCounter(name: "gongfu_log_appended_events_total", help: "Events appended since the daemon started")
+        logBatches = registry.makeCounter(name: "gongfu_log_batches_total", help: "Commit groups (frames, one trailer each) written since the daemon started")
+        logSyncs = registry.makeCounter(name: "gongfu_log_fsyncs_total", help: "fdatasync calls since the daemon started")
+        logSyncSeconds = registry.makeCounter(name: "gongfu_log_fsync_seconds_total", help: "Time spent in fdatasync")
+        logMaximumSyncSeconds = registry.makeGauge(name: "gongfu_log_fsync_seconds_max", help: "The slowest fdatasync since the daemon started")
+        logMeanBatchEvents = registry.makeGauge(name: "gongfu_log_batch_events_mean", help: "Mean events per commit group since the daemon started")
         logSize = registry.makeGauge(name: "gongfu_log_size_events", help: "Events in the log")
     }
 
@@ -57,11 +62,16 @@ final class ServerMetrics: Sendable {
     /// The Prometheus text exposition, with the log and projection figures read now.
     func render() -> [UInt8] {
         let statistics = log.statistics
-        logEvents.set(to: Double(statistics.events))
-        logBatches.set(to: Double(statistics.batches))
-        logSyncs.set(to: Double(statistics.syncs))
-        logSyncSeconds.set(to: Double(statistics.syncNanoseconds) / 1e9)
+        let last = lastStatistics.withLock { last in
+            defer { last = statistics }
+            return last
+        }
+        logEvents.increment(by: Int64(statistics.events - last.events))
+        logBatches.increment(by: Int64(statistics.batches - last.batches))
+        logSyncs.increment(by: Int64(statistics.syncs - last.syncs))
+        logSyncSeconds.increment(by: Double(statistics.syncNanoseconds - last.syncNanoseconds) / 1e9)
         logMaximumSyncSeconds.set(to: Double(statistics.maximumSyncNanoseconds) / 1e9)
+        logMeanBatchEvents.set(to: statistics.batches == 0 ? 0 : Double(statistics.events) / Double(statistics.batches))
         logSize.set(to: Double(log.size))
         if let statuses = try? readModels.status() {
             for status in statuses {
