@@ -105,3 +105,50 @@ struct EventWriteTests {
         return try names.map { try Data(contentsOf: URL(fileURLWithPath: directory.segments + "/" + $0)) }
     }
 }
+
+@Suite("Group commit across requests")
+struct GroupCommitTests {
+    @Test("concurrent POSTs: valid ones appended once each, racing creations resolved by expected version, refused ones leave nothing")
+    func concurrentRequests() async throws {
+        let fixture = try await TestDaemon()
+        let before = fixture.daemon.log.size
+        let batchesBefore = fixture.daemon.log.statistics.batches
+        let fresh = (0..<20).map { makeUSCC(division: "370202", serial: "GC" + String($0).leftPadded(to: 6)) }
+        let contested = (0..<5).map { makeUSCC(division: "370203", serial: "RC" + String($0).leftPadded(to: 6)) }
+        let unregistered = (0..<5).map { makeUSCC(division: "370211", serial: "UR" + String($0).leftPadded(to: 6)) }
+        func creation(_ uscc: String) -> String {
+            registration(uscc, city: "370200", county: String(uscc.dropFirst(2).prefix(6)))
+                .replacingOccurrences(of: "\"type\":\"EnterpriseRegistered\"", with: "\"type\":\"EnterpriseRegistered\",\"expectedVersion\":\"none\"")
+        }
+        var bodies: [(kind: String, body: String)] = fresh.map { ("fresh", registration($0, city: "370200", county: "370202")) }
+        bodies += contested.flatMap { [("contested", creation($0)), ("contested", creation($0))] }
+        bodies += unregistered.map { ("refused", #"{"stream":"enterprise/\#($0)","type":"StageUpgraded","occurred":"2026-01-05","data":{"from":"L1","to":"L2","assessment":"A-1"}}"#) }
+        let requests = bodies.shuffled()
+        try await fixture.router.test(.router) { client in
+            let outcomes = try await withThrowingTaskGroup(of: (String, Int).self) { group in
+                for (kind, body) in requests {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: body)) { response in
+                            (kind, Int(response.status.code))
+                        }
+                    }
+                }
+                var all: [(String, Int)] = []
+                for try await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.filter { $0.0 == "fresh" }.allSatisfy { $0.1 == 201 })
+            #expect(outcomes.filter { $0.0 == "refused" }.allSatisfy { $0.1 == 409 })
+            let contestedCodes = outcomes.filter { $0.0 == "contested" }.map(\.1).sorted()
+            #expect(contestedCodes == Array(repeating: 201, count: 5) + Array(repeating: 409, count: 5))
+        }
+        let log = fixture.daemon.log
+        #expect(log.size == before + 25)
+        for uscc in fresh + contested { #expect(log.version(of: "enterprise/" + uscc) == 1) }
+        for uscc in unregistered { #expect(log.version(of: "enterprise/" + uscc) == 0) }
+        #expect(log.statistics.batches - batchesBefore <= 25)
+        await fixture.close()
+        let verify = try await runOffPool(Products.path("gongfu"), ["verify", "--data", fixture.daemon.configuration.dataDirectory])
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+}

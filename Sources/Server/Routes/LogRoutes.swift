@@ -74,7 +74,7 @@ struct LogRoutes {
         } catch {
             throw Problem(.contentTooLarge, "the body is larger than \(daemon.configuration.maximumBodyBytes) bytes; split the batch")
         }
-        let drafts = try await daemon.writer.drafts(from: Array(buffer: body))
+        let drafts = try daemon.writer.drafts(from: Array(buffer: body))
         let results = try await daemon.writer.append(drafts, by: identity)
         let json: JSONValue = .object([
             "seq": .integer(Int64(results.map(\.seq).max() ?? daemon.log.size)),

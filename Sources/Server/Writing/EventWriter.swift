@@ -4,16 +4,31 @@ import EventLog
 import Hummingbird
 
 /// The daemon's one way into the log: every POST's events are read, checked against the event
-/// catalogue and the domain rules (as the writer's role, against the log and the events before
-/// them), and appended atomically. Writes are serialised so each request is checked against
-/// everything acknowledged before it; a request's events share one frame and one `fdatasync`.
+/// catalogue and the domain rules (as the writer's role, against the log and every event
+/// accepted before them), and appended atomically.
+///
+/// Requests that arrive while an append is being synced wait and are then checked one after
+/// the other, in arrival order — expected versions, idempotency keys and rules, each request
+/// against everything before it — and those accepted are appended together: one frame, one
+/// `fdatasync` (group commit across requests). A refused request is answered alone and leaves
+/// nothing behind; each request is acknowledged only once its events are durable.
 actor EventWriter {
     let log: EventLog
     let maximumEvents: Int
     private let validator = EventValidator()
     private var rules: DomainRules
-    private var busy = false
-    private var queue: [CheckedContinuation<Void, Never>] = []
+
+    /// A request waiting to be checked and appended, with where to send its answer.
+    private struct Pending {
+        var drafts: [EventDraft]
+        var actor: Actor
+        var reply: AsyncStream<Result<[AppendResult], Problem>>.Continuation
+    }
+
+    private var queue: [Pending] = []
+    private var draining = false
+    /// The most events one group of requests appends at once.
+    private let maximumGroupEvents = 8192
 
     init(log: EventLog, maximumEvents: Int) throws {
         self.log = log
@@ -22,7 +37,7 @@ actor EventWriter {
     }
 
     /// Reads the events of a request body: one JSON object, a JSON array of objects, or NDJSON.
-    func drafts(from body: [UInt8]) throws(Problem) -> [EventDraft] {
+    nonisolated func drafts(from body: [UInt8]) throws(Problem) -> [EventDraft] {
         let trimmed = body.drop { [0x20, 0x09, 0x0A, 0x0D].contains($0) }
         guard let first = trimmed.first else {
             throw Problem(.badRequest, "the body is empty; send one event object, an array of them, or NDJSON")
@@ -58,59 +73,135 @@ actor EventWriter {
         return drafts
     }
 
-    private func tooMany() -> Problem {
+    nonisolated private func tooMany() -> Problem {
         Problem(.contentTooLarge, "a request carries at most \(maximumEvents) events; split the batch")
     }
 
-    /// Checks and appends `drafts` written by `identity`; all or nothing. Drafts whose
-    /// idempotency key the log already holds are not checked again: the log answers them with
-    /// their first result.
+    /// Checks and appends `drafts` written by `identity`, all or nothing; returns once they are
+    /// durable.
     func append(_ drafts: [EventDraft], by identity: Identity) async throws(Problem) -> [AppendResult] {
         guard identity.mayWrite else {
             throw Problem(.forbidden, "role \(identity.role.name) reads everything and writes nothing")
         }
-        await acquire()
-        defer { release() }
-        let actor = identity.role.actor(named: identity.name)
-        for (index, draft) in drafts.enumerated() {
-            if let key = draft.key, log.seq(forKey: key) != nil { continue }
+        let (answers, reply) = AsyncStream<Result<[AppendResult], Problem>>.makeStream()
+        queue.append(Pending(drafts: drafts, actor: identity.role.actor(named: identity.name), reply: reply))
+        if !draining {
+            draining = true
+            Task { await drain() }
+        }
+        for await answer in answers { return try answer.get() }
+        throw Problem(.serviceUnavailable, "the writer stopped before answering; retry with the same idempotency keys")
+    }
+
+    /// Appends queued requests, a group at a time (consecutive requests by the same actor),
+    /// until the queue is empty.
+    private func drain() async {
+        while let first = queue.first {
+            var group: [Pending] = []
+            var events = 0
+            while let next = queue.first, next.actor == first.actor, group.isEmpty || events + next.drafts.count <= maximumGroupEvents {
+                group.append(queue.removeFirst())
+                events += next.drafts.count
+            }
+            var accepted: [Pending] = []
+            var versions: [String: UInt64] = [:]
+            var keys: Set<String> = []
+            for request in group {
+                if let problem = check(request, versions: &versions, keys: &keys) {
+                    answer(request, .failure(problem))
+                    // The rules remembered part of the refused request: start again from the log
+                    // and the requests accepted so far in this group.
+                    resetRules()
+                    for earlier in accepted {
+                        for draft in earlier.drafts where !isRepeat(draft) { try? rules.check(draft, by: earlier.actor) }
+                    }
+                } else {
+                    accepted.append(request)
+                }
+            }
+            guard !accepted.isEmpty else { continue }
             do {
-                try rules.check(draft, by: actor)
+                let results = try await log.append(accepted.flatMap(\.drafts), actor: first.actor)
+                var offset = 0
+                for request in accepted {
+                    answer(request, .success(Array(results[offset..<offset + request.drafts.count])))
+                    offset += request.drafts.count
+                }
             } catch {
                 resetRules()
-                let status: HTTPResponse.Status = error.rule == "jurisdiction" ? .forbidden : .conflict
-                throw Problem(status, "event \(index) (\(draft.type) on \(draft.stream)): \(error.message)",
-                              extensions: ["event": "\(index)", "rule": error.rule])
+                var offset = 0
+                for request in accepted {
+                    answer(request, .failure(problem(for: error, offset: offset, count: request.drafts.count)))
+                    offset += request.drafts.count
+                }
             }
         }
-        do {
-            return try await log.append(drafts, actor: actor)
-        } catch {
-            resetRules()
-            switch error {
-            case .versionConflict(_, _, _, let event), .idempotencyKeyReused(_, _, let event):
-                throw Problem(.conflict, "event \(event): \(error)", extensions: ["event": "\(event)"])
-            case .invalidEvent(let index, _):
-                throw Problem(.unprocessableContent, "\(error)", extensions: ["event": "\(index)"])
-            default:
-                throw Problem(.serviceUnavailable, "the log refused the write: \(error)")
+        draining = false
+    }
+
+    /// Checks one request against the log, the requests accepted before it and the rules; nil
+    /// when it is accepted (and then counted in `versions` and `keys`).
+    private func check(_ request: Pending, versions: inout [String: UInt64], keys: inout Set<String>) -> Problem? {
+        var localVersions = versions
+        var localKeys = keys
+        for (index, draft) in request.drafts.enumerated() {
+            if isRepeat(draft) { continue }  // the log answers it with its first result
+            if let key = draft.key {
+                guard localKeys.insert(key).inserted else {
+                    return Problem(.conflict, "event \(index): idempotency key \(key) is used by another event being written now; retry",
+                                   extensions: ["event": "\(index)"])
+                }
             }
+            let current = localVersions[draft.stream] ?? log.version(of: draft.stream)
+            let expectedOK: Bool = switch draft.expectedVersion {
+            case .any: true
+            case .none: current == 0
+            case .exact(let version): current == version
+            }
+            guard expectedOK else {
+                return Problem(.conflict, "event \(index): \(draft.stream) is at version \(current), not \(draft.expectedVersion) as expected; read it again and retry",
+                               extensions: ["event": "\(index)"])
+            }
+            do {
+                try rules.check(draft, by: request.actor)
+            } catch {
+                let status: HTTPResponse.Status = error.rule == "jurisdiction" ? .forbidden : .conflict
+                return Problem(status, "event \(index) (\(draft.type) on \(draft.stream)): \(error.message)",
+                               extensions: ["event": "\(index)", "rule": error.rule])
+            }
+            localVersions[draft.stream] = current + 1
+        }
+        versions = localVersions
+        keys = localKeys
+        return nil
+    }
+
+    /// A draft whose idempotency key the log already holds.
+    private func isRepeat(_ draft: EventDraft) -> Bool {
+        draft.key.map { log.seq(forKey: $0) != nil } ?? false
+    }
+
+    private func answer(_ request: Pending, _ result: Result<[AppendResult], Problem>) {
+        request.reply.yield(result)
+        request.reply.finish()
+    }
+
+    /// The answer to one request of a group whose append failed.
+    private func problem(for error: LogError, offset: Int, count: Int) -> Problem {
+        switch error {
+        case .versionConflict(_, _, _, let event), .idempotencyKeyReused(_, _, let event):
+            guard (offset..<offset + count).contains(event) else {
+                return Problem(.serviceUnavailable, "another request written at the same time was refused, so this one was not appended; retry")
+            }
+            return Problem(.conflict, "event \(event - offset): \(error)", extensions: ["event": "\(event - offset)"])
+        case .invalidEvent(let index, _) where (offset..<offset + count).contains(index):
+            return Problem(.unprocessableContent, "\(error)", extensions: ["event": "\(index - offset)"])
+        default:
+            return Problem(.serviceUnavailable, "the log refused the write: \(error)")
         }
     }
 
     private func resetRules() {
         if let fresh = try? DomainRules(log: log) { rules = fresh }
-    }
-
-    private func acquire() async {
-        if busy {
-            await withCheckedContinuation { queue.append($0) }
-        } else {
-            busy = true
-        }
-    }
-
-    private func release() {
-        if queue.isEmpty { busy = false } else { queue.removeFirst().resume() }
     }
 }
