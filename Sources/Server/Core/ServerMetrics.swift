@@ -25,13 +25,13 @@ final class ServerMetrics: Sendable {
         self.log = log
         self.readModels = readModels
         lastStatistics = Mutex(log.statistics)
-        logEvents = registry.makeCounter(name: "gongfu_log_appended_events_total", help: "Events appended since the daemon started")
-        logBatches = registry.makeCounter(name: "gongfu_log_batches_total", help: "Commit groups (frames, one trailer each) written since the daemon started")
-        logSyncs = registry.makeCounter(name: "gongfu_log_fsyncs_total", help: "fdatasync calls since the daemon started")
-        logSyncSeconds = registry.makeCounter(name: "gongfu_log_fsync_seconds_total", help: "Time spent in fdatasync")
-        logMaximumSyncSeconds = registry.makeGauge(name: "gongfu_log_fsync_seconds_max", help: "The slowest fdatasync since the daemon started")
-        logMeanBatchEvents = registry.makeGauge(name: "gongfu_log_batch_events_mean", help: "Mean events per commit group since the daemon started")
-        logSize = registry.makeGauge(name: "gongfu_log_size_events", help: "Events in the log")
+        logEvents = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_appended_events_total", helpText: "Events appended since the daemon started"))
+        logBatches = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_batches_total", helpText: "Commit groups (frames, one trailer each) written since the daemon started"))
+        logSyncs = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_fsyncs_total", helpText: "fdatasync calls since the daemon started"))
+        logSyncSeconds = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_fsync_seconds_total", helpText: "Time spent in fdatasync"))
+        logMaximumSyncSeconds = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_fsync_seconds_max", helpText: "The slowest fdatasync since the daemon started"))
+        logMeanBatchEvents = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_batch_events_mean", helpText: "Mean events per commit group since the daemon started"))
+        logSize = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_size_events", helpText: "Events in the log"))
     }
 
     /// Request-latency histograms by route, method and status (made once each).
@@ -49,7 +49,7 @@ final class ServerMetrics: Sendable {
         let histogram = histograms.withLock { histograms in
             if let existing = histograms[key] { return existing }
             let made = registry.makeDurationHistogram(
-                name: "gongfu_http_request_duration_seconds",
+                descriptor: .init(metricName: "gongfu_http_request_duration_seconds", helpText: "Request latency by route pattern, method and status"),
                 labels: [("route", route), ("method", method), ("status", String(status))],
                 buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
                           .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)])
@@ -75,11 +75,11 @@ final class ServerMetrics: Sendable {
         logSize.set(to: Double(log.size))
         if let statuses = try? readModels.status() {
             for status in statuses {
-                registry.makeGauge(name: "gongfu_projection_lag_events", labels: [("read_model", status.name)], help: "Events not yet applied to the read model")
+                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_lag_events", helpText: "Events not yet applied to the read model"), labels: [("read_model", status.name)])
                     .set(to: Double(status.lagEvents))
-                registry.makeGauge(name: "gongfu_projection_lag_seconds", labels: [("read_model", status.name)], help: "Age of the oldest event not yet applied")
+                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_lag_seconds", helpText: "Age of the oldest event not yet applied"), labels: [("read_model", status.name)])
                     .set(to: status.lagSeconds)
-                registry.makeGauge(name: "gongfu_projection_seq", labels: [("read_model", status.name)], help: "The last seq applied")
+                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_seq", helpText: "The last seq applied"), labels: [("read_model", status.name)])
                     .set(to: Double(status.seq))
             }
         }
