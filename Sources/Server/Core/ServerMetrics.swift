@@ -25,13 +25,13 @@ final class ServerMetrics: Sendable {
         self.log = log
         self.readModels = readModels
         lastStatistics = Mutex(log.statistics)
-        logEvents = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_appended_events_total", helpText: "Events appended since the daemon started"))
-        logBatches = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_batches_total", helpText: "Commit groups (frames, one trailer each) written since the daemon started"))
-        logSyncs = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_fsyncs_total", helpText: "fdatasync calls since the daemon started"))
-        logSyncSeconds = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_fsync_seconds_total", helpText: "Time spent in fdatasync"))
-        logMaximumSyncSeconds = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_fsync_seconds_max", helpText: "The slowest fdatasync since the daemon started"))
-        logMeanBatchEvents = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_batch_events_mean", helpText: "Mean events per commit group since the daemon started"))
-        logSize = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_size_events", helpText: "Events in the log"))
+        logEvents = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_appended_events_total", unitName: "", helpText: "Events appended since the daemon started"))
+        logBatches = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_batches_total", unitName: "", helpText: "Commit groups (frames, one trailer each) written since the daemon started"))
+        logSyncs = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_fsyncs_total", unitName: "", helpText: "fdatasync calls since the daemon started"))
+        logSyncSeconds = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_fsync_seconds_total", unitName: "", helpText: "Time spent in fdatasync"))
+        logMaximumSyncSeconds = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_fsync_seconds_max", unitName: "", helpText: "The slowest fdatasync since the daemon started"))
+        logMeanBatchEvents = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_batch_events_mean", unitName: "", helpText: "Mean events per commit group since the daemon started"))
+        logSize = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_size_events", unitName: "", helpText: "Events in the log"))
     }
 
     /// Request-latency histograms by route, method and status (made once each).
@@ -49,7 +49,7 @@ final class ServerMetrics: Sendable {
         let histogram = histograms.withLock { histograms in
             if let existing = histograms[key] { return existing }
             let made = registry.makeDurationHistogram(
-                descriptor: .init(metricName: "gongfu_http_request_duration_seconds", helpText: "Request latency by route pattern, method and status"),
+                descriptor: .init(metricName: "gongfu_http_request_duration_seconds", unitName: "", helpText: "Request latency by route pattern, method and status"),
                 labels: [("route", route), ("method", method), ("status", String(status))],
                 buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
                           .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)])
@@ -75,11 +75,11 @@ final class ServerMetrics: Sendable {
         logSize.set(to: Double(log.size))
         if let statuses = try? readModels.status() {
             for status in statuses {
-                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_lag_events", helpText: "Events not yet applied to the read model"), labels: [("read_model", status.name)])
+                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_lag_events", unitName: "", helpText: "Events not yet applied to the read model"), labels: [("read_model", status.name)])
                     .set(to: Double(status.lagEvents))
-                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_lag_seconds", helpText: "Age of the oldest event not yet applied"), labels: [("read_model", status.name)])
+                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_lag_seconds", unitName: "", helpText: "Age of the oldest event not yet applied"), labels: [("read_model", status.name)])
                     .set(to: status.lagSeconds)
-                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_seq", helpText: "The last seq applied"), labels: [("read_model", status.name)])
+                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_seq", unitName: "", helpText: "The last seq applied"), labels: [("read_model", status.name)])
                     .set(to: Double(status.seq))
             }
         }
