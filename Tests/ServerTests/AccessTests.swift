@@ -1,4 +1,5 @@
 import Access
+import EventLog
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -62,9 +63,19 @@ struct AccessTests {
                 #expect(response.status == .ok)
                 #expect(Set(response.json.rows.compactMap { $0["code"]?.stringValue }).count == 16)
             }
-            // The raw log is not a city's to read.
-            try await client.execute(uri: "/v1/events?from=1", method: .get, headers: bearer(fixture.qingdao)) { response in
-                #expect(response.status == .forbidden)
+            // From the raw log, a city reads its own enterprises' events (and their projects') only.
+            try await client.execute(uri: "/v1/events?from=1&limit=10000", method: .get, headers: bearer(fixture.qingdao)) { response in
+                #expect(response.status == .ok)
+                let events = response.text.split(separator: "\n").compactMap { try? JSONParser.parse(Array($0.utf8)) }
+                #expect(!events.isEmpty)
+                let own = Set(all.rows.filter { $0[cityColumn] == .text("370200") }.compactMap { row -> String? in
+                    if case .text(let uscc) = row[0] { return "enterprise/" + uscc } else { return nil }
+                })
+                #expect(events.allSatisfy { event in
+                    let stream = event["stream"]?.stringValue ?? ""
+                    return own.contains(stream) || stream.hasPrefix("project/")
+                })
+                #expect(events.contains { $0["stream"]?.stringValue?.hasPrefix("enterprise/") == true })
             }
         }
         await fixture.close()

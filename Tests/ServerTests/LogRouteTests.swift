@@ -76,16 +76,25 @@ struct LogRouteTests {
         let uscc = makeUSCC(division: "370202", serial: "TAE00001")
         try await fixture.live.test(.live) { client in
             let port = client.port!
-            let stream = Task {
-                try await runOffPool("/usr/bin/curl", ["-sN", "--max-time", "4", "-H", "Authorization: Bearer \(fixture.auditor)",
-                                                       "http://127.0.0.1:\(port)/v1/stream?from=\(size - 1)"])
-            }
-            try await Task.sleep(for: .milliseconds(800))
+            let jinan = try fixture.daemon.tokens.add(role: .city("370100"), name: "test-jinan").secret
+            let url = "http://127.0.0.1:\(port)/v1/stream?from=\(size - 1)"
+            let stream = try StreamListener(url: url, token: fixture.auditor)
+            let qingdao = try StreamListener(url: url, token: fixture.qingdao)
+            let other = try StreamListener(url: url, token: jinan)
+            // Connected once the two events before the new one have come.
+            #expect(await stream.wait(for: "id: \(size)\n"))
             try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province),
                                      body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202"))) { response in
                 #expect(response.status == .created)
             }
-            let text = String(decoding: try await stream.value.stdout, as: UTF8.self)
+            #expect(await stream.wait(for: "id: \(size + 1)\n"))
+            // A city's stream carries its own enterprises' events only.
+            #expect(await qingdao.wait(for: "id: \(size + 1)\n"))
+            try await Task.sleep(for: .milliseconds(300))
+            let text = stream.stop(), qingdaoText = qingdao.stop(), otherText = other.stop()
+            #expect(qingdaoText.contains(uscc))
+            #expect(!otherText.contains("id: \(size + 1)\n"))
+            #expect(otherText.hasPrefix(": gongfu stream from seq"))
             let ids = text.split(separator: "\n").filter { $0.hasPrefix("id: ") }.map { $0.dropFirst(4) }
             #expect(ids == ["\(size - 1)", "\(size)", "\(size + 1)"])
             #expect(text.contains("data: {\"seq\":\(size + 1),"))
@@ -95,5 +104,46 @@ struct LogRouteTests {
 
     func firstEnterprise(_ log: EventLog) throws -> String {
         String(try log.envelope(seq: 1).stream.dropFirst("enterprise/".count))
+    }
+}
+
+/// A `curl -N` reading a Server-Sent Events stream on a thread of its own, so waiting for an
+/// event does not depend on a fixed time window (the test pool may be busy with other suites).
+final class StreamListener: @unchecked Sendable {
+    private let process = Process()
+    private let lock = NSLock()
+    private var received = ""
+
+    init(url: String, token: String) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-sN", "--max-time", "120", "-H", "Authorization: Bearer \(token)", url]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        Thread {
+            while true {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { return }
+                self.lock.withLock { self.received += String(decoding: chunk, as: UTF8.self) }
+            }
+        }.start()
+    }
+
+    var text: String { lock.withLock { received } }
+
+    /// Waits (up to a minute) until `marker` has arrived.
+    func wait(for marker: String) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if text.contains(marker) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// Ends the stream and returns what it received.
+    func stop() -> String {
+        kill(process.processIdentifier, SIGKILL)
+        return text
     }
 }

@@ -93,9 +93,8 @@ struct LogRoutes {
 
     func read(_ request: Request, _ context: GongfuRequestContext) throws -> Response {
         let identity = try context.requireIdentity()
-        guard identity.mayReadLog else {
-            throw Problem(.forbidden, "the raw log is read by province and auditor tokens; a city reads its enterprises' events in /v1/enterprises/{uscc}")
-        }
+        // A city token reads the events of its own enterprises and their projects only.
+        let scope = identity.city.map { CityScope(city: $0, daemon: daemon) }
         let parameters = Parameters(request: request)
         let log = daemon.log
         let size = log.size
@@ -103,17 +102,29 @@ struct LogRoutes {
         let limit = try parameters.integer("limit", in: 1...10_000) ?? 1000
         let to = min(try parameters.seq("to") ?? size, size)
         var output: [UInt8] = []
+        var count = 0
+        func add(_ line: UnsafeRawBufferPointer) {
+            guard count < limit else { return }
+            if let scope, !((try? Envelope(line: line)).map(scope.includes) ?? false) { return }
+            output.append(contentsOf: line)
+            count += 1
+        }
         if let stream = parameters.string("stream") {
-            var count = 0
-            try log.forEachLine(stream: stream, from: from, through: to) { _, line in
-                guard count < limit else { return }
-                output.append(contentsOf: line)
-                count += 1
-            }
+            try log.forEachLine(stream: stream, from: from, through: to) { _, line in add(line) }
         } else if from <= to, from >= 1 {
-            try log.forEachLine(from: from, through: min(to, from + UInt64(limit) - 1)) { _, line in output.append(contentsOf: line) }
+            // A city's events are sparse in the log: scan until the limit is reached.
+            let through = scope == nil ? min(to, from + UInt64(limit) - 1) : to
+            do {
+                try log.forEachLine(from: from, through: through) { _, line in
+                    add(line)
+                    if count >= limit { throw ScanComplete() }
+                }
+            } catch is ScanComplete {}
         }
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson", Responses.seqHeader: String(size)],
                         body: .init(byteBuffer: ByteBuffer(bytes: output)))
     }
 }
+
+/// Ends a scan of the log early once a response is full.
+private struct ScanComplete: Error {}
