@@ -26,9 +26,10 @@ public struct Identity: Sendable, Equatable {
         }
     }
 
-    /// Whether this identity may read the raw log (events, the live stream): province and
-    /// auditors. City officials read their enterprises' events through the enterprise file.
-    public var mayReadLog: Bool {
+    /// Whether this identity may use the province-wide audit tools (verification, diffs,
+    /// replays, exports, reports): province and auditors. City officials read their own
+    /// enterprises' events and files only.
+    public var mayAudit: Bool {
         switch role {
         case .province, .auditor, .dataOperator: true
         case .city, .unknown: false

@@ -114,7 +114,7 @@ public struct AuditReport {
                 }
                 return "<td title=\"gongfu query coverage --year \(year) --by \(dimension)\">\(text)</td>"
             }
-            html += "<tr><td>\(table.value("code", in: row)?.display ?? "")</td><td>\(escape(table.value("name", in: row)?.display ?? ""))</td>"
+            html += "<tr><td>\(table.value("code", in: row)?.display ?? "")</td><td>\((table.value("name", in: row)?.display ?? "").escapedForHTML)</td>"
             html += cell("population") + cell("coverageRate", figure: "coverage") + cell("deepRate", figure: "deep") + cell("coverageChange") + cell("deepChange")
             html += cell("frozenCoverageRate", figure: "coverage", frozen: true) + cell("frozenDeepRate", figure: "deep", frozen: true)
             html += cell("targetCoverage") + cell("targetDeep") + cell("coverageGap") + cell("deepGap") + "</tr>\n"
@@ -129,7 +129,7 @@ public struct AuditReport {
                   let deepKnown = cities.value("deepRate", in: row)?.double, let deepFrozen = cities.value("frozenDeepRate", in: row)?.double,
                   known != frozen || deepKnown != deepFrozen else { continue }
             let code = cities.value("code", in: row)?.display ?? ""
-            rows += "<tr><td>\(code)</td><td>\(escape(cities.value("name", in: row)?.display ?? ""))</td>"
+            rows += "<tr><td>\(code)</td><td>\((cities.value("name", in: row)?.display ?? "").escapedForHTML)</td>"
             rows += "<td title=\"gongfu audit diff --year \(year) --region \(code)\">\(String(format: "%+.1f", known - frozen))</td><td>\(String(format: "%+.1f", deepKnown - deepFrozen))</td></tr>\n"
         }
         guard !rows.isEmpty else { return "<p class=\"note\">评估关闭后没有改变 \(year) 年数字的补录（或该年尚未关闭）。</p>" }
@@ -139,7 +139,7 @@ public struct AuditReport {
     func ledgerTable(_ table: QueryTable) -> String {
         var html = "<table><thead><tr><th>任务</th><th>事项</th><th>时限</th><th>责任单位</th><th>完成日期</th><th>状态</th></tr></thead><tbody>\n"
         for row in table.rows {
-            func text(_ key: String) -> String { escape(table.value(key, in: row)?.display ?? "") }
+            func text(_ key: String) -> String { (table.value(key, in: row)?.display ?? "").escapedForHTML }
             let status = (table.value("status", in: row)?.display ?? "").replacingOccurrences(of: " ", with: "-")
             html += "<tr class=\"status-\(status)\"><td>\(text("task"))</td><td>\(text("title")) \(text("milestone"))</td><td>\(text("deadline"))</td><td>\(text("units"))</td><td>\(text("completedOn"))</td><td>\(text("statusTitle"))</td></tr>\n"
         }
@@ -154,21 +154,17 @@ public struct AuditReport {
         }
         var html = "<table id=\"findings-summary\"><thead><tr><th>规则</th><th>问题</th><th>数量</th></tr></thead><tbody>\n"
         for rule in SupervisionRules.standard.rules {
-            html += "<tr><td><code>\(rule.id)</code></td><td>\(escape(rule.title))</td><td title=\"gongfu query findings --year \(year)\">\(counts[rule.id]?.count ?? 0)</td></tr>\n"
+            html += "<tr><td><code>\(rule.id)</code></td><td>\(rule.title.escapedForHTML)</td><td title=\"gongfu query findings --year \(year)\">\(counts[rule.id]?.count ?? 0)</td></tr>\n"
         }
         html += "</tbody></table>\n<table id=\"findings\"><thead><tr><th>规则</th><th>对象</th><th>市</th><th>情况</th><th>依据事件</th></tr></thead><tbody>\n"
         for row in table.rows.prefix(500) {
-            func text(_ key: String) -> String { escape(table.value(key, in: row)?.display ?? "") }
+            func text(_ key: String) -> String { (table.value(key, in: row)?.display ?? "").escapedForHTML }
             let events = (table.value("events", in: row)?.display ?? "").split(separator: " ").map { "<a href=\"/v1/events?from=\($0)&amp;limit=1\">\($0)</a>" }.joined(separator: " ")
             html += "<tr><td><code>\(text("rule"))</code></td><td>\(text("subject"))</td><td>\(text("city"))</td><td>\(text("detail"))</td><td>\(events)</td></tr>\n"
         }
         html += "</tbody></table>"
         if table.rows.count > 500 { html += "<p class=\"note\">仅列前 500 条，共 \(table.rows.count) 条；全部见 findings.csv。</p>" }
         return html
-    }
-
-    func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
     static let style = """

@@ -16,6 +16,25 @@ public struct FigureDiff: Sendable {
         /// The live read model.
         case now
 
+        /// Reads `frozen`, `now`, `seq:N`, `recorded:TIME` (UTC) or `date:YYYY-MM-DD`.
+        public init?(parsing text: String) {
+            switch text {
+            case "frozen": self = .frozen
+            case "now": self = .now
+            case _ where text.hasPrefix("seq:"):
+                guard let seq = UInt64(text.dropFirst(4)) else { return nil }
+                self = .asOf(.seq(seq))
+            case _ where text.hasPrefix("recorded:"):
+                guard let time = AsOf.recordedTime(String(text.dropFirst(9))) else { return nil }
+                self = .asOf(.recorded(time))
+            case _ where text.hasPrefix("date:"):
+                let date = String(text.dropFirst(5))
+                guard date.count == 10, Timestamp.isValidBusinessDate(date) else { return nil }
+                self = .asOf(.date(date))
+            default: return nil
+            }
+        }
+
         public var description: String {
             switch self {
             case .frozen: "frozen at the close"
@@ -87,9 +106,7 @@ public struct FigureDiff: Sendable {
         let cities = ReferenceData.standard.cities.map(\.code).compactMap { city -> CityChange? in
             func rates(_ side: Side) -> (Double?, Double?) {
                 let stages = side.values.filter { $0.city == city }.map(\.stage)
-                guard !stages.isEmpty else { return (nil, nil) }
-                func rate(_ count: Int) -> Double { (Double(count) * 1000 / Double(stages.count)).rounded() / 10 }
-                return (rate(stages.filter { $0 >= 1 }.count), rate(stages.filter { $0 >= 3 }.count))
+                return (percentage(stages.filter { $0 >= 1 }.count, of: stages.count), percentage(stages.filter { $0 >= 3 }.count, of: stages.count))
             }
             let (coverageBefore, deepBefore) = rates(before), (coverageAfter, deepAfter) = rates(after)
             guard coverageBefore != coverageAfter || deepBefore != deepAfter else { return nil }

@@ -39,7 +39,7 @@ public struct Provenance: Sendable {
     public var population: Int { members.count }
     public var numerator: Int { members.filter(\.counted).count }
     /// The rate as the coverage read model rounds it (one decimal).
-    public var rate: Double? { population == 0 ? nil : (Double(numerator) * 1000 / Double(population)).rounded() / 10 }
+    public var rate: Double? { percentage(numerator, of: population) }
 
     /// Explains `figure` for `year` and `region` (basis `known` or `frozen`) from the coverage
     /// read model, naming each stage's event from the log.

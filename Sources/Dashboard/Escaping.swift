@@ -1,6 +1,6 @@
 extension String {
     /// The text with `& < > " '` escaped for HTML and SVG.
-    var escapedForHTML: String {
+    public var escapedForHTML: String {
         var result = ""
         result.reserveCapacity(utf8.count)
         for character in self {

@@ -148,7 +148,8 @@ public enum ExpectedVersion: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    func admits(currentVersion: UInt64) -> Bool {
+    /// Whether a stream at `currentVersion` satisfies this expectation.
+    public func admits(currentVersion: UInt64) -> Bool {
         switch self {
         case .any: true
         case .none: currentVersion == 0

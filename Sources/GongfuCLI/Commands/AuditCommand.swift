@@ -51,29 +51,19 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "now (default), seq:N, recorded:TIME or date:YYYY-MM-DD.") var to: String = "now"
 
         func validate() throws {
-            for (name, text) in [("--from", from), ("--to", to)] where Self.point(text) == nil {
+            for (name, text) in [("--from", from), ("--to", to)] where FigureDiff.Point(parsing: text) == nil {
                 throw ValidationError("\(name) \(text) is not a point: use frozen, now, seq:N, recorded:TIME or date:YYYY-MM-DD.")
             }
         }
 
-        static func point(_ text: String) -> FigureDiff.Point? {
-            switch text {
-            case "frozen": return .frozen
-            case "now": return .now
-            case _ where text.hasPrefix("seq:"): return UInt64(text.dropFirst(4)).map { .asOf(.seq($0)) }
-            case _ where text.hasPrefix("recorded:"): return AsOf.recordedTime(String(text.dropFirst(9))).map { .asOf(.recorded($0)) }
-            case _ where text.hasPrefix("date:"):
-                let date = String(text.dropFirst(5))
-                return Timestamp.isValidBusinessDate(date) && date.count == 10 ? .asOf(.date(date)) : nil
-            default: return nil
-            }
-        }
-
         func run() throws {
-            let stores = try AuditStores(options: options)
+            let access = try ReadModelAccess(options: options)
             let scratch = NSTemporaryDirectory() + "gongfu-diff-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: scratch) }
-            let diff = try FigureDiff.compare(year: year, from: Self.point(from)!, to: Self.point(to)!, coverage: stores.store("coverage"), log: stores.log, scratch: scratch)
+            let diff = try access.withStores { store in
+                try FigureDiff.compare(year: year, from: FigureDiff.Point(parsing: from)!, to: FigureDiff.Point(parsing: to)!,
+                                       coverage: store("coverage"), log: access.log, scratch: scratch)
+            }
             print(diff.text, terminator: "")
         }
     }
@@ -97,9 +87,11 @@ struct AuditCommand: ParsableCommand {
         }
 
         func run() throws {
-            let stores = try AuditStores(options: options)
-            let provenance = try Provenance.explain(year: year, region: region, figure: Provenance.Figure(rawValue: figure)!, frozen: frozen,
-                                                    coverage: stores.store("coverage"), log: stores.log)
+            let access = try ReadModelAccess(options: options)
+            let provenance = try access.withStores { store in
+                try Provenance.explain(year: year, region: region, figure: Provenance.Figure(rawValue: figure)!, frozen: frozen,
+                                       coverage: store("coverage"), log: access.log)
+            }
             var output = StandardOutput()
             switch format {
             case "json": output.write(provenance.table.json.prettyText + "\n")
@@ -134,31 +126,11 @@ struct AuditCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Where to write (default DIR/reports/<year>).", valueName: "DIR")) var output: String?
 
         func run() throws {
-            let stores = try AuditStores(options: options)
             let directory = output ?? options.data + "/reports/\(year)"
-            for file in try AuditReport(year: year, date: date, store: stores.store).write(to: directory) { print(file) }
-        }
-    }
-}
-
-/// The read models for the audit verbs: caught up, or read as they are while the daemon keeps
-/// them (it holds their lock).
-struct AuditStores {
-    let log: EventLog
-    let store: (String) throws -> ReadModelStore
-
-    init(options: DataOptions) throws {
-        let log = try options.openLog(writable: false)
-        self.log = log
-        do {
-            let readModels = try options.openReadModels(log: log)
-            try readModels.catchUp()
-            store = { try readModels.store(named: $0) }
-        } catch ProjectionError.busy {
-            let directory = ReadModels.directory(of: options.directory)
-            store = { name in
-                try ReadModelStore(path: directory + "/\(name).sqlite", projection: try ReadModelCatalogue.projection(named: name), mode: .readOnly)
+            let files = try ReadModelAccess(options: options).withStores { store in
+                try AuditReport(year: year, date: date, store: store).write(to: directory)
             }
+            for file in files { print(file) }
         }
     }
 }

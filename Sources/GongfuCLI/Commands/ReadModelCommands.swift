@@ -13,6 +13,34 @@ extension DataOptions {
     }
 }
 
+/// The read models a reading verb uses: caught up first, or — while another process (the
+/// daemon) keeps them and holds their lock — read as they are.
+struct ReadModelAccess {
+    let log: EventLog
+    private let store: (String) throws -> ReadModelStore
+
+    init(options: DataOptions, only names: [String]? = nil, log: EventLog? = nil) throws {
+        let log = try log ?? options.openLog(writable: false)
+        self.log = log
+        do {
+            let readModels = try options.openReadModels(only: names, log: log)
+            try readModels.catchUp()
+            store = { try readModels.store(named: $0) }
+        } catch ProjectionError.busy {
+            let directory = ReadModels.directory(of: options.directory)
+            store = { name in
+                try ReadModelStore(path: directory + "/\(name).sqlite", projection: try ReadModelCatalogue.projection(named: name), mode: .readOnly)
+            }
+        }
+    }
+
+    /// Runs `body` with the stores by name, keeping the read models open (their connections and
+    /// lock) until it returns.
+    func withStores<Result>(_ body: (_ store: @escaping (String) throws -> ReadModelStore) throws -> Result) rethrows -> Result {
+        try withExtendedLifetime(self) { try body(store) }
+    }
+}
+
 /// Which read model(s) a verb acts on.
 struct ProjectionOption: ParsableArguments {
     @Option(help: ArgumentHelp("Only this read model: \(ReadModelCatalogue.names.joined(separator: ", ")) (default: all).", valueName: "NAME"))
@@ -185,15 +213,7 @@ struct QueryCommand: ParsableCommand {
             try print(store)
             return
         }
-        do {
-            let readModels = try options.openReadModels(only: [readModel], log: log)
-            try readModels.catchUp()
-            try print(readModels.store(named: readModel))
-        } catch ProjectionError.busy {
-            // Someone else (the daemon) keeps them current: read what is there.
-            let path = ReadModels.directory(of: options.directory) + "/\(readModel).sqlite"
-            try print(ReadModelStore(path: path, projection: try ReadModelCatalogue.projection(named: readModel), mode: .readOnly))
-        }
+        try ReadModelAccess(options: options, only: [readModel], log: log).withStores { store in try print(store(readModel)) }
     }
 
     private func print(_ store: ReadModelStore) throws {

@@ -108,7 +108,13 @@ extension String {
     }
 }
 
-/// Percentages as the plan writes them: one decimal, from counts.
+/// A percentage as the plan writes it: one decimal, from counts (nil when there is no whole).
+/// Every rate Gongfu prints — read models, explanations, diffs — is rounded here.
+public func percentage(_ part: Int, of whole: Int) -> Double? {
+    whole == 0 ? nil : (Double(part) * 1000 / Double(whole)).rounded() / 10
+}
+
+/// ``percentage(_:of:)`` as a table value.
 func percent(_ part: Int, of whole: Int) -> QueryTable.Value {
-    whole == 0 ? .null : .number((Double(part) * 1000 / Double(whole)).rounded() / 10)
+    percentage(part, of: whole).map(QueryTable.Value.number) ?? .null
 }

@@ -17,6 +17,11 @@ final class CityScope {
         self.daemon = daemon
     }
 
+    /// Whether a stored envelope line belongs to the city (an unreadable line does not).
+    func includes(line: some Collection<UInt8>) -> Bool {
+        (try? Envelope(line: line)).map(includes) ?? false
+    }
+
     func includes(_ envelope: Envelope) -> Bool {
         guard let slash = envelope.stream.firstIndex(of: "/") else { return false }
         let category = envelope.stream[..<slash]

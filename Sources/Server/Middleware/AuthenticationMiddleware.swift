@@ -12,11 +12,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
     static let publicPaths: Set<String> = ["/health", "/metrics"]
     let tokens: TokenStore
 
+    static let missingToken = Problem(.unauthorized, "this request needs a bearer token (Authorization: Bearer gf_…); `gongfu token add` issues one",
+                                      headers: [.wwwAuthenticate: "Bearer realm=\"gongfu\""])
+    static let unknownToken = Problem(.unauthorized, "this token is unknown or revoked; ask the operator for a new one (`gongfu token add`)",
+                                      headers: [.wwwAuthenticate: "Bearer realm=\"gongfu\", error=\"invalid_token\""])
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
         if request.uri.path == "/", let secret = request.uri.queryParameters["token"].map(String.init) {
             guard try tokens.identity(secret: secret) != nil else {
-                throw Problem(.unauthorized, "this token is unknown or revoked; ask the operator for a new one (`gongfu token add`)")
+                throw Self.unknownToken
             }
             return Response(status: .seeOther, headers: [
                 .location: "/",
@@ -24,12 +29,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
             ])
         }
         guard let secret = Self.secret(in: request) else {
-            throw Problem(.unauthorized, "this request needs a bearer token (Authorization: Bearer gf_…); `gongfu token add` issues one",
-                          headers: [.wwwAuthenticate: "Bearer realm=\"gongfu\""])
+            throw Self.missingToken
         }
         guard let identity = try tokens.identity(secret: secret) else {
-            throw Problem(.unauthorized, "this token is unknown or revoked; ask the operator for a new one (`gongfu token add`)",
-                          headers: [.wwwAuthenticate: "Bearer realm=\"gongfu\", error=\"invalid_token\""])
+            throw Self.unknownToken
         }
         var context = context
         context.identity = identity

@@ -16,7 +16,7 @@ struct AuditRoutes {
         audit.get("findings") { request, context in
             let parameters = Parameters(request: request)
             let filters = try readModels.scoped(try readModels.filters(parameters), context)
-            return try await readModels.table("findings", request, context, filters: filters)
+            return try await readModels.table("findings", request, parameters, context, filters: filters)
         }
         audit.get("explain") { request, context in
             let identity = try context.requireIdentity()
@@ -43,13 +43,10 @@ struct AuditRoutes {
             }
             func point(_ name: String, _ fallback: FigureDiff.Point) throws -> FigureDiff.Point {
                 guard let text = parameters.string(name) else { return fallback }
-                switch text {
-                case "frozen": return .frozen
-                case "now": return .now
-                case _ where text.hasPrefix("seq:") && UInt64(text.dropFirst(4)) != nil: return .asOf(.seq(UInt64(text.dropFirst(4))!))
-                case _ where text.hasPrefix("date:") && text.count == 15: return .asOf(.date(String(text.dropFirst(5))))
-                default: throw Problem(.badRequest, "query parameter \(name)=\(text) must be frozen, now, seq:N or date:YYYY-MM-DD")
+                guard let point = FigureDiff.Point(parsing: text) else {
+                    throw Problem(.badRequest, "query parameter \(name)=\(text) must be frozen, now, seq:N, recorded:TIME or date:YYYY-MM-DD")
                 }
+                return point
             }
             let scratch = NSTemporaryDirectory() + "gongfu-diff-" + UUID().uuidString
             defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -78,7 +75,7 @@ struct AuditRoutes {
 
     func requireAuditor(_ context: GongfuRequestContext) throws {
         let identity = try context.requireIdentity()
-        guard identity.mayReadLog else {
+        guard identity.mayAudit else {
             throw Problem(.forbidden, "verification, diffs and reports are for auditor and province tokens")
         }
     }

@@ -105,7 +105,7 @@ struct LogRoutes {
         var count = 0
         func add(_ line: UnsafeRawBufferPointer) {
             guard count < limit else { return }
-            if let scope, !((try? Envelope(line: line)).map(scope.includes) ?? false) { return }
+            if let scope, !scope.includes(line: line) { return }
             output.append(contentsOf: line)
             count += 1
         }

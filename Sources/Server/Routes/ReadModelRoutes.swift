@@ -15,16 +15,17 @@ struct ReadModelRoutes {
         v1.get("coverage") { request, context in
             let parameters = Parameters(request: request)
             let by = try parameters.choice("by", CoverageQuery.Dimension.allCases.map(\.rawValue)).flatMap(CoverageQuery.Dimension.init) ?? .province
-            return try await table("coverage", request, context, filters: try filters(parameters), coverage: by)
+            return try await table("coverage", request, parameters, context, filters: try filters(parameters), coverage: by)
         }
         v1.get("pending") { request, context in
             let parameters = Parameters(request: request)
             var filters = try filters(parameters, defaultLimit: 100)
             filters.status = try parameters.choice("status", ["pending", "left", "all"])
-            return try await table("pending", request, context, filters: scoped(filters, context))
+            return try await table("pending", request, parameters, context, filters: scoped(filters, context))
         }
         v1.get("pending/funnel") { request, context in
-            try await table("funnel", request, context, filters: try filters(Parameters(request: request)))
+            let parameters = Parameters(request: request)
+            return try await table("funnel", request, parameters, context, filters: try filters(parameters))
         }
         v1.get("enterprises/:uscc") { request, context in
             try await enterprise(request, context)
@@ -33,25 +34,31 @@ struct ReadModelRoutes {
             let parameters = Parameters(request: request)
             var filters = try filters(parameters, defaultLimit: 100)
             filters.status = try parameters.choice("status", ["filed", "inProgress", "completed", "cancelled"])
-            return try await table("projects", request, context, filters: scoped(filters, context))
+            return try await table("projects", request, parameters, context, filters: scoped(filters, context))
         }
         v1.get("ledger") { request, context in
-            try await table("ledger", request, context, filters: try filters(Parameters(request: request)))
+            let parameters = Parameters(request: request)
+            return try await table("ledger", request, parameters, context, filters: try filters(parameters))
         }
         v1.get("providers") { request, context in
-            try await table("providers", request, context, filters: try filters(Parameters(request: request), defaultLimit: 500))
+            let parameters = Parameters(request: request)
+            return try await table("providers", request, parameters, context, filters: try filters(parameters, defaultLimit: 500))
         }
         v1.get("providers/progress") { request, context in
-            try await table("provider-progress", request, context, filters: try filters(Parameters(request: request)))
+            let parameters = Parameters(request: request)
+            return try await table("provider-progress", request, parameters, context, filters: try filters(parameters))
         }
         v1.get("benchmarks") { request, context in
-            try await table("benchmarks", request, context, filters: try filters(Parameters(request: request)))
+            let parameters = Parameters(request: request)
+            return try await table("benchmarks", request, parameters, context, filters: try filters(parameters))
         }
         v1.get("incentives") { request, context in
-            try await table("incentives", request, context, filters: try filters(Parameters(request: request)))
+            let parameters = Parameters(request: request)
+            return try await table("incentives", request, parameters, context, filters: try filters(parameters))
         }
         v1.get("metrics/programme") { request, context in
-            try await table("programme", request, context, filters: try filters(Parameters(request: request)))
+            let parameters = Parameters(request: request)
+            return try await table("programme", request, parameters, context, filters: try filters(parameters))
         }
     }
 
@@ -86,11 +93,10 @@ struct ReadModelRoutes {
         return filters
     }
 
-    func table(_ query: String, _ request: Request, _ context: GongfuRequestContext, filters: QueryFilters,
+    func table(_ query: String, _ request: Request, _ parameters: Parameters, _ context: GongfuRequestContext, filters: QueryFilters,
                coverage: CoverageQuery.Dimension = .province) async throws -> Response {
         let identity = try context.requireIdentity()
         let readModel = try ReadModelQuery.readModel(for: query)
-        let parameters = Parameters(request: request)
         if let waitFor = try parameters.seq("waitFor") {
             try await daemon.waitUntilProjected(waitFor, in: readModel)
         }

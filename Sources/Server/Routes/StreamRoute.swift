@@ -24,7 +24,7 @@ struct StreamRoute {
                 for try await events in log.follow(from: from).cancelOnGracefulShutdown() {
                     var buffer = ByteBuffer()
                     for (seq, line) in events {
-                        if let scope, !((try? Envelope(line: line)).map(scope.includes) ?? false) { continue }
+                        if let scope, !scope.includes(line: line) { continue }
                         buffer.writeString("id: \(seq)\nevent: event\ndata: ")
                         buffer.writeBytes(line.last == 0x0A ? line.dropLast() : line[...])
                         buffer.writeString("\n\n")

@@ -153,12 +153,7 @@ actor EventWriter {
                 }
             }
             let current = localVersions[draft.stream] ?? log.version(of: draft.stream)
-            let expectedOK: Bool = switch draft.expectedVersion {
-            case .any: true
-            case .none: current == 0
-            case .exact(let version): current == version
-            }
-            guard expectedOK else {
+            guard draft.expectedVersion.admits(currentVersion: current) else {
                 return Problem(.conflict, "event \(index): \(draft.stream) is at version \(current), not \(draft.expectedVersion) as expected; read it again and retry",
                                extensions: ["event": "\(index)"])
             }
