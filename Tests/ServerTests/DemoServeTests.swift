@@ -13,8 +13,14 @@ struct DemoServeTests {
         let output = Pipe()
         demo.standardOutput = output
         demo.standardError = FileHandle.nullDevice
+        let printed = OutputWatcher(output.fileHandleForReading)
         try demo.run()
-        let (url, token) = try await Self.dashboard(output.fileHandleForReading)
+        // The dashboard URL, then the token alone on its own line.
+        let (url, token) = try #require(await printed.wait(timeout: .seconds(180)) { text -> (String, String)? in
+            let lines = text.split(separator: "\n")
+            guard let dashboard = lines.first(where: { $0.hasPrefix("Dashboard: ") }), let token = lines.last(where: { $0.hasPrefix("gf_") }) else { return nil }
+            return (String(dashboard.dropFirst("Dashboard: ".count).prefix { $0 != "?" }), String(token))
+        }, "the demo did not print its dashboard: \(printed.text)")
         #expect(url.hasPrefix("http://127.0.0.1:"))
         // The read-only token opens the dashboard (303 to / with the cookie) and reads the API…
         let page = try await runOffPool("/usr/bin/curl", ["-s", "-L", "-c", temporary.path + "/cookies", "-b", temporary.path + "/cookies", url + "?token=" + token])
@@ -28,25 +34,5 @@ struct DemoServeTests {
         demo.interrupt() // SIGINT
         let status = try await ShutdownTests.exitStatus(demo)
         #expect(status == 0)
-    }
-
-    /// Reads the demo's standard output until it prints the dashboard URL and the token line.
-    static func dashboard(_ handle: FileHandle) async throws -> (url: String, token: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                var text = ""
-                while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { continuation.resume(throwing: CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "demo ended: \(text)"])); return }
-                    text += String(decoding: chunk, as: UTF8.self)
-                    let lines = text.split(separator: "\n")
-                    if let dashboard = lines.first(where: { $0.hasPrefix("Dashboard: ") }), let token = lines.last(where: { $0.hasPrefix("gf_") }) {
-                        let link = dashboard.dropFirst("Dashboard: ".count)
-                        continuation.resume(returning: (String(link.prefix { $0 != "?" }), String(token)))
-                        return
-                    }
-                }
-            }.start()
-        }
     }
 }

@@ -107,43 +107,28 @@ struct LogRouteTests {
     }
 }
 
-/// A `curl -N` reading a Server-Sent Events stream on a thread of its own, so waiting for an
-/// event does not depend on a fixed time window (the test pool may be busy with other suites).
-final class StreamListener: @unchecked Sendable {
+/// A `curl -N` reading a Server-Sent Events stream, watched on a thread of its own.
+final class StreamListener: Sendable {
     private let process = Process()
-    private let lock = NSLock()
-    private var received = ""
+    private let output: OutputWatcher
 
     init(url: String, token: String) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = ["-sN", "--max-time", "120", "-H", "Authorization: Bearer \(token)", url]
-        let output = Pipe()
-        process.standardOutput = output
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        output = OutputWatcher(pipe.fileHandleForReading)
         try process.run()
-        Thread {
-            while true {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { return }
-                self.lock.withLock { self.received += String(decoding: chunk, as: UTF8.self) }
-            }
-        }.start()
     }
-
-    var text: String { lock.withLock { received } }
 
     /// Waits (up to a minute) until `marker` has arrived.
     func wait(for marker: String) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if text.contains(marker) { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return false
+        await output.wait(for: marker)
     }
 
     /// Ends the stream and returns what it received.
     func stop() -> String {
         kill(process.processIdentifier, SIGKILL)
-        return text
+        return output.text
     }
 }

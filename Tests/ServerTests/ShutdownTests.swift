@@ -19,8 +19,12 @@ struct ShutdownTests {
         let errors = Pipe()
         server.standardError = errors
         server.standardOutput = FileHandle.nullDevice
+        let printed = OutputWatcher(errors.fileHandleForReading)
         try server.run()
-        let url = try await Self.listeningURL(errors.fileHandleForReading)
+        let url = try #require(await printed.wait { text -> String? in
+            guard let start = text.range(of: "http://127.0.0.1:"), let end = text[start.lowerBound...].firstIndex(of: " ") else { return nil }
+            return String(text[start.lowerBound..<end])
+        }, "gongfu serve did not say where it listens: \(printed.text)")
 
         // Four writers POST one registration after another until the server stops answering.
         let acknowledged = try await withThrowingTaskGroup(of: [(String, Int)].self) { group in
@@ -57,23 +61,6 @@ struct ShutdownTests {
         #expect(log.size >= before + UInt64(acknowledged.count))
         let verify = try await runOffPool(Products.path("gongfu"), ["verify", "--data", data])
         #expect(verify.status == 0, "\(verify.stderr)")
-    }
-
-    static func listeningURL(_ handle: FileHandle) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                var text = ""
-                while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { continuation.resume(throwing: CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "gongfu serve ended early: \(text)"])); return }
-                    text += String(decoding: chunk, as: UTF8.self)
-                    if let range = text.range(of: "http://127.0.0.1:"), let end = text[range.lowerBound...].firstIndex(of: " ") {
-                        continuation.resume(returning: String(text[range.lowerBound..<end]))
-                        return
-                    }
-                }
-            }.start()
-        }
     }
 
     static func exitStatus(_ process: Process) async throws -> Int32 {

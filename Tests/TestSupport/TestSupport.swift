@@ -87,3 +87,44 @@ public func runOffPool(_ executable: String, _ arguments: [String], stdin: Data?
         thread.start()
     }
 }
+
+/// Collects what a child process writes to a pipe, on a thread of its own, so a test can wait
+/// for a line to appear without a fixed time window (the test pool may be busy with other
+/// suites) and without holding a cooperative thread.
+public final class OutputWatcher: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received = ""
+    private var ended = false
+
+    public init(_ handle: FileHandle) {
+        Thread {
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                self.lock.withLock { self.received += String(decoding: chunk, as: UTF8.self) }
+            }
+            self.lock.withLock { self.ended = true }
+        }.start()
+    }
+
+    /// Everything received so far.
+    public var text: String { lock.withLock { received } }
+
+    /// Waits (up to `timeout`) until `found` finds what it looks for in the output; nil if the
+    /// output ended or the time ran out first.
+    public func wait<Found>(timeout: Duration = .seconds(60), for found: (String) -> Found?) async -> Found? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let (text, ended) = lock.withLock { (received, self.ended) }
+            if let result = found(text) { return result }
+            if ended { return nil }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
+    /// Waits until `marker` has arrived.
+    public func wait(for marker: String, timeout: Duration = .seconds(60)) async -> Bool {
+        await wait(timeout: timeout) { $0.contains(marker) ? true : nil } ?? false
+    }
+}
