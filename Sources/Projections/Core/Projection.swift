@@ -30,11 +30,22 @@ public protocol Projection: AnyObject {
 
     /// Called once at the end of each transaction, after its events.
     func finishTransaction(in db: Database) throws
+
+    /// Called before the first event when the read model is built from zero into a new file
+    /// (installed only when complete): the fold may keep its rows in memory until
+    /// ``finishBuilding(in:)``.
+    func beginBuilding()
+
+    /// Called once after the last event of a build from zero, in a transaction of its own,
+    /// before the file is sealed: writes whatever the fold kept in memory.
+    func finishBuilding(in db: Database) throws
 }
 
 extension Projection {
     public func beginTransaction(in db: Database) throws {}
     public func finishTransaction(in db: Database) throws {}
+    public func beginBuilding() {}
+    public func finishBuilding(in db: Database) throws {}
     public static var queryOnlyIndexes: [String] { [] }
 }
 

@@ -26,6 +26,8 @@ public final class ReadModelStore: @unchecked Sendable {
     private let projection: any Projection
     /// The `CREATE INDEX` statements of query-only indexes dropped while building, re-run by ``seal(asOf:)``.
     private var deferredIndexes: [String] = []
+    /// Whether this is a file being built from zero (see ``Mode/building``).
+    private let isBuilding: Bool
     /// Time spent in ``apply(_:from:through:root:asOf:)`` since the store was opened (one writer
     /// thread at a time, so no lock).
     public private(set) var applySeconds = 0.0
@@ -52,6 +54,7 @@ public final class ReadModelStore: @unchecked Sendable {
         self.projectionType = projection
         self.path = path
         self.projection = projection.init()
+        isBuilding = mode == .building
         do {
             var configuration = Configuration()
             configuration.label = projection.name
@@ -90,6 +93,7 @@ public final class ReadModelStore: @unchecked Sendable {
                     try db.execute(sql: "INSERT OR IGNORE INTO gongfu_checkpoint VALUES (?, ?, 0, '', '')",
                                    arguments: [projection.name, projection.version])
                 }
+                if mode == .building { self.projection.beginBuilding() }
                 if mode == .building, !projection.queryOnlyIndexes.isEmpty {
                     deferredIndexes = try writer.write { db in
                         var statements: [String] = []
@@ -160,6 +164,7 @@ public final class ReadModelStore: @unchecked Sendable {
     public func seal(asOf: String = "") throws(ProjectionError) {
         try perform {
             let indexes = deferredIndexes
+            if isBuilding { try writer.write { db in try projection.finishBuilding(in: db) } }
             try writer.writeWithoutTransaction { db in
                 for sql in indexes { try db.execute(sql: sql) }
                 try db.execute(sql: "PRAGMA synchronous = FULL")

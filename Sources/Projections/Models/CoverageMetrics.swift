@@ -73,75 +73,146 @@ public final class CoverageMetrics: Projection {
         }
     }
 
+    /// The fold reads an enterprise's stage changes only when maintaining a live file.
+    public static let queryOnlyIndexes = ["stage_change_by_enterprise"]
+
     private let reference = ReferenceData.standard
 
-    public init() {}
+    /// Each enterprise's profile and its known contributions, folded in memory (``RowBuffer``).
+    private var enterprises: RowBuffer<Enterprise>!
+    /// Each enterprise's stage changes (kept apart: a change may precede the registration).
+    /// They are written to `stage_change` as they happen; the buffer only spares the reads.
+    private let stageChanges = RowBuffer<[StageChange]>(load: StageChange.load, save: { _, _, _ in })
+    /// The assessment years, read once per transaction.
+    private var cachedYears: [(year: Int, cutoff: String)]?
+    /// Known count changes not yet written to `stage_count`; while building, the counts themselves.
+    private var pendingCounts: [CountKey: Int] = [:]
+
+    public init() {
+        enterprises = RowBuffer(load: { [unowned self] uscc, db in try self.loadEnterprise(uscc, in: db) },
+                                save: { [unowned self] uscc, row, db in try self.save(uscc, row, in: db) })
+    }
+
+    public func beginBuilding() {
+        enterprises.beginBuilding()
+        stageChanges.beginBuilding()
+    }
+
+    public func beginTransaction(in db: Database) throws {
+        enterprises.beginTransaction()
+        stageChanges.beginTransaction()
+        cachedYears = nil
+        if !enterprises.building { pendingCounts.removeAll(keepingCapacity: true) }
+    }
+
+    public func finishTransaction(in db: Database) throws {
+        guard !enterprises.building else { return }
+        try flushLive(in: db)
+    }
+
+    public func finishBuilding(in db: Database) throws {
+        try enterprises.finishBuilding(in: db)
+        try flushCounts(in: db)
+    }
+
+    /// Writes a live transaction's buffered rows and counts (before set-based SQL and at its end).
+    private func flushLive(in db: Database) throws {
+        try enterprises.finishTransaction(in: db)
+        try stageChanges.finishTransaction(in: db)
+        try flushCounts(in: db)
+    }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
+        let uscc = event.streamID
         switch event.type {
         case EnterpriseRegistered.type:
             let registered = try event.payload(EnterpriseRegistered.self)
-            try db.run("""
-                INSERT INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)
-                ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, city = excluded.city, county = excluded.county,
-                    industry = excluded.industry, division = excluded.division, sectors = excluded.sectors,
-                    chains = excluded.chains, year_entered = excluded.year_entered, year_left = NULL
-                """, [event.streamID, registered.name, registered.city, registered.county, registered.industry,
-                      division(of: registered.industry), sectors(of: registered.industry),
-                      Self.chainsText(registered.chains ?? []), registered.yearEntered])
-            try recount(event.streamID, years: years(in: db), in: db)
+            // A re-registration replaces the profile and keeps whether it was assessed.
+            var row = try enterprises.row(uscc, in: db) ?? Enterprise()
+            row.name = registered.name
+            row.city = registered.city
+            row.county = registered.county
+            row.industry = registered.industry
+            row.division = division(of: registered.industry)
+            row.sectors = sectors(of: registered.industry)
+            row.chains = Self.chainsText(registered.chains ?? [])
+            row.yearEntered = registered.yearEntered
+            row.yearLeft = nil
+            enterprises.set(uscc, row)
+            try recount(uscc, years: years(in: db), in: db)
         case EnterpriseProfileCorrected.type:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
-            try db.run("""
-                UPDATE enterprise SET name = coalesce(?, name), city = coalesce(?, city), county = coalesce(?, county),
-                    industry = coalesce(?, industry), division = coalesce(?, division), sectors = coalesce(?, sectors),
-                    chains = coalesce(?, chains) WHERE uscc = ?
-                """, [profile.name, profile.city, profile.county, profile.industry, profile.industry.map(division(of:)),
-                      profile.industry.map(sectors(of:)), profile.chains.map(Self.chainsText), event.streamID])
-            try recount(event.streamID, years: years(in: db), in: db)
+            let known = try enterprises.update(uscc, in: db) { row in
+                row.name = profile.name ?? row.name
+                row.city = profile.city ?? row.city
+                row.county = profile.county ?? row.county
+                if let industry = profile.industry {
+                    row.industry = industry
+                    row.division = division(of: industry)
+                    row.sectors = sectors(of: industry)
+                }
+                row.chains = profile.chains.map(Self.chainsText) ?? row.chains
+            }
+            if known { try recount(uscc, years: years(in: db), in: db) }
         case EnterpriseLeftPopulation.type:
             let left = try event.payload(EnterpriseLeftPopulation.self)
-            try db.run("UPDATE enterprise SET year_left = ? WHERE uscc = ?", [left.year, event.streamID])
-            try recount(event.streamID, years: years(in: db), in: db)
+            if try enterprises.update(uscc, in: db, { $0.yearLeft = left.year }) { try recount(uscc, years: years(in: db), in: db) }
         case AssessmentRecorded.type:
             // An enterprise's first assessment sets the stage it starts from (the domain rules
             // read stages the same way); later ones only matter through upgrades.
             let assessment = try event.payload(AssessmentRecorded.self)
-            try db.run("UPDATE enterprise SET assessed = 1 WHERE uscc = ? AND assessed = 0", [event.streamID])
-            if db.changesCount > 0, assessment.stage > .l0 {
-                try db.run("INSERT INTO stage_change VALUES (?, ?, ?, ?, ?)", [event.seq, event.streamID, event.date, assessment.stage.level, assessment.assessment])
-                try recount(event.streamID, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
+            var first = false
+            try enterprises.update(uscc, in: db) { row in
+                first = !row.assessed
+                row.assessed = true
+            }
+            if first, assessment.stage > .l0 {
+                try recordStage(event, uscc: uscc, stage: assessment.stage.level, assessment: assessment.assessment, in: db)
             }
         case StageUpgraded.type:
             let upgrade = try event.payload(StageUpgraded.self)
-            try db.run("INSERT INTO stage_change VALUES (?, ?, ?, ?, ?)", [event.seq, event.streamID, event.date, upgrade.to.level, upgrade.assessment])
-            try recount(event.streamID, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
+            try recordStage(event, uscc: uscc, stage: upgrade.to.level, assessment: upgrade.assessment, in: db)
         case EventRetracted.type where event.category == "enterprise":
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM stage_change WHERE seq = ?", [retraction.seq])
-            if db.changesCount > 0 { try recount(event.streamID, years: years(in: db), in: db) }
+            if db.changesCount > 0 {
+                var changes = try stageChanges.row(uscc, in: db) ?? []
+                changes.removeAll { $0.seq == Int64(retraction.seq) }
+                stageChanges.set(uscc, changes)
+                try recount(uscc, years: years(in: db), in: db)
+            }
         case AnnualAssessmentOpened.type:
             let opened = try event.payload(AnnualAssessmentOpened.self)
+            let cutoff = String(opened.cutoff.prefix(10))
             try db.run("""
                 INSERT INTO assessment_year (year, cutoff, opened_seq) VALUES (?, ?, ?)
                 ON CONFLICT (year) DO UPDATE SET cutoff = excluded.cutoff
-                """, [opened.year, String(opened.cutoff.prefix(10)), event.seq])
-            try flushCounts(in: db)
-            try recountYear(opened.year, cutoff: String(opened.cutoff.prefix(10)), in: db)
+                """, [opened.year, cutoff, event.seq])
+            cachedYears = nil
+            if enterprises.building {
+                for uscc in enterprises.all.keys { try recount(uscc, years: [(opened.year, cutoff)], in: db) }
+            } else {
+                try flushLive(in: db)
+                try recountYear(opened.year, cutoff: cutoff, in: db)
+            }
         case AnnualAssessmentClosed.type:
-            try flushCounts(in: db)
             let closed = try event.payload(AnnualAssessmentClosed.self)
             try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", [event.seq, closed.year])
             try db.run("DELETE FROM enterprise_year WHERE basis = 'frozen' AND year = ?", [closed.year])
             try db.run("DELETE FROM stage_count WHERE basis = 'frozen' AND year = ?", [closed.year])
-            try db.run("""
-                INSERT INTO enterprise_year SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains
-                FROM enterprise_year WHERE basis = 'known' AND year = ?
-                """, [closed.year])
-            try db.run("""
-                INSERT INTO stage_count SELECT 'frozen', year, dimension, code, stage, count
-                FROM stage_count WHERE basis = 'known' AND year = ?
-                """, [closed.year])
+            if enterprises.building {
+                try freezeInMemory(closed.year, in: db)
+            } else {
+                try flushLive(in: db)
+                try db.run("""
+                    INSERT INTO enterprise_year SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains
+                    FROM enterprise_year WHERE basis = 'known' AND year = ?
+                    """, [closed.year])
+                try db.run("""
+                    INSERT INTO stage_count SELECT 'frozen', year, dimension, code, stage, count
+                    FROM stage_count WHERE basis = 'known' AND year = ?
+                    """, [closed.year])
+            }
         case PlanPublished.type:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
         default:
@@ -149,8 +220,22 @@ public final class CoverageMetrics: Projection {
         }
     }
 
+    /// A stage found by a first assessment or reached by an upgrade: stored, then counted in the
+    /// years whose cutoff it precedes.
+    private func recordStage(_ event: ProjectedEvent, uscc: String, stage: Int, assessment: String, in db: Database) throws {
+        try db.run("INSERT INTO stage_change VALUES (?, ?, ?, ?, ?)", [event.seq, uscc, event.date, stage, assessment])
+        var changes = try stageChanges.row(uscc, in: db) ?? []
+        changes.append(StageChange(seq: Int64(event.seq), date: event.date, stage: stage))
+        stageChanges.set(uscc, changes)
+        let date = event.date
+        try recount(uscc, years: years(in: db).filter { $0.cutoff >= date }, in: db)
+    }
+
     private func years(in db: Database) throws -> [(year: Int, cutoff: String)] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT year, cutoff FROM assessment_year ORDER BY year")).map { ($0[0], $0[1]) }
+        if let cachedYears { return cachedYears }
+        let years = try Row.fetchAll(db.cachedStatement(sql: "SELECT year, cutoff FROM assessment_year ORDER BY year")).map { ($0[0] as Int, $0[1] as String) }
+        cachedYears = years
+        return years
     }
 
     /// One enterprise's place in one year's figures: its stage and the groups it is counted in.
@@ -164,39 +249,95 @@ public final class CoverageMetrics: Projection {
         var chains: String
     }
 
-    /// Recomputes an enterprise's contribution to `years` (known basis) and moves the counts.
-    private func recount(_ uscc: String, years: [(year: Int, cutoff: String)], in db: Database) throws {
-        guard !years.isEmpty else { return }
-        let profile = try Row.fetchOne(db.cachedStatement(sql: "SELECT city, county, division, sectors, chains, year_entered, year_left FROM enterprise WHERE uscc = ?"), arguments: [uscc])
-        for (year, cutoff) in years {
-            var new: Contribution?
-            if let profile, (profile[5] as Int) <= year, (profile[6] as Int?).map({ $0 > year }) ?? true {
-                let stage = try Row.fetchOne(db.cachedStatement(sql: """
-                    SELECT stage, seq FROM stage_change WHERE uscc = ? AND on_date <= ? ORDER BY stage DESC, seq LIMIT 1
-                    """), arguments: [uscc, cutoff])
-                new = Contribution(
-                    stage: stage?[0] ?? 0, stageSeq: stage?[1], city: profile[0], county: profile[1], division: profile[2],
-                    sectors: profile[3], chains: profile[4])
-            }
-            let stored = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT stage, stage_seq, city, county, division, sectors, chains FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?
-                """), arguments: [year, uscc])
-            let old = stored.map { Contribution(stage: $0[0], stageSeq: $0[1], city: $0[2], county: $0[3], division: $0[4], sectors: $0[5], chains: $0[6]) }
-            guard old != new else { continue }
-            if let old {
-                try count(old, year: year, delta: -1, in: db)
-                try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?", [year, uscc])
-            }
-            if let new {
-                try count(new, year: year, delta: 1, in: db)
-                try db.run("INSERT INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           [year, uscc, new.stage, new.stageSeq, new.city, new.county, new.division, new.sectors, new.chains])
-            }
+    /// One row of `enterprise`, with the enterprise's known contributions by year.
+    private struct Enterprise {
+        var name = ""
+        var city = ""
+        var county = ""
+        var industry = ""
+        var division = ""
+        var sectors = ""
+        var chains = ""
+        var yearEntered = 0
+        var yearLeft: Int?
+        var assessed = false
+        var known: [Int: Contribution] = [:]
+        /// Years whose known contribution was removed (their stored rows are deleted on save).
+        var removed: Set<Int> = []
+    }
+
+    /// One row of `stage_change`, as the fold reads it.
+    private struct StageChange {
+        var seq: Int64
+        var date: String
+        var stage: Int
+
+        static func load(_ uscc: String, in db: Database) throws -> [StageChange]? {
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, on_date, stage FROM stage_change WHERE uscc = ?"), arguments: [uscc])
+                .map { StageChange(seq: $0[0], date: $0[1], stage: $0[2]) }
         }
     }
 
-    /// Recomputes one year's known figures from scratch, set-based (when a year opens, every
-    /// enterprise's contribution changes at once). Gives exactly what per-enterprise recounts give.
+    private func loadEnterprise(_ uscc: String, in db: Database) throws -> Enterprise? {
+        guard let stored = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT name, city, county, industry, division, sectors, chains, year_entered, year_left, assessed FROM enterprise WHERE uscc = ?
+            """), arguments: [uscc]) else { return nil }
+        var row = Enterprise(name: stored[0], city: stored[1], county: stored[2], industry: stored[3], division: stored[4],
+                             sectors: stored[5], chains: stored[6], yearEntered: stored[7], yearLeft: stored[8], assessed: stored[9])
+        let years = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT year, stage, stage_seq, city, county, division, sectors, chains FROM enterprise_year
+            WHERE basis = 'known' AND year IN (SELECT year FROM assessment_year) AND uscc = ?
+            """), arguments: [uscc])
+        while let year = try years.next() {
+            row.known[year[0]] = Contribution(stage: year[1], stageSeq: year[2], city: year[3], county: year[4], division: year[5], sectors: year[6], chains: year[7])
+        }
+        return row
+    }
+
+    private func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
+        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed,
+        ])
+        for year in row.removed where row.known[year] == nil {
+            try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?", [year, uscc])
+        }
+        for year in row.known.keys.sorted() {
+            let known = row.known[year]!
+            try db.run("INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [year, uscc, known.stage, known.stageSeq, known.city, known.county, known.division, known.sectors, known.chains])
+        }
+    }
+
+    /// Recomputes an enterprise's contribution to `years` (known basis) and moves the counts.
+    private func recount(_ uscc: String, years: [(year: Int, cutoff: String)], in db: Database) throws {
+        guard !years.isEmpty, var row = try enterprises.row(uscc, in: db) else { return }
+        let changes = try stageChanges.row(uscc, in: db) ?? []
+        var moved = false
+        for (year, cutoff) in years {
+            var new: Contribution?
+            if row.yearEntered <= year, row.yearLeft.map({ $0 > year }) ?? true {
+                // The highest stage reached by the cutoff (the earliest record of it).
+                var best: StageChange?
+                for change in changes where change.date <= cutoff {
+                    if let current = best, current.stage > change.stage || (current.stage == change.stage && current.seq < change.seq) { continue }
+                    best = change
+                }
+                new = Contribution(stage: best?.stage ?? 0, stageSeq: best?.seq, city: row.city, county: row.county,
+                                   division: row.division, sectors: row.sectors, chains: row.chains)
+            }
+            let old = row.known[year]
+            guard old != new else { continue }
+            if let old { count(old, year: year, delta: -1) }
+            if let new { count(new, year: year, delta: 1) } else { row.removed.insert(year) }
+            row.known[year] = new
+            moved = true
+        }
+        if moved { enterprises.set(uscc, row) }
+    }
+
+    /// Recomputes one year's known figures from scratch, set-based (when a year opens in a live
+    /// file, every enterprise's contribution changes at once). Gives exactly what per-enterprise
+    /// recounts give (a build from zero recounts each enterprise in memory instead).
     private func recountYear(_ year: Int, cutoff: String, in db: Database) throws {
         try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ?", [year])
         try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ?", [year])
@@ -223,6 +364,20 @@ public final class CoverageMetrics: Projection {
         }
     }
 
+    /// A close while building: the year's known contributions and counts, as they stand in
+    /// memory, become its frozen rows.
+    private func freezeInMemory(_ year: Int, in db: Database) throws {
+        let all = enterprises.all
+        for uscc in all.keys.sorted() {
+            guard let known = all[uscc]!.known[year] else { continue }
+            try db.run("INSERT INTO enterprise_year VALUES ('frozen', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [year, uscc, known.stage, known.stageSeq, known.city, known.county, known.division, known.sectors, known.chains])
+        }
+        for (key, count) in pendingCounts where key.year == year && count != 0 {
+            try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", [year, key.dimension, key.code, key.stage, count])
+        }
+    }
+
     private struct GroupKey: Hashable {
         var dimension: String
         var code: String
@@ -245,9 +400,8 @@ public final class CoverageMetrics: Projection {
         reference.sectorGroups(for: industry).map(\.id).joined(separator: ",")
     }
 
-    /// Moves the known counts of `contribution`'s groups by `delta`: buffered in memory and
-    /// written once per group and transaction (``flushCounts(in:)``).
-    private func count(_ contribution: Contribution, year: Int, delta: Int, in db: Database) throws {
+    /// Moves the known counts of `contribution`'s groups by `delta` (written by ``flushCounts(in:)``).
+    private func count(_ contribution: Contribution, year: Int, delta: Int) {
         for (dimension, code) in groups(of: contribution) {
             pendingCounts[CountKey(year: year, dimension: dimension, code: code, stage: contribution.stage), default: 0] += delta
         }
@@ -259,9 +413,6 @@ public final class CoverageMetrics: Projection {
         var code: String
         var stage: Int
     }
-
-    /// Count changes not yet written to `stage_count`.
-    private var pendingCounts: [CountKey: Int] = [:]
 
     /// Writes the buffered count changes; a group whose count reaches 0 is removed.
     private func flushCounts(in db: Database) throws {
@@ -276,14 +427,6 @@ public final class CoverageMetrics: Projection {
             }
         }
         pendingCounts.removeAll(keepingCapacity: true)
-    }
-
-    public func beginTransaction(in db: Database) throws {
-        pendingCounts.removeAll(keepingCapacity: true)
-    }
-
-    public func finishTransaction(in db: Database) throws {
-        try flushCounts(in: db)
     }
 
     /// Chains stored as one text column: sorted, unique, separated by U+001F.

@@ -62,7 +62,15 @@ public final class PendingLibrary: Projection {
         }
     }
 
+    /// The `enterprise` rows, folded in memory (see ``RowBuffer``).
+    private let enterprises = RowBuffer<Enterprise>(load: Enterprise.load, save: Enterprise.save)
+
     public init() {}
+
+    public func beginBuilding() { enterprises.beginBuilding() }
+    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(in: db) }
+    public func beginTransaction(in db: Database) throws { enterprises.beginTransaction() }
+    public func finishTransaction(in db: Database) throws { try enterprises.finishTransaction(in: db) }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         guard event.category == "enterprise" else { return }
@@ -70,48 +78,60 @@ public final class PendingLibrary: Projection {
         switch event.type {
         case EnterpriseRegistered.type:
             let registered = try event.payload(EnterpriseRegistered.self)
-            try db.run("""
-                INSERT INTO enterprise (uscc, name, city, county, industry, registered_on) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, city = excluded.city, county = excluded.county,
-                    industry = excluded.industry, left_population_year = NULL
-                """, [uscc, registered.name, registered.city, registered.county, registered.industry, event.date])
+            // A re-registration keeps the file (dates, steps) and refreshes the profile.
+            var row = try enterprises.row(uscc, in: db) ?? Enterprise(registeredOn: event.date)
+            row.name = registered.name
+            row.city = registered.city
+            row.county = registered.county
+            row.industry = registered.industry
+            row.leftPopulationYear = nil
+            enterprises.set(uscc, row)
         case EnterpriseProfileCorrected.type:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
-            try db.run("""
-                UPDATE enterprise SET name = coalesce(?, name), city = coalesce(?, city), county = coalesce(?, county),
-                    industry = coalesce(?, industry) WHERE uscc = ?
-                """, [profile.name, profile.city, profile.county, profile.industry, uscc])
+            try enterprises.update(uscc, in: db) { row in
+                row.name = profile.name ?? row.name
+                row.city = profile.city ?? row.city
+                row.county = profile.county ?? row.county
+                row.industry = profile.industry ?? row.industry
+            }
         case EnterpriseLeftPopulation.type:
             let left = try event.payload(EnterpriseLeftPopulation.self)
-            try db.run("UPDATE enterprise SET left_population_year = ? WHERE uscc = ?", [left.year, uscc])
+            try enterprises.update(uscc, in: db) { $0.leftPopulationYear = left.year }
         case AssessmentRecorded.type:
             let assessment = try event.payload(AssessmentRecorded.self)
             // The first assessment sets the stage the enterprise starts from: one found above L0
             // was never in the pending library.
-            try db.run("UPDATE enterprise SET assessed = 1 WHERE uscc = ? AND assessed = 0", [uscc])
-            if db.changesCount > 0, assessment.stage > .l0 {
-                try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')", [event.seq, uscc, event.date, assessment.stage.level])
-                try db.run("UPDATE enterprise SET stage = max(stage, ?) WHERE uscc = ?", [assessment.stage.level, uscc])
+            var baseline = false
+            try enterprises.update(uscc, in: db) { row in
+                guard !row.assessed else { return }
+                row.assessed = true
+                if assessment.stage > .l0 {
+                    baseline = true
+                    row.stage = max(row.stage, assessment.stage.level)
+                }
             }
-            try contact(event, uscc: uscc, step: assessment.kind == .online ? "onlineAssessment" : nil, kind: "assessment:\(assessment.kind.rawValue)", in: db)
+            if baseline {
+                try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')", [event.seq, uscc, event.date, assessment.stage.level])
+            }
+            try contact(event, uscc: uscc, step: assessment.kind == .online ? 0 : nil, kind: "assessment:\(assessment.kind.rawValue)", in: db)
         case DiagnosisVisited.type:
-            try contact(event, uscc: uscc, step: "diagnosis", kind: "diagnosis", in: db)
+            try contact(event, uscc: uscc, step: 1, kind: "diagnosis", in: db)
         case TrainingAttended.type:
-            try contact(event, uscc: uscc, step: "training", kind: "training", in: db)
+            try contact(event, uscc: uscc, step: 2, kind: "training", in: db)
         case ProviderMatched.type:
-            try contact(event, uscc: uscc, step: "matching", kind: "matching", in: db)
+            try contact(event, uscc: uscc, step: 3, kind: "matching", in: db)
         case TrialStarted.type:
-            try contact(event, uscc: uscc, step: "trial", kind: "trial", in: db)
+            try contact(event, uscc: uscc, step: 4, kind: "trial", in: db)
         case TrialEnded.type:
             try contact(event, uscc: uscc, step: nil, kind: "trialEnded", in: db)
         case StageUpgraded.type:
             let upgrade = try event.payload(StageUpgraded.self)
             try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'upgrade')", [event.seq, uscc, event.date, upgrade.to.level])
-            try db.run("""
-                UPDATE enterprise SET stage = max(stage, ?1),
-                    left_library_on = CASE WHEN ?2 = 0 THEN min(coalesce(left_library_on, ?3), ?3) ELSE left_library_on END
-                WHERE uscc = ?4
-                """, [upgrade.to.level, upgrade.from.level, event.date, uscc])
+            let date = event.date
+            try enterprises.update(uscc, in: db) { row in
+                row.stage = max(row.stage, upgrade.to.level)
+                if upgrade.from == .l0 { row.leftLibraryOn = min(row.leftLibraryOn ?? date, date) }
+            }
         case EventRetracted.type:
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM contact WHERE seq = ?", [retraction.seq])
@@ -122,28 +142,87 @@ public final class PendingLibrary: Projection {
         }
     }
 
-    private func contact(_ event: ProjectedEvent, uscc: String, step: String?, kind: String, in db: Database) throws {
-        try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date) VALUES (?, ?, ?, ?, ?)", [event.seq, uscc, step, kind, event.date])
-        if let column = Self.steps.first(where: { $0.step == step })?.column {
-            try db.run("""
-                UPDATE enterprise SET \(column) = min(coalesce(\(column), ?1), ?1), contacts = contacts + 1,
-                    last_contact_on = max(coalesce(last_contact_on, ?1), ?1) WHERE uscc = ?2
-                """, [event.date, uscc])
-        } else {
-            try db.run("""
-                UPDATE enterprise SET contacts = contacts + 1, last_contact_on = max(coalesce(last_contact_on, ?1), ?1) WHERE uscc = ?2
-                """, [event.date, uscc])
+    /// Records a contact; `step` indexes ``steps`` when the contact is one of the five steps.
+    private func contact(_ event: ProjectedEvent, uscc: String, step: Int?, kind: String, in db: Database) throws {
+        let date = event.date
+        try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date) VALUES (?, ?, ?, ?, ?)", [event.seq, uscc, step.map { Self.steps[$0].step }, kind, date])
+        try enterprises.update(uscc, in: db) { row in
+            if let step { row.steps[step] = min(row.steps[step] ?? date, date) }
+            row.contacts += 1
+            row.lastContactOn = max(row.lastContactOn ?? date, date)
         }
     }
 
     /// Re-derives an enterprise's steps and stage from its remaining contacts and stage changes
     /// (after a retraction).
     private func recompute(_ uscc: String, in db: Database) throws {
-        var assignments = Self.steps.map { "\($0.column) = (SELECT min(on_date) FROM contact WHERE uscc = ?1 AND step = '\($0.step)')" }
-        assignments.append("contacts = (SELECT count(*) FROM contact WHERE uscc = ?1)")
-        assignments.append("last_contact_on = (SELECT max(on_date) FROM contact WHERE uscc = ?1)")
-        assignments.append("stage = coalesce((SELECT max(stage) FROM stage_change WHERE uscc = ?1), 0)")
-        assignments.append("left_library_on = (SELECT min(on_date) FROM stage_change WHERE uscc = ?1 AND stage > 0 AND kind = 'upgrade')")
-        try db.run("UPDATE enterprise SET \(assignments.joined(separator: ", ")) WHERE uscc = ?1", [uscc])
+        guard try enterprises.row(uscc, in: db) != nil else { return }
+        var steps = [String?](repeating: nil, count: Self.steps.count)
+        var contacts = 0
+        var last: String?
+        for row in try Row.fetchAll(db, sql: "SELECT step, min(on_date), count(*), max(on_date) FROM contact WHERE uscc = ? GROUP BY step", arguments: [uscc]) {
+            if let step = row[0] as String?, let index = Self.steps.firstIndex(where: { $0.step == step }) { steps[index] = row[1] }
+            contacts += row[2] as Int
+            let latest: String = row[3]
+            last = max(last ?? latest, latest)
+        }
+        let stages = try Row.fetchOne(db, sql: """
+            SELECT coalesce(max(stage), 0), min(CASE WHEN stage > 0 AND kind = 'upgrade' THEN on_date END) FROM stage_change WHERE uscc = ?
+            """, arguments: [uscc])!
+        try enterprises.update(uscc, in: db) { row in
+            row.steps = steps
+            row.contacts = contacts
+            row.lastContactOn = last
+            row.stage = stages[0]
+            row.leftLibraryOn = stages[1]
+        }
+    }
+}
+
+/// One row of the pending library's `enterprise` table.
+private struct Enterprise {
+    var name = ""
+    var city = ""
+    var county = ""
+    var industry = ""
+    var registeredOn: String
+    var stage = 0
+    /// The first date of each of the five steps (``PendingLibrary/steps`` order).
+    var steps = [String?](repeating: nil, count: PendingLibrary.steps.count)
+    var contacts = 0
+    var lastContactOn: String?
+    var leftLibraryOn: String?
+    var leftPopulationYear: Int?
+    var assessed = false
+
+    init(registeredOn: String) { self.registeredOn = registeredOn }
+
+    static func load(_ uscc: String, in db: Database) throws -> Enterprise? {
+        guard let stored = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT name, city, county, industry, registered_on, stage, online_assessment_on, diagnosis_on, training_on,
+                matching_on, trial_on, contacts, last_contact_on, left_library_on, left_population_year, assessed
+            FROM enterprise WHERE uscc = ?
+            """), arguments: [uscc]) else { return nil }
+        var row = Enterprise(registeredOn: stored[4])
+        row.name = stored[0]
+        row.city = stored[1]
+        row.county = stored[2]
+        row.industry = stored[3]
+        row.stage = stored[5]
+        row.steps = (6..<11).map { stored[$0] }
+        row.contacts = stored[11]
+        row.lastContactOn = stored[12]
+        row.leftLibraryOn = stored[13]
+        row.leftPopulationYear = stored[14]
+        row.assessed = stored[15]
+        return row
+    }
+
+    static func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
+        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            uscc, row.name, row.city, row.county, row.industry, row.registeredOn, row.stage,
+            row.steps[0], row.steps[1], row.steps[2], row.steps[3], row.steps[4],
+            row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed,
+        ])
     }
 }
