@@ -2,7 +2,8 @@
 // against a plain full read of the same log (the ceiling), on a release build; then the
 // catch-up latency of a new batch into the read models with the worker running.
 //
-// Usage: ProjectionBenchmark [--enterprises N] [--scratch DIR] [--batches N]
+// Usage: ProjectionBenchmark [--enterprises N] [--scratch DIR] [--batches N] [--each [--only NAME]] [--models A,B]
+// (--models rebuilds only those read models, e.g. to profile one; --batches 0 skips the latency run)
 // The log is generated once per (enterprises, seed) under the scratch directory and reused.
 #if canImport(Glibc)
 import Glibc
@@ -103,7 +104,8 @@ enum ProjectionBenchmark {
         }
         // The full rebuild of all the read models into new files.
         try? FileManager.default.removeItem(atPath: ReadModels.directory(of: directory))
-        let readModels = try ReadModels(log: log)
+        let chosen = CommandLine.arguments.contains("--models") ? argument("--models", default: "").split(separator: ",").map(String.init) : nil
+        let readModels = try ReadModels(log: log, only: chosen)
         started = now()
         try readModels.rebuildAll()
         let rebuildSeconds = now() - started
@@ -119,7 +121,7 @@ enum ProjectionBenchmark {
             |---|---|---|---|
             | plain full read (ceiling) | \(String(format: "%.2f", readSeconds)) | \(rate(readSeconds)) | 1.00 |
             | read + parse envelopes | \(String(format: "%.2f", parseSeconds)) | \(rate(parseSeconds)) | \(String(format: "%.2f", readSeconds / parseSeconds)) |
-            | full rebuild, all \(ReadModelCatalogue.all.count) read models | \(String(format: "%.2f", rebuildSeconds)) | \(rate(rebuildSeconds)) | \(String(format: "%.2f", readSeconds / rebuildSeconds)) |
+            | full rebuild, \(chosen.map { $0.joined(separator: "+") } ?? "all \(ReadModelCatalogue.all.count) read models") | \(String(format: "%.2f", rebuildSeconds)) | \(rate(rebuildSeconds)) | \(String(format: "%.2f", readSeconds / rebuildSeconds)) |
 
             Rebuild phases (wall s) and each read model's own apply time (s): \(readModels.lastRebuildTimings.map { "\($0.0) \(String(format: "%.1f", $0.1))" }.joined(separator: ", ")).
 
@@ -128,6 +130,7 @@ enum ProjectionBenchmark {
 
             """)
 
+        guard latencyBatches > 0 else { return }
         // Catch-up latency: a writer in this process appends small batches; the worker applies each.
         let copy = scratch + "/latency"
         try? FileManager.default.removeItem(atPath: copy)

@@ -1,8 +1,9 @@
 import Domain
 import EventLog
 
-/// One committed event as projections see it: the envelope's fields with `data` parsed once.
-public struct ProjectedEvent: Sendable {
+/// One committed event as projections see it: the envelope's fields with `data` parsed once
+/// (a class: every read model reads the same instance, without copying its fields).
+public final class ProjectedEvent: Sendable {
     public let seq: UInt64
     public let stream: String
     public let version: UInt64
@@ -27,10 +28,20 @@ public struct ProjectedEvent: Sendable {
         self.actor = actor
         self.data = data
         decoded = try? EventCatalogue.payloadType(for: type)?.decode(data)
+        // Computed once here (every read model reads them, most of them several times), on the
+        // UTF-8 view: the dates and stream names are ASCII-delimited.
+        date = String(Substring(occurred.utf8.prefix(10)))
+        if let slash = stream.utf8.firstIndex(of: UInt8(ascii: "/")) {
+            category = stream[..<slash]
+            streamID = String(stream[stream.utf8.index(after: slash)...])
+        } else {
+            category = Substring(stream)
+            streamID = stream
+        }
     }
 
     /// Parses a stored envelope line (the log has already checked its integrity).
-    public init(line: UnsafeRawBufferPointer) throws(ProjectionError) {
+    public convenience init(line: UnsafeRawBufferPointer) throws(ProjectionError) {
         let value: JSONValue
         do { value = try JSONParser.parse(line) } catch { throw .unreadableEvent(seq: nil, reason: error.description) }
         guard case .object(let fields) = value,
@@ -43,21 +54,16 @@ public struct ProjectedEvent: Sendable {
     }
 
     /// The business date `YYYY-MM-DD` (the date as written, in the writer's own zone).
-    public var date: String { String(occurred.prefix(10)) }
+    public let date: String
 
     /// The business year.
-    public var year: Int { Int(occurred.prefix(4)) ?? 0 }
+    public var year: Int { Int(date.prefix(4)) ?? 0 }
 
     /// The stream's identifier after its category (`enterprise/9137…` → `9137…`).
-    public var streamID: String {
-        guard let slash = stream.firstIndex(of: "/") else { return stream }
-        return String(stream[stream.index(after: slash)...])
-    }
+    public let streamID: String
 
     /// The stream's category (`enterprise`, `project`, …).
-    public var category: Substring {
-        stream.prefix { $0 != "/" }
-    }
+    public let category: Substring
 
     /// The typed payload.
     public func payload<Payload: EventPayload>(_ type: Payload.Type) throws(ProjectionError) -> Payload {

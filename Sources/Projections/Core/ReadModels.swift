@@ -94,12 +94,13 @@ public final class ReadModels: @unchecked Sendable {
         let building = try types.map { type throws(ProjectionError) in try Self.startBuilding(at: path(of: type.name), type) }
         let projector = Projector(log: log, chunkEvents: 65536)
         try run { try projector.project(building, from: 1, through: size) { progress($0, size) } }
-        lastRebuildTimings = [("parse", projector.timings.parseSeconds), ("apply", projector.timings.applySeconds)] + building.map { ($0.name, $0.applySeconds) }
-        for (index, type) in types.enumerated() {
-            try Self.install(building[index], at: path(of: type.name))
+        let sealing = try Self.install(building, at: types.map { path(of: $0.name) })
+        for type in types {
             let store = try ReadModelStore(path: path(of: type.name), projection: type, mode: .live)
             stores[stores.firstIndex { $0.name == type.name }!] = store
         }
+        lastRebuildTimings = [("parse", projector.timings.parseSeconds), ("apply", projector.timings.applySeconds)]
+            + building.map { ($0.name, $0.applySeconds) } + sealing
     }
 
     private func rebuild(_ type: any Projection.Type) throws(ProjectionError) -> ReadModelStore {
@@ -121,7 +122,7 @@ public final class ReadModels: @unchecked Sendable {
         let paths = types.map { outputDirectory + "/\($0.name).\(asOf.label).sqlite" }
         let building = try types.enumerated().map { index, type throws(ProjectionError) in try startBuilding(at: paths[index], type) }
         try run { try Projector(log: log, chunkEvents: 65536).project(building, from: 1, through: through, asOf: asOf) { progress($0, through) } }
-        for (index, store) in building.enumerated() { try install(store, at: paths[index], asOf: asOf.description) }
+        try install(building, at: paths, asOf: asOf.description)
         return paths
     }
 
@@ -154,9 +155,38 @@ public final class ReadModels: @unchecked Sendable {
         }
     }
 
+    /// Seals and installs built files side by side on the machine's cores; returns each one's
+    /// seconds (`<name> seal`).
+    @discardableResult
+    static func install(_ stores: [ReadModelStore], at paths: [String], asOf: String = "") throws(ProjectionError) -> [(String, Double)] {
+        let failures = FailureBox()
+        let seconds = SecondsBox(count: stores.count)
+        DispatchQueue.concurrentPerform(iterations: stores.count) { index in
+            let started = DispatchTime.now().uptimeNanoseconds
+            do { try install(stores[index], at: paths[index], asOf: asOf) } catch { failures.record(error) }
+            seconds.set(index, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        }
+        if let failure = failures.first { throw failure as? ProjectionError ?? .database("\(failure)") }
+        return stores.enumerated().map { ("\($0.element.name) seal", seconds.values[$0.offset]) }
+    }
+
     static func run(_ body: () throws -> Void) throws(ProjectionError) {
         do { try body() } catch let error as ProjectionError { throw error } catch { throw .unreadableEvent(seq: nil, reason: "\(error)") }
     }
 
     func run(_ body: () throws -> Void) throws(ProjectionError) { try Self.run(body) }
+}
+
+/// Per-index results written from concurrent work.
+final class SecondsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [Double]
+
+    init(count: Int) { values = Array(repeating: 0, count: count) }
+
+    func set(_ index: Int, _ value: Double) {
+        lock.lock()
+        defer { lock.unlock() }
+        values[index] = value
+    }
 }

@@ -103,55 +103,71 @@ public final class SupervisionFacts: Projection {
         }
     }
 
+    /// The `enterprise` rows, folded in memory (see ``RowBuffer``).
+    private let enterprises = RowBuffer<Enterprise>(load: Enterprise.load, save: Enterprise.save)
+
     public init() {}
+
+    public func beginBuilding() { enterprises.beginBuilding() }
+    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(in: db) }
+    public func beginTransaction(in db: Database) throws { enterprises.beginTransaction() }
+    public func finishTransaction(in db: Database) throws { try enterprises.finishTransaction(in: db) }
 
     static let contactTypes: Set<String> = [
         AssessmentRecorded.type, DiagnosisVisited.type, TrainingAttended.type, ProviderMatched.type, TrialStarted.type, TrialEnded.type,
     ]
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
+        let uscc = event.streamID
         if event.category == "enterprise" {
             try checkJurisdiction(event, in: db)
             if Self.contactTypes.contains(event.type) {
-                // The latest contact per enterprise, written once per transaction (finishTransaction).
+                // The latest contact (the last one recorded on the latest date).
                 let date = event.date
-                if let pending = pendingContacts[event.streamID], pending.date > date {} else {
-                    pendingContacts[event.streamID] = (date, event.seq)
+                try enterprises.update(uscc, in: db) { row in
+                    guard row.lastContactOn.map({ $0 <= date }) ?? true else { return }
+                    row.lastContactOn = date
+                    row.lastContactSeq = Int64(event.seq)
                 }
             }
         }
         switch event.type {
         case EnterpriseRegistered.type:
             let registered = try event.payload(EnterpriseRegistered.self)
-            pendingContacts[event.streamID] = nil  // a (re-)registration starts the file afresh
-            try db.run("INSERT OR REPLACE INTO enterprise (uscc, name, city, registered_on) VALUES (?, ?, ?, ?)",
-                       [event.streamID, registered.name, registered.city, event.date])
+            // A (re-)registration starts the file afresh.
+            enterprises.set(uscc, Enterprise(name: registered.name, city: registered.city, registeredOn: event.date))
         case EnterpriseProfileCorrected.type:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
-            try db.run("UPDATE enterprise SET name = coalesce(?, name), city = coalesce(?, city) WHERE uscc = ?", [profile.name, profile.city, event.streamID])
+            try enterprises.update(uscc, in: db) { row in
+                row.name = profile.name ?? row.name
+                row.city = profile.city ?? row.city
+            }
         case EnterpriseLeftPopulation.type:
-            try db.run("UPDATE enterprise SET in_population = 0 WHERE uscc = ?", [event.streamID])
+            try enterprises.update(uscc, in: db) { $0.inPopulation = false }
         case AssessmentRecorded.type:
             let assessment = try event.payload(AssessmentRecorded.self)
             try db.run("INSERT INTO assessment (seq, uscc, assessment, stage, on_date) VALUES (?, ?, ?, ?, ?)",
-                       [event.seq, event.streamID, assessment.assessment, assessment.stage.level, event.date])
-            try db.run("UPDATE enterprise SET first_stage = ?, stage = max(stage, ?) WHERE uscc = ? AND first_stage IS NULL",
-                       [assessment.stage.level, assessment.stage.level, event.streamID])
+                       [event.seq, uscc, assessment.assessment, assessment.stage.level, event.date])
+            try enterprises.update(uscc, in: db) { row in
+                guard row.firstStage == nil else { return }
+                row.firstStage = assessment.stage.level
+                row.stage = max(row.stage, assessment.stage.level)
+            }
         case StageUpgraded.type:
             let upgrade = try event.payload(StageUpgraded.self)
             try db.run("INSERT INTO upgrade (seq, uscc, from_stage, to_stage, assessment, on_date) VALUES (?, ?, ?, ?, ?, ?)",
-                       [event.seq, event.streamID, upgrade.from.level, upgrade.to.level, upgrade.assessment, event.date])
-            try db.run("UPDATE enterprise SET stage = ? WHERE uscc = ?", [upgrade.to.level, event.streamID])
+                       [event.seq, uscc, upgrade.from.level, upgrade.to.level, upgrade.assessment, event.date])
+            try enterprises.update(uscc, in: db) { $0.stage = upgrade.to.level }
         case DiagnosisVisited.type:
             let visit = try event.payload(DiagnosisVisited.self)
-            try db.run("INSERT INTO diagnosis (seq, uscc, provider, on_date) VALUES (?, ?, ?, ?)", [event.seq, event.streamID, visit.provider, event.date])
+            try db.run("INSERT INTO diagnosis (seq, uscc, provider, on_date) VALUES (?, ?, ?, ?)", [event.seq, uscc, visit.provider, event.date])
         case TrialStarted.type:
             let trial = try event.payload(TrialStarted.self)
-            try db.run("INSERT INTO trial VALUES (?, ?, ?, ?)", [event.seq, event.streamID, trial.provider, event.date])
+            try db.run("INSERT INTO trial VALUES (?, ?, ?, ?)", [event.seq, uscc, trial.provider, event.date])
         case ProviderAdmitted.type:
-            try db.run("INSERT OR REPLACE INTO provider (uscc, admitted_on) VALUES (?, ?)", [event.streamID, event.date])
+            try db.run("INSERT OR REPLACE INTO provider (uscc, admitted_on) VALUES (?, ?)", [uscc, event.date])
         case ProviderRemoved.type:
-            try db.run("UPDATE provider SET removed_on = ? WHERE uscc = ?", [event.date, event.streamID])
+            try db.run("UPDATE provider SET removed_on = ? WHERE uscc = ?", [event.date, uscc])
         case AnnualAssessmentOpened.type:
             let opened = try event.payload(AnnualAssessmentOpened.self)
             try db.run("INSERT OR REPLACE INTO assessment_year (year, cutoff) VALUES (?, ?)", [opened.year, opened.cutoff])
@@ -161,13 +177,13 @@ public final class SupervisionFacts: Projection {
         case BenchmarkAwarded.type:
             let award = try event.payload(BenchmarkAwarded.self)
             try db.run("INSERT OR REPLACE INTO award (award, recipient, kind, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?)",
-                       [event.streamID, award.recipient, award.kind.rawValue, award.year, event.date, event.seq])
+                       [uscc, award.recipient, award.kind.rawValue, award.year, event.date, event.seq])
         case BenchmarkRevoked.type:
-            try db.run("UPDATE award SET revoked_seq = ? WHERE award = ?", [event.seq, event.streamID])
+            try db.run("UPDATE award SET revoked_seq = ? WHERE award = ?", [event.seq, uscc])
         case IncentiveGranted.type:
             let incentive = try event.payload(IncentiveGranted.self)
             try db.run("INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       [event.streamID, incentive.recipient, incentive.policy, incentive.basis, incentive.amountFen, event.date, event.seq])
+                       [uscc, incentive.recipient, incentive.policy, incentive.basis, incentive.amountFen, event.date, event.seq])
         case EventRetracted.type:
             let retracted = try event.payload(EventRetracted.self).seq
             for table in ["assessment", "upgrade", "diagnosis"] {
@@ -177,34 +193,18 @@ public final class SupervisionFacts: Projection {
             try db.run("DELETE FROM award WHERE awarded_seq = ?", [retracted])
             try db.run("UPDATE award SET revoked_seq = NULL WHERE revoked_seq = ?", [retracted])
             try db.run("DELETE FROM incentive WHERE granted_seq = ?", [retracted])
-            if event.category == "enterprise" {
+            if event.category == "enterprise", try enterprises.row(uscc, in: db) != nil {
                 // The stage is what the first standing assessment found, then the standing upgrades.
-                try db.run("""
-                    UPDATE enterprise SET
-                        first_stage = (SELECT stage FROM assessment WHERE uscc = ?1 AND retracted_seq IS NULL ORDER BY seq LIMIT 1),
-                        stage = max(coalesce((SELECT stage FROM assessment WHERE uscc = ?1 AND retracted_seq IS NULL ORDER BY seq LIMIT 1), 0),
-                                    coalesce((SELECT max(to_stage) FROM upgrade WHERE uscc = ?1 AND retracted_seq IS NULL), 0))
-                    WHERE uscc = ?1
-                    """, [event.streamID])
+                let first = try Int.fetchOne(db, sql: "SELECT stage FROM assessment WHERE uscc = ? AND retracted_seq IS NULL ORDER BY seq LIMIT 1", arguments: [uscc])
+                let upgraded = try Int.fetchOne(db, sql: "SELECT max(to_stage) FROM upgrade WHERE uscc = ? AND retracted_seq IS NULL", arguments: [uscc])
+                try enterprises.update(uscc, in: db) { row in
+                    row.firstStage = first
+                    row.stage = max(first ?? 0, upgraded ?? 0)
+                }
             }
         default:
             break
         }
-    }
-
-    /// Latest contacts seen in this transaction, by enterprise.
-    private var pendingContacts: [String: (date: String, seq: UInt64)] = [:]
-
-    public func beginTransaction(in db: Database) throws {
-        pendingContacts.removeAll(keepingCapacity: true)
-    }
-
-    public func finishTransaction(in db: Database) throws {
-        for (uscc, contact) in pendingContacts {
-            try db.run("UPDATE enterprise SET last_contact_on = ?, last_contact_seq = ? WHERE uscc = ? AND (last_contact_on IS NULL OR last_contact_on <= ?)",
-                       [contact.date, contact.seq, uscc, contact.date])
-        }
-        pendingContacts.removeAll(keepingCapacity: true)
     }
 
     /// A city actor writing an enterprise of another city (imported history can hold such writes).
@@ -214,10 +214,47 @@ public final class SupervisionFacts: Projection {
         if event.type == EnterpriseRegistered.type {
             enterpriseCity = event.data["city"]?.stringValue
         } else {
-            enterpriseCity = try String.fetchOne(db, sql: "SELECT city FROM enterprise WHERE uscc = ?", arguments: [event.streamID])
+            enterpriseCity = try enterprises.row(event.streamID, in: db)?.city
         }
         guard let enterpriseCity, enterpriseCity != actorCity else { return }
         try db.run("INSERT OR REPLACE INTO foreign_write VALUES (?, ?, ?, ?, ?, ?)",
                    [event.seq, event.streamID, event.type, event.actor["name"]?.stringValue ?? "", actorCity, enterpriseCity])
+    }
+}
+
+/// One row of the findings' `enterprise` table.
+private struct Enterprise {
+    var name: String
+    var city: String
+    var registeredOn: String
+    var firstStage: Int?
+    var stage = 0
+    var inPopulation = true
+    var lastContactOn: String?
+    var lastContactSeq: Int64?
+
+    init(name: String, city: String, registeredOn: String) {
+        self.name = name
+        self.city = city
+        self.registeredOn = registeredOn
+    }
+
+    static func load(_ uscc: String, in db: Database) throws -> Enterprise? {
+        guard let stored = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT name, city, registered_on, first_stage, stage, in_population, last_contact_on, last_contact_seq FROM enterprise WHERE uscc = ?
+            """), arguments: [uscc]) else { return nil }
+        var row = Enterprise(name: stored[0], city: stored[1], registeredOn: stored[2])
+        row.firstStage = stored[3]
+        row.stage = stored[4]
+        row.inPopulation = stored[5]
+        row.lastContactOn = stored[6]
+        row.lastContactSeq = stored[7]
+        return row
+    }
+
+    static func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
+        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            uscc, row.name, row.city, row.registeredOn, row.firstStage, row.stage, row.inPopulation, row.lastContactOn, row.lastContactSeq,
+        ])
     }
 }
