@@ -17,37 +17,62 @@ struct Projector {
 
     /// Projects the log's events `from...through` into `stores`, keeping only the events `asOf`
     /// includes. Calls `progress` with the last seq done after each chunk. Each chunk's lines
-    /// are parsed (and their payloads decoded) on all cores, then the stores apply it side by side.
+    /// are parsed (and their payloads decoded) on all cores, then the stores apply it side by
+    /// side — on a thread of their own, while this one reads and parses the next chunk.
     func project(_ stores: [ReadModelStore], from: UInt64, through: UInt64, asOf: AsOf? = nil,
                  progress: (UInt64) -> Void = { _ in }) throws {
         guard from <= through, !stores.isEmpty else { return }
         var batches: [(first: UInt64, content: [UInt8])] = []
         var buffered = 0
         var chunkStart = from
+        let applying = DispatchQueue(label: "gongfu.projector.apply")
+        // One chunk applies while the next one parses; a third waits for the first to finish.
+        let slot = DispatchSemaphore(value: 1)
+        let failures = FailureBox()
+        let timings = self.timings
+        var applied: UInt64?
+        func waitForApply() throws {
+            slot.wait()
+            slot.signal()
+            if let failure = failures.first { throw failure }
+            if let last = applied { progress(last) }
+            applied = nil
+        }
         func flush(through last: UInt64) throws {
             let parseStart = DispatchTime.now().uptimeNanoseconds
             let events = try Self.parse(batches, from: chunkStart, through: last).filter { asOf?.includes($0) ?? true }
-            let applyStart = DispatchTime.now().uptimeNanoseconds
-            timings.parseSeconds += Double(applyStart - parseStart) / 1e9
-            defer { timings.applySeconds += Double(DispatchTime.now().uptimeNanoseconds - applyStart) / 1e9 }
+            timings.parseSeconds += Double(DispatchTime.now().uptimeNanoseconds - parseStart) / 1e9
             batches.removeAll(keepingCapacity: true)
             buffered = 0
             let root = try log.root(size: last)
             let label = asOf?.description ?? ""
             let start = chunkStart
-            let failures = FailureBox()
-            DispatchQueue.concurrentPerform(iterations: stores.count) { index in
-                do { try stores[index].apply(events, from: start, through: last, root: root, asOf: label) } catch { failures.record(error) }
+            try waitForApply()
+            slot.wait()
+            applying.async {
+                defer { slot.signal() }
+                let applyStart = DispatchTime.now().uptimeNanoseconds
+                defer { timings.applySeconds += Double(DispatchTime.now().uptimeNanoseconds - applyStart) / 1e9 }
+                DispatchQueue.concurrentPerform(iterations: stores.count) { index in
+                    do { try stores[index].apply(events, from: start, through: last, root: root, asOf: label) } catch { failures.record(error) }
+                }
             }
-            if let failure = failures.first { throw failure }
+            applied = last
             chunkStart = last + 1
-            progress(last)
         }
-        try log.forEachBatch(from: from, through: through) { first, last, content in
-            batches.append((first, Array(content)))
-            buffered += Int(last - first + 1)
-            if buffered >= chunkEvents || last >= through { try flush(through: min(last, through)) }
+        do {
+            try log.forEachBatch(from: from, through: through) { first, last, content in
+                batches.append((first, Array(content)))
+                buffered += Int(last - first + 1)
+                if buffered >= chunkEvents || last >= through { try flush(through: min(last, through)) }
+            }
+        } catch {
+            // Let a chunk being applied finish before the stores are handed back.
+            slot.wait()
+            slot.signal()
+            throw error
         }
+        try waitForApply()
     }
 
     /// Parses the lines of `batches` with seq in `from...through`, on all cores, in order.

@@ -174,7 +174,7 @@ public final class CoverageMetrics: Projection {
             try recordStage(event, uscc: uscc, stage: upgrade.to.level, assessment: upgrade.assessment, in: db)
         case EventRetracted.type where event.category == "enterprise":
             let retraction = try event.payload(EventRetracted.self)
-            try db.run("DELETE FROM stage_change WHERE seq = ?", [retraction.seq])
+            try db.run("DELETE FROM stage_change WHERE seq = ?", retraction.seq)
             if db.changesCount > 0 {
                 var changes = try stageChanges.row(uscc, in: db) ?? []
                 changes.removeAll { $0.seq == Int64(retraction.seq) }
@@ -187,7 +187,7 @@ public final class CoverageMetrics: Projection {
             try db.run("""
                 INSERT INTO assessment_year (year, cutoff, opened_seq) VALUES (?, ?, ?)
                 ON CONFLICT (year) DO UPDATE SET cutoff = excluded.cutoff
-                """, [opened.year, cutoff, event.seq])
+                """, opened.year, cutoff, event.seq)
             cachedYears = nil
             if enterprises.building {
                 for uscc in enterprises.all.keys { try recount(uscc, years: [(opened.year, cutoff)], in: db) }
@@ -197,9 +197,9 @@ public final class CoverageMetrics: Projection {
             }
         case AnnualAssessmentClosed.type:
             let closed = try event.payload(AnnualAssessmentClosed.self)
-            try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", [event.seq, closed.year])
-            try db.run("DELETE FROM enterprise_year WHERE basis = 'frozen' AND year = ?", [closed.year])
-            try db.run("DELETE FROM stage_count WHERE basis = 'frozen' AND year = ?", [closed.year])
+            try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", event.seq, closed.year)
+            try db.run("DELETE FROM enterprise_year WHERE basis = 'frozen' AND year = ?", closed.year)
+            try db.run("DELETE FROM stage_count WHERE basis = 'frozen' AND year = ?", closed.year)
             if enterprises.building {
                 try freezeInMemory(closed.year, in: db)
             } else {
@@ -207,11 +207,11 @@ public final class CoverageMetrics: Projection {
                 try db.run("""
                     INSERT INTO enterprise_year SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains
                     FROM enterprise_year WHERE basis = 'known' AND year = ?
-                    """, [closed.year])
+                    """, closed.year)
                 try db.run("""
                     INSERT INTO stage_count SELECT 'frozen', year, dimension, code, stage, count
                     FROM stage_count WHERE basis = 'known' AND year = ?
-                    """, [closed.year])
+                    """, closed.year)
             }
         case PlanPublished.type:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
@@ -223,7 +223,7 @@ public final class CoverageMetrics: Projection {
     /// A stage found by a first assessment or reached by an upgrade: stored, then counted in the
     /// years whose cutoff it precedes.
     private func recordStage(_ event: ProjectedEvent, uscc: String, stage: Int, assessment: String, in db: Database) throws {
-        try db.run("INSERT INTO stage_change VALUES (?, ?, ?, ?, ?)", [event.seq, uscc, event.date, stage, assessment])
+        try db.run("INSERT INTO stage_change VALUES (?, ?, ?, ?, ?)", event.seq, uscc, event.date, stage, assessment)
         var changes = try stageChanges.row(uscc, in: db) ?? []
         changes.append(StageChange(seq: Int64(event.seq), date: event.date, stage: stage))
         stageChanges.set(uscc, changes)
@@ -295,16 +295,13 @@ public final class CoverageMetrics: Projection {
     }
 
     private func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
-        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed,
-        ])
+        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
         for year in row.removed where row.known[year] == nil {
-            try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?", [year, uscc])
+            try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?", year, uscc)
         }
         for year in row.known.keys.sorted() {
             let known = row.known[year]!
-            try db.run("INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       [year, uscc, known.stage, known.stageSeq, known.city, known.county, known.division, known.sectors, known.chains])
+            try db.run("INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, known.stage, known.stageSeq, known.city, known.county, known.division, known.sectors, known.chains)
         }
     }
 
@@ -339,15 +336,15 @@ public final class CoverageMetrics: Projection {
     /// file, every enterprise's contribution changes at once). Gives exactly what per-enterprise
     /// recounts give (a build from zero recounts each enterprise in memory instead).
     private func recountYear(_ year: Int, cutoff: String, in db: Database) throws {
-        try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ?", [year])
-        try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ?", [year])
+        try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ?", year)
+        try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ?", year)
         try db.run("""
             INSERT INTO enterprise_year (basis, year, uscc, stage, stage_seq, city, county, division, sectors, chains)
             SELECT 'known', ?1, e.uscc, coalesce(s.stage, 0), s.seq, e.city, e.county, e.division, e.sectors, e.chains
             FROM enterprise e LEFT JOIN stage_change s ON s.seq = (
                 SELECT seq FROM stage_change WHERE uscc = e.uscc AND on_date <= ?2 ORDER BY stage DESC, seq LIMIT 1)
             WHERE e.year_entered <= ?1 AND (e.year_left IS NULL OR e.year_left > ?1)
-            """, [year, cutoff])
+            """, year, cutoff)
         var counts: [GroupKey: Int] = [:]
         let rows = try Row.fetchCursor(db, sql: """
             SELECT city, county, division, sectors, chains, stage, count(*) FROM enterprise_year
@@ -360,7 +357,7 @@ public final class CoverageMetrics: Projection {
             }
         }
         for (key, count) in counts {
-            try db.run("INSERT INTO stage_count VALUES ('known', ?, ?, ?, ?, ?)", [year, key.dimension, key.code, key.stage, count])
+            try db.run("INSERT INTO stage_count VALUES ('known', ?, ?, ?, ?, ?)", year, key.dimension, key.code, key.stage, count)
         }
     }
 
@@ -370,11 +367,10 @@ public final class CoverageMetrics: Projection {
         let all = enterprises.all
         for uscc in all.keys.sorted() {
             guard let known = all[uscc]!.known[year] else { continue }
-            try db.run("INSERT INTO enterprise_year VALUES ('frozen', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       [year, uscc, known.stage, known.stageSeq, known.city, known.county, known.division, known.sectors, known.chains])
+            try db.run("INSERT INTO enterprise_year VALUES ('frozen', ?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, known.stage, known.stageSeq, known.city, known.county, known.division, known.sectors, known.chains)
         }
         for (key, count) in pendingCounts where key.year == year && count != 0 {
-            try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", [year, key.dimension, key.code, key.stage, count])
+            try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", year, key.dimension, key.code, key.stage, count)
         }
     }
 
@@ -420,10 +416,9 @@ public final class CoverageMetrics: Projection {
             try db.run("""
                 INSERT INTO stage_count VALUES ('known', ?1, ?2, ?3, ?4, ?5)
                 ON CONFLICT DO UPDATE SET count = count + ?5
-                """, [key.year, key.dimension, key.code, key.stage, delta])
+                """, key.year, key.dimension, key.code, key.stage, delta)
             if delta < 0 {
-                try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ? AND dimension = ? AND code = ? AND stage = ? AND count = 0",
-                           [key.year, key.dimension, key.code, key.stage])
+                try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ? AND dimension = ? AND code = ? AND stage = ? AND count = 0", key.year, key.dimension, key.code, key.stage)
             }
         }
         pendingCounts.removeAll(keepingCapacity: true)
@@ -445,7 +440,7 @@ enum PlanTargets {
         for (year, targets) in plan.targets {
             guard let year = Int(year) else { continue }
             for (name, value) in targets {
-                try db.run("INSERT OR REPLACE INTO plan_target VALUES (?, ?, ?)", [year, name, value])
+                try db.run("INSERT OR REPLACE INTO plan_target VALUES (?, ?, ?)", year, name, value)
             }
         }
     }

@@ -111,7 +111,7 @@ public final class PendingLibrary: Projection {
                 }
             }
             if baseline {
-                try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')", [event.seq, uscc, event.date, assessment.stage.level])
+                try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')", event.seq, uscc, event.date, assessment.stage.level)
             }
             try contact(event, uscc: uscc, step: assessment.kind == .online ? 0 : nil, kind: "assessment:\(assessment.kind.rawValue)", in: db)
         case DiagnosisVisited.type:
@@ -126,7 +126,7 @@ public final class PendingLibrary: Projection {
             try contact(event, uscc: uscc, step: nil, kind: "trialEnded", in: db)
         case StageUpgraded.type:
             let upgrade = try event.payload(StageUpgraded.self)
-            try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'upgrade')", [event.seq, uscc, event.date, upgrade.to.level])
+            try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'upgrade')", event.seq, uscc, event.date, upgrade.to.level)
             let date = event.date
             try enterprises.update(uscc, in: db) { row in
                 row.stage = max(row.stage, upgrade.to.level)
@@ -134,8 +134,8 @@ public final class PendingLibrary: Projection {
             }
         case EventRetracted.type:
             let retraction = try event.payload(EventRetracted.self)
-            try db.run("DELETE FROM contact WHERE seq = ?", [retraction.seq])
-            try db.run("DELETE FROM stage_change WHERE seq = ?", [retraction.seq])
+            try db.run("DELETE FROM contact WHERE seq = ?", retraction.seq)
+            try db.run("DELETE FROM stage_change WHERE seq = ?", retraction.seq)
             try recompute(uscc, in: db)
         default:
             break
@@ -145,7 +145,7 @@ public final class PendingLibrary: Projection {
     /// Records a contact; `step` indexes ``steps`` when the contact is one of the five steps.
     private func contact(_ event: ProjectedEvent, uscc: String, step: Int?, kind: String, in db: Database) throws {
         let date = event.date
-        try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date) VALUES (?, ?, ?, ?, ?)", [event.seq, uscc, step.map { Self.steps[$0].step }, kind, date])
+        try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date) VALUES (?, ?, ?, ?, ?)", event.seq, uscc, step.map { Self.steps[$0].step }, kind, date)
         try enterprises.update(uscc, in: db) { row in
             if let step { row.steps[step] = min(row.steps[step] ?? date, date) }
             row.contacts += 1
@@ -219,10 +219,6 @@ private struct Enterprise {
     }
 
     static func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
-        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            uscc, row.name, row.city, row.county, row.industry, row.registeredOn, row.stage,
-            row.steps[0], row.steps[1], row.steps[2], row.steps[3], row.steps[4],
-            row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed,
-        ])
+        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", uscc, row.name, row.city, row.county, row.industry, row.registeredOn, row.stage, row.steps[0], row.steps[1], row.steps[2], row.steps[3], row.steps[4], row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed)
     }
 }

@@ -92,9 +92,9 @@ public final class ProgrammeMetrics: Projection {
         case EventRetracted.type:
             let retracted = try event.payload(EventRetracted.self).seq
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT metric, year FROM tally WHERE seq = ?"), arguments: [retracted]) {
-                try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ?", [row[1] as Int, row[0] as String])
+                try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ?", row[1] as Int, row[0] as String)
             }
-            try db.run("DELETE FROM tally WHERE seq = ?", [retracted])
+            try db.run("DELETE FROM tally WHERE seq = ?", retracted)
         case PlanPublished.type:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
         default:
@@ -103,15 +103,15 @@ public final class ProgrammeMetrics: Projection {
     }
 
     private func tally(_ metric: String, _ event: ProjectedEvent, in db: Database) throws {
-        try db.run("INSERT INTO tally VALUES (?, ?, ?)", [event.seq, metric, event.year])
-        try db.run("INSERT INTO metric VALUES (?1, ?2, 1) ON CONFLICT DO UPDATE SET value = value + 1", [event.year, metric])
+        try db.run("INSERT INTO tally VALUES (?, ?, ?)", event.seq, metric, event.year)
+        try db.run("INSERT INTO metric VALUES (?1, ?2, 1) ON CONFLICT DO UPDATE SET value = value + 1", event.year, metric)
     }
 
     /// Counts an enterprise once per year as served.
     private func serve(_ event: ProjectedEvent, in db: Database) throws {
-        try db.run("INSERT OR IGNORE INTO served VALUES (?, ?, ?)", [event.year, event.streamID, event.seq])
+        try db.run("INSERT OR IGNORE INTO served VALUES (?, ?, ?)", event.year, event.streamID, event.seq)
         if db.changesCount > 0 {
-            try db.run("INSERT INTO metric VALUES (?1, 'enterprisesServed', 1) ON CONFLICT DO UPDATE SET value = value + 1", [event.year])
+            try db.run("INSERT INTO metric VALUES (?1, 'enterprisesServed', 1) ON CONFLICT DO UPDATE SET value = value + 1", event.year)
         }
     }
 }

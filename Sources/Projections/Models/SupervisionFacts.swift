@@ -146,8 +146,7 @@ public final class SupervisionFacts: Projection {
             try enterprises.update(uscc, in: db) { $0.inPopulation = false }
         case AssessmentRecorded.type:
             let assessment = try event.payload(AssessmentRecorded.self)
-            try db.run("INSERT INTO assessment (seq, uscc, assessment, stage, on_date) VALUES (?, ?, ?, ?, ?)",
-                       [event.seq, uscc, assessment.assessment, assessment.stage.level, event.date])
+            try db.run("INSERT INTO assessment (seq, uscc, assessment, stage, on_date) VALUES (?, ?, ?, ?, ?)", event.seq, uscc, assessment.assessment, assessment.stage.level, event.date)
             try enterprises.update(uscc, in: db) { row in
                 guard row.firstStage == nil else { return }
                 row.firstStage = assessment.stage.level
@@ -155,44 +154,41 @@ public final class SupervisionFacts: Projection {
             }
         case StageUpgraded.type:
             let upgrade = try event.payload(StageUpgraded.self)
-            try db.run("INSERT INTO upgrade (seq, uscc, from_stage, to_stage, assessment, on_date) VALUES (?, ?, ?, ?, ?, ?)",
-                       [event.seq, uscc, upgrade.from.level, upgrade.to.level, upgrade.assessment, event.date])
+            try db.run("INSERT INTO upgrade (seq, uscc, from_stage, to_stage, assessment, on_date) VALUES (?, ?, ?, ?, ?, ?)", event.seq, uscc, upgrade.from.level, upgrade.to.level, upgrade.assessment, event.date)
             try enterprises.update(uscc, in: db) { $0.stage = upgrade.to.level }
         case DiagnosisVisited.type:
             let visit = try event.payload(DiagnosisVisited.self)
-            try db.run("INSERT INTO diagnosis (seq, uscc, provider, on_date) VALUES (?, ?, ?, ?)", [event.seq, uscc, visit.provider, event.date])
+            try db.run("INSERT INTO diagnosis (seq, uscc, provider, on_date) VALUES (?, ?, ?, ?)", event.seq, uscc, visit.provider, event.date)
         case TrialStarted.type:
             let trial = try event.payload(TrialStarted.self)
-            try db.run("INSERT INTO trial VALUES (?, ?, ?, ?)", [event.seq, uscc, trial.provider, event.date])
+            try db.run("INSERT INTO trial VALUES (?, ?, ?, ?)", event.seq, uscc, trial.provider, event.date)
         case ProviderAdmitted.type:
-            try db.run("INSERT OR REPLACE INTO provider (uscc, admitted_on) VALUES (?, ?)", [uscc, event.date])
+            try db.run("INSERT OR REPLACE INTO provider (uscc, admitted_on) VALUES (?, ?)", uscc, event.date)
         case ProviderRemoved.type:
-            try db.run("UPDATE provider SET removed_on = ? WHERE uscc = ?", [event.date, uscc])
+            try db.run("UPDATE provider SET removed_on = ? WHERE uscc = ?", event.date, uscc)
         case AnnualAssessmentOpened.type:
             let opened = try event.payload(AnnualAssessmentOpened.self)
-            try db.run("INSERT OR REPLACE INTO assessment_year (year, cutoff) VALUES (?, ?)", [opened.year, opened.cutoff])
+            try db.run("INSERT OR REPLACE INTO assessment_year (year, cutoff) VALUES (?, ?)", opened.year, opened.cutoff)
         case AnnualAssessmentClosed.type:
             let closed = try event.payload(AnnualAssessmentClosed.self)
-            try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", [event.seq, closed.year])
+            try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", event.seq, closed.year)
         case BenchmarkAwarded.type:
             let award = try event.payload(BenchmarkAwarded.self)
-            try db.run("INSERT OR REPLACE INTO award (award, recipient, kind, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?)",
-                       [uscc, award.recipient, award.kind.rawValue, award.year, event.date, event.seq])
+            try db.run("INSERT OR REPLACE INTO award (award, recipient, kind, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?)", uscc, award.recipient, award.kind.rawValue, award.year, event.date, event.seq)
         case BenchmarkRevoked.type:
-            try db.run("UPDATE award SET revoked_seq = ? WHERE award = ?", [event.seq, uscc])
+            try db.run("UPDATE award SET revoked_seq = ? WHERE award = ?", event.seq, uscc)
         case IncentiveGranted.type:
             let incentive = try event.payload(IncentiveGranted.self)
-            try db.run("INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       [uscc, incentive.recipient, incentive.policy, incentive.basis, incentive.amountFen, event.date, event.seq])
+            try db.run("INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)", uscc, incentive.recipient, incentive.policy, incentive.basis, incentive.amountFen, event.date, event.seq)
         case EventRetracted.type:
             let retracted = try event.payload(EventRetracted.self).seq
             for table in ["assessment", "upgrade", "diagnosis"] {
-                try db.run("UPDATE \(table) SET retracted_seq = ? WHERE seq = ?", [event.seq, retracted])
+                try db.run("UPDATE \(table) SET retracted_seq = ? WHERE seq = ?", event.seq, retracted)
             }
-            try db.run("DELETE FROM trial WHERE seq = ?", [retracted])
-            try db.run("DELETE FROM award WHERE awarded_seq = ?", [retracted])
-            try db.run("UPDATE award SET revoked_seq = NULL WHERE revoked_seq = ?", [retracted])
-            try db.run("DELETE FROM incentive WHERE granted_seq = ?", [retracted])
+            try db.run("DELETE FROM trial WHERE seq = ?", retracted)
+            try db.run("DELETE FROM award WHERE awarded_seq = ?", retracted)
+            try db.run("UPDATE award SET revoked_seq = NULL WHERE revoked_seq = ?", retracted)
+            try db.run("DELETE FROM incentive WHERE granted_seq = ?", retracted)
             if event.category == "enterprise", try enterprises.row(uscc, in: db) != nil {
                 // The stage is what the first standing assessment found, then the standing upgrades.
                 let first = try Int.fetchOne(db, sql: "SELECT stage FROM assessment WHERE uscc = ? AND retracted_seq IS NULL ORDER BY seq LIMIT 1", arguments: [uscc])
@@ -217,8 +213,7 @@ public final class SupervisionFacts: Projection {
             enterpriseCity = try enterprises.row(event.streamID, in: db)?.city
         }
         guard let enterpriseCity, enterpriseCity != actorCity else { return }
-        try db.run("INSERT OR REPLACE INTO foreign_write VALUES (?, ?, ?, ?, ?, ?)",
-                   [event.seq, event.streamID, event.type, event.actor["name"]?.stringValue ?? "", actorCity, enterpriseCity])
+        try db.run("INSERT OR REPLACE INTO foreign_write VALUES (?, ?, ?, ?, ?, ?)", event.seq, event.streamID, event.type, event.actor["name"]?.stringValue ?? "", actorCity, enterpriseCity)
     }
 }
 
@@ -253,8 +248,6 @@ private struct Enterprise {
     }
 
     static func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
-        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            uscc, row.name, row.city, row.registeredOn, row.firstStage, row.stage, row.inPopulation, row.lastContactOn, row.lastContactSeq,
-        ])
+        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", uscc, row.name, row.city, row.registeredOn, row.firstStage, row.stage, row.inPopulation, row.lastContactOn, row.lastContactSeq)
     }
 }

@@ -40,7 +40,7 @@ public final class WorkLedger: Projection {
         switch event.type {
         case PlanPublished.type:
             let plan = try event.payload(PlanPublished.self)
-            try db.run("INSERT OR REPLACE INTO plan VALUES (?, ?, ?)", [event.streamID, plan.title, event.date])
+            try db.run("INSERT OR REPLACE INTO plan VALUES (?, ?, ?)", event.streamID, plan.title, event.date)
             var position = 0
             for task in plan.ledger {
                 position += 1
@@ -58,10 +58,10 @@ public final class WorkLedger: Projection {
             try db.run("""
                 UPDATE item SET completed_on = ?, reported_by = ?, reported_seq = ?
                 WHERE plan = ? AND task = ? AND milestone = ? AND completed_on IS NULL
-                """, [report.completedOn, report.unit, event.seq, event.streamID, report.task, report.milestone ?? ""])
+                """, report.completedOn, report.unit, event.seq, event.streamID, report.task, report.milestone ?? "")
         case EventRetracted.type where event.category == "plan":
             let retraction = try event.payload(EventRetracted.self)
-            try db.run("UPDATE item SET completed_on = NULL, reported_by = NULL, reported_seq = NULL WHERE reported_seq = ?", [retraction.seq])
+            try db.run("UPDATE item SET completed_on = NULL, reported_by = NULL, reported_seq = NULL WHERE reported_seq = ?", retraction.seq)
         default:
             break
         }
@@ -71,7 +71,7 @@ public final class WorkLedger: Projection {
         try db.run("""
             INSERT INTO item (plan, task, milestone, position, title, deadline, units) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO UPDATE SET position = excluded.position, title = excluded.title, deadline = excluded.deadline, units = excluded.units
-            """, [plan, task, milestone, position, title, deadline, units.joined(separator: "、")])
+            """, plan, task, milestone, position, title, deadline, units.joined(separator: "、"))
     }
 
     /// The status of an item as of a date.
