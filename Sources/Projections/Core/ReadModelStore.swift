@@ -164,19 +164,14 @@ public final class ReadModelStore: @unchecked Sendable {
     public func seal(asOf: String = "") throws(ProjectionError) {
         try perform {
             let indexes = deferredIndexes
-            var t = DispatchTime.now().uptimeNanoseconds
-            func lap(_ what: String) { let n = DispatchTime.now().uptimeNanoseconds; FileHandle.standardError.write("TIMING \(name) \(what) \(Double(n - t) / 1e9)\n".data(using: .utf8)!); t = n }
             if isBuilding { try writer.write { db in try projection.finishBuilding(in: db) } }
-            lap("finishBuilding")
             try writer.writeWithoutTransaction { db in
-                for sql in indexes { try db.execute(sql: sql); lap(sql) }
+                for sql in indexes { try db.execute(sql: sql) }
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
                 try db.execute(sql: "UPDATE gongfu_checkpoint SET as_of = ?", arguments: [asOf])
             }
-            lap("pragmas")
             try writer.close()
-            lap("close")
         }
     }
 

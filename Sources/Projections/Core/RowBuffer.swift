@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 
 /// One table's rows, keyed by a text key, held in memory by a fold so that an event costs a
@@ -73,14 +72,8 @@ final class RowBuffer<Row> {
 
     func finishBuilding(in db: Database) throws {
         guard building else { return }
-        var t = DispatchTime.now().uptimeNanoseconds
-        func lap(_ what: String) { let n = DispatchTime.now().uptimeNanoseconds; FileHandle.standardError.write("TIMING rowbuffer \(what) \(Double(n - t) / 1e9)\n".data(using: .utf8)!); t = n }
-        let keys = rows.keys.sorted()
-        lap("sort \(keys.count)")
-        for key in keys { try save(key, rows[key]!, db) }
-        lap("save")
+        for key in rows.keys.sorted() { try save(key, rows[key]!, db) }
         rows.removeAll()
-        lap("free")
         building = false
     }
 }

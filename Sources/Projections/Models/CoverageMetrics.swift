@@ -86,7 +86,7 @@ public final class CoverageMetrics: Projection {
     /// The assessment years, read once per transaction.
     private var cachedYears: [(year: Int, cutoff: String)]?
     /// Known count changes not yet written to `stage_count`; while building, the counts themselves.
-    private var pendingCounts: [CountKey: Int] = [:]
+    private var pendingCounts: [Signature: Int] = [:]
 
     public init() {
         enterprises = RowBuffer(load: { [unowned self] uscc, db in try self.loadEnterprise(uscc, in: db) },
@@ -176,9 +176,7 @@ public final class CoverageMetrics: Projection {
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM stage_change WHERE seq = ?", retraction.seq)
             if db.changesCount > 0 {
-                var changes = try stageChanges.row(uscc, in: db) ?? []
-                changes.removeAll { $0.seq == Int64(retraction.seq) }
-                stageChanges.set(uscc, changes)
+                try stageChanges.update(uscc, in: db) { $0.removeAll { $0.seq == Int64(retraction.seq) } }
                 try recount(uscc, years: years(in: db), in: db)
             }
         case AnnualAssessmentOpened.type:
@@ -224,9 +222,8 @@ public final class CoverageMetrics: Projection {
     /// years whose cutoff it precedes.
     private func recordStage(_ event: ProjectedEvent, uscc: String, stage: Int, assessment: String, in db: Database) throws {
         try db.run("INSERT INTO stage_change VALUES (?, ?, ?, ?, ?)", event.seq, uscc, event.date, stage, assessment)
-        var changes = try stageChanges.row(uscc, in: db) ?? []
-        changes.append(StageChange(seq: Int64(event.seq), date: event.date, stage: stage))
-        stageChanges.set(uscc, changes)
+        let change = StageChange(seq: Int64(event.seq), date: event.date, stage: stage)
+        if try !stageChanges.update(uscc, in: db, { $0.append(change) }) { stageChanges.set(uscc, [change]) }
         let date = event.date
         try recount(uscc, years: years(in: db).filter { $0.cutoff >= date }, in: db)
     }
@@ -307,29 +304,28 @@ public final class CoverageMetrics: Projection {
 
     /// Recomputes an enterprise's contribution to `years` (known basis) and moves the counts.
     private func recount(_ uscc: String, years: [(year: Int, cutoff: String)], in db: Database) throws {
-        guard !years.isEmpty, var row = try enterprises.row(uscc, in: db) else { return }
+        guard !years.isEmpty else { return }
         let changes = try stageChanges.row(uscc, in: db) ?? []
-        var moved = false
-        for (year, cutoff) in years {
-            var new: Contribution?
-            if row.yearEntered <= year, row.yearLeft.map({ $0 > year }) ?? true {
-                // The highest stage reached by the cutoff (the earliest record of it).
-                var best: StageChange?
-                for change in changes where change.date <= cutoff {
-                    if let current = best, current.stage > change.stage || (current.stage == change.stage && current.seq < change.seq) { continue }
-                    best = change
+        try enterprises.update(uscc, in: db) { row in
+            for (year, cutoff) in years {
+                var new: Contribution?
+                if row.yearEntered <= year, row.yearLeft.map({ $0 > year }) ?? true {
+                    // The highest stage reached by the cutoff (the earliest record of it).
+                    var best: StageChange?
+                    for change in changes where change.date <= cutoff {
+                        if let current = best, current.stage > change.stage || (current.stage == change.stage && current.seq < change.seq) { continue }
+                        best = change
+                    }
+                    new = Contribution(stage: best?.stage ?? 0, stageSeq: best?.seq, city: row.city, county: row.county,
+                                       division: row.division, sectors: row.sectors, chains: row.chains)
                 }
-                new = Contribution(stage: best?.stage ?? 0, stageSeq: best?.seq, city: row.city, county: row.county,
-                                   division: row.division, sectors: row.sectors, chains: row.chains)
+                let old = row.known[year]
+                guard old != new else { continue }
+                if let old { count(old, year: year, delta: -1) }
+                if let new { count(new, year: year, delta: 1) } else { row.removed.insert(year) }
+                row.known[year] = new
             }
-            let old = row.known[year]
-            guard old != new else { continue }
-            if let old { count(old, year: year, delta: -1) }
-            if let new { count(new, year: year, delta: 1) } else { row.removed.insert(year) }
-            row.known[year] = new
-            moved = true
         }
-        if moved { enterprises.set(uscc, row) }
     }
 
     /// Recomputes one year's known figures from scratch, set-based (when a year opens in a live
@@ -369,7 +365,7 @@ public final class CoverageMetrics: Projection {
             guard let known = all[uscc]!.known[year] else { continue }
             try db.run("INSERT INTO enterprise_year VALUES ('frozen', ?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, known.stage, known.stageSeq, known.city, known.county, known.division, known.sectors, known.chains)
         }
-        for (key, count) in pendingCounts where key.year == year && count != 0 {
+        for (key, count) in groupCounts(pendingCounts.filter { $0.key.year == year }) where count != 0 {
             try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", year, key.dimension, key.code, key.stage, count)
         }
     }
@@ -397,10 +393,36 @@ public final class CoverageMetrics: Projection {
     }
 
     /// Moves the known counts of `contribution`'s groups by `delta` (written by ``flushCounts(in:)``).
+    /// Kept per signature — the stage and groups together — and spread over the groups when
+    /// written: far fewer distinct signatures than moves.
     private func count(_ contribution: Contribution, year: Int, delta: Int) {
-        for (dimension, code) in groups(of: contribution) {
-            pendingCounts[CountKey(year: year, dimension: dimension, code: code, stage: contribution.stage), default: 0] += delta
+        let signature = Signature(year: year, stage: contribution.stage, city: contribution.city, county: contribution.county,
+                                  division: contribution.division, sectors: contribution.sectors, chains: contribution.chains)
+        pendingCounts[signature, default: 0] += delta
+    }
+
+    /// What a contribution is counted under: its year, stage and groups.
+    private struct Signature: Hashable {
+        var year: Int
+        var stage: Int
+        var city: String
+        var county: String
+        var division: String
+        var sectors: String
+        var chains: String
+    }
+
+    /// Signature counts spread over the groups they are counted in.
+    private func groupCounts(_ signatures: [Signature: Int]) -> [CountKey: Int] {
+        var counts: [CountKey: Int] = [:]
+        for (signature, delta) in signatures where delta != 0 {
+            let contribution = Contribution(stage: signature.stage, stageSeq: nil, city: signature.city, county: signature.county,
+                                            division: signature.division, sectors: signature.sectors, chains: signature.chains)
+            for (dimension, code) in groups(of: contribution) {
+                counts[CountKey(year: signature.year, dimension: dimension, code: code, stage: signature.stage), default: 0] += delta
+            }
         }
+        return counts
     }
 
     private struct CountKey: Hashable {
@@ -412,7 +434,7 @@ public final class CoverageMetrics: Projection {
 
     /// Writes the buffered count changes; a group whose count reaches 0 is removed.
     private func flushCounts(in db: Database) throws {
-        for (key, delta) in pendingCounts where delta != 0 {
+        for (key, delta) in groupCounts(pendingCounts) where delta != 0 {
             try db.run("""
                 INSERT INTO stage_count VALUES ('known', ?1, ?2, ?3, ?4, ?5)
                 ON CONFLICT DO UPDATE SET count = count + ?5
