@@ -67,6 +67,35 @@ struct ReplayTests {
         #expect(try ReadModelDump.dump(store) == before)
     }
 
+    @Test("A transaction that fails part-way changes nothing, not even the rows a fold keeps in memory",
+          arguments: ["pending", "coverage", "findings"])
+    func failedTransactionLeavesNothing(name: String) throws {
+        let projection = try ReadModelCatalogue.projection(named: name)
+        let temporary = TemporaryDirectory()
+        let directory = try Sample.copy(into: temporary)
+        let log = try EventLog(directory: directory, writable: false)
+        var events: [ProjectedEvent] = []
+        try log.forEachLine(from: 1, through: 900) { _, line in events.append(try ProjectedEvent(line: line)) }
+        let store = try ReadModelStore(path: temporary.path + "/live.sqlite", projection: projection, mode: .live)
+        try store.apply(Array(events[0..<300]), from: 1, through: 300, root: try log.root(size: 300))
+        let before = try ReadModelDump.dump(store)
+        // The chunk's enterprise events change rows in memory, then its last event cannot be read.
+        var chunk = Array(events[300..<900])
+        let enterprise = try #require(chunk.first { $0.category == "enterprise" })
+        #expect(chunk.filter { $0.category == "enterprise" }.count > 100)
+        let last = chunk.removeLast()
+        chunk.append(ProjectedEvent(seq: last.seq, stream: enterprise.stream, version: 99, type: "AssessmentRecorded", occurred: last.occurred,
+                                    recorded: last.recorded, actor: last.actor, data: .object(["stage": .string("L9")])))
+        #expect(throws: ProjectionError.self) { try store.apply(chunk, from: 301, through: 900, root: try log.root(size: 900)) }
+        #expect(try ReadModelDump.dump(store) == before)
+        #expect(try store.checkpoint().seq == 300)
+        // The real chunk then gives what applying everything at once gives.
+        try store.apply(Array(events[300..<900]), from: 301, through: 900, root: try log.root(size: 900))
+        let straight = try ReadModelStore(path: temporary.path + "/straight.sqlite", projection: projection, mode: .live)
+        try straight.apply(events, from: 1, through: 900, root: try log.root(size: 900))
+        #expect(try ReadModelDump.dump(store) == (try ReadModelDump.dump(straight)))
+    }
+
     @Test("Changing a projection's version rebuilds it instead of mixing old and new")
     func versionChangeRebuilds() throws {
         let temporary = TemporaryDirectory()
