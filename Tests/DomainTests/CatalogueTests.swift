@@ -22,6 +22,15 @@ import Testing
         try JSONParser.parse(Array(try Data(contentsOf: schemas.appendingPathComponent("events/" + name))))
     }
 
+    @Test("Every event type has exactly one kind, and every kind but `unknown` is a type")
+    func everyTypeHasItsKind() {
+        let names = EventCatalogue.payloadTypes.map { $0.type }
+        #expect(names.map { EventKind(type: $0).rawValue } == names)
+        #expect(Set(EventKind.allCases.filter { $0 != .unknown }.map(\.rawValue)) == Set(names))
+        #expect(EventKind(type: "NoSuchEvent") == .unknown)
+        #expect(EventKind(type: "") == .unknown)
+    }
+
     @Test func everyTypeHasAnExampleAndASchemaFile() throws {
         let exampleTypes = Set(try Self.examples().map(\.type))
         #expect(exampleTypes == Set(EventCatalogue.all.map(\.type)))

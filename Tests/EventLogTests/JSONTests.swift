@@ -103,3 +103,61 @@ import Testing
         #expect(Timestamp.format(microseconds: 1_730_338_200_123_456) == "2024-10-31T01:30:00.123456Z")
     }
 }
+
+@Suite("Reading an object member by member")
+struct MemberReaderTests {
+    /// Reads every member of `text` with ``JSONParser/parseObject(_:member:)`` into a dictionary.
+    func members(_ text: String) throws -> [String: JSONValue] {
+        var members: [String: JSONValue] = [:]
+        let bytes = Array(text.utf8)
+        try bytes.withUnsafeBytes { buffer in
+            try JSONParser.parseObject(buffer) { key, parser throws(JSONParser.Failure) in members[key] = try parser.readValue() }
+        }
+        return members
+    }
+
+    @Test("gives what the whole-value parser gives, keys with escapes included")
+    func sameAsParse() throws {
+        let text = #"{"seq":7, "stream":"enterprise/9137\u0041","data":{"a":[1,2.5,null,true]},"k\"ey":"v","empty":{}}"#
+        #expect(try JSONValue.object(members(text)) == JSONParser.parse(text))
+        #expect(try members("{}").isEmpty)
+    }
+
+    @Test("refuses what the whole-value parser refuses, and a repeated key past the first 32",
+          arguments: [
+              (#"{"a":1,"a":2}"#, "duplicate object key \"a\""),
+              (#"{"a":1} x"#, "unexpected data"),
+              (#"{"a":1"#, "expected '}'"),
+              (#"["a"]"#, "expected '{'"),
+              (#"{"a":[01]}"#, "leading zero"),
+              ("{" + (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k35\":0}", "duplicate object key \"k35\""),
+          ])
+    func refuses(text: String, reason: String) {
+        #expect { _ = try members(text) } throws: { ($0 as? JSONParser.Failure)?.description.contains(reason) == true }
+    }
+
+    @Test("typed reads say what was expected, and a member left unread is an error")
+    func typedReads() throws {
+        let bytes = Array(#"{"seq":"7","n":12}"#.utf8)
+        #expect(throws: JSONParser.Failure(offset: 7, reason: "expected an integer")) {
+            try bytes.withUnsafeBytes { buffer in
+                try JSONParser.parseObject(buffer) { _, parser throws(JSONParser.Failure) in _ = try parser.readInteger() }
+            }
+        }
+        #expect(throws: JSONParser.Failure(offset: 7, reason: "the value of \"seq\" was not read")) {
+            try bytes.withUnsafeBytes { buffer in
+                try JSONParser.parseObject(buffer) { _, _ in }
+            }
+        }
+        var read: [String: Int64] = [:]
+        try Array(#"{"a":-3,"b":12}"#.utf8).withUnsafeBytes { buffer in
+            try JSONParser.parseObject(buffer) { key, parser throws(JSONParser.Failure) in read[key] = try parser.readInteger() }
+        }
+        #expect(read == ["a": -3, "b": 12])
+        #expect(throws: JSONParser.Failure.self) {
+            try Array(#"{"a":1.5}"#.utf8).withUnsafeBytes { buffer in
+                try JSONParser.parseObject(buffer) { _, parser throws(JSONParser.Failure) in _ = try parser.readInteger() }
+            }
+        }
+    }
+}

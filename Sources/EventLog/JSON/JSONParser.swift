@@ -35,6 +35,71 @@ public struct JSONParser {
         return try result.get()
     }
 
+    /// Parses bytes holding exactly one JSON value, without copying them first.
+    public static func parse(_ buffer: UnsafeRawBufferPointer) throws(Failure) -> JSONValue {
+        var parser = JSONParser(bytes: buffer)
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.position == buffer.count else { throw parser.failure("unexpected data after the JSON value") }
+        return value
+    }
+
+    /// Parses bytes holding exactly one JSON object member by member, without building it:
+    /// `member` gets each key with a parser positioned at that member's value, and must read the
+    /// value (``readValue()``, ``readString()`` or ``readInteger()``). Duplicate keys, trailing
+    /// data and anything else ``parse(_:)`` refuses are refused here too.
+    public static func parseObject(_ buffer: UnsafeRawBufferPointer,
+                                   member: (String, inout JSONParser) throws(Failure) -> Void) throws(Failure) {
+        var parser = JSONParser(bytes: buffer)
+        try parser.expect(UInt8(ascii: "{"))
+        // Envelopes have about a dozen members with short keys: a linear scan beats hashing
+        // (a large object switches to a set).
+        var seen: [String] = []
+        seen.reserveCapacity(16)
+        var many: Set<String> = []
+        if !parser.consume(UInt8(ascii: "}")) {
+            repeat {
+                parser.skipWhitespace()
+                let keyOffset = parser.position
+                let key = try parser.parseString()
+                let repeated = seen.count < 32 ? seen.contains(key) : !many.insert(key).inserted
+                guard !repeated else { throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"") }
+                if seen.count < 32 {
+                    seen.append(key)
+                    if seen.count == 32 { many = Set(seen) }
+                }
+                try parser.expect(UInt8(ascii: ":"))
+                parser.skipWhitespace()
+                let valueOffset = parser.position
+                try member(key, &parser)
+                guard parser.position > valueOffset else { throw Failure(offset: valueOffset, reason: "the value of \"\(key)\" was not read") }
+            } while parser.consume(UInt8(ascii: ","))
+            try parser.expect(UInt8(ascii: "}"))
+        }
+        parser.skipWhitespace()
+        guard parser.position == buffer.count else { throw parser.failure("unexpected data after the JSON value") }
+    }
+
+    /// The value at the current position (inside ``parseObject(_:member:)``).
+    public mutating func readValue() throws(Failure) -> JSONValue {
+        try parseValue(depth: 1)
+    }
+
+    /// The string at the current position, or a failure when the value is not a string.
+    public mutating func readString() throws(Failure) -> String {
+        skipWhitespace()
+        return try parseString()
+    }
+
+    /// The integer at the current position, or a failure when the value is not an integer.
+    public mutating func readInteger() throws(Failure) -> Int64 {
+        skipWhitespace()
+        let start = position
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "-") || isDigit(bytes[position]),
+              case .integer(let number) = try parseNumber() else { throw Failure(offset: start, reason: "expected an integer") }
+        return number
+    }
+
     public static func parse(_ text: String) throws(Failure) -> JSONValue {
         try parse(Array(text.utf8))
     }

@@ -8,6 +8,8 @@ public final class ProjectedEvent: Sendable {
     public let stream: String
     public let version: UInt64
     public let type: String
+    /// `type` as an enumeration (what folds switch on).
+    public let kind: EventKind
     /// The business date-time as recorded (`YYYY-MM-DD` or RFC 3339).
     public let occurred: String
     /// When the log recorded it (UTC, microseconds, sorts as text).
@@ -23,6 +25,7 @@ public final class ProjectedEvent: Sendable {
         self.stream = stream
         self.version = version
         self.type = type
+        kind = EventKind(type: type)
         self.occurred = occurred
         self.recorded = recorded
         self.actor = actor
@@ -40,16 +43,32 @@ public final class ProjectedEvent: Sendable {
         }
     }
 
-    /// Parses a stored envelope line (the log has already checked its integrity).
+    /// Parses a stored envelope line (the log has already checked its integrity), member by
+    /// member: no dictionary for the envelope, and `data` parsed once.
     public convenience init(line: UnsafeRawBufferPointer) throws(ProjectionError) {
-        let value: JSONValue
-        do { value = try JSONParser.parse(line) } catch { throw .unreadableEvent(seq: nil, reason: error.description) }
-        guard case .object(let fields) = value,
-              case .integer(let seq)? = fields["seq"], case .string(let stream)? = fields["stream"],
-              case .integer(let version)? = fields["version"], case .string(let type)? = fields["type"],
-              case .string(let occurred)? = fields["occurred"], case .string(let recorded)? = fields["recorded"],
-              let actor = fields["actor"], let data = fields["data"]
-        else { throw .unreadableEvent(seq: fields(value)["seq"]?.integerValue.map(UInt64.init), reason: "an envelope member is missing or has the wrong type") }
+        var seq: Int64?, version: Int64?
+        var stream: String?, type: String?, occurred: String?, recorded: String?
+        var actor: JSONValue?, data: JSONValue?
+        do {
+            try JSONParser.parseObject(line) { key, parser throws(JSONParser.Failure) in
+                switch key {
+                case "seq": seq = try parser.readInteger()
+                case "stream": stream = try parser.readString()
+                case "version": version = try parser.readInteger()
+                case "type": type = try parser.readString()
+                case "occurred": occurred = try parser.readString()
+                case "recorded": recorded = try parser.readString()
+                case "actor": actor = try parser.readValue()
+                case "data": data = try parser.readValue()
+                default: _ = try parser.readValue()
+                }
+            }
+        } catch {
+            throw .unreadableEvent(seq: seq.map(UInt64.init), reason: error.description)
+        }
+        guard let seq, let stream, let version, let type, let occurred, let recorded, let actor, let data else {
+            throw .unreadableEvent(seq: seq.map(UInt64.init), reason: "an envelope member is missing or has the wrong type")
+        }
         self.init(seq: UInt64(seq), stream: stream, version: UInt64(version), type: type, occurred: occurred, recorded: recorded, actor: actor, data: data)
     }
 
@@ -70,9 +89,4 @@ public final class ProjectedEvent: Sendable {
         if let typed = decoded as? Payload { return typed }
         do { return try Payload.decode(data) } catch { throw .unreadableEvent(seq: seq, reason: "\(self.type) data does not decode: \(error)") }
     }
-}
-
-private func fields(_ value: JSONValue) -> [String: JSONValue] {
-    if case .object(let members) = value { return members }
-    return [:]
 }

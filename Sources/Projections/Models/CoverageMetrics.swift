@@ -124,8 +124,8 @@ public final class CoverageMetrics: Projection {
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         let uscc = event.streamID
-        switch event.type {
-        case EnterpriseRegistered.type:
+        switch event.kind {
+        case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
             // A re-registration replaces the profile and keeps whether it was assessed.
             var row = try enterprises.row(uscc, in: db) ?? Enterprise()
@@ -140,7 +140,7 @@ public final class CoverageMetrics: Projection {
             row.yearLeft = nil
             enterprises.set(uscc, row)
             try recount(uscc, years: years(in: db), in: db)
-        case EnterpriseProfileCorrected.type:
+        case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
             let known = try enterprises.update(uscc, in: db) { row in
                 row.name = profile.name ?? row.name
@@ -154,10 +154,10 @@ public final class CoverageMetrics: Projection {
                 row.chains = profile.chains.map(Self.chainsText) ?? row.chains
             }
             if known { try recount(uscc, years: years(in: db), in: db) }
-        case EnterpriseLeftPopulation.type:
+        case .enterpriseLeftPopulation:
             let left = try event.payload(EnterpriseLeftPopulation.self)
             if try enterprises.update(uscc, in: db, { $0.yearLeft = left.year }) { try recount(uscc, years: years(in: db), in: db) }
-        case AssessmentRecorded.type:
+        case .assessmentRecorded:
             // An enterprise's first assessment sets the stage it starts from (the domain rules
             // read stages the same way); later ones only matter through upgrades.
             let assessment = try event.payload(AssessmentRecorded.self)
@@ -169,17 +169,17 @@ public final class CoverageMetrics: Projection {
             if first, assessment.stage > .l0 {
                 try recordStage(event, uscc: uscc, stage: assessment.stage.level, assessment: assessment.assessment, in: db)
             }
-        case StageUpgraded.type:
+        case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
             try recordStage(event, uscc: uscc, stage: upgrade.to.level, assessment: upgrade.assessment, in: db)
-        case EventRetracted.type where event.category == "enterprise":
+        case .eventRetracted where event.category == "enterprise":
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM stage_change WHERE seq = ?", retraction.seq)
             if db.changesCount > 0 {
                 try stageChanges.update(uscc, in: db) { $0.removeAll { $0.seq == Int64(retraction.seq) } }
                 try recount(uscc, years: years(in: db), in: db)
             }
-        case AnnualAssessmentOpened.type:
+        case .annualAssessmentOpened:
             let opened = try event.payload(AnnualAssessmentOpened.self)
             let cutoff = String(opened.cutoff.prefix(10))
             try db.run("""
@@ -193,7 +193,7 @@ public final class CoverageMetrics: Projection {
                 try flushLive(in: db)
                 try recountYear(opened.year, cutoff: cutoff, in: db)
             }
-        case AnnualAssessmentClosed.type:
+        case .annualAssessmentClosed:
             let closed = try event.payload(AnnualAssessmentClosed.self)
             try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", event.seq, closed.year)
             try db.run("DELETE FROM enterprise_year WHERE basis = 'frozen' AND year = ?", closed.year)
@@ -211,7 +211,7 @@ public final class CoverageMetrics: Projection {
                     FROM stage_count WHERE basis = 'known' AND year = ?
                     """, closed.year)
             }
-        case PlanPublished.type:
+        case .planPublished:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
         default:
             break

@@ -75,8 +75,8 @@ public final class PendingLibrary: Projection {
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         guard event.category == "enterprise" else { return }
         let uscc = event.streamID
-        switch event.type {
-        case EnterpriseRegistered.type:
+        switch event.kind {
+        case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
             // A re-registration keeps the file (dates, steps) and refreshes the profile.
             var row = try enterprises.row(uscc, in: db) ?? Enterprise(registeredOn: event.date)
@@ -86,7 +86,7 @@ public final class PendingLibrary: Projection {
             row.industry = registered.industry
             row.leftPopulationYear = nil
             enterprises.set(uscc, row)
-        case EnterpriseProfileCorrected.type:
+        case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
             try enterprises.update(uscc, in: db) { row in
                 row.name = profile.name ?? row.name
@@ -94,10 +94,10 @@ public final class PendingLibrary: Projection {
                 row.county = profile.county ?? row.county
                 row.industry = profile.industry ?? row.industry
             }
-        case EnterpriseLeftPopulation.type:
+        case .enterpriseLeftPopulation:
             let left = try event.payload(EnterpriseLeftPopulation.self)
             try enterprises.update(uscc, in: db) { $0.leftPopulationYear = left.year }
-        case AssessmentRecorded.type:
+        case .assessmentRecorded:
             let assessment = try event.payload(AssessmentRecorded.self)
             // The first assessment sets the stage the enterprise starts from: one found above L0
             // was never in the pending library.
@@ -114,17 +114,17 @@ public final class PendingLibrary: Projection {
                 try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')", event.seq, uscc, event.date, assessment.stage.level)
             }
             try contact(event, uscc: uscc, step: assessment.kind == .online ? 0 : nil, kind: "assessment:\(assessment.kind.rawValue)", in: db)
-        case DiagnosisVisited.type:
+        case .diagnosisVisited:
             try contact(event, uscc: uscc, step: 1, kind: "diagnosis", in: db)
-        case TrainingAttended.type:
+        case .trainingAttended:
             try contact(event, uscc: uscc, step: 2, kind: "training", in: db)
-        case ProviderMatched.type:
+        case .providerMatched:
             try contact(event, uscc: uscc, step: 3, kind: "matching", in: db)
-        case TrialStarted.type:
+        case .trialStarted:
             try contact(event, uscc: uscc, step: 4, kind: "trial", in: db)
-        case TrialEnded.type:
+        case .trialEnded:
             try contact(event, uscc: uscc, step: nil, kind: "trialEnded", in: db)
-        case StageUpgraded.type:
+        case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
             try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'upgrade')", event.seq, uscc, event.date, upgrade.to.level)
             let date = event.date
@@ -132,7 +132,7 @@ public final class PendingLibrary: Projection {
                 row.stage = max(row.stage, upgrade.to.level)
                 if upgrade.from == .l0 { row.leftLibraryOn = min(row.leftLibraryOn ?? date, date) }
             }
-        case EventRetracted.type:
+        case .eventRetracted:
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM contact WHERE seq = ?", retraction.seq)
             try db.run("DELETE FROM stage_change WHERE seq = ?", retraction.seq)

@@ -61,41 +61,41 @@ public final class ProgrammeMetrics: Projection {
     public init() {}
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
-        switch event.type {
-        case DiagnosisVisited.type:
+        switch event.kind {
+        case .diagnosisVisited:
             try serve(event, in: db)
             try tally("diagnosisVisits", event, in: db)
-        case TrainingAttended.type:
+        case .trainingAttended:
             try serve(event, in: db)
             try tally("trainingsAttended", event, in: db)
-        case ProviderMatched.type:
+        case .providerMatched:
             try serve(event, in: db)
-        case TrialStarted.type:
+        case .trialStarted:
             try serve(event, in: db)
             try tally("trialsStarted", event, in: db)
-        case TrialEnded.type:
+        case .trialEnded:
             if try event.payload(TrialEnded.self).outcome == .purchased { try tally("trialsPurchased", event, in: db) }
-        case StageUpgraded.type:
+        case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
             if upgrade.from == .l0 { try tally("leftPendingLibrary", event, in: db) }
-        case ActivityHeld.type:
+        case .activityHeld:
             switch try event.payload(ActivityHeld.self).kind {
             case .roadshow: try tally("roadshows", event, in: db)
             case .onsiteMeeting: try tally("onsiteMeetings", event, in: db)
             case .training: try tally("trainingSessions", event, in: db)
             }
-        case ProjectFiled.type: try tally("projectsFiled", event, in: db)
-        case ProjectCompleted.type: try tally("projectsCompleted", event, in: db)
-        case ProviderAdmitted.type: try tally("providersAdmitted", event, in: db)
-        case SolutionListed.type: try tally("solutionsListed", event, in: db)
-        case BenchmarkAwarded.type: try tally("benchmarksAwarded", event, in: db)
-        case EventRetracted.type:
+        case .projectFiled: try tally("projectsFiled", event, in: db)
+        case .projectCompleted: try tally("projectsCompleted", event, in: db)
+        case .providerAdmitted: try tally("providersAdmitted", event, in: db)
+        case .solutionListed: try tally("solutionsListed", event, in: db)
+        case .benchmarkAwarded: try tally("benchmarksAwarded", event, in: db)
+        case .eventRetracted:
             let retracted = try event.payload(EventRetracted.self).seq
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT metric, year FROM tally WHERE seq = ?"), arguments: [retracted]) {
                 try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ?", row[1] as Int, row[0] as String)
             }
             try db.run("DELETE FROM tally WHERE seq = ?", retracted)
-        case PlanPublished.type:
+        case .planPublished:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
         default:
             break

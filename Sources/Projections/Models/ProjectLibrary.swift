@@ -51,33 +51,33 @@ public final class ProjectLibrary: Projection {
     public init() {}
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
-        switch event.type {
-        case EnterpriseRegistered.type:
+        switch event.kind {
+        case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
             try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?)", event.streamID, registered.name, registered.city, registered.county, registered.industry)
-        case EnterpriseProfileCorrected.type:
+        case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
             try db.run("""
                 UPDATE enterprise SET name = coalesce(?, name), city = coalesce(?, city), county = coalesce(?, county),
                     industry = coalesce(?, industry) WHERE uscc = ?
                 """, profile.name, profile.city, profile.county, profile.industry, event.streamID)
-        case ProjectFiled.type:
+        case .projectFiled:
             let filed = try event.payload(ProjectFiled.self)
             try db.run("""
                 INSERT OR REPLACE INTO project (project, enterprise, domain, providers, budget_fen, target_stage, status, filed_on)
                 VALUES (?, ?, ?, ?, ?, ?, 'filed', ?)
                 """, event.streamID, filed.enterprise, filed.domain.rawValue, filed.providers.joined(separator: ","), filed.budgetFen, filed.targetStage.level, event.date)
-        case ProjectMilestoneReached.type:
+        case .projectMilestoneReached:
             let reached = try event.payload(ProjectMilestoneReached.self)
             try db.run("INSERT INTO milestone VALUES (?, ?, ?, ?, ?)", event.seq, event.streamID, reached.milestone, event.date, reached.note)
             try db.run("""
                 UPDATE project SET milestones = milestones + 1, last_milestone = ?, last_milestone_on = ?,
                     status = CASE status WHEN 'filed' THEN 'inProgress' ELSE status END WHERE project = ?
                 """, reached.milestone, event.date, event.streamID)
-        case ProjectCompleted.type:
+        case .projectCompleted:
             let completed = try event.payload(ProjectCompleted.self)
             try db.run("UPDATE project SET status = 'completed', closed_on = ?, outcome = ?, benchmark_candidate = ? WHERE project = ?", event.date, completed.results, completed.benchmarkCandidate == true, event.streamID)
-        case ProjectCancelled.type:
+        case .projectCancelled:
             let cancelled = try event.payload(ProjectCancelled.self)
             try db.run("UPDATE project SET status = 'cancelled', closed_on = ?, outcome = ? WHERE project = ?", event.date, cancelled.reason, event.streamID)
         default:

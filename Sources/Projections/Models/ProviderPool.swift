@@ -56,38 +56,38 @@ public final class ProviderPool: Projection {
     public init() {}
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
-        switch event.type {
-        case ProviderAdmitted.type:
+        switch event.kind {
+        case .providerAdmitted:
             let admitted = try event.payload(ProviderAdmitted.self)
             try db.run("""
                 INSERT INTO provider (uscc, name, map_batch, city, admitted_on) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO UPDATE SET name = excluded.name, map_batch = excluded.map_batch, city = excluded.city,
                     admitted_on = excluded.admitted_on, removed_on = NULL, removal_reason = NULL
                 """, event.streamID, admitted.name, admitted.mapBatch, admitted.city, event.date)
-        case ProviderRemoved.type:
+        case .providerRemoved:
             let removed = try event.payload(ProviderRemoved.self)
             try db.run("UPDATE provider SET removed_on = ?, removal_reason = ? WHERE uscc = ?", event.date, removed.reason, event.streamID)
-        case SolutionListed.type:
+        case .solutionListed:
             let listed = try event.payload(SolutionListed.self)
             try db.run("INSERT OR REPLACE INTO solution VALUES (?, ?, ?, ?, ?, ?, ?)", event.streamID, listed.solution, listed.title, listed.domain.rawValue, listed.lightweight, listed.freeTrial, event.date)
-        case LeadingProviderSelected.type:
+        case .leadingProviderSelected:
             let selected = try event.payload(LeadingProviderSelected.self)
             try db.run("""
                 UPDATE provider SET leading_years = CASE leading_years WHEN '' THEN ?1 ELSE leading_years || ',' || ?1 END WHERE uscc = ?2
                 """, String(selected.year), event.streamID)
-        case TrialStarted.type:
+        case .trialStarted:
             let trial = try event.payload(TrialStarted.self)
             try db.run("INSERT INTO trial (seq, enterprise, provider, solution, started_on) VALUES (?, ?, ?, ?, ?)", event.seq, event.streamID, trial.provider, trial.solution, event.date)
-        case TrialEnded.type:
+        case .trialEnded:
             let ended = try event.payload(TrialEnded.self)
             try db.run("""
                 UPDATE trial SET ended_on = ?, outcome = ? WHERE seq = (
                     SELECT seq FROM trial WHERE enterprise = ? AND provider = ? AND solution = ? AND ended_on IS NULL ORDER BY seq LIMIT 1)
                 """, event.date, ended.outcome.rawValue, event.streamID, ended.provider, ended.solution)
-        case EventRetracted.type where event.category == "enterprise":
+        case .eventRetracted where event.category == "enterprise":
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM trial WHERE seq = ?", retraction.seq)
-        case PlanPublished.type:
+        case .planPublished:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
         default:
             break

@@ -48,26 +48,26 @@ public final class Recognition: Projection {
     public init() {}
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
-        switch event.type {
-        case EnterpriseRegistered.type:
+        switch event.kind {
+        case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
             try db.run("INSERT OR REPLACE INTO party VALUES (?, ?, ?)", event.streamID, registered.name, registered.city)
-        case EnterpriseProfileCorrected.type:
+        case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
             try db.run("UPDATE party SET name = coalesce(?, name), city = coalesce(?, city) WHERE uscc = ?", profile.name, profile.city, event.streamID)
-        case ProviderAdmitted.type:
+        case .providerAdmitted:
             let admitted = try event.payload(ProviderAdmitted.self)
             try db.run("INSERT OR IGNORE INTO party VALUES (?, ?, ?)", event.streamID, admitted.name, admitted.city)
-        case BenchmarkAwarded.type:
+        case .benchmarkAwarded:
             let award = try event.payload(BenchmarkAwarded.self)
             try db.run("INSERT OR REPLACE INTO award (award, recipient, kind, tier, level, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event.streamID, award.recipient, award.kind.rawValue, award.tier, award.level.rawValue, award.year, event.date, event.seq)
-        case BenchmarkRevoked.type:
+        case .benchmarkRevoked:
             let revoked = try event.payload(BenchmarkRevoked.self)
             try db.run("UPDATE award SET revoked_on = ?, revocation_reason = ?, revoked_seq = ? WHERE award = ?", event.date, revoked.reason, event.seq, event.streamID)
-        case IncentiveGranted.type:
+        case .incentiveGranted:
             let incentive = try event.payload(IncentiveGranted.self)
             try db.run("INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)", event.streamID, incentive.recipient, incentive.amountFen, incentive.policy, incentive.basis, event.date, event.seq)
-        case EventRetracted.type:
+        case .eventRetracted:
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM award WHERE awarded_seq = ?", retraction.seq)
             try db.run("UPDATE award SET revoked_on = NULL, revocation_reason = NULL, revoked_seq = NULL WHERE revoked_seq = ?", retraction.seq)

@@ -113,15 +113,15 @@ public final class SupervisionFacts: Projection {
     public func beginTransaction(in db: Database) throws { enterprises.beginTransaction() }
     public func finishTransaction(in db: Database) throws { try enterprises.finishTransaction(in: db) }
 
-    static let contactTypes: Set<String> = [
-        AssessmentRecorded.type, DiagnosisVisited.type, TrainingAttended.type, ProviderMatched.type, TrialStarted.type, TrialEnded.type,
+    static let contactKinds: Set<EventKind> = [
+        .assessmentRecorded, .diagnosisVisited, .trainingAttended, .providerMatched, .trialStarted, .trialEnded,
     ]
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         let uscc = event.streamID
         if event.category == "enterprise" {
             try checkJurisdiction(event, in: db)
-            if Self.contactTypes.contains(event.type) {
+            if Self.contactKinds.contains(event.kind) {
                 // The latest contact (the last one recorded on the latest date).
                 let date = event.date
                 try enterprises.update(uscc, in: db) { row in
@@ -131,20 +131,20 @@ public final class SupervisionFacts: Projection {
                 }
             }
         }
-        switch event.type {
-        case EnterpriseRegistered.type:
+        switch event.kind {
+        case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
             // A (re-)registration starts the file afresh.
             enterprises.set(uscc, Enterprise(name: registered.name, city: registered.city, registeredOn: event.date))
-        case EnterpriseProfileCorrected.type:
+        case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
             try enterprises.update(uscc, in: db) { row in
                 row.name = profile.name ?? row.name
                 row.city = profile.city ?? row.city
             }
-        case EnterpriseLeftPopulation.type:
+        case .enterpriseLeftPopulation:
             try enterprises.update(uscc, in: db) { $0.inPopulation = false }
-        case AssessmentRecorded.type:
+        case .assessmentRecorded:
             let assessment = try event.payload(AssessmentRecorded.self)
             try db.run("INSERT INTO assessment (seq, uscc, assessment, stage, on_date) VALUES (?, ?, ?, ?, ?)", event.seq, uscc, assessment.assessment, assessment.stage.level, event.date)
             try enterprises.update(uscc, in: db) { row in
@@ -152,35 +152,35 @@ public final class SupervisionFacts: Projection {
                 row.firstStage = assessment.stage.level
                 row.stage = max(row.stage, assessment.stage.level)
             }
-        case StageUpgraded.type:
+        case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
             try db.run("INSERT INTO upgrade (seq, uscc, from_stage, to_stage, assessment, on_date) VALUES (?, ?, ?, ?, ?, ?)", event.seq, uscc, upgrade.from.level, upgrade.to.level, upgrade.assessment, event.date)
             try enterprises.update(uscc, in: db) { $0.stage = upgrade.to.level }
-        case DiagnosisVisited.type:
+        case .diagnosisVisited:
             let visit = try event.payload(DiagnosisVisited.self)
             try db.run("INSERT INTO diagnosis (seq, uscc, provider, on_date) VALUES (?, ?, ?, ?)", event.seq, uscc, visit.provider, event.date)
-        case TrialStarted.type:
+        case .trialStarted:
             let trial = try event.payload(TrialStarted.self)
             try db.run("INSERT INTO trial VALUES (?, ?, ?, ?)", event.seq, uscc, trial.provider, event.date)
-        case ProviderAdmitted.type:
+        case .providerAdmitted:
             try db.run("INSERT OR REPLACE INTO provider (uscc, admitted_on) VALUES (?, ?)", uscc, event.date)
-        case ProviderRemoved.type:
+        case .providerRemoved:
             try db.run("UPDATE provider SET removed_on = ? WHERE uscc = ?", event.date, uscc)
-        case AnnualAssessmentOpened.type:
+        case .annualAssessmentOpened:
             let opened = try event.payload(AnnualAssessmentOpened.self)
             try db.run("INSERT OR REPLACE INTO assessment_year (year, cutoff) VALUES (?, ?)", opened.year, opened.cutoff)
-        case AnnualAssessmentClosed.type:
+        case .annualAssessmentClosed:
             let closed = try event.payload(AnnualAssessmentClosed.self)
             try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", event.seq, closed.year)
-        case BenchmarkAwarded.type:
+        case .benchmarkAwarded:
             let award = try event.payload(BenchmarkAwarded.self)
             try db.run("INSERT OR REPLACE INTO award (award, recipient, kind, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?)", uscc, award.recipient, award.kind.rawValue, award.year, event.date, event.seq)
-        case BenchmarkRevoked.type:
+        case .benchmarkRevoked:
             try db.run("UPDATE award SET revoked_seq = ? WHERE award = ?", event.seq, uscc)
-        case IncentiveGranted.type:
+        case .incentiveGranted:
             let incentive = try event.payload(IncentiveGranted.self)
             try db.run("INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)", uscc, incentive.recipient, incentive.policy, incentive.basis, incentive.amountFen, event.date, event.seq)
-        case EventRetracted.type:
+        case .eventRetracted:
             let retracted = try event.payload(EventRetracted.self).seq
             for table in ["assessment", "upgrade", "diagnosis"] {
                 try db.run("UPDATE \(table) SET retracted_seq = ? WHERE seq = ?", event.seq, retracted)
@@ -207,7 +207,7 @@ public final class SupervisionFacts: Projection {
     private func checkJurisdiction(_ event: ProjectedEvent, in db: Database) throws {
         guard event.actor["role"]?.stringValue == "city", let actorCity = event.actor["jurisdiction"]?.stringValue else { return }
         let enterpriseCity: String?
-        if event.type == EnterpriseRegistered.type {
+        if event.kind == .enterpriseRegistered {
             enterpriseCity = event.data["city"]?.stringValue
         } else {
             enterpriseCity = try enterprises.row(event.streamID, in: db)?.city

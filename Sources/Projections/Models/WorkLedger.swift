@@ -37,8 +37,8 @@ public final class WorkLedger: Projection {
     public init() {}
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
-        switch event.type {
-        case PlanPublished.type:
+        switch event.kind {
+        case .planPublished:
             let plan = try event.payload(PlanPublished.self)
             try db.run("INSERT OR REPLACE INTO plan VALUES (?, ?, ?)", event.streamID, plan.title, event.date)
             var position = 0
@@ -52,14 +52,14 @@ public final class WorkLedger: Projection {
                                title: milestone.milestone, deadline: milestone.deadline, units: task.units, in: db)
                 }
             }
-        case PlanMilestoneReported.type:
+        case .planMilestoneReported:
             let report = try event.payload(PlanMilestoneReported.self)
             // The first report of completion counts; a later one does not move the date.
             try db.run("""
                 UPDATE item SET completed_on = ?, reported_by = ?, reported_seq = ?
                 WHERE plan = ? AND task = ? AND milestone = ? AND completed_on IS NULL
                 """, report.completedOn, report.unit, event.seq, event.streamID, report.task, report.milestone ?? "")
-        case EventRetracted.type where event.category == "plan":
+        case .eventRetracted where event.category == "plan":
             let retraction = try event.payload(EventRetracted.self)
             try db.run("UPDATE item SET completed_on = NULL, reported_by = NULL, reported_seq = NULL WHERE reported_seq = ?", retraction.seq)
         default:
