@@ -30,10 +30,14 @@ struct Projector {
         let slot = DispatchSemaphore(value: 1)
         let failures = FailureBox()
         let timings = self.timings
+        // The applied chunk's events come back here to be freed on this thread, between parses:
+        // freed on the applying thread, they made it fight this one for the allocator's locks.
+        let retired = Retired()
         var applied: UInt64?
         func waitForApply() throws {
             slot.wait()
             slot.signal()
+            retired.drop()
             if let failure = failures.first { throw failure }
             if let last = applied { progress(last) }
             applied = nil
@@ -56,6 +60,7 @@ struct Projector {
                 DispatchQueue.concurrentPerform(iterations: stores.count) { index in
                     do { try stores[index].apply(events, from: start, through: last, root: root, asOf: label) } catch { failures.record(error) }
                 }
+                retired.keep(events)
             }
             applied = last
             chunkStart = last + 1
@@ -133,5 +138,26 @@ final class FailureBox: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if first == nil { first = error }
+    }
+}
+
+/// A chunk of events kept alive until the reading thread drops them.
+private final class Retired: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [ProjectedEvent] = []
+
+    func keep(_ events: [ProjectedEvent]) {
+        lock.lock()
+        defer { lock.unlock() }
+        self.events = events
+    }
+
+    /// Frees the kept events on the calling thread.
+    func drop() {
+        lock.lock()
+        let dropped = events
+        events = []
+        lock.unlock()
+        _ = consume dropped
     }
 }

@@ -53,6 +53,9 @@ public final class ReadModels: @unchecked Sendable {
         close(lockDescriptor)
     }
 
+    /// Events per transaction when building from zero.
+    static let buildChunkEvents = 65536
+
     public func path(of name: String) -> String { directory + "/\(name).sqlite" }
 
     public func store(named name: String) throws(ProjectionError) -> ReadModelStore {
@@ -92,7 +95,7 @@ public final class ReadModels: @unchecked Sendable {
         for store in chosen { store.close() }
         let size = log.size
         let building = try types.map { type throws(ProjectionError) in try Self.startBuilding(at: path(of: type.name), type) }
-        let projector = Projector(log: log, chunkEvents: 65536)
+        let projector = Projector(log: log, chunkEvents: Self.buildChunkEvents)
         try run { try projector.project(building, from: 1, through: size) { progress($0, size) } }
         let sealing = try Self.install(building, at: types.map { path(of: $0.name) })
         for type in types {
@@ -106,7 +109,7 @@ public final class ReadModels: @unchecked Sendable {
     private func rebuild(_ type: any Projection.Type) throws(ProjectionError) -> ReadModelStore {
         let building = try Self.startBuilding(at: path(of: type.name), type)
         let size = log.size
-        try run { try Projector(log: log, chunkEvents: 65536).project([building], from: 1, through: size) }
+        try run { try Projector(log: log, chunkEvents: Self.buildChunkEvents).project([building], from: 1, through: size) }
         try Self.install(building, at: path(of: type.name))
         return try ReadModelStore(path: path(of: type.name), projection: type, mode: .live)
     }
@@ -121,7 +124,7 @@ public final class ReadModels: @unchecked Sendable {
         if case .seq(let seq) = asOf { through = min(seq, log.size) } else { through = log.size }
         let paths = types.map { outputDirectory + "/\($0.name).\(asOf.label).sqlite" }
         let building = try types.enumerated().map { index, type throws(ProjectionError) in try startBuilding(at: paths[index], type) }
-        try run { try Projector(log: log, chunkEvents: 65536).project(building, from: 1, through: through, asOf: asOf) { progress($0, through) } }
+        try run { try Projector(log: log, chunkEvents: Self.buildChunkEvents).project(building, from: 1, through: through, asOf: asOf) { progress($0, through) } }
         try install(building, at: paths, asOf: asOf.description)
         return paths
     }
