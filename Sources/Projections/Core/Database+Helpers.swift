@@ -9,8 +9,16 @@ extension Database {
     /// array, no boxing of each value. (The statements are ours, their parameter counts fixed.)
     @inline(__always)
     func run<each Value: SQLBindable>(_ sql: String, _ values: repeat each Value) throws {
-        let statement = try cachedStatement(sql: sql)
-        let handle = statement.sqliteStatement
+        try cachedStatement(sql: sql).run(repeat each values)
+    }
+}
+
+extension Statement {
+    /// Runs this write statement once with `values` bound to its parameters in order (a loop
+    /// writing many rows prepares its statement once and calls this for each).
+    @inline(__always)
+    func run<each Value: SQLBindable>(_ values: repeat each Value) throws {
+        let handle = sqliteStatement
         sqlite3_reset(handle)
         var index: Int32 = 0
         func bind<V: SQLBindable>(_ value: V) {
@@ -20,7 +28,7 @@ extension Database {
         repeat bind(each values)
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE || code == SQLITE_ROW else {
-            let message = String(cString: sqlite3_errmsg(sqliteConnection))
+            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
             sqlite3_reset(handle)
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
         }

@@ -15,6 +15,8 @@ final class RowBuffer<Row> {
     private let save: (String, Row, Database) throws -> Void
     private var rows: [String: Row] = [:]
     private var changed: Set<String> = []
+    /// The keys in order, while no key has been added since they were sorted.
+    private var sortedKeys: [String]?
     private(set) var building = false
 
     /// `load` reads a stored row (nil when absent); `save` writes one (insert or replace).
@@ -33,12 +35,13 @@ final class RowBuffer<Row> {
         if let row = rows[key] { return row }
         guard !building, let row = try load(key, db) else { return nil }
         rows[key] = row
+        sortedKeys = nil
         return row
     }
 
     /// Stores `row` under `key` (new or replacing).
     func set(_ key: String, _ row: Row) {
-        rows[key] = row
+        if rows.updateValue(row, forKey: key) == nil { sortedKeys = nil }
         if !building { changed.insert(key) }
     }
 
@@ -48,19 +51,37 @@ final class RowBuffer<Row> {
         if rows[key] == nil {
             guard !building, let row = try load(key, db) else { return false }
             rows[key] = row
+            sortedKeys = nil
         }
         try change(&rows[key]!)
         if !building { changed.insert(key) }
         return true
     }
 
-    /// Every row in memory (building: all of them), for folds that must visit the whole table.
-    var all: [String: Row] { rows }
+    /// Changes every row in place (building only: then every row is in memory).
+    func updateAll(_ change: (String, inout Row) throws -> Void) rethrows {
+        precondition(building, "updateAll visits the rows in memory: only a build from zero holds them all")
+        var index = rows.startIndex
+        while index != rows.endIndex {
+            try change(rows.keys[index], &rows.values[index])
+            rows.formIndex(after: &index)
+        }
+    }
+
+    /// Visits every row in key order (building only; the order is sorted again only after
+    /// keys were added).
+    func forEachSorted(_ body: (String, Row) throws -> Void) rethrows {
+        precondition(building, "forEachSorted visits the rows in memory: only a build from zero holds them all")
+        let keys = sortedKeys ?? rows.keys.sorted()
+        sortedKeys = keys
+        for key in keys { try body(key, rows[key]!) }
+    }
 
     func beginTransaction() {
         guard !building else { return }
         rows.removeAll(keepingCapacity: true)
         changed.removeAll(keepingCapacity: true)
+        sortedKeys = nil
     }
 
     func finishTransaction(in db: Database) throws {
@@ -72,8 +93,9 @@ final class RowBuffer<Row> {
 
     func finishBuilding(in db: Database) throws {
         guard building else { return }
-        for key in rows.keys.sorted() { try save(key, rows[key]!, db) }
+        try forEachSorted { key, row in try save(key, row, db) }
         rows.removeAll()
+        sortedKeys = nil
         building = false
     }
 }

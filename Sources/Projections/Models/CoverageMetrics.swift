@@ -138,6 +138,7 @@ public final class CoverageMetrics: Projection {
             row.chains = Self.chainsText(registered.chains ?? [])
             row.yearEntered = registered.yearEntered
             row.yearLeft = nil
+            row.groups = codes.groups(of: row)
             enterprises.set(uscc, row)
             try recount(uscc, years: years(in: db), in: db)
         case .enterpriseProfileCorrected:
@@ -152,6 +153,7 @@ public final class CoverageMetrics: Projection {
                     row.sectors = sectors(of: industry)
                 }
                 row.chains = profile.chains.map(Self.chainsText) ?? row.chains
+                row.groups = codes.groups(of: row)
             }
             if known { try recount(uscc, years: years(in: db), in: db) }
         case .enterpriseLeftPopulation:
@@ -188,7 +190,9 @@ public final class CoverageMetrics: Projection {
                 """, opened.year, cutoff, event.seq)
             cachedYears = nil
             if enterprises.building {
-                for uscc in enterprises.all.keys { try recount(uscc, years: [(opened.year, cutoff)], in: db) }
+                try enterprises.updateAll { uscc, row in
+                    try recount(&row, changes: stageChanges.row(uscc, in: db) ?? [], years: [(opened.year, cutoff)])
+                }
             } else {
                 try flushLive(in: db)
                 try recountYear(opened.year, cutoff: cutoff, in: db)
@@ -239,12 +243,45 @@ public final class CoverageMetrics: Projection {
     private struct Contribution: Equatable {
         var stage: Int
         var stageSeq: Int64?
-        var city: String
-        var county: String
-        var division: String
-        var sectors: String
-        var chains: String
+        var groups: Groups
     }
+
+    /// The groups an enterprise is counted in — city, county, division, sector groups, chains —
+    /// each text as its small integer code (``GroupCodes``): contributions compare and hash as
+    /// a few integers instead of five strings.
+    private struct Groups: Hashable {
+        var city: Int32
+        var county: Int32
+        var division: Int32
+        var sectors: Int32
+        var chains: Int32
+    }
+
+    /// The codes of the group texts this fold has seen (in memory only; never stored).
+    private final class GroupCodes {
+        private var codes: [String: Int32] = [:]
+        private var texts: [String] = []
+
+        func code(_ text: String) -> Int32 {
+            if let code = codes[text] { return code }
+            let code = Int32(texts.count)
+            texts.append(text)
+            codes[text] = code
+            return code
+        }
+
+        subscript(code: Int32) -> String { texts[Int(code)] }
+
+        func groups(city: String, county: String, division: String, sectors: String, chains: String) -> Groups {
+            Groups(city: code(city), county: code(county), division: code(division), sectors: code(sectors), chains: code(chains))
+        }
+
+        func groups(of row: Enterprise) -> Groups {
+            groups(city: row.city, county: row.county, division: row.division, sectors: row.sectors, chains: row.chains)
+        }
+    }
+
+    private let codes = GroupCodes()
 
     /// One row of `enterprise`, with the enterprise's known contributions by year.
     private struct Enterprise {
@@ -258,6 +295,7 @@ public final class CoverageMetrics: Projection {
         var yearEntered = 0
         var yearLeft: Int?
         var assessed = false
+        var groups = Groups(city: 0, county: 0, division: 0, sectors: 0, chains: 0)
         var known: [Int: Contribution] = [:]
         /// Years whose known contribution was removed (their stored rows are deleted on save).
         var removed: Set<Int> = []
@@ -281,12 +319,14 @@ public final class CoverageMetrics: Projection {
             """), arguments: [uscc]) else { return nil }
         var row = Enterprise(name: stored[0], city: stored[1], county: stored[2], industry: stored[3], division: stored[4],
                              sectors: stored[5], chains: stored[6], yearEntered: stored[7], yearLeft: stored[8], assessed: stored[9])
+        row.groups = codes.groups(of: row)
         let years = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT year, stage, stage_seq, city, county, division, sectors, chains FROM enterprise_year
             WHERE basis = 'known' AND year IN (SELECT year FROM assessment_year) AND uscc = ?
             """), arguments: [uscc])
         while let year = try years.next() {
-            row.known[year[0]] = Contribution(stage: year[1], stageSeq: year[2], city: year[3], county: year[4], division: year[5], sectors: year[6], chains: year[7])
+            row.known[year[0]] = Contribution(stage: year[1], stageSeq: year[2],
+                                              groups: codes.groups(city: year[3], county: year[4], division: year[5], sectors: year[6], chains: year[7]))
         }
         return row
     }
@@ -298,7 +338,8 @@ public final class CoverageMetrics: Projection {
         }
         for year in row.known.keys.sorted() {
             let known = row.known[year]!
-            try db.run("INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, known.stage, known.stageSeq, known.city, known.county, known.division, known.sectors, known.chains)
+            try db.run("INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, known.stage, known.stageSeq,
+                       codes[known.groups.city], codes[known.groups.county], codes[known.groups.division], codes[known.groups.sectors], codes[known.groups.chains])
         }
     }
 
@@ -306,25 +347,27 @@ public final class CoverageMetrics: Projection {
     private func recount(_ uscc: String, years: [(year: Int, cutoff: String)], in db: Database) throws {
         guard !years.isEmpty else { return }
         let changes = try stageChanges.row(uscc, in: db) ?? []
-        try enterprises.update(uscc, in: db) { row in
-            for (year, cutoff) in years {
-                var new: Contribution?
-                if row.yearEntered <= year, row.yearLeft.map({ $0 > year }) ?? true {
-                    // The highest stage reached by the cutoff (the earliest record of it).
-                    var best: StageChange?
-                    for change in changes where change.date <= cutoff {
-                        if let current = best, current.stage > change.stage || (current.stage == change.stage && current.seq < change.seq) { continue }
-                        best = change
-                    }
-                    new = Contribution(stage: best?.stage ?? 0, stageSeq: best?.seq, city: row.city, county: row.county,
-                                       division: row.division, sectors: row.sectors, chains: row.chains)
+        try enterprises.update(uscc, in: db) { recount(&$0, changes: changes, years: years) }
+    }
+
+    /// Recomputes one enterprise's contribution to `years` from its stage changes.
+    private func recount(_ row: inout Enterprise, changes: [StageChange], years: [(year: Int, cutoff: String)]) {
+        for (year, cutoff) in years {
+            var new: Contribution?
+            if row.yearEntered <= year, row.yearLeft.map({ $0 > year }) ?? true {
+                // The highest stage reached by the cutoff (the earliest record of it).
+                var best: StageChange?
+                for change in changes where change.date <= cutoff {
+                    if let current = best, current.stage > change.stage || (current.stage == change.stage && current.seq < change.seq) { continue }
+                    best = change
                 }
-                let old = row.known[year]
-                guard old != new else { continue }
-                if let old { count(old, year: year, delta: -1) }
-                if let new { count(new, year: year, delta: 1) } else { row.removed.insert(year) }
-                row.known[year] = new
+                new = Contribution(stage: best?.stage ?? 0, stageSeq: best?.seq, groups: row.groups)
             }
+            let old = row.known[year]
+            guard old != new else { continue }
+            if let old { count(old, year: year, delta: -1) }
+            if let new { count(new, year: year, delta: 1) } else { row.removed.insert(year) }
+            row.known[year] = new
         }
     }
 
@@ -347,9 +390,9 @@ public final class CoverageMetrics: Projection {
             WHERE basis = 'known' AND year = ? GROUP BY city, county, division, sectors, chains, stage
             """, arguments: [year])
         while let row = try rows.next() {
-            let contribution = Contribution(stage: row[5], stageSeq: nil, city: row[0], county: row[1], division: row[2], sectors: row[3], chains: row[4])
-            for (dimension, code) in groups(of: contribution) {
-                counts[GroupKey(dimension: dimension, code: code, stage: contribution.stage), default: 0] += row[6] as Int
+            let groups = codes.groups(city: row[0], county: row[1], division: row[2], sectors: row[3], chains: row[4])
+            for (dimension, code) in texts(of: groups) {
+                counts[GroupKey(dimension: dimension, code: code, stage: row[5]), default: 0] += row[6] as Int
             }
         }
         for (key, count) in counts {
@@ -360,10 +403,11 @@ public final class CoverageMetrics: Projection {
     /// A close while building: the year's known contributions and counts, as they stand in
     /// memory, become its frozen rows.
     private func freezeInMemory(_ year: Int, in db: Database) throws {
-        let all = enterprises.all
-        for uscc in all.keys.sorted() {
-            guard let known = all[uscc]!.known[year] else { continue }
-            try db.run("INSERT INTO enterprise_year VALUES ('frozen', ?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, known.stage, known.stageSeq, known.city, known.county, known.division, known.sectors, known.chains)
+        let insert = try db.cachedStatement(sql: "INSERT INTO enterprise_year VALUES ('frozen', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        try enterprises.forEachSorted { uscc, row in
+            guard let known = row.known[year] else { return }
+            try insert.run(year, uscc, known.stage, known.stageSeq,
+                           codes[known.groups.city], codes[known.groups.county], codes[known.groups.division], codes[known.groups.sectors], codes[known.groups.chains])
         }
         for (key, count) in groupCounts(pendingCounts.filter { $0.key.year == year }) where count != 0 {
             try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", year, key.dimension, key.code, key.stage, count)
@@ -377,48 +421,52 @@ public final class CoverageMetrics: Projection {
     }
 
     /// The groups an enterprise's contribution is counted in.
-    private func groups(of contribution: Contribution) -> [(String, String)] {
-        var groups = [("province", Self.province), ("city", contribution.city), ("county", contribution.county), ("industry", contribution.division)]
-        for sector in contribution.sectors.split(separator: ",") { groups.append(("sector", String(sector))) }
-        for chain in Self.chains(contribution.chains) { groups.append(("chain", chain)) }
+    private func texts(of groups: Groups) -> [(String, String)] {
+        let sectors = codes[groups.sectors], chains = codes[groups.chains]
+        var groups = [("province", Self.province), ("city", codes[groups.city]), ("county", codes[groups.county]), ("industry", codes[groups.division])]
+        for sector in sectors.split(separator: ",") { groups.append(("sector", String(sector))) }
+        for chain in Self.chains(chains) { groups.append(("chain", chain)) }
         return groups
     }
 
     private func division(of industry: String) -> String {
-        reference.industry(for: industry).map { "C" + $0.code } ?? industry
+        classification(of: industry).division
     }
 
     private func sectors(of industry: String) -> String {
-        reference.sectorGroups(for: industry).map(\.id).joined(separator: ",")
+        classification(of: industry).sectors
     }
+
+    /// An industry code's division and sector groups, worked out once per code.
+    private func classification(of industry: String) -> (division: String, sectors: String) {
+        if let known = classifications[industry] { return known }
+        let classification = (reference.industry(for: industry).map { "C" + $0.code } ?? industry,
+                              reference.sectorGroups(for: industry).map(\.id).joined(separator: ","))
+        classifications[industry] = classification
+        return classification
+    }
+
+    private var classifications: [String: (division: String, sectors: String)] = [:]
 
     /// Moves the known counts of `contribution`'s groups by `delta` (written by ``flushCounts(in:)``).
     /// Kept per signature — the stage and groups together — and spread over the groups when
     /// written: far fewer distinct signatures than moves.
     private func count(_ contribution: Contribution, year: Int, delta: Int) {
-        let signature = Signature(year: year, stage: contribution.stage, city: contribution.city, county: contribution.county,
-                                  division: contribution.division, sectors: contribution.sectors, chains: contribution.chains)
-        pendingCounts[signature, default: 0] += delta
+        pendingCounts[Signature(year: year, stage: contribution.stage, groups: contribution.groups), default: 0] += delta
     }
 
     /// What a contribution is counted under: its year, stage and groups.
     private struct Signature: Hashable {
         var year: Int
         var stage: Int
-        var city: String
-        var county: String
-        var division: String
-        var sectors: String
-        var chains: String
+        var groups: Groups
     }
 
     /// Signature counts spread over the groups they are counted in.
     private func groupCounts(_ signatures: [Signature: Int]) -> [CountKey: Int] {
         var counts: [CountKey: Int] = [:]
         for (signature, delta) in signatures where delta != 0 {
-            let contribution = Contribution(stage: signature.stage, stageSeq: nil, city: signature.city, county: signature.county,
-                                            division: signature.division, sectors: signature.sectors, chains: signature.chains)
-            for (dimension, code) in groups(of: contribution) {
+            for (dimension, code) in texts(of: signature.groups) {
                 counts[CountKey(year: signature.year, dimension: dimension, code: code, stage: signature.stage), default: 0] += delta
             }
         }
