@@ -93,6 +93,45 @@ struct ReadModelTests {
         await log.close()
     }
 
+    @Test("Pending: a retraction recomputes the file; an enterprise that started above L0 never shows as having left the library")
+    func pendingRetractionRecomputes() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        let a = uscc("10000004", division: "370202"), c = uscc("10000005", division: "370202")
+        try await append([
+            registration(a, city: "370200", county: "370202"),
+            registration(c, city: "370200", county: "370202"),
+            assessment(a, "a-1", "online", "L0", on: "2024-03-01"),
+            assessment(c, "c-1", "annual", "L2", on: "2024-03-01"),
+            ("enterprise/" + a, "TrainingAttended", "2024-04-01", ["session": "2024春季"]),
+            ("enterprise/" + c, "TrainingAttended", "2024-04-02", ["session": "2024春季"]),
+            assessment(a, "a-2", "onsite", "L1", on: "2024-06-01"),
+            ("enterprise/" + a, "StageUpgraded", "2024-06-02", ["from": "L0", "to": "L1", "assessment": "a-2"]),
+            assessment(c, "c-2", "onsite", "L3", on: "2024-06-01"),
+            ("enterprise/" + c, "StageUpgraded", "2024-06-03", ["from": "L2", "to": "L3", "assessment": "c-2"]),
+        ], to: log)
+        // Both training sessions are withdrawn (the third event of each stream).
+        try await append([a, c].map { code in
+            ("enterprise/" + code, "EventRetracted", "2024-07-01", ["seq": .integer(Int64(log.positions(of: "enterprise/" + code)[2])), "reason": "重复登记"])
+        }, to: log)
+        var readModels: ReadModels? = try ReadModels(log: log, only: ["pending"])
+        try readModels!.catchUp()
+        let store = try readModels!.store(named: "pending")
+        let left = try ReadModelQuery.run("pending", filters: QueryFilters(status: "left"), store: store)
+        #expect(left.rows.map { $0[0] } == [.text(a)], "only A left the library: C started at L2")
+        #expect(left.rows.first?[15] == .text("2024-06-02"))
+        let all = try ReadModelQuery.run("pending", filters: QueryFilters(status: "all"), store: store)
+        #expect(all.rows.map { $0[9] } == [.null, .null], "the withdrawn trainings no longer count")
+        #expect(all.rows.map { $0[13] } == [.text("2024-06-01"), .text("2024-06-01")], "last contact: the on-site assessments")
+        let maintained = try ReadModelDump.dump(store)
+        readModels = nil
+        let rebuilt = try ReadModels(log: log, only: ["pending"])
+        try rebuilt.rebuildAll()
+        #expect(try ReadModelDump.dump(rebuilt.store(named: "pending")) == maintained)
+        await log.close()
+    }
+
     @Test("The demo province's 2023 figures are the plan's baseline, and 2026 reaches its targets")
     func baselineAndTrajectory() async throws {
         let temporary = TemporaryDirectory()

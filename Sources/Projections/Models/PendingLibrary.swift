@@ -7,7 +7,7 @@ import GRDB
 public final class PendingLibrary: Projection {
     public static let name = "pending"
     public static let summary = "待转型企业库: L0 enterprises, their five steps, last contact, leaving the library"
-    public static let version = 1
+    public static let version = 2
     public static let queryOnlyIndexes = ["enterprise_by_city", "contact_by_enterprise"]
 
     /// The five steps, in order, with the column holding each one's first date.
@@ -166,8 +166,13 @@ public final class PendingLibrary: Projection {
             let latest: String = row[3]
             last = max(last ?? latest, latest)
         }
+        // It left the library with its first upgrade (the one from L0) — unless its first
+        // assessment found it above L0, when it was never in the library.
         let stages = try Row.fetchOne(db, sql: """
-            SELECT coalesce(max(stage), 0), min(CASE WHEN stage > 0 AND kind = 'upgrade' THEN on_date END) FROM stage_change WHERE uscc = ?
+            SELECT coalesce(max(stage), 0),
+                CASE WHEN count(CASE WHEN kind = 'baseline' THEN 1 END) > 0 THEN NULL
+                    ELSE (SELECT on_date FROM stage_change WHERE uscc = ?1 AND kind = 'upgrade' ORDER BY seq LIMIT 1) END
+            FROM stage_change WHERE uscc = ?1
             """, arguments: [uscc])!
         try enterprises.update(uscc, in: db) { row in
             row.steps = steps
