@@ -93,6 +93,42 @@ struct ReadModelTests {
         await log.close()
     }
 
+    @Test("Coverage: a year closed twice freezes what was known at the second close, maintained and rebuilt alike")
+    func coverageClosedTwice() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        let a = uscc("10000006", division: "370202"), b = uscc("10000007", division: "370202")
+        let close: (String, String, String, JSONValue) = ("plan/annual-assessment", "AnnualAssessmentClosed", "2024-11-30", ["year": 2024])
+        try await append([
+            ("plan/annual-assessment", "AnnualAssessmentOpened", "2024-10-01", ["year": 2024, "cutoff": "2024-10-31"]),
+            registration(a, city: "370200", county: "370202"),
+            registration(b, city: "370200", county: "370202"),
+            assessment(a, "a-1", "annual", "L1", on: "2024-05-01"),
+            assessment(b, "b-1", "annual", "L0", on: "2024-05-01"),
+            close,
+            // Recorded after the close, dated before the cutoff: known changes, frozen does not...
+            assessment(b, "b-2", "onsite", "L1", on: "2024-10-20"),
+            ("enterprise/" + b, "StageUpgraded", "2024-10-21", ["from": "L0", "to": "L1", "assessment": "b-2"]),
+            // ...until the year is closed again; a later back-dated upgrade moves known only.
+            close,
+            assessment(a, "a-2", "onsite", "L3", on: "2024-10-25"),
+            ("enterprise/" + a, "StageUpgraded", "2024-10-26", ["from": "L1", "to": "L3", "assessment": "a-2"]),
+        ], to: log)
+        var readModels: ReadModels? = try ReadModels(log: log, only: ["coverage"])
+        try readModels!.catchUp()
+        let store = try readModels!.store(named: "coverage")
+        let province = try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2024), store: store).rows[0]
+        #expect(province[10] == .number(100) && province[11] == .number(50), "known: both covered, A deep")
+        #expect(province[15] == .number(100) && province[16] == .number(0), "frozen at the second close: both covered, none deep")
+        let maintained = try ReadModelDump.dump(store)
+        readModels = nil
+        let rebuilt = try ReadModels(log: log, only: ["coverage"])
+        try rebuilt.rebuildAll()
+        #expect(try ReadModelDump.dump(rebuilt.store(named: "coverage")) == maintained)
+        await log.close()
+    }
+
     @Test("Pending: a retraction recomputes the file; an enterprise that started above L0 never shows as having left the library")
     func pendingRetractionRecomputes() async throws {
         let temporary = TemporaryDirectory()

@@ -299,6 +299,9 @@ public final class CoverageMetrics: Projection {
         var known: [Int: Contribution] = [:]
         /// Years whose known contribution was removed (their stored rows are deleted on save).
         var removed: Set<Int> = []
+        /// Building: years in ``CoverageMetrics/storedKnownYears`` whose contribution changed
+        /// since it was written.
+        var changedSinceStored: Set<Int> = []
     }
 
     /// One row of `stage_change`, as the fold reads it.
@@ -336,7 +339,7 @@ public final class CoverageMetrics: Projection {
         for year in row.removed where row.known[year] == nil {
             try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?", year, uscc)
         }
-        for year in row.known.keys.sorted() {
+        for year in row.known.keys.sorted() where !storedKnownYears.contains(year) || row.changedSinceStored.contains(year) {
             let known = row.known[year]!
             try db.run("INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, known.stage, known.stageSeq,
                        codes[known.groups.city], codes[known.groups.county], codes[known.groups.division], codes[known.groups.sectors], codes[known.groups.chains])
@@ -368,6 +371,7 @@ public final class CoverageMetrics: Projection {
             if let old { count(old, year: year, delta: -1) }
             if let new { count(new, year: year, delta: 1) } else { row.removed.insert(year) }
             row.known[year] = new
+            if storedKnownYears.contains(year) { row.changedSinceStored.insert(year) }
         }
     }
 
@@ -400,15 +404,31 @@ public final class CoverageMetrics: Projection {
         }
     }
 
-    /// A close while building: the year's known contributions and counts, as they stand in
-    /// memory, become its frozen rows.
+    /// Building: years whose known rows were written at their close (``freezeInMemory(_:in:)``);
+    /// the final write skips each enterprise's contribution to them unless it changed since.
+    private var storedKnownYears: Set<Int> = []
+
+    /// A close while building: the year's known contributions, as they stand in memory, are
+    /// written and copied to its frozen rows in SQL; its counts become its frozen counts.
     private func freezeInMemory(_ year: Int, in db: Database) throws {
-        let insert = try db.cachedStatement(sql: "INSERT INTO enterprise_year VALUES ('frozen', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let delete = try db.cachedStatement(sql: "DELETE FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?")
+        let rewrite = storedKnownYears.contains(year)  // closed before: only changed rows differ
         try enterprises.forEachSorted { uscc, row in
-            guard let known = row.known[year] else { return }
-            try insert.run(year, uscc, known.stage, known.stageSeq,
-                           codes[known.groups.city], codes[known.groups.county], codes[known.groups.division], codes[known.groups.sectors], codes[known.groups.chains])
+            if rewrite, !row.changedSinceStored.contains(year) { return }
+            if let known = row.known[year] {
+                try insert.run(year, uscc, known.stage, known.stageSeq,
+                               codes[known.groups.city], codes[known.groups.county], codes[known.groups.division], codes[known.groups.sectors], codes[known.groups.chains])
+            } else if rewrite {
+                try delete.run(year, uscc)
+            }
         }
+        if rewrite { enterprises.updateAll { _, row in row.changedSinceStored.remove(year) } }
+        storedKnownYears.insert(year)
+        try db.run("""
+            INSERT INTO enterprise_year SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains
+            FROM enterprise_year WHERE basis = 'known' AND year = ?
+            """, year)
         for (key, count) in groupCounts(pendingCounts.filter { $0.key.year == year }) where count != 0 {
             try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", year, key.dimension, key.code, key.stage, count)
         }
