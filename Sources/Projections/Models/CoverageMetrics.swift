@@ -409,26 +409,35 @@ public final class CoverageMetrics: Projection {
     private var storedKnownYears: Set<Int> = []
 
     /// A close while building: the year's known contributions, as they stand in memory, are
-    /// written and copied to its frozen rows in SQL; its counts become its frozen counts.
+    /// written as its known and its frozen rows; its counts become its frozen counts.
     private func freezeInMemory(_ year: Int, in db: Database) throws {
-        let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let known = try db.cachedStatement(sql: "INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let frozen = try db.cachedStatement(sql: "INSERT INTO enterprise_year VALUES ('frozen', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         let delete = try db.cachedStatement(sql: "DELETE FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?")
-        let rewrite = storedKnownYears.contains(year)  // closed before: only changed rows differ
+        // Closed before: only the rows changed since differ; the frozen copy is then made in SQL.
+        let rewrite = storedKnownYears.contains(year)
         try enterprises.forEachSorted { uscc, row in
             if rewrite, !row.changedSinceStored.contains(year) { return }
-            if let known = row.known[year] {
-                try insert.run(year, uscc, known.stage, known.stageSeq,
-                               codes[known.groups.city], codes[known.groups.county], codes[known.groups.division], codes[known.groups.sectors], codes[known.groups.chains])
+            if let contribution = row.known[year] {
+                let groups = contribution.groups
+                try known.run(year, uscc, contribution.stage, contribution.stageSeq,
+                              codes[groups.city], codes[groups.county], codes[groups.division], codes[groups.sectors], codes[groups.chains])
+                if !rewrite {
+                    try frozen.run(year, uscc, contribution.stage, contribution.stageSeq,
+                                   codes[groups.city], codes[groups.county], codes[groups.division], codes[groups.sectors], codes[groups.chains])
+                }
             } else if rewrite {
                 try delete.run(year, uscc)
             }
         }
-        if rewrite { enterprises.updateAll { _, row in row.changedSinceStored.remove(year) } }
+        if rewrite {
+            enterprises.updateAll { _, row in row.changedSinceStored.remove(year) }
+            try db.run("""
+                INSERT INTO enterprise_year SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains
+                FROM enterprise_year WHERE basis = 'known' AND year = ?
+                """, year)
+        }
         storedKnownYears.insert(year)
-        try db.run("""
-            INSERT INTO enterprise_year SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains
-            FROM enterprise_year WHERE basis = 'known' AND year = ?
-            """, year)
         for (key, count) in groupCounts(pendingCounts.filter { $0.key.year == year }) where count != 0 {
             try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", year, key.dimension, key.code, key.stage, count)
         }
