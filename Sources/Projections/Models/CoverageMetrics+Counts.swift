@@ -1,0 +1,157 @@
+import Domain
+import GRDB
+
+/// The coverage fold's counts: per group and stage, moved per signature, recounted when a year
+/// opens, frozen when it closes.
+extension CoverageMetrics {
+    /// Recomputes one year's known figures from scratch, set-based (when a year opens in a live
+    /// file, every enterprise's contribution changes at once). Gives exactly what per-enterprise
+    /// recounts give (a build from zero recounts each enterprise in memory instead).
+    func recountYear(_ year: Int, cutoff: String, in db: Database) throws {
+        try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ?", year)
+        try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ?", year)
+        try db.run("""
+            INSERT INTO enterprise_year (basis, year, uscc, stage, stage_seq, city, county, division, sectors, chains)
+            SELECT 'known', ?1, e.uscc, coalesce(s.stage, 0), s.seq, e.city, e.county, e.division, e.sectors, e.chains
+            FROM enterprise e LEFT JOIN stage_change s ON s.seq = (
+                SELECT seq FROM stage_change WHERE uscc = e.uscc AND on_date <= ?2 ORDER BY stage DESC, seq LIMIT 1)
+            WHERE e.year_entered <= ?1 AND (e.year_left IS NULL OR e.year_left > ?1)
+            """, year, cutoff)
+        var counts: [GroupKey: Int] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT city, county, division, sectors, chains, stage, count(*) FROM enterprise_year
+            WHERE basis = 'known' AND year = ? GROUP BY city, county, division, sectors, chains, stage
+            """, arguments: [year])
+        while let row = try rows.next() {
+            let groups = codes.groups(city: row[0], county: row[1], division: row[2], sectors: row[3], chains: row[4])
+            for (dimension, code) in texts(of: groups) {
+                counts[GroupKey(dimension: dimension, code: code, stage: row[5]), default: 0] += row[6] as Int
+            }
+        }
+        for (key, count) in counts {
+            try db.run("INSERT INTO stage_count VALUES ('known', ?, ?, ?, ?, ?)", year, key.dimension, key.code, key.stage, count)
+        }
+    }
+
+    /// A close while building: the year's known contributions, as they stand in memory, are
+    /// written as its known and its frozen rows; its counts become its frozen counts.
+    func freezeInMemory(_ year: Int, in db: Database) throws {
+        let known = try db.cachedStatement(sql: "INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let frozen = try db.cachedStatement(sql: "INSERT INTO enterprise_year VALUES ('frozen', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let delete = try db.cachedStatement(sql: "DELETE FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?")
+        // Closed before: only the rows changed since differ; the frozen copy is then made in SQL.
+        let rewrite = storedKnownYears.contains(year)
+        try enterprises.forEachSorted { uscc, row in
+            if rewrite, !row.changedSinceStored.contains(year) { return }
+            if let contribution = row.known[year] {
+                let groups = contribution.groups
+                try known.run(year, uscc, contribution.stage, contribution.stageSeq,
+                              codes[groups.city], codes[groups.county], codes[groups.division], codes[groups.sectors], codes[groups.chains])
+                if !rewrite {
+                    try frozen.run(year, uscc, contribution.stage, contribution.stageSeq,
+                                   codes[groups.city], codes[groups.county], codes[groups.division], codes[groups.sectors], codes[groups.chains])
+                }
+            } else if rewrite {
+                try delete.run(year, uscc)
+            }
+        }
+        if rewrite {
+            enterprises.updateAll { _, row in row.changedSinceStored.remove(year) }
+            try db.run("""
+                INSERT INTO enterprise_year SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains
+                FROM enterprise_year WHERE basis = 'known' AND year = ?
+                """, year)
+        }
+        storedKnownYears.insert(year)
+        for (key, count) in groupCounts(pendingCounts.filter { $0.key.year == year }) where count != 0 {
+            try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", year, key.dimension, key.code, key.stage, count)
+        }
+    }
+
+    struct GroupKey: Hashable {
+        var dimension: String
+        var code: String
+        var stage: Int
+    }
+
+    /// The groups an enterprise's contribution is counted in.
+    func texts(of groups: Groups) -> [(String, String)] {
+        let sectors = codes[groups.sectors], chains = codes[groups.chains]
+        var groups = [("province", Self.province), ("city", codes[groups.city]), ("county", codes[groups.county]), ("industry", codes[groups.division])]
+        for sector in sectors.split(separator: ",") { groups.append(("sector", String(sector))) }
+        for chain in Self.chains(chains) { groups.append(("chain", chain)) }
+        return groups
+    }
+
+    func division(of industry: String) -> String {
+        classification(of: industry).division
+    }
+
+    func sectors(of industry: String) -> String {
+        classification(of: industry).sectors
+    }
+
+    /// An industry code's division and sector groups, worked out once per code.
+    func classification(of industry: String) -> (division: String, sectors: String) {
+        if let known = classifications[industry] { return known }
+        let classification = (reference.industry(for: industry).map { "C" + $0.code } ?? industry,
+                              reference.sectorGroups(for: industry).map(\.id).joined(separator: ","))
+        classifications[industry] = classification
+        return classification
+    }
+
+    /// Moves the known counts of `contribution`'s groups by `delta` (written by ``flushCounts(in:)``).
+    /// Kept per signature — the stage and groups together — and spread over the groups when
+    /// written: far fewer distinct signatures than moves.
+    func count(_ contribution: Contribution, year: Int, delta: Int) {
+        pendingCounts[Signature(year: year, stage: contribution.stage, groups: contribution.groups), default: 0] += delta
+    }
+
+    /// What a contribution is counted under: its year, stage and groups.
+    struct Signature: Hashable {
+        var year: Int
+        var stage: Int
+        var groups: Groups
+    }
+
+    /// Signature counts spread over the groups they are counted in.
+    func groupCounts(_ signatures: [Signature: Int]) -> [CountKey: Int] {
+        var counts: [CountKey: Int] = [:]
+        for (signature, delta) in signatures where delta != 0 {
+            for (dimension, code) in texts(of: signature.groups) {
+                counts[CountKey(year: signature.year, dimension: dimension, code: code, stage: signature.stage), default: 0] += delta
+            }
+        }
+        return counts
+    }
+
+    struct CountKey: Hashable {
+        var year: Int
+        var dimension: String
+        var code: String
+        var stage: Int
+    }
+
+    /// Writes the buffered count changes; a group whose count reaches 0 is removed.
+    func flushCounts(in db: Database) throws {
+        for (key, delta) in groupCounts(pendingCounts) where delta != 0 {
+            try db.run("""
+                INSERT INTO stage_count VALUES ('known', ?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT DO UPDATE SET count = count + ?5
+                """, key.year, key.dimension, key.code, key.stage, delta)
+            if delta < 0 {
+                try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ? AND dimension = ? AND code = ? AND stage = ? AND count = 0", key.year, key.dimension, key.code, key.stage)
+            }
+        }
+        pendingCounts.removeAll(keepingCapacity: true)
+    }
+
+    /// Chains stored as one text column: sorted, unique, separated by U+001F.
+    static func chainsText(_ chains: [String]) -> String {
+        Set(chains).sorted().joined(separator: "\u{1F}")
+    }
+
+    static func chains(_ text: String) -> [String] {
+        text.isEmpty ? [] : text.split(separator: "\u{1F}").map(String.init)
+    }
+}

@@ -1,0 +1,139 @@
+import Domain
+import GRDB
+
+/// The coverage fold's rows: enterprises with their contributions, stage changes, group codes.
+extension CoverageMetrics {
+    /// One enterprise's place in one year's figures: its stage and the groups it is counted in.
+    struct Contribution: Equatable {
+        var stage: Int
+        var stageSeq: Int64?
+        var groups: Groups
+    }
+
+    /// The groups an enterprise is counted in — city, county, division, sector groups, chains —
+    /// each text as its small integer code (``GroupCodes``): contributions compare and hash as
+    /// a few integers instead of five strings.
+    struct Groups: Hashable {
+        var city: Int32
+        var county: Int32
+        var division: Int32
+        var sectors: Int32
+        var chains: Int32
+    }
+
+    /// The codes of the group texts this fold has seen (in memory only; never stored).
+    final class GroupCodes {
+        private var codes: [String: Int32] = [:]
+        private var texts: [String] = []
+
+        func code(_ text: String) -> Int32 {
+            if let code = codes[text] { return code }
+            let code = Int32(texts.count)
+            texts.append(text)
+            codes[text] = code
+            return code
+        }
+
+        subscript(code: Int32) -> String { texts[Int(code)] }
+
+        func groups(city: String, county: String, division: String, sectors: String, chains: String) -> Groups {
+            Groups(city: code(city), county: code(county), division: code(division), sectors: code(sectors), chains: code(chains))
+        }
+
+        func groups(of row: Enterprise) -> Groups {
+            groups(city: row.city, county: row.county, division: row.division, sectors: row.sectors, chains: row.chains)
+        }
+    }
+
+    /// One row of `enterprise`, with the enterprise's known contributions by year.
+    struct Enterprise {
+        var name = ""
+        var city = ""
+        var county = ""
+        var industry = ""
+        var division = ""
+        var sectors = ""
+        var chains = ""
+        var yearEntered = 0
+        var yearLeft: Int?
+        var assessed = false
+        var groups = Groups(city: 0, county: 0, division: 0, sectors: 0, chains: 0)
+        var known: [Int: Contribution] = [:]
+        /// Years whose known contribution was removed (their stored rows are deleted on save).
+        var removed: Set<Int> = []
+        /// Building: years in ``CoverageMetrics/storedKnownYears`` whose contribution changed
+        /// since it was written.
+        var changedSinceStored: Set<Int> = []
+    }
+
+    /// One row of `stage_change`, as the fold reads it.
+    struct StageChange {
+        var seq: Int64
+        var date: String
+        var stage: Int
+
+        static func load(_ uscc: String, in db: Database) throws -> [StageChange]? {
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, on_date, stage FROM stage_change WHERE uscc = ?"), arguments: [uscc])
+                .map { StageChange(seq: $0[0], date: $0[1], stage: $0[2]) }
+        }
+    }
+
+    func loadEnterprise(_ uscc: String, in db: Database) throws -> Enterprise? {
+        guard let stored = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT name, city, county, industry, division, sectors, chains, year_entered, year_left, assessed FROM enterprise WHERE uscc = ?
+            """), arguments: [uscc]) else { return nil }
+        var row = Enterprise(name: stored[0], city: stored[1], county: stored[2], industry: stored[3], division: stored[4],
+                             sectors: stored[5], chains: stored[6], yearEntered: stored[7], yearLeft: stored[8], assessed: stored[9])
+        row.groups = codes.groups(of: row)
+        let years = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT year, stage, stage_seq, city, county, division, sectors, chains FROM enterprise_year
+            WHERE basis = 'known' AND year IN (SELECT year FROM assessment_year) AND uscc = ?
+            """), arguments: [uscc])
+        while let year = try years.next() {
+            row.known[year[0]] = Contribution(stage: year[1], stageSeq: year[2],
+                                              groups: codes.groups(city: year[3], county: year[4], division: year[5], sectors: year[6], chains: year[7]))
+        }
+        return row
+    }
+
+    func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
+        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
+        for year in row.removed where row.known[year] == nil {
+            try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?", year, uscc)
+        }
+        for year in row.known.keys.sorted() where !storedKnownYears.contains(year) || row.changedSinceStored.contains(year) {
+            let known = row.known[year]!
+            try db.run("INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, known.stage, known.stageSeq,
+                       codes[known.groups.city], codes[known.groups.county], codes[known.groups.division], codes[known.groups.sectors], codes[known.groups.chains])
+        }
+    }
+
+    /// Recomputes an enterprise's contribution to `years` (known basis) and moves the counts.
+    func recount(_ uscc: String, years: [(year: Int, cutoff: String)], in db: Database) throws {
+        guard !years.isEmpty else { return }
+        let changes = try stageChanges.row(uscc, in: db) ?? []
+        try enterprises.update(uscc, in: db) { recount(&$0, changes: changes, years: years) }
+    }
+
+    /// Recomputes one enterprise's contribution to `years` from its stage changes.
+    func recount(_ row: inout Enterprise, changes: [StageChange], years: [(year: Int, cutoff: String)]) {
+        for (year, cutoff) in years {
+            var new: Contribution?
+            if row.yearEntered <= year, row.yearLeft.map({ $0 > year }) ?? true {
+                // The highest stage reached by the cutoff (the earliest record of it).
+                var best: StageChange?
+                for change in changes where change.date <= cutoff {
+                    if let current = best, current.stage > change.stage || (current.stage == change.stage && current.seq < change.seq) { continue }
+                    best = change
+                }
+                new = Contribution(stage: best?.stage ?? 0, stageSeq: best?.seq, groups: row.groups)
+            }
+            let old = row.known[year]
+            guard old != new else { continue }
+            if let old { count(old, year: year, delta: -1) }
+            if let new { count(new, year: year, delta: 1) } else { row.removed.insert(year) }
+            row.known[year] = new
+            if storedKnownYears.contains(year) { row.changedSinceStored.insert(year) }
+        }
+    }
+}
