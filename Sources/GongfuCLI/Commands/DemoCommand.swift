@@ -86,7 +86,8 @@ extension DemoCommand {
         let readModels = try options.openReadModels(log: reader)
         var projectBar = ProgressBar(label: "project")
         let projectStart = Date()
-        try readModels.catchUp { projectBar.update($0, of: $1) }
+        // A fresh data directory: every read model is built from zero (in memory, written once).
+        try readModels.rebuildAll { projectBar.update($0, of: $1) }
         let projectSeconds = Date().timeIntervalSince(projectStart)
 
         var output = StandardOutput()
