@@ -111,7 +111,7 @@ enum ProjectionBenchmark {
         let rebuildSeconds = now() - started
         let peak = peakResidentMegabytes()
         var modelBytes = 0
-        for store in readModels.stores { modelBytes += ((try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0) ?? 0 }
+        for store in readModels.stores { modelBytes += (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0 }
 
         func rate(_ seconds: Double) -> String { String(format: "%.0f", Double(events) / seconds) }
         print("""

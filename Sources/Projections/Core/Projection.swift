@@ -3,7 +3,7 @@ import GRDB
 /// A read model's fold: a pure function of the events, applied in log order. Its SQLite
 /// changes and the read model's checkpoint commit in one transaction, so every event is applied
 /// exactly once however the process stops.
-public protocol Projection: AnyObject {
+public protocol Projection: AnyObject, SendableMetatype {
     /// The read model's name: its file name and the name `gongfu query`/`rebuild` take.
     static var name: String { get }
     /// What it holds, in a sentence.
