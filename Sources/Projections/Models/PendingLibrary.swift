@@ -113,15 +113,15 @@ public final class PendingLibrary: Projection {
             if baseline {
                 try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')", event.seq, uscc, event.date, assessment.stage.level)
             }
-            try contact(event, uscc: uscc, step: assessment.kind == .online ? 0 : nil, kind: "assessment:\(assessment.kind.rawValue)", in: db)
+            try contact(event, uscc: uscc, step: assessment.kind == .online ? .onlineAssessment : nil, kind: "assessment:\(assessment.kind.rawValue)", in: db)
         case .diagnosisVisited:
-            try contact(event, uscc: uscc, step: 1, kind: "diagnosis", in: db)
+            try contact(event, uscc: uscc, step: .diagnosis, kind: "diagnosis", in: db)
         case .trainingAttended:
-            try contact(event, uscc: uscc, step: 2, kind: "training", in: db)
+            try contact(event, uscc: uscc, step: .training, kind: "training", in: db)
         case .providerMatched:
-            try contact(event, uscc: uscc, step: 3, kind: "matching", in: db)
+            try contact(event, uscc: uscc, step: .matching, kind: "matching", in: db)
         case .trialStarted:
-            try contact(event, uscc: uscc, step: 4, kind: "trial", in: db)
+            try contact(event, uscc: uscc, step: .trial, kind: "trial", in: db)
         case .trialEnded:
             try contact(event, uscc: uscc, step: nil, kind: "trialEnded", in: db)
         case .stageUpgraded:
@@ -142,12 +142,17 @@ public final class PendingLibrary: Projection {
         }
     }
 
-    /// Records a contact; `step` indexes ``steps`` when the contact is one of the five steps.
-    private func contact(_ event: ProjectedEvent, uscc: String, step: Int?, kind: String, in db: Database) throws {
+    /// The five steps, as positions in ``steps``.
+    private enum Step: Int {
+        case onlineAssessment, diagnosis, training, matching, trial
+    }
+
+    /// Records a contact, and the step it is when it is one of the five.
+    private func contact(_ event: ProjectedEvent, uscc: String, step: Step?, kind: String, in db: Database) throws {
         let date = event.date
-        try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date) VALUES (?, ?, ?, ?, ?)", event.seq, uscc, step.map { Self.steps[$0].step }, kind, date)
+        try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date) VALUES (?, ?, ?, ?, ?)", event.seq, uscc, step.map { Self.steps[$0.rawValue].step }, kind, date)
         try enterprises.update(uscc, in: db) { row in
-            if let step { row.steps[step] = min(row.steps[step] ?? date, date) }
+            if let step { row.steps[step.rawValue] = min(row.steps[step.rawValue] ?? date, date) }
             row.contacts += 1
             row.lastContactOn = max(row.lastContactOn ?? date, date)
         }
