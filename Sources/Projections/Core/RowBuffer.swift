@@ -1,7 +1,7 @@
 import GRDB
 
 /// One table's rows, keyed by a text key, held in memory by a fold so that an event costs a
-/// dictionary lookup instead of SQL statements.
+/// lookup instead of SQL statements.
 ///
 /// - Maintaining a live read model, the buffer loads a row on first use in a transaction, the
 ///   fold changes it in memory, and ``finishTransaction(in:)`` writes the changed rows back, in
@@ -10,13 +10,19 @@ import GRDB
 /// - Building a read model from zero (``beginBuilding()``), the table starts empty and every row
 ///   stays in memory until ``finishBuilding(in:)`` writes them all once, in key order (B-tree
 ///   appends) — the file is installed only after that, so nothing half-written is ever read.
+///
+/// Rows live in one array; keys of up to 23 UTF-8 bytes (every USCC, every stream id) are looked
+/// up as three integers (``PackedKey``), longer ones as strings.
 final class RowBuffer<Row> {
     private let load: (String, Database) throws -> Row?
     private let save: (String, Row, Database) throws -> Void
-    private var rows: [String: Row] = [:]
-    private var changed: Set<String> = []
-    /// The keys in order, while no key has been added since they were sorted.
-    private var sortedKeys: [String]?
+    private var keys: [String] = []
+    private var rows: [Row] = []
+    private var positions: [PackedKey: Int] = [:]
+    private var longPositions: [String: Int] = [:]
+    private var changed: Set<Int> = []
+    /// Positions in key order, while no key has been added since they were sorted.
+    private var sortedPositions: [Int]?
     private(set) var building = false
 
     /// `load` reads a stored row (nil when absent); `save` writes one (insert or replace).
@@ -27,75 +33,136 @@ final class RowBuffer<Row> {
 
     func beginBuilding() {
         building = true
-        rows.removeAll()
+        removeAll()
+    }
+
+    private func position(of key: String) -> Int? {
+        if let packed = PackedKey(key) { return positions[packed] }
+        return longPositions[key]
+    }
+
+    private func append(_ key: String, _ row: Row) -> Int {
+        let position = rows.count
+        keys.append(key)
+        rows.append(row)
+        if let packed = PackedKey(key) { positions[packed] = position } else { longPositions[key] = position }
+        sortedPositions = nil
+        return position
+    }
+
+    /// The position of the row for `key`, loading it when live; nil when there is none.
+    private func find(_ key: String, in db: Database) throws -> Int? {
+        if let position = position(of: key) { return position }
+        guard !building, let row = try load(key, db) else { return nil }
+        return append(key, row)
     }
 
     /// The row for `key`, or nil when there is none.
     func row(_ key: String, in db: Database) throws -> Row? {
-        if let row = rows[key] { return row }
-        guard !building, let row = try load(key, db) else { return nil }
-        rows[key] = row
-        sortedKeys = nil
-        return row
+        try find(key, in: db).map { rows[$0] }
     }
 
     /// Stores `row` under `key` (new or replacing).
     func set(_ key: String, _ row: Row) {
-        if rows.updateValue(row, forKey: key) == nil { sortedKeys = nil }
-        if !building { changed.insert(key) }
+        let position: Int
+        if let existing = self.position(of: key) {
+            rows[existing] = row
+            position = existing
+        } else {
+            position = append(key, row)
+        }
+        if !building { changed.insert(position) }
     }
 
     /// Changes the row for `key` in place; returns false (and changes nothing) when there is none.
     @discardableResult
     func update(_ key: String, in db: Database, _ change: (inout Row) throws -> Void) throws -> Bool {
-        if rows[key] == nil {
-            guard !building, let row = try load(key, db) else { return false }
-            rows[key] = row
-            sortedKeys = nil
-        }
-        try change(&rows[key]!)
-        if !building { changed.insert(key) }
+        guard let position = try find(key, in: db) else { return false }
+        try change(&rows[position])
+        if !building { changed.insert(position) }
         return true
     }
 
     /// Changes every row in place (building only: then every row is in memory).
     func updateAll(_ change: (String, inout Row) throws -> Void) rethrows {
         precondition(building, "updateAll visits the rows in memory: only a build from zero holds them all")
-        var index = rows.startIndex
-        while index != rows.endIndex {
-            try change(rows.keys[index], &rows.values[index])
-            rows.formIndex(after: &index)
-        }
+        for position in rows.indices { try change(keys[position], &rows[position]) }
     }
 
     /// Visits every row in key order (building only; the order is sorted again only after
     /// keys were added).
     func forEachSorted(_ body: (String, Row) throws -> Void) rethrows {
         precondition(building, "forEachSorted visits the rows in memory: only a build from zero holds them all")
-        let keys = sortedKeys ?? rows.keys.sorted()
-        sortedKeys = keys
-        for key in keys { try body(key, rows[key]!) }
+        let order = sortedPositions ?? keyOrder()
+        sortedPositions = order
+        for position in order { try body(keys[position], rows[position]) }
+    }
+
+    /// Positions sorted by key: packed keys compare as integers in byte order (their strings'
+    /// order), any long key as text.
+    private func keyOrder() -> [Int] {
+        let packed = keys.map(PackedKey.init)
+        return rows.indices.sorted { left, right in
+            if let a = packed[left], let b = packed[right] { return a < b }
+            return keys[left] < keys[right]
+        }
     }
 
     func beginTransaction() {
         guard !building else { return }
-        rows.removeAll(keepingCapacity: true)
-        changed.removeAll(keepingCapacity: true)
-        sortedKeys = nil
+        removeAll()
     }
 
     func finishTransaction(in db: Database) throws {
         guard !building else { return }
-        for key in changed.sorted() { try save(key, rows[key]!, db) }
-        rows.removeAll(keepingCapacity: true)
-        changed.removeAll(keepingCapacity: true)
+        for position in changed.sorted(by: { keys[$0] < keys[$1] }) { try save(keys[position], rows[position], db) }
+        removeAll()
     }
 
     func finishBuilding(in db: Database) throws {
         guard building else { return }
         try forEachSorted { key, row in try save(key, row, db) }
-        rows.removeAll()
-        sortedKeys = nil
+        removeAll()
         building = false
+    }
+
+    private func removeAll() {
+        keys.removeAll(keepingCapacity: !building)
+        rows.removeAll(keepingCapacity: !building)
+        positions.removeAll(keepingCapacity: !building)
+        longPositions.removeAll(keepingCapacity: !building)
+        changed.removeAll(keepingCapacity: !building)
+        sortedPositions = nil
+    }
+}
+
+/// A text key of up to 23 UTF-8 bytes as three integers: the bytes big-endian, zero-padded, the
+/// length in the last byte — equal keys are equal integers, and integer order is byte order.
+struct PackedKey: Hashable, Comparable {
+    private let high: UInt64
+    private let middle: UInt64
+    private let low: UInt64
+
+    init?(_ text: String) {
+        var text = text
+        let packed: (UInt64, UInt64, UInt64)? = text.withUTF8 { bytes in
+            guard bytes.count <= 23 else { return nil }
+            var words: (UInt64, UInt64, UInt64) = (0, 0, UInt64(bytes.count))
+            for (index, byte) in bytes.enumerated() {
+                let shift = UInt64(56 - 8 * (index % 8))
+                switch index / 8 {
+                case 0: words.0 |= UInt64(byte) << shift
+                case 1: words.1 |= UInt64(byte) << shift
+                default: words.2 |= UInt64(byte) << shift
+                }
+            }
+            return words
+        }
+        guard let packed else { return nil }
+        (high, middle, low) = packed
+    }
+
+    static func < (left: PackedKey, right: PackedKey) -> Bool {
+        (left.high, left.middle, left.low) < (right.high, right.middle, right.low)
     }
 }

@@ -1,0 +1,58 @@
+import GRDB
+@testable import Projections
+import Testing
+
+@Suite("Rows a fold keeps in memory")
+struct RowBufferTests {
+    @Test("Packed keys are equal exactly when their texts are, and order as their UTF-8 bytes")
+    func packedKeys() {
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY-/".utf8) + Array("市县".utf8)
+        var texts = ["", "9", "91370202100000040B", "913702021000000598", "enterprise/91370202100000040B"]
+        for _ in 0..<400 {
+            let length = Int.random(in: 0...23, using: &random)
+            let bytes = (0..<length).map { _ in alphabet.randomElement(using: &random)! }
+            texts.append(String(decoding: bytes, as: UTF8.self))
+        }
+        for left in texts {
+            for right in texts.prefix(60) {
+                let a = PackedKey(left), b = PackedKey(right)
+                guard left.utf8.count <= 23, right.utf8.count <= 23 else {
+                    #expect(left.utf8.count <= 23 || a == nil)
+                    continue
+                }
+                #expect((a! == b!) == (left == right), "\(left) vs \(right)")
+                #expect((a! < b!) == Array(left.utf8).lexicographicallyPrecedes(Array(right.utf8)), "\(left) vs \(right)")
+            }
+        }
+    }
+
+    @Test("Building: rows are visited and written in key order, long keys included; live: only changed rows are written")
+    func buildingAndLive() throws {
+        let database = try DatabaseQueue()
+        var written: [String] = []
+        let buffer = RowBuffer<Int>(load: { key, _ in key.hasPrefix("stored") ? 1 : nil }, save: { key, _, _ in written.append(key) })
+        let keys = ["913702021000000598", "enterprise/with/a/key/longer/than/23", "91370202100000040B", "A", "enterprise/a"]
+        buffer.beginBuilding()
+        try database.write { db in
+            for (value, key) in keys.enumerated() { buffer.set(key, value) }
+            #expect(try buffer.row("stored-elsewhere", in: db) == nil, "a build from zero loads nothing")
+            #expect(try buffer.update("A", in: db) { $0 += 10 })
+            buffer.updateAll { _, value in value *= 2 }
+            #expect(try buffer.row("A", in: db) == 26)
+            try buffer.finishBuilding(in: db)
+        }
+        #expect(written == keys.sorted())
+
+        written = []
+        try database.write { db in
+            buffer.beginTransaction()
+            #expect(try buffer.row("stored-1", in: db) == 1)
+            #expect(try buffer.update("stored-2", in: db) { $0 += 1 })
+            #expect(try !buffer.update("missing", in: db) { $0 += 1 })
+            buffer.set("new", 5)
+            try buffer.finishTransaction(in: db)
+        }
+        #expect(written == ["new", "stored-2"], "rows only read are not written back")
+    }
+}
