@@ -24,6 +24,7 @@ struct ReadModelAccess {
         self.log = log
         do {
             let readModels = try options.openReadModels(only: names, log: log)
+            try readModels.buildEmpty()
             try readModels.catchUp()
             store = { try readModels.store(named: $0) }
         } catch ProjectionError.busy {
@@ -143,6 +144,7 @@ struct ProjectCommand: AsyncParsableCommand {
         let log = try options.openLog(writable: false)
         let readModels = try options.openReadModels(only: selection.names, log: log)
         var bar = ProgressBar(label: "project")
+        try readModels.buildEmpty { bar.update($0, of: $1) }
         try readModels.catchUp(chunkEvents: chunkEvents) { bar.update($0, of: $1) }
         for status in try readModels.status() { print(status.line) }
         guard follow else { return }
@@ -248,6 +250,7 @@ struct DumpCommand: ParsableCommand {
     func run() throws {
         let log = try options.openLog(writable: false)
         let readModels = try options.openReadModels(only: [name], log: log)
+        try readModels.buildEmpty()
         try readModels.catchUp()
         var output = StandardOutput()
         output.write(try ReadModelDump.dump(readModels.store(named: name)))

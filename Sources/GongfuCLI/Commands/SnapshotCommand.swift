@@ -20,6 +20,7 @@ struct SnapshotCommand: ParsableCommand {
         func run() throws {
             let log = try options.openLog(writable: false)
             let readModels = try options.openReadModels(only: selection.names, log: log)
+            try readModels.buildEmpty()
             try readModels.catchUp()
             for path in try readModels.saveSnapshots(to: output ?? options.data + "/snapshots") { print(path) }
         }

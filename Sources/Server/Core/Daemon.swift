@@ -25,6 +25,8 @@ public final class Daemon: Sendable {
         let directory = LogDirectory(root: configuration.dataDirectory)
         log = try EventLog(directory: directory, writable: true, logger: logger)
         readModels = try ReadModels(log: log, logger: logger)
+        try readModels.buildEmpty()
+        try readModels.catchUp()
         tokens = try TokenStore(directory: configuration.dataDirectory)
         writer = try EventWriter(log: log, maximumEvents: configuration.maximumEventsPerRequest)
         metrics = ServerMetrics(log: log, readModels: readModels)
