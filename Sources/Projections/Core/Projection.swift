@@ -21,6 +21,10 @@ public protocol Projection: AnyObject, SendableMetatype {
     /// them once at the end instead of maintaining them on every insert.
     static var queryOnlyIndexes: [String] { get }
 
+    /// Those of ``queryOnlyIndexes`` that undoing a retraction reads: a build from zero creates
+    /// them once it has seen more than a few retractions, instead of scanning a table for each.
+    static var retractionIndexes: [String] { get }
+
     /// Applies one event (most events are ignored by most read models).
     func apply(_ event: ProjectedEvent, in db: Database) throws
 
@@ -47,6 +51,7 @@ extension Projection {
     public func beginBuilding() {}
     public func finishBuilding(in db: Database) throws {}
     public static var queryOnlyIndexes: [String] { [] }
+    public static var retractionIndexes: [String] { [] }
 }
 
 /// The read models Gongfu maintains, in the order they are listed.

@@ -25,7 +25,7 @@ public final class ReadModelStore: @unchecked Sendable {
     public let writer: any DatabaseWriter
     private let projection: any Projection
     /// The `CREATE INDEX` statements of query-only indexes dropped while building, re-run by ``seal(asOf:)``.
-    private var deferredIndexes: [String] = []
+    private var deferredIndexes: [(name: String, sql: String)] = []
     /// Whether this is a file being built from zero (see ``Mode/building``).
     private let isBuilding: Bool
     /// Time spent in ``apply(_:from:through:root:asOf:)`` since the store was opened (one writer
@@ -96,12 +96,12 @@ public final class ReadModelStore: @unchecked Sendable {
                 if mode == .building { self.projection.beginBuilding() }
                 if mode == .building, !projection.queryOnlyIndexes.isEmpty {
                     deferredIndexes = try writer.write { db in
-                        var statements: [String] = []
+                        var statements: [(name: String, sql: String)] = []
                         for name in projection.queryOnlyIndexes {
                             guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", arguments: [name]) else {
                                 throw ProjectionError.database("\(projection.name) declares query-only index \(name), which its schema does not create")
                             }
-                            statements.append(sql)
+                            statements.append((name, sql))
                             try db.execute(sql: "DROP INDEX \"\(name)\"")
                         }
                         return statements
@@ -141,6 +141,10 @@ public final class ReadModelStore: @unchecked Sendable {
                     let checkpoint = try Self.checkpoint(in: db)
                     guard through > checkpoint.seq else { return .rollback }
                     guard from <= checkpoint.seq + 1 else { throw ProjectionError.gap(projection: name, checkpoint: checkpoint.seq, next: from) }
+                    if !deferredIndexes.isEmpty, !projectionType.retractionIndexes.isEmpty {
+                        retractionsBuilt += events.count { $0.kind == .eventRetracted && $0.seq > checkpoint.seq }
+                        if retractionsBuilt > Self.retractionScans { try createRetractionIndexes(in: db) }
+                    }
                     try projection.beginTransaction(in: db)
                     for event in events where event.seq > checkpoint.seq {
                         try projection.apply(event, in: db)
@@ -155,6 +159,20 @@ public final class ReadModelStore: @unchecked Sendable {
         committedSeq.store(max(through, committedSeq.load(ordering: .relaxed)), ordering: .releasing)
     }
 
+    /// Retractions a build undoes by scanning tables before it creates the indexes that make each
+    /// a lookup: a few scans cost less than maintaining the indexes for every insert (the demo
+    /// province's 42 retractions in 1M events), many would cost far more.
+    public static let retractionScans = 64
+    /// Retractions seen while building.
+    private var retractionsBuilt = 0
+
+    /// Creates the deferred indexes the fold reads to undo a retraction (maintained from here on).
+    private func createRetractionIndexes(in db: Database) throws {
+        let needed = Set(projectionType.retractionIndexes)
+        for index in deferredIndexes where needed.contains(index.name) { try db.execute(sql: index.sql) }
+        deferredIndexes.removeAll { needed.contains($0.name) }
+    }
+
     /// Reads with a consistent view of the read model.
     public func read<Result>(_ body: (Database) throws -> Result) throws(ProjectionError) -> Result {
         try perform { try writer.read(body) }
@@ -163,7 +181,7 @@ public final class ReadModelStore: @unchecked Sendable {
     /// Makes a built file durable and ready to install: switches it to WAL and syncs it.
     public func seal(asOf: String = "") throws(ProjectionError) {
         try perform {
-            let indexes = deferredIndexes
+            let indexes = deferredIndexes.map(\.sql)
             if isBuilding { try writer.write { db in try projection.finishBuilding(in: db) } }
             try writer.writeWithoutTransaction { db in
                 for sql in indexes { try db.execute(sql: sql) }

@@ -12,9 +12,10 @@ public final class SupervisionFacts: Projection {
     public static let summary = "督查激励: the facts the supervision checks read; findings with the events they rest on"
     /// The fold's logic and the supervision rules' version: either changing rebuilds it.
     public static let version = 1 * 1000 + SupervisionRules.standard.version
-    /// The fold reads these only to undo a retraction (a scan then is cheap): a build from zero
-    /// creates them at the end.
+    /// The fold reads these only to undo a retraction: a build from zero creates them at the end,
+    /// or (the first two) once it has seen more than a few retractions.
     public static let queryOnlyIndexes = ["assessment_by_id", "upgrade_by_enterprise", "diagnosis_by_enterprise"]
+    public static let retractionIndexes = ["assessment_by_id", "upgrade_by_enterprise"]
 
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("findings v1") { db in
