@@ -1,6 +1,7 @@
 import Access
 import EventLog
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -26,7 +27,10 @@ struct ShutdownTests {
             return String(text[start.lowerBound..<end])
         }, "gongfu serve did not say where it listens: \(printed.text)")
 
-        // Four writers POST one registration after another until the server stops answering.
+        // Four writers POST one registration after another until the server stops answering; the
+        // signal comes once they have had some appends acknowledged (waiting for that rather than
+        // for a fixed time: other suites may be loading both cores).
+        let acknowledgements = Counter()
         let acknowledged = try await withThrowingTaskGroup(of: [(String, Int)].self) { group in
             for worker in 1...4 {
                 group.addTask {
@@ -40,11 +44,16 @@ struct ShutdownTests {
                         guard result.status == 0, lines.last == "201", let body = lines.first,
                               let seq = (try? JSONParser.parse(Array(body.utf8)))?["seq"]?.integerValue else { break }
                         mine.append((uscc, Int(seq)))
+                        acknowledgements.value.add(1, ordering: .relaxed)
                     }
                     return mine
                 }
             }
-            try await Task.sleep(for: .seconds(1.5))
+            let deadline = ContinuousClock.now + .seconds(60)
+            while acknowledgements.value.load(ordering: .relaxed) < 12, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await Task.sleep(for: .milliseconds(300))  // and a few more appends in flight
             server.terminate() // SIGTERM
             var all: [(String, Int)] = []
             for try await part in group { all += part }
@@ -52,7 +61,7 @@ struct ShutdownTests {
         }
         let status = try await Self.exitStatus(server)
         #expect(status == 0)
-        #expect(acknowledged.count > 4, "the writers got some appends acknowledged before the signal")
+        #expect(acknowledged.count >= 12, "the writers got some appends acknowledged before the signal")
 
         let log = try EventLog(directory: LogDirectory(root: data), writable: false)
         for (uscc, seq) in acknowledged {
@@ -71,4 +80,9 @@ struct ShutdownTests {
             }.start()
         }
     }
+}
+
+/// A count shared by concurrent tasks.
+private final class Counter: Sendable {
+    let value = Atomic<Int>(0)
 }
