@@ -37,7 +37,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let log = try options.openLog(writable: false)
-            let directory = output ?? ReadModels.directory(of: options.directory) + "/as-of"
+            let directory = output ?? ReadModels.asOfDirectory(of: options.directory)
             for path in try ReadModels.build(asOf: point.asOf!, log: log, names: selection.names, outputDirectory: directory) { print(path) }
         }
     }

@@ -109,7 +109,7 @@ struct RebuildCommand: ParsableCommand {
         var bar = ProgressBar(label: "rebuild")
         let started = Date()
         if let asOf = point.asOf {
-            let directory = output ?? ReadModels.directory(of: options.directory) + "/as-of"
+            let directory = output ?? ReadModels.asOfDirectory(of: options.directory)
             let paths = try ReadModels.build(asOf: asOf, log: log, names: selection.names, outputDirectory: directory) { bar.update($0, of: $1) }
             for path in paths { print(path) }
             return

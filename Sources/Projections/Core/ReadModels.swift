@@ -18,6 +18,9 @@ public final class ReadModels: @unchecked Sendable {
     /// Where a data directory keeps its read models.
     public static func directory(of data: LogDirectory) -> String { data.root + "/readmodels" }
 
+    /// Where as-of builds go unless told otherwise (`DIR/readmodels/as-of`).
+    public static func asOfDirectory(of data: LogDirectory) -> String { directory(of: data) + "/as-of" }
+
     /// Opens (creating when missing) every read model in `only` (default: all) for maintenance.
     /// A stored read model built by other logic (another projection version) is rebuilt; one
     /// that does not reflect this log (its Merkle root differs) is refused.

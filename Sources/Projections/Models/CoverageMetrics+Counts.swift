@@ -83,14 +83,6 @@ extension CoverageMetrics {
         return groups
     }
 
-    func division(of industry: String) -> String {
-        classification(of: industry).division
-    }
-
-    func sectors(of industry: String) -> String {
-        classification(of: industry).sectors
-    }
-
     /// An industry code's division and sector groups, worked out once per code.
     func classification(of industry: String) -> (division: String, sectors: String) {
         if let known = classifications[industry] { return known }

@@ -143,8 +143,7 @@ public final class CoverageMetrics: Projection {
             row.city = registered.city
             row.county = registered.county
             row.industry = registered.industry
-            row.division = division(of: registered.industry)
-            row.sectors = sectors(of: registered.industry)
+            (row.division, row.sectors) = classification(of: registered.industry)
             row.chains = Self.chainsText(registered.chains ?? [])
             row.yearEntered = registered.yearEntered
             row.yearLeft = nil
@@ -159,8 +158,7 @@ public final class CoverageMetrics: Projection {
                 row.county = profile.county ?? row.county
                 if let industry = profile.industry {
                     row.industry = industry
-                    row.division = division(of: industry)
-                    row.sectors = sectors(of: industry)
+                    (row.division, row.sectors) = classification(of: industry)
                 }
                 row.chains = profile.chains.map(Self.chainsText) ?? row.chains
                 row.groups = codes.groups(of: row)
