@@ -49,6 +49,13 @@ import Testing
         await #expect(throws: LogError.self) {
             _ = try await log.append([sampleDraft(5, stream: "project/P1", expected: .exact(1))], actor: testActor)
         }
+        // A stream advanced twice by a request that is then rejected goes back to where it was.
+        await #expect(throws: LogError.self) {
+            _ = try await log.append([sampleDraft(7, stream: "project/P1"), sampleDraft(8, stream: "project/P1"),
+                                      sampleDraft(9, stream: "project/P1", expected: .exact(2))], actor: testActor)
+        }
+        let after = try await log.append([sampleDraft(10, stream: "project/P1", expected: .exact(2))], actor: testActor)
+        #expect(after[0].version == 3 && after[0].seq == 4)
         await log.close()
     }
 

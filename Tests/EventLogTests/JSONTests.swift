@@ -42,6 +42,30 @@ import Testing
         #expect(value.canonicalText == #"{"Z":3,"a":5,"ab":6,"b":2,"é":4,"青":1}"#)
     }
 
+    @Test("keys sharing their first eight bytes, or shorter than eight, still sort by all their bytes")
+    func keysSortPastTheirFirstEightBytes() throws {
+        let value = try JSONParser.parse(#"{"commissionerB":1,"commissioner":2,"commissionerA":3,"commissi":4,"comm":5,"commissioneR":6,"":7,"\u0000":8}"#)
+        #expect(value.canonicalText == #"{"":7,"\u0000":8,"comm":5,"commissi":4,"commissioneR":6,"commissioner":2,"commissionerA":3,"commissionerB":1}"#)
+    }
+
+    @Test("a character that must be escaped is found at every position of an eight-byte word")
+    func escapesFoundAtEveryPosition() throws {
+        for special in ["\"", "\\", "\n", "\u{01}", "\u{1F}"] {
+            for length in 1...20 {
+                for position in 0..<length {
+                    var text = String(repeating: "a", count: length)
+                    text.replaceSubrange(text.index(text.startIndex, offsetBy: position)...text.index(text.startIndex, offsetBy: position), with: special)
+                    let canonical = JSONValue.string(text).canonicalText
+                    #expect(try JSONParser.parse(canonical) == .string(text), "\(canonical)")
+                    #expect(canonical.count > length + 2, "\(special.debugDescription) at \(position) of \(length) left unescaped")
+                }
+            }
+        }
+        // Bytes that only look close: space, '!', '#', ']', 0x7F and multi-byte UTF-8.
+        let harmless = " !#]\u{7F}青岛é😀 !#]\u{7F}"
+        #expect(JSONValue.string(harmless).canonicalText == "\"\(harmless)\"")
+    }
+
     @Test func rejectsInvalidUTF8() {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
     }

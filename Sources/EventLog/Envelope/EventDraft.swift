@@ -93,9 +93,13 @@ public struct EventDraft: Sendable, Equatable {
     }
 
     static func isValidStream(_ stream: String) -> Bool {
+        stream.utf8.withContiguousStorageIfAvailable { isValidStream(bytes: $0) } ?? isValidStream(bytes: Array(stream.utf8))
+    }
+
+    private static func isValidStream(bytes: some Collection<UInt8>) -> Bool {
         var slash: Int?
         var count = 0
-        for (index, byte) in stream.utf8.enumerated() {
+        for (index, byte) in bytes.enumerated() {
             count += 1
             if let slash {
                 let isFirstOfId = index == slash + 1

@@ -28,15 +28,56 @@ public enum CanonicalJSON {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            let sorted = members.sorted { precedes($0.key, $1.key) }
-            for (index, member) in sorted.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &output)
+            var first = true
+            for index in sortedIndices(of: members) {
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
+                writeString(members[index].key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                write(member.value, into: &output)
+                write(members[index].value, into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// The object's member positions in key order. Keys are first ordered by their first eight
+    /// bytes read as one big-endian integer (which orders like the bytes), and only keys that
+    /// share those are compared in full: objects are small, so this is an insertion sort.
+    static func sortedIndices(of members: [String: JSONValue]) -> [Dictionary<String, JSONValue>.Index] {
+        var order: [(prefix: UInt64, index: Dictionary<String, JSONValue>.Index)] = []
+        order.reserveCapacity(members.count)
+        for index in members.indices { order.append((keyPrefix(members[index].key), index)) }
+        for position in order.indices.dropFirst() {
+            let item = order[position]
+            var slot = position
+            while slot > 0, sortsBefore(item, order[slot - 1], in: members) {
+                order[slot] = order[slot - 1]
+                slot -= 1
+            }
+            order[slot] = item
+        }
+        return order.map(\.index)
+    }
+
+    private static func sortsBefore(_ item: (prefix: UInt64, index: Dictionary<String, JSONValue>.Index),
+                                    _ other: (prefix: UInt64, index: Dictionary<String, JSONValue>.Index),
+                                    in members: [String: JSONValue]) -> Bool {
+        if item.prefix != other.prefix { return item.prefix < other.prefix }
+        return precedes(members[item.index].key, members[other.index].key)
+    }
+
+    /// The first eight UTF-8 bytes of `key` as a big-endian integer, zero-padded.
+    static func keyPrefix(_ key: String) -> UInt64 {
+        func prefix(of bytes: some Collection<UInt8>) -> UInt64 {
+            var prefix: UInt64 = 0
+            var shift: UInt64 = 56
+            for byte in bytes.prefix(8) {
+                prefix |= UInt64(byte) << shift
+                shift &-= 8
+            }
+            return prefix
+        }
+        return key.utf8.withContiguousStorageIfAvailable { prefix(of: $0) } ?? prefix(of: key.utf8)
     }
 
     /// Whether `first` sorts before `second` by their UTF-8 bytes (memcmp on native strings).
@@ -72,6 +113,10 @@ public enum CanonicalJSON {
         output.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in
+            guard needsEscaping(bytes) else {
+                output.append(contentsOf: bytes)
+                return
+            }
             var runStart = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
@@ -96,6 +141,33 @@ public enum CanonicalJSON {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether `bytes` hold a `"`, a `\\` or a control character, eight bytes at a time (the
+    /// word tests of "Bit Twiddling Hacks": `hasless(word, 0x20)` and `haszero(word ^ byte)`
+    /// are exact as yes/no answers).
+    static func needsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func flagged(_ word: UInt64) -> Bool {
+            let control = (word &- ones &* 0x20) & ~word
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            return (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs != 0
+        }
+        guard let base = bytes.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            if flagged(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { return true }
+            offset += 8
+        }
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
+            offset += 1
+        }
+        return false
     }
 
     /// Canonical text of a finite double.

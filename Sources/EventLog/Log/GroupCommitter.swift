@@ -135,38 +135,51 @@ final class GroupCommitter: @unchecked Sendable {
     /// versions (called under the lock; a request is all or nothing).
     private func sequence(_ drafts: [PreparedDraft]) -> (outcome: Outcome, accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)]) {
         forgetDurableKeys()
-        var versions: [StreamName: UInt64] = [:]
         var keys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
         var accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)] = []
+        accepted.reserveCapacity(drafts.count)
         var results: [AppendResult] = []
         results.reserveCapacity(drafts.count)
+        // Versions are advanced in place, one hash lookup per event; a rejected request puts
+        // back what it changed, newest change first.
+        var undo: [(stream: StreamName, version: UInt64?)] = []
+        undo.reserveCapacity(drafts.count)
+        func reject(_ error: LogError) -> (outcome: Outcome, accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)]) {
+            for change in undo.reversed() { streamVersions[change.stream] = change.version }
+            return (.failed(error), [])
+        }
         for (index, draft) in drafts.enumerated() {
             if let key = draft.key {
                 if let earlier = keys[key] {
-                    guard draft.hasSameContent(as: earlier.draft) else { return (.failed(.idempotencyKeyReused(key: key, seq: earlier.seq, event: index)), []) }
+                    guard draft.hasSameContent(as: earlier.draft) else { return reject(.idempotencyKeyReused(key: key, seq: earlier.seq, event: index)) }
                     results.append(AppendResult(seq: earlier.seq, stream: draft.stream, version: earlier.version, isDuplicate: true))
                     continue
                 }
                 if let seq = keySeqs[key] {
                     switch duplicate(of: draft, key: key, seq: seq, event: index) {
                     case .success(let result): results.append(result)
-                    case .failure(let error): return (.failed(error), [])
+                    case .failure(let error): return reject(error)
                     }
                     continue
                 }
             }
-            let current = versions[draft.streamName] ?? streamVersions[draft.streamName] ?? 0
+            let position = streamVersions.index(forKey: draft.streamName)
+            let current = position.map { streamVersions.values[$0] } ?? 0
             guard draft.expectedVersion.admits(currentVersion: current) else {
-                return (.failed(.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current, event: index)), [])
+                return reject(.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current, event: index))
             }
+            if let position {
+                streamVersions.values[position] = current + 1
+            } else {
+                streamVersions[draft.streamName] = current + 1
+            }
+            undo.append((draft.streamName, position == nil ? nil : current))
             let seq = nextSeq + UInt64(accepted.count)
-            versions[draft.streamName] = current + 1
             if let key = draft.key { keys[key] = (seq, current + 1, draft) }
             accepted.append((draft, seq, current + 1))
             results.append(AppendResult(seq: seq, stream: draft.stream, version: current + 1, isDuplicate: false))
         }
         nextSeq += UInt64(accepted.count)
-        streamVersions.merge(versions) { $1 }
         for (key, value) in keys {
             keySeqs[key] = value.seq
             pendingKeys[key] = value

@@ -71,8 +71,14 @@ struct LogCatalog: Sendable {
         var next = 0
         for entry in entries {
             tree.append(leafHash: entry.leafHash, parents: parents, next: &next)
-            let previous = streams.updateValue((seq, (streams[entry.stream]?.version ?? 0) + 1), forKey: entry.stream)
-            previousInStream.append(previous?.last ?? 0)
+            if let position = streams.index(forKey: entry.stream) {
+                let previous = streams.values[position]
+                streams.values[position] = (seq, previous.version + 1)
+                previousInStream.append(previous.last)
+            } else {
+                streams[entry.stream] = (seq, 1)
+                previousInStream.append(0)
+            }
             if let key = entry.key { keys[key] = seq }
             seq += 1
         }
