@@ -122,6 +122,46 @@ import Testing
         #expect(report.events == 152)
     }
 
+    @Test("an index that describes another log is set aside and rebuilt from the segments")
+    func foreignIndexIsRebuilt() async throws {
+        let temporary = TemporaryDirectory()
+        let ours = LogDirectory(root: temporary.path + "/ours"), theirs = LogDirectory(root: temporary.path + "/theirs")
+        var expected: (root: MerkleHash, lines: [[UInt8]]) = (MerkleHash.empty, [])
+        for (directory, offset) in [(theirs, 500), (ours, 0)] {
+            try EventLog.initialize(directory: directory, origin: "test.gongfu/log")
+            let log = try EventLog(directory: directory, writable: true)
+            for batch in 0..<4 { _ = try await log.append((0..<3).map { sampleDraft(offset + batch * 3 + $0) }, actor: testActor) }
+            expected = (try log.root(), try log.envelopes().map(\.line))
+            await log.close()
+        }
+        try FileManager.default.removeItem(atPath: ours.batchIndex)
+        try FileManager.default.copyItem(atPath: theirs.batchIndex, toPath: ours.batchIndex)
+        let reopened = try EventLog(directory: ours, writable: true)
+        #expect(try reopened.root() == expected.root)
+        #expect(try reopened.envelopes().map(\.line) == expected.lines)
+        await reopened.close()
+        #expect(FileManager.default.contents(atPath: ours.batchIndex) != FileManager.default.contents(atPath: theirs.batchIndex),
+                "the foreign index was replaced")
+    }
+
+    @Test("stream names longer than 32 bytes that share their first 32 keep their own versions, before and after reopening")
+    func longStreamNamesStayApart() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let prefix = "project/" + String(repeating: "P", count: 40)
+        let streams = [prefix + "A", prefix + "B", prefix]
+        let log = try EventLog(directory: directory, writable: true)
+        for round in 0..<3 {
+            _ = try await log.append(streams.enumerated().map { sampleDraft(round * 3 + $0.offset, stream: $0.element) }, actor: testActor)
+        }
+        _ = try await log.append([sampleDraft(99, stream: streams[0], expected: .exact(3))], actor: testActor)
+        await log.close()
+        let reopened = try EventLog(directory: directory, writable: false)
+        #expect(streams.map { reopened.version(of: $0) } == [4, 3, 3])
+        #expect(reopened.positions(of: streams[1]) == [2, 5, 8])
+        #expect(reopened.positions(of: streams[2]) == [3, 6, 9])
+    }
+
     @Test func afterASyncFailureEveryAppendIsRefusedAndNothingAcknowledgedIsLost() async throws {
         struct DiskFailure: Error {}
         let temporary = TemporaryDirectory()

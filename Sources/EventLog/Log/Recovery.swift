@@ -33,14 +33,11 @@ struct Recovery {
     private func recover() throws -> Outcome {
         let bases = try directory.segmentBases()
         let index = BatchIndexFile(path: directory.batchIndex)
-        let (records, _) = (try? index.load()) ?? ([], 0)
         var catalog = LogCatalog()
         var indexLength = 0
-        if !records.isEmpty, let indexed = try indexedPrefix(records, bases: bases) {
+        if let indexed = try indexedPrefix(index, bases: bases) {
             catalog = indexed.catalog
             indexLength = indexed.byteLength
-        } else if !records.isEmpty {
-            logger.warning("log index does not match the segments; rebuilding it", metadata: ["log.index": "\(index.path)"])
         }
         var indexFile: File?
         if writable {
@@ -121,20 +118,33 @@ struct Recovery {
         return lastSegment
     }
 
-    /// The catalog the index describes, if it agrees with the segments on disk.
-    private func indexedPrefix(_ records: [BatchIndexFile.Record], bases: [UInt64]) throws -> (catalog: LogCatalog, byteLength: Int)? {
+    /// The catalog the index describes, if it agrees with the segments on disk, and the length
+    /// of the index records it was built from.
+    private func indexedPrefix(_ index: BatchIndexFile, bases: [UInt64]) throws -> (catalog: LogCatalog, byteLength: Int)? {
         let present = Set(bases)
         var catalog = LogCatalog()
-        var byteLength = 0
         var previousBase: UInt64 = 0
-        for record in records {
-            let trailer = record.location.trailer
-            guard trailer.firstSeq == catalog.size + 1, present.contains(record.location.segmentBase),
-                  record.location.segmentBase >= previousBase, record.entries.count == trailer.eventCount else { return nil }
-            previousBase = record.location.segmentBase
-            catalog.add(record.location, entries: record.entries)
-            guard catalog.tree.root(size: catalog.size) == trailer.root else { return nil }
-            byteLength += BatchIndexFile.encode(record).count
+        var agrees = true
+        let byteLength: Int
+        do {
+            byteLength = try index.forEachRecord { record in
+                let trailer = record.location.trailer
+                guard trailer.firstSeq == catalog.size + 1, present.contains(record.location.segmentBase),
+                      record.location.segmentBase >= previousBase, record.entries.count == trailer.eventCount else {
+                    agrees = false
+                    return false
+                }
+                previousBase = record.location.segmentBase
+                catalog.add(record.location, entries: record.entries)
+                agrees = catalog.tree.root(size: catalog.size) == trailer.root
+                return agrees
+            }
+        } catch {
+            return nil  // an unreadable index is rebuilt from the segments
+        }
+        guard agrees else {
+            logger.warning("log index does not match the segments; rebuilding it", metadata: ["log.index": "\(index.path)"])
+            return nil
         }
         // Every segment before the last indexed one must be the one the index names.
         guard let last = catalog.batches.last else { return nil }

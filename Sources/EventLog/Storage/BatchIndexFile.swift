@@ -11,24 +11,24 @@ struct BatchIndexFile {
         var entries: [LogCatalog.Entry]
     }
 
-    /// The records of the valid prefix and its length in bytes.
-    func load() throws(StorageError) -> (records: [Record], validLength: Int) {
-        guard File.exists(path) else { return ([], 0) }
+    /// Hands the records of the valid prefix to `body` in order, one at a time (a large log's
+    /// index is never held decoded all at once), until `body` returns false. Returns the length
+    /// in bytes of the records read.
+    func forEachRecord(_ body: (Record) throws -> Bool) throws -> Int {
+        guard File.exists(path) else { return 0 }
         let bytes = try File(path: path, mode: .readOnly).readAll()
-        var records: [Record] = []
         var position = 0
-        bytes.withUnsafeBytes { buffer in
+        try bytes.withUnsafeBytes { buffer in
             while position + 8 <= buffer.count {
                 let length = Int(buffer.littleEndian(at: position, as: UInt32.self))
                 let crc: UInt32 = buffer.littleEndian(at: position + 4)
                 guard position + 8 + length <= buffer.count else { return }
                 let payload = UnsafeRawBufferPointer(rebasing: buffer[(position + 8)..<(position + 8 + length)])
-                guard CRC32.checksum(payload) == crc, let record = Self.decode(payload) else { return }
-                records.append(record)
+                guard CRC32.checksum(payload) == crc, let record = Self.decode(payload), try body(record) else { return }
                 position += 8 + length
             }
         }
-        return (records, position)
+        return position
     }
 
     func truncate(to length: Int) throws(StorageError) {

@@ -3,14 +3,30 @@
 struct StreamName: Hashable, Sendable, CustomStringConvertible {
     let name: String
     private let hash: Int
+    /// The name's first 32 UTF-8 bytes, zero-padded, and its length: equality is decided from
+    /// these without reading the string's storage (a dictionary probe would otherwise follow a
+    /// pointer to a cold allocation for every lookup) unless the name is longer than 32 bytes.
+    private let inline: (UInt64, UInt64, UInt64, UInt64)
+    private let length: Int
 
     init(_ name: String) {
         self.name = name
         hash = name.hashValue
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &words) { buffer in
+            for byte in name.utf8 {
+                if count < 32 { buffer[count] = byte }
+                count += 1
+            }
+        }
+        inline = words
+        length = count
     }
 
     static func == (left: StreamName, right: StreamName) -> Bool {
-        left.hash == right.hash && left.name == right.name
+        left.hash == right.hash && left.length == right.length && left.inline == right.inline
+            && (left.length <= 32 || left.name == right.name)
     }
 
     func hash(into hasher: inout Hasher) {
