@@ -25,11 +25,18 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        /// OpenSSL's libcrypto (SHA-256 for the Merkle tree), from Debian's libssl-dev.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         /// The append-only, LZ4-framed, Merkle-hashed event log. Knows nothing of the domain.
         .target(
             name: "EventLog",
             dependencies: [
                 "CLZ4",
+                "CLibCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]

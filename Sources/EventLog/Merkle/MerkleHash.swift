@@ -1,4 +1,4 @@
-import Crypto
+import CLibCrypto
 
 /// A SHA-256 value in the log's Merkle tree (RFC 9162 §2.1), stored inline (no allocation).
 public struct MerkleHash: Hashable, Sendable, CustomStringConvertible {
@@ -13,10 +13,6 @@ public struct MerkleHash: Hashable, Sendable, CustomStringConvertible {
     init(_ buffer: UnsafeRawBufferPointer) {
         precondition(buffer.count == 32, "a Merkle hash is 32 bytes")
         storage = buffer.loadUnaligned(as: SIMD4<UInt64>.self)
-    }
-
-    init(_ digest: SHA256.Digest) {
-        storage = digest.withUnsafeBytes { $0.loadUnaligned(as: SIMD4<UInt64>.self) }
     }
 
     /// Decodes standard base64; nil unless it is exactly 32 bytes.
@@ -35,14 +31,15 @@ public struct MerkleHash: Hashable, Sendable, CustomStringConvertible {
     public var description: String { hex }
 
     /// The root of the empty tree: SHA-256 of nothing.
-    public static let empty = MerkleHash(SHA256.hash(data: [UInt8]()))
+    public static let empty = MerkleHash.sha256 { _ in }
 
     /// Leaf hash: SHA-256(0x00 || entry).
     public static func leaf(_ entry: UnsafeRawBufferPointer) -> MerkleHash {
-        var hasher = SHA256()
-        Swift.withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: entry)
-        return MerkleHash(hasher.finalize())
+        sha256 { context in
+            var prefix: UInt8 = 0x00
+            SHA256_Update(&context, &prefix, 1)
+            SHA256_Update(&context, entry.baseAddress, entry.count)
+        }
     }
 
     public static func leaf<Bytes: Collection>(_ entry: Bytes) -> MerkleHash where Bytes.Element == UInt8 {
@@ -51,11 +48,26 @@ public struct MerkleHash: Hashable, Sendable, CustomStringConvertible {
 
     /// Interior node hash: SHA-256(0x01 || left || right).
     public static func node(_ left: MerkleHash, _ right: MerkleHash) -> MerkleHash {
-        var hasher = SHA256()
-        Swift.withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
-        Swift.withUnsafeBytes(of: left.storage) { hasher.update(bufferPointer: $0) }
-        Swift.withUnsafeBytes(of: right.storage) { hasher.update(bufferPointer: $0) }
-        return MerkleHash(hasher.finalize())
+        sha256 { context in
+            var prefix: UInt8 = 0x01
+            SHA256_Update(&context, &prefix, 1)
+            Swift.withUnsafeBytes(of: left.storage) { SHA256_Update(&context, $0.baseAddress, 32) }
+            Swift.withUnsafeBytes(of: right.storage) { SHA256_Update(&context, $0.baseAddress, 32) }
+        }
+    }
+
+    /// SHA-256 of what `feed` passes to `SHA256_Update`, with the context on the stack.
+    private static func sha256(_ feed: (inout SHA256_CTX) -> Void) -> MerkleHash {
+        var context = SHA256_CTX()
+        SHA256_Init(&context)
+        feed(&context)
+        var hash = MerkleHash(storage: .zero)
+        Swift.withUnsafeMutableBytes(of: &hash.storage) { SHA256_Final($0.baseAddress!.assumingMemoryBound(to: UInt8.self), &context) }
+        return hash
+    }
+
+    private init(storage: SIMD4<UInt64>) {
+        self.storage = storage
     }
 }
 
