@@ -83,6 +83,18 @@ import Testing
             let codable = try JSONDecoder().decode(payloadType, from: Data(data.canonicalBytes))
             #expect(Self.normalized(fast) == Self.normalized(codable), "\(type)")
             #expect(!Self.normalized(fast).isEmpty)
+            // Read as projections read it: the members of the stored canonical bytes, as a list.
+            let bytes = data.canonicalBytes
+            let listed = try Array(#"{"data":"#.utf8 + bytes + "}".utf8).withUnsafeBytes { buffer in
+                var list: [(key: String, value: JSONValue)] = []
+                try JSONParser.parseObject(buffer) { _, parser throws(JSONParser.Failure) in list = try parser.readMembers() }
+                return list
+            }
+            #expect(listed.map(\.key) == listed.map(\.key).sorted(), "members keep the stored (canonical) order")
+            #expect(Self.normalized(try payloadType.decode(members: listed)) == Self.normalized(codable), "\(type)")
+        }
+        #expect(throws: PayloadError(path: "data.year", expected: "an integer")) {
+            _ = try AnnualAssessmentClosed.decode(members: [("year", "2024")])
         }
         // Wrong kinds are refused with the member's path.
         #expect(throws: PayloadError(path: "data.year", expected: "an integer")) {

@@ -160,6 +160,29 @@ struct MemberReaderTests {
         #expect { _ = try members(text) } throws: { ($0 as? JSONParser.Failure)?.description.contains(reason) == true }
     }
 
+    @Test("an object member read as a list keeps its members in written order, and refuses a repeated key")
+    func membersAsList() throws {
+        func list(_ object: String) throws -> [(key: String, value: JSONValue)] {
+            var result: [(key: String, value: JSONValue)] = []
+            try Array("{\"data\":\(object)}".utf8).withUnsafeBytes { buffer in
+                try JSONParser.parseObject(buffer) { _, parser throws(JSONParser.Failure) in result = try parser.readMembers() }
+            }
+            return result
+        }
+        let members = try list(#"{ "z": 1, "a": {"b": [true, null]}, "m": "青岛" }"#)
+        #expect(members.map(\.key) == ["z", "a", "m"])
+        #expect(JSONValue.object(Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value) }))
+                == (try JSONParser.parse(#"{"z":1,"a":{"b":[true,null]},"m":"青岛"}"#)))
+        #expect(try list("{}").isEmpty)
+        for count in [2, 15, 16, 17, 40] {
+            let keys = (0..<count).map { "\"k\($0)\":\($0)" } + ["\"k\(count - 1)\":0"]
+            #expect { _ = try list("{" + keys.joined(separator: ",") + "}") } throws: {
+                ($0 as? JSONParser.Failure)?.description.contains("duplicate object key \"k\(count - 1)\"") == true
+            }
+        }
+        #expect(throws: JSONParser.Failure.self) { _ = try list("[1]") }
+    }
+
     @Test("typed reads say what was expected, and a member left unread is an error")
     func typedReads() throws {
         let bytes = Array(#"{"seq":"7","n":12}"#.utf8)

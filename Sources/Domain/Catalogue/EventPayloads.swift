@@ -14,6 +14,11 @@ extension EventPayload {
     public static func decode(_ data: JSONValue) throws -> Self {
         try Self(reading: PayloadReader(data))
     }
+
+    /// Decodes `data` read as a member list (``JSONParser/readMembers()``).
+    public static func decode(members: [(key: String, value: JSONValue)]) throws -> Self {
+        try Self(reading: PayloadReader(members: members))
+    }
 }
 
 /// A transformation stage, L0 (not started) … L5 (ecosystem collaboration).

@@ -4,17 +4,34 @@ import EventLog
 /// decode every event, and `Decodable` through a generic decoder takes a runtime lock on every
 /// container (it does not scale across cores); this does the same checks without it.
 public struct PayloadReader {
-    public let members: [String: JSONValue]
+    /// An object's members: a parsed tree's dictionary, or the list a parser read them into
+    /// (``JSONParser/readMembers()``: no hashing for a handful of keys).
+    private enum Members {
+        case dictionary([String: JSONValue])
+        case list([(key: String, value: JSONValue)])
+    }
+
+    private let members: Members
     public let path: String
 
     public init(_ value: JSONValue, path: String = "data") throws(PayloadError) {
         guard case .object(let members) = value else { throw PayloadError(path: path, expected: "an object") }
-        self.members = members
+        self.members = .dictionary(members)
+        self.path = path
+    }
+
+    /// Reads members as ``JSONParser/readMembers()`` gives them (keys already unique).
+    public init(members: [(key: String, value: JSONValue)], path: String = "data") {
+        self.members = .list(members)
         self.path = path
     }
 
     private func present(_ key: String) -> JSONValue? {
-        guard let value = members[key] else { return nil }
+        let value: JSONValue?
+        switch members {
+        case .dictionary(let dictionary): value = dictionary[key]
+        case .list(let list): value = list.first { $0.key == key }?.value
+        }
         if case .null = value { return nil }
         return value
     }

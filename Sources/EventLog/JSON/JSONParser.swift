@@ -85,6 +85,29 @@ public struct JSONParser {
         try parseValue(depth: 1)
     }
 
+    /// The object at the current position as its members in the order written, without a
+    /// dictionary (payloads have a handful of members, looked up by a linear scan); a repeated
+    /// key is refused as ``parse(_:)`` refuses it.
+    public mutating func readMembers() throws(Failure) -> [(key: String, value: JSONValue)] {
+        try expect(UInt8(ascii: "{"))
+        var members: [(key: String, value: JSONValue)] = []
+        if consume(UInt8(ascii: "}")) { return members }
+        members.reserveCapacity(8)
+        var many: Set<String> = []
+        repeat {
+            skipWhitespace()
+            let keyOffset = position
+            let key = try parseString()
+            let repeated = members.count < 16 ? members.contains { $0.key == key } : !many.insert(key).inserted
+            guard !repeated else { throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"") }
+            if members.count == 15 { many = Set(members.map(\.key) + [key]) }
+            try expect(UInt8(ascii: ":"))
+            members.append((key, try parseValue(depth: 2)))
+        } while consume(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "}"))
+        return members
+    }
+
     /// The string at the current position, or a failure when the value is not a string.
     public mutating func readString() throws(Failure) -> String {
         skipWhitespace()
@@ -175,7 +198,7 @@ public struct JSONParser {
         }
     }
 
-    /// Skips one value without building it.
+    /// Skips one value (it is parsed, so it must be valid).
     mutating func skipValue() throws(Failure) {
         _ = try parseValue(depth: 0)
     }

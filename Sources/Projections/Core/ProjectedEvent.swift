@@ -14,13 +14,25 @@ public final class ProjectedEvent: Sendable {
     public let occurred: String
     /// When the log recorded it (UTC, microseconds, sorts as text).
     public let recorded: String
-    public let actor: JSONValue
-    public let data: JSONValue
+    /// The actor's and the payload's members as written (a list, not a dictionary: they are
+    /// small, and most events are read once).
+    public let actorMembers: [(key: String, value: JSONValue)]
+    public let dataMembers: [(key: String, value: JSONValue)]
     /// `data` decoded once into its typed payload (nil when the type is unknown or the data
     /// does not decode; ``payload(_:)`` then says why).
     public let decoded: (any EventPayload)?
 
-    public init(seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String, actor: JSONValue, data: JSONValue) {
+    public convenience init(seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String, actor: JSONValue, data: JSONValue) {
+        func members(_ value: JSONValue) -> [(key: String, value: JSONValue)] {
+            guard case .object(let members) = value else { return [] }
+            return members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
+        self.init(seq: seq, stream: stream, version: version, type: type, occurred: occurred, recorded: recorded,
+                  actorMembers: members(actor), dataMembers: members(data))
+    }
+
+    public init(seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String,
+                actorMembers: [(key: String, value: JSONValue)], dataMembers: [(key: String, value: JSONValue)]) {
         self.seq = seq
         self.stream = stream
         self.version = version
@@ -28,9 +40,9 @@ public final class ProjectedEvent: Sendable {
         kind = EventKind(type: type)
         self.occurred = occurred
         self.recorded = recorded
-        self.actor = actor
-        self.data = data
-        decoded = try? EventCatalogue.payloadType(for: type)?.decode(data)
+        self.actorMembers = actorMembers
+        self.dataMembers = dataMembers
+        decoded = try? EventCatalogue.payloadType(for: type)?.decode(members: dataMembers)
         // Computed once here (every read model reads them, most of them several times), on the
         // UTF-8 view: the dates and stream names are ASCII-delimited.
         date = String(Substring(occurred.utf8.prefix(10)))
@@ -48,7 +60,7 @@ public final class ProjectedEvent: Sendable {
     public convenience init(line: UnsafeRawBufferPointer) throws(ProjectionError) {
         var seq: Int64?, version: Int64?
         var stream: String?, type: String?, occurred: String?, recorded: String?
-        var actor: JSONValue?, data: JSONValue?
+        var actor: [(key: String, value: JSONValue)]?, data: [(key: String, value: JSONValue)]?
         do {
             try JSONParser.parseObject(line) { key, parser throws(JSONParser.Failure) in
                 switch key {
@@ -58,8 +70,8 @@ public final class ProjectedEvent: Sendable {
                 case "type": type = try parser.readString()
                 case "occurred": occurred = try parser.readString()
                 case "recorded": recorded = try parser.readString()
-                case "actor": actor = try parser.readValue()
-                case "data": data = try parser.readValue()
+                case "actor": actor = try parser.readMembers()
+                case "data": data = try parser.readMembers()
                 default: _ = try parser.readValue()
                 }
             }
@@ -69,7 +81,8 @@ public final class ProjectedEvent: Sendable {
         guard let seq, let stream, let version, let type, let occurred, let recorded, let actor, let data else {
             throw .unreadableEvent(seq: seq.map(UInt64.init), reason: "an envelope member is missing or has the wrong type")
         }
-        self.init(seq: UInt64(seq), stream: stream, version: UInt64(version), type: type, occurred: occurred, recorded: recorded, actor: actor, data: data)
+        self.init(seq: UInt64(seq), stream: stream, version: UInt64(version), type: type, occurred: occurred, recorded: recorded,
+                  actorMembers: actor, dataMembers: data)
     }
 
     /// The business date `YYYY-MM-DD` (the date as written, in the writer's own zone).
@@ -87,6 +100,17 @@ public final class ProjectedEvent: Sendable {
     /// The typed payload.
     public func payload<Payload: EventPayload>(_ type: Payload.Type) throws(ProjectionError) -> Payload {
         if let typed = decoded as? Payload { return typed }
-        do { return try Payload.decode(data) } catch { throw .unreadableEvent(seq: seq, reason: "\(self.type) data does not decode: \(error)") }
+        do { return try Payload.decode(members: dataMembers) } catch { throw .unreadableEvent(seq: seq, reason: "\(self.type) data does not decode: \(error)") }
+    }
+
+    /// The payload as a JSON object (built on each call: folds read ``payload(_:)``).
+    public var data: JSONValue { .object(Dictionary(dataMembers, uniquingKeysWith: { first, _ in first })) }
+
+    /// The actor as a JSON object (built on each call).
+    public var actor: JSONValue { .object(Dictionary(actorMembers, uniquingKeysWith: { first, _ in first })) }
+
+    /// One of the actor's string members (`name`, `role`, `jurisdiction`).
+    public func actorString(_ key: String) -> String? {
+        actorMembers.first { $0.key == key }?.value.stringValue
     }
 }

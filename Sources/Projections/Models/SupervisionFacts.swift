@@ -206,15 +206,15 @@ public final class SupervisionFacts: Projection {
 
     /// A city actor writing an enterprise of another city (imported history can hold such writes).
     private func checkJurisdiction(_ event: ProjectedEvent, in db: Database) throws {
-        guard event.actor["role"]?.stringValue == "city", let actorCity = event.actor["jurisdiction"]?.stringValue else { return }
+        guard event.actorString("role") == "city", let actorCity = event.actorString("jurisdiction") else { return }
         let enterpriseCity: String?
         if event.kind == .enterpriseRegistered {
-            enterpriseCity = event.data["city"]?.stringValue
+            enterpriseCity = try event.payload(EnterpriseRegistered.self).city
         } else {
             enterpriseCity = try enterprises.row(event.streamID, in: db)?.city
         }
         guard let enterpriseCity, enterpriseCity != actorCity else { return }
-        try db.run("INSERT OR REPLACE INTO foreign_write VALUES (?, ?, ?, ?, ?, ?)", event.seq, event.streamID, event.type, event.actor["name"]?.stringValue ?? "", actorCity, enterpriseCity)
+        try db.run("INSERT OR REPLACE INTO foreign_write VALUES (?, ?, ?, ?, ?, ?)", event.seq, event.streamID, event.type, event.actorString("name") ?? "", actorCity, enterpriseCity)
     }
 }
 
