@@ -2,6 +2,7 @@ import DemoProvince
 import Domain
 import EventLog
 import Foundation
+import GRDB
 import Projections
 import TestSupport
 import Testing
@@ -190,6 +191,61 @@ struct ReadModelTests {
         let rebuilt = try ReadModels(log: log, only: ["pending"])
         try rebuilt.rebuildAll()
         #expect(try ReadModelDump.dump(rebuilt.store(named: "pending")) == maintained)
+        await log.close()
+    }
+
+    @Test("Programme and providers: a retracted serving event stops counting the enterprise as served unless another serves it; a retracted trial end reopens the trial")
+    func programmeAndTrialRetractions() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        let a = uscc("10000006", division: "370202"), b = uscc("10000007", division: "370202"), provider = uscc("20000001", division: "370100")
+        let offer: JSONValue = ["provider": .string(provider), "solution": "S-APS-01"]
+        try await append([
+            ("provider/" + provider, "ProviderAdmitted", "2024-04-10", ["name": "济南智造云科技有限公司", "mapBatch": 1, "city": "370100"]),
+            ("provider/" + provider, "SolutionListed", "2024-04-15", ["solution": "S-APS-01", "title": "智能排产SaaS", "domain": "生产制造",
+                                                                      "lightweight": true, "freeTrial": "三个月免费体验"]),
+            registration(a, city: "370200", county: "370202"),
+            registration(b, city: "370200", county: "370202"),
+            ("enterprise/" + a, "DiagnosisVisited", "2024-05-08", ["provider": .string(provider), "commissioner": "王芳", "findings": "设备未联网"]),
+            ("enterprise/" + b, "DiagnosisVisited", "2024-05-09", ["provider": .string(provider), "commissioner": "王芳", "findings": "排产依赖人工"]),
+            ("enterprise/" + b, "ProviderMatched", "2024-06-01", offer),
+            ("enterprise/" + b, "TrialStarted", "2024-06-10", offer),
+            ("enterprise/" + b, "TrialEnded", "2024-09-10", ["provider": .string(provider), "solution": "S-APS-01", "outcome": "purchased"]),
+        ], to: log)
+        var readModels: ReadModels? = try ReadModels(log: log, only: ["programme", "providers"])
+        func figures() throws -> (served: Int?, visits: Int?, purchased: Int?, trial: [String?]) {
+            let programme = try readModels!.store(named: "programme"), providers = try readModels!.store(named: "providers")
+            func metric(_ name: String) throws -> Int? {
+                try programme.read { try Int.fetchOne($0, sql: "SELECT value FROM metric WHERE year = 2024 AND metric = ?", arguments: [name]) }
+            }
+            let trial = try providers.read { db in
+                try Row.fetchOne(db, sql: "SELECT ended_on, outcome FROM trial WHERE enterprise = ?", arguments: [b]).map { row -> [String?] in [row[0], row[1]] } ?? []
+            }
+            return (try metric("enterprisesServed"), try metric("diagnosisVisits"), try metric("trialsPurchased"), trial)
+        }
+        try readModels!.catchUp()
+        var before = try figures()
+        #expect(before.served == 2 && before.visits == 2 && before.purchased == 1 && before.trial == ["2024-09-10", "purchased"])
+        // A's only serving event, B's diagnosis (its first serving event) and B's trial end are withdrawn.
+        let positions = (a: log.positions(of: "enterprise/" + a), b: log.positions(of: "enterprise/" + b))
+        try await append([
+            ("enterprise/" + a, "EventRetracted", "2024-10-01", ["seq": .integer(Int64(positions.a[1])), "reason": "重复登记"]),
+            ("enterprise/" + b, "EventRetracted", "2024-10-01", ["seq": .integer(Int64(positions.b[1])), "reason": "重复登记"]),
+            ("enterprise/" + b, "EventRetracted", "2024-10-01", ["seq": .integer(Int64(positions.b[4])), "reason": "体验尚未结束"]),
+        ], to: log)
+        try readModels!.catchUp()
+        before = try figures()
+        #expect(before.served == 1, "B is still served that year (matched, trial): A is not")
+        #expect(before.visits == 0 && before.purchased == 0)
+        #expect(before.trial == [nil, nil], "the trial is open again")
+        let firstServing = try readModels!.store(named: "programme").read { try Int64.fetchOne($0, sql: "SELECT first_seq FROM served WHERE uscc = ?", arguments: [b]) }
+        #expect(firstServing == Int64(positions.b[2]))
+        let maintained = try ["programme", "providers"].map { try ReadModelDump.dump(readModels!.store(named: $0)) }
+        readModels = nil
+        let rebuilt = try ReadModels(log: log, only: ["programme", "providers"])
+        try rebuilt.rebuildAll()
+        #expect(try ["programme", "providers"].map { try ReadModelDump.dump(rebuilt.store(named: $0)) } == maintained)
         await log.close()
     }
 

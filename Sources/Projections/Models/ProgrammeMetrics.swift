@@ -7,7 +7,9 @@ import GRDB
 public final class ProgrammeMetrics: Projection {
     public static let name = "programme"
     public static let summary = "programme metrics per year: served, trainings, roadshows, diagnoses, enterprises off the pending library vs target"
-    public static let version = 1
+    public static let version = 2
+    public static let queryOnlyIndexes = ["serving_by_enterprise"]
+    public static let retractionIndexes = ["serving_by_enterprise"]
 
     /// The metrics, in report order, with their Chinese titles and the plan target they answer to.
     public static let metrics: [(metric: String, title: String, target: String?)] = [
@@ -56,6 +58,18 @@ public final class ProgrammeMetrics: Projection {
                 ) WITHOUT ROWID;
                 """)
         }
+        // Each event that serves an enterprise, so that a retraction can tell whether the
+        // enterprise is still served that year.
+        migrator.registerMigration("programme v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE serving (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    uscc TEXT NOT NULL,
+                    year INTEGER NOT NULL
+                );
+                CREATE INDEX serving_by_enterprise ON serving (uscc, year);
+                """)
+        }
     }
 
     public init() {}
@@ -95,6 +109,7 @@ public final class ProgrammeMetrics: Projection {
                 try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ?", row[1] as Int, row[0] as String)
             }
             try db.run("DELETE FROM tally WHERE seq = ?", retracted)
+            try unserve(retracted, uscc: event.streamID, in: db)
         case .planPublished:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
         default:
@@ -109,9 +124,24 @@ public final class ProgrammeMetrics: Projection {
 
     /// Counts an enterprise once per year as served.
     private func serve(_ event: ProjectedEvent, in db: Database) throws {
+        try db.run("INSERT INTO serving VALUES (?, ?, ?)", event.seq, event.streamID, event.year)
         try db.run("INSERT OR IGNORE INTO served VALUES (?, ?, ?)", event.year, event.streamID, event.seq)
         if db.changesCount > 0 {
             try db.run("INSERT INTO metric VALUES (?1, 'enterprisesServed', 1) ON CONFLICT DO UPDATE SET value = value + 1", event.year)
+        }
+    }
+
+    /// Undoes `serve` for a retracted event: the enterprise stays served that year while
+    /// another of its events serves it (the earliest becomes its first), and is no longer
+    /// counted once none does.
+    private func unserve(_ seq: UInt64, uscc: String, in db: Database) throws {
+        guard let year = try Int.fetchOne(db.cachedStatement(sql: "SELECT year FROM serving WHERE seq = ?"), arguments: [seq]) else { return }
+        try db.run("DELETE FROM serving WHERE seq = ?", seq)
+        if let next = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(seq) FROM serving WHERE uscc = ? AND year = ?"), arguments: [uscc, year]) {
+            try db.run("UPDATE served SET first_seq = ? WHERE year = ? AND uscc = ?", next, year, uscc)
+        } else {
+            try db.run("DELETE FROM served WHERE year = ? AND uscc = ?", year, uscc)
+            try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = 'enterprisesServed'", year)
         }
     }
 }

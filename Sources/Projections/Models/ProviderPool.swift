@@ -6,7 +6,7 @@ import GRDB
 public final class ProviderPool: Projection {
     public static let name = "providers"
     public static let summary = "服务商资源池: providers, solutions, free-trial offers, trials started/converted, leading providers"
-    public static let version = 1
+    public static let version = 2
     public static let queryOnlyIndexes = ["trial_by_provider"]
 
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
@@ -51,6 +51,10 @@ public final class ProviderPool: Projection {
                 ) WITHOUT ROWID;
                 """)
         }
+        // Which TrialEnded closed a trial, so that retracting it reopens the trial.
+        migrator.registerMigration("providers v2") { db in
+            try db.execute(sql: "ALTER TABLE trial ADD COLUMN ended_seq INTEGER")
+        }
     }
 
     public init() {}
@@ -81,12 +85,13 @@ public final class ProviderPool: Projection {
         case .trialEnded:
             let ended = try event.payload(TrialEnded.self)
             try db.run("""
-                UPDATE trial SET ended_on = ?, outcome = ? WHERE seq = (
+                UPDATE trial SET ended_on = ?, outcome = ?, ended_seq = ? WHERE seq = (
                     SELECT seq FROM trial WHERE enterprise = ? AND provider = ? AND solution = ? AND ended_on IS NULL ORDER BY seq LIMIT 1)
-                """, event.date, ended.outcome.rawValue, event.streamID, ended.provider, ended.solution)
+                """, event.date, ended.outcome.rawValue, event.seq, event.streamID, ended.provider, ended.solution)
         case .eventRetracted where event.category == "enterprise":
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM trial WHERE seq = ?", retraction.seq)
+            try db.run("UPDATE trial SET ended_on = NULL, outcome = NULL, ended_seq = NULL WHERE ended_seq = ?", retraction.seq)
         case .planPublished:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
         default:
