@@ -249,6 +249,54 @@ struct ReadModelTests {
         await log.close()
     }
 
+    @Test("Projects: a retracted completion or cancellation reopens the project; retracted milestones leave the last one standing")
+    func projectRetractions() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        let a = uscc("10000008", division: "370202"), provider = uscc("20000002", division: "370100")
+        let first = "project/P-2024-370200-0001", second = "project/P-2024-370200-0002"
+        let filing: JSONValue = ["enterprise": .string(a), "domain": "生产制造", "providers": [.string(provider)], "budgetFen": 128000000, "targetStage": "L3"]
+        try await append([
+            ("provider/" + provider, "ProviderAdmitted", "2024-04-10", ["name": "济南智造云科技有限公司", "mapBatch": 1, "city": "370100"]),
+            registration(a, city: "370200", county: "370202"),
+            (first, "ProjectFiled", "2024-07-01", filing),
+            (first, "ProjectMilestoneReached", "2024-09-30", ["milestone": "MES上线"]),
+            (first, "ProjectMilestoneReached", "2024-12-20", ["milestone": "数据贯通"]),
+            (first, "ProjectCompleted", "2025-03-15", ["results": "设备联网率由35%提升到92%", "benchmarkCandidate": true]),
+            (second, "ProjectFiled", "2024-07-02", filing),
+            (second, "ProjectCancelled", "2024-11-02", ["reason": "企业调整投资计划"]),
+        ], to: log)
+        var readModels: ReadModels? = try ReadModels(log: log, only: ["projects"])
+        func project(_ stream: String) throws -> [String?] {
+            try readModels!.store(named: "projects").read { db in
+                let row = try Row.fetchOne(db, sql: "SELECT status, milestones, last_milestone, closed_on, outcome, benchmark_candidate FROM project WHERE project = ?",
+                                           arguments: [String(stream.dropFirst("project/".count))])
+                return row.map { row in (0..<6).map { row[$0] as DatabaseValue }.map { $0.isNull ? nil : "\($0.storage.value!)" } } ?? []
+            }
+        }
+        try readModels!.catchUp()
+        #expect(try project(first) == ["completed", "2", "数据贯通", "2025-03-15", "设备联网率由35%提升到92%", "1"])
+        #expect(try project(second) == ["cancelled", "0", nil, "2024-11-02", "企业调整投资计划", "0"])
+        let positions = log.positions(of: first)
+        func retraction(_ stream: String, _ seq: UInt64) -> (String, String, String, JSONValue) {
+            (stream, "EventRetracted", "2025-04-01", ["seq": .integer(Int64(seq)), "reason": "登记有误"])
+        }
+        try await append([retraction(first, positions[3]), retraction(second, log.positions(of: second)[1]), retraction(first, positions[2])], to: log)
+        try readModels!.catchUp()
+        #expect(try project(first) == ["inProgress", "1", "MES上线", nil, nil, "0"], "open again, its first milestone the last one standing")
+        #expect(try project(second) == ["filed", "0", nil, nil, nil, "0"])
+        try await append([retraction(first, positions[1])], to: log)
+        try readModels!.catchUp()
+        #expect(try project(first) == ["filed", "0", nil, nil, nil, "0"], "no milestone left")
+        let maintained = try ReadModelDump.dump(readModels!.store(named: "projects"))
+        readModels = nil
+        let rebuilt = try ReadModels(log: log, only: ["projects"])
+        try rebuilt.rebuildAll()
+        #expect(try ReadModelDump.dump(rebuilt.store(named: "projects")) == maintained)
+        await log.close()
+    }
+
     @Test("The demo province's 2023 figures are the plan's baseline, and 2026 reaches its targets")
     func baselineAndTrajectory() async throws {
         let temporary = TemporaryDirectory()

@@ -6,7 +6,7 @@ import GRDB
 public final class ProjectLibrary: Projection {
     public static let name = "projects"
     public static let summary = "一项一档: projects, enterprise, domain, providers, status, milestones, outcome"
-    public static let version = 1
+    public static let version = 2
     public static let queryOnlyIndexes = ["project_by_enterprise", "milestone_by_project"]
 
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
@@ -46,6 +46,10 @@ public final class ProjectLibrary: Projection {
                 CREATE INDEX milestone_by_project ON milestone (project);
                 """)
         }
+        // Which event closed a project, so that retracting it reopens the project.
+        migrator.registerMigration("projects v2") { db in
+            try db.execute(sql: "ALTER TABLE project ADD COLUMN closed_seq INTEGER")
+        }
     }
 
     public init() {}
@@ -76,13 +80,36 @@ public final class ProjectLibrary: Projection {
                 """, reached.milestone, event.date, event.streamID)
         case .projectCompleted:
             let completed = try event.payload(ProjectCompleted.self)
-            try db.run("UPDATE project SET status = 'completed', closed_on = ?, outcome = ?, benchmark_candidate = ? WHERE project = ?", event.date, completed.results, completed.benchmarkCandidate == true, event.streamID)
+            try db.run("UPDATE project SET status = 'completed', closed_on = ?, outcome = ?, benchmark_candidate = ?, closed_seq = ? WHERE project = ?",
+                       event.date, completed.results, completed.benchmarkCandidate == true, event.seq, event.streamID)
         case .projectCancelled:
             let cancelled = try event.payload(ProjectCancelled.self)
-            try db.run("UPDATE project SET status = 'cancelled', closed_on = ?, outcome = ? WHERE project = ?", event.date, cancelled.reason, event.streamID)
+            try db.run("UPDATE project SET status = 'cancelled', closed_on = ?, outcome = ?, closed_seq = ? WHERE project = ?", event.date, cancelled.reason, event.seq, event.streamID)
+        case .eventRetracted where event.category == "project":
+            try retract(try event.payload(EventRetracted.self).seq, project: event.streamID, in: db)
         default:
             break
         }
+    }
+
+    /// Undoes a retracted milestone (the project's count, last milestone and status follow
+    /// from those left) or a retracted completion or cancellation (the project is open again).
+    /// A filing is not retracted: a project filed in error is cancelled (``ProjectCancelled``).
+    private func retract(_ seq: UInt64, project: String, in db: Database) throws {
+        try db.run("DELETE FROM milestone WHERE seq = ?", seq)
+        if db.changesCount > 0 {
+            let last = try Row.fetchOne(db, sql: "SELECT milestone, reached_on FROM milestone WHERE project = ? ORDER BY seq DESC LIMIT 1", arguments: [project])
+            let milestone: String? = last.map { $0[0] }, reachedOn: String? = last.map { $0[1] }
+            try db.run("""
+                UPDATE project SET milestones = milestones - 1, last_milestone = ?1, last_milestone_on = ?2,
+                    status = CASE WHEN status = 'inProgress' AND ?1 IS NULL THEN 'filed' ELSE status END WHERE project = ?3
+                """, milestone, reachedOn, project)
+        }
+        try db.run("""
+            UPDATE project SET status = CASE WHEN milestones > 0 THEN 'inProgress' ELSE 'filed' END,
+                closed_on = NULL, outcome = NULL, benchmark_candidate = 0, closed_seq = NULL
+            WHERE project = ? AND closed_seq = ?
+            """, project, seq)
     }
 
     /// Statuses as officials read them.
