@@ -60,6 +60,10 @@ import Testing
         (draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 5, "reason": "重复录入"]), nil),
         (draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 1, "reason": "重复录入"]), "correction-names-event"),
         (draft("enterprise/\(enterprise)", "EventCorrected", ["seq": 99, "reason": "x", "corrected": ["stage": "L2"]]), "correction-names-event"),
+        (draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 4, "reason": "登记有误"]), "retraction-undoable"),
+        (draft("provider/\(provider)", "EventRetracted", ["seq": 1, "reason": "登记有误"]), "retraction-undoable"),
+        (draft("enterprise/\(enterprise)", "EventCorrected", ["seq": 5, "reason": "x", "corrected": ["stage": "L2"]]), "correction-applied"),
+        (draft("award/SF-2", "EventRetracted", ["seq": 10, "reason": "撤销有误"]), nil),
         (draft("project/P-1", "ProjectFiled", ["enterprise": .string(enterprise), "domain": "生产制造", "providers": [.string(other)], "budgetFen": 1, "targetStage": "L3"]), "provider-in-pool"),
     ] as [(EventDraft, String?)])
     func rule(draft: EventDraft, violated: String?) async throws {
@@ -84,6 +88,31 @@ import Testing
         try rules.check(Self.draft(newcomer, "TrainingAttended", ["session": "培训"]))
         try rules.check(Self.draft(newcomer, "EnterpriseLeftPopulation", ["year": 2025, "reason": "belowThreshold"]))
         #expect(throws: RuleViolation.self) { try rules.check(Self.draft(newcomer, "TrainingAttended", ["session": "培训"])) }
+        await log.close()
+    }
+
+    @Test("a retraction names an event the read models can undo, also one earlier in the same batch; the refusal says what to record instead")
+    func retractionsTheReadModelsCanUndo() async throws {
+        var (rules, log, root) = try await Self.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let stream = "enterprise/\(Self.enterprise)"
+        // Seqs 11 and 12 are the two drafts checked here, appended after the 10 of the history.
+        try rules.check(Self.draft(stream, "TrainingAttended", ["session": "培训"]))
+        try rules.check(Self.draft(stream, "EventRetracted", ["seq": 11, "reason": "重复录入"]))
+        do {
+            try rules.check(Self.draft(stream, "EventRetracted", ["seq": 4, "reason": "登记有误"]))
+            Issue.record("a registration was retracted")
+        } catch {
+            #expect(error.rule == "retraction-undoable")
+            #expect(error.message.contains("event 4 (EnterpriseRegistered) is not one the read models can undo") && error.message.contains("EnterpriseLeftPopulation"), "\(error.message)")
+        }
+        do {
+            try rules.check(Self.draft(stream, "EventCorrected", ["seq": 11, "reason": "日期有误", "corrected": ["session": "秋季培训"]]))
+            Issue.record("a correction was accepted")
+        } catch {
+            #expect(error.rule == "correction-applied")
+            #expect(error.message.contains("retract it (EventRetracted) and record the TrainingAttended again"), "\(error.message)")
+        }
         await log.close()
     }
 }

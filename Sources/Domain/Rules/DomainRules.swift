@@ -12,7 +12,8 @@ public struct RuleViolation: Error, Equatable, Sendable, CustomStringConvertible
 /// enterprises still in the population; upgrades that go up and rest on an assessment of that
 /// stage; trials only with pool providers and listed free-trial offers; benchmarks only for
 /// eligible enterprises; incentives not granted twice for one basis nor for a revoked award; no
-/// business dates in the future; corrections only of earlier events of their own stream.
+/// business dates in the future; retractions only of earlier events of their own stream that the
+/// read models can undo (``retractable``); no field corrections (``checkUndoable``).
 /// Drafts are checked in order, each seeing those before it.
 public struct DomainRules {
     let log: EventLog
@@ -27,7 +28,7 @@ public struct DomainRules {
     /// may name an event checked earlier in the same batch.
     private var pendingBase: UInt64 = 0
     private var pendingCount: UInt64 = 0
-    private var pendingSeqs: [String: Set<UInt64>] = [:]
+    private var pendingSeqs: [String: [UInt64: String]] = [:]
 
     /// - Parameter today: the latest acceptable business date (default: today in China, UTC+8).
     public init(log: EventLog, today: String? = nil) throws {
@@ -80,9 +81,18 @@ public struct DomainRules {
             }
         case "EventRetracted", "EventCorrected":
             let seq = UInt64(data["seq"]?.integerValue ?? 0)
-            guard log.positions(of: draft.stream).contains(seq) || pendingSeqs[draft.stream]?.contains(seq) == true else {
+            let named: String?
+            if let pending = pendingSeqs[draft.stream]?[seq] {
+                named = pending
+            } else if log.positions(of: draft.stream).contains(seq) {
+                named = (try? log.envelope(seq: seq))?.type ?? ""
+            } else {
+                named = nil
+            }
+            guard let named else {
                 throw RuleViolation(rule: "correction-names-event", message: "event \(seq) is not an event of \(draft.stream); a correction names an earlier event of its own stream")
             }
+            try Self.checkUndoable(draft.type, names: named, seq: seq)
         case "DiagnosisVisited", "ProviderMatched", "TrialEnded":
             try requireInPool(data["provider"]?.stringValue ?? "")
         case "TrialStarted":
@@ -183,9 +193,44 @@ public struct DomainRules {
         }
     }
 
+    /// The event types whose retraction every read model undoes: facts about an enterprise,
+    /// a project's milestones and closing, awards, revocations, incentives, plan reports and
+    /// activities.
+    public static let retractable: Set<String> = [
+        "AssessmentRecorded", "StageUpgraded", "DiagnosisVisited", "TrainingAttended", "ProviderMatched", "TrialStarted", "TrialEnded",
+        "ProjectMilestoneReached", "ProjectCompleted", "ProjectCancelled", "BenchmarkAwarded", "BenchmarkRevoked", "IncentiveGranted",
+        "PlanMilestoneReported", "ActivityHeld",
+    ]
+
+    /// What to record instead of retracting an event of a type no read model can undo.
+    static let instead: [String: String] = [
+        "EnterpriseRegistered": "an enterprise that is not in the population leaves it (EnterpriseLeftPopulation); wrong profile fields are corrected with EnterpriseProfileCorrected",
+        "EnterpriseProfileCorrected": "record another EnterpriseProfileCorrected with the right values",
+        "EnterpriseLeftPopulation": "register the enterprise again (EnterpriseRegistered)",
+        "ProjectFiled": "cancel the project (ProjectCancelled)",
+        "ProviderAdmitted": "remove the provider from the pool (ProviderRemoved)",
+        "ProviderRemoved": "admit the provider again (ProviderAdmitted)",
+        "SolutionListed": "list the solution again with the right fields (a listing replaces the earlier one)",
+        "PlanPublished": "publish the plan again (PlanPublished replaces its ledger and targets)",
+    ]
+
+    /// Refuses a retraction the read models could not undo, and a correction (they do not
+    /// apply corrected fields: the figures would go on showing the event as first recorded),
+    /// saying what to record instead.
+    static func checkUndoable(_ type: String, names target: String, seq: UInt64) throws(RuleViolation) {
+        let advice = instead[target] ?? "record the event that changes it instead"
+        if type == "EventRetracted" {
+            guard !retractable.contains(target) else { return }
+            throw RuleViolation(rule: "retraction-undoable", message: "event \(seq) (\(target)) is not one the read models can undo: \(advice)")
+        }
+        let remedy = retractable.contains(target) ? "retract it (EventRetracted) and record the \(target) again with the right fields" : advice
+        throw RuleViolation(rule: "correction-applied",
+                            message: "the read models do not apply corrected fields, so the figures would still show event \(seq) as recorded: \(remedy)")
+    }
+
     private mutating func remember(_ draft: EventDraft, id: String) {
         pendingCount += 1
-        pendingSeqs[draft.stream, default: []].insert(pendingBase + pendingCount)
+        pendingSeqs[draft.stream, default: [:]][pendingBase + pendingCount] = draft.type
         if draft.stream.hasPrefix("enterprise/") { enterprises[id, default: EnterpriseState()].apply(type: draft.type, data: draft.data) }
         if draft.stream.hasPrefix("provider/") { providers[id, default: ProviderState()].apply(type: draft.type, data: draft.data) }
         if draft.stream.hasPrefix("award/") { awards[id, default: AwardState()].apply(type: draft.type, data: draft.data) }
