@@ -91,6 +91,31 @@ import Testing
         await log.close()
     }
 
+    @Test("the rules read a stream without its retracted events: a withdrawn upgrade or incentive can be recorded again, in the log or in the same batch")
+    func retractedEventsNoLongerCount() async throws {
+        var (rules, log, root) = try await Self.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let stream = "enterprise/\(Self.enterprise)"
+        let upgrade = Self.draft(stream, "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A2"])
+        // In one batch: upgrade (seq 11), withdraw it (12), upgrade again (13).
+        try rules.check(upgrade)
+        #expect { try rules.check(upgrade) } throws: { ($0 as? RuleViolation)?.rule == "upgrade-from-current" }
+        try rules.check(Self.draft(stream, "EventRetracted", ["seq": 11, "reason": "评估结论不成立"]))
+        try rules.check(upgrade)
+        // Across batches, from the log: the withdrawn incentive's basis is free again.
+        let incentive = Self.draft("incentive/I-1", "IncentiveGranted", ["recipient": .string(Self.other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-1"])
+        _ = try await log.append([upgrade, Self.draft(stream, "EventRetracted", ["seq": 11, "reason": "x"]), upgrade,
+                                  Self.draft("incentive/I-1", "EventRetracted", ["seq": 8, "reason": "重复发放"])], actor: Actor(name: "test", role: "province"))
+        #expect { try rules.check(Self.draft("incentive/I-9", "IncentiveGranted", ["recipient": .string(Self.other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-2"])) } throws: {
+            ($0 as? RuleViolation)?.rule == "incentive-basis"
+        }
+        try rules.check(incentive)
+        #expect { try rules.check(Self.draft(stream, "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A2"])) } throws: {
+            ($0 as? RuleViolation)?.message.contains("is at L2") == true
+        }
+        await log.close()
+    }
+
     @Test("a retraction names an event the read models can undo, also one earlier in the same batch; the refusal says what to record instead")
     func retractionsTheReadModelsCanUndo() async throws {
         var (rules, log, root) = try await Self.rules()

@@ -23,12 +23,12 @@ public struct DomainRules {
     private var providers: [String: ProviderState] = [:]
     private var awards: [String: AwardState] = [:]
     private var incentiveBases: Set<String>?
-    /// The log's size when the drafts checked since were first seen, and the seqs those drafts
-    /// will get by stream (drafts are appended in the order they are checked), so a correction
-    /// may name an event checked earlier in the same batch.
+    /// The log's size when the drafts checked since were first seen, and those drafts by stream
+    /// with the seqs they will get (drafts are appended in the order they are checked), so a
+    /// retraction may name an event checked earlier in the same batch.
     private var pendingBase: UInt64 = 0
     private var pendingCount: UInt64 = 0
-    private var pendingSeqs: [String: [UInt64: String]] = [:]
+    private var pending: [String: [(seq: UInt64, type: String, data: JSONValue)]] = [:]
 
     /// - Parameter today: the latest acceptable business date (default: today in China, UTC+8).
     public init(log: EventLog, today: String? = nil) throws {
@@ -44,7 +44,7 @@ public struct DomainRules {
         if log.size != pendingBase {
             pendingBase = log.size
             pendingCount = 0
-            pendingSeqs = [:]
+            pending = [:]
         }
         try checkJurisdiction(draft, id: id, actor: actor)
         guard Timestamp.datePart(draft.occurred) <= today else {
@@ -82,8 +82,8 @@ public struct DomainRules {
         case "EventRetracted", "EventCorrected":
             let seq = UInt64(data["seq"]?.integerValue ?? 0)
             let named: String?
-            if let pending = pendingSeqs[draft.stream]?[seq] {
-                named = pending
+            if let event = pending[draft.stream]?.first(where: { $0.seq == seq }) {
+                named = event.type
             } else if log.positions(of: draft.stream).contains(seq) {
                 named = (try? log.envelope(seq: seq))?.type ?? ""
             } else {
@@ -230,10 +230,19 @@ public struct DomainRules {
 
     private mutating func remember(_ draft: EventDraft, id: String) {
         pendingCount += 1
-        pendingSeqs[draft.stream, default: [:]][pendingBase + pendingCount] = draft.type
-        if draft.stream.hasPrefix("enterprise/") { enterprises[id, default: EnterpriseState()].apply(type: draft.type, data: draft.data) }
-        if draft.stream.hasPrefix("provider/") { providers[id, default: ProviderState()].apply(type: draft.type, data: draft.data) }
-        if draft.stream.hasPrefix("award/") { awards[id, default: AwardState()].apply(type: draft.type, data: draft.data) }
+        pending[draft.stream, default: []].append((pendingBase + pendingCount, draft.type, draft.data))
+        if draft.type == "EventRetracted" {
+            // The stream's state no longer includes the retracted event: fold it again when next needed.
+            if draft.stream.hasPrefix("enterprise/") { enterprises[id] = nil }
+            if draft.stream.hasPrefix("provider/") { providers[id] = nil }
+            if draft.stream.hasPrefix("award/") { awards[id] = nil }
+            if draft.stream.hasPrefix("incentive/") { incentiveBases = nil }
+            return
+        }
+        // A state not cached yet is folded when first needed, from the log and these drafts.
+        if draft.stream.hasPrefix("enterprise/") { enterprises[id]?.apply(type: draft.type, data: draft.data) }
+        if draft.stream.hasPrefix("provider/") { providers[id]?.apply(type: draft.type, data: draft.data) }
+        if draft.stream.hasPrefix("award/") { awards[id]?.apply(type: draft.type, data: draft.data) }
         if draft.type == "IncentiveGranted", let basis = draft.data["basis"]?.stringValue { incentiveBases?.insert(basis) }
     }
 
@@ -258,20 +267,30 @@ public struct DomainRules {
         return state
     }
 
-    /// A stream's state folded from the log. (Callers cache it; they must not pass the cache
-    /// inout from a non-mutating method: that copies the whole dictionary on every check.)
+    /// A stream's state folded from the log and the drafts checked since. (Callers cache it;
+    /// they must not pass the cache inout from a non-mutating method: that copies the whole
+    /// dictionary on every check.)
     private func fold<State: FoldedState>(_ stream: String) throws(RuleViolation) -> State {
         var state = State()
-        for envelope in try read(stream) { state.apply(type: envelope.type, data: envelope.data) }
+        for event in try standing(stream) { state.apply(type: event.type, data: event.data) }
         return state
+    }
+
+    /// A stream's events that stand: those in the log and the drafts checked since, without the
+    /// retractions and the events they retract (a retraction names an event of its own stream).
+    private func standing(_ stream: String) throws(RuleViolation) -> [(type: String, data: JSONValue)] {
+        var events = try read(stream).map { (seq: $0.seq, type: $0.type, data: $0.data) }
+        events += pending[stream] ?? []
+        let retracted = Set(events.lazy.filter { $0.type == "EventRetracted" }.compactMap { $0.data["seq"]?.integerValue.map(UInt64.init) })
+        return events.filter { $0.type != "EventRetracted" && !retracted.contains($0.seq) }.map { ($0.type, $0.data) }
     }
 
     private mutating func grantedBases() throws(RuleViolation) -> Set<String> {
         if let incentiveBases { return incentiveBases }
         var bases: Set<String> = []
-        for stream in log.streamNames(prefix: "incentive/") {
-            for envelope in try read(stream) where envelope.type == "IncentiveGranted" {
-                if let basis = envelope.data["basis"]?.stringValue { bases.insert(basis) }
+        for stream in Set(log.streamNames(prefix: "incentive/")).union(pending.keys.filter { $0.hasPrefix("incentive/") }) {
+            for event in try standing(stream) where event.type == "IncentiveGranted" {
+                if let basis = event.data["basis"]?.stringValue { bases.insert(basis) }
             }
         }
         incentiveBases = bases
