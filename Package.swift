@@ -31,6 +31,17 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        /// jemalloc, from Debian's libjemalloc-dev: the executables' allocator.
+        .systemLibrary(
+            name: "CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
+        /// Links jemalloc into an executable that depends on it, and names it.
+        .target(
+            name: "Allocator",
+            dependencies: ["CJemalloc"]
+        ),
         /// The append-only, LZ4-framed, Merkle-hashed event log. Knows nothing of the domain.
         .target(
             name: "EventLog",
@@ -107,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "GongfuCLI",
             dependencies: [
-                "EventLog", "Domain", "Projections", "DemoProvince", "Access", "Server", "Audit",
+                "Allocator", "EventLog", "Domain", "Projections", "DemoProvince", "Access", "Server", "Audit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -116,14 +127,14 @@ let package = Package(
         .executableTarget(
             name: "LogBenchmark",
             dependencies: [
-                "EventLog",
+                "Allocator", "EventLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         /// Projection rebuild and catch-up benchmark against a plain read of the log (tools/bench-projections.sh).
         .executableTarget(
             name: "ProjectionBenchmark",
-            dependencies: ["EventLog", "Domain", "Projections", "DemoProvince", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Allocator", "EventLog", "Domain", "Projections", "DemoProvince", .product(name: "Logging", package: "swift-log")]
         ),
         /// A child process for the crash tests: appends in a loop and acknowledges each batch.
         .executableTarget(

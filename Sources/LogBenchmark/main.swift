@@ -1,5 +1,6 @@
 // Log append/read benchmark, with the SQLite baseline side by side in the same run.
 // Run through tools/bench-log.sh (release build). Prints a Markdown table.
+import Allocator
 import EventLog
 import Foundation
 import GRDB
@@ -98,6 +99,7 @@ func slices(_ count: Int, appenders: Int, batch: Int) -> [[Range<Int>]] {
 }
 
 let actor = Actor(name: "bench", role: "operator")
+print("Memory allocator: \(Allocator.description)")
 print("Generating \(settings.events) events…")
 let drafts = makeDrafts(settings.events)
 try? FileManager.default.removeItem(atPath: settings.scratch)

@@ -8,6 +8,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Allocator
 import DemoProvince
 import Domain
 import EventLog
@@ -125,7 +126,7 @@ enum ProjectionBenchmark {
 
             Rebuild phases (wall s) and each read model's own apply time (s): \(readModels.lastRebuildTimings.map { "\($0.0) \(String(format: "%.1f", $0.1))" }.joined(separator: ", ")).
 
-            Peak RSS of the process after the rebuild: \(String(format: "%.0f", peak)) MB; read-model files: \(modelBytes / 1_000_000) MB.
+            Peak RSS of the process after the rebuild: \(String(format: "%.0f", peak)) MB; read-model files: \(modelBytes / 1_000_000) MB. Memory allocator: \(Allocator.description).
             \(each.isEmpty ? "" : "\nEach alone (--each): " + each.map { "\($0.0) \(String(format: "%.1f", $0.1)) s" }.joined(separator: ", ") + "\n")
 
             """)

@@ -113,4 +113,12 @@ import Testing
         #expect(result.status != 0)
         #expect(result.stderr.contains("gongfu init --data"))
     }
+
+    @Test("the binary runs on jemalloc, as --version says (the library reports its own version)")
+    func versionNamesTheAllocator() throws {
+        let result = try run(gongfu, ["--version"])
+        #expect(result.status == 0)
+        let text = String(decoding: result.stdout, as: UTF8.self)
+        #expect(text.contains("memory allocator: jemalloc 5."), "\(text)")
+    }
 }
