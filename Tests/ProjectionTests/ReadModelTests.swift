@@ -94,6 +94,51 @@ struct ReadModelTests {
         await log.close()
     }
 
+    @Test("A retracted first assessment: the next standing one sets the stage the enterprise starts from, in coverage, pending and findings alike")
+    func firstAssessmentRetracted() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        let a = uscc("10000011", division: "370202"), b = uscc("10000012", division: "370202")
+        try await append([
+            ("plan/annual-assessment", "AnnualAssessmentOpened", "2024-10-01", ["year": 2024, "cutoff": "2024-10-31"]),
+            registration(a, city: "370200", county: "370202"),
+            registration(b, city: "370200", county: "370202"),
+            assessment(a, "a-1", "annual", "L3", on: "2024-03-01"),
+            assessment(a, "a-2", "onsite", "L1", on: "2024-05-01"),
+            assessment(b, "b-1", "online", "L0", on: "2024-03-01"),
+            assessment(b, "b-2", "annual", "L2", on: "2024-05-01"),
+            ("plan/annual-assessment", "AnnualAssessmentClosed", "2024-11-30", ["year": 2024]),
+        ], to: log)
+        let models = ["coverage", "pending", "findings"]
+        var readModels: ReadModels? = try ReadModels(log: log, only: models)
+        try readModels!.catchUp()
+        func province() throws -> [QueryTable.Value] {
+            try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2024), store: readModels!.store(named: "coverage")).rows[0]
+        }
+        func stages(_ model: String, _ sql: String) throws -> [Int?] {
+            try readModels!.store(named: model).read { db in try [a, b].map { try Int.fetchOne(db, sql: sql, arguments: [$0]) } }
+        }
+        #expect(try province()[10] == .number(50) && province()[11] == .number(50), "A at L3, B at L0")
+        // Both first assessments were recorded against the wrong enterprise and are withdrawn.
+        try await append([a, b].map { code in
+            ("enterprise/" + code, "EventRetracted", "2024-12-01", ["seq": .integer(Int64(log.positions(of: "enterprise/" + code)[1])), "reason": "录错企业"])
+        }, to: log)
+        try readModels!.catchUp()
+        #expect(try province()[10] == .number(100) && province()[11] == .number(0), "as known now: A at L1 (a-2), B at L2 (b-2)")
+        #expect(try province()[15] == .number(50), "as frozen at the close: unchanged")
+        #expect(try stages("pending", "SELECT stage FROM enterprise WHERE uscc = ?") == [1, 2])
+        #expect(try stages("pending", "SELECT count(*) FROM enterprise WHERE uscc = ? AND left_library_on IS NULL") == [1, 1],
+                "neither was ever in the library: each started above L0")
+        #expect(try stages("findings", "SELECT first_stage FROM enterprise WHERE uscc = ?") == [1, 2])
+        let maintained = try models.map { try ReadModelDump.dump(readModels!.store(named: $0)) }
+        readModels = nil
+        let rebuilt = try ReadModels(log: log, only: models)
+        try rebuilt.rebuildAll()
+        #expect(try models.map { try ReadModelDump.dump(rebuilt.store(named: $0)) } == maintained)
+        await log.close()
+    }
+
     @Test("Coverage: a year closed twice freezes what was known at the second close, maintained and rebuilt alike")
     func coverageClosedTwice() async throws {
         let temporary = TemporaryDirectory()

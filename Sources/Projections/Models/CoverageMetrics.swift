@@ -8,7 +8,7 @@ import GRDB
 public final class CoverageMetrics: Projection {
     public static let name = "coverage"
     public static let summary = "转型覆盖率/深度转型率 per assessment year and region, industry, sector group, chain; frozen and as known"
-    public static let version = 1
+    public static let version = 2
     public static let province = "370000"
 
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
@@ -71,10 +71,25 @@ public final class CoverageMetrics: Projection {
                 ) WITHOUT ROWID;
                 """)
         }
+        // Every assessment, so that when an enterprise's first one is retracted its next
+        // standing one sets the stage it starts from.
+        migrator.registerMigration("coverage v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE assessment (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    uscc TEXT NOT NULL,
+                    on_date TEXT NOT NULL,
+                    stage INTEGER NOT NULL,
+                    assessment TEXT NOT NULL
+                );
+                CREATE INDEX assessment_by_enterprise ON assessment (uscc);
+                """)
+        }
     }
 
     /// The fold reads an enterprise's stage changes only when maintaining a live file.
-    public static let queryOnlyIndexes = ["stage_change_by_enterprise"]
+    public static let queryOnlyIndexes = ["stage_change_by_enterprise", "assessment_by_enterprise"]
+    public static let retractionIndexes = ["assessment_by_enterprise"]
 
     let reference = ReferenceData.standard
 
@@ -169,26 +184,32 @@ public final class CoverageMetrics: Projection {
             if try enterprises.update(uscc, in: db, { $0.yearLeft = left.year }) { try recount(uscc, years: years(in: db), in: db) }
         case .assessmentRecorded:
             // An enterprise's first assessment sets the stage it starts from (the domain rules
-            // read stages the same way); later ones only matter through upgrades.
+            // read stages the same way); later ones only matter through upgrades, or when the
+            // first is retracted.
             let assessment = try event.payload(AssessmentRecorded.self)
+            try db.run("INSERT INTO assessment VALUES (?, ?, ?, ?, ?)", event.seq, uscc, event.date, assessment.stage.level, assessment.assessment)
             var first = false
             try enterprises.update(uscc, in: db) { row in
                 first = !row.assessed
                 row.assessed = true
             }
             if first, assessment.stage > .l0 {
-                try recordStage(event, uscc: uscc, stage: assessment.stage.level, assessment: assessment.assessment, in: db)
+                try recordStage(StageChange(seq: Int64(event.seq), date: event.date, stage: assessment.stage.level), uscc: uscc, assessment: assessment.assessment, in: db)
+                try recount(uscc, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
             }
         case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
-            try recordStage(event, uscc: uscc, stage: upgrade.to.level, assessment: upgrade.assessment, in: db)
+            try recordStage(StageChange(seq: Int64(event.seq), date: event.date, stage: upgrade.to.level), uscc: uscc, assessment: upgrade.assessment, in: db)
+            try recount(uscc, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
         case .eventRetracted where event.category == "enterprise":
             let retraction = try event.payload(EventRetracted.self)
+            try db.run("DELETE FROM assessment WHERE seq = ?", retraction.seq)
+            let assessmentRetracted = db.changesCount > 0
             try db.run("DELETE FROM stage_change WHERE seq = ?", retraction.seq)
-            if db.changesCount > 0 {
-                try stageChanges.update(uscc, in: db) { $0.removeAll { $0.seq == Int64(retraction.seq) } }
-                try recount(uscc, years: years(in: db), in: db)
-            }
+            var changed = db.changesCount > 0
+            if changed { try stageChanges.update(uscc, in: db) { $0.removeAll { $0.seq == Int64(retraction.seq) } } }
+            if assessmentRetracted, try restoreBaseline(uscc, retracted: retraction.seq, in: db) { changed = true }
+            if changed { try recount(uscc, years: years(in: db), in: db) }
         case .annualAssessmentOpened:
             let opened = try event.payload(AnnualAssessmentOpened.self)
             let cutoff = String(opened.cutoff.prefix(10))
@@ -230,14 +251,24 @@ public final class CoverageMetrics: Projection {
         }
     }
 
-    /// A stage found by a first assessment or reached by an upgrade: stored, then counted in the
-    /// years whose cutoff it precedes.
-    func recordStage(_ event: ProjectedEvent, uscc: String, stage: Int, assessment: String, in db: Database) throws {
-        try db.run("INSERT INTO stage_change VALUES (?, ?, ?, ?, ?)", event.seq, uscc, event.date, stage, assessment)
-        let change = StageChange(seq: Int64(event.seq), date: event.date, stage: stage)
+    /// Stores a stage found by a first assessment or reached by an upgrade (the caller counts it
+    /// in the years whose cutoff it precedes).
+    func recordStage(_ change: StageChange, uscc: String, assessment: String, in db: Database) throws {
+        try db.run("INSERT INTO stage_change VALUES (?, ?, ?, ?, ?)", change.seq, uscc, change.date, change.stage, assessment)
         if try !stageChanges.update(uscc, in: db, { $0.append(change) }) { stageChanges.set(uscc, [change]) }
-        let date = event.date
-        try recount(uscc, years: years(in: db).filter { $0.cutoff >= date }, in: db)
+    }
+
+    /// After an assessment is retracted: when it was the enterprise's first, its next standing
+    /// assessment (if any) sets the stage it starts from, as the domain rules and `findings` read
+    /// it. True when a stage change was added.
+    private func restoreBaseline(_ uscc: String, retracted seq: UInt64, in db: Database) throws -> Bool {
+        let next = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, on_date, stage, assessment FROM assessment WHERE uscc = ? ORDER BY seq LIMIT 1"),
+                                    arguments: [uscc])
+        if let next, (next[0] as Int64) < Int64(seq) { return false }  // an earlier one stands: it was not the first
+        try enterprises.update(uscc, in: db) { $0.assessed = next != nil }
+        guard let next, (next[2] as Int) > 0 else { return false }
+        try recordStage(StageChange(seq: next[0], date: next[1], stage: next[2]), uscc: uscc, assessment: next[3], in: db)
+        return true
     }
 
     func years(in db: Database) throws -> [(year: Int, cutoff: String)] {

@@ -7,7 +7,7 @@ import GRDB
 public final class PendingLibrary: Projection {
     public static let name = "pending"
     public static let summary = "待转型企业库: L0 enterprises, their five steps, last contact, leaving the library"
-    public static let version = 2
+    public static let version = 3
     public static let queryOnlyIndexes = ["enterprise_by_city", "contact_by_enterprise"]
     public static let retractionIndexes = ["contact_by_enterprise"]
 
@@ -60,6 +60,11 @@ public final class PendingLibrary: Projection {
                 );
                 CREATE INDEX stage_change_by_enterprise ON stage_change (uscc);
                 """)
+        }
+        // The stage each assessment found, so that when an enterprise's first one is retracted
+        // its next standing one sets the stage it starts from.
+        migrator.registerMigration("pending v2") { db in
+            try db.execute(sql: "ALTER TABLE contact ADD COLUMN stage INTEGER")
         }
     }
 
@@ -114,7 +119,8 @@ public final class PendingLibrary: Projection {
             if baseline {
                 try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')", event.seq, uscc, event.date, assessment.stage.level)
             }
-            try contact(event, uscc: uscc, step: assessment.kind == .online ? .onlineAssessment : nil, kind: "assessment:\(assessment.kind.rawValue)", in: db)
+            try contact(event, uscc: uscc, step: assessment.kind == .online ? .onlineAssessment : nil, kind: "assessment:\(assessment.kind.rawValue)",
+                        stage: assessment.stage.level, in: db)
         case .diagnosisVisited:
             try contact(event, uscc: uscc, step: .diagnosis, kind: "diagnosis", in: db)
         case .trainingAttended:
@@ -148,10 +154,12 @@ public final class PendingLibrary: Projection {
         case onlineAssessment, diagnosis, training, matching, trial
     }
 
-    /// Records a contact, and the step it is when it is one of the five.
-    private func contact(_ event: ProjectedEvent, uscc: String, step: Step?, kind: String, in db: Database) throws {
+    /// Records a contact (with the stage it found, for an assessment), and the step it is when
+    /// it is one of the five.
+    private func contact(_ event: ProjectedEvent, uscc: String, step: Step?, kind: String, stage: Int? = nil, in db: Database) throws {
         let date = event.date
-        try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date) VALUES (?, ?, ?, ?, ?)", event.seq, uscc, step.map { Self.steps[$0.rawValue].step }, kind, date)
+        try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date, stage) VALUES (?, ?, ?, ?, ?, ?)",
+                   event.seq, uscc, step.map { Self.steps[$0.rawValue].step }, kind, date, stage)
         try enterprises.update(uscc, in: db) { row in
             if let step { row.steps[step.rawValue] = min(row.steps[step.rawValue] ?? date, date) }
             row.contacts += 1
@@ -160,9 +168,16 @@ public final class PendingLibrary: Projection {
     }
 
     /// Re-derives an enterprise's steps and stage from its remaining contacts and stage changes
-    /// (after a retraction).
+    /// (after a retraction). Its first standing assessment sets the stage it starts from.
     private func recompute(_ uscc: String, in db: Database) throws {
         guard try enterprises.row(uscc, in: db) != nil else { return }
+        try db.run("DELETE FROM stage_change WHERE uscc = ? AND kind = 'baseline'", uscc)
+        let first = try Row.fetchOne(db, sql: "SELECT seq, on_date, stage FROM contact WHERE uscc = ? AND kind LIKE 'assessment:%' ORDER BY seq LIMIT 1",
+                                     arguments: [uscc])
+        if let first, (first[2] as Int?) ?? 0 > 0 {
+            try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')",
+                       first[0] as Int64, uscc, first[1] as String, first[2] as Int)
+        }
         var steps = [String?](repeating: nil, count: Self.steps.count)
         var contacts = 0
         var last: String?
@@ -186,6 +201,7 @@ public final class PendingLibrary: Projection {
             row.lastContactOn = last
             row.stage = stages[0]
             row.leftLibraryOn = stages[1]
+            row.assessed = first != nil
         }
     }
 }
