@@ -239,10 +239,17 @@ public struct DomainRules {
             if draft.stream.hasPrefix("incentive/") { incentiveBases = nil }
             return
         }
-        // A state not cached yet is folded when first needed, from the log and these drafts.
-        if draft.stream.hasPrefix("enterprise/") { enterprises[id]?.apply(type: draft.type, data: draft.data) }
-        if draft.stream.hasPrefix("provider/") { providers[id]?.apply(type: draft.type, data: draft.data) }
-        if draft.stream.hasPrefix("award/") { awards[id]?.apply(type: draft.type, data: draft.data) }
+        // A state not cached yet is folded now, from the log and the drafts so far (this one
+        // included): cheap for a stream the log does not hold yet, and done once per stream.
+        if draft.stream.hasPrefix("enterprise/") {
+            if enterprises[id] != nil { enterprises[id]!.apply(type: draft.type, data: draft.data) } else { enterprises[id] = try? fold(draft.stream) }
+        }
+        if draft.stream.hasPrefix("provider/") {
+            if providers[id] != nil { providers[id]!.apply(type: draft.type, data: draft.data) } else { providers[id] = try? fold(draft.stream) }
+        }
+        if draft.stream.hasPrefix("award/") {
+            if awards[id] != nil { awards[id]!.apply(type: draft.type, data: draft.data) } else { awards[id] = try? fold(draft.stream) }
+        }
         if draft.type == "IncentiveGranted", let basis = draft.data["basis"]?.stringValue { incentiveBases?.insert(basis) }
     }
 

@@ -44,7 +44,7 @@ public final class LZ4FrameCodec {
         // buffered, and reserving 4 MB per frame would cost more than compressing.)
         let bound = 32 + LZ4F_compressBound(content.count, &preferences) + 16
         let start = output.count
-        output.append(contentsOf: repeatElement(0, count: bound))
+        output.appendZeros(bound)
         var written = 0
         var failure: LZ4Error?
         output.withUnsafeMutableBytes { buffer in
@@ -84,7 +84,7 @@ public final class LZ4FrameCodec {
             decompressionContext = context
         }
         if output.count < expectedContentLength {
-            output.append(contentsOf: repeatElement(0, count: expectedContentLength - output.count))
+            output.appendZeros(expectedContentLength - output.count)
         }
         var consumed = 0
         var produced = 0

@@ -50,7 +50,7 @@ final class File: @unchecked Sendable {
     /// Reads exactly `count` bytes at `offset` into the start of `buffer` (which only grows);
     /// returns how many were there (fewer only at the end of the file).
     func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws(StorageError) -> Int {
-        if buffer.count < count { buffer.append(contentsOf: repeatElement(0, count: count - buffer.count)) }
+        if buffer.count < count { buffer.appendZeros(count - buffer.count) }
         var total = 0
         var failed = false
         buffer.withUnsafeMutableBytes { raw in
