@@ -141,11 +141,10 @@ final class GroupCommitter: @unchecked Sendable {
         var results: [AppendResult] = []
         results.reserveCapacity(drafts.count)
         // Versions are advanced in place, one hash lookup per event; a rejected request puts
-        // back what it changed, newest change first.
-        var undo: [(stream: StreamName, version: UInt64?)] = []
-        undo.reserveCapacity(drafts.count)
+        // back what its accepted events changed, newest first (a stream absent before was at 0,
+        // and no stored stream is at 0).
         func reject(_ error: LogError) -> (outcome: Outcome, accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)]) {
-            for change in undo.reversed() { streamVersions[change.stream] = change.version }
+            for event in accepted.reversed() { streamVersions[event.draft.streamName] = event.version > 1 ? event.version - 1 : nil }
             return (.failed(error), [])
         }
         for (index, draft) in drafts.enumerated() {
@@ -173,7 +172,6 @@ final class GroupCommitter: @unchecked Sendable {
             } else {
                 streamVersions[draft.streamName] = current + 1
             }
-            undo.append((draft.streamName, position == nil ? nil : current))
             let seq = nextSeq + UInt64(accepted.count)
             if let key = draft.key { keys[key] = (seq, current + 1, draft) }
             accepted.append((draft, seq, current + 1))
