@@ -334,9 +334,12 @@ public struct ProvinceGenerator {
 
     private mutating func generateAwards(_ enterprises: [(uscc: String, stages: [Int: Int], upgradedTo: Set<Int>)]) {
         var number = 0
+        // Recipients whose qualifying upgrade is withdrawn: they stand a stage lower from then on,
+        // so they draw no later award (the rules would rightly refuse it).
+        var withdrawn: Set<String> = []
         for year in [2024, 2025] {
             for (uscc, stages, upgradedTo) in enterprises {
-                guard let stage = stages[year], stage >= 2, random.chance(0.012) else { continue }
+                guard let stage = stages[year], stage >= 2, random.chance(0.012), !withdrawn.contains(uscc) else { continue }
                 number += 1
                 let kind = stage >= 4 ? "数字领航" : stage == 3 ? "智能工厂" : "5G工厂"
                 let award = "\(year)-\(number)"
@@ -347,6 +350,7 @@ public struct ProvinceGenerator {
                 let minimum = kind == "数字领航" ? 4 : kind == "智能工厂" ? 3 : 2
                 if stage == minimum, upgradedTo.contains(stage), stages[2026] == stage, takesFlaw(.benchmarkToIneligibleEnterprise) {
                     // The upgrade that made it eligible is withdrawn after the award.
+                    withdrawn.insert(uscc)
                     var retraction = draft("enterprise/" + uscc, "EventRetracted", ["seq": .integer(1), "reason": .string("评估结论经复核不成立，撤回该次升级")])
                     retraction.key = "demo/\(uscc)/retract-L\(stage)"
                     retractions.append((targetKey: "demo/\(uscc)/upgrade-L\(stage)", draftKey: retraction.key!))

@@ -69,3 +69,28 @@ struct ImperfectionTests {
         #expect(!drafts.contains { $0.type == "EventRetracted" })
     }
 }
+
+@Suite("Demo province at scale")
+struct GeneratorScaleTests {
+    /// Found generating the 190,000-enterprise benchmark province: an enterprise whose
+    /// qualifying upgrade was retracted (the seeded flaw) drew a second award a year later, which
+    /// the rules rightly refuse (it stands below the kind's minimum by then).
+    @Test("with many flaws seeded, no award follows the retraction of its recipient's upgrade")
+    func noAwardAfterRetraction() throws {
+        var options = ProvinceGenerator.Options(seed: 3, enterprises: 12_000)
+        options.imperfectionRate = 1.0 / 100  // seed 19 is one where the old generator re-awarded one
+        var generator = ProvinceGenerator(options: options)
+        let drafts = try generator.generate()
+        let withdrawn = generator.imperfections.filter { $0.kind == .benchmarkToIneligibleEnterprise }
+        #expect(withdrawn.count >= 10, "enough retractions to meet the case: \(withdrawn.count)")
+        var retractedAt: [String: Int] = [:]
+        for (position, draft) in drafts.enumerated() where draft.type == "EventRetracted" {
+            retractedAt[String(draft.stream.dropFirst("enterprise/".count)), default: position] = position
+        }
+        for (position, draft) in drafts.enumerated() where draft.type == "BenchmarkAwarded" {
+            guard case .object(let data) = draft.data, case .string(let recipient) = data["recipient"],
+                  let retraction = retractedAt[recipient] else { continue }
+            #expect(position < retraction, "\(draft.stream) awarded to \(recipient) after its upgrade was retracted")
+        }
+    }
+}
