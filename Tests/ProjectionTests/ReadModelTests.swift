@@ -175,6 +175,74 @@ struct ReadModelTests {
         await log.close()
     }
 
+    @Test("Coverage: an enterprise's place as frozen is stored only where a late record changed it, follows it back, survives a reopened year, and a rebuild agrees")
+    func coverageFrozenRowsOnlyWhereChanged() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        let a = uscc("10000021", division: "370202"), b = uscc("10000022", division: "370202"), late = uscc("10000023", division: "370203")
+        var readModels: ReadModels? = try ReadModels(log: log, only: ["coverage"])
+        let store = try readModels!.store(named: "coverage")
+        func step(_ events: [(String, String, String, JSONValue)]) async throws {
+            try await append(events, to: log)
+            try readModels!.catchUp()
+        }
+        func stages(_ basis: String) throws -> [String: Int] {
+            try store.read { db in
+                try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT uscc, stage FROM enterprise_year WHERE basis = ? AND year = 2024", arguments: [basis])
+                    .map { ($0[0] as String, $0[1] as Int) })
+            }
+        }
+        func storedFrozen() throws -> [String] {
+            try store.read { db in try String.fetchAll(db, sql: "SELECT uscc FROM frozen_year ORDER BY uscc") }
+        }
+        try await step([
+            ("plan/annual-assessment", "AnnualAssessmentOpened", "2024-10-01", ["year": 2024, "cutoff": "2024-10-31"]),
+            registration(a, city: "370200", county: "370202"),
+            registration(b, city: "370200", county: "370202"),
+            assessment(a, "a-1", "annual", "L1", on: "2024-05-01"),
+            assessment(b, "b-1", "annual", "L0", on: "2024-05-01"),
+        ])
+        try await step([("plan/annual-assessment", "AnnualAssessmentClosed", "2024-11-30", ["year": 2024])])
+        #expect(try stages("frozen") == [a: 1, b: 0] && stages("known") == [a: 1, b: 0])
+        #expect(try storedFrozen().isEmpty, "nothing stored twice: frozen equals known")
+
+        // A back-dated upgrade of B and a late registration (entered 2020), both after the close.
+        try await step([
+            assessment(b, "b-2", "onsite", "L1", on: "2024-10-20"),
+            ("enterprise/" + b, "StageUpgraded", "2024-10-21", ["from": "L0", "to": "L1", "assessment": "b-2"]),
+        ])
+        try await step([registration(late, city: "370200", county: "370203")])
+        #expect(try stages("known") == [a: 1, b: 1, late: 0])
+        #expect(try stages("frozen") == [a: 1, b: 0], "as at the close: B at L0, the late registration not counted")
+        #expect(try storedFrozen() == [b, late].sorted())
+
+        // The upgrade is withdrawn: B agrees with the close again and its stored row goes.
+        let upgrade = log.positions(of: "enterprise/" + b).last!
+        try await step([("enterprise/" + b, "EventRetracted", "2024-12-02", ["seq": .integer(Int64(upgrade)), "reason": "评估材料不实"])])
+        #expect(try stages("frozen") == [a: 1, b: 0] && stages("known") == [a: 1, b: 0, late: 0])
+        #expect(try storedFrozen() == [late])
+
+        // The closed year opened again with a later cutoff: an upgrade after the old one counts
+        // as known, the figures as frozen stay.
+        try await step([
+            assessment(a, "a-2", "onsite", "L3", on: "2024-11-10"),
+            ("enterprise/" + a, "StageUpgraded", "2024-11-11", ["from": "L1", "to": "L3", "assessment": "a-2"]),
+        ])
+        #expect(try stages("known")[a] == 1, "after the cutoff")
+        try await step([("plan/annual-assessment", "AnnualAssessmentOpened", "2024-12-05", ["year": 2024, "cutoff": "2024-11-30"])])
+        #expect(try stages("known") == [a: 3, b: 0, late: 0])
+        #expect(try stages("frozen") == [a: 1, b: 0])
+        #expect(try storedFrozen() == [a, late].sorted())
+
+        let maintained = try ReadModelDump.dump(store)
+        readModels = nil
+        let rebuilt = try ReadModels(log: log, only: ["coverage"])
+        try rebuilt.rebuildAll()
+        #expect(try ReadModelDump.dump(rebuilt.store(named: "coverage")) == maintained)
+        await log.close()
+    }
+
     @Test("A build with many retractions creates the indexes that undo them part-way, and equals the maintained read models")
     func manyRetractionsWhileBuilding() async throws {
         let temporary = TemporaryDirectory()

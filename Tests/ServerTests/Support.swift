@@ -18,7 +18,7 @@ actor ProvinceFixture {
 
     func copy(into temporary: TemporaryDirectory) async throws -> String {
         if template == nil {
-            let directory = TemporaryDirectory()
+            let directory = TemporaryDirectory.sharedByProcess()
             let data = try directory.initialisedLog()
             var generator = ProvinceGenerator(options: .init(seed: 11, enterprises: 120))
             let drafts = try generator.generate()

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Logging
+import Synchronization
 
 /// Tests log only errors (recovery's expected warnings would drown the output).
 private let quietLogging: Void = {
@@ -13,6 +14,9 @@ private let quietLogging: Void = {
 
 /// Helpers shared by the test targets.
 
+/// Directories of process-wide fixtures, removed by an `atexit` handler.
+private let removedAtExit = Mutex<[String]>([])
+
 /// A fresh directory under the system's temporary directory, removed when the test ends.
 public final class TemporaryDirectory: Sendable {
     public let path: String
@@ -24,6 +28,19 @@ public final class TemporaryDirectory: Sendable {
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// A directory for a fixture shared by every test of the process (held by a `static`, so
+    /// never deinitialised): removed when the process exits instead.
+    public static func sharedByProcess() -> TemporaryDirectory {
+        let directory = TemporaryDirectory()
+        removedAtExit.withLock { paths in
+            if paths.isEmpty {
+                atexit { removedAtExit.withLock { $0.forEach { try? FileManager.default.removeItem(atPath: $0) } } }
+            }
+            paths.append(directory.path)
+        }
+        return directory
+    }
 
     /// A data directory with an initialised log.
     public func initialisedLog(segmentBytes: Int = LogConfiguration.defaultSegmentBytes) throws -> LogDirectory {

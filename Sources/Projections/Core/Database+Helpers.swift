@@ -56,6 +56,19 @@ extension String: SQLBindable {
     }
 }
 
+/// Text whose bytes stay where they are for as long as any statement may read them: bound
+/// without a copy (`SQLITE_STATIC`). A statement only reads a parameter while stepping, and
+/// ``Statement/run(_:)`` binds every parameter before each step.
+struct StaticText: SQLBindable {
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    @inline(__always)
+    func bindParameter(to statement: OpaquePointer, at index: Int32) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { _ = sqlite3_bind_text(statement, index, "", 0, transient); return }
+        _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(statement, index, $0, Int32(bytes.count), nil) }
+    }
+}
+
 extension Substring: SQLBindable {
     func bindParameter(to statement: OpaquePointer, at index: Int32) { String(self).bindParameter(to: statement, at: index) }
 }

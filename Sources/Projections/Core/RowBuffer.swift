@@ -90,12 +90,17 @@ final class RowBuffer<Row> {
     }
 
     /// Visits every row in key order (building only; the order is sorted again only after
-    /// keys were added).
-    func forEachSorted(_ body: (String, Row) throws -> Void) rethrows {
+    /// keys were added). Each row is lent in place — `inout`, so no copy is made of it (a copy
+    /// of a row is a retain and a release of each of its strings and collections).
+    func forEachSorted(_ body: (String, inout Row) throws -> Void) rethrows {
         precondition(building, "forEachSorted visits the rows in memory: only a build from zero holds them all")
         let order = sortedPositions ?? keyOrder()
         sortedPositions = order
-        for position in order { try body(keys[position], rows[position]) }
+        try keys.withUnsafeBufferPointer { keys in
+            try rows.withUnsafeMutableBufferPointer { rows in
+                for position in order { try body(keys[position], &rows[position]) }
+            }
+        }
     }
 
     /// Positions sorted by key: packed keys compare as integers in byte order (their strings'
@@ -122,6 +127,11 @@ final class RowBuffer<Row> {
     func finishBuilding(in db: Database) throws {
         guard building else { return }
         try forEachSorted { key, row in try save(key, row, db) }
+        endBuilding()
+    }
+
+    /// Drops the rows built in memory once the fold has written them its own way.
+    func endBuilding() {
         removeAll()
         building = false
     }

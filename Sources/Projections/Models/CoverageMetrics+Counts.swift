@@ -8,19 +8,41 @@ extension CoverageMetrics {
     /// file, every enterprise's contribution changes at once). Gives exactly what per-enterprise
     /// recounts give (a build from zero recounts each enterprise in memory instead).
     func recountYear(_ year: Int, cutoff: String, in db: Database) throws {
-        try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ?", year)
+        // A closed year opened again: its figures as frozen stay as they were at the close.
+        let closed = try years(in: db).contains { $0.year == year } && closedYears.contains(year)
+        if closed {
+            try db.run("""
+                INSERT INTO frozen_year SELECT year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM known_year k
+                WHERE year = ? AND NOT EXISTS (SELECT 1 FROM frozen_year f WHERE f.year = k.year AND f.uscc = k.uscc)
+                """, year)
+        }
+        try db.run("DELETE FROM known_year WHERE year = ?", year)
         try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ?", year)
         try db.run("""
-            INSERT INTO enterprise_year (basis, year, uscc, stage, stage_seq, city, county, division, sectors, chains)
-            SELECT 'known', ?1, e.uscc, coalesce(s.stage, 0), s.seq, e.city, e.county, e.division, e.sectors, e.chains
+            INSERT INTO known_year (year, uscc, stage, stage_seq, city, county, division, sectors, chains)
+            SELECT ?1, e.uscc, coalesce(s.stage, 0), s.seq, e.city, e.county, e.division, e.sectors, e.chains
             FROM enterprise e LEFT JOIN stage_change s ON s.seq = (
                 SELECT seq FROM stage_change WHERE uscc = e.uscc AND on_date <= ?2 ORDER BY stage DESC, seq LIMIT 1)
             WHERE e.year_entered <= ?1 AND (e.year_left IS NULL OR e.year_left > ?1)
             """, year, cutoff)
+        if closed {
+            // Counted now but not at the close; then whatever agrees with what is known again.
+            try db.run("""
+                INSERT INTO frozen_year (year, uscc) SELECT year, uscc FROM known_year k
+                WHERE year = ? AND NOT EXISTS (SELECT 1 FROM frozen_year f WHERE f.year = k.year AND f.uscc = k.uscc)
+                """, year)
+            try db.run("""
+                DELETE FROM frozen_year WHERE year = ?1 AND (
+                    (stage IS NULL AND NOT EXISTS (SELECT 1 FROM known_year k WHERE k.year = ?1 AND k.uscc = frozen_year.uscc))
+                    OR EXISTS (SELECT 1 FROM known_year k WHERE k.year = ?1 AND k.uscc = frozen_year.uscc AND k.stage = frozen_year.stage
+                               AND k.stage_seq IS frozen_year.stage_seq AND k.city = frozen_year.city AND k.county = frozen_year.county
+                               AND k.division = frozen_year.division AND k.sectors = frozen_year.sectors AND k.chains = frozen_year.chains))
+                """, year)
+        }
         var counts: [GroupKey: Int] = [:]
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT city, county, division, sectors, chains, stage, count(*) FROM enterprise_year
-            WHERE basis = 'known' AND year = ? GROUP BY city, county, division, sectors, chains, stage
+            SELECT city, county, division, sectors, chains, stage, count(*) FROM known_year
+            WHERE year = ? GROUP BY city, county, division, sectors, chains, stage
             """, arguments: [year])
         while let row = try rows.next() {
             let groups = codes.groups(city: row[0], county: row[1], division: row[2], sectors: row[3], chains: row[4])
@@ -30,41 +52,6 @@ extension CoverageMetrics {
         }
         for (key, count) in counts {
             try db.run("INSERT INTO stage_count VALUES ('known', ?, ?, ?, ?, ?)", year, key.dimension, key.code, key.stage, count)
-        }
-    }
-
-    /// A close while building: the year's known contributions, as they stand in memory, are
-    /// written as its known and its frozen rows; its counts become its frozen counts.
-    func freezeInMemory(_ year: Int, in db: Database) throws {
-        let known = try db.cachedStatement(sql: "INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        let frozen = try db.cachedStatement(sql: "INSERT INTO enterprise_year VALUES ('frozen', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        let delete = try db.cachedStatement(sql: "DELETE FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?")
-        // Closed before: only the rows changed since differ; the frozen copy is then made in SQL.
-        let rewrite = storedKnownYears.contains(year)
-        try enterprises.forEachSorted { uscc, row in
-            if rewrite, !row.changedSinceStored.contains(year) { return }
-            if let contribution = row.known[year] {
-                let groups = contribution.groups
-                try known.run(year, uscc, contribution.stage, contribution.stageSeq,
-                              codes[groups.city], codes[groups.county], codes[groups.division], codes[groups.sectors], codes[groups.chains])
-                if !rewrite {
-                    try frozen.run(year, uscc, contribution.stage, contribution.stageSeq,
-                                   codes[groups.city], codes[groups.county], codes[groups.division], codes[groups.sectors], codes[groups.chains])
-                }
-            } else if rewrite {
-                try delete.run(year, uscc)
-            }
-        }
-        if rewrite {
-            enterprises.updateAll { _, row in row.changedSinceStored.remove(year) }
-            try db.run("""
-                INSERT INTO enterprise_year SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains
-                FROM enterprise_year WHERE basis = 'known' AND year = ?
-                """, year)
-        }
-        storedKnownYears.insert(year)
-        for (key, count) in groupCounts(pendingCounts.filter { $0.key.year == year }) where count != 0 {
-            try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", year, key.dimension, key.code, key.stage, count)
         }
     }
 

@@ -25,16 +25,30 @@ extension CoverageMetrics {
     final class GroupCodes {
         private var codes: [String: Int32] = [:]
         private var texts: [String] = []
+        /// Each text's UTF-8 bytes, allocated once and kept until the fold goes: bound to
+        /// statements in place (``StaticText``) instead of copied for every row.
+        private var bytes: [UnsafeMutableBufferPointer<UInt8>] = []
+
+        deinit { for text in bytes { text.deallocate() } }
 
         func code(_ text: String) -> Int32 {
             if let code = codes[text] { return code }
             let code = Int32(texts.count)
             texts.append(text)
             codes[text] = code
+            let stored = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.utf8.count)
+            _ = stored.initialize(from: text.utf8)
+            bytes.append(stored)
             return code
         }
 
         subscript(code: Int32) -> String { texts[Int(code)] }
+
+        /// The text of `code` for binding to a statement.
+        func text(_ code: Int32) -> StaticText { StaticText(bytes: UnsafeBufferPointer(bytes[Int(code)])) }
+
+        /// Every text for binding, indexed by code (for loops that write many rows).
+        var staticTexts: [StaticText] { bytes.map { StaticText(bytes: UnsafeBufferPointer($0)) } }
 
         func groups(city: String, county: String, division: String, sectors: String, chains: String) -> Groups {
             Groups(city: code(city), county: code(county), division: code(division), sectors: code(sectors), chains: code(chains))
@@ -61,9 +75,14 @@ extension CoverageMetrics {
         var known: [Int: Contribution] = [:]
         /// Years whose known contribution was removed (their stored rows are deleted on save).
         var removed: Set<Int> = []
-        /// Building: years in ``CoverageMetrics/storedKnownYears`` whose contribution changed
-        /// since it was written.
-        var changedSinceStored: Set<Int> = []
+        /// Closed years whose known contribution changed since the close: what it was then
+        /// (a row of `frozen_year` while it differs from what is known).
+        var frozen: [Int: Frozen] = [:]
+    }
+
+    /// An enterprise's contribution to a closed year's figures at the close (nil: not counted).
+    struct Frozen: Equatable {
+        var contribution: Contribution?
     }
 
     /// One row of `stage_change`, as the fold reads it.
@@ -86,12 +105,23 @@ extension CoverageMetrics {
                              sectors: stored[5], chains: stored[6], yearEntered: stored[7], yearLeft: stored[8], assessed: stored[9])
         row.groups = codes.groups(of: row)
         let years = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT year, stage, stage_seq, city, county, division, sectors, chains FROM enterprise_year
-            WHERE basis = 'known' AND year IN (SELECT year FROM assessment_year) AND uscc = ?
+            SELECT year, stage, stage_seq, city, county, division, sectors, chains FROM known_year
+            WHERE year IN (SELECT year FROM assessment_year) AND uscc = ?
             """), arguments: [uscc])
         while let year = try years.next() {
             row.known[year[0]] = Contribution(stage: year[1], stageSeq: year[2],
                                               groups: codes.groups(city: year[3], county: year[4], division: year[5], sectors: year[6], chains: year[7]))
+        }
+        let frozen = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT year, stage, stage_seq, city, county, division, sectors, chains FROM frozen_year
+            WHERE year IN (SELECT year FROM assessment_year) AND uscc = ?
+            """), arguments: [uscc])
+        while let year = try frozen.next() {
+            let stage: Int? = year[1]
+            row.frozen[year[0]] = Frozen(contribution: stage.map { stage in
+                Contribution(stage: stage, stageSeq: year[2],
+                             groups: codes.groups(city: year[3], county: year[4], division: year[5], sectors: year[6], chains: year[7]))
+            })
         }
         return row
     }
@@ -99,13 +129,58 @@ extension CoverageMetrics {
     func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
         try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
         for year in row.removed where row.known[year] == nil {
-            try db.run("DELETE FROM enterprise_year WHERE basis = 'known' AND year = ? AND uscc = ?", year, uscc)
+            try db.run("DELETE FROM known_year WHERE year = ? AND uscc = ?", year, uscc)
         }
-        for year in row.known.keys.sorted() where !storedKnownYears.contains(year) || row.changedSinceStored.contains(year) {
-            let known = row.known[year]!
-            try db.run("INSERT OR REPLACE INTO enterprise_year VALUES ('known', ?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, known.stage, known.stageSeq,
-                       codes[known.groups.city], codes[known.groups.county], codes[known.groups.division], codes[known.groups.sectors], codes[known.groups.chains])
+        for year in row.known.keys.sorted() {
+            try saveKnown(row.known[year]!, year: year, uscc: uscc, in: db)
         }
+        try saveFrozen(row, uscc: uscc, in: db)
+    }
+
+    func saveKnown(_ known: Contribution, year: Int, uscc: String, in db: Database) throws {
+        try db.run("INSERT OR REPLACE INTO known_year VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, known.stage, known.stageSeq,
+                   codes.text(known.groups.city), codes.text(known.groups.county), codes.text(known.groups.division),
+                   codes.text(known.groups.sectors), codes.text(known.groups.chains))
+    }
+
+    /// Keeps a `frozen_year` row for each closed year whose contribution differs from the known
+    /// one, and none where they agree again.
+    func saveFrozen(_ row: Enterprise, uscc: String, in db: Database) throws {
+        for year in row.frozen.keys.sorted() {
+            let frozen = row.frozen[year]!.contribution
+            if frozen == row.known[year] {
+                if !enterprises.building { try db.run("DELETE FROM frozen_year WHERE year = ? AND uscc = ?", year, uscc) }
+            } else if let frozen {
+                let groups = frozen.groups
+                try db.run("INSERT OR REPLACE INTO frozen_year VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, frozen.stage, frozen.stageSeq,
+                           codes.text(groups.city), codes.text(groups.county), codes.text(groups.division), codes.text(groups.sectors), codes.text(groups.chains))
+            } else {
+                try db.run("INSERT OR REPLACE INTO frozen_year (year, uscc) VALUES (?, ?)", year, uscc)
+            }
+        }
+    }
+
+    /// Building: writes every enterprise, then each year's known contributions, then the frozen
+    /// ones that differ — each table in its key order (B-tree appends).
+    func writeBuilt(in db: Database) throws {
+        let enterprise = try db.cachedStatement(sql: "INSERT INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        try enterprises.forEachSorted { uscc, row in
+            try enterprise.run(uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
+        }
+        let known = try db.cachedStatement(sql: "INSERT INTO known_year VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let text = codes.staticTexts
+        for (year, _) in try years(in: db) {
+            try enterprises.forEachSorted { uscc, row in
+                guard let contribution = row.known[year] else { return }
+                let groups = contribution.groups
+                try known.run(year, uscc, contribution.stage, contribution.stageSeq, text[Int(groups.city)], text[Int(groups.county)],
+                              text[Int(groups.division)], text[Int(groups.sectors)], text[Int(groups.chains)])
+            }
+        }
+        try enterprises.forEachSorted { uscc, row in
+            if !row.frozen.isEmpty { try saveFrozen(row, uscc: uscc, in: db) }
+        }
+        enterprises.endBuilding()
     }
 
     /// Recomputes an enterprise's contribution to `years` (known basis) and moves the counts.
@@ -130,10 +205,10 @@ extension CoverageMetrics {
             }
             let old = row.known[year]
             guard old != new else { continue }
+            if closedYears.contains(year), row.frozen[year] == nil { row.frozen[year] = Frozen(contribution: old) }
             if let old { count(old, year: year, delta: -1) }
             if let new { count(new, year: year, delta: 1) } else { row.removed.insert(year) }
             row.known[year] = new
-            if storedKnownYears.contains(year) { row.changedSinceStored.insert(year) }
         }
     }
 }

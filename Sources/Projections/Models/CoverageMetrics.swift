@@ -8,7 +8,7 @@ import GRDB
 public final class CoverageMetrics: Projection {
     public static let name = "coverage"
     public static let summary = "转型覆盖率/深度转型率 per assessment year and region, industry, sector group, chain; frozen and as known"
-    public static let version = 2
+    public static let version = 3
     public static let province = "370000"
 
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
@@ -85,6 +85,48 @@ public final class CoverageMetrics: Projection {
                 CREATE INDEX assessment_by_enterprise ON assessment (uscc);
                 """)
         }
+        // A closed year's contributions as frozen are kept only where they differ from what is
+        // known now (a late record changed them): most never differ, and writing every one
+        // twice was the largest part of building the read model. `enterprise_year` stays, as
+        // a view, with the same rows and columns as before.
+        migrator.registerMigration("coverage v3") { db in
+            try db.execute(sql: """
+                DROP TABLE enterprise_year;
+                CREATE TABLE known_year (
+                    year INTEGER NOT NULL,
+                    uscc TEXT NOT NULL,
+                    stage INTEGER NOT NULL,
+                    stage_seq INTEGER,
+                    city TEXT NOT NULL,
+                    county TEXT NOT NULL,
+                    division TEXT NOT NULL,
+                    sectors TEXT NOT NULL,
+                    chains TEXT NOT NULL,
+                    PRIMARY KEY (year, uscc)
+                ) WITHOUT ROWID;
+                CREATE TABLE frozen_year (
+                    year INTEGER NOT NULL,
+                    uscc TEXT NOT NULL,
+                    stage INTEGER,
+                    stage_seq INTEGER,
+                    city TEXT,
+                    county TEXT,
+                    division TEXT,
+                    sectors TEXT,
+                    chains TEXT,
+                    PRIMARY KEY (year, uscc)
+                ) WITHOUT ROWID;
+                CREATE VIEW enterprise_year (basis, year, uscc, stage, stage_seq, city, county, division, sectors, chains) AS
+                    SELECT 'known', year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM known_year
+                    UNION ALL
+                    SELECT 'frozen', k.year, k.uscc, k.stage, k.stage_seq, k.city, k.county, k.division, k.sectors, k.chains
+                    FROM known_year k JOIN assessment_year a ON a.year = k.year AND a.closed_seq IS NOT NULL
+                    WHERE NOT EXISTS (SELECT 1 FROM frozen_year f WHERE f.year = k.year AND f.uscc = k.uscc)
+                    UNION ALL
+                    SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM frozen_year
+                    WHERE stage IS NOT NULL;
+                """)
+        }
     }
 
     /// The fold reads an enterprise's stage changes only when maintaining a live file.
@@ -100,15 +142,14 @@ public final class CoverageMetrics: Projection {
     let stageChanges = RowBuffer<[StageChange]>(load: StageChange.load, save: { _, _, _ in })
     /// The assessment years, read once per transaction.
     var cachedYears: [(year: Int, cutoff: String)]?
+    /// The years whose assessment has closed (read with ``cachedYears``): a change to an
+    /// enterprise's contribution to one of them keeps what it was at the close.
+    var closedYears: Set<Int> = []
     /// Known count changes not yet written to `stage_count`; while building, the counts themselves.
     var pendingCounts: [Signature: Int] = [:]
 
     /// The integer codes of the group texts (``GroupCodes``).
     let codes = GroupCodes()
-
-    /// Building: years whose known rows were written at their close (``freezeInMemory(_:in:)``);
-    /// the final write skips each enterprise's contribution to them unless it changed since.
-    var storedKnownYears: Set<Int> = []
 
     /// Each industry code's division and sector groups, as worked out (``classification(of:)``).
     var classifications: [String: (division: String, sectors: String)] = [:]
@@ -136,7 +177,7 @@ public final class CoverageMetrics: Projection {
     }
 
     public func finishBuilding(in db: Database) throws {
-        try enterprises.finishBuilding(in: db)
+        try writeBuilt(in: db)
         try flushCounts(in: db)
     }
 
@@ -219,6 +260,7 @@ public final class CoverageMetrics: Projection {
                 """, opened.year, cutoff, event.seq)
             cachedYears = nil
             if enterprises.building {
+                _ = try years(in: db)  // which years are closed, for the recount
                 try enterprises.updateAll { uscc, row in
                     try recount(&row, changes: stageChanges.row(uscc, in: db) ?? [], years: [(opened.year, cutoff)])
                 }
@@ -228,17 +270,21 @@ public final class CoverageMetrics: Projection {
             }
         case .annualAssessmentClosed:
             let closed = try event.payload(AnnualAssessmentClosed.self)
+            // From the close on, the year's figures as frozen are what is known now; a later
+            // change to a contribution keeps the contribution as it was (``recount``).
+            _ = try years(in: db)
+            let closedBefore = closedYears.contains(closed.year)
             try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", event.seq, closed.year)
-            try db.run("DELETE FROM enterprise_year WHERE basis = 'frozen' AND year = ?", closed.year)
             try db.run("DELETE FROM stage_count WHERE basis = 'frozen' AND year = ?", closed.year)
+            cachedYears = nil
             if enterprises.building {
-                try freezeInMemory(closed.year, in: db)
+                if closedBefore { enterprises.updateAll { _, row in row.frozen[closed.year] = nil } }
+                for (key, count) in groupCounts(pendingCounts.filter { $0.key.year == closed.year }) where count != 0 {
+                    try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", closed.year, key.dimension, key.code, key.stage, count)
+                }
             } else {
                 try flushLive(in: db)
-                try db.run("""
-                    INSERT INTO enterprise_year SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains
-                    FROM enterprise_year WHERE basis = 'known' AND year = ?
-                    """, closed.year)
+                try db.run("DELETE FROM frozen_year WHERE year = ?", closed.year)
                 try db.run("""
                     INSERT INTO stage_count SELECT 'frozen', year, dimension, code, stage, count
                     FROM stage_count WHERE basis = 'known' AND year = ?
@@ -273,7 +319,9 @@ public final class CoverageMetrics: Projection {
 
     func years(in db: Database) throws -> [(year: Int, cutoff: String)] {
         if let cachedYears { return cachedYears }
-        let years = try Row.fetchAll(db.cachedStatement(sql: "SELECT year, cutoff FROM assessment_year ORDER BY year")).map { ($0[0] as Int, $0[1] as String) }
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT year, cutoff, closed_seq IS NOT NULL FROM assessment_year ORDER BY year"))
+        let years = rows.map { ($0[0] as Int, $0[1] as String) }
+        closedYears = Set(rows.filter { $0[2] as Bool }.map { $0[0] as Int })
         cachedYears = years
         return years
     }
