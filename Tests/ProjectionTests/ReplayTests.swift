@@ -166,4 +166,31 @@ struct ReplayTests {
         }
         _ = first
     }
+
+    @Test("Closing the read models releases them even while a copy of the lock's descriptor lives on (a child forked at that moment)")
+    func lockReleasedDespiteCopies() throws {
+        let temporary = TemporaryDirectory()
+        let directory = try Sample.copy(into: temporary)
+        let log = try EventLog(directory: directory, writable: false)
+        var first: ReadModels? = try ReadModels(log: log, only: ["ledger"])
+        let copy = try #require(duplicateOpenDescriptor(of: ReadModels.directory(of: directory) + "/LOCK"))
+        defer { close(copy) }
+        _ = first
+        first = nil
+        let second = try ReadModels(log: log, only: ["ledger"])
+        _ = second
+    }
+
+    @Test("Closing a writable log releases its writer lock even while a copy of the descriptor lives on")
+    func logLockReleasedDespiteCopies() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try Sample.copy(into: temporary)
+        var first: EventLog? = try EventLog(directory: directory, writable: true)
+        let copy = try #require(duplicateOpenDescriptor(of: directory.lock))
+        defer { close(copy) }
+        await first!.close()
+        first = nil
+        let second = try EventLog(directory: directory, writable: true)
+        await second.close()
+    }
 }

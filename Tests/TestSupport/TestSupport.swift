@@ -50,6 +50,19 @@ public final class TemporaryDirectory: Sendable {
     }
 }
 
+/// A second descriptor for the file at `path` that this process has open — what a child
+/// process forked at that moment holds until it execs (found through `/proc/self/fd`).
+public func duplicateOpenDescriptor(of path: String) -> Int32? {
+    let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+        guard let descriptor = Int32(entry),
+              let opened = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry),
+              opened == target else { continue }
+        return dup(descriptor)
+    }
+    return nil
+}
+
 /// The folder holding the built products (`gongfu`, `CrashAppender`).
 public enum Products {
     public static let directory: URL = {

@@ -29,7 +29,15 @@ final class File: @unchecked Sendable {
         self.descriptor = descriptor
     }
 
-    deinit { close(descriptor) }
+    /// Whether this descriptor holds the exclusive lock (``tryLockExclusive()``).
+    private var locked = false
+
+    deinit {
+        // Unlock before closing: a child process forked elsewhere in this process holds a copy
+        // of the descriptor until it execs, and the lock lives as long as any copy does.
+        if locked { flock(descriptor, LOCK_UN) }
+        close(descriptor)
+    }
 
     var size: Int {
         get throws(StorageError) {
@@ -118,7 +126,8 @@ final class File: @unchecked Sendable {
 
     /// Takes an exclusive advisory lock without waiting; false if another process holds it.
     func tryLockExclusive() -> Bool {
-        flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        locked = flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        return locked
     }
 
     /// Makes a directory entry durable (after creating, renaming or removing a file in it).

@@ -160,9 +160,10 @@ public final class ReadModelStore: @unchecked Sendable {
     }
 
     /// Retractions a build undoes by scanning tables before it creates the indexes that make each
-    /// a lookup: a few scans cost less than maintaining the indexes for every insert (the demo
-    /// province's 42 retractions in 1M events), many would cost far more.
-    public static let retractionScans = 64
+    /// a lookup. None: measured on the 1M-event demo province (38 retractions), the scans cost
+    /// pending more than maintaining its contact index from the first retraction on, and an
+    /// index created part-way is one the seal need not create.
+    public static let retractionScans = 0
     /// Retractions seen while building.
     private var retractionsBuilt = 0
 

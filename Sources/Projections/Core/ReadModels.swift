@@ -53,6 +53,10 @@ public final class ReadModels: @unchecked Sendable {
 
     deinit {
         for store in stores { store.close() }
+        // Unlock before closing: a child process forked elsewhere in this process holds a copy
+        // of the descriptor until it execs, and the lock lives as long as any copy does (seen as
+        // a spurious "being maintained by another process" when reopening right after).
+        flock(lockDescriptor, LOCK_UN)
         close(lockDescriptor)
     }
 

@@ -119,7 +119,7 @@ public final class PendingLibrary: Projection {
             if baseline {
                 try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')", event.seq, uscc, event.date, assessment.stage.level)
             }
-            try contact(event, uscc: uscc, step: assessment.kind == .online ? .onlineAssessment : nil, kind: "assessment:\(assessment.kind.rawValue)",
+            try contact(event, uscc: uscc, step: assessment.kind == .online ? .onlineAssessment : nil, kind: Self.contactKind(of: assessment.kind),
                         stage: assessment.stage.level, in: db)
         case .diagnosisVisited:
             try contact(event, uscc: uscc, step: .diagnosis, kind: "diagnosis", in: db)
@@ -146,6 +146,15 @@ public final class PendingLibrary: Projection {
             try recompute(uscc, in: db)
         default:
             break
+        }
+    }
+
+    /// An assessment's contact kind (a literal: no string built per event).
+    private static func contactKind(of kind: AssessmentRecorded.Kind) -> String {
+        switch kind {
+        case .online: "assessment:online"
+        case .onsite: "assessment:onsite"
+        case .annual: "assessment:annual"
         }
     }
 

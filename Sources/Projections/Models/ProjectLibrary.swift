@@ -52,19 +52,30 @@ public final class ProjectLibrary: Projection {
         }
     }
 
+    /// The `enterprise` rows, folded in memory (see ``RowBuffer``): registered in log order,
+    /// they would go into the table's B-tree at random places.
+    private let enterprises = RowBuffer<Profile>(load: Profile.load, save: Profile.save)
+
     public init() {}
+
+    public func beginBuilding() { enterprises.beginBuilding() }
+    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(in: db) }
+    public func beginTransaction(in db: Database) throws { enterprises.beginTransaction() }
+    public func finishTransaction(in db: Database) throws { try enterprises.finishTransaction(in: db) }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         switch event.kind {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
-            try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?)", event.streamID, registered.name, registered.city, registered.county, registered.industry)
+            enterprises.set(event.streamID, Profile(name: registered.name, city: registered.city, county: registered.county, industry: registered.industry))
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
-            try db.run("""
-                UPDATE enterprise SET name = coalesce(?, name), city = coalesce(?, city), county = coalesce(?, county),
-                    industry = coalesce(?, industry) WHERE uscc = ?
-                """, profile.name, profile.city, profile.county, profile.industry, event.streamID)
+            try enterprises.update(event.streamID, in: db) { row in
+                row.name = profile.name ?? row.name
+                row.city = profile.city ?? row.city
+                row.county = profile.county ?? row.county
+                row.industry = profile.industry ?? row.industry
+            }
         case .projectFiled:
             let filed = try event.payload(ProjectFiled.self)
             try db.run("""
@@ -114,4 +125,21 @@ public final class ProjectLibrary: Projection {
 
     /// Statuses as officials read them.
     public static let statusTitles = ["filed": "已备案", "inProgress": "实施中", "completed": "已完成", "cancelled": "已取消"]
+}
+
+/// One row of the project library's `enterprise` table.
+private struct Profile {
+    var name: String
+    var city: String
+    var county: String
+    var industry: String
+
+    static func load(_ uscc: String, in db: Database) throws -> Profile? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT name, city, county, industry FROM enterprise WHERE uscc = ?"), arguments: [uscc])
+            .map { Profile(name: $0[0], city: $0[1], county: $0[2], industry: $0[3]) }
+    }
+
+    static func save(_ uscc: String, _ row: Profile, in db: Database) throws {
+        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?)", uscc, row.name, row.city, row.county, row.industry)
+    }
 }

@@ -45,19 +45,32 @@ public final class Recognition: Projection {
         }
     }
 
+    /// The `party` rows, folded in memory (see ``RowBuffer``): registered in log order, they
+    /// would go into the table's B-tree at random places.
+    private let parties = RowBuffer<Party>(load: Party.load, save: Party.save)
+
     public init() {}
+
+    public func beginBuilding() { parties.beginBuilding() }
+    public func finishBuilding(in db: Database) throws { try parties.finishBuilding(in: db) }
+    public func beginTransaction(in db: Database) throws { parties.beginTransaction() }
+    public func finishTransaction(in db: Database) throws { try parties.finishTransaction(in: db) }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         switch event.kind {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
-            try db.run("INSERT OR REPLACE INTO party VALUES (?, ?, ?)", event.streamID, registered.name, registered.city)
+            parties.set(event.streamID, Party(name: registered.name, city: registered.city))
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
-            try db.run("UPDATE party SET name = coalesce(?, name), city = coalesce(?, city) WHERE uscc = ?", profile.name, profile.city, event.streamID)
+            try parties.update(event.streamID, in: db) { row in
+                row.name = profile.name ?? row.name
+                row.city = profile.city ?? row.city
+            }
         case .providerAdmitted:
+            // A provider admitted again keeps the party it was first admitted as.
             let admitted = try event.payload(ProviderAdmitted.self)
-            try db.run("INSERT OR IGNORE INTO party VALUES (?, ?, ?)", event.streamID, admitted.name, admitted.city)
+            if try parties.row(event.streamID, in: db) == nil { parties.set(event.streamID, Party(name: admitted.name, city: admitted.city)) }
         case .benchmarkAwarded:
             let award = try event.payload(BenchmarkAwarded.self)
             try db.run("INSERT OR REPLACE INTO award (award, recipient, kind, tier, level, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event.streamID, award.recipient, award.kind.rawValue, award.tier, award.level.rawValue, award.year, event.date, event.seq)
@@ -75,5 +88,19 @@ public final class Recognition: Projection {
         default:
             break
         }
+    }
+}
+
+/// One row of the `party` table: an award or incentive recipient's name and city.
+private struct Party {
+    var name: String
+    var city: String?
+
+    static func load(_ uscc: String, in db: Database) throws -> Party? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT name, city FROM party WHERE uscc = ?"), arguments: [uscc]).map { Party(name: $0[0], city: $0[1]) }
+    }
+
+    static func save(_ uscc: String, _ row: Party, in db: Database) throws {
+        try db.run("INSERT OR REPLACE INTO party VALUES (?, ?, ?)", uscc, row.name, row.city)
     }
 }
