@@ -37,6 +37,11 @@ let package = Package(
             pkgConfig: "jemalloc",
             providers: [.apt(["libjemalloc-dev"])]
         ),
+        /// Process-wide SQLite settings Swift cannot make itself (sqlite3_config is variadic).
+        .target(
+            name: "CSQLiteSettings",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
         /// Links jemalloc into an executable that depends on it, and names it.
         .target(
             name: "Allocator",
@@ -64,7 +69,7 @@ let package = Package(
         .target(
             name: "Projections",
             dependencies: [
-                "EventLog", "Domain",
+                "EventLog", "Domain", "CSQLiteSettings",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -120,5 +120,6 @@ import Testing
         #expect(result.status == 0)
         let text = String(decoding: result.stdout, as: UTF8.self)
         #expect(text.contains("memory allocator: jemalloc 5."), "\(text)")
+        #expect(text.contains("SQLite 3.") && text.contains("memory statistics off"), "no process-wide lock around SQLite's allocations: \(text)")
     }
 }

@@ -51,6 +51,7 @@ public final class ReadModelStore: @unchecked Sendable {
     }
 
     public init(path: String, projection: any Projection.Type, mode: Mode) throws(ProjectionError) {
+        _ = SQLiteSettings.applied
         self.projectionType = projection
         self.path = path
         self.projection = projection.init()

@@ -26,6 +26,7 @@ extension ReadModels {
     public func restoreSnapshot(_ path: String) throws(ProjectionError) -> ReadModelCheckpoint {
         guard FileManager.default.fileExists(atPath: path) else { throw .invalidSnapshot(path: path, reason: "no such file") }
         let info: (name: String, checkpoint: ReadModelCheckpoint)
+        _ = SQLiteSettings.applied
         do {
             var configuration = Configuration()
             configuration.readonly = true

@@ -72,12 +72,41 @@ extension CoverageMetrics {
         var yearLeft: Int?
         var assessed = false
         var groups = Groups(city: 0, county: 0, division: 0, sectors: 0, chains: 0)
-        var known: [Int: Contribution] = [:]
+        var known = YearMap<Contribution>()
         /// Years whose known contribution was removed (their stored rows are deleted on save).
         var removed: Set<Int> = []
         /// Closed years whose known contribution changed since the close: what it was then
         /// (a row of `frozen_year` while it differs from what is known).
-        var frozen: [Int: Frozen] = [:]
+        var frozen = YearMap<Frozen>()
+    }
+
+    /// A few values by year, in year order in one small array: an enterprise contributes to a
+    /// handful of years, looked up on every event and row written — a scan of four entries
+    /// costs less than hashing the year.
+    struct YearMap<Value> {
+        struct Entry {
+            var year: Int
+            var value: Value
+        }
+
+        /// The entries, in year order.
+        private(set) var entries: [Entry] = []
+
+        var isEmpty: Bool { entries.isEmpty }
+
+        subscript(year: Int) -> Value? {
+            get {
+                for entry in entries where entry.year == year { return entry.value }
+                return nil
+            }
+            set {
+                if let index = entries.firstIndex(where: { $0.year == year }) {
+                    if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
+                } else if let newValue {
+                    entries.insert(Entry(year: year, value: newValue), at: entries.firstIndex { $0.year > year } ?? entries.count)
+                }
+            }
+        }
     }
 
     /// An enterprise's contribution to a closed year's figures at the close (nil: not counted).
@@ -131,8 +160,8 @@ extension CoverageMetrics {
         for year in row.removed where row.known[year] == nil {
             try db.run("DELETE FROM known_year WHERE year = ? AND uscc = ?", year, uscc)
         }
-        for year in row.known.keys.sorted() {
-            try saveKnown(row.known[year]!, year: year, uscc: uscc, in: db)
+        for entry in row.known.entries {
+            try saveKnown(entry.value, year: entry.year, uscc: uscc, in: db)
         }
         try saveFrozen(row, uscc: uscc, in: db)
     }
@@ -146,8 +175,7 @@ extension CoverageMetrics {
     /// Keeps a `frozen_year` row for each closed year whose contribution differs from the known
     /// one, and none where they agree again.
     func saveFrozen(_ row: Enterprise, uscc: String, in db: Database) throws {
-        for year in row.frozen.keys.sorted() {
-            let frozen = row.frozen[year]!.contribution
+        for (year, frozen) in row.frozen.entries.map({ ($0.year, $0.value.contribution) }) {
             if frozen == row.known[year] {
                 if !enterprises.building { try db.run("DELETE FROM frozen_year WHERE year = ? AND uscc = ?", year, uscc) }
             } else if let frozen {

@@ -144,7 +144,7 @@ public final class CoverageMetrics: Projection {
     var cachedYears: [(year: Int, cutoff: String)]?
     /// The years whose assessment has closed (read with ``cachedYears``): a change to an
     /// enterprise's contribution to one of them keeps what it was at the close.
-    var closedYears: Set<Int> = []
+    var closedYears: [Int] = []
     /// Known count changes not yet written to `stage_count`; while building, the counts themselves.
     var pendingCounts: [Signature: Int] = [:]
 
@@ -321,7 +321,7 @@ public final class CoverageMetrics: Projection {
         if let cachedYears { return cachedYears }
         let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT year, cutoff, closed_seq IS NOT NULL FROM assessment_year ORDER BY year"))
         let years = rows.map { ($0[0] as Int, $0[1] as String) }
-        closedYears = Set(rows.filter { $0[2] as Bool }.map { $0[0] as Int })
+        closedYears = rows.filter { $0[2] as Bool }.map { $0[0] as Int }
         cachedYears = years
         return years
     }
