@@ -99,6 +99,7 @@ public struct PayloadReader {
     public func numbers(_ key: String) throws(PayloadError) -> [String: Double] {
         guard case .object(let items) = try required(key) else { throw PayloadError(path: path + "." + key, expected: "an object of numbers") }
         var result: [String: Double] = [:]
+        result.reserveCapacity(items.count)
         for (name, item) in items {
             switch item {
             case .integer(let number): result[name] = Double(number)
