@@ -183,6 +183,18 @@ struct MemberReaderTests {
         #expect(throws: JSONParser.Failure.self) { _ = try list("[1]") }
     }
 
+    @Test("keys that share their length and first and last eight bytes are told apart; an escaped repeat is still a repeat")
+    func nearlyEqualKeys() throws {
+        // 19 and 9 bytes: equal heads and tails, different middles.
+        let distinct = #"{"abcdefgh_X_12345678":1,"abcdefgh_Y_12345678":2,"abcdefghX":3,"abcdefghY":4,"青岛市黄岛区":5,"青岛市崂山区":6}"#
+        #expect(try members(distinct).count == 6)
+        #expect(try JSONParser.parse(distinct) == JSONValue.object(Dictionary(uniqueKeysWithValues: members(distinct).map { ($0.key, $0.value) })))
+        for repeated in [#"{"abcdefgh_X_12345678":1,"abcdefgh_Y_12345678":2,"abcdefgh_X_12345678":3}"#,
+                         #"{"ab":1,"ab":2}"#, #"{"青岛市黄岛区":1,"青岛市黄岛区":2}"#] {
+            #expect { _ = try members(repeated) } throws: { ($0 as? JSONParser.Failure)?.description.contains("duplicate object key") == true }
+        }
+    }
+
     @Test("typed reads say what was expected, and a member left unread is an error")
     func typedReads() throws {
         let bytes = Array(#"{"seq":"7","n":12}"#.utf8)

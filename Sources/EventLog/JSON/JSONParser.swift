@@ -52,22 +52,13 @@ public struct JSONParser {
                                    member: (String, inout JSONParser) throws(Failure) -> Void) throws(Failure) {
         var parser = JSONParser(bytes: buffer)
         try parser.expect(UInt8(ascii: "{"))
-        // Envelopes have about a dozen members with short keys: a linear scan beats hashing
-        // (a large object switches to a set).
-        var seen: [String] = []
-        seen.reserveCapacity(16)
-        var many: Set<String> = []
+        var seen = KeySet()
         if !parser.consume(UInt8(ascii: "}")) {
             repeat {
                 parser.skipWhitespace()
                 let keyOffset = parser.position
                 let key = try parser.parseString()
-                let repeated = seen.count < 32 ? seen.contains(key) : !many.insert(key).inserted
-                guard !repeated else { throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"") }
-                if seen.count < 32 {
-                    seen.append(key)
-                    if seen.count == 32 { many = Set(seen) }
-                }
+                guard seen.insert(key) else { throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"") }
                 try parser.expect(UInt8(ascii: ":"))
                 parser.skipWhitespace()
                 let valueOffset = parser.position
@@ -93,14 +84,12 @@ public struct JSONParser {
         var members: [(key: String, value: JSONValue)] = []
         if consume(UInt8(ascii: "}")) { return members }
         members.reserveCapacity(8)
-        var many: Set<String> = []
+        var seen = KeySet()
         repeat {
             skipWhitespace()
             let keyOffset = position
             let key = try parseString()
-            let repeated = members.count < 16 ? members.contains { $0.key == key } : !many.insert(key).inserted
-            guard !repeated else { throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"") }
-            if members.count == 15 { many = Set(members.map(\.key) + [key]) }
+            guard seen.insert(key) else { throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"") }
             try expect(UInt8(ascii: ":"))
             members.append((key, try parseValue(depth: 2)))
         } while consume(UInt8(ascii: ","))
@@ -357,3 +346,44 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// The keys of one object so far, to refuse a repeated one. Most keys are short: each is kept
+/// as its first and last eight UTF-8 bytes and its length, which settle equality for keys of up
+/// to 16 bytes (longer ones that agree there are compared as strings). Comparing `String`s
+/// pairwise cost more than the rest of parsing an envelope's keys.
+struct KeySet {
+    private struct Fingerprint: Equatable {
+        var head: UInt64
+        var tail: UInt64
+        var count: Int
+    }
+
+    private var fingerprints: [Fingerprint]
+    /// Keys longer than 16 bytes, by their position in `fingerprints`.
+    private var long: [Int: String] = [:]
+
+    init() {
+        fingerprints = []
+        fingerprints.reserveCapacity(16)
+    }
+
+    /// Adds `key`; false when it was already there.
+    mutating func insert(_ key: String) -> Bool {
+        var head: UInt64 = 0, tail: UInt64 = 0, count = 0
+        for byte in key.utf8 {
+            if count < 8 {
+                head |= UInt64(byte) << (8 * UInt64(count))
+            } else {
+                tail = (tail >> 8) | (UInt64(byte) << 56)
+            }
+            count += 1
+        }
+        let fingerprint = Fingerprint(head: head, tail: tail, count: count)
+        for index in fingerprints.indices where fingerprints[index] == fingerprint {
+            if count <= 16 || long[index] == key { return false }
+        }
+        if count > 16 { long[fingerprints.count] = key }
+        fingerprints.append(fingerprint)
+        return true
+    }
+}

@@ -62,16 +62,17 @@ public final class ProjectedEvent: Sendable {
         var stream: String?, type: String?, occurred: String?, recorded: String?
         var actor: [(key: String, value: JSONValue)]?, data: [(key: String, value: JSONValue)]?
         do {
+            // Keys told apart by length first: one string comparison per member, not up to eight.
             try JSONParser.parseObject(line) { key, parser throws(JSONParser.Failure) in
-                switch key {
-                case "seq": seq = try parser.readInteger()
-                case "stream": stream = try parser.readString()
-                case "version": version = try parser.readInteger()
-                case "type": type = try parser.readString()
-                case "occurred": occurred = try parser.readString()
-                case "recorded": recorded = try parser.readString()
-                case "actor": actor = try parser.readMembers()
-                case "data": data = try parser.readMembers()
+                switch key.utf8.count {
+                case 3 where key == "seq": seq = try parser.readInteger()
+                case 4 where key == "type": type = try parser.readString()
+                case 4 where key == "data": data = try parser.readMembers()
+                case 5 where key == "actor": actor = try parser.readMembers()
+                case 6 where key == "stream": stream = try parser.readString()
+                case 7 where key == "version": version = try parser.readInteger()
+                case 8 where key == "occurred": occurred = try parser.readString()
+                case 8 where key == "recorded": recorded = try parser.readString()
                 default: _ = try parser.readValue()
                 }
             }
