@@ -8,8 +8,8 @@ public final class PendingLibrary: Projection {
     public static let name = "pending"
     public static let summary = "待转型企业库: L0 enterprises, their five steps, last contact, leaving the library"
     public static let version = 3
-    public static let queryOnlyIndexes = ["enterprise_by_city", "contact_by_enterprise"]
-    public static let retractionIndexes = ["contact_by_enterprise"]
+    public static let queryOnlyIndexes = ["enterprise_by_city", "contact_by_enterprise", "stage_change_by_enterprise"]
+    public static let retractionIndexes = ["contact_by_enterprise", "stage_change_by_enterprise"]
 
     /// The five steps, in order, with the column holding each one's first date.
     public static let steps: [(step: String, column: String, title: String)] = [
