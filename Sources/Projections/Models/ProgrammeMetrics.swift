@@ -72,7 +72,26 @@ public final class ProgrammeMetrics: Projection {
         }
     }
 
+    /// Increments of `metric` not yet written, by year and metric: one upsert per metric and
+    /// transaction instead of one per event (written before anything reads or lowers them).
+    private var increments: [MetricKey: Int] = [:]
+
+    private struct MetricKey: Hashable {
+        var year: Int
+        var metric: String
+    }
+
     public init() {}
+
+    public func beginTransaction(in db: Database) throws { increments.removeAll(keepingCapacity: true) }
+    public func finishTransaction(in db: Database) throws { try writeIncrements(in: db) }
+
+    private func writeIncrements(in db: Database) throws {
+        for (key, count) in increments.sorted(by: { ($0.key.year, $0.key.metric) < ($1.key.year, $1.key.metric) }) {
+            try db.run("INSERT INTO metric VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET value = value + ?3", key.year, key.metric, count)
+        }
+        increments.removeAll(keepingCapacity: true)
+    }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         switch event.kind {
@@ -104,6 +123,7 @@ public final class ProgrammeMetrics: Projection {
         case .solutionListed: try tally("solutionsListed", event, in: db)
         case .benchmarkAwarded: try tally("benchmarksAwarded", event, in: db)
         case .eventRetracted:
+            try writeIncrements(in: db)
             let retracted = try event.payload(EventRetracted.self).seq
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT metric, year FROM tally WHERE seq = ?"), arguments: [retracted]) {
                 try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ?", row[1] as Int, row[0] as String)
@@ -119,16 +139,14 @@ public final class ProgrammeMetrics: Projection {
 
     private func tally(_ metric: String, _ event: ProjectedEvent, in db: Database) throws {
         try db.run("INSERT INTO tally VALUES (?, ?, ?)", event.seq, metric, event.year)
-        try db.run("INSERT INTO metric VALUES (?1, ?2, 1) ON CONFLICT DO UPDATE SET value = value + 1", event.year, metric)
+        increments[MetricKey(year: event.year, metric: metric), default: 0] += 1
     }
 
     /// Counts an enterprise once per year as served.
     private func serve(_ event: ProjectedEvent, in db: Database) throws {
         try db.run("INSERT INTO serving VALUES (?, ?, ?)", event.seq, event.streamID, event.year)
         try db.run("INSERT OR IGNORE INTO served VALUES (?, ?, ?)", event.year, event.streamID, event.seq)
-        if db.changesCount > 0 {
-            try db.run("INSERT INTO metric VALUES (?1, 'enterprisesServed', 1) ON CONFLICT DO UPDATE SET value = value + 1", event.year)
-        }
+        if db.changesCount > 0 { increments[MetricKey(year: event.year, metric: "enterprisesServed"), default: 0] += 1 }
     }
 
     /// Undoes `serve` for a retracted event: the enterprise stays served that year while
