@@ -47,10 +47,10 @@ public final class ProjectedEvent: Sendable {
         // UTF-8 view: the dates and stream names are ASCII-delimited.
         date = String(Substring(occurred.utf8.prefix(10)))
         if let slash = stream.utf8.firstIndex(of: UInt8(ascii: "/")) {
-            category = stream[..<slash]
+            category = String(stream[..<slash])
             streamID = String(stream[stream.utf8.index(after: slash)...])
         } else {
-            category = Substring(stream)
+            category = stream
             streamID = stream
         }
     }
@@ -95,8 +95,10 @@ public final class ProjectedEvent: Sendable {
     /// The stream's identifier after its category (`enterprise/9137…` → `9137…`).
     public let streamID: String
 
-    /// The stream's category (`enterprise`, `project`, …).
-    public let category: Substring
+    /// The stream's category (`enterprise`, `project`, …): a `String` (a short one, stored
+    /// inline), so that folds comparing it with a literal take the fast path — as a `Substring`
+    /// the comparison went element by element through `Sequence.==` on every event.
+    public let category: String
 
     /// The typed payload.
     public func payload<Payload: EventPayload>(_ type: Payload.Type) throws(ProjectionError) -> Payload {
