@@ -15,9 +15,8 @@ public enum SQLiteSettings {
     /// Whether SQLite counts its memory in this process: it does iff an open connection shows
     /// memory in use.
     public static var memoryStatisticsOn: Bool {
-        let connection = try? DatabaseQueue()
-        defer { _ = connection }
-        return sqlite3_memory_used() > 0
+        guard let connection = try? DatabaseQueue() else { return false }
+        return withExtendedLifetime(connection) { sqlite3_memory_used() > 0 }
     }
 
     /// The SQLite library in use and its setting, for `gongfu --version`.
