@@ -136,6 +136,41 @@ struct ReplayTests {
         #expect(try ReadModelDump.dump(store) == (try Sample.dump("ledger")))
     }
 
+    @Test("A read model of older logic is not migrated in place: it reads as before until its rebuild replaces it")
+    func olderLogicNotMigratedInPlace() throws {
+        let temporary = TemporaryDirectory()
+        let directory = try Sample.copy(into: temporary)
+        let log = try EventLog(directory: directory, writable: false)
+        let path = ReadModels.directory(of: directory) + "/coverage.sqlite"
+        do {
+            let readModels = try ReadModels(log: log, only: ["coverage"])
+            try readModels.catchUp()
+            // Put the file back in its version-2 shape: `enterprise_year` a table, "coverage v3"
+            // (which drops it) not yet applied.
+            try readModels.store(named: "coverage").writer.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE old_rows AS SELECT * FROM enterprise_year;
+                    DROP VIEW enterprise_year; DROP TABLE known_year; DROP TABLE frozen_year;
+                    ALTER TABLE old_rows RENAME TO enterprise_year;
+                    DELETE FROM grdb_migrations WHERE identifier = 'coverage v3';
+                    UPDATE gongfu_checkpoint SET version = 2;
+                    """)
+            }
+        }
+        func kind(_ name: String, in store: ReadModelStore) throws -> String? {
+            try store.read { db in try String.fetchOne(db, sql: "SELECT type FROM sqlite_master WHERE name = ?", arguments: [name]) }
+        }
+        let old = try ReadModelStore(path: path, projection: CoverageMetrics.self, mode: .live)
+        #expect(try kind("enterprise_year", in: old) == "table" && kind("known_year", in: old) == nil, "left in its old shape")
+        #expect(try old.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM enterprise_year") } ?? 0 > 0, "its rows still there")
+        old.close()
+        let rebuilt = try ReadModels(log: log, only: ["coverage"])
+        let store = try rebuilt.store(named: "coverage")
+        #expect(try store.checkpoint().version == CoverageMetrics.version)
+        #expect(try kind("enterprise_year", in: store) == "view")
+        #expect(try ReadModelDump.dump(store) == (try Sample.dump("coverage")))
+    }
+
     @Test("A read model from another log is refused, naming its Merkle root")
     func readModelFromAnotherLog() async throws {
         let temporary = TemporaryDirectory()

@@ -88,7 +88,14 @@ public final class ReadModelStore: @unchecked Sendable {
                         )
                         """)
                 }
-                projection.registerMigrations(in: &migrator)
+                // A stored read model of other logic is rebuilt from zero into a new file
+                // (``ReadModels``): its schema stays as it is meanwhile, so that the live file
+                // reads as it did until the new one replaces it (a migration could drop a table
+                // the old rows are in).
+                let storedVersion = try writer.read { db in
+                    try db.tableExists("gongfu_checkpoint") ? Int.fetchOne(db, sql: "SELECT version FROM gongfu_checkpoint") : nil
+                }
+                if storedVersion.map({ $0 == projection.version }) ?? true { projection.registerMigrations(in: &migrator) }
                 try migrator.migrate(writer)
                 try writer.write { db in
                     try db.execute(sql: "INSERT OR IGNORE INTO gongfu_checkpoint VALUES (?, ?, 0, '', '')",
