@@ -18,6 +18,17 @@ struct ReadModelTests {
         _ = try await ingest.append(events.map { EventDraft(stream: $0.0, type: $0.1, occurred: $0.2, data: $0.3) }, actor: province)
     }
 
+    /// Closes the read models maintained so far (one process maintains them at a time), rebuilds
+    /// `models` from zero over the same log, and expects their dumps to be the maintained ones.
+    private func expectRebuiltEqualsMaintained(_ readModels: inout ReadModels?, _ models: [String], log: EventLog,
+                                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let maintained = try models.map { try ReadModelDump.dump(readModels!.store(named: $0)) }
+        readModels = nil
+        let rebuilt = try ReadModels(log: log, only: models)
+        try rebuilt.rebuildAll()
+        #expect(try models.map { try ReadModelDump.dump(rebuilt.store(named: $0)) } == maintained, sourceLocation: sourceLocation)
+    }
+
     private func uscc(_ body: String, division: String) -> String {
         let organisation = body + String(USCC.organisationCheckCharacter(for: body)!)
         let first17 = "91" + division + organisation
@@ -131,11 +142,7 @@ struct ReadModelTests {
         #expect(try stages("pending", "SELECT count(*) FROM enterprise WHERE uscc = ? AND left_library_on IS NULL") == [1, 1],
                 "neither was ever in the library: each started above L0")
         #expect(try stages("findings", "SELECT first_stage FROM enterprise WHERE uscc = ?") == [1, 2])
-        let maintained = try models.map { try ReadModelDump.dump(readModels!.store(named: $0)) }
-        readModels = nil
-        let rebuilt = try ReadModels(log: log, only: models)
-        try rebuilt.rebuildAll()
-        #expect(try models.map { try ReadModelDump.dump(rebuilt.store(named: $0)) } == maintained)
+        try expectRebuiltEqualsMaintained(&readModels, models, log: log)
         await log.close()
     }
 
@@ -167,11 +174,7 @@ struct ReadModelTests {
         let province = try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2024), store: store).rows[0]
         #expect(province[10] == .number(100) && province[11] == .number(50), "known: both covered, A deep")
         #expect(province[15] == .number(100) && province[16] == .number(0), "frozen at the second close: both covered, none deep")
-        let maintained = try ReadModelDump.dump(store)
-        readModels = nil
-        let rebuilt = try ReadModels(log: log, only: ["coverage"])
-        try rebuilt.rebuildAll()
-        #expect(try ReadModelDump.dump(rebuilt.store(named: "coverage")) == maintained)
+        try expectRebuiltEqualsMaintained(&readModels, ["coverage"], log: log)
         await log.close()
     }
 
@@ -235,11 +238,7 @@ struct ReadModelTests {
         #expect(try stages("frozen") == [a: 1, b: 0])
         #expect(try storedFrozen() == [a, late].sorted())
 
-        let maintained = try ReadModelDump.dump(store)
-        readModels = nil
-        let rebuilt = try ReadModels(log: log, only: ["coverage"])
-        try rebuilt.rebuildAll()
-        #expect(try ReadModelDump.dump(rebuilt.store(named: "coverage")) == maintained)
+        try expectRebuiltEqualsMaintained(&readModels, ["coverage"], log: log)
         await log.close()
     }
 
@@ -260,11 +259,7 @@ struct ReadModelTests {
         try readModels!.catchUp()
         let file = try ReadModelQuery.run("pending", filters: QueryFilters(status: "all"), store: readModels!.store(named: "pending"))
         #expect(file.rows.first?[9] == .text("2024-04-01"), "one training is left")
-        let maintained = try ["pending", "findings"].map { try ReadModelDump.dump(readModels!.store(named: $0)) }
-        readModels = nil
-        let rebuilt = try ReadModels(log: log, only: ["pending", "findings"])
-        try rebuilt.rebuildAll()
-        #expect(try ["pending", "findings"].map { try ReadModelDump.dump(rebuilt.store(named: $0)) } == maintained)
+        try expectRebuiltEqualsMaintained(&readModels, ["pending", "findings"], log: log)
         await log.close()
     }
 
@@ -299,11 +294,7 @@ struct ReadModelTests {
         let all = try ReadModelQuery.run("pending", filters: QueryFilters(status: "all"), store: store)
         #expect(all.rows.map { $0[9] } == [.null, .null], "the withdrawn trainings no longer count")
         #expect(all.rows.map { $0[13] } == [.text("2024-06-01"), .text("2024-06-01")], "last contact: the on-site assessments")
-        let maintained = try ReadModelDump.dump(store)
-        readModels = nil
-        let rebuilt = try ReadModels(log: log, only: ["pending"])
-        try rebuilt.rebuildAll()
-        #expect(try ReadModelDump.dump(rebuilt.store(named: "pending")) == maintained)
+        try expectRebuiltEqualsMaintained(&readModels, ["pending"], log: log)
         await log.close()
     }
 
@@ -354,11 +345,7 @@ struct ReadModelTests {
         #expect(before.trial == [nil, nil], "the trial is open again")
         let firstServing = try readModels!.store(named: "programme").read { try Int64.fetchOne($0, sql: "SELECT first_seq FROM served WHERE uscc = ?", arguments: [b]) }
         #expect(firstServing == Int64(positions.b[2]))
-        let maintained = try ["programme", "providers"].map { try ReadModelDump.dump(readModels!.store(named: $0)) }
-        readModels = nil
-        let rebuilt = try ReadModels(log: log, only: ["programme", "providers"])
-        try rebuilt.rebuildAll()
-        #expect(try ["programme", "providers"].map { try ReadModelDump.dump(rebuilt.store(named: $0)) } == maintained)
+        try expectRebuiltEqualsMaintained(&readModels, ["programme", "providers"], log: log)
         await log.close()
     }
 
@@ -402,11 +389,7 @@ struct ReadModelTests {
         try await append([retraction(first, positions[1])], to: log)
         try readModels!.catchUp()
         #expect(try project(first) == ["filed", "0", nil, nil, nil, "0"], "no milestone left")
-        let maintained = try ReadModelDump.dump(readModels!.store(named: "projects"))
-        readModels = nil
-        let rebuilt = try ReadModels(log: log, only: ["projects"])
-        try rebuilt.rebuildAll()
-        #expect(try ReadModelDump.dump(rebuilt.store(named: "projects")) == maintained)
+        try expectRebuiltEqualsMaintained(&readModels, ["projects"], log: log)
         await log.close()
     }
 
