@@ -57,9 +57,7 @@ struct Projector {
                 defer { slot.signal() }
                 let applyStart = DispatchTime.now().uptimeNanoseconds
                 defer { timings.applySeconds += Double(DispatchTime.now().uptimeNanoseconds - applyStart) / 1e9 }
-                // Longest first (by the time each took so far): the cores then finish the chunk
-                // together instead of one waiting while the other runs the largest fold last.
-                let order = stores.indices.sorted { stores[$0].applySeconds > stores[$1].applySeconds }
+                let order = ReadModelStore.longestFirst(stores)
                 DispatchQueue.concurrentPerform(iterations: stores.count) { position in
                     let index = order[position]
                     do { try stores[index].apply(events, from: start, through: last, root: root, asOf: label) } catch { failures.record(error) }

@@ -202,6 +202,13 @@ public final class ReadModelStore: @unchecked Sendable {
         }
     }
 
+    /// Positions of `stores`, longest first by the time each has spent applying so far: run side
+    /// by side in this order, the cores finish together rather than one running the largest
+    /// fold (or its seal) alone at the end.
+    static func longestFirst(_ stores: [ReadModelStore]) -> [Int] {
+        stores.indices.sorted { stores[$0].applySeconds > stores[$1].applySeconds }
+    }
+
     /// Closes the connections.
     public func close() {
         try? writer.close()

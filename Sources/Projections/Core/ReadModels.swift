@@ -186,8 +186,7 @@ public final class ReadModels: @unchecked Sendable {
     static func install(_ stores: [ReadModelStore], at paths: [String], asOf: String = "") throws(ProjectionError) -> [(String, Double)] {
         let failures = FailureBox()
         let seconds = SecondsBox(count: stores.count)
-        // Longest first (a store's apply time foretells its seal's): the cores finish together.
-        let order = stores.indices.sorted { stores[$0].applySeconds > stores[$1].applySeconds }
+        let order = ReadModelStore.longestFirst(stores)  // a store's apply time foretells its seal's
         DispatchQueue.concurrentPerform(iterations: stores.count) { position in
             let index = order[position]
             let started = DispatchTime.now().uptimeNanoseconds

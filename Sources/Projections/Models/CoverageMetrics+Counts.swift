@@ -9,7 +9,7 @@ extension CoverageMetrics {
     /// recounts give (a build from zero recounts each enterprise in memory instead).
     func recountYear(_ year: Int, cutoff: String, in db: Database) throws {
         // A closed year opened again: its figures as frozen stay as they were at the close.
-        let closed = try years(in: db).contains { $0.year == year } && closedYears.contains(year)
+        let closed = try isClosed(year, in: db)
         if closed {
             try db.run("""
                 INSERT INTO frozen_year SELECT year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM known_year k

@@ -47,9 +47,6 @@ extension CoverageMetrics {
         /// The text of `code` for binding to a statement.
         func text(_ code: Int32) -> StaticText { StaticText(bytes: UnsafeBufferPointer(bytes[Int(code)])) }
 
-        /// Every text for binding, indexed by code (for loops that write many rows).
-        var staticTexts: [StaticText] { bytes.map { StaticText(bytes: UnsafeBufferPointer($0)) } }
-
         func groups(city: String, county: String, division: String, sectors: String, chains: String) -> Groups {
             Groups(city: code(city), county: code(county), division: code(division), sectors: code(sectors), chains: code(chains))
         }
@@ -156,26 +153,35 @@ extension CoverageMetrics {
     }
 
     func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
-        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
+        try saveProfile(row, uscc: uscc, with: db.cachedStatement(sql: Self.saveProfileSQL))
         for year in row.removed where row.known[year] == nil {
             try db.run("DELETE FROM known_year WHERE year = ? AND uscc = ?", year, uscc)
         }
         for entry in row.known.entries {
-            try saveKnown(entry.value, year: entry.year, uscc: uscc, in: db)
+            try saveKnown(entry.value, year: entry.year, uscc: uscc, with: db.cachedStatement(sql: Self.saveKnownSQL))
         }
         try saveFrozen(row, uscc: uscc, in: db)
     }
 
-    func saveKnown(_ known: Contribution, year: Int, uscc: String, in db: Database) throws {
-        try db.run("INSERT OR REPLACE INTO known_year VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, known.stage, known.stageSeq,
-                   codes.text(known.groups.city), codes.text(known.groups.county), codes.text(known.groups.division),
-                   codes.text(known.groups.sectors), codes.text(known.groups.chains))
+    /// The statements that write an `enterprise` row and a `known_year` row (a build prepares each
+    /// once for all its rows; a live transaction looks them up in the connection's cache).
+    static let saveProfileSQL = "INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let saveKnownSQL = "INSERT OR REPLACE INTO known_year VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    func saveProfile(_ row: Enterprise, uscc: String, with statement: Statement) throws {
+        try statement.run(uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
+    }
+
+    func saveKnown(_ known: Contribution, year: Int, uscc: String, with statement: Statement) throws {
+        try statement.run(year, uscc, known.stage, known.stageSeq, codes.text(known.groups.city), codes.text(known.groups.county),
+                          codes.text(known.groups.division), codes.text(known.groups.sectors), codes.text(known.groups.chains))
     }
 
     /// Keeps a `frozen_year` row for each closed year whose contribution differs from the known
     /// one, and none where they agree again.
     func saveFrozen(_ row: Enterprise, uscc: String, in db: Database) throws {
-        for (year, frozen) in row.frozen.entries.map({ ($0.year, $0.value.contribution) }) {
+        for entry in row.frozen.entries {
+            let year = entry.year, frozen = entry.value.contribution
             if frozen == row.known[year] {
                 if !enterprises.building { try db.run("DELETE FROM frozen_year WHERE year = ? AND uscc = ?", year, uscc) }
             } else if let frozen {
@@ -191,18 +197,12 @@ extension CoverageMetrics {
     /// Building: writes every enterprise, then each year's known contributions, then the frozen
     /// ones that differ — each table in its key order (B-tree appends).
     func writeBuilt(in db: Database) throws {
-        let enterprise = try db.cachedStatement(sql: "INSERT INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        try enterprises.forEachSorted { uscc, row in
-            try enterprise.run(uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
-        }
-        let known = try db.cachedStatement(sql: "INSERT INTO known_year VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        let text = codes.staticTexts
+        let profile = try db.cachedStatement(sql: Self.saveProfileSQL)
+        try enterprises.forEachSorted { uscc, row in try saveProfile(row, uscc: uscc, with: profile) }
+        let known = try db.cachedStatement(sql: Self.saveKnownSQL)
         for (year, _) in try years(in: db) {
             try enterprises.forEachSorted { uscc, row in
-                guard let contribution = row.known[year] else { return }
-                let groups = contribution.groups
-                try known.run(year, uscc, contribution.stage, contribution.stageSeq, text[Int(groups.city)], text[Int(groups.county)],
-                              text[Int(groups.division)], text[Int(groups.sectors)], text[Int(groups.chains)])
+                if let contribution = row.known[year] { try saveKnown(contribution, year: year, uscc: uscc, with: known) }
             }
         }
         try enterprises.forEachSorted { uscc, row in

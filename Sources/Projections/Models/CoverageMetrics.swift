@@ -272,8 +272,7 @@ public final class CoverageMetrics: Projection {
             let closed = try event.payload(AnnualAssessmentClosed.self)
             // From the close on, the year's figures as frozen are what is known now; a later
             // change to a contribution keeps the contribution as it was (``recount``).
-            _ = try years(in: db)
-            let closedBefore = closedYears.contains(closed.year)
+            let closedBefore = try isClosed(closed.year, in: db)
             try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", event.seq, closed.year)
             try db.run("DELETE FROM stage_count WHERE basis = 'frozen' AND year = ?", closed.year)
             cachedYears = nil
@@ -315,6 +314,12 @@ public final class CoverageMetrics: Projection {
         guard let next, (next[2] as Int) > 0 else { return false }
         try recordStage(StageChange(seq: next[0], date: next[1], stage: next[2]), uscc: uscc, assessment: next[3], in: db)
         return true
+    }
+
+    /// Whether `year`'s assessment has closed.
+    func isClosed(_ year: Int, in db: Database) throws -> Bool {
+        _ = try years(in: db)
+        return closedYears.contains(year)
     }
 
     func years(in db: Database) throws -> [(year: Int, cutoff: String)] {
