@@ -56,7 +56,25 @@ import Testing
         }
         let after = try await log.append([sampleDraft(10, stream: "project/P1", expected: .exact(2))], actor: testActor)
         #expect(after[0].version == 3 && after[0].seq == 4)
+        // New streams first seen by a rejected request are forgotten, in any order with old ones.
+        await #expect(throws: LogError.self) {
+            _ = try await log.append([sampleDraft(11, stream: "project/P3"), sampleDraft(12, stream: "project/P1"),
+                                      sampleDraft(13, stream: "project/P4"), sampleDraft(14, stream: "project/P4", expected: .none)], actor: testActor)
+        }
+        let later = try await log.append([sampleDraft(15, stream: "project/P4"), sampleDraft(16, stream: "project/P1"),
+                                          sampleDraft(17, stream: "project/P3"), sampleDraft(18, stream: "project/P4")], actor: testActor)
+        #expect(later.map(\.version) == [1, 4, 1, 2] && later.map(\.seq) == [5, 6, 7, 8])
+        let expected: [String: [UInt64]] = ["project/P1": [1, 3, 4, 6], "project/P2": [2], "project/P3": [7], "project/P4": [5, 8]]
+        for (stream, positions) in expected {
+            #expect(log.positions(of: stream) == positions && log.version(of: stream) == UInt64(positions.count), "\(stream)")
+        }
         await log.close()
+        let reopened = try EventLog(directory: log.directory, writable: true)
+        for (stream, positions) in expected {
+            #expect(reopened.positions(of: stream) == positions && reopened.version(of: stream) == UInt64(positions.count), "\(stream) after reopening")
+        }
+        #expect(try await reopened.append([sampleDraft(19, stream: "project/P3", expected: .exact(1))], actor: testActor)[0].version == 2)
+        await reopened.close()
     }
 
     @Test func repeatedIdempotencyKeyReturnsTheFirstResultAndAppendsNothing() async throws {

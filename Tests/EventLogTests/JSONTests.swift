@@ -48,6 +48,23 @@ import Testing
         #expect(value.canonicalText == #"{"":7,"\u0000":8,"comm":5,"commissi":4,"commissioneR":6,"commissioner":2,"commissionerA":3,"commissionerB":1}"#)
     }
 
+    @Test("objects too large for the small sort, and integers at their limits")
+    func largeObjectsAndExtremeIntegers() throws {
+        let keys = (0..<60).map { "k\(String(format: "%02d", (37 * $0) % 60))" }
+        let object = JSONValue.object(Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, JSONValue.integer(Int64($0))) }))
+        let text = object.canonicalText
+        let order = keys.sorted()
+        #expect(text.hasPrefix(#"{"k00":0,"k01":"#) && text.hasSuffix(#""k59":\#(keys.firstIndex(of: "k59")!)}"#))
+        let positions = order.map { text.range(of: "\"\($0)\":")!.lowerBound }
+        #expect(positions == positions.sorted())
+        #expect(JSONValue.array([.integer(.min), .integer(.max), 0, -1, 10, -100]).canonicalText
+                == "[-9223372036854775808,9223372036854775807,0,-1,10,-100]")
+        var line: [UInt8] = []
+        CanonicalJSON.writeInteger(UInt64.max, into: &line)
+        CanonicalJSON.writeInteger(-42, into: &line)
+        #expect(String(decoding: line, as: UTF8.self) == "18446744073709551615-42")
+    }
+
     @Test("a character that must be escaped is found at every position of an eight-byte word")
     func escapesFoundAtEveryPosition() throws {
         for special in ["\"", "\\", "\n", "\u{01}", "\u{1F}"] {

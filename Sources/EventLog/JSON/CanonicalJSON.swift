@@ -12,61 +12,29 @@ import Darwin
 /// - integers in decimal; other numbers in the shortest form that reads back to the same double
 ///   (integral values below 2^53 without a fraction, exponents without `+` padding zeros).
 public enum CanonicalJSON {
+    /// Appends the canonical bytes of `value` to `output`.
     public static func write(_ value: JSONValue, into output: inout [UInt8]) {
-        switch value {
-        case .null: output.append(contentsOf: "null".utf8)
-        case .bool(let flag): output.append(contentsOf: flag ? "true".utf8 : "false".utf8)
-        case .integer(let number): writeInteger(number, into: &output)
-        case .double(let number): output.append(contentsOf: format(number).utf8)
-        case .string(let text): writeString(text, into: &output)
-        case .array(let elements):
-            output.append(UInt8(ascii: "["))
-            for (index, element) in elements.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                write(element, into: &output)
-            }
-            output.append(UInt8(ascii: "]"))
-        case .object(let members):
-            output.append(UInt8(ascii: "{"))
-            var first = true
-            for index in sortedIndices(of: members) {
-                if !first { output.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(members[index].key, into: &output)
-                output.append(UInt8(ascii: ":"))
-                write(members[index].value, into: &output)
-            }
-            output.append(UInt8(ascii: "}"))
+        CanonicalWriter.withWriter { writer in
+            writer.write(value)
+            writer.withBytes { output.append(contentsOf: $0) }
         }
     }
 
-    /// The object's member positions in key order. Keys are first ordered by their first eight
-    /// bytes read as one big-endian integer (which orders like the bytes), and only keys that
-    /// share those are compared in full: objects are small, so this is an insertion sort.
-    static func sortedIndices(of members: [String: JSONValue]) -> [Dictionary<String, JSONValue>.Index] {
-        var order: [(prefix: UInt64, index: Dictionary<String, JSONValue>.Index)] = []
-        order.reserveCapacity(members.count)
-        for index in members.indices { order.append((keyPrefix(members[index].key), index)) }
-        for position in order.indices.dropFirst() {
-            let item = order[position]
-            var slot = position
-            while slot > 0, sortsBefore(item, order[slot - 1], in: members) {
-                order[slot] = order[slot - 1]
-                slot -= 1
+    /// The canonical bytes of `value`, in an array of exactly their size.
+    static func bytes(of value: JSONValue) -> [UInt8] {
+        CanonicalWriter.withWriter { writer in
+            writer.write(value)
+            return writer.withBytes { bytes in
+                [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+                    if let base = bytes.baseAddress { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: base, byteCount: bytes.count) }
+                    count = bytes.count
+                }
             }
-            order[slot] = item
         }
-        return order.map(\.index)
     }
 
-    private static func sortsBefore(_ item: (prefix: UInt64, index: Dictionary<String, JSONValue>.Index),
-                                    _ other: (prefix: UInt64, index: Dictionary<String, JSONValue>.Index),
-                                    in members: [String: JSONValue]) -> Bool {
-        if item.prefix != other.prefix { return item.prefix < other.prefix }
-        return precedes(members[item.index].key, members[other.index].key)
-    }
-
-    /// The first eight UTF-8 bytes of `key` as a big-endian integer, zero-padded.
+    /// The first eight UTF-8 bytes of `key` as a big-endian integer, zero-padded: ordering by
+    /// it orders like the bytes, so only keys sharing it need a full comparison.
     static func keyPrefix(_ key: String) -> UInt64 {
         func prefix(of bytes: some Collection<UInt8>) -> UInt64 {
             var prefix: UInt64 = 0
@@ -93,54 +61,46 @@ public enum CanonicalJSON {
         return first.utf8.lexicographicallyPrecedes(second.utf8)
     }
 
-    /// Decimal digits of an integer, without an intermediate String.
+    /// Decimal digits of an integer, formed in a small buffer and appended at once.
     public static func writeInteger<Integer: BinaryInteger>(_ number: Integer, into output: inout [UInt8]) {
-        if number < 0 { output.append(UInt8(ascii: "-")) }
-        var magnitude = number.magnitude
-        if magnitude == 0 {
-            output.append(UInt8(ascii: "0"))
-            return
+        withDecimalDigits(number) { output.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with the decimal text of `number` (`-` and digits).
+    @inline(__always)
+    static func withDecimalDigits<Integer: BinaryInteger, Result>(_ number: Integer, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: sign and up to 20 digits
+        return withUnsafeMutableBytes(of: &digits) { buffer in
+            var magnitude = UInt64(number.magnitude)
+            var start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if number < 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "-")
+            }
+            return body(UnsafeRawBufferPointer(rebasing: buffer[start...]))
         }
-        let start = output.count
-        while magnitude > 0 {
-            output.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        }
-        output[start...].reverse()
     }
 
     public static func writeString(_ text: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in
             guard needsEscaping(bytes) else {
+                output.reserveCapacity(output.count + bytes.count + 2)
+                output.append(UInt8(ascii: "\""))
                 output.append(contentsOf: bytes)
+                output.append(UInt8(ascii: "\""))
                 return
             }
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                runStart = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
-                case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
-                case 0x08: output.append(contentsOf: #"\b"#.utf8)
-                case 0x0C: output.append(contentsOf: #"\f"#.utf8)
-                case 0x0A: output.append(contentsOf: #"\n"#.utf8)
-                case 0x0D: output.append(contentsOf: #"\r"#.utf8)
-                case 0x09: output.append(contentsOf: #"\t"#.utf8)
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    output.append(contentsOf: #"\u00"#.utf8)
-                    output.append(hex[Int(byte >> 4)])
-                    output.append(hex[Int(byte & 0xF)])
-                }
+            CanonicalWriter.withWriter { writer in
+                writer.writeString(bytes)
+                writer.withBytes { output.append(contentsOf: $0) }
             }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
-        output.append(UInt8(ascii: "\""))
     }
 
     /// Whether `bytes` hold a `"`, a `\\` or a control character, eight bytes at a time (the

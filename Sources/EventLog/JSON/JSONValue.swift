@@ -24,13 +24,7 @@ public enum JSONValue: Equatable, Sendable {
     }
 
     /// The value's canonical JSON bytes (see ``CanonicalJSON``).
-    public var canonicalBytes: [UInt8] {
-        // Room for a typical payload at once, not six reallocations on the way to it.
-        var output: [UInt8] = []
-        output.reserveCapacity(512)
-        CanonicalJSON.write(self, into: &output)
-        return output
-    }
+    public var canonicalBytes: [UInt8] { CanonicalJSON.bytes(of: self) }
 
     /// The canonical JSON text.
     public var canonicalText: String { String(decoding: canonicalBytes, as: UTF8.self) }

@@ -29,6 +29,14 @@ final class GroupCommitter: @unchecked Sendable {
         }
     }
 
+    /// An event the sequencer accepted, with what it assigned.
+    struct Sequenced {
+        var draft: PreparedDraft
+        var seq: UInt64
+        var version: UInt64
+        var streamNumber: Int
+    }
+
     /// Per request: its results, or the error that rejects it whole.
     enum Outcome {
         case results([AppendResult])
@@ -45,7 +53,9 @@ final class GroupCommitter: @unchecked Sendable {
     private var queue: [Slot] = []
     private var stopping = false
     private var nextSeq: UInt64
-    private var streamVersions: [StreamName: UInt64]
+    /// Stream numbers as the catalog will assign them, and each stream's version by number.
+    private var streamNumbers: [StreamName: Int]
+    private var streamVersions: [UInt64]
     private var keySeqs: [String: UInt64]
     /// Keys of requests not yet known durable, with their drafts for comparison.
     private var pendingKeys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
@@ -65,7 +75,8 @@ final class GroupCommitter: @unchecked Sendable {
         codec = LZ4FrameCodec(compressionLevel: options.compressionLevel)
         frontier = MerkleFrontier(tree: log.catalog.tree, size: log.catalog.size)
         nextSeq = log.catalog.size + 1
-        streamVersions = log.catalog.streams.mapValues(\.version)
+        streamNumbers = log.catalog.streamNumbers
+        streamVersions = log.catalog.heads.map(\.version)
         keySeqs = log.catalog.keys
         if let lastSegment {
             do {
@@ -121,7 +132,7 @@ final class GroupCommitter: @unchecked Sendable {
             event.draft.writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
                                   version: event.version, recorded: recorded, actor: actor, into: &content)
             let leaf = content.withUnsafeBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
-            entries.append(LogCatalog.Entry(leafHash: leaf, stream: event.draft.streamName, key: event.draft.key))
+            entries.append(LogCatalog.Entry(leafHash: leaf, stream: event.draft.streamName, streamNumber: event.streamNumber, key: event.draft.key))
         }
         condition.lock()
         slot.content = content
@@ -133,18 +144,25 @@ final class GroupCommitter: @unchecked Sendable {
 
     /// Checks a request against the sequencer's view and, if it passes, assigns its seqs and
     /// versions (called under the lock; a request is all or nothing).
-    private func sequence(_ drafts: [PreparedDraft]) -> (outcome: Outcome, accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)]) {
+    private func sequence(_ drafts: [PreparedDraft]) -> (outcome: Outcome, accepted: [Sequenced]) {
         forgetDurableKeys()
         var keys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
-        var accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)] = []
+        var accepted: [Sequenced] = []
         accepted.reserveCapacity(drafts.count)
         var results: [AppendResult] = []
         results.reserveCapacity(drafts.count)
         // Versions are advanced in place, one hash lookup per event; a rejected request puts
-        // back what its accepted events changed, newest first (a stream absent before was at 0,
-        // and no stored stream is at 0).
-        func reject(_ error: LogError) -> (outcome: Outcome, accepted: [(draft: PreparedDraft, seq: UInt64, version: UInt64)]) {
-            for event in accepted.reversed() { streamVersions[event.draft.streamName] = event.version > 1 ? event.version - 1 : nil }
+        // back what its accepted events changed, newest first (a stream numbered by this
+        // request is at version 1 and was the last numbered).
+        func reject(_ error: LogError) -> (outcome: Outcome, accepted: [Sequenced]) {
+            for event in accepted.reversed() {
+                if event.version == 1 {
+                    streamNumbers[event.draft.streamName] = nil
+                    streamVersions.removeLast()
+                } else {
+                    streamVersions[event.streamNumber] = event.version - 1
+                }
+            }
             return (.failed(error), [])
         }
         for (index, draft) in drafts.enumerated() {
@@ -162,19 +180,23 @@ final class GroupCommitter: @unchecked Sendable {
                     continue
                 }
             }
-            let position = streamVersions.index(forKey: draft.streamName)
-            let current = position.map { streamVersions.values[$0] } ?? 0
+            let known = streamNumbers[draft.streamName]
+            let current = known.map { streamVersions[$0] } ?? 0
             guard draft.expectedVersion.admits(currentVersion: current) else {
                 return reject(.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current, event: index))
             }
-            if let position {
-                streamVersions.values[position] = current + 1
+            let number: Int
+            if let known {
+                number = known
+                streamVersions[number] = current + 1
             } else {
-                streamVersions[draft.streamName] = current + 1
+                number = streamVersions.count
+                streamNumbers[draft.streamName] = number
+                streamVersions.append(1)
             }
             let seq = nextSeq + UInt64(accepted.count)
             if let key = draft.key { keys[key] = (seq, current + 1, draft) }
-            accepted.append((draft, seq, current + 1))
+            accepted.append(Sequenced(draft: draft, seq: seq, version: current + 1, streamNumber: number))
             results.append(AppendResult(seq: seq, stream: draft.stream, version: current + 1, isDuplicate: false))
         }
         nextSeq += UInt64(accepted.count)

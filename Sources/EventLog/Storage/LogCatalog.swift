@@ -47,8 +47,10 @@ struct BatchLocation: Equatable, Sendable {
 struct LogCatalog: Sendable {
     var batches: [BatchLocation] = []
     var tree = MerkleTree()
-    /// Each stream's newest event and version (= its number of events).
-    var streams: [StreamName: (last: UInt64, version: UInt64)] = [:]
+    /// Each stream's number: dense, in the order of the streams' first events.
+    var streamNumbers: [StreamName: Int] = [:]
+    /// By stream number: the stream's newest event and version (= its number of events).
+    var heads: [(last: UInt64, version: UInt64)] = []
     /// For event `seq`, the seq of the previous event of its stream (0 for its first), at
     /// index `seq - 1`: a stream's positions are a chain walked back from its newest event.
     var previousInStream: [UInt64] = []
@@ -60,16 +62,20 @@ struct LogCatalog: Sendable {
     struct Entry: Equatable, Sendable {
         var leafHash: MerkleHash
         var stream: StreamName
+        /// The stream's number when the committer's sequencer knows it (it numbers streams the
+        /// same way, in seq order), saving the catalog a lookup by name; nil when read back.
+        var streamNumber: Int? = nil
         var key: String?
     }
 
     func version(of stream: String) -> UInt64 {
-        streams[StreamName(stream)]?.version ?? 0
+        streamNumbers[StreamName(stream)].map { heads[$0].version } ?? 0
     }
 
     /// Sequence numbers of `stream`'s events, oldest first.
     func positions(of stream: String) -> [UInt64] {
-        guard let head = streams[StreamName(stream)] else { return [] }
+        guard let number = streamNumbers[StreamName(stream)] else { return [] }
+        let head = heads[number]
         var positions: [UInt64] = []
         positions.reserveCapacity(Int(head.version))
         var seq = head.last
@@ -87,12 +93,15 @@ struct LogCatalog: Sendable {
         var next = 0
         for entry in entries {
             tree.append(leafHash: entry.leafHash, parents: parents, next: &next)
-            if let position = streams.index(forKey: entry.stream) {
-                let previous = streams.values[position]
-                streams.values[position] = (seq, previous.version + 1)
+            let number = entry.streamNumber ?? streamNumbers[entry.stream] ?? heads.count
+            assert(number == (streamNumbers[entry.stream] ?? heads.count), "the sequencer numbers streams as the catalog does")
+            if number < heads.count {
+                let previous = heads[number]
+                heads[number] = (seq, previous.version + 1)
                 previousInStream.append(previous.last)
             } else {
-                streams[entry.stream] = (seq, 1)
+                streamNumbers[entry.stream] = number
+                heads.append((seq, 1))
                 previousInStream.append(0)
             }
             if let key = entry.key { keys[key] = seq }

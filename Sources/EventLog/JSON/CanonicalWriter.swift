@@ -1,0 +1,166 @@
+/// Writes canonical JSON (``CanonicalJSON``) into a growable buffer it owns: every write is a
+/// capacity check and a pointer bump or a `memcpy`, where appending to an `[UInt8]` pays a
+/// uniqueness check and a capacity check per call (the payload writer was a quarter of the
+/// log's append CPU that way).
+///
+/// Use through ``withWriter(_:)``, which frees the buffer.
+struct CanonicalWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
+
+    private init(capacity: Int) {
+        base = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    deinit { base.deallocate() }
+
+    /// Runs `body` with a new writer (room for a typical payload, growing as needed).
+    static func withWriter<Result>(_ body: (inout CanonicalWriter) throws -> Result) rethrows -> Result {
+        var writer = CanonicalWriter(capacity: 512)
+        return try body(&writer)
+    }
+
+    /// Lends the bytes written so far.
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    @inline(never)
+    private mutating func grow(to needed: Int) {
+        let newCapacity = Swift.max(needed, capacity * 2)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    private mutating func append(_ literal: StaticString) {
+        append(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: append("null")
+        case .bool(let flag): append(flag ? "true" : "false")
+        case .integer(let number): CanonicalJSON.withDecimalDigits(number) { append($0) }
+        case .double(let number):
+            var text = CanonicalJSON.format(number)
+            text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+        case .string(let text): writeString(text)
+        case .array(let elements):
+            append(UInt8(ascii: "["))
+            for index in elements.indices {
+                if index > 0 { append(UInt8(ascii: ",")) }
+                write(elements[index])
+            }
+            append(UInt8(ascii: "]"))
+        case .object(let members): writeObject(members)
+        }
+    }
+
+    /// One member of an object being written, with its key's sort prefix.
+    private struct Member {
+        var prefix: UInt64
+        var key: String
+        var value: JSONValue
+    }
+
+    /// Members sorted by the UTF-8 bytes of their keys: gathered into scratch memory with each
+    /// key's first eight bytes as an integer, so only keys sharing those are compared in full.
+    private mutating func writeObject(_ members: [String: JSONValue]) {
+        append(UInt8(ascii: "{"))
+        withUnsafeTemporaryAllocation(of: Member.self, capacity: members.count) { scratch in
+            var filled = 0
+            for (key, value) in members {
+                scratch.initializeElement(at: filled, to: Member(prefix: CanonicalJSON.keyPrefix(key), key: key, value: value))
+                filled += 1
+            }
+            defer { _ = scratch.prefix(filled).deinitialize() }
+            var sorted = UnsafeMutableBufferPointer(rebasing: scratch[0..<filled])
+            if filled <= 24 {
+                for position in sorted.indices.dropFirst() {
+                    var slot = position
+                    while slot > 0, Self.sortsBefore(sorted[slot], sorted[slot - 1]) {
+                        sorted.swapAt(slot, slot - 1)
+                        slot -= 1
+                    }
+                }
+            } else {
+                sorted.sort(by: Self.sortsBefore)
+            }
+            for index in sorted.indices {
+                if index > 0 { append(UInt8(ascii: ",")) }
+                writeString(sorted[index].key)
+                append(UInt8(ascii: ":"))
+                write(sorted[index].value)
+            }
+        }
+        append(UInt8(ascii: "}"))
+    }
+
+    private static func sortsBefore(_ member: Member, _ other: Member) -> Bool {
+        if member.prefix != other.prefix { return member.prefix < other.prefix }
+        return CanonicalJSON.precedes(member.key, other.key)
+    }
+
+    mutating func writeString(_ text: String) {
+        var text = text
+        text.withUTF8 { writeString($0) }
+    }
+
+    /// A string's UTF-8 bytes, quoted, with `"` `\` and control characters escaped.
+    mutating func writeString(_ bytes: UnsafeBufferPointer<UInt8>) {
+        append(UInt8(ascii: "\""))
+        guard CanonicalJSON.needsEscaping(bytes) else {
+            append(UnsafeRawBufferPointer(bytes))
+            append(UInt8(ascii: "\""))
+            return
+        }
+        var runStart = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<index])))
+            runStart = index + 1
+            switch byte {
+            case UInt8(ascii: "\""): append(#"\""#)
+            case UInt8(ascii: "\\"): append(#"\\"#)
+            case 0x08: append(#"\b"#)
+            case 0x0C: append(#"\f"#)
+            case 0x0A: append(#"\n"#)
+            case 0x0D: append(#"\r"#)
+            case 0x09: append(#"\t"#)
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                append(#"\u00"#)
+                append(hex.utf8Start[Int(byte >> 4)])
+                append(hex.utf8Start[Int(byte & 0xF)])
+            }
+        }
+        append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])))
+        append(UInt8(ascii: "\""))
+    }
+}
