@@ -36,41 +36,44 @@ public struct Envelope: Sendable, Equatable {
     /// Writes the canonical line (with its trailing newline): members in the fixed order
     /// seq, id, stream, version, type, schema, occurred, recorded, actor, key (if any), data.
     public func write(into output: inout [UInt8]) {
-        Self.writeLine(seq: seq, writeID: { CanonicalJSON.writeString(id, into: &$0) }, stream: stream, version: version,
-                       type: type, schema: schema, occurred: occurred, recorded: recorded, actor: actor.canonicalBytes,
-                       key: key, data: data.canonicalBytes, into: &output)
+        CanonicalWriter.withWriter { writer in
+            Self.writeLine(seq: seq, writeID: { $0.writeString(id) }, stream: stream, version: version,
+                           type: type, schema: schema, occurred: occurred, recorded: recorded, actor: actor.canonicalBytes,
+                           key: key, data: data.canonicalBytes, into: &writer)
+            writer.withBytes { output.append(contentsOf: $0) }
+        }
     }
 
     /// The one writer of the envelope layout. `writeID` writes the quoted id; `actor` and `data`
     /// are already canonical JSON.
-    static func writeLine(seq: UInt64, writeID: (inout [UInt8]) -> Void, stream: String, version: UInt64, type: String,
+    static func writeLine(seq: UInt64, writeID: (inout CanonicalWriter) -> Void, stream: String, version: UInt64, type: String,
                           schema: Int, occurred: String, recorded: String, actor: [UInt8], key: String?, data: [UInt8],
-                          into output: inout [UInt8]) {
-        output.append(contentsOf: #"{"seq":"#.utf8)
-        CanonicalJSON.writeInteger(seq, into: &output)
-        output.append(contentsOf: #","id":"#.utf8)
+                          into output: inout CanonicalWriter) {
+        output.append(#"{"seq":"#)
+        output.writeInteger(seq)
+        output.append(#","id":"#)
         writeID(&output)
-        output.append(contentsOf: #","stream":"#.utf8)
-        CanonicalJSON.writeString(stream, into: &output)
-        output.append(contentsOf: #","version":"#.utf8)
-        CanonicalJSON.writeInteger(version, into: &output)
-        output.append(contentsOf: #","type":"#.utf8)
-        CanonicalJSON.writeString(type, into: &output)
-        output.append(contentsOf: #","schema":"#.utf8)
-        CanonicalJSON.writeInteger(schema, into: &output)
-        output.append(contentsOf: #","occurred":"#.utf8)
-        CanonicalJSON.writeString(occurred, into: &output)
-        output.append(contentsOf: #","recorded":"#.utf8)
-        CanonicalJSON.writeString(recorded, into: &output)
-        output.append(contentsOf: #","actor":"#.utf8)
-        output.append(contentsOf: actor)
+        output.append(#","stream":"#)
+        output.writeString(stream)
+        output.append(#","version":"#)
+        output.writeInteger(version)
+        output.append(#","type":"#)
+        output.writeString(type)
+        output.append(#","schema":"#)
+        output.writeInteger(schema)
+        output.append(#","occurred":"#)
+        output.writeString(occurred)
+        output.append(#","recorded":"#)
+        output.writeString(recorded)
+        output.append(#","actor":"#)
+        output.append(actor)
         if let key {
-            output.append(contentsOf: #","key":"#.utf8)
-            CanonicalJSON.writeString(key, into: &output)
+            output.append(#","key":"#)
+            output.writeString(key)
         }
-        output.append(contentsOf: #","data":"#.utf8)
-        output.append(contentsOf: data)
-        output.append(contentsOf: "}\n".utf8)
+        output.append(#","data":"#)
+        output.append(data)
+        output.append("}\n")
     }
 
     public var line: [UInt8] {

@@ -111,8 +111,6 @@ public enum Timestamp {
 /// UUID version 7 (RFC 9562): 48-bit Unix milliseconds, then random bits. Time-ordered, so ids
 /// of one batch share a prefix and compress well.
 public enum UUIDv7 {
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     public static func make(milliseconds: Int64, using generator: inout some RandomNumberGenerator) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(36)
@@ -122,6 +120,17 @@ public enum UUIDv7 {
 
     /// Appends the 36 characters of a new UUIDv7 to `output`.
     public static func write(milliseconds: Int64, using generator: inout some RandomNumberGenerator, into output: inout [UInt8]) {
+        withText(milliseconds: milliseconds, using: &generator) { output.append(contentsOf: $0) }
+    }
+
+    static func write(milliseconds: Int64, using generator: inout some RandomNumberGenerator, into writer: inout CanonicalWriter) {
+        withText(milliseconds: milliseconds, using: &generator) { writer.append($0) }
+    }
+
+    /// Calls `body` with the 36 characters of a new UUIDv7, formed in a buffer on the stack.
+    @inline(__always)
+    private static func withText<Result>(milliseconds: Int64, using generator: inout some RandomNumberGenerator,
+                                         _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         let random = generator.next() as UInt64
         let random2 = generator.next() as UInt64
         let time = UInt64(milliseconds)
@@ -134,11 +143,21 @@ public enum UUIDv7 {
             default: UInt8(truncatingIfNeeded: random2 >> (8 * UInt64(index - 14)))
             }
         }
-        for index in 0..<16 {
-            if index == 4 || index == 6 || index == 8 || index == 10 { output.append(UInt8(ascii: "-")) }
-            let value = byte(index)
-            output.append(hexDigits[Int(value >> 4)])
-            output.append(hexDigits[Int(value & 0x0F)])
+        var text: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)  // 40 bytes, 36 used
+        return withUnsafeMutableBytes(of: &text) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            var position = 0
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    buffer[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                let value = byte(index)
+                buffer[position] = digits.utf8Start[Int(value >> 4)]
+                buffer[position + 1] = digits.utf8Start[Int(value & 0x0F)]
+                position += 2
+            }
+            return body(UnsafeRawBufferPointer(rebasing: buffer[0..<position]))
         }
     }
 }

@@ -6,7 +6,8 @@
 /// Use through ``withWriter(_:)``, which frees the buffer.
 struct CanonicalWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
-    private var count = 0
+    /// Bytes written so far.
+    private(set) var count = 0
     private var capacity: Int
 
     private init(capacity: Int) {
@@ -16,9 +17,9 @@ struct CanonicalWriter: ~Copyable {
 
     deinit { base.deallocate() }
 
-    /// Runs `body` with a new writer (room for a typical payload, growing as needed).
-    static func withWriter<Result>(_ body: (inout CanonicalWriter) throws -> Result) rethrows -> Result {
-        var writer = CanonicalWriter(capacity: 512)
+    /// Runs `body` with a new writer (by default with room for a typical payload; it grows as needed).
+    static func withWriter<Result>(capacity: Int = 512, _ body: (inout CanonicalWriter) throws -> Result) rethrows -> Result {
+        var writer = CanonicalWriter(capacity: Swift.max(capacity, 64))
         return try body(&writer)
     }
 
@@ -43,22 +44,31 @@ struct CanonicalWriter: ~Copyable {
     }
 
     @inline(__always)
-    private mutating func append(_ byte: UInt8) {
+    mutating func append(_ byte: UInt8) {
         reserve(1)
         base[count] = byte
         count += 1
     }
 
     @inline(__always)
-    private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         reserve(bytes.count)
         UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
         count += bytes.count
     }
 
-    private mutating func append(_ literal: StaticString) {
+    mutating func append(_ literal: StaticString) {
         append(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// Decimal digits of an integer.
+    mutating func writeInteger<Integer: BinaryInteger>(_ number: Integer) {
+        CanonicalJSON.withDecimalDigits(number) { append($0) }
     }
 
     mutating func write(_ value: JSONValue) {

@@ -123,16 +123,17 @@ final class GroupCommitter: @unchecked Sendable {
         // Outside the lock, in parallel with other appenders: the lines and their leaf hashes.
         var random = FastRandom()
         let recorded = Timestamp.format(microseconds: recordedMicroseconds)
-        var content: [UInt8] = []
-        content.reserveCapacity(sequenced.accepted.count * (drafts.first.map { $0.data.count + 300 } ?? 400))
         var entries: [LogCatalog.Entry] = []
         entries.reserveCapacity(sequenced.accepted.count)
-        for event in sequenced.accepted {
-            let start = content.count
-            event.draft.writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
-                                  version: event.version, recorded: recorded, actor: actor, into: &content)
-            let leaf = content.withUnsafeBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
-            entries.append(LogCatalog.Entry(leafHash: leaf, stream: event.draft.streamName, streamNumber: event.streamNumber, key: event.draft.key))
+        let content = CanonicalWriter.withWriter(capacity: sequenced.accepted.count * (drafts[0].data.count + 320)) { lines in
+            for event in sequenced.accepted {
+                let start = lines.count
+                event.draft.writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
+                                      version: event.version, recorded: recorded, actor: actor, into: &lines)
+                let leaf = lines.withBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
+                entries.append(LogCatalog.Entry(leafHash: leaf, stream: event.draft.streamName, streamNumber: event.streamNumber, key: event.draft.key))
+            }
+            return lines.withBytes { [UInt8]($0) }
         }
         condition.lock()
         slot.content = content
