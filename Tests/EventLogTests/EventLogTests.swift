@@ -74,6 +74,11 @@ import Testing
             #expect(reopened.positions(of: stream) == positions && reopened.version(of: stream) == UInt64(positions.count), "\(stream) after reopening")
         }
         #expect(try await reopened.append([sampleDraft(19, stream: "project/P3", expected: .exact(1))], actor: testActor)[0].version == 2)
+        // Streams are numbered densely in the order of their first events, the same after reopening.
+        let numbers: [Int32] = [0, 1, 0, 0, 2, 0, 3, 2, 3]
+        #expect(reopened.streamNumbers(from: 1, through: 9) == numbers)
+        #expect(reopened.streamNumbers(from: 4, through: 100) == Array(numbers[3...]))
+        #expect(reopened.streamNumbers(from: 10, through: 12).isEmpty)
         await reopened.close()
     }
 

@@ -91,6 +91,17 @@ extension EventLog {
         }
     }
 
+    /// For each event `from...through` (within the log), its stream's number: dense, in the
+    /// order of the streams' first events, the same for as long as this log stays open (a
+    /// consumer may index arrays by it instead of hashing stream names).
+    public func streamNumbers(from: UInt64, through: UInt64) -> [Int32] {
+        lock.withLock {
+            let last = min(through, catalog.size)
+            guard from >= 1, from <= last else { return [] }
+            return Array(catalog.streamNumberOfEvent[Int(from - 1)..<Int(last)])
+        }
+    }
+
     /// Names of the streams that have events, whose names start with `prefix` (e.g. `incentive/`).
     public func streamNames(prefix: String = "") -> [String] {
         lock.withLock { catalog.streamNumbers.keys.map(\.name).filter { $0.hasPrefix(prefix) } }.sorted()

@@ -54,6 +54,8 @@ struct LogCatalog: Sendable {
     /// For event `seq`, the seq of the previous event of its stream (0 for its first), at
     /// index `seq - 1`: a stream's positions are a chain walked back from its newest event.
     var previousInStream: [UInt64] = []
+    /// For event `seq`, its stream's number, at index `seq - 1`.
+    var streamNumberOfEvent: [Int32] = []
     var keys: [String: UInt64] = [:]
 
     var size: UInt64 { tree.size }
@@ -95,6 +97,7 @@ struct LogCatalog: Sendable {
             tree.append(leafHash: entry.leafHash, parents: parents, next: &next)
             let number = entry.streamNumber ?? streamNumbers[entry.stream] ?? heads.count
             assert(number == (streamNumbers[entry.stream] ?? heads.count), "the sequencer numbers streams as the catalog does")
+            streamNumberOfEvent.append(Int32(truncatingIfNeeded: number))
             if number < heads.count {
                 let previous = heads[number]
                 heads[number] = (seq, previous.version + 1)

@@ -95,6 +95,11 @@ public final class ProjectedEvent: Sendable {
     /// The stream's identifier after its category (`enterprise/9137…` → `9137…`).
     public let streamID: String
 
+    /// The stream's number in the log (``EventLog/streamNumbers(from:through:)``; −1: none), with
+    /// which a fold building from zero finds a stream's row by array index (``RowKey``). Set by
+    /// the ``Projector`` before any fold sees the event.
+    public internal(set) nonisolated(unsafe) var streamNumber: Int32 = -1
+
     /// The stream's category (`enterprise`, `project`, …): a `String` (a short one, stored
     /// inline), so that folds comparing it with a literal take the fast path — as a `Substring`
     /// the comparison went element by element through `Sequence.==` on every event.

@@ -45,6 +45,8 @@ struct Projector {
         func flush(through last: UInt64) throws {
             let parseStart = DispatchTime.now().uptimeNanoseconds
             let events = try Self.parse(batches, from: chunkStart, through: last).filter { asOf?.includes($0) ?? true }
+            let streams = log.streamNumbers(from: chunkStart, through: last)
+            for event in events { event.streamNumber = streams[Int(event.seq - chunkStart)] }
             timings.parseSeconds += Double(DispatchTime.now().uptimeNanoseconds - parseStart) / 1e9
             batches.removeAll(keepingCapacity: true)
             buffered = 0

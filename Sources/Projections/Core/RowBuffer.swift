@@ -21,6 +21,9 @@ final class RowBuffer<Row> {
     private var positions: [PackedKey: Int] = [:]
     private var longPositions: [String: Int] = [:]
     private var changed: Set<Int> = []
+    /// Building: by stream number (``ProjectedEvent/streamNumber``), the position + 1 of the row
+    /// keyed by that stream's id (0: not known yet) — an array index instead of a hash lookup.
+    private var streamPositions: [Int32] = []
     /// Positions in key order, while no key has been added since they were sorted.
     private var sortedPositions: [Int]?
     private(set) var building = false
@@ -41,29 +44,50 @@ final class RowBuffer<Row> {
         return longPositions[key]
     }
 
-    private func append(_ key: String, _ row: Row) -> Int {
+    private func position(of key: RowKey) -> Int? {
+        if building, key.stream >= 0, Int(key.stream) < streamPositions.count {
+            let known = streamPositions[Int(key.stream)]
+            if known > 0 { return Int(known) - 1 }
+        }
+        guard let position = position(of: key.text) else { return nil }
+        remember(key, at: position)
+        return position
+    }
+
+    /// Building: notes where the row of an event's stream is, for the next event of that stream.
+    private func remember(_ key: RowKey, at position: Int) {
+        guard building, key.stream >= 0 else { return }
+        let stream = Int(key.stream)
+        if stream >= streamPositions.count {
+            streamPositions.append(contentsOf: repeatElement(0, count: Swift.max(stream + 1, 2 * streamPositions.count) - streamPositions.count))
+        }
+        streamPositions[stream] = Int32(position + 1)
+    }
+
+    private func append(_ key: RowKey, _ row: Row) -> Int {
         let position = rows.count
-        keys.append(key)
+        keys.append(key.text)
         rows.append(row)
-        if let packed = PackedKey(key) { positions[packed] = position } else { longPositions[key] = position }
+        if let packed = PackedKey(key.text) { positions[packed] = position } else { longPositions[key.text] = position }
+        remember(key, at: position)
         sortedPositions = nil
         return position
     }
 
     /// The position of the row for `key`, loading it when live; nil when there is none.
-    private func find(_ key: String, in db: Database) throws -> Int? {
+    private func find(_ key: RowKey, in db: Database) throws -> Int? {
         if let position = position(of: key) { return position }
-        guard !building, let row = try load(key, db) else { return nil }
+        guard !building, let row = try load(key.text, db) else { return nil }
         return append(key, row)
     }
 
     /// The row for `key`, or nil when there is none.
-    func row(_ key: String, in db: Database) throws -> Row? {
+    func row(_ key: RowKey, in db: Database) throws -> Row? {
         try find(key, in: db).map { rows[$0] }
     }
 
     /// Stores `row` under `key` (new or replacing).
-    func set(_ key: String, _ row: Row) {
+    func set(_ key: RowKey, _ row: Row) {
         let position: Int
         if let existing = self.position(of: key) {
             rows[existing] = row
@@ -76,7 +100,7 @@ final class RowBuffer<Row> {
 
     /// Changes the row for `key` in place; returns false (and changes nothing) when there is none.
     @discardableResult
-    func update(_ key: String, in db: Database, _ change: (inout Row) throws -> Void) throws -> Bool {
+    func update(_ key: RowKey, in db: Database, _ change: (inout Row) throws -> Void) throws -> Bool {
         guard let position = try find(key, in: db) else { return false }
         try change(&rows[position])
         if !building { changed.insert(position) }
@@ -142,7 +166,35 @@ final class RowBuffer<Row> {
         positions.removeAll(keepingCapacity: !building)
         longPositions.removeAll(keepingCapacity: !building)
         changed.removeAll(keepingCapacity: !building)
+        streamPositions.removeAll()
         sortedPositions = nil
+    }
+}
+
+extension RowBuffer {
+    func row(_ key: String, in db: Database) throws -> Row? { try row(RowKey(key), in: db) }
+    func set(_ key: String, _ row: Row) { set(RowKey(key), row) }
+    @discardableResult
+    func update(_ key: String, in db: Database, _ change: (inout Row) throws -> Void) throws -> Bool {
+        try update(RowKey(key), in: db, change)
+    }
+}
+
+/// A row's key: its text, and when the text is an event's stream id (``ProjectedEvent/streamID``),
+/// that stream's number, with which a build finds the row again by array index.
+struct RowKey {
+    var text: String
+    var stream: Int32
+
+    init(_ text: String) {
+        self.text = text
+        stream = -1
+    }
+
+    /// The id of `event`'s stream (`enterprise/9137…` → `9137…`).
+    init(streamOf event: ProjectedEvent) {
+        text = event.streamID
+        stream = event.streamNumber
     }
 }
 

@@ -212,10 +212,10 @@ extension CoverageMetrics {
     }
 
     /// Recomputes an enterprise's contribution to `years` (known basis) and moves the counts.
-    func recount(_ uscc: String, years: [(year: Int, cutoff: String)], in db: Database) throws {
+    func recount(_ key: RowKey, years: [(year: Int, cutoff: String)], in db: Database) throws {
         guard !years.isEmpty else { return }
-        let changes = try stageChanges.row(uscc, in: db) ?? []
-        try enterprises.update(uscc, in: db) { recount(&$0, changes: changes, years: years) }
+        let changes = try stageChanges.row(key, in: db) ?? []
+        try enterprises.update(key, in: db) { recount(&$0, changes: changes, years: years) }
     }
 
     /// Recomputes one enterprise's contribution to `years` from its stage changes.

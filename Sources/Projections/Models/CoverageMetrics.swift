@@ -190,11 +190,12 @@ public final class CoverageMetrics: Projection {
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         let uscc = event.streamID
+        let key = RowKey(streamOf: event)
         switch event.kind {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
             // A re-registration replaces the profile and keeps whether it was assessed.
-            var row = try enterprises.row(uscc, in: db) ?? Enterprise()
+            var row = try enterprises.row(key, in: db) ?? Enterprise()
             row.name = registered.name
             row.city = registered.city
             row.county = registered.county
@@ -204,11 +205,11 @@ public final class CoverageMetrics: Projection {
             row.yearEntered = registered.yearEntered
             row.yearLeft = nil
             row.groups = codes.groups(of: row)
-            enterprises.set(uscc, row)
-            try recount(uscc, years: years(in: db), in: db)
+            enterprises.set(key, row)
+            try recount(key, years: years(in: db), in: db)
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
-            let known = try enterprises.update(uscc, in: db) { row in
+            let known = try enterprises.update(key, in: db) { row in
                 row.name = profile.name ?? row.name
                 row.city = profile.city ?? row.city
                 row.county = profile.county ?? row.county
@@ -219,10 +220,10 @@ public final class CoverageMetrics: Projection {
                 row.chains = profile.chains.map(Self.chainsText) ?? row.chains
                 row.groups = codes.groups(of: row)
             }
-            if known { try recount(uscc, years: years(in: db), in: db) }
+            if known { try recount(key, years: years(in: db), in: db) }
         case .enterpriseLeftPopulation:
             let left = try event.payload(EnterpriseLeftPopulation.self)
-            if try enterprises.update(uscc, in: db, { $0.yearLeft = left.year }) { try recount(uscc, years: years(in: db), in: db) }
+            if try enterprises.update(key, in: db, { $0.yearLeft = left.year }) { try recount(key, years: years(in: db), in: db) }
         case .assessmentRecorded:
             // An enterprise's first assessment sets the stage it starts from (the domain rules
             // read stages the same way); later ones only matter through upgrades, or when the
@@ -230,27 +231,27 @@ public final class CoverageMetrics: Projection {
             let assessment = try event.payload(AssessmentRecorded.self)
             try db.run("INSERT INTO assessment VALUES (?, ?, ?, ?, ?)", event.seq, uscc, event.date, assessment.stage.level, assessment.assessment)
             var first = false
-            try enterprises.update(uscc, in: db) { row in
+            try enterprises.update(key, in: db) { row in
                 first = !row.assessed
                 row.assessed = true
             }
             if first, assessment.stage > .l0 {
-                try recordStage(StageChange(seq: Int64(event.seq), date: event.date, stage: assessment.stage.level), uscc: uscc, assessment: assessment.assessment, in: db)
-                try recount(uscc, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
+                try recordStage(StageChange(seq: Int64(event.seq), date: event.date, stage: assessment.stage.level), key: key, assessment: assessment.assessment, in: db)
+                try recount(key, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
             }
         case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
-            try recordStage(StageChange(seq: Int64(event.seq), date: event.date, stage: upgrade.to.level), uscc: uscc, assessment: upgrade.assessment, in: db)
-            try recount(uscc, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
+            try recordStage(StageChange(seq: Int64(event.seq), date: event.date, stage: upgrade.to.level), key: key, assessment: upgrade.assessment, in: db)
+            try recount(key, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
         case .eventRetracted where event.category == "enterprise":
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM assessment WHERE seq = ?", retraction.seq)
             let assessmentRetracted = db.changesCount > 0
             try db.run("DELETE FROM stage_change WHERE seq = ?", retraction.seq)
             var changed = db.changesCount > 0
-            if changed { try stageChanges.update(uscc, in: db) { $0.removeAll { $0.seq == Int64(retraction.seq) } } }
-            if assessmentRetracted, try restoreBaseline(uscc, retracted: retraction.seq, in: db) { changed = true }
-            if changed { try recount(uscc, years: years(in: db), in: db) }
+            if changed { try stageChanges.update(key, in: db) { $0.removeAll { $0.seq == Int64(retraction.seq) } } }
+            if assessmentRetracted, try restoreBaseline(key, retracted: retraction.seq, in: db) { changed = true }
+            if changed { try recount(key, years: years(in: db), in: db) }
         case .annualAssessmentOpened:
             let opened = try event.payload(AnnualAssessmentOpened.self)
             let cutoff = String(opened.cutoff.prefix(10))
@@ -298,21 +299,21 @@ public final class CoverageMetrics: Projection {
 
     /// Stores a stage found by a first assessment or reached by an upgrade (the caller counts it
     /// in the years whose cutoff it precedes).
-    func recordStage(_ change: StageChange, uscc: String, assessment: String, in db: Database) throws {
-        try db.run("INSERT INTO stage_change VALUES (?, ?, ?, ?, ?)", change.seq, uscc, change.date, change.stage, assessment)
-        if try !stageChanges.update(uscc, in: db, { $0.append(change) }) { stageChanges.set(uscc, [change]) }
+    func recordStage(_ change: StageChange, key: RowKey, assessment: String, in db: Database) throws {
+        try db.run("INSERT INTO stage_change VALUES (?, ?, ?, ?, ?)", change.seq, key.text, change.date, change.stage, assessment)
+        if try !stageChanges.update(key, in: db, { $0.append(change) }) { stageChanges.set(key, [change]) }
     }
 
     /// After an assessment is retracted: when it was the enterprise's first, its next standing
     /// assessment (if any) sets the stage it starts from, as the domain rules and `findings` read
     /// it. True when a stage change was added.
-    private func restoreBaseline(_ uscc: String, retracted seq: UInt64, in db: Database) throws -> Bool {
+    private func restoreBaseline(_ key: RowKey, retracted seq: UInt64, in db: Database) throws -> Bool {
         let next = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, on_date, stage, assessment FROM assessment WHERE uscc = ? ORDER BY seq LIMIT 1"),
-                                    arguments: [uscc])
+                                    arguments: [key.text])
         if let next, (next[0] as Int64) < Int64(seq) { return false }  // an earlier one stands: it was not the first
-        try enterprises.update(uscc, in: db) { $0.assessed = next != nil }
+        try enterprises.update(key, in: db) { $0.assessed = next != nil }
         guard let next, (next[2] as Int) > 0 else { return false }
-        try recordStage(StageChange(seq: next[0], date: next[1], stage: next[2]), uscc: uscc, assessment: next[3], in: db)
+        try recordStage(StageChange(seq: next[0], date: next[1], stage: next[2]), key: key, assessment: next[3], in: db)
         return true
     }
 

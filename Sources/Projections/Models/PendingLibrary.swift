@@ -81,20 +81,21 @@ public final class PendingLibrary: Projection {
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         guard event.category == "enterprise" else { return }
         let uscc = event.streamID
+        let key = RowKey(streamOf: event)
         switch event.kind {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
             // A re-registration keeps the file (dates, steps) and refreshes the profile.
-            var row = try enterprises.row(uscc, in: db) ?? Enterprise(registeredOn: event.date)
+            var row = try enterprises.row(key, in: db) ?? Enterprise(registeredOn: event.date)
             row.name = registered.name
             row.city = registered.city
             row.county = registered.county
             row.industry = registered.industry
             row.leftPopulationYear = nil
-            enterprises.set(uscc, row)
+            enterprises.set(key, row)
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
-            try enterprises.update(uscc, in: db) { row in
+            try enterprises.update(key, in: db) { row in
                 row.name = profile.name ?? row.name
                 row.city = profile.city ?? row.city
                 row.county = profile.county ?? row.county
@@ -102,13 +103,13 @@ public final class PendingLibrary: Projection {
             }
         case .enterpriseLeftPopulation:
             let left = try event.payload(EnterpriseLeftPopulation.self)
-            try enterprises.update(uscc, in: db) { $0.leftPopulationYear = left.year }
+            try enterprises.update(key, in: db) { $0.leftPopulationYear = left.year }
         case .assessmentRecorded:
             let assessment = try event.payload(AssessmentRecorded.self)
             // The first assessment sets the stage the enterprise starts from: one found above L0
             // was never in the pending library.
             var baseline = false
-            try enterprises.update(uscc, in: db) { row in
+            try enterprises.update(key, in: db) { row in
                 guard !row.assessed else { return }
                 row.assessed = true
                 if assessment.stage > .l0 {
@@ -135,7 +136,7 @@ public final class PendingLibrary: Projection {
             let upgrade = try event.payload(StageUpgraded.self)
             try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'upgrade')", event.seq, uscc, event.date, upgrade.to.level)
             let date = event.date
-            try enterprises.update(uscc, in: db) { row in
+            try enterprises.update(key, in: db) { row in
                 row.stage = max(row.stage, upgrade.to.level)
                 if upgrade.from == .l0 { row.leftLibraryOn = min(row.leftLibraryOn ?? date, date) }
             }
@@ -167,9 +168,10 @@ public final class PendingLibrary: Projection {
     /// it is one of the five.
     private func contact(_ event: ProjectedEvent, uscc: String, step: Step?, kind: String, stage: Int? = nil, in db: Database) throws {
         let date = event.date
+        let key = RowKey(streamOf: event)
         try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date, stage) VALUES (?, ?, ?, ?, ?, ?)",
                    event.seq, uscc, step.map { Self.steps[$0.rawValue].step }, kind, date, stage)
-        try enterprises.update(uscc, in: db) { row in
+        try enterprises.update(key, in: db) { row in
             if let step { row.steps[step.rawValue] = min(row.steps[step.rawValue] ?? date, date) }
             row.contacts += 1
             row.lastContactOn = max(row.lastContactOn ?? date, date)

@@ -67,10 +67,10 @@ public final class ProjectLibrary: Projection {
         switch event.kind {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
-            enterprises.set(event.streamID, Profile(name: registered.name, city: registered.city, county: registered.county, industry: registered.industry))
+            enterprises.set(RowKey(streamOf: event), Profile(name: registered.name, city: registered.city, county: registered.county, industry: registered.industry))
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
-            try enterprises.update(event.streamID, in: db) { row in
+            try enterprises.update(RowKey(streamOf: event), in: db) { row in
                 row.name = profile.name ?? row.name
                 row.city = profile.city ?? row.city
                 row.county = profile.county ?? row.county

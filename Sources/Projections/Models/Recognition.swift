@@ -60,17 +60,17 @@ public final class Recognition: Projection {
         switch event.kind {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
-            parties.set(event.streamID, Party(name: registered.name, city: registered.city))
+            parties.set(RowKey(streamOf: event), Party(name: registered.name, city: registered.city))
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
-            try parties.update(event.streamID, in: db) { row in
+            try parties.update(RowKey(streamOf: event), in: db) { row in
                 row.name = profile.name ?? row.name
                 row.city = profile.city ?? row.city
             }
         case .providerAdmitted:
             // A provider admitted again keeps the party it was first admitted as.
             let admitted = try event.payload(ProviderAdmitted.self)
-            if try parties.row(event.streamID, in: db) == nil { parties.set(event.streamID, Party(name: admitted.name, city: admitted.city)) }
+            if try parties.row(RowKey(streamOf: event), in: db) == nil { parties.set(RowKey(streamOf: event), Party(name: admitted.name, city: admitted.city)) }
         case .benchmarkAwarded:
             let award = try event.payload(BenchmarkAwarded.self)
             try db.run("INSERT OR REPLACE INTO award (award, recipient, kind, tier, level, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event.streamID, award.recipient, award.kind.rawValue, award.tier, award.level.rawValue, award.year, event.date, event.seq)

@@ -120,12 +120,13 @@ public final class SupervisionFacts: Projection {
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         let uscc = event.streamID
+        let key = RowKey(streamOf: event)
         if event.category == "enterprise" {
             try checkJurisdiction(event, in: db)
             if Self.contactKinds.contains(event.kind) {
                 // The latest contact (the last one recorded on the latest date).
                 let date = event.date
-                try enterprises.update(uscc, in: db) { row in
+                try enterprises.update(key, in: db) { row in
                     guard row.lastContactOn.map({ $0 <= date }) ?? true else { return }
                     row.lastContactOn = date
                     row.lastContactSeq = Int64(event.seq)
@@ -136,19 +137,19 @@ public final class SupervisionFacts: Projection {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
             // A (re-)registration starts the file afresh.
-            enterprises.set(uscc, Enterprise(name: registered.name, city: registered.city, registeredOn: event.date))
+            enterprises.set(key, Enterprise(name: registered.name, city: registered.city, registeredOn: event.date))
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
-            try enterprises.update(uscc, in: db) { row in
+            try enterprises.update(key, in: db) { row in
                 row.name = profile.name ?? row.name
                 row.city = profile.city ?? row.city
             }
         case .enterpriseLeftPopulation:
-            try enterprises.update(uscc, in: db) { $0.inPopulation = false }
+            try enterprises.update(key, in: db) { $0.inPopulation = false }
         case .assessmentRecorded:
             let assessment = try event.payload(AssessmentRecorded.self)
             try db.run("INSERT INTO assessment (seq, uscc, assessment, stage, on_date) VALUES (?, ?, ?, ?, ?)", event.seq, uscc, assessment.assessment, assessment.stage.level, event.date)
-            try enterprises.update(uscc, in: db) { row in
+            try enterprises.update(key, in: db) { row in
                 guard row.firstStage == nil else { return }
                 row.firstStage = assessment.stage.level
                 row.stage = max(row.stage, assessment.stage.level)
@@ -156,7 +157,7 @@ public final class SupervisionFacts: Projection {
         case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
             try db.run("INSERT INTO upgrade (seq, uscc, from_stage, to_stage, assessment, on_date) VALUES (?, ?, ?, ?, ?, ?)", event.seq, uscc, upgrade.from.level, upgrade.to.level, upgrade.assessment, event.date)
-            try enterprises.update(uscc, in: db) { $0.stage = upgrade.to.level }
+            try enterprises.update(key, in: db) { $0.stage = upgrade.to.level }
         case .diagnosisVisited:
             let visit = try event.payload(DiagnosisVisited.self)
             try db.run("INSERT INTO diagnosis (seq, uscc, provider, on_date) VALUES (?, ?, ?, ?)", event.seq, uscc, visit.provider, event.date)
@@ -190,11 +191,11 @@ public final class SupervisionFacts: Projection {
             try db.run("DELETE FROM award WHERE awarded_seq = ?", retracted)
             try db.run("UPDATE award SET revoked_seq = NULL WHERE revoked_seq = ?", retracted)
             try db.run("DELETE FROM incentive WHERE granted_seq = ?", retracted)
-            if event.category == "enterprise", try enterprises.row(uscc, in: db) != nil {
+            if event.category == "enterprise", try enterprises.row(key, in: db) != nil {
                 // The stage is what the first standing assessment found, then the standing upgrades.
                 let first = try Int.fetchOne(db, sql: "SELECT stage FROM assessment WHERE uscc = ? AND retracted_seq IS NULL ORDER BY seq LIMIT 1", arguments: [uscc])
                 let upgraded = try Int.fetchOne(db, sql: "SELECT max(to_stage) FROM upgrade WHERE uscc = ? AND retracted_seq IS NULL", arguments: [uscc])
-                try enterprises.update(uscc, in: db) { row in
+                try enterprises.update(key, in: db) { row in
                     row.firstStage = first
                     row.stage = max(first ?? 0, upgraded ?? 0)
                 }
@@ -211,7 +212,7 @@ public final class SupervisionFacts: Projection {
         if event.kind == .enterpriseRegistered {
             enterpriseCity = try event.payload(EnterpriseRegistered.self).city
         } else {
-            enterpriseCity = try enterprises.row(event.streamID, in: db)?.city
+            enterpriseCity = try enterprises.row(RowKey(streamOf: event), in: db)?.city
         }
         guard let enterpriseCity, enterpriseCity != actorCity else { return }
         try db.run("INSERT OR REPLACE INTO foreign_write VALUES (?, ?, ?, ?, ?, ?)", event.seq, event.streamID, event.type, event.actorString("name") ?? "", actorCity, enterpriseCity)
