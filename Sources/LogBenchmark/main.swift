@@ -11,7 +11,7 @@ struct Settings {
     var batch = 100
     var scratch = NSTemporaryDirectory() + "gongfu-bench"
     var sqlite = true
-    var compressionLevel: Int32 = 0
+    var compressionLevel = EventLog.Options().compressionLevel
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -22,7 +22,7 @@ struct Settings {
             case "--batch": batch = Int(iterator.next() ?? "") ?? batch
             case "--scratch": scratch = iterator.next() ?? scratch
             case "--no-sqlite": sqlite = false
-            case "--lz4-level": compressionLevel = Int32(iterator.next() ?? "") ?? 0
+            case "--lz4-level": compressionLevel = Int32(iterator.next() ?? "") ?? compressionLevel
             default:
                 FileHandle.standardError.write(Data("usage: LogBenchmark [--events N] [--appenders 1,8,64] [--batch B] [--scratch DIR] [--no-sqlite] [--lz4-level L]\n".utf8))
                 exit(2)
@@ -81,6 +81,13 @@ func measure(_ body: () async throws -> Void) async rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// CPU seconds (user + system) this process has used.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 func directorySize(_ path: String) -> Int {
     let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
     return files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: path + "/" + $1)[.size] as? Int) ?? 0) }
@@ -126,6 +133,7 @@ func runCase(appenders: Int) async throws -> (append: String, read: String) {
     var options = EventLog.Options()
     options.compressionLevel = settings.compressionLevel
     let log = try EventLog(directory: directory, writable: true, options: options)
+    let logCPUStarted = cpuSeconds()
     let logSeconds = try await measure {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for ranges in work {
@@ -136,6 +144,7 @@ func runCase(appenders: Int) async throws -> (append: String, read: String) {
             try await group.waitForAll()
         }
     }
+    let logCPU = cpuSeconds() - logCPUStarted
     let appended = log.size
     let stats = log.statistics
     await log.close()
@@ -143,6 +152,8 @@ func runCase(appenders: Int) async throws -> (append: String, read: String) {
                  appenders, stats.batches, Double(stats.events) / Double(stats.batches), Double(stats.encodeNanoseconds) / 1e3 / Double(stats.events),
                  100 * Double(stats.encodeNanoseconds) / 1e9 / logSeconds, stats.syncs,
                  Double(stats.syncNanoseconds) / 1e6 / Double(max(stats.syncs, 1)), Double(stats.maximumSyncNanoseconds) / 1e6, logSeconds))
+    print(String(format: "  log, %d appenders: CPU %.2f s (user + system) = %.2f µs per event, %.2f cores busy", appenders, logCPU,
+                 logCPU * 1e6 / Double(drafts.count), logCPU / logSeconds))
     let reader = try EventLog(directory: directory, writable: false)
     var rawBytes = 0
     var lines = 0
@@ -175,6 +186,7 @@ func runCase(appenders: Int) async throws -> (append: String, read: String) {
         try await pool.write { db in
             try db.execute(sql: "CREATE TABLE events (seq INTEGER PRIMARY KEY, stream TEXT NOT NULL, type TEXT NOT NULL, occurred TEXT NOT NULL, body TEXT NOT NULL)")
         }
+        let sqliteCPUStarted = cpuSeconds()
         let sqliteSeconds = try await measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for ranges in work {
@@ -192,6 +204,9 @@ func runCase(appenders: Int) async throws -> (append: String, read: String) {
                 try await group.waitForAll()
             }
         }
+        let sqliteCPU = cpuSeconds() - sqliteCPUStarted
+        print(String(format: "  SQLite, %d appenders: CPU %.2f s = %.2f µs per event, %.2f cores busy, %.2f s", appenders, sqliteCPU,
+                     sqliteCPU * 1e6 / Double(drafts.count), sqliteCPU / sqliteSeconds, sqliteSeconds))
         let sqliteRate = Double(drafts.count) / sqliteSeconds
         sqliteCell = String(format: "%.0f", sqliteRate)
         ratioCell = String(format: "%.2f×", (Double(drafts.count) / logSeconds) / sqliteRate)

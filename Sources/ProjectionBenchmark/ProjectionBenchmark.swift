@@ -34,6 +34,14 @@ func peakResidentMegabytes() -> Double {
     return Double(usage.ru_maxrss) / 1024
 }
 
+/// CPU seconds (user + system) this process has used: compared with the wall time, it shows how
+/// busy the cores were, and it is less disturbed than wall time by other work on the machine.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 final class Progress: @unchecked Sendable {
     let lock = NSLock()
     var seq: UInt64 = 0
@@ -108,8 +116,10 @@ enum ProjectionBenchmark {
         let chosen = CommandLine.arguments.contains("--models") ? argument("--models", default: "").split(separator: ",").map(String.init) : nil
         let readModels = try ReadModels(log: log, only: chosen)
         started = now()
+        let cpuStarted = cpuSeconds()
         try readModels.rebuildAll()
         let rebuildSeconds = now() - started
+        let rebuildCPU = cpuSeconds() - cpuStarted
         let peak = peakResidentMegabytes()
         var modelBytes = 0
         for store in readModels.stores { modelBytes += (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0 }
@@ -123,6 +133,8 @@ enum ProjectionBenchmark {
             | plain full read (ceiling) | \(String(format: "%.2f", readSeconds)) | \(rate(readSeconds)) | 1.00 |
             | read + parse envelopes | \(String(format: "%.2f", parseSeconds)) | \(rate(parseSeconds)) | \(String(format: "%.2f", readSeconds / parseSeconds)) |
             | full rebuild, \(chosen.map { $0.joined(separator: "+") } ?? "all \(ReadModelCatalogue.all.count) read models") | \(String(format: "%.2f", rebuildSeconds)) | \(rate(rebuildSeconds)) | \(String(format: "%.2f", readSeconds / rebuildSeconds)) |
+
+            CPU time of the rebuild (user + system): \(String(format: "%.1f", rebuildCPU)) s = \(String(format: "%.1f", rebuildCPU * 1e6 / Double(events))) µs per event, \(String(format: "%.2f", rebuildCPU / rebuildSeconds)) cores busy on average.
 
             Rebuild phases (wall s) and each read model's own apply time (s): \(readModels.lastRebuildTimings.map { "\($0.0) \(String(format: "%.1f", $0.1))" }.joined(separator: ", ")).
 

@@ -10,7 +10,8 @@ public final class LZ4FrameCodec {
     private var compressionContext: OpaquePointer?
     private var preferences: LZ4F_preferences_t
 
-    /// - Parameter compressionLevel: 0 is LZ4's fast default; 3…12 select LZ4-HC.
+    /// - Parameter compressionLevel: negative is LZ4's fast mode with that acceleration, 0 its
+    ///   default; 3…12 select LZ4-HC.
     public init(compressionLevel: Int32 = 0) {
         var preferences = LZ4F_preferences_t()
         preferences.frameInfo.blockSizeID = LZ4F_max4MB

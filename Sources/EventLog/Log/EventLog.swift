@@ -29,8 +29,11 @@ public final class EventLog: @unchecked Sendable {
     public struct Options: Sendable {
         /// A batch takes queued requests until it holds at least this many events.
         public var maximumBatchEvents = 8192
-        /// LZ4 compression level: 0 fast (default), 3…12 LZ4-HC.
-        public var compressionLevel: Int32 = 0
+        /// LZ4 compression level: negative values are LZ4's fast mode with that acceleration,
+        /// 0 its default, 3…12 LZ4-HC. The default, −2, measured on 400k demo-shaped events at
+        /// 64 appenders (`LogBenchmark --lz4-level`): 4.80 → 4.44 µs of CPU per event appended,
+        /// 23.3% → 23.9% of the raw NDJSON bytes (−4: 4.4 µs, 24.3%; −16: 29.6%).
+        public var compressionLevel: Int32 = -2
         /// Test hook: runs after each segment's `fdatasync`, to simulate a failing disk.
         /// Throwing from it counts as a failed sync.
         var syncFault: (@Sendable () throws -> Void)?
