@@ -29,9 +29,9 @@ final class GroupCommitter: @unchecked Sendable {
         }
     }
 
-    /// An event the sequencer accepted, with what it assigned.
+    /// An event the sequencer accepted (by its position in the request), with what it assigned.
     struct Sequenced {
-        var draft: PreparedDraft
+        var index: Int
         var seq: UInt64
         var version: UInt64
         var streamNumber: Int
@@ -127,11 +127,12 @@ final class GroupCommitter: @unchecked Sendable {
         entries.reserveCapacity(sequenced.accepted.count)
         let content = CanonicalWriter.withWriter(capacity: sequenced.accepted.count * (drafts[0].data.count + 320)) { lines in
             for event in sequenced.accepted {
+                let draft = drafts[event.index]
                 let start = lines.count
-                event.draft.writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
-                                      version: event.version, recorded: recorded, actor: actor, into: &lines)
+                draft.writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
+                                version: event.version, recorded: recorded, actor: actor, into: &lines)
                 let leaf = lines.withBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
-                entries.append(LogCatalog.Entry(leafHash: leaf, stream: event.draft.streamName, streamNumber: event.streamNumber, key: event.draft.key))
+                entries.append(LogCatalog.Entry(leafHash: leaf, stream: draft.streamName, streamNumber: event.streamNumber, key: draft.key))
             }
             return lines.withBytes { [UInt8]($0) }
         }
@@ -158,7 +159,7 @@ final class GroupCommitter: @unchecked Sendable {
         func reject(_ error: LogError) -> (outcome: Outcome, accepted: [Sequenced]) {
             for event in accepted.reversed() {
                 if event.version == 1 {
-                    streamNumbers[event.draft.streamName] = nil
+                    streamNumbers[drafts[event.index].streamName] = nil
                     streamVersions.removeLast()
                 } else {
                     streamVersions[event.streamNumber] = event.version - 1
@@ -197,7 +198,7 @@ final class GroupCommitter: @unchecked Sendable {
             }
             let seq = nextSeq + UInt64(accepted.count)
             if let key = draft.key { keys[key] = (seq, current + 1, draft) }
-            accepted.append(Sequenced(draft: draft, seq: seq, version: current + 1, streamNumber: number))
+            accepted.append(Sequenced(index: index, seq: seq, version: current + 1, streamNumber: number))
             results.append(AppendResult(seq: seq, stream: draft.stream, version: current + 1, isDuplicate: false))
         }
         nextSeq += UInt64(accepted.count)
