@@ -67,6 +67,10 @@ public final class TokenStore: Sendable {
                     """)
             }
             try migrator.migrate(database)
+            // A pool's writer is opened with `synchronous = NORMAL` (GRDB's WAL set-up runs after
+            // `prepareDatabase`): a token added or revoked could then be lost to a power cut after
+            // the command said it was done. FULL syncs the WAL at every commit.
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         } catch {
             throw .storage("\(error)")
         }

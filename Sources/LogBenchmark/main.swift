@@ -180,12 +180,19 @@ func runCase(appenders: Int) async throws -> (append: String, read: String) {
     var sqliteCell = "–"
     var ratioCell = "–"
     if settings.sqlite {
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        let pool = try DatabasePool(path: settings.scratch + "/sqlite-\(appenders).db", configuration: configuration)
-        try await pool.write { db in
+        // `synchronous = FULL` is set on the writer once the pool is open: set in
+        // `prepareDatabase`, GRDB's WAL set-up (which runs after it) puts it back to NORMAL, and
+        // the WAL would then be synced only at checkpoints, not at each commit (the baseline of
+        // sessions 1–6 ran so, without noticing: a non-durable SQLite).
+        let pool = try DatabasePool(path: settings.scratch + "/sqlite-\(appenders).db")
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "CREATE TABLE events (seq INTEGER PRIMARY KEY, stream TEXT NOT NULL, type TEXT NOT NULL, occurred TEXT NOT NULL, body TEXT NOT NULL)")
         }
+        let mode = try await pool.writeWithoutTransaction { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+        }
+        guard mode == ("wal", 2) else { fatalError("the SQLite baseline must be WAL with synchronous=FULL (2); it is \(mode)") }
         let sqliteCPUStarted = cpuSeconds()
         let sqliteSeconds = try await measure {
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,4 +1,4 @@
-import Access
+@testable import Access
 import EventLog
 import Foundation
 import Hummingbird
@@ -118,6 +118,9 @@ struct AccessTests {
         #expect(try store.identity(secret: secret) == nil)
         #expect(try store.list().first { $0.id == record.id }?.revoked != nil)
         #expect(throws: TokenError.unknownToken("nobody")) { try store.revoke("nobody") }
+        // A revocation is synced before `revoke` returns (WAL with synchronous = FULL, not the
+        // NORMAL a pool starts with, which may lose the last commits to a power cut).
+        #expect(try store.database.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
     }
 }
 
