@@ -45,7 +45,13 @@ public enum CanonicalJSON {
             }
             return prefix
         }
-        return key.utf8.withContiguousStorageIfAvailable { prefix(of: $0) } ?? prefix(of: key.utf8)
+        return key.utf8.withContiguousStorageIfAvailable { bytes in
+            // Eight bytes or more: one unaligned load, byte-swapped (big-endian orders like the bytes).
+            if bytes.count >= 8, let base = bytes.baseAddress {
+                return UInt64(bigEndian: UnsafeRawPointer(base).loadUnaligned(as: UInt64.self))
+            }
+            return prefix(of: bytes)
+        } ?? prefix(of: key.utf8)
     }
 
     /// Whether `first` sorts before `second` by their UTF-8 bytes (memcmp on native strings).

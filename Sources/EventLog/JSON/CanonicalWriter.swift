@@ -91,54 +91,55 @@ struct CanonicalWriter: ~Copyable {
         }
     }
 
-    /// One member of an object being written, with its key's sort prefix.
-    private struct Member {
-        var prefix: UInt64
-        var key: String
-        var value: JSONValue
-    }
-
-    /// Members sorted by the UTF-8 bytes of their keys: gathered into scratch memory with each
-    /// key's first eight bytes as an integer, so only keys sharing those are compared in full.
+    /// Members sorted by the UTF-8 bytes of their keys: their positions are gathered into scratch
+    /// memory with each key's first eight bytes as an integer (no copy of a key or a value), so
+    /// only keys sharing those are compared in full.
     private mutating func writeObject(_ members: [String: JSONValue]) {
         append(UInt8(ascii: "{"))
-        withUnsafeTemporaryAllocation(of: Member.self, capacity: members.count) { scratch in
+        typealias Slot = (prefix: UInt64, index: Dictionary<String, JSONValue>.Index)
+        withUnsafeTemporaryAllocation(of: Slot.self, capacity: members.count) { scratch in
             var filled = 0
-            for (key, value) in members {
-                scratch.initializeElement(at: filled, to: Member(prefix: CanonicalJSON.keyPrefix(key), key: key, value: value))
+            var index = members.startIndex
+            while index != members.endIndex {
+                scratch.initializeElement(at: filled, to: (CanonicalJSON.keyPrefix(members.keys[index]), index))
                 filled += 1
+                members.formIndex(after: &index)
             }
-            defer { _ = scratch.prefix(filled).deinitialize() }
             var sorted = UnsafeMutableBufferPointer(rebasing: scratch[0..<filled])
+            func sortsBefore(_ slot: Slot, _ other: Slot) -> Bool {
+                if slot.prefix != other.prefix { return slot.prefix < other.prefix }
+                return CanonicalJSON.precedes(members.keys[slot.index], members.keys[other.index])
+            }
             if filled <= 24 {
                 for position in sorted.indices.dropFirst() {
-                    var slot = position
-                    while slot > 0, Self.sortsBefore(sorted[slot], sorted[slot - 1]) {
-                        sorted.swapAt(slot, slot - 1)
-                        slot -= 1
+                    var place = position
+                    while place > 0, sortsBefore(sorted[place], sorted[place - 1]) {
+                        sorted.swapAt(place, place - 1)
+                        place -= 1
                     }
                 }
             } else {
-                sorted.sort(by: Self.sortsBefore)
+                sorted.sort(by: sortsBefore)
             }
-            for index in sorted.indices {
-                if index > 0 { append(UInt8(ascii: ",")) }
-                writeString(sorted[index].key)
+            for position in sorted.indices {
+                if position > 0 { append(UInt8(ascii: ",")) }
+                writeString(members.keys[sorted[position].index])
                 append(UInt8(ascii: ":"))
-                write(sorted[index].value)
+                write(members.values[sorted[position].index])
             }
+            _ = scratch.prefix(filled).deinitialize()
         }
         append(UInt8(ascii: "}"))
     }
 
-    private static func sortsBefore(_ member: Member, _ other: Member) -> Bool {
-        if member.prefix != other.prefix { return member.prefix < other.prefix }
-        return CanonicalJSON.precedes(member.key, other.key)
-    }
-
     mutating func writeString(_ text: String) {
-        var text = text
-        text.withUTF8 { writeString($0) }
+        // Non-mutating access to the bytes (`withUTF8` needs a mutable copy: a retain and a
+        // release per string); only a string without contiguous UTF-8 takes the slow path.
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { writeString($0) }
+        if done == nil {
+            var text = text
+            text.withUTF8 { writeString($0) }
+        }
     }
 
     /// A string's UTF-8 bytes, quoted, with `"` `\` and control characters escaped.
