@@ -9,6 +9,9 @@ struct Settings {
     var events = 1_000_000
     var appenders = [1, 8, 64]
     var batch = 100
+    /// Rounds per appender count: log and SQLite alternate, and the table gives medians (this
+    /// machine is shared: one round can be 10–15% off).
+    var rounds = 1
     var scratch = NSTemporaryDirectory() + "gongfu-bench"
     var sqlite = true
     var compressionLevel = EventLog.Options().compressionLevel
@@ -22,12 +25,13 @@ struct Settings {
             case "--events": events = Int(iterator.next() ?? "") ?? events
             case "--appenders": appenders = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
             case "--batch": batch = Int(iterator.next() ?? "") ?? batch
+            case "--rounds": rounds = max(1, Int(iterator.next() ?? "") ?? rounds)
             case "--scratch": scratch = iterator.next() ?? scratch
             case "--no-sqlite": sqlite = false
             case "--canonical-json": canonicalOnly = true
             case "--lz4-level": compressionLevel = Int32(iterator.next() ?? "") ?? compressionLevel
             default:
-                FileHandle.standardError.write(Data("usage: LogBenchmark [--events N] [--appenders 1,8,64] [--batch B] [--scratch DIR] [--no-sqlite] [--lz4-level L] [--canonical-json]\n".utf8))
+                FileHandle.standardError.write(Data("usage: LogBenchmark [--events N] [--appenders 1,8,64] [--batch B] [--rounds R] [--scratch DIR] [--no-sqlite] [--lz4-level L] [--canonical-json]\n".utf8))
                 exit(2)
             }
         }
@@ -136,11 +140,27 @@ func countLines(_ content: UnsafeRawBufferPointer) -> Int {
     return count
 }
 
-func runCase(appenders: Int) async throws -> (append: String, read: String) {
+/// One round of one appender count: the log, its full read, `lz4 -dc`, and the SQLite baseline.
+struct Round {
+    var logRate: Double
+    var sqliteRate: Double?
+    var diskRatio: Double
+    var bytesPerEvent: Double
+    var readMegabytesPerSecond: Double
+    var lz4MegabytesPerSecond: Double
+    var readEventsPerSecond: Double
+    var ratio: Double? { sqliteRate.map { logRate / $0 } }
+}
+
+func runCase(appenders: Int, round: Int) async throws -> Round {
     let work = slices(drafts.count, appenders: appenders, batch: settings.batch)
+    defer {
+        try? FileManager.default.removeItem(atPath: settings.scratch + "/log-\(appenders)-\(round)")
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: settings.scratch + "/sqlite-\(appenders)-\(round).db" + suffix) }
+    }
 
     // The log.
-    let directory = LogDirectory(root: settings.scratch + "/log-\(appenders)")
+    let directory = LogDirectory(root: settings.scratch + "/log-\(appenders)-\(round)")
     try EventLog.initialize(directory: directory, origin: "bench/log")
     var options = EventLog.Options()
     options.compressionLevel = settings.compressionLevel
@@ -192,14 +212,13 @@ func runCase(appenders: Int) async throws -> (append: String, read: String) {
     }
 
     // SQLite baseline: WAL, synchronous=FULL, same events (as their JSON) and batch sizes.
-    var sqliteCell = "–"
-    var ratioCell = "–"
+    var sqliteRate: Double?
     if settings.sqlite {
         // `synchronous = FULL` is set on the writer once the pool is open: set in
         // `prepareDatabase`, GRDB's WAL set-up (which runs after it) puts it back to NORMAL, and
         // the WAL would then be synced only at checkpoints, not at each commit (the baseline of
         // sessions 1–6 ran so, without noticing: a non-durable SQLite).
-        let pool = try DatabasePool(path: settings.scratch + "/sqlite-\(appenders).db")
+        let pool = try DatabasePool(path: settings.scratch + "/sqlite-\(appenders)-\(round).db")
         try await pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "CREATE TABLE events (seq INTEGER PRIMARY KEY, stream TEXT NOT NULL, type TEXT NOT NULL, occurred TEXT NOT NULL, body TEXT NOT NULL)")
@@ -229,27 +248,43 @@ func runCase(appenders: Int) async throws -> (append: String, read: String) {
         let sqliteCPU = cpuSeconds() - sqliteCPUStarted
         print(String(format: "  SQLite, %d appenders: CPU %.2f s = %.2f µs per event, %.2f cores busy, %.2f s", appenders, sqliteCPU,
                      sqliteCPU * 1e6 / Double(drafts.count), sqliteCPU / sqliteSeconds, sqliteSeconds))
-        let sqliteRate = Double(drafts.count) / sqliteSeconds
-        sqliteCell = String(format: "%.0f", sqliteRate)
-        ratioCell = String(format: "%.2f×", (Double(drafts.count) / logSeconds) / sqliteRate)
+        sqliteRate = Double(drafts.count) / sqliteSeconds
+        try pool.close()
     }
-    let appendRow = "| \(appenders) | \(settings.batch) | \(String(format: "%.0f", Double(drafts.count) / logSeconds)) | \(sqliteCell) | \(ratioCell) | \(String(format: "%.1f%%", 100 * Double(segments) / Double(rawBytes))) | \(String(format: "%.0f", Double(segments) / Double(drafts.count))) B |"
-    let readRow = "| \(appenders) | \(String(format: "%.0f", Double(rawBytes) / readSeconds / 1e6)) MB/s | \(String(format: "%.0f", Double(rawBytes) / lz4Seconds / 1e6)) MB/s | \(String(format: "%.0f%%", 100 * lz4Seconds / readSeconds)) | \(String(format: "%.0f", Double(drafts.count) / readSeconds)) events/s |"
-    return (appendRow, readRow)
+    return Round(logRate: Double(drafts.count) / logSeconds, sqliteRate: sqliteRate,
+                 diskRatio: Double(segments) / Double(rawBytes), bytesPerEvent: Double(segments) / Double(drafts.count),
+                 readMegabytesPerSecond: Double(rawBytes) / readSeconds / 1e6, lz4MegabytesPerSecond: Double(rawBytes) / lz4Seconds / 1e6,
+                 readEventsPerSecond: Double(drafts.count) / readSeconds)
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+/// A median, with the range when there was more than one round.
+func cell(_ values: [Double], _ format: String, suffix: String = "") -> String {
+    let middle = String(format: format, median(values)) + suffix
+    guard values.count > 1, let low = values.min(), let high = values.max() else { return middle }
+    return middle + " (" + String(format: format, low) + "–" + String(format: format, high) + ")"
 }
 
 var rows: [String] = []
 var readRows: [String] = []
 for appenders in settings.appenders {
-    let result = try await runCase(appenders: appenders)
-    rows.append(result.append)
-    readRows.append(result.read)
-    print("appenders \(appenders): done")
+    var rounds: [Round] = []
+    for round in 1...settings.rounds {
+        rounds.append(try await runCase(appenders: appenders, round: round))
+        if let ratio = rounds.last?.ratio { print(String(format: "appenders %d, round %d: log ÷ SQLite %.2f×", appenders, round, ratio)) }
+    }
+    let sqlite = rounds.compactMap(\.sqliteRate)
+    rows.append("| \(appenders) | \(settings.batch) | \(cell(rounds.map(\.logRate), "%.0f")) | \(sqlite.isEmpty ? "–" : cell(sqlite, "%.0f")) | \(sqlite.isEmpty ? "–" : cell(rounds.compactMap(\.ratio), "%.2f", suffix: "×")) | \(cell(rounds.map { 100 * $0.diskRatio }, "%.1f", suffix: "%")) | \(String(format: "%.0f", median(rounds.map(\.bytesPerEvent)))) B |")
+    readRows.append("| \(appenders) | \(String(format: "%.0f", median(rounds.map(\.readMegabytesPerSecond)))) MB/s | \(String(format: "%.0f", median(rounds.map(\.lz4MegabytesPerSecond)))) MB/s | \(cell(rounds.map { 100 * $0.readMegabytesPerSecond / $0.lz4MegabytesPerSecond }, "%.0f", suffix: "%")) | \(String(format: "%.0f", median(rounds.map(\.readEventsPerSecond)))) events/s |")
 }
 
 print("""
 
-## Append: \(settings.events) events, durable (fdatasync before acknowledging)
+## Append: \(settings.events) events, durable (fdatasync before acknowledging)\(settings.rounds > 1 ? ", median (range) of \(settings.rounds) rounds" : "")
 
 | appenders | events/append | log events/s | SQLite WAL FULL events/s | log ÷ SQLite | log bytes ÷ raw NDJSON | bytes/event on disk |
 |---|---|---|---|---|---|---|

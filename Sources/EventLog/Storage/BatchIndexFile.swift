@@ -40,6 +40,7 @@ struct BatchIndexFile {
 
     static func encode(_ record: Record) -> [UInt8] {
         var payload: [UInt8] = []
+        payload.reserveCapacity(128 + record.entries.count * (32 + 4 + (record.entries.first?.stream.name.utf8.count ?? 0) + 16))
         payload.appendLittleEndian(record.location.segmentBase)
         payload += record.location.trailer.encoded()
         payload.appendLittleEndian(UInt32(record.entries.count))
