@@ -1,9 +1,9 @@
-/// Writes canonical JSON (``CanonicalJSON``) into a growable buffer it owns: every write is a
-/// capacity check and a pointer bump or a `memcpy`, where appending to an `[UInt8]` pays a
-/// uniqueness check and a capacity check per call (the payload writer was a quarter of the
-/// log's append CPU that way).
+/// Writes canonical JSON (``CanonicalJSON``) and envelope lines into a growable buffer it owns:
+/// every write is a capacity check and a pointer bump or a `memcpy`, where appending to an
+/// `[UInt8]` pays a uniqueness check and a capacity check per call (the payload writer was a
+/// quarter of the log's append CPU that way).
 ///
-/// Use through ``withWriter(_:)``, which frees the buffer.
+/// Use through ``withWriter(capacity:_:)``, which frees the buffer.
 struct CanonicalWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     /// Bytes written so far.
