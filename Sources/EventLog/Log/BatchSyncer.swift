@@ -26,11 +26,14 @@ final class BatchSyncer: @unchecked Sendable {
     private let syncFault: (@Sendable () throws -> Void)?
     private let condition = NSCondition()
     private var queue: [Batch] = []
+    /// A sync is in progress (on the syncer's thread or the encoder's): batches are synced and
+    /// answered one sync at a time, in order.
+    private var syncing = false
     private var encoderFinished = false
     private var stopped = false
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
 
-    // Owned by the syncer thread.
+    // Used by whichever thread syncs (one at a time: ``syncing``).
     private var indexFile: File?
     private var indexLength = 0
 
@@ -47,10 +50,24 @@ final class BatchSyncer: @unchecked Sendable {
         thread.start()
     }
 
-    func submit(_ batch: Batch) {
+    /// Queues `batch` for the syncer's thread — or, with `syncHereIfIdle` when no sync is in
+    /// progress and none is queued, syncs and answers it on the calling (encoder's) thread: a
+    /// lone append then costs one thread hand-off fewer. Under load the encoder keeps handing
+    /// batches over, so that it encodes the next one while this one syncs.
+    func submit(_ batch: Batch, syncHereIfIdle: Bool = false) {
         condition.lock()
+        if syncHereIfIdle, !syncing, queue.isEmpty {
+            syncing = true
+            condition.unlock()
+            sync([batch])
+            condition.lock()
+            syncing = false
+            condition.broadcast()
+            condition.unlock()
+            return
+        }
         queue.append(batch)
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -58,7 +75,7 @@ final class BatchSyncer: @unchecked Sendable {
     func finish() {
         condition.lock()
         encoderFinished = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -78,7 +95,7 @@ final class BatchSyncer: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while queue.isEmpty && !encoderFinished { condition.wait() }
+            while syncing || (queue.isEmpty && !encoderFinished) { condition.wait() }
             if queue.isEmpty {
                 stopped = true
                 let waiters = stopWaiters
@@ -89,8 +106,13 @@ final class BatchSyncer: @unchecked Sendable {
             }
             let batches = queue
             queue.removeAll()
+            syncing = true
             condition.unlock()
             sync(batches)
+            condition.lock()
+            syncing = false
+            condition.broadcast()
+            condition.unlock()
         }
     }
 

@@ -263,12 +263,14 @@ final class GroupCommitter: @unchecked Sendable {
             }
             let slots = Array(queue.prefix(taken))
             queue.removeFirst(taken)
+            // Nothing else waiting: this batch may be synced on this thread (no hand-off).
+            let alone = queue.isEmpty
             condition.unlock()
-            encode(slots)
+            encode(slots, alone: alone)
         }
     }
 
-    private func encode(_ slots: [Slot]) {
+    private func encode(_ slots: [Slot], alone: Bool) {
         let started = DispatchTime.now().uptimeNanoseconds
         var batch = BatchSyncer.Batch(slots: slots)
         if let failure = log.lock.withLock({ log.failure }) {
@@ -296,7 +298,7 @@ final class GroupCommitter: @unchecked Sendable {
             }
         }
         batch.encodeNanoseconds = DispatchTime.now().uptimeNanoseconds - started
-        syncer.submit(batch)
+        syncer.submit(batch, syncHereIfIdle: alone)
     }
 
     /// Compresses the batch into one frame, writes frame and trailer (not yet synced).
