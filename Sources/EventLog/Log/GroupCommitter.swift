@@ -10,6 +10,8 @@ import Logging
 ///   into one LZ4 frame, computes the root, writes frame and trailer, and hands the batch to
 /// - the **syncer** (``BatchSyncer``), which calls `fdatasync` once for every batch written
 ///   since its last sync, then adds them to the catalog and index and only then answers them.
+///   A batch written while nothing else waits is synced by the encoder itself (one thread
+///   hand-off fewer for a lone append); under load the two overlap.
 ///
 /// No append is answered before its batch is durable. After a failed write or sync every
 /// further append is refused.
