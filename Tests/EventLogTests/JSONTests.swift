@@ -141,6 +141,12 @@ import Testing
         #expect(Timestamp.isValidBusinessDate("2024-10-31T01:30:00.123Z"))
         #expect(!Timestamp.isValidBusinessDate("2024-10-31T25:30:00Z"))
         #expect(!Timestamp.isValidBusinessDate("2024-10-31 09:30"))
+        // Month lengths and leap years: 30-day months, 1900 not leap, 2000 leap; no day 0 or month 13.
+        for valid in ["2024-04-30", "2024-01-31", "2024-12-31", "2000-02-29", "1900-02-28"] { #expect(Timestamp.isValidBusinessDate(valid), "\(valid)") }
+        for invalid in ["2024-04-31", "2024-06-31", "2024-09-31", "2024-11-31", "1900-02-29", "2024-00-10", "2024-13-01", "2024-05-00",
+                        "1899-12-31", "2024-5-01", "2024-05-01T09:30:00+0800", "2024-05-01T09:30:00."] {
+            #expect(!Timestamp.isValidBusinessDate(invalid), "\(invalid)")
+        }
         #expect(Timestamp.format(microseconds: 1_730_338_200_123_456) == "2024-10-31T01:30:00.123456Z")
     }
 }

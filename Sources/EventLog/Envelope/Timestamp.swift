@@ -25,13 +25,18 @@ public enum Timestamp {
 
     /// Whether `text` is a calendar date `YYYY-MM-DD` or an RFC 3339 date-time with a zone.
     public static func isValidBusinessDate(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 10, isDate(bytes[0..<10]) else { return false }
+        // Read in place (no array per call: every appended event's date passes here).
+        text.utf8.withContiguousStorageIfAvailable(isValidBusinessDate(bytes:))
+            ?? Array(text.utf8).withUnsafeBufferPointer(isValidBusinessDate(bytes:))
+    }
+
+    private static func isValidBusinessDate(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count >= 10, isDate(bytes) else { return false }
         if bytes.count == 10 { return true }
         // RFC 3339: date "T" HH:MM:SS [.fraction] (Z | ±HH:MM)
         guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") else { return false }
-        guard let hour = number(bytes[11..<13]), bytes[13] == UInt8(ascii: ":"), let minute = number(bytes[14..<16]),
-              bytes[16] == UInt8(ascii: ":"), let second = number(bytes[17..<19]), hour < 24, minute < 60, second < 61 else { return false }
+        guard let hour = number(bytes, 11..<13), bytes[13] == UInt8(ascii: ":"), let minute = number(bytes, 14..<16),
+              bytes[16] == UInt8(ascii: ":"), let second = number(bytes, 17..<19), hour < 24, minute < 60, second < 61 else { return false }
         var position = 19
         if bytes[position] == UInt8(ascii: ".") {
             position += 1
@@ -42,28 +47,34 @@ public enum Timestamp {
         guard position < bytes.count else { return false }
         if bytes[position] == UInt8(ascii: "Z") || bytes[position] == UInt8(ascii: "z") { return position + 1 == bytes.count }
         guard bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-"), bytes.count - position == 6,
-              let offsetHour = number(bytes[(position + 1)..<(position + 3)]), bytes[position + 3] == UInt8(ascii: ":"),
-              let offsetMinute = number(bytes[(position + 4)..<(position + 6)]) else { return false }
+              let offsetHour = number(bytes, (position + 1)..<(position + 3)), bytes[position + 3] == UInt8(ascii: ":"),
+              let offsetMinute = number(bytes, (position + 4)..<(position + 6)) else { return false }
         return offsetHour < 24 && offsetMinute < 60
     }
 
     /// The calendar date part (`YYYY-MM-DD`) of a valid business date.
     public static func datePart(_ text: String) -> String { String(text.prefix(10)) }
 
-    private static func isDate(_ bytes: ArraySlice<UInt8>) -> Bool {
-        let base = bytes.startIndex
-        guard let year = number(bytes[base..<(base + 4)]), bytes[base + 4] == UInt8(ascii: "-"),
-              let month = number(bytes[(base + 5)..<(base + 7)]), bytes[base + 7] == UInt8(ascii: "-"),
-              let day = number(bytes[(base + 8)..<(base + 10)]) else { return false }
+    /// Whether the first ten bytes are a real calendar date `YYYY-MM-DD` (year 1900 or later).
+    private static func isDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let year = number(bytes, 0..<4), bytes[4] == UInt8(ascii: "-"),
+              let month = number(bytes, 5..<7), bytes[7] == UInt8(ascii: "-"),
+              let day = number(bytes, 8..<10) else { return false }
         guard year >= 1900, (1...12).contains(month), day >= 1 else { return false }
         let isLeap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let lengths = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return day <= lengths[month - 1]
+        let length = switch month {
+        case 2: isLeap ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+        return day <= length
     }
 
-    private static func number(_ bytes: ArraySlice<UInt8>) -> Int? {
+    /// The decimal number in `bytes[range]`, nil unless every byte there is a digit.
+    private static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
         var value = 0
-        for byte in bytes {
+        for index in range {
+            let byte = bytes[index]
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
             value = value * 10 + Int(byte - UInt8(ascii: "0"))
         }
