@@ -13,11 +13,13 @@ struct StreamName: Hashable, Sendable, CustomStringConvertible {
         self.name = name
         hash = name.hashValue
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var count = 0
+        let count = name.utf8.count
         withUnsafeMutableBytes(of: &words) { buffer in
-            for byte in name.utf8 {
-                if count < 32 { buffer[count] = byte }
-                count += 1
+            let copied: Void? = name.utf8.withContiguousStorageIfAvailable { bytes in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[..<min(bytes.count, 32)]))
+            }
+            if copied == nil {
+                for (index, byte) in name.utf8.prefix(32).enumerated() { buffer[index] = byte }
             }
         }
         inline = words
