@@ -46,7 +46,10 @@ struct Projector {
             let parseStart = DispatchTime.now().uptimeNanoseconds
             let events = try Self.parse(batches, from: chunkStart, through: last).filter { asOf?.includes($0) ?? true }
             let streams = log.streamNumbers(from: chunkStart, through: last)
-            for event in events { event.streamNumber = streams[Int(event.seq - chunkStart)] }
+            for event in events {
+                let index = Int(event.seq - chunkStart)
+                event.streamNumber = index < streams.count ? streams[index] : -1  // -1: found by its id instead
+            }
             timings.parseSeconds += Double(DispatchTime.now().uptimeNanoseconds - parseStart) / 1e9
             batches.removeAll(keepingCapacity: true)
             buffered = 0
