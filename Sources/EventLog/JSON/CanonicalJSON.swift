@@ -92,20 +92,11 @@ public enum CanonicalJSON {
         }
     }
 
+    /// Appends `text` as a canonical JSON string (quoted, escaped as little as allowed).
     public static func writeString(_ text: String, into output: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { bytes in
-            guard needsEscaping(bytes) else {
-                output.reserveCapacity(output.count + bytes.count + 2)
-                output.append(UInt8(ascii: "\""))
-                output.append(contentsOf: bytes)
-                output.append(UInt8(ascii: "\""))
-                return
-            }
-            CanonicalWriter.withWriter { writer in
-                writer.writeString(bytes)
-                writer.withBytes { output.append(contentsOf: $0) }
-            }
+        CanonicalWriter.withWriter(capacity: text.utf8.count + 2) { writer in
+            writer.writeString(text)
+            writer.withBytes { output.append(contentsOf: $0) }
         }
     }
 

@@ -75,7 +75,7 @@ struct CanonicalWriter: ~Copyable {
         switch value {
         case .null: append("null")
         case .bool(let flag): append(flag ? "true" : "false")
-        case .integer(let number): CanonicalJSON.withDecimalDigits(number) { append($0) }
+        case .integer(let number): writeInteger(number)
         case .double(let number):
             var text = CanonicalJSON.format(number)
             text.withUTF8 { append(UnsafeRawBufferPointer($0)) }

@@ -57,12 +57,7 @@ final class BatchSyncer: @unchecked Sendable {
     func submit(_ batch: Batch, syncHereIfIdle: Bool = false) {
         condition.lock()
         if syncHereIfIdle, !syncing, queue.isEmpty {
-            syncing = true
-            condition.unlock()
-            sync([batch])
-            condition.lock()
-            syncing = false
-            condition.broadcast()
+            syncTakingTurn([batch])
             condition.unlock()
             return
         }
@@ -106,14 +101,21 @@ final class BatchSyncer: @unchecked Sendable {
             }
             let batches = queue
             queue.removeAll()
-            syncing = true
-            condition.unlock()
-            sync(batches)
-            condition.lock()
-            syncing = false
-            condition.broadcast()
+            syncTakingTurn(batches)
             condition.unlock()
         }
+    }
+
+    /// Syncs and answers `batches` as the one sync in progress (``syncing``), then wakes whoever
+    /// waits for the turn. Called with the lock held; returns with it held again, released
+    /// meanwhile.
+    private func syncTakingTurn(_ batches: [Batch]) {
+        syncing = true
+        condition.unlock()
+        sync(batches)
+        condition.lock()
+        syncing = false
+        condition.broadcast()
     }
 
     private func sync(_ batches: [Batch]) {

@@ -120,18 +120,18 @@ public final class PendingLibrary: Projection {
             if baseline {
                 try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')", event.seq, uscc, event.date, assessment.stage.level)
             }
-            try contact(event, uscc: uscc, step: assessment.kind == .online ? .onlineAssessment : nil, kind: Self.contactKind(of: assessment.kind),
+            try contact(event, step: assessment.kind == .online ? .onlineAssessment : nil, kind: Self.contactKind(of: assessment.kind),
                         stage: assessment.stage.level, in: db)
         case .diagnosisVisited:
-            try contact(event, uscc: uscc, step: .diagnosis, kind: "diagnosis", in: db)
+            try contact(event, step: .diagnosis, kind: "diagnosis", in: db)
         case .trainingAttended:
-            try contact(event, uscc: uscc, step: .training, kind: "training", in: db)
+            try contact(event, step: .training, kind: "training", in: db)
         case .providerMatched:
-            try contact(event, uscc: uscc, step: .matching, kind: "matching", in: db)
+            try contact(event, step: .matching, kind: "matching", in: db)
         case .trialStarted:
-            try contact(event, uscc: uscc, step: .trial, kind: "trial", in: db)
+            try contact(event, step: .trial, kind: "trial", in: db)
         case .trialEnded:
-            try contact(event, uscc: uscc, step: nil, kind: "trialEnded", in: db)
+            try contact(event, step: nil, kind: "trialEnded", in: db)
         case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
             try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'upgrade')", event.seq, uscc, event.date, upgrade.to.level)
@@ -166,11 +166,11 @@ public final class PendingLibrary: Projection {
 
     /// Records a contact (with the stage it found, for an assessment), and the step it is when
     /// it is one of the five.
-    private func contact(_ event: ProjectedEvent, uscc: String, step: Step?, kind: String, stage: Int? = nil, in db: Database) throws {
+    private func contact(_ event: ProjectedEvent, step: Step?, kind: String, stage: Int? = nil, in db: Database) throws {
         let date = event.date
         let key = RowKey(streamOf: event)
         try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date, stage) VALUES (?, ?, ?, ?, ?, ?)",
-                   event.seq, uscc, step.map { Self.steps[$0.rawValue].step }, kind, date, stage)
+                   event.seq, key.text, step.map { Self.steps[$0.rawValue].step }, kind, date, stage)
         try enterprises.update(key, in: db) { row in
             if let step { row.steps[step.rawValue] = min(row.steps[step.rawValue] ?? date, date) }
             row.contacts += 1
