@@ -29,9 +29,22 @@ public final class LZ4FrameCodec {
         if let compressionContext { LZ4F_freeCompressionContext(compressionContext) }
     }
 
-    /// Appends one complete LZ4 frame holding `content` to `output`. Reuses one compression
-    /// context (and its buffers) across frames.
+    /// Appends one complete LZ4 frame holding `content` to `output`.
     public func compress(_ content: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(LZ4Error) {
+        var scratch: [UInt8] = []
+        let length = try compressFrame(content, into: &scratch)
+        output += scratch[0..<length]
+    }
+
+    /// Writes one complete LZ4 frame holding `content` at the start of `scratch`, and returns its
+    /// length. `scratch` only grows (nothing is zeroed per frame once it is large enough); the
+    /// bytes after the frame are left as they were. Reuses one compression context (and its
+    /// buffers) across frames.
+    ///
+    /// (Compressing several buffers as the linked blocks of one frame, without concatenating
+    /// them, cost more CPU than the copy saves: each block then matches against the previous one
+    /// as an external dictionary.)
+    public func compressFrame(_ content: UnsafeRawBufferPointer, into scratch: inout [UInt8]) throws(LZ4Error) -> Int {
         if compressionContext == nil {
             var context: OpaquePointer?
             let result = LZ4F_createCompressionContext(&context, UInt32(LZ4F_VERSION))
@@ -44,12 +57,15 @@ public final class LZ4FrameCodec {
         // (LZ4F_compressBound(0) would assume a whole buffered block: with autoFlush nothing is
         // buffered, and reserving 4 MB per frame would cost more than compressing.)
         let bound = 32 + LZ4F_compressBound(content.count, &preferences) + 16
-        let start = output.count
-        output.appendZeros(bound)
+        if scratch.count < bound { scratch.appendZeros(bound - scratch.count) }
         var written = 0
         var failure: LZ4Error?
-        output.withUnsafeMutableBytes { buffer in
-            let base = buffer.baseAddress! + start
+        // The content stays where it is until the frame ends: LZ4 need not save a copy of its
+        // end as the dictionary of a next block.
+        var options = LZ4F_compressOptions_t()
+        options.stableSrc = 1
+        scratch.withUnsafeMutableBytes { buffer in
+            let base = buffer.baseAddress!
             func check(_ result: Int, _ operation: String) -> Bool {
                 if LZ4F_isError(result) != 0 {
                     failure = LZ4Error(code: result, operation: operation)
@@ -59,13 +75,13 @@ public final class LZ4FrameCodec {
                 return true
             }
             guard check(LZ4F_compressBegin(compressionContext, base, bound, &preferences), "compress (begin)") else { return }
-            if content.count > 0 {
-                guard check(LZ4F_compressUpdate(compressionContext, base + written, bound - written, content.baseAddress, content.count, nil), "compress") else { return }
+            if !content.isEmpty {
+                guard check(LZ4F_compressUpdate(compressionContext, base + written, bound - written, content.baseAddress, content.count, &options), "compress") else { return }
             }
-            _ = check(LZ4F_compressEnd(compressionContext, base + written, bound - written, nil), "compress (end)")
+            _ = check(LZ4F_compressEnd(compressionContext, base + written, bound - written, &options), "compress (end)")
         }
-        output.removeLast(bound - written)
         if let failure { throw failure }
+        return written
     }
 
     /// Decompresses one complete frame (as found by ``FrameLayout``) and returns its content.

@@ -3,23 +3,32 @@
 /// `[UInt8]` pays a uniqueness check and a capacity check per call (the payload writer was a
 /// quarter of the log's append CPU that way).
 ///
-/// Use through ``withWriter(capacity:_:)``, which frees the buffer.
+/// Use through ``withWriter(capacity:_:)``, which frees the buffer, or make one and hand its
+/// bytes over with ``finish()``.
 struct CanonicalWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     /// Bytes written so far.
     private(set) var count = 0
     private var capacity: Int
 
-    private init(capacity: Int) {
+    init(capacity: Int) {
+        let capacity = Swift.max(capacity, 64)
         base = .allocate(capacity: capacity)
         self.capacity = capacity
     }
 
     deinit { base.deallocate() }
 
+    /// Hands the bytes written over, without copying them.
+    consuming func finish() -> WrittenBytes {
+        let bytes = WrittenBytes(base: base, count: count)
+        discard self
+        return bytes
+    }
+
     /// Runs `body` with a new writer (by default with room for a typical payload; it grows as needed).
     static func withWriter<Result>(capacity: Int = 512, _ body: (inout CanonicalWriter) throws -> Result) rethrows -> Result {
-        var writer = CanonicalWriter(capacity: Swift.max(capacity, 64))
+        var writer = CanonicalWriter(capacity: capacity)
         return try body(&writer)
     }
 
@@ -174,4 +183,20 @@ struct CanonicalWriter: ~Copyable {
         append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])))
         append(UInt8(ascii: "\""))
     }
+}
+
+/// Bytes a ``CanonicalWriter`` wrote, owned (freed with this object) and never changed.
+final class WrittenBytes: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<UInt8>
+    let count: Int
+
+    fileprivate init(base: UnsafeMutablePointer<UInt8>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    deinit { base.deallocate() }
+
+    /// The bytes, valid while this object lives.
+    var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 }

@@ -104,7 +104,7 @@ extension EventLog {
 
     /// Names of the streams that have events, whose names start with `prefix` (e.g. `incentive/`).
     public func streamNames(prefix: String = "") -> [String] {
-        lock.withLock { catalog.streamNumbers.keys.map(\.name).filter { $0.hasPrefix(prefix) } }.sorted()
+        lock.withLock { catalog.streams.names.map(\.name).filter { $0.hasPrefix(prefix) } }.sorted()
     }
 
     /// The parsed envelopes of `stream`, oldest first.

@@ -112,9 +112,9 @@ public final class EventLog: @unchecked Sendable {
         if drafts.isEmpty { return [] }
         var prepared: [PreparedDraft] = []
         prepared.reserveCapacity(drafts.count)
-        for (index, draft) in drafts.enumerated() {
-            do { try draft.validate() } catch { throw .invalidEvent(index: index, reason: error.description) }
-            prepared.append(PreparedDraft(draft))
+        for index in drafts.indices {
+            do { try drafts[index].validate() } catch { throw .invalidEvent(index: index, reason: error.description) }
+            prepared.append(PreparedDraft(drafts[index]))
         }
         let actorBytes = actor.json.canonicalBytes
         do {

@@ -21,7 +21,7 @@ final class GroupCommitter: @unchecked Sendable {
         let continuation: CheckedContinuation<[AppendResult], any Error>
         var outcome: Outcome
         /// Its lines (canonical envelopes) and their catalog entries, once built.
-        var content: [UInt8] = []
+        var content: WrittenBytes?
         var entries: [LogCatalog.Entry] = []
         var isReady = false
 
@@ -56,7 +56,7 @@ final class GroupCommitter: @unchecked Sendable {
     private var stopping = false
     private var nextSeq: UInt64
     /// Stream numbers as the catalog will assign them, and each stream's version by number.
-    private var streamNumbers: [StreamName: Int]
+    private var streams: StreamTable
     private var streamVersions: [UInt64]
     private var keySeqs: [String: UInt64]
     /// Keys of requests not yet known durable, with their drafts for comparison.
@@ -68,8 +68,9 @@ final class GroupCommitter: @unchecked Sendable {
     private var segmentLength = 0
     private var frontier: MerkleFrontier
     private let codec: LZ4FrameCodec
+    /// A batch's lines, then its frame and trailer, are put here; both only grow.
     private var content: [UInt8] = []
-    private var bytes: [UInt8] = []
+    private var scratch: [UInt8] = []
 
     init(log: EventLog, lastSegment: (base: UInt64, length: Int)?, options: EventLog.Options) throws(LogError) {
         self.log = log
@@ -77,7 +78,7 @@ final class GroupCommitter: @unchecked Sendable {
         codec = LZ4FrameCodec(compressionLevel: options.compressionLevel)
         frontier = MerkleFrontier(tree: log.catalog.tree, size: log.catalog.size)
         nextSeq = log.catalog.size + 1
-        streamNumbers = log.catalog.streamNumbers
+        streams = log.catalog.streams
         streamVersions = log.catalog.heads.map(\.version)
         keySeqs = log.catalog.keys
         if let lastSegment {
@@ -127,17 +128,16 @@ final class GroupCommitter: @unchecked Sendable {
         let recorded = Timestamp.format(microseconds: recordedMicroseconds)
         var entries: [LogCatalog.Entry] = []
         entries.reserveCapacity(sequenced.accepted.count)
-        let content = CanonicalWriter.withWriter(capacity: sequenced.accepted.count * (drafts[0].data.count + 320)) { lines in
-            for event in sequenced.accepted {
-                let draft = drafts[event.index]
-                let start = lines.count
-                draft.writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
-                                version: event.version, recorded: recorded, actor: actor, into: &lines)
-                let leaf = lines.withBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
-                entries.append(LogCatalog.Entry(leafHash: leaf, stream: draft.streamName, streamNumber: event.streamNumber, key: draft.key))
-            }
-            return lines.withBytes { [UInt8]($0) }
+        var lines = CanonicalWriter(capacity: sequenced.accepted.count * (drafts[0].data.count + 320))
+        for event in sequenced.accepted {
+            let draft = drafts[event.index]
+            let start = lines.count
+            draft.writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
+                            version: event.version, recorded: recorded, actor: actor, into: &lines)
+            let leaf = lines.withBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
+            entries.append(LogCatalog.Entry(leafHash: leaf, stream: draft.streamName, streamNumber: event.streamNumber, key: draft.key))
         }
+        let content = lines.finish()
         condition.lock()
         slot.content = content
         slot.entries = entries
@@ -161,7 +161,7 @@ final class GroupCommitter: @unchecked Sendable {
         func reject(_ error: LogError) -> (outcome: Outcome, accepted: [Sequenced]) {
             for event in accepted.reversed() {
                 if event.version == 1 {
-                    streamNumbers[drafts[event.index].streamName] = nil
+                    streams.removeLast()
                     streamVersions.removeLast()
                 } else {
                     streamVersions[event.streamNumber] = event.version - 1
@@ -184,7 +184,7 @@ final class GroupCommitter: @unchecked Sendable {
                     continue
                 }
             }
-            let known = streamNumbers[draft.streamName]
+            let known = streams.number(of: draft.streamName)
             let current = known.map { streamVersions[$0] } ?? 0
             guard draft.expectedVersion.admits(currentVersion: current) else {
                 return reject(.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current, event: index))
@@ -194,8 +194,7 @@ final class GroupCommitter: @unchecked Sendable {
                 number = known
                 streamVersions[number] = current + 1
             } else {
-                number = streamVersions.count
-                streamNumbers[draft.streamName] = number
+                number = streams.add(draft.streamName)
                 streamVersions.append(1)
             }
             let seq = nextSeq + UInt64(accepted.count)
@@ -280,16 +279,16 @@ final class GroupCommitter: @unchecked Sendable {
             syncer.submit(batch)
             return
         }
-        content.removeAll(keepingCapacity: true)
         var entries: [LogCatalog.Entry] = []
+        var contents: [WrittenBytes] = []
         for slot in slots where !slot.entries.isEmpty {
-            content += slot.content
+            if let content = slot.content { contents.append(content) }
             entries += slot.entries
-            slot.content = []
+            slot.content = nil
         }
         if let firstSeq = slots.lazy.compactMap(\.firstSeq).first {
             do {
-                try write(entries: entries, firstSeq: firstSeq, into: &batch)
+                try write(contents, entries: entries, firstSeq: firstSeq, into: &batch)
             } catch {
                 // Nothing after this batch can be trusted to land in order: refuse everything.
                 let reason = "\(error)"
@@ -303,12 +302,12 @@ final class GroupCommitter: @unchecked Sendable {
         syncer.submit(batch, syncHereIfIdle: alone)
     }
 
-    /// Compresses the batch into one frame, writes frame and trailer (not yet synced).
-    private func write(entries: [LogCatalog.Entry], firstSeq: UInt64, into batch: inout BatchSyncer.Batch) throws {
+    /// Compresses the requests' lines into one frame, writes frame and trailer (not yet synced).
+    private func write(_ contents: [WrittenBytes], entries: [LogCatalog.Entry], firstSeq: UInt64, into batch: inout BatchSyncer.Batch) throws {
         precondition(firstSeq == frontier.size + 1, "batches reach the encoder in seq order")
-        bytes.removeAll(keepingCapacity: true)
-        try content.withUnsafeBytes { buffer in try codec.compress(buffer, into: &bytes) }
-        let frameLength = bytes.count
+        content.removeAll(keepingCapacity: true)
+        for part in contents { content.append(contentsOf: part.buffer) }
+        let frameLength = try content.withUnsafeBytes { try codec.compressFrame($0, into: &scratch) }
         if segment == nil || (segmentLength + frameLength + SegmentScanner.trailerLength > log.configuration.segmentBytes
                                && segmentLength > SegmentScanner.headerLength) {
             try openSegment(baseSeq: firstSeq)
@@ -319,17 +318,20 @@ final class GroupCommitter: @unchecked Sendable {
         let trailer = CommitTrailer(
             firstSeq: firstSeq, lastSeq: firstSeq + UInt64(entries.count) - 1,
             frameOffset: UInt64(segmentLength), frameLength: UInt32(frameLength),
-            frameCRC: bytes.withUnsafeBytes { CRC32.checksum($0) },
+            frameCRC: scratch.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<frameLength])) },
             contentLength: UInt32(content.count), root: frontier.root)
-        bytes += trailer.encoded()
+        let trailerBytes = trailer.encoded()
+        let length = frameLength + trailerBytes.count
+        if scratch.count < length { scratch.appendZeros(length - scratch.count) }
+        scratch.replaceSubrange(frameLength..<length, with: trailerBytes)
         guard let segment else { throw LogError.writesRefused(reason: "no open segment") }
-        try segment.write(bytes, at: segmentLength)
-        segmentLength += bytes.count
+        try scratch.withUnsafeBytes { buffer in try segment.write(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), at: segmentLength) }
+        segmentLength += length
         batch.location = BatchLocation(segmentBase: segmentBase, trailer: trailer)
         batch.entries = entries
         batch.parents = parents
         batch.segment = segment
-        batch.bytesWritten = bytes.count
+        batch.bytesWritten = length
     }
 
     /// Starts a new segment: empty LZ4 frame, header, synced, directory entry synced. The old

@@ -12,7 +12,7 @@ struct PreparedDraft: Sendable {
     /// Canonical JSON of `data`.
     var data: [UInt8]
 
-    init(_ draft: EventDraft) {
+    init(_ draft: __shared EventDraft) {
         stream = draft.stream
         streamName = StreamName(draft.stream)
         type = draft.type

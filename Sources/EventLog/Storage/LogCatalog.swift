@@ -2,7 +2,8 @@
 /// dictionaries neither rehash it nor compare its bytes on every probe.
 struct StreamName: Hashable, Sendable, CustomStringConvertible {
     let name: String
-    private let hash: Int
+    /// The name's hash (`String.hashValue`: seeded per process).
+    let hash: Int
     /// The name's first 32 UTF-8 bytes, zero-padded, and its length: equality is decided from
     /// these without reading the string's storage (a dictionary probe would otherwise follow a
     /// pointer to a cold allocation for every lookup) unless the name is longer than 32 bytes.
@@ -10,8 +11,13 @@ struct StreamName: Hashable, Sendable, CustomStringConvertible {
     private let length: Int
 
     init(_ name: String) {
+        self.init(name, hash: name.hashValue)
+    }
+
+    /// A name with the given hash (tests use it to make two names collide).
+    init(_ name: String, hash: Int) {
         self.name = name
-        hash = name.hashValue
+        self.hash = hash
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         let count = name.utf8.count
         withUnsafeMutableBytes(of: &words) { buffer in
@@ -50,7 +56,7 @@ struct LogCatalog: Sendable {
     var batches: [BatchLocation] = []
     var tree = MerkleTree()
     /// Each stream's number: dense, in the order of the streams' first events.
-    var streamNumbers: [StreamName: Int] = [:]
+    var streams = StreamTable()
     /// By stream number: the stream's newest event and version (= its number of events).
     var heads: [(last: UInt64, version: UInt64)] = []
     /// For event `seq`, the seq of the previous event of its stream (0 for its first), at
@@ -73,12 +79,12 @@ struct LogCatalog: Sendable {
     }
 
     func version(of stream: String) -> UInt64 {
-        streamNumbers[StreamName(stream)].map { heads[$0].version } ?? 0
+        streams.number(of: StreamName(stream)).map { heads[$0].version } ?? 0
     }
 
     /// Sequence numbers of `stream`'s events, oldest first.
     func positions(of stream: String) -> [UInt64] {
-        guard let number = streamNumbers[StreamName(stream)] else { return [] }
+        guard let number = streams.number(of: StreamName(stream)) else { return [] }
         let head = heads[number]
         var positions: [UInt64] = []
         positions.reserveCapacity(Int(head.version))
@@ -97,15 +103,15 @@ struct LogCatalog: Sendable {
         var next = 0
         for entry in entries {
             tree.append(leafHash: entry.leafHash, parents: parents, next: &next)
-            let number = entry.streamNumber ?? streamNumbers[entry.stream] ?? heads.count
-            assert(number == (streamNumbers[entry.stream] ?? heads.count), "the sequencer numbers streams as the catalog does")
+            let number = entry.streamNumber ?? streams.number(of: entry.stream) ?? heads.count
+            assert(number == (streams.number(of: entry.stream) ?? heads.count), "the sequencer numbers streams as the catalog does")
             streamNumberOfEvent.append(Int32(truncatingIfNeeded: number))
             if number < heads.count {
                 let previous = heads[number]
                 heads[number] = (seq, previous.version + 1)
                 previousInStream.append(previous.last)
             } else {
-                streamNumbers[entry.stream] = number
+                _ = streams.add(entry.stream)
                 heads.append((seq, 1))
                 previousInStream.append(0)
             }
