@@ -36,12 +36,15 @@ final class BatchSyncer: @unchecked Sendable {
     // Used by whichever thread syncs (one at a time: ``syncing``).
     private var indexFile: File?
     private var indexLength = 0
+    /// The number the index's next new stream takes (see ``BatchIndexFile/encode(_:nextNewStream:)``).
+    private var indexNextNewStream = 0
 
     init(log: EventLog, syncFault: (@Sendable () throws -> Void)?) {
         self.log = log
         self.syncFault = syncFault
         indexFile = try? File(path: log.directory.batchIndex, mode: .readWrite)
         indexLength = (try? indexFile?.size) ?? 0
+        indexNextNewStream = log.catalog.heads.count
     }
 
     func start() {
@@ -178,7 +181,7 @@ final class BatchSyncer: @unchecked Sendable {
     /// Appends to the derived index; on failure stops maintaining it (open rebuilds it).
     private func writeIndex(_ record: BatchIndexFile.Record) {
         guard let indexFile else { return }
-        let bytes = BatchIndexFile.encode(record)
+        let bytes = BatchIndexFile.encode(record, nextNewStream: &indexNextNewStream)
         do {
             try indexFile.write(bytes, at: indexLength)
             indexLength += bytes.count

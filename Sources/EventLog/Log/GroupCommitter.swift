@@ -135,7 +135,8 @@ final class GroupCommitter: @unchecked Sendable {
             draft.writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
                             version: event.version, recorded: recorded, actor: actor, into: &lines)
             let leaf = lines.withBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
-            entries.append(LogCatalog.Entry(leafHash: leaf, stream: draft.streamName, streamNumber: event.streamNumber, key: draft.key))
+            entries.append(LogCatalog.Entry(leafHash: leaf, streamNumber: event.streamNumber,
+                                            stream: event.version == 1 ? draft.streamName : nil, key: draft.key))
         }
         let content = lines.finish()
         condition.lock()

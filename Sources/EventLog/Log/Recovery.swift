@@ -43,7 +43,7 @@ struct Recovery {
         if writable {
             // The index is derived data: a copy of the log without it (as in a git checkout) rebuilds it.
             try File.makeDirectories(directory.index)
-            try index.truncate(to: indexLength)
+            indexLength = try index.truncate(to: indexLength)
             indexFile = try File(path: index.path, mode: .readWrite)
         }
 
@@ -81,11 +81,18 @@ struct Recovery {
             let size = try file.size
             let bytes = try file.read(at: offset, count: max(0, size - offset))
             let scanner = SegmentScanner(strict: false, isLast: isLast)
+            var nextNewStream = catalog.heads.count
             let result = scanner.scan(bytes, baseSeq: base, origin: offset, into: &catalog)
             if let indexFile {
                 var buffer: [UInt8] = []
                 for (location, entries) in result.batches {
-                    buffer += BatchIndexFile.encode(.init(location: location, entries: entries))
+                    // Scanned events carry names; the index records numbers (the catalog has them now).
+                    let numbered = entries.map { entry in
+                        var entry = entry
+                        entry.streamNumber = entry.stream.flatMap(catalog.streams.number(of:))
+                        return entry
+                    }
+                    buffer += BatchIndexFile.encode(.init(location: location, entries: numbered), nextNewStream: &nextNewStream)
                 }
                 try indexFile.write(buffer, at: indexLength)
                 indexLength += buffer.count
@@ -126,11 +133,15 @@ struct Recovery {
         var previousBase: UInt64 = 0
         var agrees = true
         let byteLength: Int
+        if File.exists(index.path) {
+            catalog.reserveCapacity(events: BatchIndexFile.eventCapacity(byteLength: try File(path: index.path, mode: .readOnly).size))
+        }
         do {
             byteLength = try index.forEachRecord { record in
                 let trailer = record.location.trailer
                 guard trailer.firstSeq == catalog.size + 1, present.contains(record.location.segmentBase),
-                      record.location.segmentBase >= previousBase, record.entries.count == trailer.eventCount else {
+                      record.location.segmentBase >= previousBase, record.entries.count == trailer.eventCount,
+                      catalog.accepts(record.entries) else {
                     agrees = false
                     return false
                 }

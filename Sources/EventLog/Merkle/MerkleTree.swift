@@ -11,6 +11,17 @@ public struct MerkleTree: Sendable {
     /// Number of leaves.
     public var size: UInt64 { UInt64(levels[0].count) }
 
+    /// Makes room for `leaves` leaves in all (and the levels above them) at once, instead of
+    /// doubling each level's storage as it grows.
+    public mutating func reserveCapacity(leaves: Int) {
+        var level = 0
+        while leaves >> level > 0 {
+            if levels.count == level { levels.append([]) }
+            levels[level].reserveCapacity(leaves >> level)
+            level += 1
+        }
+    }
+
     /// Appends one leaf hash.
     public mutating func append(leafHash: MerkleHash) {
         var none = 0

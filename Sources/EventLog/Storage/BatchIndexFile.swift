@@ -1,23 +1,35 @@
 /// The derived index (`index/batches.idx`): one record per committed batch with its location,
-/// its trailer, and each event's leaf hash, stream and idempotency key, so opening a large log
-/// does not re-read every segment. Records are `[u32 length][u32 CRC-32][payload]`; a bad or
-/// short record ends the usable prefix. It is never the source of truth: open checks it against
-/// the segments and rebuilds it from them when they disagree. Not synced (derived data).
+/// its trailer, and each event's leaf hash, stream number (with the name at the stream's first
+/// event) and idempotency key, so opening a large log does not re-read every segment or look up
+/// a stream by name per event. An 8-byte header (`GLIX`, format version) and then records
+/// `[u32 length][u32 CRC-32][payload]`; a bad or short record ends the usable prefix, a missing
+/// or other header makes the whole file unusable. It is never the source of truth: open checks
+/// it against the segments and rebuilds it from them when they disagree. Not synced (derived
+/// data).
 struct BatchIndexFile {
     let path: String
+
+    /// `GLIX` and the format version (2: stream numbers; version 1 had no header and a name
+    /// per event).
+    static let header: [UInt8] = Array("GLIX".utf8) + [2, 0, 0, 0]
 
     struct Record: Equatable {
         var location: BatchLocation
         var entries: [LogCatalog.Entry]
     }
 
+    /// The most events a file of `length` bytes can describe (each takes at least 40 bytes).
+    static func eventCapacity(byteLength length: Int) -> Int { length / 40 }
+
     /// Hands the records of the valid prefix to `body` in order, one at a time (a large log's
     /// index is never held decoded all at once), until `body` returns false. Returns the length
-    /// in bytes of the records read.
+    /// in bytes of the header and the records read (0 when the file is missing or its header is
+    /// not this version's).
     func forEachRecord(_ body: (Record) throws -> Bool) throws -> Int {
         guard File.exists(path) else { return 0 }
         let bytes = try File(path: path, mode: .readOnly).readAll()
-        var position = 0
+        guard bytes.starts(with: Self.header) else { return 0 }
+        var position = Self.header.count
         try bytes.withUnsafeBytes { buffer in
             while position + 8 <= buffer.count {
                 let length = Int(buffer.littleEndian(at: position, as: UInt32.self))
@@ -31,23 +43,40 @@ struct BatchIndexFile {
         return position
     }
 
-    func truncate(to length: Int) throws(StorageError) {
+    /// Keeps the first `length` bytes (a valid prefix as ``forEachRecord(_:)`` measured it), or
+    /// starts the file afresh with just the header when that is 0. Returns the length kept.
+    func truncate(to length: Int) throws(StorageError) -> Int {
         if !File.exists(path) {
             _ = try File(path: path, mode: .createNew)
         }
-        try File(path: path, mode: .readWrite).truncate(to: length)
+        let file = try File(path: path, mode: .readWrite)
+        try file.truncate(to: length)
+        guard length == 0 else { return length }
+        try file.write(Self.header, at: 0)
+        return Self.header.count
     }
 
-    static func encode(_ record: Record) -> [UInt8] {
+    /// A record's bytes. Every entry has its stream number; the name is written for a stream's
+    /// first event, recognised as the entry whose number is `nextNewStream` (streams are numbered
+    /// densely in order of first events), which then advances.
+    static func encode(_ record: Record, nextNewStream: inout Int) -> [UInt8] {
         var payload: [UInt8] = []
-        payload.reserveCapacity(128 + record.entries.count * (32 + 4 + (record.entries.first?.stream.name.utf8.count ?? 0) + 16))
+        payload.reserveCapacity(128 + record.entries.count * (32 + 8 + 16))
         payload.appendLittleEndian(record.location.segmentBase)
         payload += record.location.trailer.encoded()
         payload.appendLittleEndian(UInt32(record.entries.count))
         for entry in record.entries {
             entry.leafHash.withUnsafeBytes { payload.append(contentsOf: $0) }
-            payload.appendLittleEndian(UInt16(entry.stream.name.utf8.count))
-            payload.append(contentsOf: entry.stream.name.utf8)
+            let number = entry.streamNumber ?? -1
+            precondition(number >= 0 && number <= nextNewStream, "index entries carry their stream numbers, dense in order of first events")
+            payload.appendLittleEndian(UInt32(number))
+            if number == nextNewStream, let name = entry.stream?.name {
+                payload.appendLittleEndian(UInt16(name.utf8.count))
+                payload.append(contentsOf: name.utf8)
+                nextNewStream += 1
+            } else {
+                payload.appendLittleEndian(UInt16.max)
+            }
             if let key = entry.key {
                 payload.appendLittleEndian(UInt16(key.utf8.count))
                 payload.append(contentsOf: key.utf8)
@@ -80,11 +109,17 @@ struct BatchIndexFile {
             return String(validating: UnsafeRawBufferPointer(rebasing: payload[position..<(position + length)]), as: UTF8.self)
         }
         for _ in 0..<count {
-            guard position + 34 <= payload.count else { return nil }
+            guard position + 38 <= payload.count else { return nil }
             let leaf = MerkleHash(UnsafeRawBufferPointer(rebasing: payload[position..<(position + 32)]))
-            let streamLength = Int(payload.littleEndian(at: position + 32, as: UInt16.self))
-            position += 34
-            guard let stream = text(streamLength), position + 2 <= payload.count else { return nil }
+            let number = Int(payload.littleEndian(at: position + 32, as: UInt32.self))
+            let streamLength: UInt16 = payload.littleEndian(at: position + 36)
+            position += 38
+            var stream: StreamName?
+            if streamLength != UInt16.max {
+                guard let name = text(Int(streamLength)) else { return nil }
+                stream = StreamName(name)
+            }
+            guard position + 2 <= payload.count else { return nil }
             let keyLength: UInt16 = payload.littleEndian(at: position)
             position += 2
             var key: String?
@@ -92,7 +127,7 @@ struct BatchIndexFile {
                 guard let value = text(Int(keyLength)) else { return nil }
                 key = value
             }
-            entries.append(LogCatalog.Entry(leafHash: leaf, stream: StreamName(stream), key: key))
+            entries.append(LogCatalog.Entry(leafHash: leaf, streamNumber: number, stream: stream, key: key))
         }
         guard position == payload.count else { return nil }
         return Record(location: BatchLocation(segmentBase: segmentBase, trailer: trailer), entries: entries)

@@ -71,11 +71,37 @@ struct LogCatalog: Sendable {
     /// One event of a batch as the catalog records it.
     struct Entry: Equatable, Sendable {
         var leafHash: MerkleHash
-        var stream: StreamName
-        /// The stream's number when the committer's sequencer knows it (it numbers streams the
-        /// same way, in seq order), saving the catalog a lookup by name; nil when read back.
-        var streamNumber: Int? = nil
+        /// The stream's number when known: the committer's sequencer and the index give it (they
+        /// number streams as the catalog does, in seq order); an event read from a segment has
+        /// none, and is found by name.
+        var streamNumber: Int?
+        /// The stream's name: always for an event read from a segment, otherwise only at the
+        /// stream's first event (the one that numbers it).
+        var stream: StreamName?
         var key: String?
+    }
+
+    /// Whether numbered `entries` (an index record's) could follow what the catalog holds: each
+    /// stream is known or the next new one, and each new one is named. A record that fails this
+    /// is damaged.
+    func accepts(_ entries: [Entry]) -> Bool {
+        var streamCount = heads.count
+        for entry in entries {
+            guard let number = entry.streamNumber, number <= streamCount else { return false }
+            if number == streamCount {
+                guard entry.stream != nil else { return false }
+                streamCount += 1
+            }
+        }
+        return true
+    }
+
+    /// Makes room for `events` events in all, so that loading a large log does not copy its
+    /// tables each time they double.
+    mutating func reserveCapacity(events: Int) {
+        tree.reserveCapacity(leaves: events)
+        previousInStream.reserveCapacity(events)
+        streamNumberOfEvent.reserveCapacity(events)
     }
 
     func version(of stream: String) -> UInt64 {
@@ -103,15 +129,17 @@ struct LogCatalog: Sendable {
         var next = 0
         for entry in entries {
             tree.append(leafHash: entry.leafHash, parents: parents, next: &next)
-            let number = entry.streamNumber ?? streams.number(of: entry.stream) ?? heads.count
-            assert(number == (streams.number(of: entry.stream) ?? heads.count), "the sequencer numbers streams as the catalog does")
+            let number = entry.streamNumber ?? entry.stream.flatMap(streams.number(of:)) ?? heads.count
             streamNumberOfEvent.append(Int32(truncatingIfNeeded: number))
             if number < heads.count {
                 let previous = heads[number]
                 heads[number] = (seq, previous.version + 1)
                 previousInStream.append(previous.last)
             } else {
-                _ = streams.add(entry.stream)
+                guard let name = entry.stream, number == heads.count else {
+                    preconditionFailure("a stream's first event names it and takes the next number")
+                }
+                _ = streams.add(name)
                 heads.append((seq, 1))
                 previousInStream.append(0)
             }

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+@testable import EventLog
+
+/// The derived index (`index/batches.idx`): what open loads instead of scanning the segments.
+@Suite struct IndexTests {
+    /// What open builds, in a form tests can compare.
+    struct CatalogView: Equatable {
+        var streams: [String]
+        var heads: [[UInt64]]
+        var previousInStream: [UInt64]
+        var streamNumberOfEvent: [Int32]
+        var keys: [String: UInt64]
+        var batches: [BatchLocation]
+        var root: MerkleHash
+
+        init(_ catalog: LogCatalog) {
+            streams = catalog.streams.names.map(\.name)
+            heads = catalog.heads.map { [$0.last, $0.version] }
+            previousInStream = catalog.previousInStream
+            streamNumberOfEvent = catalog.streamNumberOfEvent
+            keys = catalog.keys
+            batches = catalog.batches
+            root = catalog.tree.root(size: catalog.size)
+        }
+    }
+
+    /// A log over several segments whose batches bring new streams, repeat old ones and carry keys.
+    func writtenLog(_ temporary: TemporaryDirectory) async throws -> LogDirectory {
+        let directory = try temporary.initialisedLog(segmentBytes: 8_192)
+        let log = try EventLog(directory: directory, writable: true)
+        for batch in 0..<12 {
+            let drafts = (0..<15).map { index in
+                sampleDraft(batch * 15 + index, stream: "enterprise/S\((batch * 7 + index * 3) % 40)", key: index % 4 == 0 ? "k-\(batch)-\(index)" : nil)
+            }
+            _ = try await log.append(drafts, actor: testActor)
+        }
+        await log.close()
+        #expect(try directory.segmentBases().count > 2)
+        return directory
+    }
+
+    func view(_ directory: LogDirectory, writable: Bool = false) async throws -> CatalogView {
+        let log = try EventLog(directory: directory, writable: writable)
+        let view = log.lock.withLock { CatalogView(log.catalog) }
+        await log.close()
+        return view
+    }
+
+    @Test func theIndexRebuiltFromTheSegmentsIsByteForByteTheOneKeptWhileAppending() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try await writtenLog(temporary)
+        let kept = try Data(contentsOf: URL(fileURLWithPath: directory.batchIndex))
+        #expect(kept.starts(with: BatchIndexFile.header))
+        let fromIndex = try await view(directory)
+
+        try FileManager.default.removeItem(atPath: directory.batchIndex)
+        let rebuilt = try await view(directory, writable: true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.batchIndex)) == kept)
+        #expect(rebuilt == fromIndex)
+        #expect(fromIndex.streams.count == 40)
+        #expect(fromIndex.keys.count == 12 * 4)
+        // Positions by stream agree with a plain read of the whole log.
+        let log = try EventLog(directory: directory, writable: false)
+        let all = try log.envelopes()
+        for name in fromIndex.streams {
+            #expect(log.positions(of: name) == all.filter { $0.stream == name }.map(\.seq))
+        }
+        await log.close()
+    }
+
+    @Test func anIndexWithoutThisFormatsHeaderIsRebuiltNotMisread() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try await writtenLog(temporary)
+        let kept = try Data(contentsOf: URL(fileURLWithPath: directory.batchIndex))
+        let expected = try await view(directory)
+        // Records with no header (the shape of format 1), then a header of another version.
+        for damaged in [kept.dropFirst(BatchIndexFile.header.count), Data("GLIX".utf8) + Data([1, 0, 0, 0]) + kept.dropFirst(8)] {
+            try Data(damaged).write(to: URL(fileURLWithPath: directory.batchIndex))
+            #expect(try await view(directory) == expected)  // read-only: found by scanning the segments
+            #expect(try await view(directory, writable: true) == expected)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: directory.batchIndex)) == kept)
+        }
+    }
+
+    @Test func aRecordThatNumbersStreamsOutOfOrderOrLeavesANewOneUnnamedIsRefused() {
+        var catalog = LogCatalog()
+        let leaf = MerkleHash.leaf(UnsafeRawBufferPointer(start: nil, count: 0))
+        let first = LogCatalog.Entry(leafHash: leaf, streamNumber: 0, stream: StreamName("enterprise/A"))
+        #expect(catalog.accepts([first, LogCatalog.Entry(leafHash: leaf, streamNumber: 0)]))
+        #expect(!catalog.accepts([LogCatalog.Entry(leafHash: leaf, streamNumber: 0)]))  // new, unnamed
+        #expect(!catalog.accepts([first, LogCatalog.Entry(leafHash: leaf, streamNumber: 2, stream: StreamName("enterprise/C"))]))  // skips 1
+        #expect(!catalog.accepts([LogCatalog.Entry(leafHash: leaf, stream: StreamName("enterprise/A"))]))  // no number
+        catalog.add(BatchLocation(segmentBase: 1, trailer: CommitTrailer(firstSeq: 1, lastSeq: 1, frameOffset: 0, frameLength: 0, frameCRC: 0, contentLength: 0, root: leaf)),
+                    entries: [first])
+        #expect(catalog.accepts([LogCatalog.Entry(leafHash: leaf, streamNumber: 0), LogCatalog.Entry(leafHash: leaf, streamNumber: 1, stream: StreamName("enterprise/B"))]))
+        #expect(!catalog.accepts([LogCatalog.Entry(leafHash: leaf, streamNumber: 1)]))
+    }
+}
