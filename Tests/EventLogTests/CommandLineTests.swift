@@ -28,7 +28,8 @@ import Testing
                 {"stream":"enterprise/91370200AY4CL12T2L","type":"AssessmentRecorded","occurred":"2024-05-02","data":{"assessment":"A-r\(round)","kind":"online","instrument":"2024.1","stage":"L1"}}
                 {"stream":"provider/91370100H3BJ1XG69R","type":"ProviderAdmitted","occurred":"2024-05-03","data":{"name":"济南智造云科技有限公司","mapBatch":\(round + 2)}}
                 """
-            let appended = try run(gongfu, ["append", "--data", data, "-"], stdin: Data(more.utf8))
+            // `-`, and a pipe named by path as a shell's `<(…)` names one.
+            let appended = try run(gongfu, ["append", "--data", data, round % 2 == 0 ? "-" : "/dev/stdin"], stdin: Data(more.utf8))
             #expect(appended.status == 0, "\(appended.stderr)")
         }
         let read = try run(gongfu, ["read", "--data", data])
@@ -105,6 +106,19 @@ import Testing
         let append = try run(gongfu, ["append", "--data", data, "-"], stdin: Data(Self.events.utf8))
         #expect(append.status != 0)
         #expect(append.stderr.contains("refused"), "\(append.stderr)")
+    }
+
+    @Test func anInputFileThatCannotBeReadIsNamedAndNothingIsAppended() throws {
+        let temporary = TemporaryDirectory()
+        let data = temporary.path + "/data"
+        #expect(try run(gongfu, ["init", "--data", data]).status == 0)
+        for path in [temporary.path + "/missing.ndjson", temporary.path] {
+            let result = try run(gongfu, ["append", "--data", data, path])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("cannot read \(path)"), "\(result.stderr)")
+        }
+        let read = try run(gongfu, ["read", "--data", data])
+        #expect(read.status == 0 && read.stdout.isEmpty)
     }
 
     @Test func usingAnUninitialisedDirectorySaysWhatToDo() throws {

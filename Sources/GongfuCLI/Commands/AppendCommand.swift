@@ -30,10 +30,7 @@ struct AppendCommand: AsyncParsableCommand {
         if file == "-" {
             input = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("cannot read \(file): no such file or not readable")
-            }
-            input = data
+            input = try readInputFile(file)
         }
         let source = file == "-" ? "stdin" : file
         let drafts = try Self.parse(Array(input), source: source)

@@ -18,6 +18,20 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// The whole of an input file: a regular file, or a pipe or device such as `<(jq …)` or
+/// `/dev/stdin` (which `FileManager.contents(atPath:)` reports as unreadable).
+func readInputFile(_ path: String) throws -> Data {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw ValidationError("cannot read \(path): no such file or not readable")
+    }
+    defer { try? handle.close() }
+    do {
+        return try handle.readToEnd() ?? Data()
+    } catch {
+        throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+    }
+}
+
 /// `--role ROLE`: who the written events say wrote them, shared by the writing verbs.
 struct ActorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write as this role: operator (default), province, city:<GB/T 2260 code>, auditor.", valueName: "ROLE"))

@@ -26,9 +26,7 @@ struct ImportCommand: AsyncParsableCommand {
     @OptionGroup var writer: ActorOptions
 
     func run() async throws {
-        guard let data = FileManager.default.contents(atPath: enterprises) else {
-            throw ValidationError("cannot read \(enterprises): no such file or not readable")
-        }
+        let data = try readInputFile(enterprises)
         let rows = try EnterpriseImport().rows(csv: Array(data))
         let log = try options.openLog(writable: true)
         let actor = writer.actor
