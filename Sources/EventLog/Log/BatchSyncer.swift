@@ -125,7 +125,7 @@ final class BatchSyncer: @unchecked Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         // After a failed sync nothing is synced again (a retried fsync can report success for
         // data the kernel already dropped): these batches fail too.
-        var failure: String? = log.lock.withLock { log.failure }
+        var failure: String? = log.writeFailure
         // One fdatasync per segment written to, oldest first.
         var synced: [ObjectIdentifier] = []
         for batch in batches {
@@ -140,7 +140,7 @@ final class BatchSyncer: @unchecked Sendable {
         }
         if let failure {
             log.logger.critical("log sync failed; refusing further writes", metadata: ["log.error": "\(failure)"])
-            log.lock.withLock { log.failure = log.failure ?? failure }
+            log.recordFailure(failure)
             log.notifyCommitted()
             for batch in batches {
                 for slot in batch.slots { slot.continuation.resume(throwing: LogError.writesRefused(reason: failure)) }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The append-only event log: segmented LZ4-framed NDJSON with commit trailers, group commit
 /// with `fdatasync`, a Merkle tree over every event, and signed checkpoints.
@@ -16,7 +17,11 @@ public final class EventLog: @unchecked Sendable {
     /// `fdatasync`) and `refresh()` change `catalog`.
     let lock = NSLock()
     var catalog: LogCatalog
-    var failure: String?
+    /// Why writes are refused (set once, by ``recordFailure(_:)``).
+    private(set) var failure: String?
+    /// Whether `failure` is set, readable without `lock` (which the syncer holds while it adds
+    /// batches to the catalog: every append checking `failure` under it used to wait there).
+    private let hasFailed = Atomic<Bool>(false)
     var counters = LogStatistics()
     private var waiters: [(id: UInt64, after: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
     private var nextWaiterID: UInt64 = 0
@@ -24,6 +29,18 @@ public final class EventLog: @unchecked Sendable {
     private var lockFile: File?
     let segmentReaders = SegmentReaders()
     private var signingKey: CheckpointSigningKey?
+
+    /// Why writes are refused, if they are. Takes `lock` only once something failed.
+    var writeFailure: String? {
+        guard hasFailed.load(ordering: .acquiring) else { return nil }
+        return lock.withLock { failure }
+    }
+
+    /// Refuses every further write, for `reason` (the first reason recorded is kept).
+    func recordFailure(_ reason: String) {
+        lock.withLock { failure = failure ?? reason }
+        hasFailed.store(true, ordering: .releasing)
+    }
 
     /// Tuning of group commit.
     public struct Options: Sendable {

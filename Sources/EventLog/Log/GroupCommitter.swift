@@ -109,7 +109,7 @@ final class GroupCommitter: @unchecked Sendable {
             continuation.resume(throwing: LogError.closed)
             return
         }
-        if let failure = log.lock.withLock({ log.failure }) {
+        if let failure = log.writeFailure {
             condition.unlock()
             continuation.resume(throwing: LogError.writesRefused(reason: failure))
             return
@@ -119,7 +119,7 @@ final class GroupCommitter: @unchecked Sendable {
         let slot = Slot(continuation: continuation, outcome: sequenced.outcome)
         slot.isReady = sequenced.accepted.isEmpty
         queue.append(slot)
-        if slot.isReady { condition.signal() }
+        if slot.isReady, queue[0] === slot { condition.signal() }
         condition.unlock()
         guard !sequenced.accepted.isEmpty else { return }
 
@@ -129,21 +129,25 @@ final class GroupCommitter: @unchecked Sendable {
         var entries: [LogCatalog.Entry] = []
         entries.reserveCapacity(sequenced.accepted.count)
         var lines = CanonicalWriter(capacity: sequenced.accepted.count * (drafts[0].data.count + 320))
+        // (Drafts are used in place, `drafts[i].field`: binding one to a name copies it, a
+        // retain and a release for each of its strings.)
         for event in sequenced.accepted {
-            let draft = drafts[event.index]
             let start = lines.count
-            draft.writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
-                            version: event.version, recorded: recorded, actor: actor, into: &lines)
+            drafts[event.index].writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
+                                          version: event.version, recorded: recorded, actor: actor, into: &lines)
             let leaf = lines.withBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
             entries.append(LogCatalog.Entry(leafHash: leaf, streamNumber: event.streamNumber,
-                                            stream: event.version == 1 ? draft.streamName : nil, key: draft.key))
+                                            stream: event.version == 1 ? drafts[event.index].streamName : nil, key: drafts[event.index].key))
         }
         let content = lines.finish()
         condition.lock()
         slot.content = content
         slot.entries = entries
         slot.isReady = true
-        condition.signal()
+        // The encoder waits for the head of the queue only: a request ready behind an unready
+        // one is taken when the head is (whose submitter then signals), or when the encoder next
+        // looks at the queue.
+        if queue[0] === slot { condition.signal() }
         condition.unlock()
     }
 
@@ -170,8 +174,13 @@ final class GroupCommitter: @unchecked Sendable {
             }
             return (.failed(error), [])
         }
-        for (index, draft) in drafts.enumerated() {
-            if let key = draft.key {
+        // The streams' numbers in one tight pass first: its lookups' cache misses overlap, where
+        // in the loop below they would stall the sequencer (and its lock) one at a time. A stream
+        // this request numbers is not found here, and is looked up again below.
+        let numbers = drafts.map { streams.number(of: $0.streamName) ?? -1 }
+        for index in drafts.indices {
+            if let key = drafts[index].key {
+                let draft = drafts[index]
                 if let earlier = keys[key] {
                     guard draft.hasSameContent(as: earlier.draft) else { return reject(.idempotencyKeyReused(key: key, seq: earlier.seq, event: index)) }
                     results.append(AppendResult(seq: earlier.seq, stream: draft.stream, version: earlier.version, isDuplicate: true))
@@ -185,23 +194,23 @@ final class GroupCommitter: @unchecked Sendable {
                     continue
                 }
             }
-            let known = streams.number(of: draft.streamName)
+            let known = numbers[index] >= 0 ? numbers[index] : streams.number(of: drafts[index].streamName)
             let current = known.map { streamVersions[$0] } ?? 0
-            guard draft.expectedVersion.admits(currentVersion: current) else {
-                return reject(.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current, event: index))
+            guard drafts[index].expectedVersion.admits(currentVersion: current) else {
+                return reject(.versionConflict(stream: drafts[index].stream, expected: drafts[index].expectedVersion, actual: current, event: index))
             }
             let number: Int
             if let known {
                 number = known
                 streamVersions[number] = current + 1
             } else {
-                number = streams.add(draft.streamName)
+                number = streams.add(drafts[index].streamName)
                 streamVersions.append(1)
             }
             let seq = nextSeq + UInt64(accepted.count)
-            if let key = draft.key { keys[key] = (seq, current + 1, draft) }
+            if let key = drafts[index].key { keys[key] = (seq, current + 1, drafts[index]) }
             accepted.append(Sequenced(index: index, seq: seq, version: current + 1, streamNumber: number))
-            results.append(AppendResult(seq: seq, stream: draft.stream, version: current + 1, isDuplicate: false))
+            results.append(AppendResult(seq: seq, stream: drafts[index].stream, version: current + 1, isDuplicate: false))
         }
         nextSeq += UInt64(accepted.count)
         for (key, value) in keys {
@@ -275,7 +284,7 @@ final class GroupCommitter: @unchecked Sendable {
     private func encode(_ slots: [Slot], alone: Bool) {
         let started = DispatchTime.now().uptimeNanoseconds
         var batch = BatchSyncer.Batch(slots: slots)
-        if let failure = log.lock.withLock({ log.failure }) {
+        if let failure = log.writeFailure {
             for slot in slots { slot.outcome = .failed(.writesRefused(reason: failure)) }
             syncer.submit(batch)
             return
@@ -294,7 +303,7 @@ final class GroupCommitter: @unchecked Sendable {
                 // Nothing after this batch can be trusted to land in order: refuse everything.
                 let reason = "\(error)"
                 log.logger.critical("log write failed; refusing further writes", metadata: ["log.error": "\(reason)"])
-                log.lock.withLock { log.failure = log.failure ?? reason }
+                log.recordFailure(reason)
                 for slot in slots { slot.outcome = .failed(.writesRefused(reason: reason)) }
                 batch.location = nil
             }
