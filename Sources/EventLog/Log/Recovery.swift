@@ -158,7 +158,14 @@ struct Recovery {
             return nil
         }
         // Every segment before the last indexed one must be the one the index names.
-        guard let last = catalog.batches.last else { return nil }
+        guard let last = catalog.batches.last else {
+            if byteLength == 0, File.exists(index.path), !bases.isEmpty {
+                logger.warning(writable ? "log index is from another format version; rebuilding it from the segments"
+                               : "log index is from another format version; reading the segments instead (a writable open, such as gongfu append or serve, rebuilds it)",
+                               metadata: ["log.index": "\(index.path)"])
+            }
+            return nil
+        }
         let indexedBases = Set(catalog.batches.map(\.segmentBase))
         guard bases.filter({ $0 <= last.segmentBase }).allSatisfy(indexedBases.contains) else { return nil }
         // The last indexed trailer must be on disk where the index says.
