@@ -59,3 +59,33 @@ import Testing
         #expect(try LogVerifier(directory: directory).verify().isIntact)
     }
 }
+
+@Suite struct BatchSizeTests {
+    @Test func aBatchTakesRequestsUpToTheLimitAndALargerRequestGoesAlone() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        var options = EventLog.Options()
+        options.maximumBatchEvents = 50
+        let log = try EventLog(directory: directory, writable: true, options: options)
+        // Many concurrent requests of 10, then one of 120.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for appender in 0..<16 {
+                group.addTask {
+                    for round in 0..<10 {
+                        _ = try await log.append((0..<10).map { sampleDraft(appender * 1000 + round * 10 + $0) }, actor: testActor)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        _ = try await log.append((0..<120).map { sampleDraft(50_000 + $0) }, actor: testActor)
+        let sizes = log.lock.withLock { log.catalog.batches.map(\.trailer.eventCount) }
+        await log.close()
+        let total: Int = sizes.reduce(0, +)
+        #expect(total == 1720)
+        let withinLimit = sizes.dropLast().allSatisfy { $0 <= 50 && $0 % 10 == 0 }
+        #expect(withinLimit, "\(sizes)")
+        #expect(sizes.last == 120)
+        #expect(sizes.dropLast().contains { $0 > 10 }, "concurrent requests share batches: \(sizes)")
+    }
+}
