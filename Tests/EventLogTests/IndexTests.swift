@@ -83,6 +83,22 @@ import Testing
         }
     }
 
+    @Test func aBatchWhoseNumberingBreaksTheIndexsIsNotEncoded() {
+        let leaf = MerkleHash.leaf(UnsafeRawBufferPointer(start: nil, count: 0))
+        let location = BatchLocation(segmentBase: 1, trailer: CommitTrailer(firstSeq: 1, lastSeq: 1, frameOffset: 0, frameLength: 0, frameCRC: 0, contentLength: 0, root: leaf))
+        func encoded(_ entries: [LogCatalog.Entry], next: Int) -> (bytes: [UInt8]?, next: Int) {
+            var next = next
+            let bytes = BatchIndexFile.encode(.init(location: location, entries: entries), nextNewStream: &next)
+            return (bytes, next)
+        }
+        let named = LogCatalog.Entry(leafHash: leaf, streamNumber: 3, stream: StreamName("enterprise/D"))
+        let good = encoded([named, LogCatalog.Entry(leafHash: leaf, streamNumber: 0)], next: 3)
+        #expect(good.bytes != nil && good.next == 4)
+        #expect(encoded([LogCatalog.Entry(leafHash: leaf, streamNumber: 3)], next: 3).bytes == nil)  // new, unnamed
+        #expect(encoded([LogCatalog.Entry(leafHash: leaf, streamNumber: 5, stream: StreamName("enterprise/F"))], next: 3).bytes == nil)
+        #expect(encoded([LogCatalog.Entry(leafHash: leaf, stream: StreamName("enterprise/A"))], next: 3).bytes == nil)  // no number
+    }
+
     @Test func aRecordThatNumbersStreamsOutOfOrderOrLeavesANewOneUnnamedIsRefused() {
         var catalog = LogCatalog()
         let leaf = MerkleHash.leaf(UnsafeRawBufferPointer(start: nil, count: 0))

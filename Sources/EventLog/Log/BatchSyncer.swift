@@ -181,7 +181,11 @@ final class BatchSyncer: @unchecked Sendable {
     /// Appends to the derived index; on failure stops maintaining it (open rebuilds it).
     private func writeIndex(_ record: BatchIndexFile.Record) {
         guard let indexFile else { return }
-        let bytes = BatchIndexFile.encode(record, nextNewStream: &indexNextNewStream)
+        guard let bytes = BatchIndexFile.encode(record, nextNewStream: &indexNextNewStream) else {
+            log.logger.warning("a batch's stream numbers do not follow the index's; the index will be rebuilt on next open")
+            self.indexFile = nil
+            return
+        }
         do {
             try indexFile.write(bytes, at: indexLength)
             indexLength += bytes.count

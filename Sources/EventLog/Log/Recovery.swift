@@ -92,7 +92,10 @@ struct Recovery {
                         entry.streamNumber = entry.stream.flatMap(catalog.streams.number(of:))
                         return entry
                     }
-                    buffer += BatchIndexFile.encode(.init(location: location, entries: numbered), nextNewStream: &nextNewStream)
+                    guard let record = BatchIndexFile.encode(.init(location: location, entries: numbered), nextNewStream: &nextNewStream) else {
+                        preconditionFailure("a scanned batch's streams are all in the catalog, numbered in order")
+                    }
+                    buffer += record
                 }
                 try indexFile.write(buffer, at: indexLength)
                 indexLength += buffer.count
