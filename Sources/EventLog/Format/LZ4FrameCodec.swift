@@ -29,13 +29,6 @@ public final class LZ4FrameCodec {
         if let compressionContext { LZ4F_freeCompressionContext(compressionContext) }
     }
 
-    /// Appends one complete LZ4 frame holding `content` to `output`.
-    public func compress(_ content: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(LZ4Error) {
-        var scratch: [UInt8] = []
-        let length = try compressFrame(content, into: &scratch)
-        output += scratch[0..<length]
-    }
-
     /// Writes one complete LZ4 frame holding `content` at the start of `scratch`, and returns its
     /// length. `scratch` only grows (nothing is zeroed per frame once it is large enough); the
     /// bytes after the frame are left as they were. Reuses one compression context (and its
@@ -144,8 +137,8 @@ public final class LZ4FrameCodec {
     /// that opens a stream).
     public static let emptyFrame: [UInt8] = {
         var bytes: [UInt8] = []
-        try! LZ4FrameCodec().compress(UnsafeRawBufferPointer(start: nil, count: 0), into: &bytes)
-        return bytes
+        let length = try! LZ4FrameCodec().compressFrame(UnsafeRawBufferPointer(start: nil, count: 0), into: &bytes)
+        return Array(bytes[0..<length])
     }()
 }
 

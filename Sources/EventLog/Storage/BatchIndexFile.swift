@@ -57,10 +57,9 @@ struct BatchIndexFile {
     }
 
     /// A record's bytes. Every entry has its stream number; the name is written for a stream's
-    /// first event, recognised as the entry whose number is `nextNewStream` (streams are numbered
-    /// densely in order of first events), which then advances. Nil if an entry breaks that
-    /// numbering (no number, a number beyond the next, or a new stream without its name): the
-    /// caller stops keeping the index, which the next open rebuilds.
+    /// first event (``LogCatalog/Entry/numbering(next:)``, from `nextNewStream`, which advances).
+    /// Nil if an entry breaks that numbering: the caller stops keeping the index, which the next
+    /// open rebuilds.
     static func encode(_ record: Record, nextNewStream: inout Int) -> [UInt8]? {
         var payload: [UInt8] = []
         payload.reserveCapacity(128 + record.entries.count * (32 + 8 + 16))
@@ -69,13 +68,11 @@ struct BatchIndexFile {
         payload.appendLittleEndian(UInt32(record.entries.count))
         for entry in record.entries {
             entry.leafHash.withUnsafeBytes { payload.append(contentsOf: $0) }
-            guard let number = entry.streamNumber, number >= 0, number <= nextNewStream else { return nil }
+            guard let numbering = entry.numbering(next: &nextNewStream), let number = entry.streamNumber else { return nil }
             payload.appendLittleEndian(UInt32(number))
-            if number == nextNewStream {
-                guard let name = entry.stream?.name else { return nil }
+            if numbering == .new, let name = entry.stream?.name {
                 payload.appendLittleEndian(UInt16(name.utf8.count))
                 payload.append(contentsOf: name.utf8)
-                nextNewStream += 1
             } else {
                 payload.appendLittleEndian(UInt16.max)
             }

@@ -79,21 +79,24 @@ struct LogCatalog: Sendable {
         /// stream's first event (the one that numbers it).
         var stream: StreamName?
         var key: String?
+
+        /// Where this entry stands in the numbering, `next` being the number the next new stream
+        /// takes (advanced past a new one); nil when it breaks the numbering: no number, one
+        /// beyond `next`, or a new stream without its name.
+        func numbering(next: inout Int) -> StreamNumbering? {
+            guard let number = streamNumber, number >= 0, number <= next else { return nil }
+            guard number == next else { return .known }
+            guard stream != nil else { return nil }
+            next += 1
+            return .new
+        }
     }
 
-    /// Whether numbered `entries` (an index record's) could follow what the catalog holds: each
-    /// stream is known or the next new one, and each new one is named. A record that fails this
-    /// is damaged.
+    /// Whether numbered `entries` (an index record's) could follow what the catalog holds
+    /// (``Entry/numbering(next:)``). A record that fails this is damaged.
     func accepts(_ entries: [Entry]) -> Bool {
-        var streamCount = heads.count
-        for entry in entries {
-            guard let number = entry.streamNumber, number <= streamCount else { return false }
-            if number == streamCount {
-                guard entry.stream != nil else { return false }
-                streamCount += 1
-            }
-        }
-        return true
+        var next = heads.count
+        return entries.allSatisfy { $0.numbering(next: &next) != nil }
     }
 
     /// Makes room for `events` events in all, so that loading a large log does not copy its
@@ -102,6 +105,14 @@ struct LogCatalog: Sendable {
         tree.reserveCapacity(leaves: events)
         previousInStream.reserveCapacity(events)
         streamNumberOfEvent.reserveCapacity(events)
+    }
+
+    /// How an entry stands in the dense numbering of streams.
+    enum StreamNumbering {
+        /// Its stream already has its number.
+        case known
+        /// It is its stream's first event, and its stream takes the next number.
+        case new
     }
 
     func version(of stream: String) -> UInt64 {
