@@ -47,7 +47,7 @@ struct AsOfAndSnapshotTests {
 
         let before = try ReadModels.build(asOf: .recorded("2000-01-01T00:00:00.000000Z"), log: log, names: ["programme"], outputDirectory: temporary.path + "/as-of")[0]
         let empty = try ReadModelStore(path: before, projection: ProgrammeMetrics.self, mode: .readOnly)
-        #expect(try empty.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM tally") } == 0)
+        #expect(try empty.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM metric") } == 0)
         #expect(AsOf.recordedTime("2024-10-31") == "2024-10-31T23:59:59.999999Z")
         #expect(AsOf.recordedTime("2024-10-31T08:00:00Z") == "2024-10-31T08:00:00.000000Z")
         #expect(AsOf.recordedTime("2024-10-31T08:00:00+08:00") == nil)

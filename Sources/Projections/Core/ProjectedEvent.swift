@@ -100,6 +100,10 @@ public final class ProjectedEvent: Sendable {
     /// the ``Projector`` before any fold sees the event.
     public internal(set) nonisolated(unsafe) var streamNumber: Int32 = -1
 
+    /// For an `EventRetracted`: the event it takes back and its stream's standing events, read
+    /// from the log by the ``Projector`` before any fold sees the event (see ``Retraction``).
+    public internal(set) nonisolated(unsafe) var retraction: Retraction?
+
     /// The stream's category (`enterprise`, `project`, …): a `String` (a short one, stored
     /// inline), so that folds comparing it with a literal take the fast path — as a `Substring`
     /// the comparison went element by element through `Sequence.==` on every event.

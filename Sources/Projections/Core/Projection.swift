@@ -16,14 +16,10 @@ public protocol Projection: AnyObject, SendableMetatype {
 
     init()
 
-    /// Secondary indexes that serve queries and that the fold reads rarely or never (pending reads
-    /// its contacts by enterprise only to undo a retraction): a read model built from zero creates
+    /// Secondary indexes that serve queries and that the fold does not read while building (a
+    /// retraction is undone from the log, ``Retraction``): a read model built from zero creates
     /// them once at the end instead of maintaining them on every insert.
     static var queryOnlyIndexes: [String] { get }
-
-    /// Those of ``queryOnlyIndexes`` that undoing a retraction reads: a build from zero creates
-    /// them once it has seen more than a few retractions, instead of scanning a table for each.
-    static var retractionIndexes: [String] { get }
 
     /// Applies one event (most events are ignored by most read models).
     func apply(_ event: ProjectedEvent, in db: Database) throws
@@ -51,7 +47,6 @@ extension Projection {
     public func beginBuilding() {}
     public func finishBuilding(in db: Database) throws {}
     public static var queryOnlyIndexes: [String] { [] }
-    public static var retractionIndexes: [String] { [] }
 }
 
 /// The read models Gongfu maintains, in the order they are listed.

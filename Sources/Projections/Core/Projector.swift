@@ -49,6 +49,7 @@ struct Projector {
             for event in events {
                 let index = Int(event.seq - chunkStart)
                 event.streamNumber = index < streams.count ? streams[index] : -1  // -1: found by its id instead
+                if event.kind == .eventRetracted { event.retraction = try Retraction(of: event, in: log, asOf: asOf) }
             }
             timings.parseSeconds += Double(DispatchTime.now().uptimeNanoseconds - parseStart) / 1e9
             batches.removeAll(keepingCapacity: true)

@@ -149,10 +149,6 @@ public final class ReadModelStore: @unchecked Sendable {
                     let checkpoint = try Self.checkpoint(in: db)
                     guard through > checkpoint.seq else { return .rollback }
                     guard from <= checkpoint.seq + 1 else { throw ProjectionError.gap(projection: name, checkpoint: checkpoint.seq, next: from) }
-                    if !deferredIndexes.isEmpty, !projectionType.retractionIndexes.isEmpty {
-                        retractionsBuilt += events.count { $0.kind == .eventRetracted && $0.seq > checkpoint.seq }
-                        if retractionsBuilt > Self.retractionScans { try createRetractionIndexes(in: db) }
-                    }
                     try projection.beginTransaction(in: db)
                     for event in events where event.seq > checkpoint.seq {
                         try projection.apply(event, in: db)
@@ -165,21 +161,6 @@ public final class ReadModelStore: @unchecked Sendable {
             }
         }
         committedSeq.store(max(through, committedSeq.load(ordering: .relaxed)), ordering: .releasing)
-    }
-
-    /// Retractions a build undoes by scanning tables before it creates the indexes that make each
-    /// a lookup. None: measured on the 1M-event demo province (38 retractions), the scans cost
-    /// pending more than maintaining its contact index from the first retraction on, and an
-    /// index created part-way is one the seal need not create.
-    public static let retractionScans = 0
-    /// Retractions seen while building.
-    private var retractionsBuilt = 0
-
-    /// Creates the deferred indexes the fold reads to undo a retraction (maintained from here on).
-    private func createRetractionIndexes(in db: Database) throws {
-        let needed = Set(projectionType.retractionIndexes)
-        for index in deferredIndexes where needed.contains(index.name) { try db.execute(sql: index.sql) }
-        deferredIndexes.removeAll { needed.contains($0.name) }
     }
 
     /// Reads with a consistent view of the read model.

@@ -8,7 +8,7 @@ import GRDB
 public final class CoverageMetrics: Projection {
     public static let name = "coverage"
     public static let summary = "转型覆盖率/深度转型率 per assessment year and region, industry, sector group, chain; frozen and as known"
-    public static let version = 3
+    public static let version = 4
     public static let province = "370000"
 
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
@@ -127,11 +127,15 @@ public final class CoverageMetrics: Projection {
                     WHERE stage IS NOT NULL;
                 """)
         }
+        // A retracted first assessment's successor is found in the log (``Retraction``), not in
+        // a table of every assessment kept only for that.
+        migrator.registerMigration("coverage v4") { db in
+            try db.execute(sql: "DROP TABLE assessment")
+        }
     }
 
     /// The fold reads an enterprise's stage changes only when maintaining a live file.
-    public static let queryOnlyIndexes = ["stage_change_by_enterprise", "assessment_by_enterprise"]
-    public static let retractionIndexes = ["assessment_by_enterprise"]
+    public static let queryOnlyIndexes = ["stage_change_by_enterprise"]
 
     let reference = ReferenceData.standard
 
@@ -229,7 +233,6 @@ public final class CoverageMetrics: Projection {
             // read stages the same way); later ones only matter through upgrades, or when the
             // first is retracted.
             let assessment = try event.payload(AssessmentRecorded.self)
-            try db.run("INSERT INTO assessment VALUES (?, ?, ?, ?, ?)", event.seq, uscc, event.date, assessment.stage.level, assessment.assessment)
             var first = false
             try enterprises.update(key, in: db) { row in
                 first = !row.assessed
@@ -244,13 +247,12 @@ public final class CoverageMetrics: Projection {
             try recordStage(StageChange(seq: Int64(event.seq), date: event.date, stage: upgrade.to.level), key: key, assessment: upgrade.assessment, in: db)
             try recount(key, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
         case .eventRetracted where event.category == "enterprise":
-            let retraction = try event.payload(EventRetracted.self)
-            try db.run("DELETE FROM assessment WHERE seq = ?", retraction.seq)
-            let assessmentRetracted = db.changesCount > 0
-            try db.run("DELETE FROM stage_change WHERE seq = ?", retraction.seq)
+            let retraction = try event.retractionContext()
+            guard let retracted = retraction.retracted else { break }
+            try db.run("DELETE FROM stage_change WHERE seq = ?", retracted.seq)
             var changed = db.changesCount > 0
-            if changed { try stageChanges.update(key, in: db) { $0.removeAll { $0.seq == Int64(retraction.seq) } } }
-            if assessmentRetracted, try restoreBaseline(key, retracted: retraction.seq, in: db) { changed = true }
+            if changed { try stageChanges.update(key, in: db) { $0.removeAll { $0.seq == Int64(retracted.seq) } } }
+            if retracted.kind == .assessmentRecorded, try restoreBaseline(key, retracted: retracted.seq, standing: retraction.standing, in: db) { changed = true }
             if changed { try recount(key, years: years(in: db), in: db) }
         case .annualAssessmentOpened:
             let opened = try event.payload(AnnualAssessmentOpened.self)
@@ -307,13 +309,14 @@ public final class CoverageMetrics: Projection {
     /// After an assessment is retracted: when it was the enterprise's first, its next standing
     /// assessment (if any) sets the stage it starts from, as the domain rules and `findings` read
     /// it. True when a stage change was added.
-    private func restoreBaseline(_ key: RowKey, retracted seq: UInt64, in db: Database) throws -> Bool {
-        let next = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, on_date, stage, assessment FROM assessment WHERE uscc = ? ORDER BY seq LIMIT 1"),
-                                    arguments: [key.text])
-        if let next, (next[0] as Int64) < Int64(seq) { return false }  // an earlier one stands: it was not the first
+    private func restoreBaseline(_ key: RowKey, retracted seq: UInt64, standing: [ProjectedEvent], in db: Database) throws -> Bool {
+        let next = standing.first { $0.kind == .assessmentRecorded }
+        if let next, next.seq < seq { return false }  // an earlier one stands: it was not the first
         try enterprises.update(key, in: db) { $0.assessed = next != nil }
-        guard let next, (next[2] as Int) > 0 else { return false }
-        try recordStage(StageChange(seq: next[0], date: next[1], stage: next[2]), key: key, assessment: next[3], in: db)
+        guard let next else { return false }
+        let assessment = try next.payload(AssessmentRecorded.self)
+        guard assessment.stage > .l0 else { return false }
+        try recordStage(StageChange(seq: Int64(next.seq), date: next.date, stage: assessment.stage.level), key: key, assessment: assessment.assessment, in: db)
         return true
     }
 

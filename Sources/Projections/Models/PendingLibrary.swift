@@ -9,7 +9,6 @@ public final class PendingLibrary: Projection {
     public static let summary = "待转型企业库: L0 enterprises, their five steps, last contact, leaving the library"
     public static let version = 3
     public static let queryOnlyIndexes = ["enterprise_by_city", "contact_by_enterprise", "stage_change_by_enterprise"]
-    public static let retractionIndexes = ["contact_by_enterprise", "stage_change_by_enterprise"]
 
     /// The five steps, in order, with the column holding each one's first date.
     public static let steps: [(step: String, column: String, title: String)] = [
@@ -141,10 +140,11 @@ public final class PendingLibrary: Projection {
                 if upgrade.from == .l0 { row.leftLibraryOn = min(row.leftLibraryOn ?? date, date) }
             }
         case .eventRetracted:
-            let retraction = try event.payload(EventRetracted.self)
-            try db.run("DELETE FROM contact WHERE seq = ?", retraction.seq)
-            try db.run("DELETE FROM stage_change WHERE seq = ?", retraction.seq)
-            try recompute(uscc, in: db)
+            let retraction = try event.retractionContext()
+            guard let retracted = retraction.retracted else { break }
+            try db.run("DELETE FROM contact WHERE seq = ?", retracted.seq)
+            try db.run("DELETE FROM stage_change WHERE seq = ?", retracted.seq)
+            try recompute(key, from: retraction.standing, retractedAssessment: retracted.kind == .assessmentRecorded, in: db)
         default:
             break
         }
@@ -178,40 +178,54 @@ public final class PendingLibrary: Projection {
         }
     }
 
-    /// Re-derives an enterprise's steps and stage from its remaining contacts and stage changes
-    /// (after a retraction). Its first standing assessment sets the stage it starts from.
-    private func recompute(_ uscc: String, in db: Database) throws {
-        guard try enterprises.row(uscc, in: db) != nil else { return }
-        try db.run("DELETE FROM stage_change WHERE uscc = ? AND kind = 'baseline'", uscc)
-        let first = try Row.fetchOne(db, sql: "SELECT seq, on_date, stage FROM contact WHERE uscc = ? AND kind LIKE 'assessment:%' ORDER BY seq LIMIT 1",
-                                     arguments: [uscc])
-        if let first, (first[2] as Int?) ?? 0 > 0 {
-            try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')",
-                       first[0] as Int64, uscc, first[1] as String, first[2] as Int)
-        }
+    /// Re-derives an enterprise's steps and stage from its standing events (after a retraction,
+    /// ``Retraction/standing``: the stream's events that still count). Its first standing
+    /// assessment sets the stage it starts from; when the retracted event was an assessment
+    /// (perhaps that first one), the baseline stage change follows the new first.
+    private func recompute(_ key: RowKey, from standing: [ProjectedEvent], retractedAssessment: Bool, in db: Database) throws {
+        guard try enterprises.row(key, in: db) != nil else { return }
         var steps = [String?](repeating: nil, count: Self.steps.count)
         var contacts = 0
         var last: String?
-        for row in try Row.fetchAll(db, sql: "SELECT step, min(on_date), count(*), max(on_date) FROM contact WHERE uscc = ? GROUP BY step", arguments: [uscc]) {
-            if let step = row[0] as String?, let index = Self.steps.firstIndex(where: { $0.step == step }) { steps[index] = row[1] }
-            contacts += row[2] as Int
-            let latest: String = row[3]
-            last = max(last ?? latest, latest)
+        var first: (event: ProjectedEvent, stage: Int)?
+        var stage = 0
+        var firstUpgradeOn: String?
+        for event in standing {
+            let step: Step?
+            switch event.kind {
+            case .assessmentRecorded:
+                let assessment = try event.payload(AssessmentRecorded.self)
+                if first == nil { first = (event, assessment.stage.level) }
+                step = assessment.kind == .online ? .onlineAssessment : nil
+            case .diagnosisVisited: step = .diagnosis
+            case .trainingAttended: step = .training
+            case .providerMatched: step = .matching
+            case .trialStarted: step = .trial
+            case .trialEnded: step = nil
+            case .stageUpgraded:
+                stage = max(stage, try event.payload(StageUpgraded.self).to.level)
+                firstUpgradeOn = firstUpgradeOn ?? event.date
+                continue
+            default: continue
+            }
+            let date = event.date
+            if let step { steps[step.rawValue] = min(steps[step.rawValue] ?? date, date) }
+            contacts += 1
+            last = max(last ?? date, date)
         }
-        // It left the library with its first upgrade (the one from L0) — unless its first
-        // assessment found it above L0, when it was never in the library.
-        let stages = try Row.fetchOne(db, sql: """
-            SELECT coalesce(max(stage), 0),
-                CASE WHEN count(CASE WHEN kind = 'baseline' THEN 1 END) > 0 THEN NULL
-                    ELSE (SELECT on_date FROM stage_change WHERE uscc = ?1 AND kind = 'upgrade' ORDER BY seq LIMIT 1) END
-            FROM stage_change WHERE uscc = ?1
-            """, arguments: [uscc])!
-        try enterprises.update(uscc, in: db) { row in
+        // One found above L0 was never in the library: it left with its first upgrade otherwise.
+        let baseline = first.map { $0.stage > 0 } ?? false
+        if baseline, let first { stage = max(stage, first.stage) }
+        if retractedAssessment, baseline, let first {
+            try db.run("INSERT OR IGNORE INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')",
+                       first.event.seq, key.text, first.event.date, first.stage)
+        }
+        try enterprises.update(key, in: db) { row in
             row.steps = steps
             row.contacts = contacts
             row.lastContactOn = last
-            row.stage = stages[0]
-            row.leftLibraryOn = stages[1]
+            row.stage = stage
+            row.leftLibraryOn = baseline ? nil : firstUpgradeOn
             row.assessed = first != nil
         }
     }

@@ -7,9 +7,7 @@ import GRDB
 public final class ProgrammeMetrics: Projection {
     public static let name = "programme"
     public static let summary = "programme metrics per year: served, trainings, roadshows, diagnoses, enterprises off the pending library vs target"
-    public static let version = 2
-    public static let queryOnlyIndexes = ["serving_by_enterprise"]
-    public static let retractionIndexes = ["serving_by_enterprise"]
+    public static let version = 3
 
     /// The metrics, in report order, with their Chinese titles and the plan target they answer to.
     public static let metrics: [(metric: String, title: String, target: String?)] = [
@@ -70,6 +68,11 @@ public final class ProgrammeMetrics: Projection {
                 CREATE INDEX serving_by_enterprise ON serving (uscc, year);
                 """)
         }
+        // A retraction is undone from the log (the retracted event and its stream's standing
+        // events, ``Retraction``): the tables kept only for undoing go.
+        migrator.registerMigration("programme v3") { db in
+            try db.execute(sql: "DROP TABLE tally; DROP TABLE serving")
+        }
     }
 
     /// Increments of `metric` not yet written, by year and metric: one upsert per metric and
@@ -95,71 +98,73 @@ public final class ProgrammeMetrics: Projection {
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         switch event.kind {
-        case .diagnosisVisited:
-            try serve(event, in: db)
-            try tally("diagnosisVisits", event, in: db)
-        case .trainingAttended:
-            try serve(event, in: db)
-            try tally("trainingsAttended", event, in: db)
-        case .providerMatched:
-            try serve(event, in: db)
-        case .trialStarted:
-            try serve(event, in: db)
-            try tally("trialsStarted", event, in: db)
-        case .trialEnded:
-            if try event.payload(TrialEnded.self).outcome == .purchased { try tally("trialsPurchased", event, in: db) }
-        case .stageUpgraded:
-            let upgrade = try event.payload(StageUpgraded.self)
-            if upgrade.from == .l0 { try tally("leftPendingLibrary", event, in: db) }
-        case .activityHeld:
-            switch try event.payload(ActivityHeld.self).kind {
-            case .roadshow: try tally("roadshows", event, in: db)
-            case .onsiteMeeting: try tally("onsiteMeetings", event, in: db)
-            case .training: try tally("trainingSessions", event, in: db)
-            }
-        case .projectFiled: try tally("projectsFiled", event, in: db)
-        case .projectCompleted: try tally("projectsCompleted", event, in: db)
-        case .providerAdmitted: try tally("providersAdmitted", event, in: db)
-        case .solutionListed: try tally("solutionsListed", event, in: db)
-        case .benchmarkAwarded: try tally("benchmarksAwarded", event, in: db)
         case .eventRetracted:
-            try writeIncrements(in: db)
-            let retracted = try event.payload(EventRetracted.self).seq
-            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT metric, year FROM tally WHERE seq = ?"), arguments: [retracted]) {
-                try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ?", row[1] as Int, row[0] as String)
-            }
-            try db.run("DELETE FROM tally WHERE seq = ?", retracted)
-            try unserve(retracted, uscc: event.streamID, in: db)
+            try undo(event.retractionContext(), in: db)
         case .planPublished:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
         default:
-            break
+            if Self.serves(event) { try serve(event, in: db) }
+            for metric in try Self.tallies(of: event) {
+                increments[MetricKey(year: event.year, metric: metric), default: 0] += 1
+            }
         }
     }
 
-    private func tally(_ metric: String, _ event: ProjectedEvent, in db: Database) throws {
-        try db.run("INSERT INTO tally VALUES (?, ?, ?)", event.seq, metric, event.year)
-        increments[MetricKey(year: event.year, metric: metric), default: 0] += 1
+    /// The metrics `event` counts one for, in its year (apply and undo both read this).
+    private static func tallies(of event: ProjectedEvent) throws -> [String] {
+        switch event.kind {
+        case .diagnosisVisited: ["diagnosisVisits"]
+        case .trainingAttended: ["trainingsAttended"]
+        case .trialStarted: ["trialsStarted"]
+        case .trialEnded: try event.payload(TrialEnded.self).outcome == .purchased ? ["trialsPurchased"] : []
+        case .stageUpgraded: try event.payload(StageUpgraded.self).from == .l0 ? ["leftPendingLibrary"] : []
+        case .activityHeld:
+            switch try event.payload(ActivityHeld.self).kind {
+            case .roadshow: ["roadshows"]
+            case .onsiteMeeting: ["onsiteMeetings"]
+            case .training: ["trainingSessions"]
+            }
+        case .projectFiled: ["projectsFiled"]
+        case .projectCompleted: ["projectsCompleted"]
+        case .providerAdmitted: ["providersAdmitted"]
+        case .solutionListed: ["solutionsListed"]
+        case .benchmarkAwarded: ["benchmarksAwarded"]
+        default: []
+        }
+    }
+
+    /// Whether `event` serves its enterprise (counts it as served that year).
+    private static func serves(_ event: ProjectedEvent) -> Bool {
+        switch event.kind {
+        case .diagnosisVisited, .trainingAttended, .providerMatched, .trialStarted: true
+        default: false
+        }
     }
 
     /// Counts an enterprise once per year as served.
     private func serve(_ event: ProjectedEvent, in db: Database) throws {
-        try db.run("INSERT INTO serving VALUES (?, ?, ?)", event.seq, event.streamID, event.year)
         try db.run("INSERT OR IGNORE INTO served VALUES (?, ?, ?)", event.year, event.streamID, event.seq)
         if db.changesCount > 0 { increments[MetricKey(year: event.year, metric: "enterprisesServed"), default: 0] += 1 }
     }
 
-    /// Undoes `serve` for a retracted event: the enterprise stays served that year while
-    /// another of its events serves it (the earliest becomes its first), and is no longer
-    /// counted once none does.
-    private func unserve(_ seq: UInt64, uscc: String, in db: Database) throws {
-        guard let year = try Int.fetchOne(db.cachedStatement(sql: "SELECT year FROM serving WHERE seq = ?"), arguments: [seq]) else { return }
-        try db.run("DELETE FROM serving WHERE seq = ?", seq)
-        if let next = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(seq) FROM serving WHERE uscc = ? AND year = ?"), arguments: [uscc, year]) {
-            try db.run("UPDATE served SET first_seq = ? WHERE year = ? AND uscc = ?", next, year, uscc)
+    /// Takes back what the retracted event counted. Its enterprise stays served that year while
+    /// another of its standing events serves it (the earliest becomes its first), and is no
+    /// longer counted once none does.
+    private func undo(_ retraction: Retraction, in db: Database) throws {
+        guard let retracted = retraction.retracted else { return }
+        try writeIncrements(in: db)
+        let year = retracted.year
+        for metric in try Self.tallies(of: retracted) {
+            try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ?", year, metric)
+        }
+        guard Self.serves(retracted) else { return }
+        if let next = retraction.standing.first(where: { Self.serves($0) && $0.year == year }) {
+            try db.run("UPDATE served SET first_seq = ? WHERE year = ? AND uscc = ?", next.seq, year, retracted.streamID)
         } else {
-            try db.run("DELETE FROM served WHERE year = ? AND uscc = ?", year, uscc)
-            try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = 'enterprisesServed'", year)
+            try db.run("DELETE FROM served WHERE year = ? AND uscc = ?", year, retracted.streamID)
+            if db.changesCount > 0 {
+                try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = 'enterprisesServed'", year)
+            }
         }
     }
 }

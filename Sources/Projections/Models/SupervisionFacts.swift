@@ -12,10 +12,8 @@ public final class SupervisionFacts: Projection {
     public static let summary = "督查激励: the facts the supervision checks read; findings with the events they rest on"
     /// The fold's logic and the supervision rules' version: either changing rebuilds it.
     public static let version = 1 * 1000 + SupervisionRules.standard.version
-    /// The fold reads these only to undo a retraction: a build from zero creates them at the end,
-    /// or (the first two) once it has seen more than a few retractions.
+    /// Indexes for the checks' queries: a build from zero creates them at the end.
     public static let queryOnlyIndexes = ["assessment_by_id", "upgrade_by_enterprise", "diagnosis_by_enterprise"]
-    public static let retractionIndexes = ["assessment_by_id", "upgrade_by_enterprise"]
 
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("findings v1") { db in
@@ -192,9 +190,17 @@ public final class SupervisionFacts: Projection {
             try db.run("UPDATE award SET revoked_seq = NULL WHERE revoked_seq = ?", retracted)
             try db.run("DELETE FROM incentive WHERE granted_seq = ?", retracted)
             if event.category == "enterprise", try enterprises.row(key, in: db) != nil {
-                // The stage is what the first standing assessment found, then the standing upgrades.
-                let first = try Int.fetchOne(db, sql: "SELECT stage FROM assessment WHERE uscc = ? AND retracted_seq IS NULL ORDER BY seq LIMIT 1", arguments: [uscc])
-                let upgraded = try Int.fetchOne(db, sql: "SELECT max(to_stage) FROM upgrade WHERE uscc = ? AND retracted_seq IS NULL", arguments: [uscc])
+                // The stage is what the first standing assessment found, then the standing upgrades
+                // (the stream's events that still count, read from the log: ``Retraction``).
+                var first: Int?
+                var upgraded: Int?
+                for standing in try event.retractionContext().standing {
+                    switch standing.kind {
+                    case .assessmentRecorded where first == nil: first = try standing.payload(AssessmentRecorded.self).stage.level
+                    case .stageUpgraded: upgraded = max(upgraded ?? 0, try standing.payload(StageUpgraded.self).to.level)
+                    default: break
+                    }
+                }
                 try enterprises.update(key, in: db) { row in
                     row.firstStage = first
                     row.stage = max(first ?? 0, upgraded ?? 0)
