@@ -42,6 +42,9 @@ let package = Package(
             name: "CSQLiteSettings",
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
+        /// CRC-32 by carry-less multiplication (x86-64 PCLMULQDQ), checked at run time; the
+        /// log's trailers and index records are checked with it.
+        .target(name: "CCRC32"),
         /// Links jemalloc into an executable that depends on it, and names it.
         .target(
             name: "Allocator",
@@ -51,6 +54,7 @@ let package = Package(
         .target(
             name: "EventLog",
             dependencies: [
+                "CCRC32",
                 "CLZ4",
                 "CLibCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
