@@ -119,18 +119,6 @@ public final class PendingLibrary: Projection {
             if baseline {
                 try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')", event.seq, uscc, event.date, assessment.stage.level)
             }
-            try contact(event, step: assessment.kind == .online ? .onlineAssessment : nil, kind: Self.contactKind(of: assessment.kind),
-                        stage: assessment.stage.level, in: db)
-        case .diagnosisVisited:
-            try contact(event, step: .diagnosis, kind: "diagnosis", in: db)
-        case .trainingAttended:
-            try contact(event, step: .training, kind: "training", in: db)
-        case .providerMatched:
-            try contact(event, step: .matching, kind: "matching", in: db)
-        case .trialStarted:
-            try contact(event, step: .trial, kind: "trial", in: db)
-        case .trialEnded:
-            try contact(event, step: nil, kind: "trialEnded", in: db)
         case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
             try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'upgrade')", event.seq, uscc, event.date, upgrade.to.level)
@@ -148,6 +136,31 @@ public final class PendingLibrary: Projection {
         default:
             break
         }
+        if let contact = try Self.contact(of: event) { try record(contact, of: event, in: db) }
+    }
+
+    /// What a contact records: the step it is (when one of the five), its kind, and for an
+    /// assessment the stage it found.
+    private struct Contact {
+        var step: Step?
+        var kind: String
+        var stage: Int?
+    }
+
+    /// The contact `event` is; nil for an event that is not one (applying an event and
+    /// re-deriving an enterprise after a retraction both read this).
+    private static func contact(of event: ProjectedEvent) throws -> Contact? {
+        switch event.kind {
+        case .assessmentRecorded:
+            let assessment = try event.payload(AssessmentRecorded.self)
+            return Contact(step: assessment.kind == .online ? .onlineAssessment : nil, kind: contactKind(of: assessment.kind), stage: assessment.stage.level)
+        case .diagnosisVisited: return Contact(step: .diagnosis, kind: "diagnosis")
+        case .trainingAttended: return Contact(step: .training, kind: "training")
+        case .providerMatched: return Contact(step: .matching, kind: "matching")
+        case .trialStarted: return Contact(step: .trial, kind: "trial")
+        case .trialEnded: return Contact(step: nil, kind: "trialEnded")
+        default: return nil
+        }
     }
 
     /// An assessment's contact kind (a literal: no string built per event).
@@ -164,15 +177,15 @@ public final class PendingLibrary: Projection {
         case onlineAssessment, diagnosis, training, matching, trial
     }
 
-    /// Records a contact (with the stage it found, for an assessment), and the step it is when
-    /// it is one of the five.
-    private func contact(_ event: ProjectedEvent, step: Step?, kind: String, stage: Int? = nil, in db: Database) throws {
+    /// Records `event`'s contact (with the stage it found, for an assessment), and the step it
+    /// is when it is one of the five.
+    private func record(_ contact: Contact, of event: ProjectedEvent, in db: Database) throws {
         let date = event.date
         let key = RowKey(streamOf: event)
         try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date, stage) VALUES (?, ?, ?, ?, ?, ?)",
-                   event.seq, key.text, step.map { Self.steps[$0.rawValue].step }, kind, date, stage)
+                   event.seq, key.text, contact.step.map { Self.steps[$0.rawValue].step }, contact.kind, date, contact.stage)
         try enterprises.update(key, in: db) { row in
-            if let step { row.steps[step.rawValue] = min(row.steps[step.rawValue] ?? date, date) }
+            if let step = contact.step { row.steps[step.rawValue] = min(row.steps[step.rawValue] ?? date, date) }
             row.contacts += 1
             row.lastContactOn = max(row.lastContactOn ?? date, date)
         }
@@ -191,25 +204,15 @@ public final class PendingLibrary: Projection {
         var stage = 0
         var firstUpgradeOn: String?
         for event in standing {
-            let step: Step?
-            switch event.kind {
-            case .assessmentRecorded:
-                let assessment = try event.payload(AssessmentRecorded.self)
-                if first == nil { first = (event, assessment.stage.level) }
-                step = assessment.kind == .online ? .onlineAssessment : nil
-            case .diagnosisVisited: step = .diagnosis
-            case .trainingAttended: step = .training
-            case .providerMatched: step = .matching
-            case .trialStarted: step = .trial
-            case .trialEnded: step = nil
-            case .stageUpgraded:
+            if event.kind == .stageUpgraded {
                 stage = max(stage, try event.payload(StageUpgraded.self).to.level)
                 firstUpgradeOn = firstUpgradeOn ?? event.date
                 continue
-            default: continue
             }
+            guard let contact = try Self.contact(of: event) else { continue }
+            if event.kind == .assessmentRecorded, first == nil { first = (event, contact.stage ?? 0) }
             let date = event.date
-            if let step { steps[step.rawValue] = min(steps[step.rawValue] ?? date, date) }
+            if let step = contact.step { steps[step.rawValue] = min(steps[step.rawValue] ?? date, date) }
             contacts += 1
             last = max(last ?? date, date)
         }
