@@ -39,15 +39,15 @@ public struct Envelope: Sendable, Equatable {
         CanonicalWriter.withWriter { writer in
             Self.writeLine(seq: seq, writeID: { $0.writeString(id) }, stream: stream, version: version,
                            type: type, schema: schema, occurred: occurred, recorded: recorded, actor: actor.canonicalBytes,
-                           key: key, data: data.canonicalBytes, into: &writer)
+                           key: key, data: data, into: &writer)
             writer.withBytes { output.append(contentsOf: $0) }
         }
     }
 
-    /// The one writer of the envelope layout. `writeID` writes the quoted id; `actor` and `data`
-    /// are already canonical JSON.
+    /// The one writer of the envelope layout. `writeID` writes the quoted id; `actor` is already
+    /// canonical JSON; `data` is written as canonical JSON here, straight into the line.
     static func writeLine(seq: UInt64, writeID: (inout CanonicalWriter) -> Void, stream: String, version: UInt64, type: String,
-                          schema: Int, occurred: String, recorded: String, actor: [UInt8], key: String?, data: [UInt8],
+                          schema: Int, occurred: String, recorded: String, actor: [UInt8], key: String?, data: JSONValue,
                           into output: inout CanonicalWriter) {
         output.append(#"{"seq":"#)
         output.writeInteger(seq)
@@ -72,7 +72,7 @@ public struct Envelope: Sendable, Equatable {
             output.writeString(key)
         }
         output.append(#","data":"#)
-        output.append(data)
+        output.write(data)
         output.append("}\n")
     }
 

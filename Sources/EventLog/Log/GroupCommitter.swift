@@ -128,7 +128,7 @@ final class GroupCommitter: @unchecked Sendable {
         let recorded = Timestamp.format(microseconds: recordedMicroseconds)
         var entries: [LogCatalog.Entry] = []
         entries.reserveCapacity(sequenced.accepted.count)
-        var lines = CanonicalWriter(capacity: sequenced.accepted.count * (drafts[0].data.count + 320))
+        var lines = CanonicalWriter(capacity: sequenced.accepted.count * Self.typicalLineBytes)
         // (Drafts are used in place, `drafts[i].field`: binding one to a name copies it, a
         // retain and a release for each of its strings.)
         for event in sequenced.accepted {
@@ -150,6 +150,9 @@ final class GroupCommitter: @unchecked Sendable {
         if queue[0] === slot { condition.signal() }
         condition.unlock()
     }
+
+    /// Room reserved per event for its line (lines are ~300–700 bytes; the buffer grows past it).
+    static let typicalLineBytes = 768
 
     /// Checks a request against the sequencer's view and, if it passes, assigns its seqs and
     /// versions (called under the lock; a request is all or nothing).

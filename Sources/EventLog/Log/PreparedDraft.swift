@@ -1,5 +1,7 @@
-/// A draft made ready for the committer on the appender's own thread: validated, with its
-/// payload already in canonical bytes, so the single committer thread only splices bytes.
+/// A draft made ready for the sequencer on the appender's own thread: validated, with its
+/// stream name hashed. Its payload's canonical bytes are written straight into its envelope line
+/// (``writeLine``), also on the appender's thread, so the single committer thread only splices
+/// bytes.
 struct PreparedDraft: Sendable {
     var stream: String
     /// `stream` with its hash, computed here on the appender's thread.
@@ -9,8 +11,8 @@ struct PreparedDraft: Sendable {
     var occurred: String
     var key: String?
     var expectedVersion: ExpectedVersion
-    /// Canonical JSON of `data`.
-    var data: [UInt8]
+    /// The payload (a JSON object; written as canonical JSON into the line).
+    var data: JSONValue
 
     init(_ draft: __shared EventDraft) {
         stream = draft.stream
@@ -20,17 +22,19 @@ struct PreparedDraft: Sendable {
         occurred = draft.occurred
         key = draft.key
         expectedVersion = draft.expectedVersion
-        data = draft.data.canonicalBytes
+        data = draft.data
     }
 
-    /// Same event content (what an idempotent retry must repeat).
+    /// Same event content (what an idempotent retry must repeat): payloads compared as the
+    /// canonical bytes the log would store (only repeated keys get here).
     func hasSameContent(as other: PreparedDraft) -> Bool {
-        stream == other.stream && type == other.type && schema == other.schema && occurred == other.occurred && data == other.data
+        stream == other.stream && type == other.type && schema == other.schema && occurred == other.occurred
+            && data.canonicalBytes == other.data.canonicalBytes
     }
 
     func hasSameContent(as envelope: Envelope) -> Bool {
         stream == envelope.stream && type == envelope.type && schema == envelope.schema && occurred == envelope.occurred
-            && data == envelope.data.canonicalBytes
+            && data.canonicalBytes == envelope.data.canonicalBytes
     }
 
     /// Writes the canonical envelope line with a new UUIDv7 (``Envelope/writeLine``).
