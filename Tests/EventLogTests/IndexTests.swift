@@ -17,8 +17,8 @@ import Testing
         init(_ catalog: LogCatalog) {
             streams = catalog.streams.names.map(\.name)
             heads = catalog.heads.map { [$0.last, $0.version] }
-            previousInStream = catalog.previousInStream
-            streamNumberOfEvent = catalog.streamNumberOfEvent
+            previousInStream = Array(catalog.previousInStream)
+            streamNumberOfEvent = Array(catalog.streamNumberOfEvent)
             keys = catalog.keys
             batches = catalog.batches
             root = catalog.tree.root(size: catalog.size)

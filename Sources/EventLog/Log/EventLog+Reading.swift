@@ -98,7 +98,7 @@ extension EventLog {
         lock.withLock {
             let last = min(through, catalog.size)
             guard from >= 1, from <= last else { return [] }
-            return Array(catalog.streamNumberOfEvent[Int(from - 1)..<Int(last)])
+            return catalog.streamNumberOfEvent.array(Int(from - 1)..<Int(last))
         }
     }
 

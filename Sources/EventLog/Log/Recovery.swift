@@ -136,9 +136,6 @@ struct Recovery {
         var previousBase: UInt64 = 0
         var agrees = true
         let byteLength: Int
-        if File.exists(index.path) {
-            catalog.reserveCapacity(events: BatchIndexFile.eventCapacity(byteLength: try File(path: index.path, mode: .readOnly).size))
-        }
         do {
             byteLength = try index.forEachRecord { record in
                 let trailer = record.location.trailer

@@ -1,26 +1,16 @@
 /// An append-only Merkle tree (RFC 9162 §2.1) that keeps the hash of every complete, aligned
 /// subtree, so roots and proofs for any earlier size cost O(log n) lookups.
 ///
-/// Memory: about 64 bytes per leaf (32 for the leaf, 32 spread over the levels above).
+/// Memory: about 64 bytes per leaf (32 for the leaf, 32 spread over the levels above), in
+/// chunks that never move as the tree grows (``ChunkedArray``).
 public struct MerkleTree: Sendable {
     /// `levels[k]` holds the hashes of the subtrees of `2^k` leaves that start at multiples of `2^k`.
-    private var levels: [[MerkleHash]] = [[]]
+    private var levels: [ChunkedArray<MerkleHash>] = [ChunkedArray()]
 
     public init() {}
 
     /// Number of leaves.
     public var size: UInt64 { UInt64(levels[0].count) }
-
-    /// Makes room for `leaves` leaves in all (and the levels above them) at once, instead of
-    /// doubling each level's storage as it grows.
-    public mutating func reserveCapacity(leaves: Int) {
-        var level = 0
-        while leaves >> level > 0 {
-            if levels.count == level { levels.append([]) }
-            levels[level].reserveCapacity(leaves >> level)
-            level += 1
-        }
-    }
 
     /// Appends one leaf hash.
     public mutating func append(leafHash: MerkleHash) {
@@ -42,7 +32,7 @@ public struct MerkleTree: Sendable {
             } else {
                 parent = MerkleHash.node(levels[level][count - 2], levels[level][count - 1])
             }
-            if levels.count == level + 1 { levels.append([]) }
+            if levels.count == level + 1 { levels.append(ChunkedArray()) }
             levels[level + 1].append(parent)
             level += 1
         }
@@ -57,7 +47,7 @@ public struct MerkleTree: Sendable {
     public mutating func truncate(to newSize: UInt64) {
         for level in levels.indices {
             let keep = Int(newSize >> UInt64(level))
-            if levels[level].count > keep { levels[level].removeSubrange(keep...) }
+            levels[level].truncate(to: keep)
         }
     }
 

@@ -18,9 +18,6 @@ struct BatchIndexFile {
         var entries: [LogCatalog.Entry]
     }
 
-    /// The most events a file of `length` bytes can describe (each takes at least 40 bytes).
-    static func eventCapacity(byteLength length: Int) -> Int { length / 40 }
-
     /// Hands the records of the valid prefix to `body` in order, one at a time (a large log's
     /// index is never held decoded all at once), until `body` returns false. Returns the length
     /// in bytes of the header and the records read (0 when the file is missing or its header is

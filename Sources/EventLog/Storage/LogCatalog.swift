@@ -61,9 +61,9 @@ struct LogCatalog: Sendable {
     var heads: [(last: UInt64, version: UInt64)] = []
     /// For event `seq`, the seq of the previous event of its stream (0 for its first), at
     /// index `seq - 1`: a stream's positions are a chain walked back from its newest event.
-    var previousInStream: [UInt64] = []
+    var previousInStream = ChunkedArray<UInt64>()
     /// For event `seq`, its stream's number, at index `seq - 1`.
-    var streamNumberOfEvent: [Int32] = []
+    var streamNumberOfEvent = ChunkedArray<Int32>()
     var keys: [String: UInt64] = [:]
 
     var size: UInt64 { tree.size }
@@ -99,13 +99,6 @@ struct LogCatalog: Sendable {
         return entries.allSatisfy { $0.numbering(next: &next) != nil }
     }
 
-    /// Makes room for `events` events in all, so that loading a large log does not copy its
-    /// tables each time they double.
-    mutating func reserveCapacity(events: Int) {
-        tree.reserveCapacity(leaves: events)
-        previousInStream.reserveCapacity(events)
-        streamNumberOfEvent.reserveCapacity(events)
-    }
 
     /// How an entry stands in the dense numbering of streams.
     enum StreamNumbering {
