@@ -132,16 +132,21 @@ public final class EventLog: @unchecked Sendable {
     public func append(_ drafts: [EventDraft], actor: Actor) async throws(LogError) -> [AppendResult] {
         guard let committer else { throw .writesRefused(reason: "the log was opened read-only") }
         if drafts.isEmpty { return [] }
-        var prepared: [PreparedDraft] = []
-        prepared.reserveCapacity(drafts.count)
-        for index in drafts.indices {
-            do { try drafts[index].validate() } catch { throw .invalidEvent(index: index, reason: error.description) }
-            prepared.append(PreparedDraft(drafts[index]))
+        // The drafts are read in place (through a buffer pointer: an element read through the
+        // array's subscript was copied, a retain and a release of each of its strings).
+        let names = try drafts.withUnsafeBufferPointer { drafts throws(LogError) in
+            var names: [StreamName] = []
+            names.reserveCapacity(drafts.count)
+            for index in drafts.indices {
+                do throws(EventDraftError) { try drafts[index].validate() } catch { throw .invalidEvent(index: index, reason: error.description) }
+                names.append(StreamName(drafts[index].stream))
+            }
+            return names
         }
         let actorBytes = actor.json.canonicalBytes
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                committer.submit(prepared, actor: actorBytes, continuation: continuation)
+                committer.submit(drafts, names: names, actor: actorBytes, continuation: continuation)
             }
         } catch {
             throw error as! LogError

@@ -60,7 +60,7 @@ final class GroupCommitter: @unchecked Sendable {
     private var streamVersions: [UInt64]
     private var keySeqs: [String: UInt64]
     /// Keys of requests not yet known durable, with their drafts for comparison.
-    private var pendingKeys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
+    private var pendingKeys: [String: (seq: UInt64, version: UInt64, draft: EventDraft)] = [:]
 
     // Owned by the encoder thread.
     private var segment: File?
@@ -100,9 +100,10 @@ final class GroupCommitter: @unchecked Sendable {
         syncer.start()
     }
 
-    /// Sequences a request and builds its lines on the caller's thread; the continuation is
-    /// resumed once its batch is durable (or it is rejected).
-    func submit(_ drafts: [PreparedDraft], actor: [UInt8], continuation: CheckedContinuation<[AppendResult], any Error>) {
+    /// Sequences a request (validated drafts, and their stream names in the same order) and
+    /// builds its lines on the caller's thread; the continuation is resumed once its batch is
+    /// durable (or it is rejected).
+    func submit(_ drafts: [EventDraft], names: [StreamName], actor: [UInt8], continuation: CheckedContinuation<[AppendResult], any Error>) {
         condition.lock()
         if stopping {
             condition.unlock()
@@ -115,7 +116,7 @@ final class GroupCommitter: @unchecked Sendable {
             return
         }
         let recordedMicroseconds = Timestamp.nowMicroseconds()
-        let sequenced = sequence(drafts)
+        let sequenced = sequence(drafts, names: names)
         let slot = Slot(continuation: continuation, outcome: sequenced.outcome)
         slot.isReady = sequenced.accepted.isEmpty
         queue.append(slot)
@@ -129,15 +130,17 @@ final class GroupCommitter: @unchecked Sendable {
         var entries: [LogCatalog.Entry] = []
         entries.reserveCapacity(sequenced.accepted.count)
         var lines = CanonicalWriter(capacity: sequenced.accepted.count * Self.typicalLineBytes)
-        // (Drafts are used in place, `drafts[i].field`: binding one to a name copies it, a
-        // retain and a release for each of its strings.)
-        for event in sequenced.accepted {
-            let start = lines.count
-            drafts[event.index].writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
-                                          version: event.version, recorded: recorded, actor: actor, into: &lines)
-            let leaf = lines.withBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
-            entries.append(LogCatalog.Entry(leafHash: leaf, streamNumber: event.streamNumber,
-                                            stream: event.version == 1 ? drafts[event.index].streamName : nil, key: drafts[event.index].key))
+        // (Drafts are read in place, through a buffer pointer: binding one to a name, or reading
+        // it through the array's subscript, copies it — a retain and a release of each string.)
+        drafts.withUnsafeBufferPointer { drafts in
+            for event in sequenced.accepted {
+                let start = lines.count
+                drafts[event.index].writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
+                                              version: event.version, recorded: recorded, actor: actor, into: &lines)
+                let leaf = lines.withBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
+                entries.append(LogCatalog.Entry(leafHash: leaf, streamNumber: event.streamNumber,
+                                                stream: event.version == 1 ? names[event.index] : nil, key: drafts[event.index].key))
+            }
         }
         let content = lines.finish()
         condition.lock()
@@ -156,9 +159,9 @@ final class GroupCommitter: @unchecked Sendable {
 
     /// Checks a request against the sequencer's view and, if it passes, assigns its seqs and
     /// versions (called under the lock; a request is all or nothing).
-    private func sequence(_ drafts: [PreparedDraft]) -> (outcome: Outcome, accepted: [Sequenced]) {
+    private func sequence(_ drafts: [EventDraft], names: [StreamName]) -> (outcome: Outcome, accepted: [Sequenced]) {
         forgetDurableKeys()
-        var keys: [String: (seq: UInt64, version: UInt64, draft: PreparedDraft)] = [:]
+        var keys: [String: (seq: UInt64, version: UInt64, draft: EventDraft)] = [:]
         var accepted: [Sequenced] = []
         accepted.reserveCapacity(drafts.count)
         var results: [AppendResult] = []
@@ -180,7 +183,7 @@ final class GroupCommitter: @unchecked Sendable {
         // The streams' numbers in one tight pass first: its lookups' cache misses overlap, where
         // in the loop below they would stall the sequencer (and its lock) one at a time. A stream
         // this request numbers is not found here, and is looked up again below.
-        let numbers = drafts.map { streams.number(of: $0.streamName) ?? -1 }
+        let numbers = names.map { streams.number(of: $0) ?? -1 }
         for index in drafts.indices {
             if let key = drafts[index].key {
                 let draft = drafts[index]
@@ -197,7 +200,7 @@ final class GroupCommitter: @unchecked Sendable {
                     continue
                 }
             }
-            let known = numbers[index] >= 0 ? numbers[index] : streams.number(of: drafts[index].streamName)
+            let known = numbers[index] >= 0 ? numbers[index] : streams.number(of: names[index])
             let current = known.map { streamVersions[$0] } ?? 0
             guard drafts[index].expectedVersion.admits(currentVersion: current) else {
                 return reject(.versionConflict(stream: drafts[index].stream, expected: drafts[index].expectedVersion, actual: current, event: index))
@@ -207,7 +210,7 @@ final class GroupCommitter: @unchecked Sendable {
                 number = known
                 streamVersions[number] = current + 1
             } else {
-                number = streams.add(drafts[index].streamName)
+                number = streams.add(names[index])
                 streamVersions.append(1)
             }
             let seq = nextSeq + UInt64(accepted.count)
@@ -224,7 +227,7 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     /// The first result for a repeated idempotency key, or why the repeat is refused.
-    private func duplicate(of draft: PreparedDraft, key: String, seq: UInt64, event: Int) -> Result<AppendResult, LogError> {
+    private func duplicate(of draft: EventDraft, key: String, seq: UInt64, event: Int) -> Result<AppendResult, LogError> {
         if let pending = pendingKeys[key] {
             guard draft.hasSameContent(as: pending.draft) else { return .failure(.idempotencyKeyReused(key: key, seq: seq, event: event)) }
             return .success(AppendResult(seq: seq, stream: draft.stream, version: pending.version, isDuplicate: true))

@@ -1,33 +1,12 @@
-/// A draft made ready for the sequencer on the appender's own thread: validated, with its
-/// stream name hashed. Its payload's canonical bytes are written straight into its envelope line
-/// (``writeLine``), also on the appender's thread, so the single committer thread only splices
-/// bytes.
-struct PreparedDraft: Sendable {
-    var stream: String
-    /// `stream` with its hash, computed here on the appender's thread.
-    var streamName: StreamName
-    var type: String
-    var schema: Int
-    var occurred: String
-    var key: String?
-    var expectedVersion: ExpectedVersion
-    /// The payload (a JSON object; written as canonical JSON into the line).
-    var data: JSONValue
-
-    init(_ draft: __shared EventDraft) {
-        stream = draft.stream
-        streamName = StreamName(draft.stream)
-        type = draft.type
-        schema = draft.schema
-        occurred = draft.occurred
-        key = draft.key
-        expectedVersion = draft.expectedVersion
-        data = draft.data
-    }
-
+/// What the committer does with a caller's drafts, in place: the appender's own array is handed
+/// to the sequencer as it is (with each stream name hashed once, ``StreamName``), and each
+/// event's line — its payload written as canonical JSON straight into it — is built on the
+/// appender's thread; the single committer thread only splices bytes. (Copying every draft
+/// into a form of its own cost a retain and a release of each of its strings.)
+extension EventDraft {
     /// Same event content (what an idempotent retry must repeat): payloads compared as the
     /// canonical bytes the log would store (only repeated keys get here).
-    func hasSameContent(as other: PreparedDraft) -> Bool {
+    func hasSameContent(as other: EventDraft) -> Bool {
         stream == other.stream && type == other.type && schema == other.schema && occurred == other.occurred
             && data.canonicalBytes == other.data.canonicalBytes
     }
