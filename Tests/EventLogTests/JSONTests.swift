@@ -212,6 +212,14 @@ struct MemberReaderTests {
         let distinct = #"{"abcdefgh_X_12345678":1,"abcdefgh_Y_12345678":2,"abcdefghX":3,"abcdefghY":4,"青岛市黄岛区":5,"青岛市崂山区":6}"#
         #expect(try members(distinct).count == 6)
         #expect(try JSONParser.parse(distinct) == JSONValue.object(Dictionary(uniqueKeysWithValues: members(distinct).map { ($0.key, $0.value) })))
+        // The same past the 16 keys whose prints the set keeps in vectors.
+        let first20 = (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        let distinctLater = "{" + first20 + #","abcdefgh_X_12345678":1,"abcdefgh_Y_12345678":2,"abcdefghX":3,"abcdefghY":4}"#
+        #expect(try members(distinctLater).count == 24)
+        for repeated in ["{" + first20 + #","abcdefgh_X_12345678":1,"abcdefgh_Y_12345678":2,"abcdefgh_X_12345678":3}"#,
+                         #"{"abcdefgh_X_12345678":1,"#  + first20 + #","abcdefgh_X_12345678":3}"#] {
+            #expect { _ = try members(repeated) } throws: { ($0 as? JSONParser.Failure)?.description.contains("duplicate object key") == true }
+        }
         for repeated in [#"{"abcdefgh_X_12345678":1,"abcdefgh_Y_12345678":2,"abcdefgh_X_12345678":3}"#,
                          #"{"ab":1,"ab":2}"#, #"{"青岛市黄岛区":1,"青岛市黄岛区":2}"#] {
             #expect { _ = try members(repeated) } throws: { ($0 as? JSONParser.Failure)?.description.contains("duplicate object key") == true }

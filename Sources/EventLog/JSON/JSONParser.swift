@@ -350,7 +350,9 @@ import Darwin
 /// The keys of one object so far, to refuse a repeated one. Most keys are short: each is kept
 /// as its first and last eight UTF-8 bytes and its length, which settle equality for keys of up
 /// to 16 bytes (longer ones that agree there are compared as strings). Comparing `String`s
-/// pairwise cost more than the rest of parsing an envelope's keys.
+/// pairwise cost more than the rest of parsing an envelope's keys. The first 16 keys' prints
+/// live inside the set (no allocation: a set is made for every object parsed, three per stored
+/// event); further keys go to an array.
 struct KeySet {
     private struct Fingerprint: Equatable {
         var head: UInt64
@@ -358,14 +360,18 @@ struct KeySet {
         var count: Int
     }
 
-    private var fingerprints: [Fingerprint]
-    /// Keys longer than 16 bytes, by their position in `fingerprints`.
+    private typealias Sixteen<Element> = (Element, Element, Element, Element, Element, Element, Element, Element,
+                                          Element, Element, Element, Element, Element, Element, Element, Element)
+    private static let none = Fingerprint(head: 0, tail: 0, count: -1)
+    private var inline: Sixteen<Fingerprint> = (none, none, none, none, none, none, none, none,
+                                                none, none, none, none, none, none, none, none)
+    private var inlineCount = 0
+    /// Keys past the first 16.
+    private var overflow: [Fingerprint] = []
+    /// Keys longer than 16 bytes, by their position among all keys.
     private var long: [Int: String] = [:]
 
-    init() {
-        fingerprints = []
-        fingerprints.reserveCapacity(16)
-    }
+    init() {}
 
     /// Adds `key`; false when it was already there.
     mutating func insert(_ key: String) -> Bool {
@@ -379,11 +385,22 @@ struct KeySet {
             count += 1
         }
         let fingerprint = Fingerprint(head: head, tail: tail, count: count)
-        for index in fingerprints.indices where fingerprints[index] == fingerprint {
-            if count <= 16 || long[index] == key { return false }
+        let inlineCount = self.inlineCount
+        let long = self.long
+        let repeated = withUnsafeMutableBytes(of: &inline) { raw in
+            let prints = raw.bindMemory(to: Fingerprint.self)
+            for index in 0..<inlineCount where prints[index] == fingerprint {
+                if count <= 16 || long[index] == key { return true }
+            }
+            if inlineCount < 16 { prints[inlineCount] = fingerprint }
+            return false
         }
-        if count > 16 { long[fingerprints.count] = key }
-        fingerprints.append(fingerprint)
+        if repeated { return false }
+        for index in overflow.indices where overflow[index] == fingerprint {
+            if count <= 16 || long[16 + index] == key { return false }
+        }
+        if count > 16 { self.long[inlineCount + overflow.count] = key }
+        if inlineCount < 16 { self.inlineCount += 1 } else { overflow.append(fingerprint) }
         return true
     }
 }
