@@ -7,7 +7,7 @@ import GRDB
 public final class PendingLibrary: Projection {
     public static let name = "pending"
     public static let summary = "待转型企业库: L0 enterprises, their five steps, last contact, leaving the library"
-    public static let version = 3
+    public static let version = 4
     public static let queryOnlyIndexes = ["enterprise_by_city", "contact_by_enterprise", "stage_change_by_enterprise"]
 
     /// The five steps, in order, with the column holding each one's first date.
@@ -64,6 +64,10 @@ public final class PendingLibrary: Projection {
         // its next standing one sets the stage it starts from.
         migrator.registerMigration("pending v2") { db in
             try db.execute(sql: "ALTER TABLE contact ADD COLUMN stage INTEGER")
+        }
+        // Retractions are undone from the log's standing events since: nothing reads it.
+        migrator.registerMigration("pending v3") { db in
+            try db.execute(sql: "ALTER TABLE contact DROP COLUMN stage")
         }
     }
 
@@ -177,13 +181,12 @@ public final class PendingLibrary: Projection {
         case onlineAssessment, diagnosis, training, matching, trial
     }
 
-    /// Records `event`'s contact (with the stage it found, for an assessment), and the step it
-    /// is when it is one of the five.
+    /// Records `event`'s contact, and the step it is when it is one of the five.
     private func record(_ contact: Contact, of event: ProjectedEvent, in db: Database) throws {
         let date = event.date
         let key = RowKey(streamOf: event)
-        try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date, stage) VALUES (?, ?, ?, ?, ?, ?)",
-                   event.seq, key.text, contact.step.map { Self.steps[$0.rawValue].step }, contact.kind, date, contact.stage)
+        try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date) VALUES (?, ?, ?, ?, ?)",
+                   event.seq, key.text, contact.step.map { Self.steps[$0.rawValue].step }, contact.kind, date)
         try enterprises.update(key, in: db) { row in
             if let step = contact.step { row.steps[step.rawValue] = min(row.steps[step.rawValue] ?? date, date) }
             row.contacts += 1
