@@ -55,4 +55,32 @@ struct RowBufferTests {
         }
         #expect(written == ["new", "stored-2"], "rows only read are not written back")
     }
+
+    @Test("Building: updateAll hands each row's key with its stream's number, which finds the same key's row in another buffer")
+    func updateAllKeepsStreamNumbers() throws {
+        let database = try DatabaseQueue()
+        let first = RowBuffer<Int>(load: { _, _ in nil }, save: { _, _, _ in })
+        let second = RowBuffer<String>(load: { _, _ in nil }, save: { _, _, _ in })
+        first.beginBuilding()
+        second.beginBuilding()
+        let ids = ["91370202100000040B", "913702021000000598", "plan/2024"]
+        for (number, id) in ids.enumerated() {
+            let key = RowKey(id, stream: id.hasPrefix("plan") ? -1 : Int32(number))
+            first.set(key, number)
+            second.set(key, "row of \(id)")
+        }
+        try database.write { db in
+            var seen: [String] = []
+            try first.updateAll { key, value in
+                #expect(key.stream == (key.text.hasPrefix("plan") ? -1 : Int32(ids.firstIndex(of: key.text)!)))
+                let found = try second.row(key, in: db)
+                #expect(found == "row of \(key.text)")
+                seen.append(key.text)
+                value += 100
+            }
+            #expect(seen == ids)
+            #expect(try first.row(RowKey(ids[1], stream: 1), in: db) == 101)
+            #expect(try first.row(ids[2], in: db) == 102)
+        }
+    }
 }

@@ -17,6 +17,8 @@ final class RowBuffer<Row> {
     private let load: (String, Database) throws -> Row?
     private let save: (String, Row, Database) throws -> Void
     private var keys: [String] = []
+    /// Building: the stream number of each row's key, when the key is a stream's id (else −1).
+    private var keyStreams: [Int32] = []
     private var rows: [Row] = []
     private var positions: [PackedKey: Int] = [:]
     private var longPositions: [String: Int] = [:]
@@ -67,6 +69,7 @@ final class RowBuffer<Row> {
     private func append(_ key: RowKey, _ row: Row) -> Int {
         let position = rows.count
         keys.append(key.text)
+        if building { keyStreams.append(key.stream) }
         rows.append(row)
         if let packed = PackedKey(key.text) { positions[packed] = position } else { longPositions[key.text] = position }
         remember(key, at: position)
@@ -107,10 +110,12 @@ final class RowBuffer<Row> {
         return true
     }
 
-    /// Changes every row in place (building only: then every row is in memory).
-    func updateAll(_ change: (String, inout Row) throws -> Void) rethrows {
+    /// Changes every row in place (building only: then every row is in memory). Each row's key
+    /// carries its stream's number when it has one, so that the row of the same key in another
+    /// buffer is found by array index rather than by hashing the key.
+    func updateAll(_ change: (RowKey, inout Row) throws -> Void) rethrows {
         precondition(building, "updateAll visits the rows in memory: only a build from zero holds them all")
-        for position in rows.indices { try change(keys[position], &rows[position]) }
+        for position in rows.indices { try change(RowKey(keys[position], stream: keyStreams[position]), &rows[position]) }
     }
 
     /// Visits every row in key order (building only; the order is sorted again only after
@@ -162,6 +167,7 @@ final class RowBuffer<Row> {
 
     private func removeAll() {
         keys.removeAll(keepingCapacity: !building)
+        keyStreams.removeAll()
         rows.removeAll(keepingCapacity: !building)
         positions.removeAll(keepingCapacity: !building)
         longPositions.removeAll(keepingCapacity: !building)
@@ -186,9 +192,9 @@ struct RowKey {
     var text: String
     var stream: Int32
 
-    init(_ text: String) {
+    init(_ text: String, stream: Int32 = -1) {
         self.text = text
-        stream = -1
+        self.stream = stream
     }
 
     /// The id of `event`'s stream (`enterprise/9137…` → `9137…`).
@@ -206,22 +212,17 @@ struct PackedKey: Hashable, Comparable {
     private let low: UInt64
 
     init?(_ text: String) {
-        var text = text
-        let packed: (UInt64, UInt64, UInt64)? = text.withUTF8 { bytes in
-            guard bytes.count <= 23 else { return nil }
-            var words: (UInt64, UInt64, UInt64) = (0, 0, UInt64(bytes.count))
-            for (index, byte) in bytes.enumerated() {
-                let shift = UInt64(56 - 8 * (index % 8))
-                switch index / 8 {
-                case 0: words.0 |= UInt64(byte) << shift
-                case 1: words.1 |= UInt64(byte) << shift
-                default: words.2 |= UInt64(byte) << shift
-                }
-            }
-            return words
-        }
+        let packed = text.utf8.withContiguousStorageIfAvailable(Self.pack) ?? Array(text.utf8).withUnsafeBufferPointer(Self.pack)
         guard let packed else { return nil }
         (high, middle, low) = packed
+    }
+
+    private static func pack(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, UInt64)? {
+        guard bytes.count <= 23 else { return nil }
+        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+        // The bytes in memory order; read as big-endian words, integer order is byte order.
+        return (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1), UInt64(bigEndian: words.2) | UInt64(bytes.count))
     }
 
     static func < (left: PackedKey, right: PackedKey) -> Bool {

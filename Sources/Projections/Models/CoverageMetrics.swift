@@ -264,8 +264,8 @@ public final class CoverageMetrics: Projection {
             cachedYears = nil
             if enterprises.building {
                 _ = try years(in: db)  // which years are closed, for the recount
-                try enterprises.updateAll { uscc, row in
-                    try recount(&row, changes: stageChanges.row(uscc, in: db) ?? [], years: [(opened.year, cutoff)])
+                try enterprises.updateAll { key, row in
+                    try recount(&row, changes: stageChanges.row(key, in: db) ?? [], years: [(opened.year, cutoff)])
                 }
             } else {
                 try flushLive(in: db)
