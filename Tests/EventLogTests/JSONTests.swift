@@ -120,9 +120,20 @@ import Testing
         ("enterprise/91370200MA3C0XYZ1Q", true), ("plan/2024-2026", true), ("project/P-2024:7/a.b_c", true),
         ("a-b/x", true), ("enterprise/", false), ("/x", false), ("a/-x", false), ("9a/x", false), ("-a/x", false),
         ("enterprise/has space", false), ("enterprise", false), ("enterprise/" + String(repeating: "x", count: 129), false),
+        ("enterprise/" + String(repeating: "x", count: 128), true), ("e2-x/Y", true), ("Enterprise/x", false), ("e_x/y", false),
+        ("e/x/", true), ("e/x\u{00e9}", false), ("", false), ("e/", false),
     ])
     func streamNames(name: String, valid: Bool) {
         #expect(EventDraft.isValidStream(name) == valid, "\(name)")
+    }
+
+    @Test(arguments: [
+        ("TrialStarted", true), ("A", true), ("Trial2", true), ("T" + String(repeating: "a", count: 63), true),
+        ("T" + String(repeating: "a", count: 64), false), ("lower", false), ("", false), ("Trial-Started", false),
+        ("2Trial", false), ("Trial Started", false), ("Trial\u{00e9}", false),
+    ])
+    func eventTypes(type: String, valid: Bool) {
+        #expect(EventDraft.isValidType(type) == valid, "\(type)")
     }
 
     @Test func uuidsAreVersion7WithTheirTimeFirst() {

@@ -131,24 +131,28 @@ struct LogCatalog: Sendable {
     mutating func add(_ location: BatchLocation, entries: [Entry], parents: [MerkleHash] = []) {
         var seq = location.trailer.firstSeq
         var next = 0
-        for entry in entries {
-            tree.append(leafHash: entry.leafHash, parents: parents, next: &next)
-            let number = entry.streamNumber ?? entry.stream.flatMap(streams.number(of:)) ?? heads.count
-            streamNumberOfEvent.append(Int32(truncatingIfNeeded: number))
-            if number < heads.count {
-                let previous = heads[number]
-                heads[number] = (seq, previous.version + 1)
-                previousInStream.append(previous.last)
-            } else {
-                guard let name = entry.stream, number == heads.count else {
-                    preconditionFailure("a stream's first event names it and takes the next number")
+        // Entries read in place (binding one to a name copies its name and key: a retain and a
+        // release each, on the thread that answers appends).
+        entries.withUnsafeBufferPointer { entries in
+            for index in entries.indices {
+                tree.append(leafHash: entries[index].leafHash, parents: parents, next: &next)
+                let number = entries[index].streamNumber ?? entries[index].stream.flatMap(streams.number(of:)) ?? heads.count
+                streamNumberOfEvent.append(Int32(truncatingIfNeeded: number))
+                if number < heads.count {
+                    let previous = heads[number]
+                    heads[number] = (seq, previous.version + 1)
+                    previousInStream.append(previous.last)
+                } else {
+                    guard let name = entries[index].stream, number == heads.count else {
+                        preconditionFailure("a stream's first event names it and takes the next number")
+                    }
+                    _ = streams.add(name)
+                    heads.append((seq, 1))
+                    previousInStream.append(0)
                 }
-                _ = streams.add(name)
-                heads.append((seq, 1))
-                previousInStream.append(0)
+                if let key = entries[index].key { keys[key] = seq }
+                seq += 1
             }
-            if let key = entry.key { keys[key] = seq }
-            seq += 1
         }
         batches.append(location)
     }
