@@ -193,7 +193,6 @@ public final class CoverageMetrics: Projection {
     }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
-        let uscc = event.streamID
         let key = RowKey(streamOf: event)
         switch event.kind {
         case .enterpriseRegistered:
