@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "EventLogTests",
             dependencies: [
-                "EventLog", "CrashAppender", "GongfuCLI", "TestSupport",
+                "EventLog", "CrashAppender", "GongfuCLI", "TestSupport", "DemoProvince",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]

@@ -17,7 +17,8 @@ final class RowBuffer<Row> {
     private let load: (String, Database) throws -> Row?
     private let save: (String, Row, Database) throws -> Void
     private var keys: [String] = []
-    /// Building: the stream number of each row's key, when the key is a stream's id (else −1).
+    /// Building: by position, the number of the stream whose id keys the row, once known (−1:
+    /// not known) — the inverse of `streamPositions`, kept by ``remember(_:at:)`` with it.
     private var keyStreams: [Int32] = []
     private var rows: [Row] = []
     private var positions: [PackedKey: Int] = [:]
@@ -64,12 +65,13 @@ final class RowBuffer<Row> {
             streamPositions.append(contentsOf: repeatElement(0, count: Swift.max(stream + 1, 2 * streamPositions.count) - streamPositions.count))
         }
         streamPositions[stream] = Int32(position + 1)
+        keyStreams[position] = key.stream
     }
 
     private func append(_ key: RowKey, _ row: Row) -> Int {
         let position = rows.count
         keys.append(key.text)
-        if building { keyStreams.append(key.stream) }
+        if building { keyStreams.append(-1) }
         rows.append(row)
         if let packed = PackedKey(key.text) { positions[packed] = position } else { longPositions[key.text] = position }
         remember(key, at: position)
