@@ -215,6 +215,14 @@ struct MemberReaderTests {
             }
         }
         #expect(throws: JSONParser.Failure.self) { _ = try list("[1]") }
+        // Keys in canonical (ascending) order need no set; a repeat after them, or an escaped
+        // repeat, or a repeat among keys out of order is still refused.
+        #expect(try list(#"{"a":1,"ab":2,"b":3,"青岛":4}"#).map(\.key) == ["a", "ab", "b", "青岛"])
+        for repeated in [#"{"a":1,"b":2,"b":3}"#, #"{"a":1,"b":2,"a":3}"#, #"{"a":1,"\u0061":2}"#, #"{"b":1,"a":2,"c":3,"a":4}"#,
+                         #"{"青岛":1,"青岛":2}"#, #"{"a":1,"b":2,"c":3,"d":{"x":1,"x":2}}"#] {
+            #expect { _ = try list(repeated) } throws: { ($0 as? JSONParser.Failure)?.description.contains("duplicate object key") == true }
+        }
+        #expect(try list(#"{"b":1,"a":2,"\u0063":3}"#).map(\.key) == ["b", "a", "c"])
     }
 
     @Test("keys that share their length and first and last eight bytes are told apart; an escaped repeat is still a repeat")

@@ -38,5 +38,17 @@ public enum EventKind: String, CaseIterable, Sendable {
         self = Self.byType[type] ?? .unknown
     }
 
+    /// The kind whose type name is the UTF-8 `bytes` (``unknown`` for a name outside the
+    /// catalogue), without building a `String`.
+    public init(typeBytes bytes: UnsafeRawBufferPointer) {
+        for (kind, name) in Self.names where name.count == bytes.count && name.elementsEqual(bytes) {
+            self = kind
+            return
+        }
+        self = .unknown
+    }
+
+    private static let names = allCases.filter { $0 != .unknown }.map { ($0, Array($0.rawValue.utf8)) }
+
     private static let byType = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 }

@@ -279,5 +279,13 @@ extension EventCatalogue {
         payloadTypesByName[type]
     }
 
+    /// The typed payload for an event kind (nil for ``EventKind/unknown``).
+    public static func payloadType(for kind: EventKind) -> (any EventPayload.Type)? {
+        payloadTypesByKind[kind]
+    }
+
     private static let payloadTypesByName = Dictionary(uniqueKeysWithValues: payloadTypes.map { ($0.type, $0) })
+    private static let payloadTypesByKind = Dictionary(uniqueKeysWithValues: EventKind.allCases.compactMap { kind in
+        payloadTypesByName[kind.rawValue].map { (kind, $0) }
+    })
 }

@@ -84,17 +84,105 @@ public struct JSONParser {
         var members: [(key: String, value: JSONValue)] = []
         if consume(UInt8(ascii: "}")) { return members }
         members.reserveCapacity(8)
-        var seen = KeySet()
+        // Canonical JSON writes keys in ascending order: while each key's bytes (unescaped) are
+        // above the last one's, none can repeat, and no set is needed. The first key out of
+        // order (or escaped) sends all the keys so far, and the rest, to a ``KeySet``.
+        var previous: Range<Int>? = nil
+        var seen: KeySet? = nil
         repeat {
             skipWhitespace()
             let keyOffset = position
             let key = try parseString()
-            guard seen.insert(key) else { throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"") }
+            let raw = keyOffset + 1..<position - 1
+            if seen == nil, key.utf8.count == raw.count, previous.map({ Self.ascending(bytes, $0, raw) }) ?? true {
+                previous = raw
+            } else {
+                if seen == nil {
+                    var set = KeySet()
+                    for member in members { _ = set.insert(member.key) }
+                    seen = set
+                }
+                guard seen!.insert(key) else { throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"") }
+            }
             try expect(UInt8(ascii: ":"))
             members.append((key, try parseValue(depth: 2)))
         } while consume(UInt8(ascii: ","))
         try expect(UInt8(ascii: "}"))
         return members
+    }
+
+    /// Whether the bytes at `left` sort strictly before those at `right` (byte order).
+    @inline(__always)
+    private static func ascending(_ bytes: UnsafeRawBufferPointer, _ left: Range<Int>, _ right: Range<Int>) -> Bool {
+        let common = min(left.count, right.count)
+        let order = memcmp(bytes.baseAddress! + left.lowerBound, bytes.baseAddress! + right.lowerBound, common)
+        return order < 0 || (order == 0 && left.count < right.count)
+    }
+
+    /// A parser at the start of `bytes`, for a text of a known layout read piece by piece
+    /// (``consume(literal:)``, ``readString()``, ``readMembers()``, …).
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        self.init(bytes: bytes)
+    }
+
+    /// The offset (0-based) of the next byte to read.
+    public var offset: Int { position }
+
+    /// Consumes `literal` if the bytes at the current position are exactly it (no whitespace
+    /// skipped); otherwise reads nothing and returns false.
+    public mutating func consume(literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard position + count <= bytes.count, memcmp(bytes.baseAddress! + position, literal.utf8Start, count) == 0 else { return false }
+        position += count
+        return true
+    }
+
+    /// Reads the string at the current position without building it (it must still be a valid
+    /// JSON string of valid UTF-8).
+    public mutating func skipString() throws(Failure) {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw failure("expected a string") }
+        var end = position + 1
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                position = end + 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 || byte < 0x20 { break }
+            end += 1
+        }
+        _ = try parseString()  // escapes, non-ASCII or an error: the full path checks them
+    }
+
+    /// The plain ASCII string at the current position (no escapes) as its bytes, without
+    /// building a `String`; nil (nothing read) when the value is anything else.
+    public mutating func readASCIIString() -> UnsafeRawBufferPointer? {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
+        var end = position + 1
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                let text = UnsafeRawBufferPointer(rebasing: bytes[position + 1..<end])
+                position = end + 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 || byte < 0x20 { return nil }
+            end += 1
+        }
+        return nil
+    }
+
+    /// Moves to `offset` without reading the bytes in between: only for bytes the caller knows
+    /// to be a value this parser has accepted before (the same bytes parse the same way).
+    public mutating func move(to offset: Int) {
+        precondition(offset >= position && offset <= bytes.count, "a parser only moves forward within its text")
+        position = offset
+    }
+
+    /// Whether nothing but whitespace is left.
+    public mutating func isAtEndOfText() -> Bool {
+        skipWhitespace()
+        return position == bytes.count
     }
 
     /// The string at the current position, or a failure when the value is not a string.

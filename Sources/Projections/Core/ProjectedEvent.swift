@@ -5,7 +5,6 @@ import EventLog
 /// (a class: every read model reads the same instance, without copying its fields).
 public final class ProjectedEvent: Sendable {
     public let seq: UInt64
-    public let stream: String
     public let version: UInt64
     public let type: String
     /// `type` as an enumeration (what folds switch on).
@@ -31,21 +30,10 @@ public final class ProjectedEvent: Sendable {
                   actorMembers: members(actor), dataMembers: members(data))
     }
 
-    public init(seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String,
-                actorMembers: [(key: String, value: JSONValue)], dataMembers: [(key: String, value: JSONValue)]) {
-        self.seq = seq
-        self.stream = stream
-        self.version = version
-        self.type = type
-        kind = EventKind(type: type)
-        self.occurred = occurred
-        self.recorded = recorded
-        self.actorMembers = actorMembers
-        self.dataMembers = dataMembers
-        decoded = try? EventCatalogue.payloadType(for: type)?.decode(members: dataMembers)
-        // Computed once here (every read model reads them, most of them several times), on the
-        // UTF-8 view: the dates and stream names are ASCII-delimited.
-        date = String(Substring(occurred.utf8.prefix(10)))
+    public convenience init(seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String,
+                            actorMembers: [(key: String, value: JSONValue)], dataMembers: [(key: String, value: JSONValue)]) {
+        let category: String, streamID: String
+        // On the UTF-8 view: stream names are ASCII-delimited.
         if let slash = stream.utf8.firstIndex(of: UInt8(ascii: "/")) {
             category = String(stream[..<slash])
             streamID = String(stream[stream.utf8.index(after: slash)...])
@@ -53,38 +41,35 @@ public final class ProjectedEvent: Sendable {
             category = stream
             streamID = stream
         }
+        self.init(seq: seq, category: category, streamID: streamID, separated: category != stream, version: version, kind: EventKind(type: type),
+                  type: type, occurred: occurred, recorded: recorded, actorMembers: actorMembers, dataMembers: dataMembers)
     }
 
-    /// Parses a stored envelope line (the log has already checked its integrity), member by
-    /// member: no dictionary for the envelope, and `data` parsed once.
-    public convenience init(line: UnsafeRawBufferPointer) throws(ProjectionError) {
-        var seq: Int64?, version: Int64?
-        var stream: String?, type: String?, occurred: String?, recorded: String?
-        var actor: [(key: String, value: JSONValue)]?, data: [(key: String, value: JSONValue)]?
-        do {
-            // Keys told apart by length first: one string comparison per member, not up to eight.
-            try JSONParser.parseObject(line) { key, parser throws(JSONParser.Failure) in
-                switch key.utf8.count {
-                case 3 where key == "seq": seq = try parser.readInteger()
-                case 4 where key == "type": type = try parser.readString()
-                case 4 where key == "data": data = try parser.readMembers()
-                case 5 where key == "actor": actor = try parser.readMembers()
-                case 6 where key == "stream": stream = try parser.readString()
-                case 7 where key == "version": version = try parser.readInteger()
-                case 8 where key == "occurred": occurred = try parser.readString()
-                case 8 where key == "recorded": recorded = try parser.readString()
-                default: _ = try parser.readValue()
-                }
-            }
-        } catch {
-            throw .unreadableEvent(seq: seq.map(UInt64.init), reason: error.description)
-        }
-        guard let seq, let stream, let version, let type, let occurred, let recorded, let actor, let data else {
-            throw .unreadableEvent(seq: seq.map(UInt64.init), reason: "an envelope member is missing or has the wrong type")
-        }
-        self.init(seq: UInt64(seq), stream: stream, version: UInt64(version), type: type, occurred: occurred, recorded: recorded,
-                  actorMembers: actor, dataMembers: data)
+    /// The designated initializer: the stream already split at its first `/` (`separated`); a
+    /// stream without one has itself as category and id.
+    init(seq: UInt64, category: String, streamID: String, separated: Bool, version: UInt64, kind: EventKind, type: String, occurred: String,
+         recorded: String, actorMembers: [(key: String, value: JSONValue)], dataMembers: [(key: String, value: JSONValue)]) {
+        self.seq = seq
+        self.category = category
+        self.streamID = streamID
+        self.separated = separated
+        self.version = version
+        self.kind = kind
+        self.type = type
+        self.occurred = occurred
+        self.recorded = recorded
+        self.actorMembers = actorMembers
+        self.dataMembers = dataMembers
+        decoded = try? EventCatalogue.payloadType(for: kind)?.decode(members: dataMembers)
+        // Computed once here (every read model reads it, most of them several times).
+        date = String(Substring(occurred.utf8.prefix(10)))
     }
+
+    /// The stream (`enterprise/9137…`), put together again from its category and id.
+    public var stream: String { separated ? category + "/" + streamID : streamID }
+
+    /// Whether the stream has a category before a `/`.
+    private let separated: Bool
 
     /// The business date `YYYY-MM-DD` (the date as written, in the writer's own zone).
     public let date: String

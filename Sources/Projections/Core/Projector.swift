@@ -119,11 +119,12 @@ struct Projector {
                 nonisolated(unsafe) let lines = lines
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     let slice = lines.count * worker / workers..<lines.count * (worker + 1) / workers
+                    var actors = ActorCache()
                     for index in slice {
                         let line = lines[index]
                         let bytes = UnsafeRawBufferPointer(start: bases[line.batch] + line.range.lowerBound, count: line.range.count)
                         do {
-                            output[index] = try ProjectedEvent(line: bytes)
+                            output[index] = try ProjectedEvent(line: bytes, actors: &actors)
                         } catch {
                             failures.record(error)
                             return

@@ -1,0 +1,126 @@
+import Domain
+import EventLog
+@testable import Projections
+import TestSupport
+import Testing
+
+@Suite("Reading stored lines into projected events")
+struct ProjectedEventTests {
+    /// A line as the log writes it.
+    private func canonical(seq: UInt64 = 41, stream: String = "enterprise/913702000000000019", type: String = "AssessmentRecorded",
+                           actor: JSONValue = .object(["name": "青岛市工信局", "role": "city", "jurisdiction": "370200"]),
+                           key: String? = nil, data: JSONValue) -> [UInt8] {
+        Envelope(seq: seq, id: "01a227e1-4bcc-7874-b91d-c54e46dff862", stream: stream, version: 3, type: type, schema: 1,
+                 occurred: "2024-05-18", recorded: "2026-11-29T15:16:46.156883Z", actor: actor, key: key, data: data).line
+    }
+
+    private func parse(_ line: [UInt8], actors: inout ActorCache) throws -> ProjectedEvent {
+        try line.withUnsafeBytes { try ProjectedEvent(line: $0, actors: &actors) }
+    }
+
+    private func parse(_ text: String) throws -> ProjectedEvent {
+        try Array(text.utf8).withUnsafeBytes { try ProjectedEvent(line: $0) }
+    }
+
+    /// What a fold can read of an event, for comparing two readings.
+    private func fields(_ event: ProjectedEvent) -> [String] {
+        [String(event.seq), event.stream, event.category, event.streamID, String(event.version), event.type, event.kind.rawValue,
+         event.occurred, event.date, event.recorded, event.actor.canonicalText, event.data.canonicalText,
+         String(describing: event.decoded.map { type(of: $0) })]
+    }
+
+    private let assessment: JSONValue = [
+        "assessment": "146234-2024-2", "instrument": "SD-DT-2023.1", "kind": "onsite",
+        "scores": ["数字化基础": 65, "数字化应用": 63], "stage": "L3",
+    ]
+
+    @Test("A canonical line and the same envelope laid out otherwise read the same")
+    func canonicalAndOtherLayouts() throws {
+        let line = canonical(data: assessment)
+        var actors = ActorCache()
+        let event = try parse(line, actors: &actors)
+        #expect(event.seq == 41 && event.version == 3 && event.kind == .assessmentRecorded && event.type == "AssessmentRecorded")
+        #expect(event.stream == "enterprise/913702000000000019" && event.category == "enterprise" && event.streamID == "913702000000000019")
+        #expect(event.date == "2024-05-18" && event.recorded == "2026-11-29T15:16:46.156883Z")
+        #expect(event.actorString("jurisdiction") == "370200")
+        #expect(try event.payload(AssessmentRecorded.self).stage == .l3)
+        #expect(event.decoded is AssessmentRecorded)
+        // Members reordered, spaced out, an unknown member added: the member-by-member reading.
+        let text = String(decoding: line.dropLast(), as: UTF8.self)  // without its newline
+        let value = try JSONParser.parse(text)
+        guard case .object(let members) = value else { Issue.record("not an object"); return }
+        let reordered = "{ " + members.sorted { $0.key > $1.key }.map { "\"\($0.key)\" : \($0.value.canonicalText)" }.joined(separator: " , ") + " }"
+        #expect(fields(try parse(reordered)) == fields(event))
+        let extra = String(text.dropLast()) + #","note":{"x":[1,2]}}"#
+        #expect(fields(try parse(extra)) == fields(event))
+        // With an idempotency key, and with whitespace after the line.
+        #expect(fields(try parse(canonical(key: "import-7", data: assessment), actors: &actors)) == fields(event))
+        #expect(fields(try parse(text + "\n")) == fields(event))
+    }
+
+    @Test("Actors come from the cache only for the same bytes: each line gets its own")
+    func actorsByBytes() throws {
+        var actors = ActorCache(slots: 2)  // few slots: lines collide and replace each other
+        let people: [JSONValue] = (0..<12).map { ["name": .string("官员\($0)"), "role": "city", "jurisdiction": .string("3702\($0)")] }
+            + [["name": "带{括号}和\"引号\"", "role": "province"], ["name": "nested", "role": "province", "extra": ["a": 1]]]
+        for round in 0..<3 {
+            for (index, person) in people.enumerated() {
+                let event = try parse(canonical(seq: UInt64(round * 100 + index + 1), actor: person, data: assessment), actors: &actors)
+                #expect(event.actor == person, "round \(round), actor \(index)")
+            }
+        }
+    }
+
+    @Test("Streams without a category, unknown types, and streams repeating their category")
+    func oddStreamsAndTypes() throws {
+        var actors = ActorCache()
+        let plain = try parse(canonical(stream: "registry", type: "SomethingNew", data: ["x": 1]), actors: &actors)
+        #expect(plain.stream == "registry" && plain.category == "registry" && plain.streamID == "registry")
+        #expect(plain.kind == .unknown && plain.type == "SomethingNew" && plain.decoded == nil)
+        let doubled = try parse(canonical(stream: "plan/plan", type: "PlanMilestoneReported", data: ["x": 1]), actors: &actors)
+        #expect(doubled.stream == "plan/plan" && doubled.category == "plan" && doubled.streamID == "plan")
+        #expect(doubled.kind == .planMilestoneReported)
+        // A payload that does not decode is kept as members, and the fold is told why.
+        #expect(doubled.decoded == nil)
+        #expect(throws: ProjectionError.self) { _ = try doubled.payload(PlanMilestoneReported.self) }
+    }
+
+    @Test("Bad lines are refused with the reason, on both readings", arguments: [
+        (#"{"seq":1,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{"a":1,"a":2}}"#,
+         "duplicate object key"),
+        (#"{"seq":1,"stream":"a/b","id":"x","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{"a":1,"a":2}}"#,
+         "duplicate object key"),
+        (#"{"seq":1,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{}} x"#,
+         "unexpected data"),
+        (#"{"seq":1,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{}}"#,
+         "missing"),
+        (#"{"seq":-4,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{}}"#,
+         "seq must be positive"),
+        (#"{"seq":1,"id":"x\#u{01}","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{}}"#,
+         "control character"),
+        (#"{"seq":1,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"key":7,"data":{}}"#,
+         "expected a string"),
+    ])
+    func refused(line: String, reason: String) {
+        #expect { _ = try parse(line) } throws: { error in
+            guard case .unreadableEvent(_, let why) = error as? ProjectionError else { return false }
+            return why.contains(reason)
+        }
+    }
+
+    @Test("Every line of the sample log reads the same with and without the fast path")
+    func sampleLogBothWays() throws {
+        let temporary = TemporaryDirectory()
+        let log = try EventLog(directory: try Sample.copy(into: temporary), writable: false)
+        var actors = ActorCache()
+        var count = 0
+        try log.forEachLine { _, line in
+            let fast = try ProjectedEvent(line: line, actors: &actors)
+            // The member-by-member reading: the same line with a space after its opening brace.
+            let spaced = try (Array("{ ".utf8) + line.dropFirst()).withUnsafeBytes { try ProjectedEvent(line: $0) }
+            #expect(fields(fast) == fields(spaced), "seq \(fast.seq)")
+            count += 1
+        }
+        #expect(count == Int(log.size) && count > 1000)
+    }
+}
