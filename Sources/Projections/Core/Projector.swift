@@ -96,8 +96,8 @@ struct Projector {
             var start = 0
             batch.content.withUnsafeBufferPointer { bytes in
                 while start < bytes.count, seq <= through {
-                    var end = start
-                    while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+                    let newline = memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
+                    let end = newline.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - bytes.baseAddress! } ?? bytes.count
                     if seq >= from { found.append((index, start..<end)) }
                     seq += 1
                     start = end + 1

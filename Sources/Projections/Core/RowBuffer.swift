@@ -161,6 +161,15 @@ final class RowBuffer<Row> {
         endBuilding()
     }
 
+    /// Building: writes every row once, in key order, with `add` into `insert` (many rows per
+    /// statement), and drops the rows.
+    func finishBuilding(into insert: BulkInsert, _ add: (BulkInsert, String, Row) throws -> Void) throws {
+        guard building else { return }
+        try forEachSorted { key, row in try add(insert, key, row) }
+        try insert.finish()
+        endBuilding()
+    }
+
     /// Drops the rows built in memory once the fold has written them its own way.
     func endBuilding() {
         removeAll()

@@ -97,7 +97,9 @@ extension CoverageMetrics {
                 return nil
             }
             set {
-                if let index = entries.firstIndex(where: { $0.year == year }) {
+                if let newValue, entries.last.map({ $0.year < year }) ?? true {
+                    entries.append(Entry(year: year, value: newValue))  // the usual case: a later year
+                } else if let index = entries.firstIndex(where: { $0.year == year }) {
                     if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
                 } else if let newValue {
                     entries.insert(Entry(year: year, value: newValue), at: entries.firstIndex { $0.year > year } ?? entries.count)
@@ -197,14 +199,21 @@ extension CoverageMetrics {
     /// Building: writes every enterprise, then each year's known contributions, then the frozen
     /// ones that differ — each table in its key order (B-tree appends).
     func writeBuilt(in db: Database) throws {
-        let profile = try db.cachedStatement(sql: Self.saveProfileSQL)
-        try enterprises.forEachSorted { uscc, row in try saveProfile(row, uscc: uscc, with: profile) }
-        let known = try db.cachedStatement(sql: Self.saveKnownSQL)
+        let profiles = try BulkInsert(db, into: "enterprise", columns: 11)
+        try enterprises.forEachSorted { uscc, row in
+            try profiles.add(uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
+        }
+        try profiles.finish()
+        let known = try BulkInsert(db, into: "known_year", columns: 9)
         for (year, _) in try years(in: db) {
             try enterprises.forEachSorted { uscc, row in
-                if let contribution = row.known[year] { try saveKnown(contribution, year: year, uscc: uscc, with: known) }
+                guard let contribution = row.known[year] else { return }
+                let groups = contribution.groups
+                try known.add(year, uscc, contribution.stage, contribution.stageSeq, codes.text(groups.city), codes.text(groups.county),
+                              codes.text(groups.division), codes.text(groups.sectors), codes.text(groups.chains))
             }
         }
+        try known.finish()
         try enterprises.forEachSorted { uscc, row in
             if !row.frozen.isEmpty { try saveFrozen(row, uscc: uscc, in: db) }
         }

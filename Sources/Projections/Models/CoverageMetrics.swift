@@ -152,6 +152,9 @@ public final class CoverageMetrics: Projection {
     /// Known count changes not yet written to `stage_count`; while building, the counts themselves.
     var pendingCounts: [Signature: Int] = [:]
 
+    /// Stage changes as they happen (many rows per statement while building).
+    let stageChangeRows = Appender(into: "stage_change", columns: 5)
+
     /// The integer codes of the group texts (``GroupCodes``).
     let codes = GroupCodes()
 
@@ -166,16 +169,19 @@ public final class CoverageMetrics: Projection {
     public func beginBuilding() {
         enterprises.beginBuilding()
         stageChanges.beginBuilding()
+        stageChangeRows.beginBuilding()
     }
 
     public func beginTransaction(in db: Database) throws {
         enterprises.beginTransaction()
         stageChanges.beginTransaction()
+        stageChangeRows.discard()
         cachedYears = nil
         if !enterprises.building { pendingCounts.removeAll(keepingCapacity: true) }
     }
 
     public func finishTransaction(in db: Database) throws {
+        try stageChangeRows.flush()
         guard !enterprises.building else { return }
         try flushLive(in: db)
     }
@@ -187,6 +193,7 @@ public final class CoverageMetrics: Projection {
 
     /// Writes a live transaction's buffered rows and counts (before set-based SQL and at its end).
     func flushLive(in db: Database) throws {
+        try stageChangeRows.flush()
         try enterprises.finishTransaction(in: db)
         try stageChanges.finishTransaction(in: db)
         try flushCounts(in: db)
@@ -248,6 +255,7 @@ public final class CoverageMetrics: Projection {
         case .eventRetracted where event.category == "enterprise":
             let retraction = try event.retractionContext()
             guard let retracted = retraction.retracted else { break }
+            try stageChangeRows.flush()
             try db.run("DELETE FROM stage_change WHERE seq = ?", retracted.seq)
             var changed = db.changesCount > 0
             if changed { try stageChanges.update(key, in: db) { $0.removeAll { $0.seq == Int64(retracted.seq) } } }
@@ -301,7 +309,7 @@ public final class CoverageMetrics: Projection {
     /// Stores a stage found by a first assessment or reached by an upgrade (the caller counts it
     /// in the years whose cutoff it precedes).
     func recordStage(_ change: StageChange, key: RowKey, assessment: String, in db: Database) throws {
-        try db.run("INSERT INTO stage_change VALUES (?, ?, ?, ?, ?)", change.seq, key.text, change.date, change.stage, assessment)
+        try stageChangeRows.add(db, change.seq, key.text, change.date, change.stage, assessment)
         if try !stageChanges.update(key, in: db, { $0.append(change) }) { stageChanges.set(key, [change]) }
     }
 

@@ -80,12 +80,31 @@ public final class PendingLibrary: Projection {
     /// The `enterprise` rows, folded in memory (see ``RowBuffer``).
     private let enterprises = RowBuffer<Enterprise>(load: Enterprise.load, save: Enterprise.save)
 
+    /// Contacts and stage changes as they happen (many rows per statement while building).
+    private let contacts = Appender(into: "contact", columns: 5, named: ["seq", "uscc", "step", "kind", "on_date"])
+    private let stageChanges = Appender(into: "stage_change", columns: 5, named: ["seq", "uscc", "on_date", "stage", "kind"])
+
     public init() {}
 
-    public func beginBuilding() { enterprises.beginBuilding() }
-    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(in: db) }
-    public func beginTransaction(in db: Database) throws { enterprises.beginTransaction() }
-    public func finishTransaction(in db: Database) throws { try enterprises.finishTransaction(in: db) }
+    public func beginBuilding() {
+        enterprises.beginBuilding()
+        contacts.beginBuilding()
+        stageChanges.beginBuilding()
+    }
+
+    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(into: Enterprise.insert(db)) { try Enterprise.add($1, $2, to: $0) } }
+
+    public func beginTransaction(in db: Database) throws {
+        enterprises.beginTransaction()
+        contacts.discard()
+        stageChanges.discard()
+    }
+
+    public func finishTransaction(in db: Database) throws {
+        try contacts.flush()
+        try stageChanges.flush()
+        try enterprises.finishTransaction(in: db)
+    }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         guard event.category == "enterprise" else { return }
@@ -126,12 +145,10 @@ public final class PendingLibrary: Projection {
                     row.stage = max(row.stage, assessment.stage.level)
                 }
             }
-            if baseline {
-                try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')", event.seq, uscc, event.date, assessment.stage.level)
-            }
+            if baseline { try stageChanges.add(db, event.seq, uscc, event.date, assessment.stage.level, "baseline") }
         case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
-            try db.run("INSERT INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'upgrade')", event.seq, uscc, event.date, upgrade.to.level)
+            try stageChanges.add(db, event.seq, uscc, event.date, upgrade.to.level, "upgrade")
             let date = event.date
             try enterprises.update(key, in: db) { row in
                 row.stage = max(row.stage, upgrade.to.level)
@@ -140,6 +157,8 @@ public final class PendingLibrary: Projection {
         case .eventRetracted:
             let retraction = try event.retractionContext()
             guard let retracted = retraction.retracted else { break }
+            try contacts.flush()
+            try stageChanges.flush()
             try db.run("DELETE FROM contact WHERE seq = ?", retracted.seq)
             try db.run("DELETE FROM stage_change WHERE seq = ?", retracted.seq)
             try recompute(key, from: retraction.standing, retractedAssessment: retracted.kind == .assessmentRecorded, in: db)
@@ -191,8 +210,7 @@ public final class PendingLibrary: Projection {
     private func record(_ contact: Contact, of event: ProjectedEvent, in db: Database) throws {
         let date = event.date
         let key = RowKey(streamOf: event)
-        try db.run("INSERT INTO contact (seq, uscc, step, kind, on_date) VALUES (?, ?, ?, ?, ?)",
-                   event.seq, key.text, contact.step.map { Self.steps[$0.rawValue].step }, contact.kind, date)
+        try contacts.add(db, event.seq, key.text, contact.step.map { Self.steps[$0.rawValue].step }, contact.kind, date)
         try enterprises.update(key, in: db) { row in
             if let step = contact.step { row.steps[step.rawValue] = min(row.steps[step.rawValue] ?? date, date) }
             row.contacts += 1
@@ -282,7 +300,17 @@ private struct Enterprise {
         return row
     }
 
+    /// Writes a row (one at a time when live; many per statement when building).
     static func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
-        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", uscc, row.name, row.city, row.county, row.industry, row.registeredOn, row.stage, row.steps[0], row.steps[1], row.steps[2], row.steps[3], row.steps[4], row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed)
+        try add(uscc, row, to: insert(db, rowsPerStatement: 1))
+    }
+
+    /// The statement that writes rows of `enterprise` (``BulkInsert``).
+    static func insert(_ db: Database, rowsPerStatement: Int = 64) throws -> BulkInsert {
+        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 17, rowsPerStatement: rowsPerStatement)
+    }
+
+    static func add(_ uscc: String, _ row: Enterprise, to insert: BulkInsert) throws {
+        try insert.add(uscc, row.name, row.city, row.county, row.industry, row.registeredOn, row.stage, row.steps[0], row.steps[1], row.steps[2], row.steps[3], row.steps[4], row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed)
     }
 }

@@ -59,7 +59,7 @@ public final class ProjectLibrary: Projection {
     public init() {}
 
     public func beginBuilding() { enterprises.beginBuilding() }
-    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(in: db) }
+    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(into: Profile.insert(db)) { try Profile.add($1, $2, to: $0) } }
     public func beginTransaction(in db: Database) throws { enterprises.beginTransaction() }
     public func finishTransaction(in db: Database) throws { try enterprises.finishTransaction(in: db) }
 
@@ -139,7 +139,17 @@ private struct Profile {
             .map { Profile(name: $0[0], city: $0[1], county: $0[2], industry: $0[3]) }
     }
 
+    /// Writes a row (one at a time when live; many per statement when building).
     static func save(_ uscc: String, _ row: Profile, in db: Database) throws {
-        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?)", uscc, row.name, row.city, row.county, row.industry)
+        try add(uscc, row, to: insert(db, rowsPerStatement: 1))
+    }
+
+    /// The statement that writes rows of `enterprise` (``BulkInsert``).
+    static func insert(_ db: Database, rowsPerStatement: Int = 64) throws -> BulkInsert {
+        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 5, rowsPerStatement: rowsPerStatement)
+    }
+
+    static func add(_ uscc: String, _ row: Profile, to insert: BulkInsert) throws {
+        try insert.add(uscc, row.name, row.city, row.county, row.industry)
     }
 }

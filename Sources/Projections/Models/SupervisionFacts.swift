@@ -107,10 +107,29 @@ public final class SupervisionFacts: Projection {
 
     public init() {}
 
-    public func beginBuilding() { enterprises.beginBuilding() }
-    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(in: db) }
-    public func beginTransaction(in db: Database) throws { enterprises.beginTransaction() }
-    public func finishTransaction(in db: Database) throws { try enterprises.finishTransaction(in: db) }
+    /// Facts as they happen (many rows per statement while building).
+    private let assessments = Appender(into: "assessment", columns: 5, named: ["seq", "uscc", "assessment", "stage", "on_date"])
+    private let upgrades = Appender(into: "upgrade", columns: 6, named: ["seq", "uscc", "from_stage", "to_stage", "assessment", "on_date"])
+    private let diagnoses = Appender(into: "diagnosis", columns: 4, named: ["seq", "uscc", "provider", "on_date"])
+    private let trials = Appender(into: "trial", columns: 4)
+    private var appenders: [Appender] { [assessments, upgrades, diagnoses, trials] }
+
+    public func beginBuilding() {
+        enterprises.beginBuilding()
+        for appender in appenders { appender.beginBuilding() }
+    }
+
+    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(into: Enterprise.insert(db)) { try Enterprise.add($1, $2, to: $0) } }
+
+    public func beginTransaction(in db: Database) throws {
+        enterprises.beginTransaction()
+        for appender in appenders { appender.discard() }
+    }
+
+    public func finishTransaction(in db: Database) throws {
+        for appender in appenders { try appender.flush() }
+        try enterprises.finishTransaction(in: db)
+    }
 
     static let contactKinds: Set<EventKind> = [
         .assessmentRecorded, .diagnosisVisited, .trainingAttended, .providerMatched, .trialStarted, .trialEnded,
@@ -146,7 +165,7 @@ public final class SupervisionFacts: Projection {
             try enterprises.update(key, in: db) { $0.inPopulation = false }
         case .assessmentRecorded:
             let assessment = try event.payload(AssessmentRecorded.self)
-            try db.run("INSERT INTO assessment (seq, uscc, assessment, stage, on_date) VALUES (?, ?, ?, ?, ?)", event.seq, uscc, assessment.assessment, assessment.stage.level, event.date)
+            try assessments.add(db, event.seq, uscc, assessment.assessment, assessment.stage.level, event.date)
             try enterprises.update(key, in: db) { row in
                 guard row.firstStage == nil else { return }
                 row.firstStage = assessment.stage.level
@@ -154,14 +173,14 @@ public final class SupervisionFacts: Projection {
             }
         case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
-            try db.run("INSERT INTO upgrade (seq, uscc, from_stage, to_stage, assessment, on_date) VALUES (?, ?, ?, ?, ?, ?)", event.seq, uscc, upgrade.from.level, upgrade.to.level, upgrade.assessment, event.date)
+            try upgrades.add(db, event.seq, uscc, upgrade.from.level, upgrade.to.level, upgrade.assessment, event.date)
             try enterprises.update(key, in: db) { $0.stage = upgrade.to.level }
         case .diagnosisVisited:
             let visit = try event.payload(DiagnosisVisited.self)
-            try db.run("INSERT INTO diagnosis (seq, uscc, provider, on_date) VALUES (?, ?, ?, ?)", event.seq, uscc, visit.provider, event.date)
+            try diagnoses.add(db, event.seq, uscc, visit.provider, event.date)
         case .trialStarted:
             let trial = try event.payload(TrialStarted.self)
-            try db.run("INSERT INTO trial VALUES (?, ?, ?, ?)", event.seq, uscc, trial.provider, event.date)
+            try trials.add(db, event.seq, uscc, trial.provider, event.date)
         case .providerAdmitted:
             try db.run("INSERT OR REPLACE INTO provider (uscc, admitted_on) VALUES (?, ?)", uscc, event.date)
         case .providerRemoved:
@@ -182,6 +201,7 @@ public final class SupervisionFacts: Projection {
             try db.run("INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)", uscc, incentive.recipient, incentive.policy, incentive.basis, incentive.amountFen, event.date, event.seq)
         case .eventRetracted:
             let retracted = try event.payload(EventRetracted.self).seq
+            for appender in appenders { try appender.flush() }
             for table in ["assessment", "upgrade", "diagnosis"] {
                 try db.run("UPDATE \(table) SET retracted_seq = ? WHERE seq = ?", event.seq, retracted)
             }
@@ -255,7 +275,17 @@ private struct Enterprise {
         return row
     }
 
+    /// Writes a row (one at a time when live; many per statement when building).
     static func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
-        try db.run("INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", uscc, row.name, row.city, row.registeredOn, row.firstStage, row.stage, row.inPopulation, row.lastContactOn, row.lastContactSeq)
+        try add(uscc, row, to: insert(db, rowsPerStatement: 1))
+    }
+
+    /// The statement that writes rows of `enterprise` (``BulkInsert``).
+    static func insert(_ db: Database, rowsPerStatement: Int = 64) throws -> BulkInsert {
+        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 9, rowsPerStatement: rowsPerStatement)
+    }
+
+    static func add(_ uscc: String, _ row: Enterprise, to insert: BulkInsert) throws {
+        try insert.add(uscc, row.name, row.city, row.registeredOn, row.firstStage, row.stage, row.inPopulation, row.lastContactOn, row.lastContactSeq)
     }
 }
