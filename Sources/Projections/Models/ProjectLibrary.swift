@@ -56,12 +56,36 @@ public final class ProjectLibrary: Projection {
     /// they would go into the table's B-tree at random places.
     private let enterprises = RowBuffer<Profile>(load: Profile.load, save: Profile.save)
 
+    /// The `project` rows, folded in memory as well: a project is changed by each of its
+    /// milestones and its close.
+    private let projects = RowBuffer<Project>(load: Project.load, save: Project.save)
+    /// Milestones as they happen (many rows per statement while building).
+    private let milestones = Appender(into: "milestone", columns: 5)
+
     public init() {}
 
-    public func beginBuilding() { enterprises.beginBuilding() }
-    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(into: Profile.insert(db)) { try Profile.add($1, $2, to: $0) } }
-    public func beginTransaction(in db: Database) throws { enterprises.beginTransaction() }
-    public func finishTransaction(in db: Database) throws { try enterprises.finishTransaction(in: db) }
+    public func beginBuilding() {
+        enterprises.beginBuilding()
+        projects.beginBuilding()
+        milestones.beginBuilding()
+    }
+
+    public func finishBuilding(in db: Database) throws {
+        try enterprises.finishBuilding(into: Profile.insert(db)) { try Profile.add($1, $2, to: $0) }
+        try projects.finishBuilding(into: Project.insert(db)) { try Project.add($1, $2, to: $0) }
+    }
+
+    public func beginTransaction(in db: Database) throws {
+        enterprises.beginTransaction()
+        projects.beginTransaction()
+        milestones.discard()
+    }
+
+    public func finishTransaction(in db: Database) throws {
+        try milestones.flush()
+        try enterprises.finishTransaction(in: db)
+        try projects.finishTransaction(in: db)
+    }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         switch event.kind {
@@ -78,24 +102,38 @@ public final class ProjectLibrary: Projection {
             }
         case .projectFiled:
             let filed = try event.payload(ProjectFiled.self)
-            try db.run("""
-                INSERT OR REPLACE INTO project (project, enterprise, domain, providers, budget_fen, target_stage, status, filed_on)
-                VALUES (?, ?, ?, ?, ?, ?, 'filed', ?)
-                """, event.streamID, filed.enterprise, filed.domain.rawValue, filed.providers.joined(separator: ","), filed.budgetFen, filed.targetStage.level, event.date)
+            projects.set(RowKey(streamOf: event), Project(enterprise: filed.enterprise, domain: filed.domain.rawValue,
+                                                          providers: filed.providers.joined(separator: ","), budgetFen: filed.budgetFen,
+                                                          targetStage: filed.targetStage.level, filedOn: event.date))
         case .projectMilestoneReached:
             let reached = try event.payload(ProjectMilestoneReached.self)
-            try db.run("INSERT INTO milestone VALUES (?, ?, ?, ?, ?)", event.seq, event.streamID, reached.milestone, event.date, reached.note)
-            try db.run("""
-                UPDATE project SET milestones = milestones + 1, last_milestone = ?, last_milestone_on = ?,
-                    status = CASE status WHEN 'filed' THEN 'inProgress' ELSE status END WHERE project = ?
-                """, reached.milestone, event.date, event.streamID)
+            try milestones.add(db, event.seq, event.streamID, reached.milestone, event.date, reached.note)
+            let date = event.date
+            try projects.update(RowKey(streamOf: event), in: db) { project in
+                project.milestones += 1
+                project.lastMilestone = reached.milestone
+                project.lastMilestoneOn = date
+                if project.status == "filed" { project.status = "inProgress" }
+            }
         case .projectCompleted:
             let completed = try event.payload(ProjectCompleted.self)
-            try db.run("UPDATE project SET status = 'completed', closed_on = ?, outcome = ?, benchmark_candidate = ?, closed_seq = ? WHERE project = ?",
-                       event.date, completed.results, completed.benchmarkCandidate == true, event.seq, event.streamID)
+            let date = event.date
+            try projects.update(RowKey(streamOf: event), in: db) { project in
+                project.status = "completed"
+                project.closedOn = date
+                project.outcome = completed.results
+                project.benchmarkCandidate = completed.benchmarkCandidate == true
+                project.closedSeq = Int64(event.seq)
+            }
         case .projectCancelled:
             let cancelled = try event.payload(ProjectCancelled.self)
-            try db.run("UPDATE project SET status = 'cancelled', closed_on = ?, outcome = ?, closed_seq = ? WHERE project = ?", event.date, cancelled.reason, event.seq, event.streamID)
+            let date = event.date
+            try projects.update(RowKey(streamOf: event), in: db) { project in
+                project.status = "cancelled"
+                project.closedOn = date
+                project.outcome = cancelled.reason
+                project.closedSeq = Int64(event.seq)
+            }
         case .eventRetracted where event.category == "project":
             try retract(try event.payload(EventRetracted.self).seq, project: event.streamID, in: db)
         default:
@@ -107,24 +145,93 @@ public final class ProjectLibrary: Projection {
     /// from those left) or a retracted completion or cancellation (the project is open again).
     /// A filing is not retracted: a project filed in error is cancelled (``ProjectCancelled``).
     private func retract(_ seq: UInt64, project: String, in db: Database) throws {
+        try milestones.flush()
+        let key = RowKey(project)
         try db.run("DELETE FROM milestone WHERE seq = ?", seq)
         if db.changesCount > 0 {
             let last = try Row.fetchOne(db, sql: "SELECT milestone, reached_on FROM milestone WHERE project = ? ORDER BY seq DESC LIMIT 1", arguments: [project])
-            let milestone: String? = last.map { $0[0] }, reachedOn: String? = last.map { $0[1] }
-            try db.run("""
-                UPDATE project SET milestones = milestones - 1, last_milestone = ?1, last_milestone_on = ?2,
-                    status = CASE WHEN status = 'inProgress' AND ?1 IS NULL THEN 'filed' ELSE status END WHERE project = ?3
-                """, milestone, reachedOn, project)
+            try projects.update(key, in: db) { row in
+                row.milestones -= 1
+                row.lastMilestone = last.map { $0[0] }
+                row.lastMilestoneOn = last.map { $0[1] }
+                if row.status == "inProgress", row.lastMilestone == nil { row.status = "filed" }
+            }
         }
-        try db.run("""
-            UPDATE project SET status = CASE WHEN milestones > 0 THEN 'inProgress' ELSE 'filed' END,
-                closed_on = NULL, outcome = NULL, benchmark_candidate = 0, closed_seq = NULL
-            WHERE project = ? AND closed_seq = ?
-            """, project, seq)
+        try projects.update(key, in: db) { row in
+            guard row.closedSeq == Int64(seq) else { return }
+            row.status = row.milestones > 0 ? "inProgress" : "filed"
+            row.closedOn = nil
+            row.outcome = nil
+            row.benchmarkCandidate = false
+            row.closedSeq = nil
+        }
     }
 
     /// Statuses as officials read them.
     public static let statusTitles = ["filed": "已备案", "inProgress": "实施中", "completed": "已完成", "cancelled": "已取消"]
+}
+
+/// One row of the project library's `project` table.
+private struct Project {
+    var enterprise: String
+    var domain: String
+    var providers: String
+    var budgetFen: Int64
+    var targetStage: Int
+    var status = "filed"
+    var filedOn: String
+    var milestones = 0
+    var lastMilestone: String?
+    var lastMilestoneOn: String?
+    var closedOn: String?
+    var outcome: String?
+    var benchmarkCandidate = false
+    var closedSeq: Int64?
+
+    init(enterprise: String, domain: String, providers: String, budgetFen: Int64, targetStage: Int, filedOn: String) {
+        self.enterprise = enterprise
+        self.domain = domain
+        self.providers = providers
+        self.budgetFen = budgetFen
+        self.targetStage = targetStage
+        self.filedOn = filedOn
+    }
+
+    static func load(_ project: String, in db: Database) throws -> Project? {
+        guard let stored = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT enterprise, domain, providers, budget_fen, target_stage, status, filed_on, milestones, last_milestone,
+                last_milestone_on, closed_on, outcome, benchmark_candidate, closed_seq
+            FROM project WHERE project = ?
+            """), arguments: [project]) else { return nil }
+        var row = Project(enterprise: stored[0], domain: stored[1], providers: stored[2], budgetFen: stored[3], targetStage: stored[4], filedOn: stored[6])
+        row.status = stored[5]
+        row.milestones = stored[7]
+        row.lastMilestone = stored[8]
+        row.lastMilestoneOn = stored[9]
+        row.closedOn = stored[10]
+        row.outcome = stored[11]
+        row.benchmarkCandidate = stored[12]
+        row.closedSeq = stored[13]
+        return row
+    }
+
+    /// Writes a row (one at a time when live; many per statement when building).
+    static func save(_ project: String, _ row: Project, in db: Database) throws {
+        try add(project, row, to: insert(db, rowsPerStatement: 1))
+    }
+
+    /// The statement that writes rows of `project` (``BulkInsert``).
+    static func insert(_ db: Database, rowsPerStatement: Int = 64) throws -> BulkInsert {
+        try BulkInsert(db, "INSERT OR REPLACE", into: "project", columns: 15, named: columns, rowsPerStatement: rowsPerStatement)
+    }
+
+    static let columns = ["project", "enterprise", "domain", "providers", "budget_fen", "target_stage", "status", "filed_on", "milestones",
+                          "last_milestone", "last_milestone_on", "closed_on", "outcome", "benchmark_candidate", "closed_seq"]
+
+    static func add(_ project: String, _ row: Project, to insert: BulkInsert) throws {
+        try insert.add(project, row.enterprise, row.domain, row.providers, row.budgetFen, row.targetStage, row.status, row.filedOn, row.milestones,
+                       row.lastMilestone, row.lastMilestoneOn, row.closedOn, row.outcome, row.benchmarkCandidate, row.closedSeq)
+    }
 }
 
 /// One row of the project library's `enterprise` table.
