@@ -27,6 +27,31 @@ struct RowBufferTests {
         }
     }
 
+    @Test("The packed-key table finds what a dictionary finds, through growth, overwrites and clearing")
+    func packedKeyTable() {
+        var random = SystemRandomNumberGenerator()
+        var table = PackedKeyTable()
+        var reference: [String: Int] = [:]
+        #expect(table[PackedKey("91370202100000040B")!] == nil, "empty")
+        for round in 0..<3 {
+            for step in 0..<20_000 {
+                // USCC-like keys sharing long prefixes, some repeated (overwritten), and the empty key.
+                let text = step % 997 == 0 ? "" : "9137" + String(Int.random(in: 0..<30_000, using: &random), radix: 36)
+                table[PackedKey(text)!] = step
+                reference[text] = step
+                if step % 7 == 0 {
+                    let probe = "9137" + String(Int.random(in: 0..<60_000, using: &random), radix: 36)
+                    #expect(table[PackedKey(probe)!] == reference[probe])
+                }
+            }
+            #expect(table.count == reference.count)
+            #expect(reference.allSatisfy { table[PackedKey($0.key)!] == $0.value })
+            table.removeAll(keepingCapacity: round == 0)
+            reference.removeAll()
+            #expect(table.count == 0 && table[PackedKey("")!] == nil && table[PackedKey("9137a")!] == nil, "cleared in round \(round)")
+        }
+    }
+
     @Test("Building: rows are visited and written in key order, long keys included; live: only changed rows are written")
     func buildingAndLive() throws {
         let database = try DatabaseQueue()

@@ -21,7 +21,7 @@ final class RowBuffer<Row> {
     /// not known) — the inverse of `streamPositions`, kept by ``remember(_:at:)`` with it.
     private var keyStreams: [Int32] = []
     private var rows: [Row] = []
-    private var positions: [PackedKey: Int] = [:]
+    private var positions = PackedKeyTable()
     private var longPositions: [String: Int] = [:]
     private var changed: Set<Int> = []
     /// Building: by stream number (``ProjectedEvent/streamNumber``), the position + 1 of the row
@@ -221,6 +221,16 @@ struct PackedKey: Hashable, Comparable {
     private let high: UInt64
     private let middle: UInt64
     private let low: UInt64
+
+    /// The three words (for hashing: ``PackedKeyTable``).
+    var words: (UInt64, UInt64, UInt64) { (high, middle, low) }
+
+    /// The key of no text (an empty slot's).
+    static let zero = PackedKey(words: (0, 0, 0))
+
+    private init(words: (UInt64, UInt64, UInt64)) {
+        (high, middle, low) = words
+    }
 
     init?(_ text: String) {
         let packed = text.utf8.withContiguousStorageIfAvailable(Self.pack) ?? Array(text.utf8).withUnsafeBufferPointer(Self.pack)
