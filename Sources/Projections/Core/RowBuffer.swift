@@ -15,7 +15,7 @@ import GRDB
 /// up as three integers (``PackedKey``), longer ones as strings.
 final class RowBuffer<Row> {
     private let load: (String, Database) throws -> Row?
-    private let save: (String, Row, Database) throws -> Void
+    private let saving: Saving
     private var keys: [String] = []
     /// Building: by position, the number of the stream whose id keys the row, once known (−1:
     /// not known) — the inverse of `streamPositions`, kept by ``remember(_:at:)`` with it.
@@ -31,10 +31,39 @@ final class RowBuffer<Row> {
     private var sortedPositions: [Int]?
     private(set) var building = false
 
+    /// How rows are written.
+    private enum Saving {
+        /// One at a time, by a function of the fold's.
+        case each((String, Row, Database) throws -> Void)
+        /// Many per statement: `insert` prepares a ``BulkInsert`` (insert or replace), `add` adds
+        /// a row to it.
+        case bulk(insert: (Database) throws -> BulkInsert, add: (BulkInsert, String, Row) throws -> Void)
+    }
+
     /// `load` reads a stored row (nil when absent); `save` writes one (insert or replace).
     init(load: @escaping (String, Database) throws -> Row?, save: @escaping (String, Row, Database) throws -> Void) {
         self.load = load
-        self.save = save
+        saving = .each(save)
+    }
+
+    /// `load` reads a stored row (nil when absent); rows are written many per statement into the
+    /// ``BulkInsert`` that `insert` prepares (an insert or replace), each by `add`.
+    init(load: @escaping (String, Database) throws -> Row?, insert: @escaping (Database) throws -> BulkInsert,
+         add: @escaping (BulkInsert, String, Row) throws -> Void) {
+        self.load = load
+        saving = .bulk(insert: insert, add: add)
+    }
+
+    /// Writes the rows at `positions`, in that order.
+    private func write(_ positions: some Sequence<Int>, in db: Database) throws {
+        switch saving {
+        case .each(let save):
+            for position in positions { try save(keys[position], rows[position], db) }
+        case .bulk(let makeInsert, let add):
+            let insert = try makeInsert(db)
+            for position in positions { try add(insert, keys[position], rows[position]) }
+            try insert.finish()
+        }
     }
 
     func beginBuilding() {
@@ -151,22 +180,14 @@ final class RowBuffer<Row> {
 
     func finishTransaction(in db: Database) throws {
         guard !building else { return }
-        for position in changed.sorted(by: { keys[$0] < keys[$1] }) { try save(keys[position], rows[position], db) }
+        try write(changed.sorted(by: { keys[$0] < keys[$1] }), in: db)
         removeAll()
     }
 
     func finishBuilding(in db: Database) throws {
         guard building else { return }
-        try forEachSorted { key, row in try save(key, row, db) }
-        endBuilding()
-    }
-
-    /// Building: writes every row once, in key order, with `add` into `insert` (many rows per
-    /// statement), and drops the rows.
-    func finishBuilding(into insert: BulkInsert, _ add: (BulkInsert, String, Row) throws -> Void) throws {
-        guard building else { return }
-        try forEachSorted { key, row in try add(insert, key, row) }
-        try insert.finish()
+        let order = sortedPositions ?? keyOrder()
+        try write(order, in: db)
         endBuilding()
     }
 

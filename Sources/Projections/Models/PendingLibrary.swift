@@ -78,7 +78,7 @@ public final class PendingLibrary: Projection {
     }
 
     /// The `enterprise` rows, folded in memory (see ``RowBuffer``).
-    private let enterprises = RowBuffer<Enterprise>(load: Enterprise.load, save: Enterprise.save)
+    private let enterprises = RowBuffer<Enterprise>(load: Enterprise.load, insert: Enterprise.insert, add: Enterprise.add)
 
     /// Contacts and stage changes as they happen (many rows per statement while building).
     private let contacts = Appender(into: "contact", columns: 5, named: ["seq", "uscc", "step", "kind", "on_date"])
@@ -92,7 +92,7 @@ public final class PendingLibrary: Projection {
         stageChanges.beginBuilding()
     }
 
-    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(into: Enterprise.insert(db)) { try Enterprise.add($1, $2, to: $0) } }
+    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(in: db) }
 
     public func beginTransaction(in db: Database) throws {
         enterprises.beginTransaction()
@@ -300,17 +300,12 @@ private struct Enterprise {
         return row
     }
 
-    /// Writes a row (one at a time when live; many per statement when building).
-    static func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
-        try add(uscc, row, to: insert(db, rowsPerStatement: 1))
-    }
-
     /// The statement that writes rows of `enterprise` (``BulkInsert``).
-    static func insert(_ db: Database, rowsPerStatement: Int = 64) throws -> BulkInsert {
-        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 17, rowsPerStatement: rowsPerStatement)
+    static func insert(_ db: Database) throws -> BulkInsert {
+        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 17)
     }
 
-    static func add(_ uscc: String, _ row: Enterprise, to insert: BulkInsert) throws {
+    static func add(_ insert: BulkInsert, _ uscc: String, _ row: Enterprise) throws {
         try insert.add(uscc, row.name, row.city, row.county, row.industry, row.registeredOn, row.stage, row.steps[0], row.steps[1], row.steps[2], row.steps[3], row.steps[4], row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed)
     }
 }

@@ -54,11 +54,11 @@ public final class ProjectLibrary: Projection {
 
     /// The `enterprise` rows, folded in memory (see ``RowBuffer``): registered in log order,
     /// they would go into the table's B-tree at random places.
-    private let enterprises = RowBuffer<Profile>(load: Profile.load, save: Profile.save)
+    private let enterprises = RowBuffer<Profile>(load: Profile.load, insert: Profile.insert, add: Profile.add)
 
     /// The `project` rows, folded in memory as well: a project is changed by each of its
     /// milestones and its close.
-    private let projects = RowBuffer<Project>(load: Project.load, save: Project.save)
+    private let projects = RowBuffer<Project>(load: Project.load, insert: Project.insert, add: Project.add)
     /// Milestones as they happen (many rows per statement while building).
     private let milestones = Appender(into: "milestone", columns: 5)
 
@@ -71,8 +71,8 @@ public final class ProjectLibrary: Projection {
     }
 
     public func finishBuilding(in db: Database) throws {
-        try enterprises.finishBuilding(into: Profile.insert(db)) { try Profile.add($1, $2, to: $0) }
-        try projects.finishBuilding(into: Project.insert(db)) { try Project.add($1, $2, to: $0) }
+        try enterprises.finishBuilding(in: db)
+        try projects.finishBuilding(in: db)
     }
 
     public func beginTransaction(in db: Database) throws {
@@ -215,20 +215,15 @@ private struct Project {
         return row
     }
 
-    /// Writes a row (one at a time when live; many per statement when building).
-    static func save(_ project: String, _ row: Project, in db: Database) throws {
-        try add(project, row, to: insert(db, rowsPerStatement: 1))
-    }
-
     /// The statement that writes rows of `project` (``BulkInsert``).
-    static func insert(_ db: Database, rowsPerStatement: Int = 64) throws -> BulkInsert {
-        try BulkInsert(db, "INSERT OR REPLACE", into: "project", columns: 15, named: columns, rowsPerStatement: rowsPerStatement)
+    static func insert(_ db: Database) throws -> BulkInsert {
+        try BulkInsert(db, "INSERT OR REPLACE", into: "project", columns: 15, named: columns)
     }
 
     static let columns = ["project", "enterprise", "domain", "providers", "budget_fen", "target_stage", "status", "filed_on", "milestones",
                           "last_milestone", "last_milestone_on", "closed_on", "outcome", "benchmark_candidate", "closed_seq"]
 
-    static func add(_ project: String, _ row: Project, to insert: BulkInsert) throws {
+    static func add(_ insert: BulkInsert, _ project: String, _ row: Project) throws {
         try insert.add(project, row.enterprise, row.domain, row.providers, row.budgetFen, row.targetStage, row.status, row.filedOn, row.milestones,
                        row.lastMilestone, row.lastMilestoneOn, row.closedOn, row.outcome, row.benchmarkCandidate, row.closedSeq)
     }
@@ -246,17 +241,12 @@ private struct Profile {
             .map { Profile(name: $0[0], city: $0[1], county: $0[2], industry: $0[3]) }
     }
 
-    /// Writes a row (one at a time when live; many per statement when building).
-    static func save(_ uscc: String, _ row: Profile, in db: Database) throws {
-        try add(uscc, row, to: insert(db, rowsPerStatement: 1))
-    }
-
     /// The statement that writes rows of `enterprise` (``BulkInsert``).
-    static func insert(_ db: Database, rowsPerStatement: Int = 64) throws -> BulkInsert {
-        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 5, rowsPerStatement: rowsPerStatement)
+    static func insert(_ db: Database) throws -> BulkInsert {
+        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 5)
     }
 
-    static func add(_ uscc: String, _ row: Profile, to insert: BulkInsert) throws {
+    static func add(_ insert: BulkInsert, _ uscc: String, _ row: Profile) throws {
         try insert.add(uscc, row.name, row.city, row.county, row.industry)
     }
 }

@@ -47,12 +47,12 @@ public final class Recognition: Projection {
 
     /// The `party` rows, folded in memory (see ``RowBuffer``): registered in log order, they
     /// would go into the table's B-tree at random places.
-    private let parties = RowBuffer<Party>(load: Party.load, save: Party.save)
+    private let parties = RowBuffer<Party>(load: Party.load, insert: Party.insert, add: Party.add)
 
     public init() {}
 
     public func beginBuilding() { parties.beginBuilding() }
-    public func finishBuilding(in db: Database) throws { try parties.finishBuilding(into: Party.insert(db)) { try Party.add($1, $2, to: $0) } }
+    public func finishBuilding(in db: Database) throws { try parties.finishBuilding(in: db) }
     public func beginTransaction(in db: Database) throws { parties.beginTransaction() }
     public func finishTransaction(in db: Database) throws { try parties.finishTransaction(in: db) }
 
@@ -100,17 +100,12 @@ private struct Party {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT name, city FROM party WHERE uscc = ?"), arguments: [uscc]).map { Party(name: $0[0], city: $0[1]) }
     }
 
-    /// Writes a row (one at a time when live; many per statement when building).
-    static func save(_ uscc: String, _ row: Party, in db: Database) throws {
-        try add(uscc, row, to: insert(db, rowsPerStatement: 1))
-    }
-
     /// The statement that writes rows of `party` (``BulkInsert``).
-    static func insert(_ db: Database, rowsPerStatement: Int = 64) throws -> BulkInsert {
-        try BulkInsert(db, "INSERT OR REPLACE", into: "party", columns: 3, rowsPerStatement: rowsPerStatement)
+    static func insert(_ db: Database) throws -> BulkInsert {
+        try BulkInsert(db, "INSERT OR REPLACE", into: "party", columns: 3)
     }
 
-    static func add(_ uscc: String, _ row: Party, to insert: BulkInsert) throws {
+    static func add(_ insert: BulkInsert, _ uscc: String, _ row: Party) throws {
         try insert.add(uscc, row.name, row.city)
     }
 }

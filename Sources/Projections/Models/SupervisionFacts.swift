@@ -103,7 +103,7 @@ public final class SupervisionFacts: Projection {
     }
 
     /// The `enterprise` rows, folded in memory (see ``RowBuffer``).
-    private let enterprises = RowBuffer<Enterprise>(load: Enterprise.load, save: Enterprise.save)
+    private let enterprises = RowBuffer<Enterprise>(load: Enterprise.load, insert: Enterprise.insert, add: Enterprise.add)
 
     public init() {}
 
@@ -119,7 +119,7 @@ public final class SupervisionFacts: Projection {
         for appender in appenders { appender.beginBuilding() }
     }
 
-    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(into: Enterprise.insert(db)) { try Enterprise.add($1, $2, to: $0) } }
+    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(in: db) }
 
     public func beginTransaction(in db: Database) throws {
         enterprises.beginTransaction()
@@ -275,17 +275,12 @@ private struct Enterprise {
         return row
     }
 
-    /// Writes a row (one at a time when live; many per statement when building).
-    static func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
-        try add(uscc, row, to: insert(db, rowsPerStatement: 1))
-    }
-
     /// The statement that writes rows of `enterprise` (``BulkInsert``).
-    static func insert(_ db: Database, rowsPerStatement: Int = 64) throws -> BulkInsert {
-        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 9, rowsPerStatement: rowsPerStatement)
+    static func insert(_ db: Database) throws -> BulkInsert {
+        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 9)
     }
 
-    static func add(_ uscc: String, _ row: Enterprise, to insert: BulkInsert) throws {
+    static func add(_ insert: BulkInsert, _ uscc: String, _ row: Enterprise) throws {
         try insert.add(uscc, row.name, row.city, row.registeredOn, row.firstStage, row.stage, row.inPopulation, row.lastContactOn, row.lastContactSeq)
     }
 }
