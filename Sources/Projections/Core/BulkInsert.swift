@@ -55,9 +55,11 @@ final class BulkInsert {
     /// Writes the rows added since the last full batch. Call it once all rows are added.
     func finish() throws {
         guard pending > 0 else { return }
+        // The unused rows become NULL — all their values, so that nothing bound for an earlier
+        // batch (text bound in place may be gone by now) is left for SQLite to read.
         let handle = statement.sqliteStatement
-        for row in pending..<rowsPerStatement {
-            sqlite3_bind_null(handle, Int32(row * columns + 1))
+        for parameter in pending * columns..<rowsPerStatement * columns {
+            sqlite3_bind_null(handle, Int32(parameter + 1))
         }
         try run()
     }

@@ -17,13 +17,14 @@ extension ProjectedEvent {
     /// A line as the log writes it — members in the envelope's fixed order, no whitespace — is
     /// read piece by piece in that order: its keys are matched as bytes, `id` is checked but not
     /// kept, `type` is looked up without building a string. Any other layout of a valid envelope
-    /// (a different member order, whitespace, unknown members) is read member by member.
-    /// Both refuse exactly what ``JSONParser`` refuses.
+    /// (a different member order, whitespace, unknown members) is read member by member, and
+    /// so is any line the fast reading stumbles on: what is accepted or refused, and why, is
+    /// always the member-by-member reading's word.
     public convenience init(line: UnsafeRawBufferPointer, actors: inout ActorCache) throws(ProjectionError) {
         var seq: Int64?
         let read: Fields?
         do throws(JSONParser.Failure) {
-            if let canonical = try Self.readCanonical(line, seq: &seq, actors: &actors) {
+            if let canonical = try? Self.readCanonical(line, actors: &actors) {
                 read = canonical
             } else {
                 read = try Self.readMembers(line, seq: &seq)
@@ -61,14 +62,11 @@ extension ProjectedEvent {
                   recorded: fields.recorded, actorMembers: fields.actor, dataMembers: fields.data)
     }
 
-    /// Reads a line laid out as the log writes it; nil (having read nothing that counts) when
-    /// it is laid out otherwise.
-    private static func readCanonical(_ line: UnsafeRawBufferPointer, seq: inout Int64?,
-                                      actors: inout ActorCache) throws(JSONParser.Failure) -> Fields? {
+    /// Reads a line laid out as the log writes it; nil when it is laid out otherwise.
+    private static func readCanonical(_ line: UnsafeRawBufferPointer, actors: inout ActorCache) throws(JSONParser.Failure) -> Fields? {
         var parser = JSONParser(line)
         guard parser.consume(literal: #"{"seq":"#) else { return nil }
         let number = try parser.readInteger()
-        seq = number
         guard parser.consume(literal: #","id":"#) else { return nil }
         try parser.skipString()
         guard parser.consume(literal: #","stream":"#) else { return nil }
