@@ -109,6 +109,34 @@ struct ReadModelRouteTests {
                 let seqs = events.compactMap { $0["seq"]?.integerValue }
                 #expect(seqs == seqs.sorted())
             }
+            // An enterprise with a stage history: each change is its baseline assessment or an
+            // upgrade of its stream, as the pending library's stage follows from them.
+            let changed = try fixture.daemon.readModels.store(named: "coverage").read { db in
+                try String.fetchOne(db, sql: "SELECT uscc FROM stage_change GROUP BY uscc HAVING count(*) >= 2 ORDER BY uscc LIMIT 1")
+            }
+            let upgraded = try #require(changed)
+            let types = Dictionary(try fixture.daemon.log.envelopes(stream: "enterprise/" + upgraded).map { (Int64($0.seq), $0.type) },
+                                   uniquingKeysWith: { first, _ in first })
+            try await client.execute(uri: "/v1/enterprises/" + upgraded, method: .get, headers: bearer(fixture.province)) { response in
+                #expect(response.status == .ok)
+                let file = response.json
+                let stages = file["stages"]?.arrayValue ?? []
+                #expect(stages.count >= 2)
+                let seqs = stages.compactMap { $0["seq"]?.integerValue }
+                #expect(seqs == seqs.sorted() && seqs.count == stages.count)
+                for stage in stages {
+                    let type = types[stage["seq"]?.integerValue ?? 0]
+                    switch stage["kind"]?.stringValue {
+                    case "baseline": #expect(type == "AssessmentRecorded")
+                    case "upgrade": #expect(type == "StageUpgraded")
+                    default: Issue.record("stage change of no known kind: \(stage)")
+                    }
+                    #expect(stage["assessment"]?.stringValue?.isEmpty == false)
+                }
+                #expect(stages.filter { $0["kind"] == "baseline" }.count <= 1)
+                let highest = stages.compactMap { $0["stage"]?.stringValue }.max()
+                #expect(file["profile"]?["stage"]?.integerValue.map { "L\($0)" } == highest)
+            }
             try await client.execute(uri: "/v1/enterprises/91370200MA3C0XYZ1Q", method: .get, headers: bearer(fixture.province)) { response in
                 #expect(response.status == .notFound)
                 #expect(response.headers[.contentType] == "application/problem+json")

@@ -8,7 +8,7 @@ public final class PendingLibrary: Projection {
     public static let name = "pending"
     public static let summary = "待转型企业库: L0 enterprises, their five steps, last contact, leaving the library"
     public static let version = 4
-    public static let queryOnlyIndexes = ["enterprise_by_city", "stage_change_by_enterprise"]
+    public static let queryOnlyIndexes = ["enterprise_by_city"]
 
     /// The five steps, in order, with the column holding each one's first date.
     public static let steps: [(step: String, column: String, title: String)] = [
@@ -75,21 +75,24 @@ public final class PendingLibrary: Projection {
         migrator.registerMigration("pending v4") { db in
             try db.execute(sql: "DROP INDEX contact_by_enterprise")
         }
+        // An enterprise's stage history is coverage's `stage_change` (the same changes, read by
+        // the enterprise's file); a second copy here cost a row and an index entry per change.
+        migrator.registerMigration("pending v5") { db in
+            try db.execute(sql: "DROP TABLE stage_change")
+        }
     }
 
     /// The `enterprise` rows, folded in memory (see ``RowBuffer``).
     private let enterprises = RowBuffer<Enterprise>(load: Enterprise.load, insert: Enterprise.insert, add: Enterprise.add)
 
-    /// Contacts and stage changes as they happen (many rows per statement while building).
+    /// Contacts as they happen (many rows per statement while building).
     private let contacts = Appender(into: "contact", columns: 5, named: ["seq", "uscc", "step", "kind", "on_date"])
-    private let stageChanges = Appender(into: "stage_change", columns: 5, named: ["seq", "uscc", "on_date", "stage", "kind"])
 
     public init() {}
 
     public func beginBuilding() {
         enterprises.beginBuilding()
         contacts.beginBuilding()
-        stageChanges.beginBuilding()
     }
 
     public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(in: db) }
@@ -97,12 +100,10 @@ public final class PendingLibrary: Projection {
     public func beginTransaction(in db: Database) throws {
         enterprises.beginTransaction()
         contacts.discard()
-        stageChanges.discard()
     }
 
     public func finishTransaction(in db: Database) throws {
         try contacts.flush()
-        try stageChanges.flush()
         try enterprises.finishTransaction(in: db)
     }
 
@@ -136,19 +137,13 @@ public final class PendingLibrary: Projection {
             let assessment = try event.payload(AssessmentRecorded.self)
             // The first assessment sets the stage the enterprise starts from: one found above L0
             // was never in the pending library.
-            var baseline = false
             try enterprises.update(key, in: db) { row in
                 guard !row.assessed else { return }
                 row.assessed = true
-                if assessment.stage > .l0 {
-                    baseline = true
-                    row.stage = max(row.stage, assessment.stage.level)
-                }
+                if assessment.stage > .l0 { row.stage = max(row.stage, assessment.stage.level) }
             }
-            if baseline { try stageChanges.add(db, event.seq, uscc, event.date, assessment.stage.level, "baseline") }
         case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
-            try stageChanges.add(db, event.seq, uscc, event.date, upgrade.to.level, "upgrade")
             let date = event.date
             try enterprises.update(key, in: db) { row in
                 row.stage = max(row.stage, upgrade.to.level)
@@ -158,10 +153,8 @@ public final class PendingLibrary: Projection {
             let retraction = try event.retractionContext()
             guard let retracted = retraction.retracted else { break }
             try contacts.flush()
-            try stageChanges.flush()
             try db.run("DELETE FROM contact WHERE seq = ?", retracted.seq)
-            try db.run("DELETE FROM stage_change WHERE seq = ?", retracted.seq)
-            try recompute(key, from: retraction.standing, retractedAssessment: retracted.kind == .assessmentRecorded, in: db)
+            try recompute(key, from: retraction.standing, in: db)
         default:
             break
         }
@@ -220,14 +213,13 @@ public final class PendingLibrary: Projection {
 
     /// Re-derives an enterprise's steps and stage from its standing events (after a retraction,
     /// ``Retraction/standing``: the stream's events that still count). Its first standing
-    /// assessment sets the stage it starts from; when the retracted event was an assessment
-    /// (perhaps that first one), the baseline stage change follows the new first.
-    private func recompute(_ key: RowKey, from standing: [ProjectedEvent], retractedAssessment: Bool, in db: Database) throws {
+    /// assessment sets the stage it starts from.
+    private func recompute(_ key: RowKey, from standing: [ProjectedEvent], in db: Database) throws {
         guard try enterprises.row(key, in: db) != nil else { return }
         var steps = [String?](repeating: nil, count: Self.steps.count)
         var contacts = 0
         var last: String?
-        var first: (event: ProjectedEvent, stage: Int)?
+        var firstStage: Int?
         var stage = 0
         var firstUpgradeOn: String?
         for event in standing {
@@ -237,26 +229,22 @@ public final class PendingLibrary: Projection {
                 continue
             }
             guard let contact = try Self.contact(of: event) else { continue }
-            if event.kind == .assessmentRecorded, first == nil { first = (event, contact.stage ?? 0) }
+            if event.kind == .assessmentRecorded, firstStage == nil { firstStage = contact.stage ?? 0 }
             let date = event.date
             if let step = contact.step { steps[step.rawValue] = min(steps[step.rawValue] ?? date, date) }
             contacts += 1
             last = max(last ?? date, date)
         }
         // One found above L0 was never in the library: it left with its first upgrade otherwise.
-        let baseline = first.map { $0.stage > 0 } ?? false
-        if baseline, let first { stage = max(stage, first.stage) }
-        if retractedAssessment, baseline, let first {
-            try db.run("INSERT OR IGNORE INTO stage_change (seq, uscc, on_date, stage, kind) VALUES (?, ?, ?, ?, 'baseline')",
-                       first.event.seq, key.text, first.event.date, first.stage)
-        }
+        let baseline = firstStage.map { $0 > 0 } ?? false
+        if baseline, let firstStage { stage = max(stage, firstStage) }
         try enterprises.update(key, in: db) { row in
             row.steps = steps
             row.contacts = contacts
             row.lastContactOn = last
             row.stage = stage
             row.leftLibraryOn = baseline ? nil : firstUpgradeOn
-            row.assessed = first != nil
+            row.assessed = firstStage != nil
         }
     }
 }

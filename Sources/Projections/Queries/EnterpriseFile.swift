@@ -1,3 +1,4 @@
+import Domain
 import EventLog
 import GRDB
 
@@ -12,14 +13,17 @@ public struct EnterpriseFile: Sendable {
     public var seq: UInt64
     public var json: JSONValue
 
-    /// Loads the file, or nil if the pending library does not know `uscc`.
-    public static func load(_ uscc: String, pending: ReadModelStore, projects: ReadModelStore, log: EventLog) throws -> EnterpriseFile? {
+    /// Loads the file, or nil if the pending library does not know `uscc`. Its stage history is
+    /// coverage's: each change with the assessment it rests on, and its kind (`baseline` for a
+    /// first assessment above L0, `upgrade`) from the event that made it.
+    public static func load(_ uscc: String, pending: ReadModelStore, projects: ReadModelStore, coverage: ReadModelStore,
+                            log: EventLog) throws -> EnterpriseFile? {
         guard let (profile, city, seq) = try pending.read({ db -> (JSONValue, String, UInt64)? in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM enterprise WHERE uscc = ?", arguments: [uscc]) else { return nil }
             return (object(row), row["city"], try ReadModelStore.checkpoint(in: db).seq)
         }) else { return nil }
-        let stages = try pending.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, on_date, 'L' || stage AS stage, kind FROM stage_change WHERE uscc = ? ORDER BY seq", arguments: [uscc]).map(object)
+        let changes = try coverage.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, on_date, 'L' || stage AS stage, assessment FROM stage_change WHERE uscc = ? ORDER BY seq", arguments: [uscc])
         }
         let projectRows = try projects.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM project WHERE enterprise = ? ORDER BY project", arguments: [uscc])
@@ -29,6 +33,12 @@ public struct EnterpriseFile: Sendable {
         var events: [Envelope] = []
         for stream in streams { events += try log.envelopes(stream: stream) }
         events.sort { $0.seq < $1.seq }
+        let types = Dictionary(events.map { ($0.seq, $0.type) }, uniquingKeysWith: { first, _ in first })
+        let stages: [JSONValue] = changes.map { row in
+            guard case .object(var fields) = object(row) else { return .null }
+            fields["kind"] = .string(types[UInt64(row["seq"] as Int64)] == EventKind.assessmentRecorded.rawValue ? "baseline" : "upgrade")
+            return .object(fields)
+        }
         let json: JSONValue = .object([
             "uscc": .string(uscc),
             "seq": .integer(Int64(seq)),

@@ -125,8 +125,10 @@ struct ReadModelRoutes {
         if let waitFor = try Parameters(request: request).seq("waitFor") {
             try await daemon.waitUntilProjected(waitFor, in: "pending")
             try await daemon.waitUntilProjected(waitFor, in: "projects")
+            try await daemon.waitUntilProjected(waitFor, in: "coverage")
         }
-        let file = try EnterpriseFile.load(uscc, pending: daemon.store("pending"), projects: daemon.store("projects"), log: daemon.log)
+        let file = try EnterpriseFile.load(uscc, pending: daemon.store("pending"), projects: daemon.store("projects"),
+                                           coverage: daemon.store("coverage"), log: daemon.log)
         guard let file, identity.maySee(city: file.city) else {
             if let city = identity.city {
                 throw Problem(.forbidden, "no enterprise \(uscc) among the files of city \(city)")
