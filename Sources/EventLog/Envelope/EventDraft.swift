@@ -93,7 +93,7 @@ public struct EventDraft: Sendable, Equatable {
     }
 
     static func isValidStream(_ stream: String) -> Bool {
-        stream.utf8.withContiguousStorageIfAvailable(isValidStream(bytes:)) ?? Array(stream.utf8).withUnsafeBufferPointer(isValidStream(bytes:))
+        stream.withUTF8Bytes(isValidStream(bytes:))
     }
 
     /// `category/id`: a lowercase letter, then lowercase letters, digits and `-`; `/`; then 1 to
@@ -117,7 +117,7 @@ public struct EventDraft: Sendable, Equatable {
 
     /// PascalCase: an uppercase letter, then letters and digits, 64 at most.
     static func isValidType(_ type: String) -> Bool {
-        type.utf8.withContiguousStorageIfAvailable(isValidType(bytes:)) ?? Array(type.utf8).withUnsafeBufferPointer(isValidType(bytes:))
+        type.withUTF8Bytes(isValidType(bytes:))
     }
 
     private static func isValidType(bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -26,8 +26,7 @@ public enum Timestamp {
     /// Whether `text` is a calendar date `YYYY-MM-DD` or an RFC 3339 date-time with a zone.
     public static func isValidBusinessDate(_ text: String) -> Bool {
         // Read in place (no array per call: every appended event's date passes here).
-        text.utf8.withContiguousStorageIfAvailable(isValidBusinessDate(bytes:))
-            ?? Array(text.utf8).withUnsafeBufferPointer(isValidBusinessDate(bytes:))
+        text.withUTF8Bytes(isValidBusinessDate(bytes:))
     }
 
     private static func isValidBusinessDate(bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -142,13 +142,7 @@ struct CanonicalWriter: ~Copyable {
     }
 
     mutating func writeString(_ text: String) {
-        // Non-mutating access to the bytes (`withUTF8` needs a mutable copy: a retain and a
-        // release per string); only a string without contiguous UTF-8 takes the slow path.
-        let done: Void? = text.utf8.withContiguousStorageIfAvailable { writeString($0) }
-        if done == nil {
-            var text = text
-            text.withUTF8 { writeString($0) }
-        }
+        text.withUTF8Bytes { writeString($0) }
     }
 
     /// A string's UTF-8 bytes, quoted, with `"` `\` and control characters escaped.

@@ -1,4 +1,5 @@
 import Domain
+import EventLog
 import GRDB
 import GRDBSQLite
 
@@ -47,14 +48,7 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 extension String: SQLBindable {
     @inline(__always)
     func bindParameter(to statement: OpaquePointer, at index: Int32) {
-        // Native strings lend their bytes in place; any other is copied into a native one first.
-        let bound: Void? = utf8.withContiguousStorageIfAvailable { bytes in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { _ = sqlite3_bind_text(statement, index, "", 0, transient); return }
-            _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(statement, index, $0, Int32(bytes.count), transient) }
-        }
-        if bound != nil { return }
-        var text = self
-        text.withUTF8 { bytes in
+        withUTF8Bytes { bytes in
             // An empty string may have no storage: bind an empty blob of text, not NULL.
             guard let base = bytes.baseAddress, !bytes.isEmpty else { _ = sqlite3_bind_text(statement, index, "", 0, transient); return }
             _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(statement, index, $0, Int32(bytes.count), transient) }

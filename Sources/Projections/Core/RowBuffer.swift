@@ -1,3 +1,4 @@
+import EventLog
 import GRDB
 
 /// One table's rows, keyed by a text key, held in memory by a fold so that an event costs a
@@ -254,7 +255,7 @@ struct PackedKey: Hashable, Comparable {
     }
 
     init?(_ text: String) {
-        let packed = text.utf8.withContiguousStorageIfAvailable(Self.pack) ?? Array(text.utf8).withUnsafeBufferPointer(Self.pack)
+        let packed = text.withUTF8Bytes(Self.pack)
         guard let packed else { return nil }
         (high, middle, low) = packed
     }
