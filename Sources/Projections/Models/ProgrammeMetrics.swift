@@ -84,7 +84,28 @@ public final class ProgrammeMetrics: Projection {
         var metric: String
     }
 
+    /// Building only: each enterprise served per year, with the event that first served it
+    /// (written once at the end, in key order; live, each goes to `served` as it happens).
+    private var served: [Served: Int64]?
+
+    private struct Served: Hashable {
+        var year: Int
+        var uscc: String
+    }
+
     public init() {}
+
+    public func beginBuilding() { served = [:] }
+
+    public func finishBuilding(in db: Database) throws {
+        guard let served else { return }
+        let insert = try BulkInsert(db, into: "served", columns: 3)
+        for (key, seq) in served.sorted(by: { ($0.key.year, $0.key.uscc) < ($1.key.year, $1.key.uscc) }) {
+            try insert.add(key.year, key.uscc, seq)
+        }
+        try insert.finish()
+        self.served = nil
+    }
 
     public func beginTransaction(in db: Database) throws { increments.removeAll(keepingCapacity: true) }
     public func finishTransaction(in db: Database) throws { try writeIncrements(in: db) }
@@ -143,8 +164,16 @@ public final class ProgrammeMetrics: Projection {
 
     /// Counts an enterprise once per year as served.
     private func serve(_ event: ProjectedEvent, in db: Database) throws {
-        try db.run("INSERT OR IGNORE INTO served VALUES (?, ?, ?)", event.year, event.streamID, event.seq)
-        if db.changesCount > 0 { increments[MetricKey(year: event.year, metric: "enterprisesServed"), default: 0] += 1 }
+        let first: Bool
+        if served != nil {
+            let key = Served(year: event.year, uscc: event.streamID)
+            first = served![key] == nil
+            if first { served![key] = Int64(event.seq) }
+        } else {
+            try db.run("INSERT OR IGNORE INTO served VALUES (?, ?, ?)", event.year, event.streamID, event.seq)
+            first = db.changesCount > 0
+        }
+        if first { increments[MetricKey(year: event.year, metric: "enterprisesServed"), default: 0] += 1 }
     }
 
     /// Takes back what the retracted event counted. Its enterprise stays served that year while
@@ -158,11 +187,22 @@ public final class ProgrammeMetrics: Projection {
             try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ?", year, metric)
         }
         guard Self.serves(retracted) else { return }
+        let key = Served(year: year, uscc: retracted.streamID)
         if let next = retraction.standing.first(where: { Self.serves($0) && $0.year == year }) {
-            try db.run("UPDATE served SET first_seq = ? WHERE year = ? AND uscc = ?", next.seq, year, retracted.streamID)
+            if served != nil {
+                if served![key] != nil { served![key] = Int64(next.seq) }
+            } else {
+                try db.run("UPDATE served SET first_seq = ? WHERE year = ? AND uscc = ?", next.seq, year, retracted.streamID)
+            }
         } else {
-            try db.run("DELETE FROM served WHERE year = ? AND uscc = ?", year, retracted.streamID)
-            if db.changesCount > 0 {
+            let removed: Bool
+            if served != nil {
+                removed = served!.removeValue(forKey: key) != nil
+            } else {
+                try db.run("DELETE FROM served WHERE year = ? AND uscc = ?", year, retracted.streamID)
+                removed = db.changesCount > 0
+            }
+            if removed {
                 try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = 'enterprisesServed'", year)
             }
         }
