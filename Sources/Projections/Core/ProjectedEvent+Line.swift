@@ -96,7 +96,7 @@ extension ProjectedEvent {
                       type: type, occurred: occurred, recorded: recorded, actor: actor, data: data)
     }
 
-    /// A stream name's category and id (split at the first `/`) and whether it had one.
+    /// ``split(_:)`` of a stream name's bytes, without building the whole name first.
     private static func split(_ stream: UnsafeRawBufferPointer) -> (String, String, Bool) {
         guard let slash = stream.firstIndex(of: UInt8(ascii: "/")) else {
             let whole = String(decoding: stream, as: UTF8.self)
@@ -126,12 +126,7 @@ extension ProjectedEvent {
             }
         }
         guard let seq, let stream, let version, let type, let occurred, let recorded, let actor, let data else { return nil }
-        var category = stream, streamID = stream, separated = false
-        if let slash = stream.utf8.firstIndex(of: UInt8(ascii: "/")) {
-            category = String(stream[..<slash])
-            streamID = String(stream[stream.utf8.index(after: slash)...])
-            separated = true
-        }
+        let (category, streamID, separated) = split(stream)
         return Fields(seq: seq, category: category, streamID: streamID, separated: separated, version: version, kind: EventKind(type: type),
                       type: type, occurred: occurred, recorded: recorded, actor: actor, data: data)
     }

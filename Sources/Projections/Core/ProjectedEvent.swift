@@ -32,17 +32,16 @@ public final class ProjectedEvent: Sendable {
 
     public convenience init(seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String,
                             actorMembers: [(key: String, value: JSONValue)], dataMembers: [(key: String, value: JSONValue)]) {
-        let category: String, streamID: String
-        // On the UTF-8 view: stream names are ASCII-delimited.
-        if let slash = stream.utf8.firstIndex(of: UInt8(ascii: "/")) {
-            category = String(stream[..<slash])
-            streamID = String(stream[stream.utf8.index(after: slash)...])
-        } else {
-            category = stream
-            streamID = stream
-        }
-        self.init(seq: seq, category: category, streamID: streamID, separated: category != stream, version: version, kind: EventKind(type: type),
+        let (category, streamID, separated) = Self.split(stream)
+        self.init(seq: seq, category: category, streamID: streamID, separated: separated, version: version, kind: EventKind(type: type),
                   type: type, occurred: occurred, recorded: recorded, actorMembers: actorMembers, dataMembers: dataMembers)
+    }
+
+    /// A stream name's category and id (split at its first `/`; on the UTF-8 view: stream names
+    /// are ASCII-delimited) and whether it had one — a stream without is its own category and id.
+    static func split(_ stream: String) -> (category: String, id: String, separated: Bool) {
+        guard let slash = stream.utf8.firstIndex(of: UInt8(ascii: "/")) else { return (stream, stream, false) }
+        return (String(stream[..<slash]), String(stream[stream.utf8.index(after: slash)...]), true)
     }
 
     /// The designated initializer: the stream already split at its first `/` (`separated`); a

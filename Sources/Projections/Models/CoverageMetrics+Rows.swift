@@ -155,28 +155,36 @@ extension CoverageMetrics {
     }
 
     func save(_ uscc: String, _ row: Enterprise, in db: Database) throws {
-        try saveProfile(row, uscc: uscc, with: db.cachedStatement(sql: Self.saveProfileSQL))
+        try addProfile(row, uscc: uscc, to: Self.profileInsert(db, rowsPerStatement: 1))
         for year in row.removed where row.known[year] == nil {
             try db.run("DELETE FROM known_year WHERE year = ? AND uscc = ?", year, uscc)
         }
-        for entry in row.known.entries {
-            try saveKnown(entry.value, year: entry.year, uscc: uscc, with: db.cachedStatement(sql: Self.saveKnownSQL))
-        }
+        let known = try Self.contributionInsert(into: "known_year", db, rowsPerStatement: 1)
+        for entry in row.known.entries { try addContribution(entry.value, year: entry.year, uscc: uscc, to: known) }
         try saveFrozen(row, uscc: uscc, in: db)
     }
 
-    /// The statements that write an `enterprise` row and a `known_year` row (a build prepares each
-    /// once for all its rows; a live transaction looks them up in the connection's cache).
-    static let saveProfileSQL = "INSERT OR REPLACE INTO enterprise VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    static let saveKnownSQL = "INSERT OR REPLACE INTO known_year VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-
-    func saveProfile(_ row: Enterprise, uscc: String, with statement: Statement) throws {
-        try statement.run(uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
+    /// The statement that writes `enterprise` rows (``addProfile(_:uscc:to:)``): many per run
+    /// when building, one when live (``BulkInsert``).
+    static func profileInsert(_ db: Database, rowsPerStatement: Int = 64) throws -> BulkInsert {
+        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 11, rowsPerStatement: rowsPerStatement)
     }
 
-    func saveKnown(_ known: Contribution, year: Int, uscc: String, with statement: Statement) throws {
-        try statement.run(year, uscc, known.stage, known.stageSeq, codes.text(known.groups.city), codes.text(known.groups.county),
-                          codes.text(known.groups.division), codes.text(known.groups.sectors), codes.text(known.groups.chains))
+    /// The statement that writes `known_year` or `frozen_year` rows — the two tables have the
+    /// same columns (``addContribution(_:year:uscc:to:)``).
+    static func contributionInsert(into table: String, _ db: Database, rowsPerStatement: Int = 64) throws -> BulkInsert {
+        try BulkInsert(db, "INSERT OR REPLACE", into: table, columns: 9, rowsPerStatement: rowsPerStatement)
+    }
+
+    func addProfile(_ row: Enterprise, uscc: String, to insert: BulkInsert) throws {
+        try insert.add(uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
+    }
+
+    /// A `known_year` or `frozen_year` row.
+    func addContribution(_ contribution: Contribution, year: Int, uscc: String, to insert: BulkInsert) throws {
+        let groups = contribution.groups
+        try insert.add(year, uscc, contribution.stage, contribution.stageSeq, codes.text(groups.city), codes.text(groups.county),
+                       codes.text(groups.division), codes.text(groups.sectors), codes.text(groups.chains))
     }
 
     /// Keeps a `frozen_year` row for each closed year whose contribution differs from the known
@@ -187,9 +195,7 @@ extension CoverageMetrics {
             if frozen == row.known[year] {
                 if !enterprises.building { try db.run("DELETE FROM frozen_year WHERE year = ? AND uscc = ?", year, uscc) }
             } else if let frozen {
-                let groups = frozen.groups
-                try db.run("INSERT OR REPLACE INTO frozen_year VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", year, uscc, frozen.stage, frozen.stageSeq,
-                           codes.text(groups.city), codes.text(groups.county), codes.text(groups.division), codes.text(groups.sectors), codes.text(groups.chains))
+                try addContribution(frozen, year: year, uscc: uscc, to: Self.contributionInsert(into: "frozen_year", db, rowsPerStatement: 1))
             } else {
                 try db.run("INSERT OR REPLACE INTO frozen_year (year, uscc) VALUES (?, ?)", year, uscc)
             }
@@ -199,18 +205,13 @@ extension CoverageMetrics {
     /// Building: writes every enterprise, then each year's known contributions, then the frozen
     /// ones that differ — each table in its key order (B-tree appends).
     func writeBuilt(in db: Database) throws {
-        let profiles = try BulkInsert(db, into: "enterprise", columns: 11)
-        try enterprises.forEachSorted { uscc, row in
-            try profiles.add(uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
-        }
+        let profiles = try Self.profileInsert(db)
+        try enterprises.forEachSorted { uscc, row in try addProfile(row, uscc: uscc, to: profiles) }
         try profiles.finish()
-        let known = try BulkInsert(db, into: "known_year", columns: 9)
+        let known = try Self.contributionInsert(into: "known_year", db)
         for (year, _) in try years(in: db) {
             try enterprises.forEachSorted { uscc, row in
-                guard let contribution = row.known[year] else { return }
-                let groups = contribution.groups
-                try known.add(year, uscc, contribution.stage, contribution.stageSeq, codes.text(groups.city), codes.text(groups.county),
-                              codes.text(groups.division), codes.text(groups.sectors), codes.text(groups.chains))
+                if let contribution = row.known[year] { try addContribution(contribution, year: year, uscc: uscc, to: known) }
             }
         }
         try known.finish()
