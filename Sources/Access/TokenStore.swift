@@ -17,6 +17,7 @@ public struct TokenRecord: Sendable, Equatable {
 /// What went wrong with a token operation, in words an operator can act on.
 public enum TokenError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidRole(String)
+    case invalidName(String)
     case unknownToken(String)
     case ambiguousToken(String)
     case storage(String)
@@ -25,6 +26,8 @@ public enum TokenError: Error, Equatable, CustomStringConvertible, Sendable {
         switch self {
         case .invalidRole(let text):
             "invalid role \"\(text)\": use province, auditor or city:<GB/T 2260 city code> (e.g. city:370200)"
+        case .invalidName(let reason):
+            "invalid token name: \(reason)"
         case .unknownToken(let text):
             "no token has the id or name \"\(text)\"; `gongfu token list` shows them"
         case .ambiguousToken(let text):
@@ -52,7 +55,11 @@ public final class TokenStore: Sendable {
     public init(directory: String) throws(TokenError) {
         path = Self.path(in: directory)
         do {
-            database = try DatabasePool(path: Self.path(in: directory))
+            // Another process (`gongfu token add` beside the daemon, or two daemons' starts) may
+            // hold the write lock for a moment: wait for it rather than fail.
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            database = try DatabasePool(path: Self.path(in: directory), configuration: configuration)
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1") { db in
                 try db.execute(sql: """
@@ -89,8 +96,18 @@ public final class TokenStore: Sendable {
         }
     }
 
+    /// Checks a token's name: 1–100 characters of one line (no control characters or
+    /// bidirectional overrides, which would garble `token list` and the logs); returns it in NFC.
+    public static func name(_ text: String) throws(TokenError) -> String {
+        let name = TextRules.nfc(text)
+        guard !name.isEmpty, name.count <= 100 else { throw .invalidName("a token's name has 1 to 100 characters, not \(name.count)") }
+        if let refusal = TextRules.refusal(in: name, multiline: false) { throw .invalidName("the name \(refusal)") }
+        return name
+    }
+
     /// Issues a token; returns its record and its secret (shown once, never stored).
     public func add(role: Role, name: String, now: Date = Date()) throws(TokenError) -> (record: TokenRecord, secret: String) {
+        let name = try Self.name(name)
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
         let secret = "gf_" + Data(bytes).base64EncodedString()

@@ -5,7 +5,7 @@ import Projections
 /// The officials' daily page (zh-CN): coverage and deep rates by city and over the years
 /// against the plan's targets, the pending library's funnel, the work ledger with its status
 /// colours and recent activity. Plain HTML and server-drawn SVG: no scripts, works offline.
-public struct DashboardPage {
+public struct DashboardPage: Sendable {
     /// What the page shows: a city (fixed for a city token) and an industry, or the province.
     public struct Scope: Sendable {
         public var city: String?
@@ -25,9 +25,9 @@ public struct DashboardPage {
     public let today: String
     /// Who is looking (shown in the header).
     public let viewer: String
-    let store: (String) throws -> ReadModelStore
+    let store: @Sendable (String) throws -> ReadModelStore
 
-    public init(scope: Scope, today: String, viewer: String, store: @escaping (String) throws -> ReadModelStore) {
+    public init(scope: Scope, today: String, viewer: String, store: @escaping @Sendable (String) throws -> ReadModelStore) {
         self.scope = scope
         self.today = today
         self.viewer = viewer

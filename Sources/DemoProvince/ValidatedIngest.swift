@@ -31,6 +31,7 @@ public struct ValidatedIngest {
             let batch = Array(drafts[start..<min(start + batchSize, drafts.count)])
             for (offset, draft) in batch.enumerated() {
                 do {
+                    // The generator writes NFC text; validated as it is, so that the batch appended is the batch checked.
                     try validator.validate(draft)
                     try rules.check(draft, by: actor)
                 } catch {

@@ -10,8 +10,12 @@ public func buildApplication(_ daemon: Daemon, onServerRunning: @escaping @Senda
     let router = buildRouter(daemon)
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(daemon.configuration.idleTimeout.components.seconds) * 1_000_000_000))),
         configuration: .init(address: .hostname(daemon.configuration.host, port: daemon.configuration.port), serverName: "gongfu"),
-        services: [LogService(daemon: daemon), ProjectionService(readModels: daemon.readModels, logger: daemon.logger)],
+        services: [
+            LogService(daemon: daemon, resumeFreeBytes: daemon.configuration.resumeWritesFreeBytes, checkEvery: daemon.configuration.resumeWritesCheckInterval),
+            ProjectionService(readModels: daemon.readModels, logger: daemon.logger),
+        ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: daemon.logger
     )
@@ -21,8 +25,8 @@ public func buildApplication(_ daemon: Daemon, onServerRunning: @escaping @Senda
 public func buildRouter(_ daemon: Daemon) -> Router<GongfuRequestContext> {
     let router = Router(context: GongfuRequestContext.self)
     let routes = RouteTable()
-    router.middlewares.add(RequestMiddleware(metrics: daemon.metrics, routes: routes))
-    router.middlewares.add(AuthenticationMiddleware(tokens: daemon.tokens))
+    let authentication = Authentication(tokens: daemon.tokens, secureCookies: daemon.configuration.secureCookies)
+    router.middlewares.add(RequestMiddleware(metrics: daemon.metrics, routes: routes, authentication: authentication))
     OperationsRoutes(daemon: daemon).add(to: router)
     let readModels = ReadModelRoutes(daemon: daemon)
     readModels.add(to: router)
@@ -32,6 +36,7 @@ public func buildRouter(_ daemon: Daemon) -> Router<GongfuRequestContext> {
     LogRoutes(daemon: daemon).add(to: router)
     StreamRoute(daemon: daemon).add(to: router)
     DashboardRoute(daemon: daemon).add(to: router)
+    LoginRoutes(daemon: daemon, authentication: authentication).add(to: router)
     routes.set(router.routes.map { ("\($0.path)", $0.method.rawValue) })
     return router
 }

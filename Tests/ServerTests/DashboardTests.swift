@@ -60,10 +60,43 @@ struct DashboardTests {
             try await client.execute(uri: "/?token=gf_wrong", method: .get) { response in
                 #expect(response.status == .unauthorized)
             }
+            // A link cannot log anyone in: a token in the address is refused and sets no cookie.
             try await client.execute(uri: "/?token=\(fixture.auditor)", method: .get) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.setCookie] == nil)
+                #expect(response.text.contains("/login"))
+            }
+            // The login form, posted from the daemon's own page, sets the cookie.
+            try await client.execute(uri: "/login", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains("<label for=\"token\">"))
+            }
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .init("Sec-Fetch-Site")!: "same-origin"]
+            var cookie = ""
+            try await client.execute(uri: "/login", method: .post, headers: form,
+                                     body: ByteBuffer(string: "token=\(fixture.auditor)")) { response in
                 #expect(response.status == .seeOther)
-                #expect(response.headers[.setCookie]?.contains("HttpOnly") == true)
                 #expect(response.headers[.location] == "/")
+                let set = response.headers[.setCookie] ?? ""
+                #expect(set.contains("HttpOnly") && set.contains("SameSite=Strict") && !set.contains("Secure"))
+                cookie = String(set.prefix { $0 != ";" })
+            }
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .ok)
+            }
+            // Another site's form cannot log a browser in (login CSRF).
+            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .origin: "https://evil.example"],
+                                     body: ByteBuffer(string: "token=\(fixture.auditor)")) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.headers[.setCookie] == nil)
+            }
+            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .init("Sec-Fetch-Site")!: "cross-site"],
+                                     body: ByteBuffer(string: "token=\(fixture.auditor)")) { response in
+                #expect(response.status == .forbidden)
+            }
+            // The cookie authenticates page GETs only: neither the API nor any write.
+            try await client.execute(uri: "/v1/coverage", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .unauthorized)
             }
         }
         await fixture.close()
@@ -78,7 +111,16 @@ struct DashboardTests {
         let screenshot = Products.directory.appendingPathComponent("dashboard.png").path
         try? FileManager.default.removeItem(atPath: screenshot)
         try await fixture.live.test(.live) { client in
-            let url = "http://127.0.0.1:\(client.port!)/?token=\(fixture.province)"
+            // Logged in through the form with curl (a link cannot log in, and Chromium on the
+            // command line cannot type), the page as served is rendered from a file: it loads
+            // nothing else (no scripts, styles or images from elsewhere).
+            let jar = fixture.temporary.path + "/cookies"
+            let base = "http://127.0.0.1:\(client.port!)/"
+            _ = try await runOffPool("/usr/bin/curl", ["-s", "-c", jar, "--data-urlencode", "token=\(fixture.province)", base + "login"])
+            let saved = fixture.temporary.path + "/dashboard.html"
+            let fetched = try await runOffPool("/usr/bin/curl", ["-s", "-f", "-b", jar, "-o", saved, base])
+            #expect(fetched.status == 0)
+            let url = "file://" + saved
             let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=\(fixture.temporary.path)/chromium"]
             let dom = try await runOffPool(chromium, flags + ["--dump-dom", url])
             let html = String(decoding: dom.stdout, as: UTF8.self)

@@ -19,11 +19,12 @@ struct DemoServeTests {
         let (url, token) = try #require(await printed.wait(timeout: .seconds(180)) { text -> (String, String)? in
             let lines = text.split(separator: "\n")
             guard let dashboard = lines.first(where: { $0.hasPrefix("Dashboard: ") }), let token = lines.last(where: { $0.hasPrefix("gf_") }) else { return nil }
-            return (String(dashboard.dropFirst("Dashboard: ".count).prefix { $0 != "?" }), String(token))
+            return (String(dashboard.dropFirst("Dashboard: ".count).prefix { $0 != " " }.dropLast("login".count)), String(token))
         }, "the demo did not print its dashboard: \(printed.text)")
         #expect(url.hasPrefix("http://127.0.0.1:"))
-        // The read-only token opens the dashboard (303 to / with the cookie) and reads the API…
-        let page = try await runOffPool("/usr/bin/curl", ["-s", "-L", "-c", temporary.path + "/cookies", "-b", temporary.path + "/cookies", url + "?token=" + token])
+        // The read-only token logs in through the form (303 to / with the cookie) and reads the API…
+        let page = try await runOffPool("/usr/bin/curl", ["-s", "-L", "-c", temporary.path + "/cookies", "-b", temporary.path + "/cookies",
+                                                          "--data-urlencode", "token=" + token, url + "login"])
         #expect(String(decoding: page.stdout, as: UTF8.self).contains("山东省制造业数字化转型工作看板"))
         let coverage = try await runOffPool("/usr/bin/curl", ["-s", "-H", "Authorization: Bearer \(token)", url + "v1/coverage?year=2023"])
         #expect(String(decoding: coverage.stdout, as: UTF8.self).contains("\"code\":\"370000\""))

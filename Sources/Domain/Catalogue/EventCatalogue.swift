@@ -13,7 +13,9 @@ public struct EventSpec: Sendable {
 /// Every event type of the plan (v1). The JSON Schemas in `schemas/events/` are written from
 /// these (`gongfu schemas --write`); a test keeps the two in step.
 public enum EventCatalogue {
-    static let text = FieldKind.string()
+    /// Free text (reasons, findings, notes): line breaks allowed.
+    static let text = FieldKind.string(multiline: true)
+    /// Names and identifiers: one line.
     static let shortText = FieldKind.string(maxLength: 120)
     static let year = FieldKind.integer(minimum: 2000, maximum: 2100)
     static let fen = FieldKind.integer(minimum: 1)

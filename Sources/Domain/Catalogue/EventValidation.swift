@@ -9,6 +9,13 @@ public struct EventValidator: Sendable {
         self.reference = reference
     }
 
+    /// Puts the draft's text in NFC (``TextRules``), then checks it.
+    public func validate(_ draft: inout EventDraft) throws(FieldError) {
+        if TextRules.hasNonASCII(draft.data) { draft.data = TextRules.nfc(draft.data) }
+        try validate(draft)
+    }
+
+    /// Checks a draft as it is.
     public func validate(_ draft: EventDraft) throws(FieldError) {
         guard let spec = EventCatalogue.spec(for: draft.type) else {
             throw FieldError(path: "type", reason: "\"\(draft.type)\" is not an event type of the plan; known types: \(EventCatalogue.all.map(\.type).joined(separator: ", "))")

@@ -3,7 +3,8 @@ import EventLog
 /// The shape of one field of an event payload: the single description from which payloads are
 /// validated (with the path of the first wrong field) and the JSON Schema files are written.
 public indirect enum FieldKind: Sendable {
-    case string(minLength: Int = 1, maxLength: Int = 500, pattern: String? = nil)
+    /// Text without control characters (``TextRules``); `multiline` text may hold line breaks and tabs.
+    case string(minLength: Int = 1, maxLength: Int = 500, pattern: String? = nil, multiline: Bool = false)
     case choice([String])
     case integer(minimum: Int64? = nil, maximum: Int64? = nil)
     case number(minimum: Double? = nil, maximum: Double? = nil)
@@ -59,8 +60,9 @@ extension FieldKind {
     func validate(_ value: JSONValue, at path: String, reference: ReferenceData) throws(FieldError) {
         func fail(_ reason: String) -> FieldError { FieldError(path: path, reason: reason) }
         switch self {
-        case .string(let minLength, let maxLength, let pattern):
+        case .string(let minLength, let maxLength, let pattern, let multiline):
             guard case .string(let text) = value else { throw fail("must be a string") }
+            if let refusal = TextRules.refusal(in: text, multiline: multiline) { throw fail(refusal) }
             guard text.count >= minLength else { throw fail(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters") }
             guard text.count <= maxLength else { throw fail("must have at most \(maxLength) characters") }
             if let pattern, text.wholeMatch(of: try! Regex(pattern)) == nil { throw fail("\"\(text)\" does not match \(pattern)") }
@@ -115,7 +117,10 @@ extension FieldKind {
             break
         case .map(let valueKind):
             guard case .object(let members) = value else { throw fail("must be an object") }
-            for key in members.keys.sorted() { try valueKind.validate(members[key]!, at: "\(path).\(key)", reference: reference) }
+            for key in members.keys.sorted() {
+                if let refusal = TextRules.refusal(in: key, multiline: false) { throw fail("key \(key.debugDescription) \(refusal)") }
+                try valueKind.validate(members[key]!, at: "\(path).\(key)", reference: reference)
+            }
         }
     }
 }

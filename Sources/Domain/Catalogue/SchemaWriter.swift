@@ -30,7 +30,7 @@ public struct SchemaWriter: Sendable {
 
     func schema(for kind: FieldKind) -> JSONValue {
         switch kind {
-        case .string(let minLength, let maxLength, let pattern):
+        case .string(let minLength, let maxLength, let pattern, _):
             var members: [String: JSONValue] = ["type": "string", "minLength": .integer(Int64(minLength)), "maxLength": .integer(Int64(maxLength))]
             if let pattern { members["pattern"] = .string("^(?:\(pattern))$") }
             return .object(members)

@@ -1,5 +1,6 @@
 /// RFC 4180 CSV: comma-separated, fields optionally in double quotes (a quote inside doubled),
-/// CRLF or LF line ends; UTF-8 with or without a byte-order mark (as Excel writes it).
+/// CRLF, LF or CR line ends (the last is what "CSV (Macintosh)" writes); UTF-8 with or without
+/// a byte-order mark (as Excel writes it).
 public enum CSV {
     /// Why a text is not CSV.
     public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {
@@ -26,7 +27,7 @@ public enum CSV {
         var inQuotes = false
         var afterQuote = false
         var rowNumber = 1
-        var characters = text.unicodeScalars.makeIterator()
+        var characters = PeekingIterator(text.unicodeScalars.makeIterator())
         func endRow() {
             row.append(field)
             if !(row.count == 1 && row[0].isEmpty) { rows.append((rowStart, row)) }
@@ -62,7 +63,9 @@ public enum CSV {
                 field = ""
                 afterQuote = false
             case "\r":
-                continue
+                endRow()
+                afterQuote = false
+                if characters.peekIsLineFeed { _ = characters.next() }
             case "\n":
                 endRow()
                 afterQuote = false
@@ -74,5 +77,30 @@ public enum CSV {
         if inQuotes { throw Failure(row: rowNumber, reason: "a quoted field is not closed") }
         if !field.isEmpty || !row.isEmpty { endRow() }
         return rows
+    }
+}
+
+/// Unicode scalars with a look at the next one (a CR followed by LF ends one row, not two).
+private struct PeekingIterator: IteratorProtocol {
+    var base: String.UnicodeScalarView.Iterator
+    var peeked: Unicode.Scalar??
+
+    init(_ base: String.UnicodeScalarView.Iterator) {
+        self.base = base
+    }
+
+    mutating func next() -> Unicode.Scalar? {
+        if let peeked {
+            self.peeked = nil
+            return peeked
+        }
+        return base.next()
+    }
+
+    var peekIsLineFeed: Bool {
+        mutating get {
+            if peeked == nil { peeked = .some(base.next()) }
+            return peeked! == "\n"
+        }
     }
 }

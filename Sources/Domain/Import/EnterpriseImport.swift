@@ -58,7 +58,11 @@ public struct EnterpriseImport {
         var positions: [String: Int] = [:]
         for (index, text) in header.enumerated() {
             let cleaned = text.trimmingCharacters()
-            if let column = Self.columns.first(where: { $0.headers.contains(cleaned) }) { positions[column.field] = index }
+            guard let column = Self.columns.first(where: { $0.headers.contains(cleaned) }) else { continue }
+            if let earlier = positions[column.field] {
+                throw Failure(errors: [RowError(row: 1, column: column.field, reason: "columns \(earlier + 1) (\"\(header[earlier].trimmingCharacters())\") and \(index + 1) (\"\(cleaned)\") both name \(column.headers[1]) (\(column.field)); keep one")])
+            }
+            positions[column.field] = index
         }
         let missing = Self.columns.filter { $0.required && positions[$0.field] == nil }
         guard missing.isEmpty else {
@@ -111,11 +115,11 @@ public struct EnterpriseImport {
         ]
         if !chains.isEmpty { data["chains"] = .array(chains) }
         let occurred = cell("occurred").isEmpty ? "\(year)-01-01" : cell("occurred")
-        let draft = EventDraft(stream: "enterprise/\(cell("uscc"))", type: "EnterpriseRegistered", occurred: occurred,
+        var draft = EventDraft(stream: "enterprise/\(cell("uscc"))", type: "EnterpriseRegistered", occurred: occurred,
                                data: .object(data), expectedVersion: .none)
         do {
             try draft.validate()
-            try validator.validate(draft)
+            try validator.validate(&draft)
         } catch let error as FieldError {
             let column = error.path.hasPrefix("data.") ? String(error.path.dropFirst(5).prefix(while: { $0 != "." && $0 != "[" })) : (error.path == "stream" ? "uscc" : error.path)
             return .failure(RowError(row: 0, column: column, reason: error.reason))

@@ -63,6 +63,15 @@ public struct DomainRules {
             break
         }
         switch draft.type {
+        case "EnterpriseProfileCorrected":
+            let state = try enterprise(id)
+            let city = data["city"]?.stringValue ?? state.city
+            if let moved = data["city"]?.stringValue, moved != state.city, data["county"] == nil {
+                throw RuleViolation(rule: "county-in-city", message: "moving enterprise \(id) to city \(moved) needs its new county too (data.county)")
+            }
+            if let county = data["county"]?.stringValue, let owner = ReferenceData.standard.city(containing: county), owner.code != city {
+                throw RuleViolation(rule: "county-in-city", message: "county \(county) belongs to \(owner.name) (\(owner.code)), not to the enterprise's city \(city ?? "?")")
+            }
         case "StageUpgraded":
             let state = try enterprise(id)
             let from = data["from"]?.stringValue ?? "", to = data["to"]?.stringValue ?? ""
@@ -142,8 +151,16 @@ public struct DomainRules {
         remember(draft, id: id)
     }
 
-    /// Auditors write nothing; a city writes only its own enterprises' events and projects;
-    /// providers, awards, incentives and the plan are the province's.
+    /// Whether `actor` may write `draft` at all — the first check of every write, so that
+    /// another city's enterprise and an unknown one are refused alike, before anything else
+    /// about the stream (its version, its keys) is looked at.
+    public mutating func checkJurisdiction(_ draft: EventDraft, by actor: Actor) throws(RuleViolation) {
+        try checkJurisdiction(draft, id: String(draft.stream.drop(while: { $0 != "/" }).dropFirst()), actor: actor)
+    }
+
+    /// Auditors write nothing; a city writes only its own enterprises' events and projects, and
+    /// cannot move an enterprise to another city (the province does); providers, awards,
+    /// incentives and the plan are the province's.
     private mutating func checkJurisdiction(_ draft: EventDraft, id: String, actor: Actor) throws(RuleViolation) {
         switch Role(actor) {
         case .province, .dataOperator:
@@ -162,6 +179,9 @@ public struct DomainRules {
             let city = draft.type == "EnterpriseRegistered" ? draft.data["city"]?.stringValue : try self.enterprise(enterprise).city
             guard city == code else {
                 throw RuleViolation(rule: "jurisdiction", message: "a city \(code) actor writes only its own enterprises' events; this one is not in its jurisdiction")
+            }
+            if draft.type == "EnterpriseProfileCorrected", let moved = draft.data["city"]?.stringValue, moved != code {
+                throw RuleViolation(rule: "jurisdiction", message: "moving an enterprise to another city (\(moved)) is the province's act; a city \(code) actor corrects its own enterprises within \(code)")
             }
         case .unknown(let role):
             throw RuleViolation(rule: "jurisdiction", message: "unknown role \"\(role)\"; roles are province, city:<code>, auditor")

@@ -121,12 +121,22 @@ extension EventLog {
 
     /// Calls `body` with each line of `stream`'s events with seq in `from...through`.
     public func forEachLine(stream: String, from: UInt64 = 1, through: UInt64 = .max, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
-        let wanted = positions(of: stream).filter { $0 >= from && $0 <= through }
+        try forEachLine(seqs: positions(of: stream).filter { $0 >= from && $0 <= through }, body)
+    }
+
+    /// Calls `body` with the line of each event in `seqs` (ascending, within the log), reading
+    /// each batch that holds one of them once.
+    public func forEachLine(seqs wanted: [UInt64], _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
         guard !wanted.isEmpty else { return }
         let reader = BatchReader(log: self)
         var next = 0
         while next < wanted.count {
-            let batch = lock.withLock { catalog.batches[catalog.batchIndex(containing: wanted[next])] }
+            guard let batch = lock.withLock({ () -> BatchLocation? in
+                guard wanted[next] >= 1, wanted[next] <= catalog.size else { return nil }
+                return catalog.batches[catalog.batchIndex(containing: wanted[next])]
+            }) else {
+                throw LogError.seqOutOfRange(seq: wanted[next], size: size)
+            }
             try reader.withContent(of: batch) { buffer in
                 var seq = batch.trailer.firstSeq
                 var start = 0
@@ -160,41 +170,53 @@ extension EventLog {
         return result
     }
 
-    /// Follows the log from `seq` on: yields each committed batch's events (seq and line bytes)
-    /// as it lands, for projections and followers. Ends when the log closes or the task is
-    /// cancelled.
-    public func follow(from seq: UInt64) -> AsyncThrowingStream<[(seq: UInt64, line: [UInt8])], any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                var next = max(seq, 1)
-                while !Task.isCancelled {
-                    let size = self.size
-                    if next <= size {
-                        var events: [(seq: UInt64, line: [UInt8])] = []
-                        do {
-                            try self.forEachLine(from: next, through: size) { seq, line in events.append((seq, Array(line))) }
-                        } catch {
-                            continuation.finish(throwing: error)
-                            return
-                        }
-                        next = size + 1
-                        continuation.yield(events)
-                        continue
-                    }
-                    if isWritable {
-                        await waitForCommit(after: size)
-                        if self.size == size { break }
-                    } else {
-                        try? await Task.sleep(for: .milliseconds(200))
-                        do { try refresh() } catch {
-                            continuation.finish(throwing: error)
-                            return
-                        }
-                    }
+    /// Follows the log from `seq` on: each `next()` reads at most `maximumEvents` committed
+    /// events (seq and line bytes), waiting for the next commit when it has caught up. Nothing is
+    /// read ahead of the consumer, so a slow consumer holds one chunk, not the log. Ends when the
+    /// log closes or the task is cancelled.
+    public func follow(from seq: UInt64, maximumEvents: Int = 1000) -> LogFollower {
+        LogFollower(log: self, next: max(seq, 1), maximumEvents: max(1, maximumEvents))
+    }
+}
+
+/// The events of a log from a seq on, in chunks read as they are asked for (see
+/// ``EventLog/follow(from:maximumEvents:)``).
+public struct LogFollower: AsyncSequence, Sendable {
+    public typealias Element = [(seq: UInt64, line: [UInt8])]
+    let log: EventLog
+    let next: UInt64
+    let maximumEvents: Int
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(log: log, next: next, maximumEvents: maximumEvents)
+    }
+
+    /// Reads the next chunk when asked.
+    public struct Iterator: AsyncIteratorProtocol {
+        let log: EventLog
+        var next: UInt64
+        let maximumEvents: Int
+
+        public mutating func next() async throws -> Element? {
+            while !Task.isCancelled {
+                let size = log.size
+                if next <= size {
+                    let through = Swift.min(size, next + UInt64(maximumEvents) - 1)
+                    var events: Element = []
+                    events.reserveCapacity(Int(through - next + 1))
+                    try log.forEachLine(from: next, through: through) { seq, line in events.append((seq, Array(line))) }
+                    next = through + 1
+                    return events
                 }
-                continuation.finish()
+                if log.isWritable {
+                    await log.waitForCommit(after: size)
+                    if log.size == size && !log.isOpenForWriting { return nil }
+                } else {
+                    try await Task.sleep(for: .milliseconds(200))
+                    try log.refresh()
+                }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            return nil
         }
     }
 }

@@ -25,7 +25,9 @@ public final class EventLog: @unchecked Sendable {
     var counters = LogStatistics()
     private var waiters: [(id: UInt64, after: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
     private var nextWaiterID: UInt64 = 0
-    private var committer: GroupCommitter?
+    var committer: GroupCommitter?
+    /// Group-commit tuning, kept for a committer started again by ``resumeWrites()``.
+    let options: Options
     private var lockFile: File?
     let segmentReaders = SegmentReaders()
     private var signingKey: CheckpointSigningKey?
@@ -41,6 +43,15 @@ public final class EventLog: @unchecked Sendable {
         lock.withLock { failure = failure ?? reason }
         hasFailed.store(true, ordering: .releasing)
     }
+
+    /// Accepts writes again (``resumeWrites()``, once a new committer runs).
+    func clearFailure() {
+        lock.withLock { failure = nil }
+        hasFailed.store(false, ordering: .releasing)
+    }
+
+    /// Why the log refuses writes, or nil while it accepts them.
+    public var refusal: String? { writeFailure }
 
     /// Tuning of group commit.
     public struct Options: Sendable {
@@ -85,6 +96,7 @@ public final class EventLog: @unchecked Sendable {
         self.directory = directory
         self.isWritable = writable
         self.logger = logger
+        self.options = options
         guard File.exists(directory.config) else { throw .notInitialized(directory: directory.root) }
         do {
             let text = try File(path: directory.config, mode: .readOnly).readAll()
@@ -154,7 +166,7 @@ public final class EventLog: @unchecked Sendable {
     }
 
     /// Waits until the log holds more than `size` events, the log is closed, or the task is
-    /// cancelled.
+    /// cancelled. A log that refuses writes keeps its waiters until writes resume.
     public func waitForCommit(after size: UInt64) async {
         let id = lock.withLock {
             nextWaiterID += 1
@@ -163,7 +175,7 @@ public final class EventLog: @unchecked Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 lock.lock()
-                if catalog.size > size || committer == nil || failure != nil || Task.isCancelled {
+                if catalog.size > size || committer == nil || Task.isCancelled {
                     lock.unlock()
                     continuation.resume()
                 } else {
@@ -189,8 +201,8 @@ public final class EventLog: @unchecked Sendable {
     func notifyCommitted() {
         lock.lock()
         let size = catalog.size
-        let ready = waiters.filter { $0.after < size || failure != nil }
-        waiters.removeAll { $0.after < size || failure != nil }
+        let ready = waiters.filter { $0.after < size }
+        waiters.removeAll { $0.after < size }
         lock.unlock()
         for waiter in ready { waiter.continuation.resume() }
     }

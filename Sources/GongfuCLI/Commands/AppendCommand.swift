@@ -93,14 +93,14 @@ struct AppendCommand: AsyncParsableCommand {
             guard line.count <= maximumLineBytes else {
                 throw InputError(source: source, line: lineNumber, reason: "the line is \(line.count) bytes, more than the \(maximumLineBytes) an event may have")
             }
-            let draft: EventDraft
+            var draft: EventDraft
             do {
                 draft = try EventDraft(inputLine: line)
             } catch {
                 throw InputError(source: source, line: lineNumber, reason: error.description)
             }
             do {
-                try validator.validate(draft)
+                try validator.validate(&draft)
             } catch {
                 throw InputError(source: source, line: lineNumber, reason: error.description)
             }

@@ -68,7 +68,7 @@ struct DemoCommand: AsyncParsableCommand {
             var output = StandardOutput()
             output.write("""
 
-                Dashboard: \(url)?token=\(secret)
+                Dashboard: \(url)login (enter the token below)
                 API:       curl -H 'Authorization: Bearer \(secret)' '\(url)v1/coverage?by=city&year=2025'
                 The read-only token (auditor, id \(record.id)) is the last line; Ctrl-C stops the daemon.
                 \(secret)

@@ -1,3 +1,4 @@
+import Domain
 import EventLog
 import Foundation
 
@@ -9,6 +10,12 @@ public struct QueryTable: Sendable {
         public let key: String
         /// The header officials read (Chinese).
         public let title: String
+
+        /// A column named `key` in JSON and `title` in CSV and on screen.
+        public init(key: String, title: String) {
+            self.key = key
+            self.title = title
+        }
     }
 
     public enum Value: Sendable, Hashable {
@@ -16,10 +23,12 @@ public struct QueryTable: Sendable {
         case integer(Int64)
         case number(Double)
         case text(String)
+        case boolean(Bool)
 
         var json: JSONValue {
             switch self {
             case .null: .null
+            case .boolean(let value): .bool(value)
             case .integer(let value): .integer(value)
             case .number(let value): .double(value)
             case .text(let value): .string(value)
@@ -38,6 +47,7 @@ public struct QueryTable: Sendable {
         public var display: String {
             switch self {
             case .null: ""
+            case .boolean(let value): value ? "是" : "否"
             case .integer(let value): String(value)
             case .number(let value): String(format: "%.1f", value)
             case .text(let value): value
@@ -70,19 +80,34 @@ public struct QueryTable: Sendable {
         })])
     }
 
-    /// CSV per RFC 4180 with a UTF-8 BOM and the Chinese headers.
+    /// CSV per RFC 4180 with a UTF-8 BOM and the Chinese headers. Text that a spreadsheet would
+    /// run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is
+    /// prefixed with `'` (OWASP's rule for CSV injection); numbers are written as numbers.
     public var csv: String {
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        var output = "\u{FEFF}" + columns.map { Self.csvField($0.title) }.joined(separator: ",") + "\r\n"
+        for row in rows {
+            output += row.map { value in
+                if case .text(let text) = value { return Self.csvField(Self.neutralised(text)) }
+                return Self.csvField(value.display)
+            }.joined(separator: ",") + "\r\n"
         }
-        var output = "\u{FEFF}" + columns.map { field($0.title) }.joined(separator: ",") + "\r\n"
-        for row in rows { output += row.map { field($0.display) }.joined(separator: ",") + "\r\n" }
         return output
+    }
+
+    /// `text` quoted for CSV when it holds a comma, a quote or a line break.
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    /// `text` made inert for a spreadsheet: one starting like a formula gets a leading `'`.
+    public static func neutralised(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else { return text }
+        return "'" + text
     }
 
     /// An aligned table for a terminal (CJK characters count two columns).
     public var text: String {
-        let cells = [columns.map(\.title)] + rows.map { $0.map(\.display) }
+        let cells = [columns.map(\.title)] + rows.map { $0.map { Self.printable($0.display) } }
         var widths = Array(repeating: 0, count: columns.count)
         for row in cells { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Self.width(cell)) } }
         var output = "\(title) (seq \(seq))\n"
@@ -93,6 +118,13 @@ public struct QueryTable: Sendable {
             if number == 0 { output += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
         }
         return output
+    }
+
+    /// `text` safe to print on a terminal: control characters and bidirectional overrides
+    /// (which could move the cursor, ring, or reorder what is shown) become U+FFFD.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: TextRules.isUnsafe) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { TextRules.isUnsafe($0) ? "\u{FFFD}" : $0 }))
     }
 
     static func width(_ text: String) -> Int {

@@ -6,7 +6,7 @@ import Projections
 /// streams and of their projects' streams. It learns from the events it is shown
 /// (registrations, profile corrections, project filings) and asks the read models about the
 /// rest, so it also answers for events the read models have not applied yet.
-final class CityScope {
+final class CityScope: @unchecked Sendable {  // one request's, handed between threads, never shared
     let city: String
     let daemon: Daemon
     private var enterpriseCity: [String: String] = [:]
@@ -15,6 +15,31 @@ final class CityScope {
     init(city: String, daemon: Daemon) {
         self.city = city
         self.daemon = daemon
+    }
+
+    /// The seqs of the city's events in `from...through`, ascending, at most `limit` of them:
+    /// the log's positions of the city's streams as the project library knows them (no scan),
+    /// then a scan of only the events the project library has not applied yet.
+    func seqs(from: UInt64, through: UInt64, limit: Int) throws -> [UInt64] {
+        let log = daemon.log
+        let through = min(through, log.size)
+        guard from >= 1, from <= through, limit > 0 else { return [] }
+        let known = try CityStreams.load(city: city, projects: daemon.store(ProjectLibrary.name))
+        var seqs: [UInt64] = []
+        for stream in known.streams {
+            for seq in log.positions(of: stream) where seq >= from && seq <= min(through, known.seq) { seqs.append(seq) }
+        }
+        seqs.sort()
+        if seqs.count >= limit { return Array(seqs.prefix(limit)) }
+        let tail = max(from, known.seq + 1)
+        guard tail <= through else { return seqs }
+        do {
+            try log.forEachLine(from: tail, through: through) { seq, line in
+                if includes(line: line) { seqs.append(seq) }
+                if seqs.count >= limit { throw ScanComplete() }
+            }
+        } catch is ScanComplete {}
+        return seqs
     }
 
     /// Whether a stored envelope line belongs to the city (an unreadable line does not).
@@ -36,7 +61,7 @@ final class CityScope {
             if envelope.type == "ProjectFiled", let enterprise = envelope.data["enterprise"]?.stringValue {
                 projectEnterprise[id] = enterprise
             }
-            guard let enterprise = projectEnterprise[id] ?? lookup("projects", "SELECT enterprise FROM project WHERE project = ?", id) else { return false }
+            guard let enterprise = projectEnterprise[id] ?? lookup(ProjectLibrary.name, "SELECT enterprise FROM project WHERE project = ?", id) else { return false }
             projectEnterprise[id] = enterprise
             return cityOf(enterprise: enterprise) == city
         default:
@@ -46,7 +71,7 @@ final class CityScope {
 
     private func cityOf(enterprise uscc: String) -> String? {
         if let known = enterpriseCity[uscc] { return known }
-        let found = lookup("pending", "SELECT city FROM enterprise WHERE uscc = ?", uscc)
+        let found = lookup(PendingLibrary.name, "SELECT city FROM enterprise WHERE uscc = ?", uscc)
         if let found { enterpriseCity[uscc] = found }
         return found
     }
@@ -56,3 +81,6 @@ final class CityScope {
         return try? store.read { db in try String.fetchOne(db, sql: sql, arguments: [key]) }
     }
 }
+
+/// Ends a scan of the log early once enough is found.
+struct ScanComplete: Error {}

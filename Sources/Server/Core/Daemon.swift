@@ -15,6 +15,10 @@ public final class Daemon: Sendable {
     let writer: EventWriter
     let metrics: ServerMetrics
     let cache = ResponseCache()
+    /// Where blocking work runs, with a bound per kind (``WorkPool``).
+    let work: WorkPool
+    /// Live event streams per token.
+    let streams: StreamLeases
     let logger: Logger
 
     /// Opens the data directory: the log for writing, every read model (caught up before the
@@ -30,11 +34,8 @@ public final class Daemon: Sendable {
         tokens = try TokenStore(directory: configuration.dataDirectory)
         writer = try EventWriter(log: log, maximumEvents: configuration.maximumEventsPerRequest)
         metrics = ServerMetrics(log: log, readModels: readModels)
-    }
-
-    /// The seq every read model has reached (the smallest checkpoint).
-    func projectedSeq() throws -> UInt64 {
-        try readModels.stores.map { try $0.checkpoint().seq }.min() ?? log.size
+        work = WorkPool(threads: configuration.workThreads)
+        streams = StreamLeases(perToken: configuration.maximumStreamsPerToken, total: configuration.maximumStreams)
     }
 
     /// The store of read model `name`.

@@ -1,3 +1,5 @@
+import Domain
+import EventLog
 import Hummingbird
 import HummingbirdCore
 
@@ -18,7 +20,7 @@ struct Parameters {
     func integer(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
         guard let text = string(name) else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw Problem(.badRequest, "query parameter \(name)=\(text) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            throw Problem(.badRequest, "query parameter \(name)=\(text.prefix(40)) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
@@ -30,17 +32,17 @@ struct Parameters {
     func choice(_ name: String, _ allowed: [String]) throws -> String? {
         guard let text = string(name) else { return nil }
         guard allowed.contains(text) else {
-            throw Problem(.badRequest, "query parameter \(name)=\(text) must be one of \(allowed.joined(separator: ", "))")
+            throw Problem(.badRequest, "query parameter \(name)=\(text.prefix(40)) must be one of \(allowed.joined(separator: ", "))")
         }
         return text
     }
 
+    /// A calendar date `YYYY-MM-DD` of the years 1990–2100 (the plan's records and their
+    /// history; anything else is a typing mistake).
     func date(_ name: String) throws -> String? {
         guard let text = string(name) else { return nil }
-        let parts = text.split(separator: "-")
-        guard text.count == 10, parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isNumber) }),
-              let month = Int(parts[1]), (1...12).contains(month), let day = Int(parts[2]), (1...31).contains(day) else {
-            throw Problem(.badRequest, "query parameter \(name)=\(text) must be a date YYYY-MM-DD")
+        guard text.utf8.count == 10, Timestamp.isValidBusinessDate(text), let year = Int(text.prefix(4)), (1990...2100).contains(year) else {
+            throw Problem(.badRequest, "query parameter \(name)=\(text.prefix(40)) must be a date YYYY-MM-DD between 1990-01-01 and 2100-12-31")
         }
         return text
     }
@@ -48,8 +50,11 @@ struct Parameters {
     /// A GB/T 2260 city or county code (six digits).
     func region(_ name: String = "region") throws -> String? {
         guard let text = string(name) else { return nil }
-        guard text.count == 6, text.allSatisfy(\.isNumber) else {
-            throw Problem(.badRequest, "query parameter \(name)=\(text) must be a six-digit GB/T 2260 city or county code such as 370200")
+        guard text.utf8.count == 6, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            throw Problem(.badRequest, "query parameter \(name)=\(text.prefix(40)) must be a six-digit ASCII GB/T 2260 city or county code such as 370200")
+        }
+        guard ReferenceData.standard.isKnownDivision(text) else {
+            throw Problem(.badRequest, "query parameter \(name)=\(text) is not a city or county of Shandong (GB/T 2260), e.g. 370200 (青岛市) or 370211 (黄岛区)")
         }
         return text
     }

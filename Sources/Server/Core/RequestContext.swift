@@ -14,7 +14,7 @@ public struct GongfuRequestContext: RequestContext {
     /// The identity of an authenticated route (authentication runs before every `/v1` and
     /// dashboard route, so a missing identity is a programming error reported as 401).
     public func requireIdentity() throws -> Identity {
-        guard let identity else { throw AuthenticationMiddleware.missingToken }
+        guard let identity else { throw Authentication.missingToken }
         return identity
     }
 }

@@ -1,19 +1,24 @@
 import Hummingbird
 import Logging
 
-/// The outermost middleware: turns every error into an `application/problem+json` response
-/// (internal errors are logged with the request id and never shown to the client), records
-/// each request's latency for `/metrics`, and writes one structured log line per request.
+/// The one middleware: authenticates the caller (``Authentication``), turns every error into
+/// an `application/problem+json` response (internal errors are logged with the request id and
+/// never shown to the client), records each request's latency for `/metrics`, and writes one
+/// structured log line per request, naming the acting token.
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = GongfuRequestContext
     let metrics: ServerMetrics
     /// The router's routes, to answer 405 with `Allow` when a path exists but not for the method asked.
     let routes: RouteTable
+    let authentication: Authentication
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
+        var context = context
         var response: Response
         do {
+            context.identity = try authentication.identity(for: request)
+            if let identity = context.identity { context.logger[metadataKey: "auth.token_id"] = .string(identity.tokenID) }
             response = try await next(request, context)
         } catch let problem as Problem {
             response = try problem.response(from: request, context: context)

@@ -30,10 +30,13 @@ struct AuditRoutes {
             }
             let figure = try parameters.choice("figure", Provenance.Figure.allCases.map(\.rawValue)).flatMap(Provenance.Figure.init) ?? .coverage
             let frozen = try parameters.choice("basis", ["known", "frozen"]) == "frozen"
-            let provenance = try Provenance.explain(year: year, region: region, figure: figure, frozen: frozen,
-                                                    coverage: daemon.store("coverage"), log: daemon.log)
             let csv = try Responses.wantsCSV(request, parameters)
-            return Responses.table(provenance.table, name: "explain-\(year)-\(region ?? "province")-\(figure.rawValue)", csv: csv).response
+            let daemon = daemon
+            return try await daemon.work.run(WorkPool.heavy) {
+                let provenance = try Provenance.explain(year: year, region: region, figure: figure, frozen: frozen,
+                                                        coverage: daemon.store(CoverageMetrics.name), log: daemon.log)
+                return Responses.table(provenance.table, name: "explain-\(year)-\(region ?? "province")-\(figure.rawValue)", csv: csv)
+            }.response
         }
         audit.get("diff") { request, context in
             try requireAuditor(context)
@@ -48,28 +51,37 @@ struct AuditRoutes {
                 }
                 return point
             }
-            let scratch = NSTemporaryDirectory() + "gongfu-diff-" + UUID().uuidString
-            defer { try? FileManager.default.removeItem(atPath: scratch) }
-            do {
-                let diff = try FigureDiff.compare(year: year, from: try point("from", .frozen), to: try point("to", .now),
-                                                  coverage: daemon.store("coverage"), log: daemon.log, scratch: scratch)
-                return Responses.text(diff.text, seq: daemon.log.size)
-            } catch let error as AuditError {
-                throw Problem(.conflict, error.description)
+            let from = try point("from", .frozen), to = try point("to", .now)
+            let daemon = daemon
+            let text = try await daemon.work.run(WorkPool.heavy) { () throws -> String in
+                let scratch = NSTemporaryDirectory() + "gongfu-diff-" + UUID().uuidString
+                defer { try? FileManager.default.removeItem(atPath: scratch) }
+                do {
+                    return try FigureDiff.compare(year: year, from: from, to: to, coverage: daemon.store(CoverageMetrics.name),
+                                                  log: daemon.log, scratch: scratch).text
+                } catch let error as AuditError {
+                    throw Problem(.conflict, error.description)
+                }
             }
+            return Responses.text(text, seq: daemon.log.size)
         }
         audit.get("verify") { _, context in
             try requireAuditor(context)
-            let verification = try AuditVerification.run(directory: daemon.log.directory)
-            return Responses.text(verification.text, seq: verification.log.events)
+            let directory = daemon.log.directory
+            let (text, events) = try await daemon.work.run(WorkPool.heavy) {
+                let verification = try AuditVerification.run(directory: directory)
+                return (verification.text, verification.log.events)
+            }
+            return Responses.text(text, seq: events)
         }
         audit.get("report") { request, context in
             try requireAuditor(context)
             guard let year = try Parameters(request: request).integer("year", in: 2000...2100) else {
                 throw Problem(.badRequest, "query parameter year is required: the assessment year of the report")
             }
-            let html = try AuditReport(year: year, store: { try daemon.store($0) }).html()
-            return Responses.text(html, contentType: "text/html; charset=utf-8", seq: try daemon.store("coverage").checkpoint().seq)
+            let daemon = daemon
+            let html = try await daemon.work.run(WorkPool.heavy) { try AuditReport(year: year, store: { try daemon.store($0) }).html() }
+            return Responses.text(html, contentType: "text/html; charset=utf-8", seq: try daemon.store(CoverageMetrics.name).checkpoint().seq)
         }
     }
 
@@ -104,32 +116,42 @@ extension AuditRoutes {
             }
             let by = try parameters.choice("by", CoverageQuery.Dimension.allCases.map(\.rawValue)).flatMap(CoverageQuery.Dimension.init) ?? .province
             let readModel = try ReadModelQuery.readModel(for: name)
-            let scratch = NSTemporaryDirectory() + "gongfu-replay-" + UUID().uuidString
-            defer { try? FileManager.default.removeItem(atPath: scratch) }
-            let path = try ReadModels.build(asOf: asOf, log: daemon.log, names: [readModel], outputDirectory: scratch)[0]
-            let store = try ReadModelStore(path: path, projection: try ReadModelCatalogue.projection(named: readModel), mode: .readOnly)
-            defer { store.close() }
-            let table = try ReadModelQuery.run(name, filters: try readModels.filters(parameters), coverage: by, store: store)
-            return Responses.table(table, name: "\(name)-\(asOf.label)", csv: try Responses.wantsCSV(request, parameters)).response
+            let filters = try readModels.filters(parameters)
+            let csv = try Responses.wantsCSV(request, parameters)
+            let log = daemon.log
+            return try await daemon.work.run(WorkPool.heavy) {
+                let scratch = NSTemporaryDirectory() + "gongfu-replay-" + UUID().uuidString
+                defer { try? FileManager.default.removeItem(atPath: scratch) }
+                let path = try ReadModels.build(asOf: asOf, log: log, names: [readModel], outputDirectory: scratch)[0]
+                let store = try ReadModelStore(path: path, projection: try ReadModelCatalogue.projection(named: readModel), mode: .readOnly)
+                defer { store.close() }
+                let table = try ReadModelQuery.run(name, filters: filters, coverage: by, store: store)
+                return Responses.table(table, name: "\(name)-\(asOf.label)", csv: csv)
+            }.response
         }
         audit.get("export") { request, context in
             try requireAuditor(context)
             let parameters = Parameters(request: request)
-            let scratch = NSTemporaryDirectory() + "gongfu-export-" + UUID().uuidString
-            defer { try? FileManager.default.removeItem(atPath: scratch) }
-            let summary: AuditExport.Summary
-            do {
-                summary = try AuditExport.run(log: daemon.log, from: try parameters.seq("from") ?? 1, to: try parameters.seq("to"), output: scratch + "/export")
-            } catch let error as AuditError {
-                throw Problem(.badRequest, error.description)
-            }
-            let tar = Process()
-            tar.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
-            tar.arguments = ["-cf", scratch + "/export.tar", "-C", scratch, "export"]
-            try tar.run()
-            tar.waitUntilExit()
-            guard tar.terminationStatus == 0, let archive = FileManager.default.contents(atPath: scratch + "/export.tar") else {
-                throw Problem(.internalServerError, "the export could not be archived")
+            let from = try parameters.seq("from") ?? 1, to = try parameters.seq("to")
+            let log = daemon.log
+            let (summary, archive) = try await daemon.work.run(WorkPool.heavy) { () throws -> (AuditExport.Summary, Data) in
+                let scratch = NSTemporaryDirectory() + "gongfu-export-" + UUID().uuidString
+                defer { try? FileManager.default.removeItem(atPath: scratch) }
+                let summary: AuditExport.Summary
+                do {
+                    summary = try AuditExport.run(log: log, from: from, to: to, output: scratch + "/export")
+                } catch let error as AuditError {
+                    throw Problem(.badRequest, error.description)
+                }
+                let tar = Process()
+                tar.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
+                tar.arguments = ["-cf", scratch + "/export.tar", "-C", scratch, "export"]
+                try tar.run()
+                tar.waitUntilExit()
+                guard tar.terminationStatus == 0, let archive = FileManager.default.contents(atPath: scratch + "/export.tar") else {
+                    throw Problem(.internalServerError, "the export could not be archived")
+                }
+                return (summary, archive)
             }
             return Response(status: .ok, headers: [
                 .contentType: "application/x-tar",

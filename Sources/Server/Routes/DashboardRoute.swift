@@ -5,7 +5,7 @@ import Foundation
 import Hummingbird
 
 /// `GET /`: the officials' dashboard, scoped by the token (a city token sees its own city).
-/// In a browser, open `/?token=…` once: the token becomes an HttpOnly cookie.
+/// In a browser, log in once at `/login`: the token becomes an HttpOnly cookie.
 struct DashboardRoute {
     let daemon: Daemon
 
@@ -30,7 +30,7 @@ struct DashboardRoute {
                 today: try parameters.date("date") ?? today,
                 viewer: "\(identity.name)（\(identity.role.name)）",
                 store: { try daemon.store($0) })
-            let (html, seq) = try page.render()
+            let (html, seq) = try await daemon.work.run(WorkPool.query) { try page.render() }
             return Response(status: .ok, headers: [
                 .contentType: "text/html; charset=utf-8",
                 .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'",

@@ -10,7 +10,7 @@ struct LogRoutes {
     func add(to router: Router<GongfuRequestContext>) {
         let v1 = router.group("v1")
         v1.post("events") { request, context in try await append(request, context) }
-        v1.get("events") { request, context in try read(request, context) }
+        v1.get("events") { request, context in try await read(request, context) }
         v1.get("checkpoint") { _, context in
             _ = try context.requireIdentity()
             return try checkpoint()
@@ -91,40 +91,37 @@ struct LogRoutes {
         return Responses.json(json, seq: results.map(\.seq).max(), status: created ? .created : .ok)
     }
 
-    func read(_ request: Request, _ context: GongfuRequestContext) throws -> Response {
+    /// `GET /v1/events`: stored lines as NDJSON, by range or by stream. A city token reads the
+    /// events of its own enterprises and their projects only, found through its streams'
+    /// positions (``CityScope/seqs(from:through:limit:)``), not by scanning the log.
+    func read(_ request: Request, _ context: GongfuRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        // A city token reads the events of its own enterprises and their projects only.
-        let scope = identity.city.map { CityScope(city: $0, daemon: daemon) }
         let parameters = Parameters(request: request)
         let log = daemon.log
         let size = log.size
         let from = try parameters.seq("from") ?? 1
         let limit = try parameters.integer("limit", in: 1...10_000) ?? 1000
         let to = min(try parameters.seq("to") ?? size, size)
-        var output: [UInt8] = []
-        var count = 0
-        func add(_ line: UnsafeRawBufferPointer) {
-            guard count < limit else { return }
-            if let scope, !scope.includes(line: line) { return }
-            output.append(contentsOf: line)
-            count += 1
-        }
-        if let stream = parameters.string("stream") {
-            try log.forEachLine(stream: stream, from: from, through: to) { _, line in add(line) }
-        } else if from <= to, from >= 1 {
-            // A city's events are sparse in the log: scan until the limit is reached.
-            let through = scope == nil ? min(to, from + UInt64(limit) - 1) : to
-            do {
-                try log.forEachLine(from: from, through: through) { _, line in
-                    add(line)
-                    if count >= limit { throw ScanComplete() }
+        let stream = parameters.string("stream")
+        let daemon = daemon
+        let output = try await daemon.work.run(identity.city != nil && stream == nil ? WorkPool.heavy : WorkPool.query) { () throws -> [UInt8] in
+            let scope = identity.city.map { CityScope(city: $0, daemon: daemon) }
+            var output: [UInt8] = []
+            var count = 0
+            if let stream {
+                try log.forEachLine(stream: stream, from: from, through: to) { _, line in
+                    guard count < limit, scope?.includes(line: line) ?? true else { return }
+                    output.append(contentsOf: line)
+                    count += 1
                 }
-            } catch is ScanComplete {}
+            } else if let scope {
+                try log.forEachLine(seqs: try scope.seqs(from: from, through: to, limit: limit)) { _, line in output.append(contentsOf: line) }
+            } else if from <= to, from >= 1 {
+                try log.forEachLine(from: from, through: min(to, from + UInt64(limit) - 1)) { _, line in output.append(contentsOf: line) }
+            }
+            return output
         }
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson", Responses.seqHeader: String(size)],
                         body: .init(byteBuffer: ByteBuffer(bytes: output)))
     }
 }
-
-/// Ends a scan of the log early once a response is full.
-private struct ScanComplete: Error {}

@@ -9,10 +9,16 @@ struct OperationsRoutes {
     func add(to router: Router<GongfuRequestContext>) {
         router.get("health") { _, _ in
             let statuses = try daemon.readModels.status()
-            let healthy = daemon.log.isWritable
+            let refusal = daemon.log.refusal
+            let healthy = daemon.log.isWritable && refusal == nil
+            var log: [String: JSONValue] = ["size": .integer(Int64(daemon.log.size)), "writable": .bool(healthy)]
+            if let refusal {
+                log["refusal"] = .string(refusal.contains("No space left") ? "the disk holding the log is full; writes resume once space is freed"
+                                                                            : "a write or sync failed; writes are refused until the log is reopened")
+            }
             let json: JSONValue = .object([
                 "status": .string(healthy ? "ok" : "degraded"),
-                "log": .object(["size": .integer(Int64(daemon.log.size))]),
+                "log": .object(log),
                 "readModels": .array(statuses.map { status in
                     .object([
                         "name": .string(status.name),

@@ -50,11 +50,11 @@ struct ReadModelRoutes {
         }
         v1.get("benchmarks") { request, context in
             let parameters = Parameters(request: request)
-            return try await table("benchmarks", request, parameters, context, filters: try filters(parameters))
+            return try await table("benchmarks", request, parameters, context, filters: scoped(try filters(parameters), context))
         }
         v1.get("incentives") { request, context in
             let parameters = Parameters(request: request)
-            return try await table("incentives", request, parameters, context, filters: try filters(parameters))
+            return try await table("incentives", request, parameters, context, filters: scoped(try filters(parameters), context))
         }
         v1.get("metrics/programme") { request, context in
             let parameters = Parameters(request: request)
@@ -78,7 +78,8 @@ struct ReadModelRoutes {
         return filters
     }
 
-    /// Enterprise-level lists: a city token sees its own city only.
+    /// Enterprise-level lists (pending, projects, awards, incentives, findings): a city token
+    /// sees its own city only.
     func scoped(_ filters: QueryFilters, _ context: GongfuRequestContext) throws -> QueryFilters {
         let identity = try context.requireIdentity()
         guard let city = identity.city else { return filters }
@@ -113,10 +114,14 @@ struct ReadModelRoutes {
         // when the query saw that very seq.
         let before = store.appliedSeq
         if let cached = daemon.cache.lookup(key, seq: before) { return cached }
-        let result = try ReadModelQuery.run(query, filters: filters, coverage: coverage, store: store)
-        let answer = Responses.table(result, name: query, csv: csv)
-        if result.seq == before { daemon.cache.store(key, seq: before, answer) }
-        return answer.response
+        let viewer = identity.city
+        let answer = try await daemon.work.run(WorkPool.query) { () throws -> (ResponseCache.CachedResponse, UInt64) in
+            var result = try ReadModelQuery.run(query, filters: filters, coverage: coverage, store: store)
+            if let viewer { result = SmallCells.suppress(result, query: query, filters: filters, coverage: coverage, viewer: viewer) }
+            return (Responses.table(result, name: query, csv: csv), result.seq)
+        }
+        if answer.1 == before { daemon.cache.store(key, seq: before, answer.0) }
+        return answer.0.response
     }
 
     func enterprise(_ request: Request, _ context: GongfuRequestContext) async throws -> Response {
@@ -127,8 +132,11 @@ struct ReadModelRoutes {
             try await daemon.waitUntilProjected(waitFor, in: "projects")
             try await daemon.waitUntilProjected(waitFor, in: "coverage")
         }
-        let file = try EnterpriseFile.load(uscc, pending: daemon.store("pending"), projects: daemon.store("projects"),
-                                           coverage: daemon.store("coverage"), log: daemon.log)
+        let daemon = daemon
+        let file = try await daemon.work.run(WorkPool.query) {
+            try EnterpriseFile.load(uscc, pending: daemon.store(PendingLibrary.name), projects: daemon.store(ProjectLibrary.name),
+                                    coverage: daemon.store(CoverageMetrics.name), log: daemon.log)
+        }
         guard let file, identity.maySee(city: file.city) else {
             if let city = identity.city {
                 throw Problem(.forbidden, "no enterprise \(uscc) among the files of city \(city)")

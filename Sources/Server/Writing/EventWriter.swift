@@ -59,15 +59,19 @@ actor EventWriter {
             var index = 0
             for line in trimmed.split(separator: 0x0A) where !line.allSatisfy({ [0x20, 0x09, 0x0D].contains($0) }) {
                 do { drafts.append(try EventDraft(inputLine: line)) } catch {
+                    // Malformed JSON is a 400 whether it came as one object, NDJSON or an array.
+                    if case .invalidJSON = error {
+                        throw Problem(.badRequest, "event \(index) is not valid JSON: \(error)", extensions: ["event": "\(index)"])
+                    }
                     throw Problem(.unprocessableContent, "event \(index): \(error)", extensions: ["event": "\(index)"])
                 }
                 index += 1
                 guard drafts.count <= maximumEvents else { throw tooMany() }
             }
         }
-        for (index, draft) in drafts.enumerated() {
-            do { try validator.validate(draft) } catch {
-                throw Problem(.unprocessableContent, "event \(index) (\(draft.type) on \(draft.stream)): \(error)", extensions: ["event": "\(index)"])
+        for index in drafts.indices {
+            do { try validator.validate(&drafts[index]) } catch {
+                throw Problem(.unprocessableContent, "event \(index) (\(drafts[index].type) on \(drafts[index].stream)): \(error)", extensions: ["event": "\(index)"])
             }
         }
         return drafts
@@ -144,6 +148,16 @@ actor EventWriter {
     private func check(_ request: Pending, versions: inout [String: UInt64], keys: inout Set<String>) -> Problem? {
         var localVersions = versions
         var localKeys = keys
+        // Jurisdiction first, for every event: another city's stream and an unknown one are
+        // refused alike, before versions or keys could tell whether it exists.
+        for (index, draft) in request.drafts.enumerated() {
+            do {
+                try rules.checkJurisdiction(draft, by: request.actor)
+            } catch {
+                return Problem(.forbidden, "event \(index) (\(draft.type) on \(draft.stream)): \(error.message)",
+                               extensions: ["event": "\(index)", "rule": error.rule])
+            }
+        }
         for (index, draft) in request.drafts.enumerated() {
             if isRepeat(draft) { continue }  // the log answers it with its first result
             if let key = draft.key {
@@ -192,8 +206,23 @@ actor EventWriter {
         case .invalidEvent(let index, _) where (offset..<offset + count).contains(index):
             return Problem(.unprocessableContent, "\(error)", extensions: ["event": "\(index - offset)"])
         default:
-            return Problem(.serviceUnavailable, "the log refused the write: \(error)")
+            return Self.refusal(error)
         }
+    }
+
+    /// The 503 for a write the log refused as a whole: a full disk says so.
+    static func refusal(_ error: LogError) -> Problem {
+        let text = "\(error)"
+        if text.contains("No space left on device") || text.contains("ENOSPC") || text.contains("Disc quota exceeded") {
+            return Problem(.serviceUnavailable, "the disk holding the log is full; nothing of this request was stored. Writes resume once the operator frees space; retry then with the same idempotency keys",
+                           headers: [.retryAfter: "60"])
+        }
+        return Problem(.serviceUnavailable, "the log refused the write: \(error); nothing of this request was stored", headers: [.retryAfter: "30"])
+    }
+
+    /// Forgets what the rules learnt from the log (after the log resumed writes).
+    func reset() {
+        resetRules()
     }
 
     private func resetRules() {

@@ -1,0 +1,61 @@
+import EventLog
+import Foundation
+
+/// What text Gongfu stores: Unicode in Normalization Form C (so that one name is one sequence
+/// of scalars, whoever typed it and wherever it came from), without control characters or
+/// bidirectional overrides (which could hide or reorder what an official reads, ring a
+/// terminal, or cut a name short in another program). Free text may hold line breaks and tabs.
+///
+/// ```swift
+/// TextRules.refusal(in: "青岛\u{1B}[2J", multiline: false)  // "U+001B (a control character) at character 3"
+/// TextRules.nfc("e\u{301}")                                 // "é" as one scalar
+/// ```
+public enum TextRules {
+    /// C0 and C1 control characters, DEL, and the bidirectional embeddings, overrides and
+    /// isolates (U+202A–U+202E, U+2066–U+2069).
+    public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
+
+    /// Why `text` is refused, or nil: the first character it may not hold and where. With
+    /// `multiline`, line feeds, carriage returns and tabs are allowed.
+    public static func refusal(in text: String, multiline: Bool) -> String? {
+        for (offset, scalar) in text.unicodeScalars.enumerated() where isUnsafe(scalar) {
+            if multiline, scalar == "\n" || scalar == "\r" || scalar == "\t" { continue }
+            let code = String(format: "U+%04X", scalar.value)
+            let kind = scalar.value >= 0x2000 ? "a bidirectional override" : "a control character"
+            let allowed = multiline ? "; only line breaks and tabs are allowed" : ""
+            return "contains \(code) (\(kind)) at character \(offset + 1)\(allowed)"
+        }
+        return nil
+    }
+
+    /// `text` in Unicode Normalization Form C (ASCII text is returned as it is, uncopied).
+    public static func nfc(_ text: String) -> String {
+        guard !text.utf8.allSatisfy({ $0 < 0x80 }) else { return text }
+        return text.precomposedStringWithCanonicalMapping
+    }
+
+    /// `value` with every string and object key in NFC.
+    public static func nfc(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): .string(nfc(text))
+        case .array(let items): .array(items.map(nfc))
+        case .object(let members): .object(Dictionary(members.map { (nfc($0.key), nfc($0.value)) }, uniquingKeysWith: { first, _ in first }))
+        default: value
+        }
+    }
+
+    /// Whether `value` holds any non-ASCII string or key (only such text can change under NFC).
+    static func hasNonASCII(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): !text.utf8.allSatisfy { $0 < 0x80 }
+        case .array(let items): items.contains(where: hasNonASCII)
+        case .object(let members): members.contains { !$0.key.utf8.allSatisfy { $0 < 0x80 } || hasNonASCII($0.value) }
+        default: false
+        }
+    }
+}
