@@ -221,6 +221,39 @@ import Testing
         #expect(try LogVerifier(directory: directory).verify().isIntact)
     }
 
+    @Test func afterAFailedSyncWritesResumeInPlaceFromTheLastAcknowledgedBatch() async throws {
+        struct DiskFailure: Error {}
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog(segmentBytes: 4096)
+        let failing = Mutex(false)
+        var options = EventLog.Options()
+        options.syncFault = { if failing.withLock({ $0 }) { throw DiskFailure() } }
+        let log = try EventLog(directory: directory, writable: true, options: options)
+        // Enough events that the failed batch starts a new segment of its own, too.
+        var acknowledged: [AppendResult] = []
+        for index in 0..<12 { acknowledged += try await log.append([sampleDraft(index, key: "k\(index)")], actor: testActor) }
+        failing.withLock { $0 = true }
+        await #expect(throws: LogError.self) { _ = try await log.append([sampleDraft(100, key: "lost")], actor: testActor) }
+        #expect(log.refusal != nil)
+        // Resuming does not mend a disk that still fails: the next write is refused again.
+        try await log.resumeWrites()
+        await #expect(throws: LogError.self) { _ = try await log.append([sampleDraft(101)], actor: testActor) }
+        failing.withLock { $0 = false }
+        try await log.resumeWrites()
+        #expect(log.refusal == nil)
+        // The unacknowledged event is gone for good: its key is free, and its retry lands once.
+        let retried = try await log.append([sampleDraft(100, key: "lost")], actor: testActor)
+        #expect(retried.map(\.seq) == [13] && !retried[0].isDuplicate)
+        let again = try await log.append([sampleDraft(100, key: "lost")], actor: testActor)
+        #expect(again[0].isDuplicate && again[0].seq == 13)
+        #expect(log.size == 13)
+        await log.close()
+        let reopened = try EventLog(directory: directory, writable: false)
+        #expect(reopened.size == 13)
+        #expect(try reopened.envelopes(from: 1, through: 12).map(\.seq) == acknowledged.map(\.seq))
+        #expect(try LogVerifier(directory: directory).verify().isIntact)
+    }
+
     @Test func aSecondWriterIsRefusedWhileReadersAreWelcome() async throws {
         let temporary = TemporaryDirectory()
         let directory = try temporary.initialisedLog(segmentBytes: 4096)

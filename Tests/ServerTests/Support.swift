@@ -16,7 +16,7 @@ actor ProvinceFixture {
     static let shared = ProvinceFixture()
     private var template: TemporaryDirectory?
 
-    func copy(into temporary: TemporaryDirectory) async throws -> String {
+    func copy(into temporary: TemporaryDirectory, at target: String? = nil) async throws -> String {
         if template == nil {
             let directory = TemporaryDirectory.sharedByProcess()
             let data = try directory.initialisedLog()
@@ -28,7 +28,7 @@ actor ProvinceFixture {
             await log.close()
             template = directory
         }
-        let target = temporary.path + "/data"
+        let target = target ?? temporary.path + "/data"
         try FileManager.default.copyItem(atPath: template!.path + "/data", toPath: target)
         return target
     }
@@ -43,11 +43,17 @@ struct TestDaemon: Sendable {
     /// A city:370200 (青岛) token.
     let qingdao: String
 
-    init() async throws {
-        let data = try await ProvinceFixture.shared.copy(into: temporary)
-        var logger = Logger(label: "gongfu.test")
-        logger.logLevel = .error
-        daemon = try Daemon(configuration: ServerConfiguration(dataDirectory: data, port: 0, maximumBodyBytes: 256 << 10, maximumWait: .seconds(5)), logger: logger)
+    /// - Parameters:
+    ///   - dataDirectory: where the copy goes (default: inside `temporary`).
+    ///   - logger: the daemon's logger (default: errors only).
+    ///   - configure: changes to the test configuration.
+    init(dataDirectory: String? = nil, logger: Logger? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
+        let data = try await ProvinceFixture.shared.copy(into: temporary, at: dataDirectory)
+        var quiet = Logger(label: "gongfu.test")
+        quiet.logLevel = .error
+        var configuration = ServerConfiguration(dataDirectory: data, port: 0, maximumBodyBytes: 256 << 10, maximumWait: .seconds(5))
+        configure(&configuration)
+        daemon = try Daemon(configuration: configuration, logger: logger ?? quiet)
         _ = try daemon.readModels.catchUp()
         province = try daemon.tokens.add(role: .province, name: "test-province").secret
         auditor = try daemon.tokens.add(role: .auditor, name: "test-auditor").secret

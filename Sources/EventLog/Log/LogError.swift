@@ -30,7 +30,7 @@ public enum LogError: Error, CustomStringConvertible, Sendable {
         case .locked(let path):
             "another process is writing to this log (lock \(path) is held); stop it or use read-only commands"
         case .writesRefused(let reason):
-            "writes refused after an earlier failure (\(reason)); restart the process so recovery re-reads the log from disk"
+            "writes refused after an earlier failure (\(reason)); free the disk and resume writes (the daemon does so by itself) or restart the process so recovery re-reads the log from disk"
         case .storage(let error):
             error.description
         case .versionConflict(let stream, let expected, let actual, _):

@@ -25,7 +25,7 @@ enum SmallCells {
         default:
             return table
         }
-        if let region = filters.region, region.prefix(4) == viewer.prefix(4) { return table }
+        let insideFilter = filters.region.map { $0.prefix(4) == viewer.prefix(4) } ?? false
         guard let count = table.columns.firstIndex(where: { $0.key == countColumn }),
               let first = table.columns.firstIndex(where: { $0.key == firstValue }) else { return table }
         let place = placeColumn.flatMap { key in table.columns.firstIndex { $0.key == key } }
@@ -42,7 +42,7 @@ enum SmallCells {
             case .integer(let value): small = value < threshold
             default: small = false
             }
-            let hidden = small && !inside
+            let hidden = small && !inside && !insideFilter
             if hidden {
                 for index in first..<row.count { row[index] = .null }
             }

@@ -54,7 +54,21 @@ final class WorkPool: Sendable {
                           headers: [.retryAfter: String(lane.retryAfterSeconds)])
         }
         defer { inFlight.withLock { $0[lane.name, default: 1] -= 1 } }
-        return try await threads.runIfActive(body)
+        return try await threads.runIfActive {
+            Self.yieldToRequests()
+            return try body()
+        }
+    }
+
+    /// Lowers the calling thread's scheduling priority to nice 10 (on Linux `who = 0` names the
+    /// calling thread, not the process): with both cores busy with scans, the event loops and
+    /// the cooperative pool still get the CPU first, so small requests stay fast.
+    static func yieldToRequests() {
+        #if os(Linux)
+        if getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) < 10 {
+            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        }
+        #endif
     }
 
     /// Stops the threads once the work queued on them is done.
