@@ -14,6 +14,13 @@ import Testing
         #expect { try CSV.rows(Array(text.utf8)) } throws: { "\($0)".contains(reason) }
     }
 
+    @Test func readsCarriageReturnLineEnds() throws {
+        // "CSV (Macintosh)" ends lines with CR alone; a quoted CR stays inside its field.
+        let text = "名称,备注\r青岛,\"一\r二\"\r潍坊,\r\n烟台,x\n"
+        #expect(try CSV.rows(Array(text.utf8)) == [["名称", "备注"], ["青岛", "一\r二"], ["潍坊", ""], ["烟台", "x"]])
+        #expect(try CSV.numberedRows(Array(text.utf8)).map(\.line) == [1, 2, 3, 4])
+    }
+
     @Test func refusesNonUTF8() {
         #expect(throws: CSV.Failure.self) { try CSV.rows([0x41, 0x2C, 0xC4, 0xE3]) }
     }
@@ -57,6 +64,20 @@ import Testing
             #expect(failure.errors[5].reason == "91370200163562681G is already on row 7")
             #expect(failure.description.contains("row 2 (uscc): character 18"))
             return true
+        }
+    }
+
+    @Test func duplicateColumnsAreRefused() {
+        let csv = "企业名称,统一社会信用代码,所属城市,区县,行业代码,纳入规上年份,名称\n甲,91370200AY4CL12T2L,青岛市,黄岛区,3484,2019,乙\n"
+        #expect { try EnterpriseImport().drafts(csv: Array(csv.utf8)) } throws: { error in
+            "\(error)".contains("columns 1 (\"企业名称\") and 7 (\"名称\") both name")
+        }
+    }
+
+    @Test func controlCharactersInCellsAreRefusedWithTheirColumn() {
+        let csv = Self.header + "青岛\u{1B}[31m海川,91370200AY4CL12T2L,青岛市,黄岛区,3484,2019,\n"
+        #expect { try EnterpriseImport().drafts(csv: Array(csv.utf8)) } throws: { error in
+            "\(error)".contains("row 2 (name)") && "\(error)".contains("U+001B")
         }
     }
 

@@ -404,6 +404,90 @@ struct HardeningTests {
         await fixture.close()
     }
 
+    /// Root may mount a small tmpfs (as CI and the developers' machines run the tests).
+    static let canMountTmpfs = geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/bin/mount")
+
+    @Test("a full disk degrades: reads go on, writes get a 503 naming the disk, /health says degraded; writes resume once space is freed",
+          .enabled(if: canMountTmpfs))
+    func fullDisk() async throws {
+        let temporary = TemporaryDirectory()
+        let disk = temporary.path + "/disk"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        let mounted = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=24m", "tmpfs", disk])
+        try #require(mounted.status == 0, "mount: \(mounted.stderr)")
+        defer { _ = try? run("/bin/umount", ["-l", disk]) }
+        let fixture = try await TestDaemon(dataDirectory: disk + "/data") { configuration in
+            configuration.resumeWritesFreeBytes = 2 << 20
+            configuration.resumeWritesCheckInterval = .milliseconds(100)
+        }
+        let (other, _) = try Self.enterprises(fixture)
+        let size = fixture.daemon.log.size
+        // Fill the disk to the last block.
+        let filler = disk + "/filler"
+        let handle = try #require(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: filler, contents: nil); return filler }()))
+        for chunk in [1 << 20, 64 << 10, 4096, 512] {
+            while (try? handle.write(contentsOf: Data(count: chunk))) != nil {}
+        }
+        try handle.close()
+        // Text LZ4 cannot shrink much: the batch needs more than the last page's slack.
+        var random = SeededRandom(seed: 7)
+        let lines: [String] = (0..<200).map { index -> String in
+            var session = ""
+            session.unicodeScalars.append(contentsOf: (0..<60).map { _ in Unicode.Scalar(UInt32.random(in: 0x4E00...0x9FA5, using: &random))! })
+            return #"{"stream":"enterprise/\#(other.uscc)","type":"TrainingAttended","occurred":"2026-11-02","data":{"session":"\#(session)"},"key":"disk-\#(index)"}"#
+        }
+        let batch = lines.joined(separator: "\n")
+        try await fixture.live.test(.live) { client in
+            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: batch)) { response in
+                #expect(response.status == .serviceUnavailable, "\(response.text)")
+                #expect(response.text.contains("disk holding the log is full"), "\(response.text)")
+                #expect(response.headers[.retryAfter] != nil)
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.json["status"] == .string("degraded"))
+                #expect(response.json["log"]?["refusal"]?.stringValue?.contains("full") == true)
+            }
+            try await client.execute(uri: "/v1/coverage?by=city", method: .get, headers: bearer(fixture.qingdao)) { response in
+                #expect(response.status == .ok, "reads go on")
+            }
+            try FileManager.default.removeItem(atPath: filler)
+            var healthy = false
+            for _ in 0..<100 where !healthy {
+                try await Task.sleep(for: .milliseconds(100))
+                try await client.execute(uri: "/health", method: .get) { response in healthy = response.status == .ok }
+            }
+            #expect(healthy, "writes resumed without a restart")
+            for expected in [HTTPResponse.Status.created, .ok] {
+                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: batch)) { response in
+                    #expect(response.status == expected, "\(response.text)")
+                }
+            }
+        }
+        #expect(fixture.daemon.log.size == size + 200, "each event of the retried batch exactly once")
+        await fixture.close()
+        #expect(try LogVerifier(directory: LogDirectory(root: disk + "/data")).verify().isIntact)
+    }
+
+    @Test("the daemon's token store opens while `gongfu token add` runs beside it, every time")
+    func tokenStoreContention() async throws {
+        for round in 0..<6 {
+            let temporary = TemporaryDirectory()
+            let data = temporary.path
+            let adds = (0..<3).map { index in
+                Task { try await runOffPool(Products.path("gongfu"), ["token", "add", "--data", data, "--role", "city:370200", "--name", "运维\(round)-\(index)"]) }
+            }
+            let store = try TokenStore(directory: data)
+            _ = try store.add(role: .province, name: "daemon-\(round)")
+            for add in adds {
+                let result = try await add.value
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").last?.hasPrefix("gf_") == true)
+            }
+            #expect(try store.list().count == 4)
+        }
+    }
+
     @Test("smaller findings: fullwidth or unknown regions and impossible dates are 400s")
     func smallerFindings() async throws {
         let fixture = try await TestDaemon()

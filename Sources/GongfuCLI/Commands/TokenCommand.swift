@@ -22,6 +22,11 @@ struct TokenCommand: ParsableCommand {
             do { _ = try TokenStore.role(role) } catch {
                 throw ValidationError("--role \(role) is not a token role: use province, auditor or city:<code> of one of Shandong's 16 cities (e.g. city:370200).")
             }
+            if let name {
+                do { _ = try TokenStore.name(name) } catch {
+                    throw ValidationError("--name: \(error); give a name of one line, e.g. --name \"青岛市工信局\".")
+                }
+            }
         }
 
         func run() throws {
