@@ -38,7 +38,7 @@ children=()
 cleanup() { kill "${children[@]}" 2>/dev/null || true; kill $server 2>/dev/null || true; }
 trap cleanup EXIT
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
-python3 tools/load/registrations.py 400000 SK "$scratch/registrations.lua"
+python3 tools/load/registrations.py 400000 KQ "$scratch/registrations.lua"
 enterprise_list=$(curl -sf -H "Authorization: Bearer $province" "http://127.0.0.1:$port/v1/pending?status=all&limit=200" \
   | python3 -c 'import json,sys; print(",".join(r["uscc"] for r in json.load(sys.stdin)["rows"]))')
 

@@ -26,6 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level of the request and service logs: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    @Flag(help: "Mark the login cookie Secure: set it when browsers reach the daemon over HTTPS (e.g. behind nginx with TLS).")
+    var secureCookies = false
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535 (got \(port)).") }
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -37,16 +40,20 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await Self.serve(data: options.data, host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info) { url in
+        try await Self.serve(data: options.data, host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info,
+                             secureCookies: secureCookies) { url in
             printError("gongfu serving \(options.data) at \(url)  (Ctrl-C stops it)")
         }
     }
 
     /// Runs the daemon until a signal stops it; `onListening` gets the base URL once it listens.
-    static func serve(data: String, host: String, port: Int, logLevel: Logger.Level, onListening: @escaping @Sendable (String) -> Void) async throws {
+    static func serve(data: String, host: String, port: Int, logLevel: Logger.Level, secureCookies: Bool = false,
+                      onListening: @escaping @Sendable (String) -> Void) async throws {
         var logger = Logger(label: "gongfu.serve")
         logger.logLevel = logLevel
-        let daemon = try Daemon(configuration: ServerConfiguration(dataDirectory: data, host: host, port: port), logger: logger)
+        var configuration = ServerConfiguration(dataDirectory: data, host: host, port: port)
+        configuration.secureCookies = secureCookies
+        let daemon = try Daemon(configuration: configuration, logger: logger)
         let app = buildApplication(daemon) { port in onListening("http://\(host):\(port)/") }
         try await app.runService()
     }

@@ -24,7 +24,7 @@ final class WorkPool: Sendable {
     private let inFlight: Mutex<[String: Int]>
 
     /// Read-model queries and enterprise files: short, many at once.
-    static let query = Lane(name: "query", limit: 16, retryAfterSeconds: 1)
+    static let query = Lane(name: "query", limit: 64, retryAfterSeconds: 1)
     /// Scans of the whole log, verification, replays, exports, reports and diffs.
     static let heavy = Lane(name: "heavy", limit: 2, retryAfterSeconds: 10)
 
