@@ -81,8 +81,8 @@ enum ProjectionBenchmark {
             let started = now()
             let drafts = try generator.generate()
             let log = try EventLog(directory: directory, writable: true)
-            var ingest = try ValidatedIngest(log: log)
-            _ = try await ingest.append(drafts, actor: Role.province.actor(named: "bench"))
+            var intake = try Intake(log: log, actor: Role.province.actor(named: "bench"))
+            _ = try await intake.checkAndAppend(drafts)
             await log.close()
             FileHandle.standardError.write(Data("generated and appended \(drafts.count) events in \(String(format: "%.1f", now() - started)) s\n".utf8))
         }
@@ -155,8 +155,8 @@ enum ProjectionBenchmark {
         var generator = ProvinceGenerator(options: .init(seed: 9, enterprises: 2000))
         let drafts = try generator.generate()
         let split = drafts.count - latencyBatches * 5
-        var ingest = try ValidatedIngest(log: writer)
-        _ = try await ingest.append(Array(drafts[..<split]), actor: Role.province.actor(named: "bench"))
+        var intake = try Intake(log: writer, actor: Role.province.actor(named: "bench"))
+        _ = try await intake.checkAndAppend(Array(drafts[..<split]))
         let live = try ReadModels(log: writer)
         try live.catchUp()
         let progress = Progress()
@@ -167,8 +167,7 @@ enum ProjectionBenchmark {
         while position < drafts.count {
             let batch = Array(drafts[position..<min(position + 5, drafts.count)])
             let before = now()
-            let results = try await ingest.append(batch, actor: Role.province.actor(named: "bench"))
-            _ = results
+            _ = try await intake.checkAndAppend(batch)
             await progress.wait(for: writer.size)
             latencies.append(now() - before)
             position += batch.count

@@ -14,8 +14,8 @@ private let enterpriseA = "913702000000000019"
 struct ReadModelTests {
     /// Appends `events` (stream, type, occurred, data) through the validated path.
     private func append(_ events: [(String, String, String, JSONValue)], to log: EventLog) async throws {
-        var ingest = try ValidatedIngest(log: log)
-        _ = try await ingest.append(events.map { EventDraft(stream: $0.0, type: $0.1, occurred: $0.2, data: $0.3) }, actor: province)
+        var intake = try Intake(log: log, actor: province)
+        _ = try await intake.checkAndAppend(events.map { EventDraft(stream: $0.0, type: $0.1, occurred: $0.2, data: $0.3) })
     }
 
     /// Closes the read models maintained so far (one process maintains them at a time), rebuilds

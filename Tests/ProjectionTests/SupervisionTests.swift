@@ -17,8 +17,8 @@ struct SupervisionTests {
         let drafts = try generator.generate()
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
-        var ingest = try ValidatedIngest(log: log)
-        _ = try await ingest.append(drafts, actor: province)
+        var intake = try Intake(log: log, actor: province)
+        _ = try await intake.checkAndAppend(drafts)
         await log.close()
         return (directory, generator.imperfections)
     }

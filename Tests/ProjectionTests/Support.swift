@@ -33,11 +33,11 @@ func generatedLog(in temporary: TemporaryDirectory, enterprises: Int = 120, seed
     var generator = ProvinceGenerator(options: .init(seed: seed, enterprises: enterprises))
     let drafts = try generator.generate()
     let log = try EventLog(directory: directory, writable: true)
-    var ingest = try ValidatedIngest(log: log)
+    var intake = try Intake(log: log, actor: province)
     var start = 0
     while start < drafts.count {
         let batch = Array(drafts[start..<min(start + batchSize, drafts.count)])
-        _ = try await ingest.append(batch, actor: province)
+        _ = try await intake.checkAndAppend(batch)
         try afterBatch(log)
         start += batch.count
     }

@@ -58,7 +58,7 @@ struct EventWriteTests {
 
     @Test("refused writes: a clear problem naming the event, and the log unchanged", arguments: [
         // Malformed JSON is a 400 however it is sent (one object, NDJSON or an array).
-        ("{not json", 400, "event 0 is not valid JSON"),
+        ("{not json", 400, "event 0: not valid JSON"),
         ("[{not json]", 400, "not valid JSON"),
         (#"{"stream":"enterprise/X","type":"NoSuchType","occurred":"2026-01-01","data":{}}"#, 422, "NoSuchType"),
         (#"{"stream":"enterprise/91370200AY4CL12T2L","type":"StageUpgraded","occurred":"2026-01-05","data":{"from":"L1","to":"L2","assessment":"A-1"}}"#, 409, "registered"),

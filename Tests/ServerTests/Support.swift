@@ -23,8 +23,8 @@ actor ProvinceFixture {
             var generator = ProvinceGenerator(options: .init(seed: 11, enterprises: 120))
             let drafts = try generator.generate()
             let log = try EventLog(directory: data, writable: true)
-            var ingest = try ValidatedIngest(log: log)
-            _ = try await ingest.append(drafts, actor: Role.province.actor(named: "test-generator"))
+            var intake = try Intake(log: log, actor: Role.province.actor(named: "test-generator"))
+            _ = try await intake.checkAndAppend(drafts)
             await log.close()
             template = directory
         }

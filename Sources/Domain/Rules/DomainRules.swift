@@ -28,12 +28,12 @@ public struct DomainRules {
     /// retraction may name an event checked earlier in the same batch.
     private var pendingBase: UInt64 = 0
     private var pendingCount: UInt64 = 0
-    private var pending: [String: [(seq: UInt64, type: String, data: JSONValue)]] = [:]
+    private var pending: [String: [(seq: UInt64, kind: EventKind, fact: StreamFact)]] = [:]
 
     /// - Parameter today: the latest acceptable business date (default: today in China, UTC+8).
     public init(log: EventLog, today: String? = nil) throws {
         self.log = log
-        self.eligibility = try BenchmarkEligibility.load()
+        self.eligibility = try BenchmarkEligibility.standard.get()
         self.today = today ?? Timestamp.format(microseconds: Timestamp.nowMicroseconds() + 8 * 3_600_000_000).prefix(10).description
     }
 
@@ -92,7 +92,7 @@ public struct DomainRules {
             let seq = UInt64(data["seq"]?.integerValue ?? 0)
             let named: String?
             if let event = pending[draft.stream]?.first(where: { $0.seq == seq }) {
-                named = event.type
+                named = event.kind.rawValue
             } else if log.positions(of: draft.stream).contains(seq) {
                 named = (try? log.envelope(seq: seq))?.type ?? ""
             } else {
@@ -191,7 +191,8 @@ public struct DomainRules {
     /// The enterprise a project belongs to: from the draft filing it, or its ProjectFiled event.
     private func projectEnterprise(_ draft: EventDraft) throws(RuleViolation) -> String? {
         if draft.type == "ProjectFiled" { return draft.data["enterprise"]?.stringValue }
-        return try read(draft.stream).first { $0.type == "ProjectFiled" }?.data["enterprise"]?.stringValue
+        for event in try facts(draft.stream) { if case .filed(let enterprise) = event.fact { return enterprise } }
+        return nil
     }
 
     @discardableResult
@@ -249,9 +250,11 @@ public struct DomainRules {
     }
 
     private mutating func remember(_ draft: EventDraft, id: String) {
+        let kind = EventKind(type: draft.type)
+        let fact = StreamFact(kind: kind, data: draft.data)
         pendingCount += 1
-        pending[draft.stream, default: []].append((pendingBase + pendingCount, draft.type, draft.data))
-        if draft.type == "EventRetracted" {
+        pending[draft.stream, default: []].append((pendingBase + pendingCount, kind, fact))
+        if kind == .eventRetracted {
             // The stream's state no longer includes the retracted event: fold it again when next needed.
             if draft.stream.hasPrefix("enterprise/") { enterprises[id] = nil }
             if draft.stream.hasPrefix("provider/") { providers[id] = nil }
@@ -262,15 +265,15 @@ public struct DomainRules {
         // A state not cached yet is folded now, from the log and the drafts so far (this one
         // included): cheap for a stream the log does not hold yet, and done once per stream.
         if draft.stream.hasPrefix("enterprise/") {
-            if enterprises[id] != nil { enterprises[id]!.apply(type: draft.type, data: draft.data) } else { enterprises[id] = try? fold(draft.stream) }
+            if enterprises[id] != nil { enterprises[id]!.apply(fact) } else { enterprises[id] = try? fold(draft.stream) }
         }
         if draft.stream.hasPrefix("provider/") {
-            if providers[id] != nil { providers[id]!.apply(type: draft.type, data: draft.data) } else { providers[id] = try? fold(draft.stream) }
+            if providers[id] != nil { providers[id]!.apply(fact) } else { providers[id] = try? fold(draft.stream) }
         }
         if draft.stream.hasPrefix("award/") {
-            if awards[id] != nil { awards[id]!.apply(type: draft.type, data: draft.data) } else { awards[id] = try? fold(draft.stream) }
+            if awards[id] != nil { awards[id]!.apply(fact) } else { awards[id] = try? fold(draft.stream) }
         }
-        if draft.type == "IncentiveGranted", let basis = draft.data["basis"]?.stringValue { incentiveBases?.insert(basis) }
+        if case .granted(let basis) = fact { incentiveBases?.insert(basis) }
     }
 
     private mutating func enterprise(_ id: String) throws(RuleViolation) -> EnterpriseState {
@@ -299,43 +302,51 @@ public struct DomainRules {
     /// dictionary on every check.)
     private func fold<State: FoldedState>(_ stream: String) throws(RuleViolation) -> State {
         var state = State()
-        for event in try standing(stream) { state.apply(type: event.type, data: event.data) }
+        for fact in try standing(stream) { state.apply(fact) }
         return state
     }
 
-    /// A stream's events that stand: those in the log and the drafts checked since, without the
-    /// retractions and the events they retract (a retraction names an event of its own stream).
-    private func standing(_ stream: String) throws(RuleViolation) -> [(type: String, data: JSONValue)] {
-        var events = try read(stream).map { (seq: $0.seq, type: $0.type, data: $0.data) }
-        events += pending[stream] ?? []
-        let retracted = Set(events.lazy.filter { $0.type == "EventRetracted" }.compactMap { $0.data["seq"]?.integerValue.map(UInt64.init) })
-        return events.filter { $0.type != "EventRetracted" && !retracted.contains($0.seq) }.map { ($0.type, $0.data) }
+    /// The facts of a stream's events that stand: those in the log and the drafts checked since,
+    /// without the retractions and the events they retract (a retraction names an event of its
+    /// own stream).
+    private func standing(_ stream: String) throws(RuleViolation) -> [StreamFact] {
+        let events = try facts(stream)
+        var retracted: Set<UInt64> = []
+        for event in events { if case .retracted(let seq) = event.fact { retracted.insert(seq) } }
+        return events.filter { $0.kind != .eventRetracted && !retracted.contains($0.seq) }.map(\.fact)
+    }
+
+    /// Every event of a stream, in the log and among the drafts checked since, as facts.
+    private func facts(_ stream: String) throws(RuleViolation) -> [(seq: UInt64, kind: EventKind, fact: StreamFact)] {
+        var events: [(seq: UInt64, kind: EventKind, fact: StreamFact)] = []
+        do {
+            try log.forEachLine(stream: stream) { seq, line in
+                let envelope = try Envelope(line: line)
+                let kind = EventKind(type: envelope.type)
+                events.append((seq, kind, StreamFact(kind: kind, data: envelope.data)))
+            }
+        } catch {
+            throw RuleViolation(rule: "readable-log", message: "cannot read \(stream) to check the rules: \(error)")
+        }
+        return events + (pending[stream] ?? [])
     }
 
     private mutating func grantedBases() throws(RuleViolation) -> Set<String> {
         if let incentiveBases { return incentiveBases }
         var bases: Set<String> = []
         for stream in Set(log.streamNames(prefix: "incentive/")).union(pending.keys.filter { $0.hasPrefix("incentive/") }) {
-            for event in try standing(stream) where event.type == "IncentiveGranted" {
-                if let basis = event.data["basis"]?.stringValue { bases.insert(basis) }
-            }
+            for fact in try standing(stream) { if case .granted(let basis) = fact { bases.insert(basis) } }
         }
         incentiveBases = bases
         return bases
     }
-
-    private func read(_ stream: String) throws(RuleViolation) -> [Envelope] {
-        do {
-            return try log.envelopes(stream: stream)
-        } catch {
-            throw RuleViolation(rule: "readable-log", message: "cannot read \(stream) to check the rules: \(error)")
-        }
-    }
 }
 
-/// The minimum stage per benchmark kind, from `benchmark-eligibility.json`.
 /// Each benchmark kind's minimum stage (`benchmark-eligibility.json`: project data, not code).
 public enum BenchmarkEligibility {
+    /// The file as shipped, read once.
+    public static let standard = Result { try load() }
+
     public static func load() throws -> [String: String] {
         guard let url = Bundle.module.url(forResource: "benchmark-eligibility", withExtension: "json") else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "benchmark-eligibility.json"])

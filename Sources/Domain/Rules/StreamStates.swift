@@ -1,9 +1,50 @@
 import EventLog
 
-/// A stream's state as the rules fold it from its events.
+/// What one event tells the rules about its stream — the few facts they fold, not its payload.
+/// The rules keep these for the drafts they have checked but not yet seen appended, so what a
+/// long input costs in memory is a few dozen bytes per event, not its parsed JSON.
+enum StreamFact: Sendable {
+    case registered(city: String)
+    case moved(city: String)
+    case left
+    case assessed(id: String, stage: String)
+    case upgraded(to: String)
+    case admitted
+    case removed
+    case listed(solution: String, freeTrial: Bool)
+    case awarded
+    case revoked
+    case granted(basis: String)
+    case filed(enterprise: String)
+    case retracted(seq: UInt64)
+    /// Nothing the rules fold.
+    case other
+
+    init(kind: EventKind, data: JSONValue) {
+        switch kind {
+        case .enterpriseRegistered: self = .registered(city: data["city"]?.stringValue ?? "")
+        case .enterpriseProfileCorrected: self = data["city"]?.stringValue.map { .moved(city: $0) } ?? .other
+        case .enterpriseLeftPopulation: self = .left
+        case .assessmentRecorded:
+            if let id = data["assessment"]?.stringValue, let stage = data["stage"]?.stringValue { self = .assessed(id: id, stage: stage) } else { self = .other }
+        case .stageUpgraded: self = data["to"]?.stringValue.map { .upgraded(to: $0) } ?? .other
+        case .providerAdmitted: self = .admitted
+        case .providerRemoved: self = .removed
+        case .solutionListed: self = data["solution"]?.stringValue.map { .listed(solution: $0, freeTrial: data["freeTrial"] != nil) } ?? .other
+        case .benchmarkAwarded: self = .awarded
+        case .benchmarkRevoked: self = .revoked
+        case .incentiveGranted: self = data["basis"]?.stringValue.map { .granted(basis: $0) } ?? .other
+        case .projectFiled: self = data["enterprise"]?.stringValue.map { .filed(enterprise: $0) } ?? .other
+        case .eventRetracted: self = .retracted(seq: UInt64(data["seq"]?.integerValue ?? 0))
+        default: self = .other
+        }
+    }
+}
+
+/// A stream's state as the rules fold it from its events' facts.
 protocol FoldedState {
     init()
-    mutating func apply(type: String, data: JSONValue)
+    mutating func apply(_ fact: StreamFact)
 }
 
 /// What the rules need to know of an enterprise, folded from its stream.
@@ -17,23 +58,21 @@ struct EnterpriseState: FoldedState {
     /// Assessment id → the stage it found.
     var assessments: [String: String] = [:]
 
-    mutating func apply(type: String, data: JSONValue) {
-        switch type {
-        case "EnterpriseRegistered":
+    mutating func apply(_ fact: StreamFact) {
+        switch fact {
+        case .registered(let city):
             isRegistered = true
             hasLeft = false
-            city = data["city"]?.stringValue
-        case "EnterpriseProfileCorrected":
-            if let corrected = data["city"]?.stringValue { city = corrected }
-        case "EnterpriseLeftPopulation":
+            self.city = city
+        case .moved(let city):
+            self.city = city
+        case .left:
             hasLeft = true
-        case "AssessmentRecorded":
-            if let id = data["assessment"]?.stringValue, let stage = data["stage"]?.stringValue {
-                assessments[id] = stage
-                if self.stage == nil { self.stage = stage }
-            }
-        case "StageUpgraded":
-            if let stage = data["to"]?.stringValue { self.stage = stage }
+        case .assessed(let id, let stage):
+            assessments[id] = stage
+            if self.stage == nil { self.stage = stage }
+        case .upgraded(let stage):
+            self.stage = stage
         default:
             break
         }
@@ -46,12 +85,11 @@ struct ProviderState: FoldedState {
     /// Listed solution id → whether it carries a free-trial offer.
     var solutions: [String: Bool] = [:]
 
-    mutating func apply(type: String, data: JSONValue) {
-        switch type {
-        case "ProviderAdmitted": isInPool = true
-        case "ProviderRemoved": isInPool = false
-        case "SolutionListed":
-            if let id = data["solution"]?.stringValue { solutions[id] = data["freeTrial"] != nil }
+    mutating func apply(_ fact: StreamFact) {
+        switch fact {
+        case .admitted: isInPool = true
+        case .removed: isInPool = false
+        case .listed(let solution, let freeTrial): solutions[solution] = freeTrial
         default: break
         }
     }
@@ -62,10 +100,10 @@ struct AwardState: FoldedState {
     var isAwarded = false
     var isRevoked = false
 
-    mutating func apply(type: String, data: JSONValue) {
-        switch type {
-        case "BenchmarkAwarded": isAwarded = true
-        case "BenchmarkRevoked": isRevoked = true
+    mutating func apply(_ fact: StreamFact) {
+        switch fact {
+        case .awarded: isAwarded = true
+        case .revoked: isRevoked = true
         default: break
         }
     }

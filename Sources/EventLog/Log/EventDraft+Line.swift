@@ -4,14 +4,15 @@
 /// appender's thread; the single committer thread only splices bytes. (Copying every draft
 /// into a form of its own cost a retain and a release of each of its strings.)
 extension EventDraft {
-    /// Same event content (what an idempotent retry must repeat): payloads compared as the
-    /// canonical bytes the log would store (only repeated keys get here).
-    func hasSameContent(as other: EventDraft) -> Bool {
+    /// Whether `other` is the same event — what an idempotent retry must repeat: the same
+    /// stream, type, schema, business date, and payload as the canonical bytes the log stores.
+    public func hasSameContent(as other: EventDraft) -> Bool {
         stream == other.stream && type == other.type && schema == other.schema && occurred == other.occurred
             && data.canonicalBytes == other.data.canonicalBytes
     }
 
-    func hasSameContent(as envelope: Envelope) -> Bool {
+    /// Whether `envelope` stores this same event (compared as ``hasSameContent(as:)-(EventDraft)``).
+    public func hasSameContent(as envelope: Envelope) -> Bool {
         stream == envelope.stream && type == envelope.type && schema == envelope.schema && occurred == envelope.occurred
             && data.canonicalBytes == envelope.data.canonicalBytes
     }

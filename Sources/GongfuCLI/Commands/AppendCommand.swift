@@ -6,17 +6,22 @@ import Foundation
 struct AppendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "append",
-        abstract: "Append NDJSON events atomically; prints each assigned seq.",
+        abstract: "Append events (NDJSON, a JSON array or one object) all or nothing; prints each assigned seq.",
         discussion: """
-            Each line: {"stream","type","occurred","data","expectedVersion"?,"key"?,"schema"?}.
-            Every event is checked against the plan's event catalogue (schemas/events/).
-            One bad line rejects the whole input with its line number; nothing is appended.
+            Each event: {"stream","type","occurred","data","expectedVersion"?,"key"?,"schema"?}.
+            Every event is checked — the plan's event catalogue (schemas/events/), jurisdiction,
+            idempotency keys, expected versions, the domain rules — before any is appended: one
+            bad line refuses the whole input with its line number, and nothing is appended.
+            An event whose key was used before for the same event is not appended again: its
+            first seq is printed (a retry after a crash or a timeout appends exactly what is
+            missing). The input is read in chunks of whole lines (twice when it is larger than
+            one chunk: to check, then to append), so memory does not grow with its size.
             Returns once the events are durable (fdatasync).
             """)
 
     @OptionGroup var options: DataOptions
 
-    @Argument(help: ArgumentHelp("NDJSON file of events, or - for standard input.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("File of events, or - for standard input.", valueName: "FILE"))
     var file: String = "-"
 
     @OptionGroup var writer: ActorOptions
@@ -24,96 +29,99 @@ struct AppendCommand: AsyncParsableCommand {
     /// The longest line accepted: an event is a record, not a document store.
     static let maximumLineBytes = 64 << 10
 
-
     func run() async throws {
-        let input: Data
-        if file == "-" {
-            input = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            input = try readInputFile(file)
-        }
         let source = file == "-" ? "stdin" : file
-        let drafts = try Self.parse(Array(input), source: source)
-        guard !drafts.isEmpty else {
-            printError("no events in \(source); nothing appended")
-            return
-        }
-        let actor = writer.actor
+        let input = try InputChunks(path: file)
+        defer { input.close() }
         let log = try options.openLog(writable: true)
         do {
-            try Self.checkRules(drafts.map(\.draft), lines: drafts.map(\.line), actor: actor, log: log, source: source)
+            let results = try await Self.append(input, source: source, log: log, actor: writer.actor)
+            await log.close()
+            var output = StandardOutput()
+            for result in results { output.write("\(result.seq)\n") }
+            output.flush()
+            let duplicates = results.filter(\.isDuplicate).count
+            if results.isEmpty { printError("no events in \(source); nothing appended") }
+            if duplicates > 0 {
+                printError("\(duplicates) event(s) had idempotency keys already used for the same events; their first seq is printed and nothing new was appended for them")
+            }
         } catch {
             await log.close()
             throw error
         }
-        let results: [AppendResult]
+    }
+
+    /// Checks every event of `input`, then appends them; throws naming the first bad line.
+    static func append(_ input: InputChunks, source: String, log: EventLog, actor: Actor) async throws -> [AppendResult] {
+        let reader = IntakeReader(places: .line, maximumLineBytes: maximumLineBytes)
+        var intake = try Intake(log: log, actor: actor)
+        var checking = ProgressBar(label: "checking \(source)", unit: "bytes")
+        var kept: [EventDraft] = []
+        var chunks = 0
+        try input.forEachChunk { chunk, firstLine, offset in
+            chunks += 1
+            let drafts = try read(chunk, reader: reader, firstLine: firstLine, source: source)
+            for (draft, place) in drafts {
+                do throws(IntakeError) { _ = try intake.check(draft, at: place) } catch { throw InputError(source: source, error) }
+            }
+            // One chunk is the whole input: keep its drafts rather than read it again.
+            if chunks == 1 { kept = drafts.map(\.draft) } else { kept = [] }
+            checking.update(UInt64(offset + chunk.count), of: input.size)
+        }
+        if chunks <= 1 {
+            return try await appendChecked(kept, intake: intake, source: source, before: 0)
+        }
+        // The input is larger than a chunk: read it again, appending as it goes.
+        try input.checkUnchanged()
+        var appending = ProgressBar(label: "appending \(source)", unit: "bytes")
+        var results: [AppendResult] = []
+        try await input.forEachChunkAsync { chunk, firstLine, offset in
+            let drafts = try read(chunk, reader: reader, firstLine: firstLine, source: source).map(\.draft)
+            results += try await appendChecked(drafts, intake: intake, source: source, before: results.count)
+            appending.update(UInt64(offset + chunk.count), of: input.size)
+        }
+        return results
+    }
+
+    static func read(_ chunk: [UInt8], reader: IntakeReader, firstLine: Int, source: String) throws -> [(draft: EventDraft, place: IntakePlace)] {
         do {
-            results = try await log.append(drafts.map(\.draft), actor: actor)
+            return try reader.read(chunk, firstLine: firstLine)
+        } catch where error.code == .empty {
+            return []
         } catch {
-            await log.close()
-            switch error {
-            case .versionConflict(_, _, _, let event), .idempotencyKeyReused(_, _, let event):
-                throw InputError(source: source, line: drafts[event].line, reason: error.description)
-            default:
-                throw error
-            }
-        }
-        await log.close()
-        var output = StandardOutput()
-        for result in results { output.write("\(result.seq)\n") }
-        output.flush()
-        let duplicates = results.filter(\.isDuplicate).count
-        if duplicates > 0 {
-            printError("\(duplicates) event(s) had idempotency keys already used; their first seq is printed and nothing new was appended for them")
+            throw InputError(source: source, error)
         }
     }
 
-    /// Checks the drafts against the plan's rules and what the log holds, in order.
-    static func checkRules(_ drafts: [EventDraft], lines: [Int], actor: Actor, log: EventLog, source: String) throws {
-        var rules = try DomainRules(log: log)
-        for (draft, line) in zip(drafts, lines) {
-            do {
-                try rules.check(draft, by: actor)
-            } catch {
-                throw InputError(source: source, line: line, reason: error.description)
-            }
+    /// Appends drafts every one of which was checked; `before` events of the input were appended already.
+    static func appendChecked(_ drafts: [EventDraft], intake: Intake, source: String, before: Int) async throws -> [AppendResult] {
+        guard !drafts.isEmpty else { return [] }
+        do {
+            return try await intake.append(drafts)
+        } catch {
+            let appended = before == 0 ? "nothing was appended" : "the first \(before) events were appended; run the same command again to append the rest (idempotency keys make the retry exact)"
+            throw ValidationError("\(source): \(error.message); \(appended)")
         }
-    }
-
-    /// Parses every line, reporting the first bad one with its number.
-    static func parse(_ bytes: [UInt8], source: String) throws -> [(draft: EventDraft, line: Int)] {
-        let validator = EventValidator()
-        var drafts: [(draft: EventDraft, line: Int)] = []
-        var lineNumber = 0
-        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var line = line
-            if line.last == UInt8(ascii: "\r") { line.removeLast() }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            guard line.count <= maximumLineBytes else {
-                throw InputError(source: source, line: lineNumber, reason: "the line is \(line.count) bytes, more than the \(maximumLineBytes) an event may have")
-            }
-            var draft: EventDraft
-            do {
-                draft = try EventDraft(inputLine: line)
-            } catch {
-                throw InputError(source: source, line: lineNumber, reason: error.description)
-            }
-            do {
-                try validator.validate(&draft)
-            } catch {
-                throw InputError(source: source, line: lineNumber, reason: error.description)
-            }
-            drafts.append((draft, lineNumber))
-        }
-        return drafts
     }
 }
 
-/// A bad input line: where and why. Nothing was appended.
+/// A bad input: where and why. Nothing was appended.
 struct InputError: Error, CustomStringConvertible {
     var source: String
-    var line: Int
+    var place: String
     var reason: String
-    var description: String { "\(source) line \(line): \(reason); nothing was appended" }
+
+    init(source: String, line: Int, reason: String) {
+        self.source = source
+        place = "line \(line)"
+        self.reason = reason
+    }
+
+    init(source: String, _ error: IntakeError) {
+        self.source = source
+        place = error.place.map { "\($0)" } ?? ""
+        reason = error.message + (error.rule.map { " [rule: \($0)]" } ?? "")
+    }
+
+    var description: String { "\(source)\(place.isEmpty ? "" : " " + place): \(reason); nothing was appended" }
 }

@@ -44,16 +44,19 @@ struct DemoCommand: AsyncParsableCommand {
 
         let options = DataOptions(data: data)
         let log = try options.openLog(writable: true)
-        var ingest = try ValidatedIngest(log: log)
+        var intake = try Intake(log: log, actor: Role.province.actor(named: "demo-generator"))
         var bar = ProgressBar(label: "append ")
         let appendStart = Date()
         do {
-            _ = try await ingest.append(drafts, actor: Role.province.actor(named: "demo-generator")) { bar.update(UInt64($0), of: UInt64(drafts.count)) }
-        } catch let error as ValidatedIngest.Rejected {
+            _ = try await intake.checkAndAppend(drafts) { bar.update(UInt64($0), of: UInt64(drafts.count)) }
+        } catch {
             await log.close()
-            printError("the generator wrote an event the rules refuse (a generator bug); its stream's events were:")
-            for draft in drafts where draft.stream == error.stream { printError("  \(draft.occurred) \(draft.type) \(draft.data.canonicalText)") }
-            throw error
+            if let index = error.place?.number, drafts.indices.contains(index) {
+                let stream = drafts[index].stream
+                printError("the generator wrote an event the rules refuse (a generator bug): \(drafts[index].type) on \(stream): \(error.message); its stream's events were:")
+                for draft in drafts where draft.stream == stream { printError("  \(draft.occurred) \(draft.type) \(draft.data.canonicalText)") }
+            }
+            throw ValidationError("the generator wrote an event the rules refuse: \(error)")
         }
         let appendSeconds = Date().timeIntervalSince(appendStart)
         await log.close()

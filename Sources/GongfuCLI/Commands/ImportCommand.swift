@@ -29,8 +29,7 @@ struct ImportCommand: AsyncParsableCommand {
         let data = try readInputFile(enterprises)
         let rows = try EnterpriseImport().rows(csv: Array(data))
         let log = try options.openLog(writable: true)
-        let actor = writer.actor
-        var rules = try DomainRules(log: log)
+        var intake = try Intake(log: log, actor: writer.actor)
         var accepted: [(row: Int, draft: EventDraft)] = []
         var problems: [String] = []
         for row in rows {
@@ -39,10 +38,10 @@ struct ImportCommand: AsyncParsableCommand {
                 problems.append("\(enterprises) \(error)")
             case .success(let draft):
                 do {
-                    try rules.check(draft, by: actor)
+                    _ = try intake.check(draft, at: IntakePlace(.row, row.row))
                     accepted.append((row.row, draft))
                 } catch {
-                    problems.append("\(enterprises) row \(row.row): \(error)")
+                    problems.append("\(enterprises) \(error)")
                 }
             }
         }
@@ -56,10 +55,10 @@ struct ImportCommand: AsyncParsableCommand {
         var results: [AppendResult] = []
         if !accepted.isEmpty {
             do {
-                results = try await log.append(accepted.map(\.draft), actor: actor)
+                results = try await intake.append(accepted.map(\.draft), batchEvents: accepted.count)
             } catch {
                 await log.close()
-                throw error
+                throw ValidationError("\(enterprises): \(error.message)")
             }
         }
         await log.close()

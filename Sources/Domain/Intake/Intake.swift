@@ -1,0 +1,183 @@
+import EventLog
+
+/// The one way into the log, for every writer (`gongfu append`, `gongfu import`,
+/// `POST /v1/events`, the demo generator): drafts read by an ``IntakeReader`` are checked here
+/// in order, each against the log and the drafts before it —
+///
+/// 1. **jurisdiction**: may this writer write this stream at all (first, so that another
+///    city's stream and an unknown one answer alike, whatever the version or key);
+/// 2. **idempotency**: a draft whose key the log (or this input) already holds with the same
+///    content is a *repeat*: it is answered with the first result, and no rule runs — a retry
+///    after a timeout or a crash succeeds; the same key with other content is refused;
+/// 3. **the domain rules** as the writer's role;
+/// 4. **expected versions**, counting the drafts before it —
+///
+/// and only then appended (``append(_:batchEvents:progress:)``), durable before it returns.
+/// A writer checks every draft of an input before appending any, so an input is taken whole or
+/// not at all.
+///
+/// ```swift
+/// var intake = try Intake(log: log, actor: actor)
+/// for (draft, place) in try IntakeReader().read(bytes) { _ = try intake.check(draft, at: place) }
+/// let results = try await intake.append(drafts)
+/// ```
+public struct Intake {
+    /// What a checked draft is.
+    public enum Disposition: Equatable, Sendable {
+        /// To be appended.
+        case new
+        /// Its key was used for this same event before: appending it returns the first result.
+        case repeated
+    }
+
+    public let log: EventLog
+    public let actor: Actor
+    let today: String?
+    private var rules: DomainRules
+    /// Streams' versions counting the drafts accepted so far.
+    private var versions: [String: UInt64] = [:]
+    /// Keys of the drafts accepted so far (not yet in the log), with a digest of their content.
+    private var keys: [String: Int] = [:]
+    /// The log's size when the drafts above were checked: once it moves they are in the log.
+    private var base: UInt64
+
+    /// - Parameter today: the latest business date accepted (default: today in China).
+    public init(log: EventLog, actor: Actor, today: String? = nil) throws {
+        self.log = log
+        self.actor = actor
+        self.today = today
+        rules = try DomainRules(log: log, today: today)
+        base = log.size
+    }
+
+    /// Checks one draft written by ``actor``, in order after those checked before; throws with
+    /// `place` when it is refused.
+    public mutating func check(_ draft: EventDraft, at place: IntakePlace?) throws(IntakeError) -> Disposition {
+        try check(draft, at: place, by: actor)
+    }
+
+    /// Checks one draft written by `writer` (a daemon's intake serves many writers).
+    public mutating func check(_ draft: EventDraft, at place: IntakePlace?, by writer: Actor) throws(IntakeError) -> Disposition {
+        if log.size != base {
+            base = log.size
+            versions = [:]
+            keys = [:]
+        }
+        do {
+            try rules.checkJurisdiction(draft, by: writer)
+        } catch {
+            throw IntakeError(.forbidden, at: place, error.message, rule: error.rule)
+        }
+        if let key = draft.key {
+            if let seq = log.seq(forKey: key) {
+                guard let original = try? log.envelope(seq: seq), draft.hasSameContent(as: original) else {
+                    throw IntakeError(.conflict, at: place, LogError.idempotencyKeyReused(key: key, seq: seq, event: 0).description)
+                }
+                return .repeated
+            }
+            if let digest = keys[key] {
+                guard digest == Self.digest(draft) else {
+                    throw IntakeError(.conflict, at: place, "idempotency key \"\(key)\" is used by an earlier event of this input with different content")
+                }
+                return .repeated
+            }
+        }
+        do {
+            try rules.check(draft, by: writer)
+        } catch {
+            throw IntakeError(error.rule == "jurisdiction" ? .forbidden : .conflict, at: place, error.message, rule: error.rule)
+        }
+        let current = versions[draft.stream] ?? log.version(of: draft.stream)
+        guard draft.expectedVersion.admits(currentVersion: current) else {
+            try? reset()  // the rules remembered the draft
+            throw IntakeError(.conflict, at: place, LogError.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current, event: 0).description
+                + "; read it again and retry")
+        }
+        versions[draft.stream] = current + 1
+        if let key = draft.key { keys[key] = Self.digest(draft) }
+        return .new
+    }
+
+    /// Forgets every draft checked and not appended (after a refused input, whose drafts must
+    /// not be seen by the next).
+    public mutating func reset() throws {
+        rules = try DomainRules(log: log, today: today)
+        versions = [:]
+        keys = [:]
+        base = log.size
+    }
+
+    /// Appends checked drafts in batches of at most `batchEvents`, each durable before the
+    /// next, and calls `progress` with the count appended so far. Repeats come back with their
+    /// first results (`isDuplicate`).
+    public func append(_ drafts: [EventDraft], batchEvents: Int = 2000,
+                       progress: (Int) -> Void = { _ in }) async throws(IntakeError) -> [AppendResult] {
+        var results: [AppendResult] = []
+        results.reserveCapacity(drafts.count)
+        var start = 0
+        while start < drafts.count {
+            let end = min(start + batchEvents, drafts.count)
+            do {
+                results += try await log.append(Array(drafts[start..<end]), actor: actor)
+            } catch {
+                throw Self.refusal(error, offset: start)
+            }
+            start = end
+            progress(results.count)
+        }
+        return results
+    }
+
+    /// Checks and appends `drafts` a batch at a time (each batch checked whole, then appended
+    /// durable), for a writer whose every event must pass, such as the demo's generator: a
+    /// refused event (its place is its index in `drafts`) stops it; the batches before it stay.
+    public mutating func checkAndAppend(_ drafts: [EventDraft], batchEvents: Int = 2000,
+                                        progress: (Int) -> Void = { _ in }) async throws(IntakeError) -> [AppendResult] {
+        var results: [AppendResult] = []
+        var start = 0
+        while start < drafts.count {
+            let end = min(start + batchEvents, drafts.count)
+            for index in start..<end { _ = try check(drafts[index], at: IntakePlace(.event, index)) }
+            do {
+                results += try await log.append(Array(drafts[start..<end]), actor: actor)
+            } catch {
+                throw Self.refusal(error, offset: start)
+            }
+            start = end
+            progress(results.count)
+        }
+        return results
+    }
+
+    /// The error for a batch the log refused (from `offset` in the input).
+    public static func refusal(_ error: LogError, offset: Int) -> IntakeError {
+        switch error {
+        case .versionConflict(_, _, _, let event), .idempotencyKeyReused(_, _, let event):
+            IntakeError(.conflict, at: IntakePlace(.event, offset + event), error.description)
+        case .invalidEvent(let index, let reason):
+            IntakeError(.invalid, at: IntakePlace(.event, offset + index), reason)
+        default:
+            IntakeError(.unavailable, at: nil, Self.unavailableMessage(error))
+        }
+    }
+
+    /// What a writer is told when the log refuses a write: a full disk says so.
+    public static func unavailableMessage(_ error: LogError) -> String {
+        let text = "\(error)"
+        if text.contains("No space left on device") || text.contains("Disk quota exceeded") {
+            return "the disk holding the log is full; nothing of this input was stored. Writes resume once the operator frees space; retry then with the same idempotency keys"
+        }
+        return "the log refused the write: \(error); nothing of this input was stored"
+    }
+
+    /// A digest of a draft's content, for keys repeated within one input.
+    static func digest(_ draft: EventDraft) -> Int {
+        var hasher = Hasher()
+        hasher.combine(draft.stream)
+        hasher.combine(draft.type)
+        hasher.combine(draft.schema)
+        hasher.combine(draft.occurred)
+        hasher.combine(draft.data.canonicalBytes)
+        return hasher.finalize()
+    }
+}

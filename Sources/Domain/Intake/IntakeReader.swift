@@ -1,0 +1,107 @@
+import EventLog
+
+/// Reads a writer's bytes into drafts checked against the event catalogue (text put in NFC):
+/// one JSON object, a JSON array of objects, or NDJSON. The first of an input's mistakes is
+/// reported with its place; nothing is kept of an input that has one.
+///
+/// What differs between writers is a setting, not a copy: the longest line, the most events,
+/// and whether NDJSON places are file lines (`gongfu append`) or event indexes (a request).
+///
+/// ```swift
+/// let reader = IntakeReader(places: .line)
+/// let drafts = try reader.read(Array(text.utf8))  // [(draft, IntakePlace(.line, n))]
+/// ```
+public struct IntakeReader: Sendable {
+    /// How NDJSON events are numbered in errors: `.line` (1-based lines of a file, blank lines
+    /// counted) or `.event` (0-based index among the events, as in an array).
+    public var places: IntakePlace.Unit
+    /// The longest NDJSON line: an event is a record, not a document store.
+    public var maximumLineBytes: Int
+    /// The most events one input may carry (`nil`: no limit).
+    public var maximumEvents: Int?
+    let validator: EventValidator
+
+    public init(places: IntakePlace.Unit = .line, maximumLineBytes: Int = 64 << 10, maximumEvents: Int? = nil, reference: ReferenceData = .standard) {
+        self.places = places
+        self.maximumLineBytes = maximumLineBytes
+        self.maximumEvents = maximumEvents
+        validator = EventValidator(reference: reference)
+    }
+
+    /// The drafts of a whole input. `firstLine` numbers the input's first line (for a chunk of a
+    /// longer file), `firstIndex` its first event.
+    public func read(_ bytes: [UInt8], firstLine: Int = 1, firstIndex: Int = 0) throws(IntakeError) -> [(draft: EventDraft, place: IntakePlace)] {
+        var start = 0
+        while start < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
+        guard start < bytes.count else {
+            throw IntakeError(.empty, at: nil, "the input is empty; give one event object, an array of them, or NDJSON")
+        }
+        if bytes[start] == UInt8(ascii: "[") { return try readArray(bytes[start...]) }
+        var drafts: [(draft: EventDraft, place: IntakePlace)] = []
+        var line = firstLine
+        var index = firstIndex
+        var lineStart = 0
+        while lineStart < bytes.count {
+            let end = bytes[lineStart...].firstIndex(of: 0x0A) ?? bytes.count
+            defer {
+                lineStart = end + 1
+                line += 1
+            }
+            var content = bytes[lineStart..<end]
+            if content.last == 0x0D { content = content.dropLast() }
+            if content.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            let place = places == .line ? IntakePlace(.line, line) : IntakePlace(.event, index)
+            guard content.count <= maximumLineBytes else {
+                throw IntakeError(.tooLarge, at: place, "the line is \(content.count) bytes, more than the \(maximumLineBytes) an event may have")
+            }
+            drafts.append((try draft(line: content, at: place), place))
+            index += 1
+            try checkCount(drafts.count)
+        }
+        return drafts
+    }
+
+    private func readArray(_ bytes: ArraySlice<UInt8>) throws(IntakeError) -> [(draft: EventDraft, place: IntakePlace)] {
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch {
+            throw IntakeError(.malformed, at: nil, "the input is not valid JSON: \(error)")
+        }
+        guard case .array(let items) = value else { throw IntakeError(.malformed, at: nil, "the input is not a JSON array") }
+        try checkCount(items.count)
+        var drafts: [(draft: EventDraft, place: IntakePlace)] = []
+        drafts.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            let place = IntakePlace(.event, index)
+            var draft: EventDraft
+            do { draft = try EventDraft(input: item) } catch {
+                throw IntakeError(.invalid, at: place, "\(error)")
+            }
+            try validate(&draft, at: place)
+            drafts.append((draft, place))
+        }
+        return drafts
+    }
+
+    /// One NDJSON line's draft, validated.
+    public func draft(line: ArraySlice<UInt8>, at place: IntakePlace) throws(IntakeError) -> EventDraft {
+        var draft: EventDraft
+        do { draft = try EventDraft(inputLine: line) } catch {
+            if case .invalidJSON = error { throw IntakeError(.malformed, at: place, "not valid JSON: \(error)") }
+            throw IntakeError(.invalid, at: place, "\(error)")
+        }
+        try validate(&draft, at: place)
+        return draft
+    }
+
+    private func validate(_ draft: inout EventDraft, at place: IntakePlace) throws(IntakeError) {
+        do { try validator.validate(&draft) } catch {
+            throw IntakeError(.invalid, at: place, "\(error) (\(draft.type) on \(draft.stream))")
+        }
+    }
+
+    private func checkCount(_ count: Int) throws(IntakeError) {
+        if let maximumEvents, count > maximumEvents {
+            throw IntakeError(.tooLarge, at: nil, "an input carries at most \(maximumEvents) events; split it")
+        }
+    }
+}

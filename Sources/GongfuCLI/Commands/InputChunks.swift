@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+
+/// An input file read in chunks of whole lines, as many times as needed. Standard input, a pipe
+/// or a device (`<(jq …)`, `/dev/stdin`) is first copied to a temporary file, so that it can be
+/// read twice; a regular file is read in place and must not change between the readings.
+final class InputChunks {
+    /// About how many bytes a chunk holds (it ends at the last line break within them).
+    static let chunkBytes = 16 << 20
+
+    let path: String
+    /// The input's size in bytes.
+    let size: UInt64
+    private let spooled: Bool
+    private let identity: [Int]
+
+    init(path: String) throws {
+        var info = stat()
+        let isRegular = path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        if isRegular {
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw ValidationError("cannot read \(path): no such file or not readable")
+            }
+            self.path = path
+            spooled = false
+        } else {
+            let source = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path)
+            guard let source else { throw ValidationError("cannot read \(path): no such file or not readable") }
+            let copy = NSTemporaryDirectory() + "gongfu-input-" + UUID().uuidString
+            FileManager.default.createFile(atPath: copy, contents: nil, attributes: [.posixPermissions: 0o600])
+            guard let target = FileHandle(forWritingAtPath: copy) else { throw ValidationError("cannot spool \(path) to \(copy)") }
+            do {
+                while let block = try source.read(upToCount: 4 << 20), !block.isEmpty { try target.write(contentsOf: block) }
+                try target.close()
+            } catch {
+                try? FileManager.default.removeItem(atPath: copy)
+                throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+            }
+            self.path = copy
+            spooled = true
+        }
+        identity = Self.identity(of: self.path)
+        size = UInt64(max(0, identity.first ?? 0))
+        let head = FileHandle(forReadingAtPath: self.path).flatMap { try? $0.read(upToCount: 4096) } ?? Data()
+        isArray = head.first { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) } == UInt8(ascii: "[")
+    }
+
+    /// A JSON array is read whole (its lines are not events).
+    private let isArray: Bool
+
+    /// Size, modification time and inode: a regular input changed if any of them did.
+    private static func identity(of path: String) -> [Int] {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return [] }
+        return [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
+    }
+
+    /// Refuses to go on if the file changed since it was opened (it was checked as it was).
+    func checkUnchanged() throws {
+        guard Self.identity(of: path) == identity else {
+            throw ValidationError("\(path) changed while it was being appended; nothing more was appended — run the command again")
+        }
+    }
+
+    /// Calls `body` with each chunk of whole lines, the number of its first line, and its offset.
+    func forEachChunk(_ body: ([UInt8], Int, Int) throws -> Void) throws {
+        var reader = try ChunkReader(path: path, whole: isArray)
+        while let (chunk, line, offset) = try reader.next() { try body(chunk, line, offset) }
+    }
+
+    /// ``forEachChunk(_:)`` with an asynchronous body.
+    func forEachChunkAsync(_ body: ([UInt8], Int, Int) async throws -> Void) async throws {
+        var reader = try ChunkReader(path: path, whole: isArray)
+        while let (chunk, line, offset) = try reader.next() {
+            try checkUnchanged()
+            try await body(chunk, line, offset)
+        }
+    }
+
+    func close() {
+        if spooled { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Reads a file a chunk of whole lines at a time.
+    private struct ChunkReader {
+        let handle: FileHandle
+        let whole: Bool
+        var carry: [UInt8] = []
+        var line = 1
+        var offset = 0
+        var done = false
+
+        init(path: String, whole: Bool) throws {
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path): no such file or not readable") }
+            self.handle = handle
+            self.whole = whole
+        }
+
+        mutating func next() throws -> ([UInt8], Int, Int)? {
+            while !done {
+                let block = try handle.read(upToCount: InputChunks.chunkBytes) ?? Data()
+                if block.isEmpty {
+                    done = true
+                    try? handle.close()
+                    break
+                }
+                carry.append(contentsOf: block)
+                guard !whole, let lastBreak = carry.lastIndex(of: 0x0A) else { continue }
+                let chunk = Array(carry[...lastBreak])
+                carry.removeSubrange(...lastBreak)
+                return emit(chunk)
+            }
+            guard !carry.isEmpty else { return nil }
+            let chunk = carry
+            carry = []
+            return emit(chunk)
+        }
+
+        private mutating func emit(_ chunk: [UInt8]) -> ([UInt8], Int, Int) {
+            let result = (chunk, line, offset)
+            line += chunk.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            offset += chunk.count
+            return result
+        }
+    }
+}
