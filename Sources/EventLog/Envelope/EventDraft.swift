@@ -206,3 +206,26 @@ public enum EventDraftError: Error, Equatable, CustomStringConvertible, Sendable
         }
     }
 }
+
+extension EventDraft {
+    /// The draft as one input line (canonical JSON, no newline) that ``init(inputLine:)`` reads
+    /// back as this draft: what `gongfu read --as-input` prints.
+    public var inputJSON: JSONValue {
+        var fields: [String: JSONValue] = ["stream": .string(stream), "type": .string(type), "occurred": .string(occurred), "data": data]
+        if schema != 1 { fields["schema"] = .integer(Int64(schema)) }
+        switch expectedVersion {
+        case .any: break
+        case .none: fields["expectedVersion"] = .string("none")
+        case .exact(let version): fields["expectedVersion"] = .integer(Int64(version))
+        }
+        if let key { fields["key"] = .string(key) }
+        return .object(fields)
+    }
+}
+
+extension Envelope {
+    /// The draft that wrote this event (its expected version left as `any`).
+    public var draft: EventDraft {
+        EventDraft(stream: stream, type: type, schema: schema, occurred: occurred, data: data, key: key)
+    }
+}

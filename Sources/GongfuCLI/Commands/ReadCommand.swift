@@ -17,6 +17,9 @@ struct ReadCommand: ParsableCommand {
     @Option(help: "Last seq to print.")
     var to: UInt64?
 
+    @Flag(help: "Print each event as the input line that wrote it (stream, type, occurred, data, key), for `gongfu append`.")
+    var asInput = false
+
     func validate() throws {
         guard from >= 1 else { throw ValidationError("--from counts from 1 (the first event).") }
         if let to, to < from { throw ValidationError("--to \(to) is before --from \(from).") }
@@ -26,10 +29,15 @@ struct ReadCommand: ParsableCommand {
         let log = try options.openLog(writable: false)
         var output = StandardOutput()
         let through = to ?? UInt64.max
+        let asInput = asInput
+        func write(_ line: UnsafeRawBufferPointer) throws {
+            guard asInput else { return output.write(line) }
+            (try Envelope(line: line).draft.inputJSON.canonicalBytes + [0x0A]).withUnsafeBytes { output.write($0) }
+        }
         if let stream {
-            try log.forEachLine(stream: stream, from: from, through: through) { _, line in output.write(line) }
+            try log.forEachLine(stream: stream, from: from, through: through) { _, line in try write(line) }
         } else {
-            try log.forEachLine(from: from, through: through) { _, line in output.write(line) }
+            try log.forEachLine(from: from, through: through) { _, line in try write(line) }
         }
         output.flush()
     }
