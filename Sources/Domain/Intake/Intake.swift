@@ -70,7 +70,7 @@ public struct Intake {
         }
         if let key = draft.key {
             if let seq = log.seq(forKey: key) {
-                guard let original = try? log.envelope(seq: seq), draft.hasSameContent(as: original) else {
+                guard let original = try? rules.lookup.envelope(seq: seq), draft.hasSameContent(as: original) else {
                     throw IntakeError(.conflict, at: place, LogError.idempotencyKeyReused(key: key, seq: seq, event: 0).description)
                 }
                 return .repeated

@@ -17,6 +17,8 @@ public struct RuleViolation: Error, Equatable, Sendable, CustomStringConvertible
 /// Drafts are checked in order, each seeing those before it.
 public struct DomainRules {
     let log: EventLog
+    /// Reads streams' earlier events, keeping the batch read last.
+    let lookup: LogLookup
     let eligibility: [String: String]
     let today: String
     private var enterprises: [String: EnterpriseState] = [:]
@@ -33,6 +35,7 @@ public struct DomainRules {
     /// - Parameter today: the latest acceptable business date (default: today in China, UTC+8).
     public init(log: EventLog, today: String? = nil) throws {
         self.log = log
+        lookup = LogLookup(log: log)
         self.eligibility = try BenchmarkEligibility.standard.get()
         self.today = today ?? Timestamp.format(microseconds: Timestamp.nowMicroseconds() + 8 * 3_600_000_000).prefix(10).description
     }
@@ -94,7 +97,7 @@ public struct DomainRules {
             if let event = pending[draft.stream]?.first(where: { $0.seq == seq }) {
                 named = event.kind.rawValue
             } else if log.positions(of: draft.stream).contains(seq) {
-                named = (try? log.envelope(seq: seq))?.type ?? ""
+                named = (try? lookup.envelope(seq: seq))?.type ?? ""
             } else {
                 named = nil
             }
@@ -320,7 +323,7 @@ public struct DomainRules {
     private func facts(_ stream: String) throws(RuleViolation) -> [(seq: UInt64, kind: EventKind, fact: StreamFact)] {
         var events: [(seq: UInt64, kind: EventKind, fact: StreamFact)] = []
         do {
-            try log.forEachLine(stream: stream) { seq, line in
+            try lookup.forEachLine(seqs: log.positions(of: stream)) { seq, line in
                 let envelope = try Envelope(line: line)
                 let kind = EventKind(type: envelope.type)
                 events.append((seq, kind, StreamFact(kind: kind, data: envelope.data)))

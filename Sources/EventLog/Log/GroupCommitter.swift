@@ -61,6 +61,9 @@ final class GroupCommitter: @unchecked Sendable {
     private var keySeqs: [String: UInt64]
     /// Keys of requests not yet known durable, with their drafts for comparison.
     private var pendingKeys: [String: (seq: UInt64, version: UInt64, draft: EventDraft)] = [:]
+    /// Reads the originals of repeated keys (a retried input repeats a run of neighbours);
+    /// released when the committer stops (it holds the log).
+    private var originals: LogLookup?
 
     // Owned by the encoder thread.
     private var segment: File?
@@ -234,7 +237,9 @@ final class GroupCommitter: @unchecked Sendable {
         }
         let original: Envelope
         do {
-            original = try log.envelope(seq: seq)
+            let lookup = originals ?? LogLookup(log: log)
+            originals = lookup
+            original = try lookup.envelope(seq: seq)
         } catch {
             return .failure(error as? LogError ?? .corrupted(segment: "?", offset: 0, reason: "event \(seq) unreadable: \(error)"))
         }
@@ -258,6 +263,7 @@ final class GroupCommitter: @unchecked Sendable {
     private func requestStop() {
         condition.lock()
         stopping = true
+        originals = nil
         condition.signal()
         condition.unlock()
     }
