@@ -34,6 +34,8 @@ public struct ProvinceGenerator {
     private var flaws: SeededRandom
     /// The flaws seeded, in the order they were written.
     public private(set) var imperfections: [Imperfection] = []
+    /// How many flaws of each kind were taken (every taken flaw is then written).
+    private var flawsTaken: [Imperfection.Kind: Int] = [:]
     /// Retractions waiting for the seq of the event they retract (known once the timeline is sorted).
     private var retractions: [(targetKey: String, draftKey: String)] = []
 
@@ -47,6 +49,7 @@ public struct ProvinceGenerator {
     public mutating func generate() throws -> [EventDraft] {
         timeline.removeAll()
         imperfections.removeAll()
+        flawsTaken.removeAll()
         emit(Day(2024, 1, 15), try DefaultPlan.draft())
         generateProviders()
         generateActivities()
@@ -57,7 +60,7 @@ public struct ProvinceGenerator {
                 emit(Day(year, 11, 30), draft("plan/annual-assessment", "AnnualAssessmentClosed", ["year": .integer(Int64(year))]))
             }
         }
-        var stages: [(uscc: String, stages: [Int: Int], upgradedTo: Set<Int>)] = []
+        var stages: [EnterpriseHistory] = []
         for _ in 0..<options.enterprises { stages.append(generateEnterprise()) }
         generateAwards(stages)
         timeline.sort { ($0.day, $0.order) < ($1.day, $1.order) }
@@ -72,14 +75,16 @@ public struct ProvinceGenerator {
     /// Whether this opportunity for a flaw of `kind` takes one: each opportunity with the kind's
     /// chance (rarer opportunities take a higher one) until enough are seeded.
     private mutating func takesFlaw(_ kind: Imperfection.Kind) -> Bool {
-        guard imperfections.filter({ $0.kind == kind }).count < flawsWanted else { return false }
+        guard flawsTaken[kind, default: 0] < flawsWanted else { return false }
         let chance: Double = switch kind {
         case .backDatedUpgrade: 0.02
         case .stageJumpWithoutDiagnosis: 0.1
         case .benchmarkToIneligibleEnterprise: 0.5
         case .doubledIncentive: 0.3
         }
-        return flaws.chance(chance)
+        guard flaws.chance(chance) else { return false }
+        flawsTaken[kind, default: 0] += 1
+        return true
     }
 
     /// Fills in each retraction's `seq`: the log is fresh, so an event's seq is its position + 1.
@@ -104,7 +109,7 @@ public struct ProvinceGenerator {
 
     /// One enterprise's history: its USCC, its stage at the end of each year, and the stages it
     /// reached by an upgrade event (not by its first assessment).
-    private mutating func generateEnterprise() -> (String, [Int: Int], Set<Int>) {
+    private mutating func generateEnterprise() -> EnterpriseHistory {
         let city = ProvinceData.cityWeights[random.weighted(ProvinceData.cityWeights.map(\.weight))]
         let counties = ReferenceData.standard.cities.first { $0.code == city.code }!.counties
         let county = random.pick(counties).code
@@ -127,6 +132,7 @@ public struct ProvinceGenerator {
         var stage = 0
         var assessments = 0
         var upgradedTo: Set<Int> = []
+        var changes: [(recorded: Day, stage: Int)] = []
         func upgrade(on day: Day, to target: Int, kind: String, recordedOn: Day? = nil) {
             assessments += 1
             let id = "\(uscc.suffix(6))-\(day.year)-\(assessments)"
@@ -139,13 +145,16 @@ public struct ProvinceGenerator {
             var upgrade = draft(stream, "StageUpgraded", ["from": .string("L\(stage)"), "to": .string("L\(target)"), "assessment": .string(id)])
             upgrade.key = "demo/\(uscc)/upgrade-L\(target)"
             emit(upgradeDay, upgrade, recordedOn: recordedOn)
+            changes.append((recordedOn ?? upgradeDay, target))
             stage = target
             upgradedTo.insert(target)
         }
         if baseline > 0 {
             // The first assessment sets the stage the enterprise starts from (no upgrade).
             assessments += 1
-            emit(Day(2023, 5, 1) + random.int(0...140), draft(stream, "AssessmentRecorded", [
+            let assessedOn = Day(2023, 5, 1) + random.int(0...140)
+            changes.append((assessedOn, baseline))
+            emit(assessedOn, draft(stream, "AssessmentRecorded", [
                 "assessment": .string("\(uscc.suffix(6))-2023-\(assessments)"), "kind": .string("annual"), "instrument": .string("SD-DT-2023.1"),
                 "scores": .object(["数字化基础": .integer(Int64(20 + baseline * 15)), "数字化应用": .integer(Int64(15 + baseline * 16))]),
                 "stage": .string("L\(baseline)"),
@@ -158,7 +167,7 @@ public struct ProvinceGenerator {
         for year in 2024...2026 {
             if leaves, year == 2025 {
                 emit(Day(2025, 4, 1) + random.int(0...60), draft(stream, "EnterpriseLeftPopulation", ["year": .integer(2025), "reason": .string("belowThreshold")]))
-                return (uscc, [:], upgradedTo)
+                return EnterpriseHistory(uscc: uscc, stages: [:], upgradedTo: upgradedTo, changes: changes)
             }
             defer { stageAtYearEnd[year] = stage }
             let start = Day(year, 1, 10)
@@ -192,7 +201,7 @@ public struct ProvinceGenerator {
                 }
             }
         }
-        return (uscc, stageAtYearEnd, upgradedTo)
+        return EnterpriseHistory(uscc: uscc, stages: stageAtYearEnd, upgradedTo: upgradedTo, changes: changes)
     }
 
     /// The five steps of the pending library: online assessment, on-site diagnosis, training,
@@ -332,18 +341,23 @@ public struct ProvinceGenerator {
         }
     }
 
-    private mutating func generateAwards(_ enterprises: [(uscc: String, stages: [Int: Int], upgradedTo: Set<Int>)]) {
+    private mutating func generateAwards(_ enterprises: [EnterpriseHistory]) {
         var number = 0
         // Recipients whose qualifying upgrade is withdrawn: they stand a stage lower from then on,
         // so they draw no later award (the rules would rightly refuse it).
         var withdrawn: Set<String> = []
         for year in [2024, 2025] {
-            for (uscc, stages, upgradedTo) in enterprises {
-                guard let stage = stages[year], stage >= 2, random.chance(0.012), !withdrawn.contains(uscc) else { continue }
+            for history in enterprises {
+                let (uscc, stages, upgradedTo) = (history.uscc, history.stages, history.upgradedTo)
+                guard let yearEnd = stages[year], yearEnd >= 2, random.chance(0.012), !withdrawn.contains(uscc) else { continue }
+                let day = Day(year, 12, 10) + random.int(0...10)
+                // The stage the rules see when the award lands: changes recorded by then (an
+                // upgrade dated before the cutoff may be recorded after the award).
+                let stage = history.stage(recordedBy: day)
+                guard stage >= 2 else { continue }
                 number += 1
                 let kind = stage >= 4 ? "数字领航" : stage == 3 ? "智能工厂" : "5G工厂"
                 let award = "\(year)-\(number)"
-                let day = Day(year, 12, 10) + random.int(0...10)
                 emit(day, draft("award/" + award, "BenchmarkAwarded", [
                     "recipient": .string(uscc), "kind": .string(kind), "level": .string("provincial"), "year": .integer(Int64(year)),
                 ], expected: .none))
@@ -416,5 +430,23 @@ public struct ProvinceGenerator {
             let code = first17 + String(USCC.checkCharacter(for: first17)!)
             if usedCodes.insert(code).inserted { return code }
         }
+    }
+}
+
+/// One generated enterprise: its stage at each year's end, the stages it reached by an upgrade,
+/// and every stage change on the day it is recorded (what the rules see, in log order).
+struct EnterpriseHistory {
+    var uscc: String
+    var stages: [Int: Int]
+    var upgradedTo: Set<Int>
+    var changes: [(recorded: Day, stage: Int)]
+
+    /// The stage of the last change recorded on or before `day` (0 before any).
+    func stage(recordedBy day: Day) -> Int {
+        var latest: (recorded: Day, stage: Int)?
+        for change in changes where change.recorded <= day {
+            if latest == nil || change.recorded >= latest!.recorded { latest = change }
+        }
+        return latest?.stage ?? 0
     }
 }
