@@ -3,6 +3,7 @@ import Domain
 import EventLog
 import Foundation
 import Hummingbird
+import Server
 import HummingbirdTesting
 import TestSupport
 import Testing
@@ -127,5 +128,45 @@ struct RetryTests {
             }
         }
         await fixture.close()
+    }
+}
+
+/// The table of bad inputs `gongfu append` refuses, sent over HTTP: each refused with the same
+/// message, naming its event, and the log byte for byte unchanged.
+@Suite("Bad inputs over HTTP")
+struct BadInputRouteTests {
+    @Test("every bad input of the shared table is refused over HTTP as by the CLI")
+    func sameTableOverHTTP() async throws {
+        let temporary = TemporaryDirectory()
+        let data = temporary.path + "/data"
+        try EventLog.initialize(directory: LogDirectory(root: data), origin: "test.gongfu/bad-inputs")
+        do {
+            let log = try EventLog(directory: LogDirectory(root: data), writable: true)
+            var intake = try Intake(log: log, actor: Role.dataOperator.actor(named: "test"), today: "2026-11-28")
+            _ = try await intake.checkAndAppend(try IntakeReader().read(Array(BadInputs.history.utf8)).map(\.draft))
+            await log.close()
+        }
+        let daemon = try Daemon(configuration: ServerConfiguration(dataDirectory: data, port: 0, maximumBodyBytes: 256 << 10), logger: .init(label: "test"))
+        let tokens = [
+            "": try daemon.tokens.add(role: .province, name: "province").secret,
+            "city:370100": try daemon.tokens.add(role: .city("370100"), name: "jinan").secret,
+            "auditor": try daemon.tokens.add(role: .auditor, name: "auditor").secret,
+        ]
+        let before = try BadInputs.snapshot(data)
+        try await Application(router: buildRouter(daemon)).test(.router) { client in
+            for badCase in BadInputs.cases {
+                let good = #"{"stream":"enterprise/\#(BadInputs.enterprise)","type":"TrainingAttended","occurred":"2024-05-01","data":{"session":"好的一行"}}"#
+                let token = tokens[badCase.arguments.last ?? ""]!
+                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(token), body: ByteBuffer(string: good + "\n" + badCase.input + "\n")) { response in
+                    #expect((400..<500).contains(Int(response.status.code)), "\(badCase.name): \(response.status)")
+                    #expect(response.json["detail"]?.stringValue?.contains(badCase.message) == true, "\(badCase.name): \(response.text)")
+                    if !["wrong jurisdiction", "auditor writing"].contains(badCase.name) {
+                        #expect(response.json["event"] == .string("1"), "\(badCase.name) names its event: \(response.text)")
+                    }
+                }
+            }
+        }
+        #expect(try BadInputs.snapshot(data) == before)
+        await daemon.log.close()
     }
 }

@@ -65,7 +65,7 @@ struct LogRoutes {
     func append(_ request: Request, _ context: GongfuRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         guard identity.mayWrite else {
-            throw Problem(.forbidden, "role \(identity.role.name) reads everything and writes nothing")
+            throw Problem(.forbidden, "auditors read everything and write nothing; this token is an auditor's")
         }
         var request = request
         let body: ByteBuffer

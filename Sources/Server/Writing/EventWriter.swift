@@ -65,7 +65,7 @@ actor EventWriter {
     /// durable.
     func append(_ drafts: [EventDraft], by identity: Identity) async throws(Problem) -> [AppendResult] {
         guard identity.mayWrite else {
-            throw Problem(.forbidden, "role \(identity.role.name) reads everything and writes nothing")
+            throw Problem(.forbidden, "auditors read everything and write nothing; this token is an auditor's")
         }
         let (answers, reply) = AsyncStream<Result<[AppendResult], Problem>>.makeStream()
         queue.append(Pending(drafts: drafts, actor: identity.role.actor(named: identity.name), reply: reply))
