@@ -27,8 +27,14 @@ public struct ProvinceGenerator {
     private var timeline: [(day: Day, order: Int, draft: EventDraft)] = []
     private var counter = 0
     private var usedCodes: Set<String> = []
-    private var trialOffers: [(provider: String, solution: String, from: Day)] = []
-    private var providers: [(uscc: String, from: Day)] = []
+    private var trialOffers: [(provider: String, solution: String, from: Day)] = [] {
+        didSet { offerMaxima = [] }
+    }
+    private var providers: [(uscc: String, from: Day)] = [] {
+        didSet { providerMaxima = [] }
+    }
+    private var providerMaxima: [Day] = []
+    private var offerMaxima: [Day] = []
     private var baselineCounts = Array(repeating: 0, count: 6)
     /// Chooses where flaws go, apart from `random` so the rest of the history does not depend on it.
     private var flaws: SeededRandom
@@ -226,8 +232,7 @@ public struct ProvinceGenerator {
         }
         guard steps >= 4, !trialOffers.isEmpty else { return }
         day = max(day + random.int(5...20), trialOffers[0].from + random.int(1...10))
-        let available = trialOffers.prefix { $0.from < day }
-        let (provider, solution, _) = random.pick(Array(available))
+        let (provider, solution, _) = trialOffers[random.int(0...(Self.prefixCount(trialOffers.map(\.from), before: day, maxima: &offerMaxima) - 1))]
         emit(day, draft(stream, "ProviderMatched", ["provider": .string(provider), "solution": .string(solution)]))
         if steps >= 5 {
             day = day + random.int(5...20)
@@ -239,7 +244,7 @@ public struct ProvinceGenerator {
     }
 
     private mutating func diagnosis(_ stream: String, on day: Day) -> EventDraft {
-        let provider = random.pick(Array(providers.prefix { $0.from < day })).uscc
+        let provider = providers[random.int(0...(Self.prefixCount(providers.map(\.from), before: day, maxima: &providerMaxima) - 1))].uscc
         return draft(stream, "DiagnosisVisited", [
             "provider": .string(provider), "commissioner": .string(String(random.pick(ProvinceData.commissioners)) + "专员"),
             "findings": .string(random.pick(["设备联网率低，生产数据靠人工记录", "ERP与生产脱节，库存不准", "质量检测依赖人工，追溯困难", "能耗管理粗放"])),
@@ -419,6 +424,23 @@ public struct ProvinceGenerator {
 
     private func draft(_ stream: String, _ type: String, _ data: [String: JSONValue], expected: ExpectedVersion = .any) -> EventDraft {
         EventDraft(stream: stream, type: type, occurred: "2024-01-01", data: .object(data), expectedVersion: expected)
+    }
+
+    /// How many leading elements of `days` are before `day` (what `prefix { $0 < day }` counts),
+    /// by binary search over the running maxima of `days` (computed once into `maxima`): the
+    /// first element not before `day` is where the running maximum first reaches it. Providers
+    /// and trial offers grow with the population, so copying the prefix on every diagnosis was
+    /// quadratic.
+    static func prefixCount(_ days: @autoclosure () -> [Day], before day: Day, maxima: inout [Day]) -> Int {
+        if maxima.isEmpty {
+            for value in days() { maxima.append(maxima.last.map { max($0, value) } ?? value) }
+        }
+        var low = 0, high = maxima.count
+        while low < high {
+            let middle = (low + high) / 2
+            if maxima[middle] < day { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// A new valid USCC registered in `division` (both check characters computed).
