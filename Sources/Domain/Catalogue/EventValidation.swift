@@ -11,7 +11,7 @@ public struct EventValidator: Sendable {
 
     /// Puts the draft's text in NFC (``TextRules``), then checks it.
     public func validate(_ draft: inout EventDraft) throws(FieldError) {
-        if TextRules.hasNonASCII(draft.data) { draft.data = TextRules.nfc(draft.data) }
+        if TextRules.mayChangeUnderNFC(draft.data) { draft.data = TextRules.nfc(draft.data) }
         try validate(draft)
     }
 

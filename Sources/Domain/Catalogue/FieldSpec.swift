@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 
 /// The shape of one field of an event payload: the single description from which payloads are
 /// validated (with the path of the first wrong field) and the JSON Schema files are written.
@@ -65,7 +66,7 @@ extension FieldKind {
             if let refusal = TextRules.refusal(in: text, multiline: multiline) { throw fail(refusal) }
             guard text.count >= minLength else { throw fail(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters") }
             guard text.count <= maxLength else { throw fail("must have at most \(maxLength) characters") }
-            if let pattern, text.wholeMatch(of: try! Regex(pattern)) == nil { throw fail("\"\(text)\" does not match \(pattern)") }
+            if let pattern, text.wholeMatch(of: Patterns.compiled(pattern)) == nil { throw fail("\"\(text)\" does not match \(pattern)") }
         case .choice(let options):
             guard case .string(let text) = value, options.contains(text) else {
                 throw fail("must be one of \(options.map { "\"\($0)\"" }.joined(separator: ", "))")
@@ -139,5 +140,21 @@ extension Field {
         if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
             throw FieldError(path: "\(path).\(unknown)", reason: "is not a field of this event; allowed: \(fields.map(\.name).joined(separator: ", "))")
         }
+    }
+}
+
+/// The catalogue's field patterns, each compiled once (compiling one took longer than the rest
+/// of an event's validation).
+enum Patterns {
+    nonisolated(unsafe) private static var cache: [String: Regex<AnyRegexOutput>] = [:]
+    private static let lock = NSLock()
+
+    static func compiled(_ pattern: String) -> Regex<AnyRegexOutput> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let regex = cache[pattern] { return regex }
+        let regex = try! Regex(pattern)
+        cache[pattern] = regex
+        return regex
     }
 }

@@ -33,10 +33,20 @@ public enum TextRules {
         return nil
     }
 
-    /// `text` in Unicode Normalization Form C (ASCII text is returned as it is, uncopied).
+    /// `text` in Unicode Normalization Form C. Text whose every scalar is one that NFC leaves
+    /// as it is and that never combines with a neighbour (ASCII, Latin-1, CJK ideographs, CJK
+    /// and fullwidth punctuation — nearly every name here) is returned as it is, uncopied.
     public static func nfc(_ text: String) -> String {
-        guard !text.utf8.allSatisfy({ $0 < 0x80 }) else { return text }
+        guard !text.unicodeScalars.allSatisfy(isStable) else { return text }
         return text.precomposedStringWithCanonicalMapping
+    }
+
+    /// Scalars with NFC quick-check "yes" that no normalization composes with another.
+    static func isStable(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x2FF, 0x2002...0x206F, 0x3000...0x3029, 0x3030...0x303F, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xFF01...0xFF5E: true
+        default: false
+        }
     }
 
     /// `value` with every string and object key in NFC.
@@ -49,12 +59,12 @@ public enum TextRules {
         }
     }
 
-    /// Whether `value` holds any non-ASCII string or key (only such text can change under NFC).
-    static func hasNonASCII(_ value: JSONValue) -> Bool {
+    /// Whether `value` holds a string or key that NFC might change.
+    static func mayChangeUnderNFC(_ value: JSONValue) -> Bool {
         switch value {
-        case .string(let text): !text.utf8.allSatisfy { $0 < 0x80 }
-        case .array(let items): items.contains(where: hasNonASCII)
-        case .object(let members): members.contains { !$0.key.utf8.allSatisfy { $0 < 0x80 } || hasNonASCII($0.value) }
+        case .string(let text): !text.unicodeScalars.allSatisfy(isStable)
+        case .array(let items): items.contains(where: mayChangeUnderNFC)
+        case .object(let members): members.contains { !$0.key.unicodeScalars.allSatisfy(isStable) || mayChangeUnderNFC($0.value) }
         default: false
         }
     }

@@ -75,8 +75,10 @@ struct AppendCommand: AsyncParsableCommand {
         try input.checkUnchanged()
         var appending = ProgressBar(label: "appending \(source)", unit: "bytes")
         var results: [AppendResult] = []
+        var again = reader
+        again.checksCatalogue = false
         try await input.forEachChunkAsync { chunk, firstLine, offset in
-            let drafts = try read(chunk, reader: reader, firstLine: firstLine, source: source).map(\.draft)
+            let drafts = try read(chunk, reader: again, firstLine: firstLine, source: source).map(\.draft)
             results += try await appendChecked(drafts, intake: intake, source: source, before: results.count)
             appending.update(UInt64(offset + chunk.count), of: input.size)
         }
