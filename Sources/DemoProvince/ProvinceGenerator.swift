@@ -70,7 +70,9 @@ public struct ProvinceGenerator {
         for _ in 0..<options.enterprises { stages.append(generateEnterprise()) }
         generateAwards(stages)
         timeline.sort { ($0.day, $0.order) < ($1.day, $1.order) }
-        return resolveRetractions(timeline.filter { $0.day <= options.through }.map(\.draft))
+        let drafts = timeline.filter { $0.day <= options.through }.map(\.draft)
+        timeline = []  // the drafts are the caller's now: no second copy held
+        return resolveRetractions(drafts)
     }
 
     /// How many flaws of each kind to seed.

@@ -37,29 +37,10 @@ struct DemoCommand: AsyncParsableCommand {
         let started = Date()
         let directory = LogDirectory(root: data)
         try EventLog.initialize(directory: directory, origin: "gongfu.local/demo/seed-\(seed)")
-        var generator = ProvinceGenerator(options: .init(seed: seed, enterprises: enterprises))
-        let drafts = try generator.generate()
-        printError("generated \(drafts.count) events for \(enterprises) enterprises (seed \(seed)) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        try Self.writeImperfections(generator.imperfections, to: data + "/demo-imperfections.json")
-
         let options = DataOptions(data: data)
-        let log = try options.openLog(writable: true)
-        var intake = try Intake(log: log, actor: Role.province.actor(named: "demo-generator"))
-        var bar = ProgressBar(label: "append ")
-        let appendStart = Date()
-        do {
-            _ = try await intake.checkAndAppend(drafts) { bar.update(UInt64($0), of: UInt64(drafts.count)) }
-        } catch {
-            await log.close()
-            if let index = error.place?.number, drafts.indices.contains(index) {
-                let stream = drafts[index].stream
-                printError("the generator wrote an event the rules refuse (a generator bug): \(drafts[index].type) on \(stream): \(error.message); its stream's events were:")
-                for draft in drafts where draft.stream == stream { printError("  \(draft.occurred) \(draft.type) \(draft.data.canonicalText)") }
-            }
-            throw ValidationError("the generator wrote an event the rules refuse: \(error)")
-        }
-        let appendSeconds = Date().timeIntervalSince(appendStart)
-        await log.close()
+        // Generated and appended in a function of their own: the drafts are gone before the
+        // read models are built (each alone takes gigabytes at national size).
+        let (generator, appendSeconds) = try await generateAndAppend(options: options, started: started)
 
         // The read models are projected and summarised in a scope of their own: their lock is
         // released before the daemon takes them over.
@@ -111,6 +92,34 @@ extension DemoCommand {
     }
 
     /// The flaws the generator seeded for the supervision checks, as JSON beside the log.
+    /// Generates the province's history and appends it through the intake; returns the
+    /// generator (for its flaws) and the seconds the append took.
+    func generateAndAppend(options: DataOptions, started: Date) async throws -> (ProvinceGenerator, Double) {
+        var generator = ProvinceGenerator(options: .init(seed: seed, enterprises: enterprises))
+        let drafts = try generator.generate()
+        printError("generated \(drafts.count) events for \(enterprises) enterprises (seed \(seed)) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        try Self.writeImperfections(generator.imperfections, to: data + "/demo-imperfections.json")
+
+        let log = try options.openLog(writable: true)
+        var intake = try Intake(log: log, actor: Role.province.actor(named: "demo-generator"))
+        var bar = ProgressBar(label: "append ")
+        let appendStart = Date()
+        do {
+            _ = try await intake.checkAndAppend(drafts) { bar.update(UInt64($0), of: UInt64(drafts.count)) }
+        } catch {
+            await log.close()
+            if let index = error.place?.number, drafts.indices.contains(index) {
+                let stream = drafts[index].stream
+                printError("the generator wrote an event the rules refuse (a generator bug): \(drafts[index].type) on \(stream): \(error.message); its stream's events were:")
+                for draft in drafts where draft.stream == stream { printError("  \(draft.occurred) \(draft.type) \(draft.data.canonicalText)") }
+            }
+            throw ValidationError("the generator wrote an event the rules refuse: \(error)")
+        }
+        let appendSeconds = Date().timeIntervalSince(appendStart)
+        await log.close()
+        return (generator, appendSeconds)
+    }
+
     static func writeImperfections(_ imperfections: [Imperfection], to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
