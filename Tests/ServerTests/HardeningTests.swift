@@ -500,6 +500,27 @@ struct HardeningTests {
         }
     }
 
+    @Test("a connection that sends no request head, or sits idle, is closed after the idle timeout")
+    func idleConnectionsAreClosed() async throws {
+        let fixture = try await TestDaemon { $0.idleTimeout = .seconds(1) }
+        try await fixture.live.test(.live) { client in
+            let port = client.port!
+            let closed = try await runOffPool("/usr/bin/python3", ["-c", """
+                import socket, time
+                s = socket.create_connection(("127.0.0.1", \(port)))
+                s.sendall(b"GET /health HTTP/1.1\\r\\nHost: x\\r\\n")  # the head never ends
+                s.settimeout(10)
+                start = time.monotonic()
+                data = s.recv(1024)
+                print("closed" if data == b"" else "data", round(time.monotonic() - start, 1))
+                """])
+            let words = String(decoding: closed.stdout, as: UTF8.self).split(separator: " ")
+            #expect(words.first == "closed", "\(String(decoding: closed.stdout, as: UTF8.self)) \(closed.stderr)")
+            #expect(Double(words.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99 < 5)
+        }
+        await fixture.close()
+    }
+
     @Test("smaller findings: fullwidth or unknown regions and impossible dates are 400s")
     func smallerFindings() async throws {
         let fixture = try await TestDaemon()
