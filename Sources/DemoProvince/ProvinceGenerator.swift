@@ -24,7 +24,7 @@ public struct ProvinceGenerator {
 
     public let options: Options
     private var random: SeededRandom
-    private var timeline: [(day: Day, order: Int, draft: EventDraft)] = []
+    private var timeline: [(day: Day, order: Int, entry: GeneratedHistory.Entry)] = []
     private var counter = 0
     private var usedCodes: Set<String> = []
     private var trialOffers: [(provider: String, solution: String, from: Day)] = [] {
@@ -52,7 +52,7 @@ public struct ProvinceGenerator {
     }
 
     /// The whole history, in business-date order.
-    public mutating func generate() throws -> [EventDraft] {
+    public mutating func generate() throws -> GeneratedHistory {
         timeline.removeAll()
         imperfections.removeAll()
         flawsTaken.removeAll()
@@ -70,9 +70,10 @@ public struct ProvinceGenerator {
         for _ in 0..<options.enterprises { stages.append(generateEnterprise()) }
         generateAwards(stages)
         timeline.sort { ($0.day, $0.order) < ($1.day, $1.order) }
-        let drafts = timeline.filter { $0.day <= options.through }.map(\.draft)
-        timeline = []  // the drafts are the caller's now: no second copy held
-        return resolveRetractions(drafts)
+        var entries = timeline.prefix { $0.day <= options.through }.map(\.entry)  // sorted: the rest is later
+        timeline = []  // the entries are the caller's now: no second copy held
+        resolveRetractions(&entries)
+        return GeneratedHistory(entries: entries)
     }
 
     /// How many flaws of each kind to seed.
@@ -96,21 +97,22 @@ public struct ProvinceGenerator {
     }
 
     /// Fills in each retraction's `seq`: the log is fresh, so an event's seq is its position + 1.
-    private func resolveRetractions(_ drafts: [EventDraft]) -> [EventDraft] {
-        guard !retractions.isEmpty else { return drafts }
-        var result = drafts
+    private func resolveRetractions(_ entries: inout [GeneratedHistory.Entry]) {
+        guard !retractions.isEmpty else { return }
         var seqByKey: [String: Int] = [:]
         let targets = Set(retractions.map(\.targetKey))
         let pending = Dictionary(uniqueKeysWithValues: retractions.map { ($0.draftKey, $0.targetKey) })
-        for index in result.indices {
-            guard let key = result[index].key else { continue }
+        for index in entries.indices {
+            guard let key = entries[index].key else { continue }
             if targets.contains(key) { seqByKey[key] = index + 1 }
-            if let target = pending[key], let seq = seqByKey[target], case .object(var data) = result[index].data {
+            if let target = pending[key], let seq = seqByKey[target] {
+                var draft = entries[index].draft
+                guard case .object(var data) = draft.data else { continue }
                 data["seq"] = .integer(Int64(seq))
-                result[index].data = .object(data)
+                draft.data = .object(data)
+                entries[index] = GeneratedHistory.Entry(draft)
             }
         }
-        return result
     }
 
     // MARK: - Enterprises
@@ -421,7 +423,7 @@ public struct ProvinceGenerator {
         counter += 1
         var dated = draft
         dated.occurred = day.description
-        timeline.append((recordedOn ?? day, counter, dated))
+        timeline.append((recordedOn ?? day, counter, GeneratedHistory.Entry(dated)))
     }
 
     private func draft(_ stream: String, _ type: String, _ data: [String: JSONValue], expected: ExpectedVersion = .any) -> EventDraft {

@@ -1,3 +1,5 @@
+import EventLog
+
 /// A unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters from
 /// `0-9 A-Z` without I, O, S, V, Z. Characters 1–2 are the registering department and entity
 /// kind, 3–8 the registering authority's GB/T 2260 division, 9–17 the entity's organisation
@@ -25,6 +27,48 @@ public struct USCC: Hashable, Sendable, CustomStringConvertible {
 
     /// Validates `text`, naming the first position that is wrong.
     public init(_ text: String) throws(USCCError) {
+        if Self.isValid(text) {
+            self.init(valid: text)
+        } else {
+            try self.init(checking: text)
+        }
+    }
+
+    private init(valid text: String) {
+        value = text
+    }
+
+    /// The values of the alphabet's characters by byte (-1: not in it).
+    private static let values: [Int8] = (0..<128).map { byte in alphabet.firstIndex(of: UInt8(byte)).map { Int8($0) } ?? -1 }
+
+    /// Whether `text` is a valid code, computed on its bytes in place: the same verdict as
+    /// ``init(checking:)`` without building anything.
+    static func isValid(_ text: String) -> Bool {
+        text.withUTF8Bytes { bytes in
+            guard bytes.count == 18 else { return false }
+            var sum = 0
+            var organisation = 0
+            for index in 0..<18 {
+                let byte = bytes[index]
+                guard byte < 128 else { return false }
+                let value = Int(values[Int(byte)])
+                guard value >= 0 else { return false }
+                if index < 17 { sum += value * weights[index] }
+                if (2..<8).contains(index), value > 9 { return false }
+                if (8..<16).contains(index) {
+                    // GB 11714 counts letters from A = 10 over the full Latin alphabet.
+                    organisation += (byte <= UInt8(ascii: "9") ? value : Int(byte - UInt8(ascii: "A")) + 10) * organisationWeights[index - 8]
+                }
+            }
+            guard departments.contains(bytes[0]) else { return false }
+            let check = 11 - organisation % 11
+            let organisationCheck = check == 10 ? UInt8(ascii: "X") : check == 11 ? UInt8(ascii: "0") : UInt8(ascii: "0") + UInt8(check)
+            return bytes[16] == organisationCheck && bytes[17] == alphabet[(31 - sum % 31) % 31]
+        }
+    }
+
+    /// Validates `text` step by step, naming the first position that is wrong.
+    init(checking text: String) throws(USCCError) {
         let bytes = Array(text.utf8)
         guard bytes.count == 18 else { throw .length(bytes.count) }
         for (index, byte) in bytes.enumerated() where !Self.alphabet.contains(byte) {

@@ -30,4 +30,33 @@ import Testing
         #expect(TextRules.refusal(in: "第一行\n第二行\t注", multiline: true) == nil)
         #expect(TextRules.refusal(in: "第一行\n第二行", multiline: false) != nil)
     }
+
+    /// The in-place UTF-8 decoding and the refusal built on it against `unicodeScalars`, over
+    /// scalars of every encoded length and every unsafe range's edges.
+    @Test func inPlaceDecodingMatchesUnicodeScalars() {
+        let edges: [UInt32] = [0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x7E, 0x7F, 0x80, 0x9F, 0xA0, 0x7FF, 0x800, 0x2029, 0x202A, 0x202E, 0x202F,
+                               0x2065, 0x2066, 0x2069, 0x206A, 0x4E2D, 0xFFFD, 0xFFFF, 0x10000, 0x1F600, 0x10FFFF]
+        var random = SystemRandomNumberGenerator()
+        var samples = ["", "青岛", "ASCII only", "\u{1F600}😀𠀀"]
+        for _ in 0..<3000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 1...5, using: &random) {
+                let value = Bool.random(using: &random) ? edges.randomElement(using: &random)! : UInt32.random(in: 0...0x10FFFF, using: &random)
+                if let scalar = Unicode.Scalar(value) { text.unicodeScalars.append(scalar) }
+            }
+            samples.append(text)
+        }
+        for text in samples {
+            var decoded: [UInt32] = []
+            _ = TextRules.allScalars(of: text) { value in
+                decoded.append(value)
+                return true
+            }
+            #expect(decoded == text.unicodeScalars.map(\.value))
+            for multiline in [false, true] {
+                let plain = text.unicodeScalars.contains { TextRules.isUnsafe($0) && !(multiline && ["\n", "\r", "\t"].contains($0)) }
+                #expect((TextRules.refusal(in: text, multiline: multiline) != nil) == plain, "\(decoded.map { String($0, radix: 16) })")
+            }
+        }
+    }
 }

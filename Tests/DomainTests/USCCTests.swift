@@ -105,3 +105,34 @@ import Testing
         #expect(grouped.allSatisfy { code in data.industries.contains { $0.code == code } })
     }
 }
+
+extension USCCTests {
+    /// The in-place check against the step-by-step one, on valid codes and on codes with one
+    /// or two characters changed to anything (letters, digits, lower case, non-ASCII).
+    @Test func inPlaceCheckAgreesWithStepByStep() {
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+        let others = alphabet + Array("IOSVZa-中 ")
+        var samples = ["", "91370200163562681", "91370200163562681GG", "９1370200163562681G"]
+        for _ in 0..<4000 {
+            let department = String(Array("123456789ABCDEFGNY").randomElement(using: &random)!)
+            let division = String((0..<6).map { _ in Character(String(Int.random(in: 0...9, using: &random))) })
+            let rest = String((0..<9).map { _ in alphabet.randomElement(using: &random)! })
+            let first16 = department + rest.prefix(1) + division + rest.dropFirst()
+            let organisation = USCC.organisationCheckCharacter(for: String(first16.dropFirst(8))) ?? "0"
+            let first17 = first16 + String(organisation)
+            let code = first17 + String(USCC.checkCharacter(for: first17) ?? "0")
+            samples.append(code)
+            var changed = Array(code)
+            for _ in 0..<Int.random(in: 1...2, using: &random) {
+                changed[Int.random(in: 0..<18, using: &random)] = others.randomElement(using: &random)!
+            }
+            samples.append(String(changed))
+        }
+        for sample in samples {
+            let stepByStep = (try? USCC(checking: sample)) != nil
+            #expect(USCC.isValid(sample) == stepByStep, "\(sample)")
+        }
+        #expect(samples.filter(USCC.isValid).count >= 4000)
+    }
+}

@@ -56,16 +56,50 @@ public struct FieldError: Error, Equatable, Sendable, CustomStringConvertible {
 
 public let transformationStages = ["L0", "L1", "L2", "L3", "L4", "L5"]
 
+/// Where a field is, formed into text (`data.ledger[2].deadline`) only when an error names it.
+struct FieldPath: CustomStringConvertible {
+    enum Last {
+        case none
+        case member(String)
+        case index(Int)
+    }
+
+    let parent: String
+    let last: Last
+
+    init(_ parent: String, _ last: Last = .none) {
+        self.parent = parent
+        self.last = last
+    }
+
+    var description: String {
+        switch last {
+        case .none: parent
+        case .member(let name): "\(parent).\(name)"
+        case .index(let index): "\(parent)[\(index)]"
+        }
+    }
+}
+
 extension FieldKind {
     /// Checks `value` against this kind; `path` names it in errors.
     func validate(_ value: JSONValue, at path: String, reference: ReferenceData) throws(FieldError) {
-        func fail(_ reason: String) -> FieldError { FieldError(path: path, reason: reason) }
+        try validate(value, at: FieldPath(path), reference: reference)
+    }
+
+    func validate(_ value: JSONValue, at path: FieldPath, reference: ReferenceData) throws(FieldError) {
+        func fail(_ reason: String) -> FieldError { FieldError(path: path.description, reason: reason) }
         switch self {
         case .string(let minLength, let maxLength, let pattern, let multiline):
             guard case .string(let text) = value else { throw fail("must be a string") }
             if let refusal = TextRules.refusal(in: text, multiline: multiline) { throw fail(refusal) }
-            guard text.count >= minLength else { throw fail(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters") }
-            guard text.count <= maxLength else { throw fail("must have at most \(maxLength) characters") }
+            // Counting characters is slow; a string has no more of them than UTF-8 bytes.
+            if minLength == 1 {
+                guard !text.isEmpty else { throw fail("must not be empty") }
+            } else if text.utf8.count < minLength || text.count < minLength {
+                throw fail("must have at least \(minLength) characters")
+            }
+            guard text.utf8.count <= maxLength || text.count <= maxLength else { throw fail("must have at most \(maxLength) characters") }
             if let pattern, text.wholeMatch(of: Patterns.compiled(pattern)) == nil { throw fail("\"\(text)\" does not match \(pattern)") }
         case .choice(let options):
             guard case .string(let text) = value, options.contains(text) else {
@@ -87,7 +121,7 @@ extension FieldKind {
         case .boolean:
             guard case .bool = value else { throw fail("must be true or false") }
         case .date:
-            guard case .string(let text) = value, text.count == 10, Timestamp.isValidBusinessDate(text) else {
+            guard case .string(let text) = value, text.utf8.count == 10, Timestamp.isValidBusinessDate(text) else {
                 throw fail("must be a date YYYY-MM-DD")
             }
         case .uscc:
@@ -102,7 +136,7 @@ extension FieldKind {
                 throw fail("must be a Shandong county-level GB/T 2260 code, e.g. \"370211\" (黄岛区)")
             }
         case .industry:
-            guard case .string(let code) = value, code.wholeMatch(of: /C\d{2,4}/) != nil, reference.industry(for: code) != nil else {
+            guard case .string(let code) = value, Self.isIndustryCode(code), reference.industry(for: code) != nil else {
                 throw fail("must be a GB/T 4754-2017 manufacturing code, \"C\" and 2–4 digits of divisions 13–43, e.g. \"C3484\"")
             }
         case .stage:
@@ -110,32 +144,46 @@ extension FieldKind {
         case .array(let item, let minItems):
             guard case .array(let elements) = value else { throw fail("must be an array") }
             guard elements.count >= minItems else { throw fail("must have at least \(minItems) item\(minItems == 1 ? "" : "s")") }
-            for (index, element) in elements.enumerated() { try item.validate(element, at: "\(path)[\(index)]", reference: reference) }
+            guard !elements.isEmpty else { return }
+            let parent = path.description
+            for (index, element) in elements.enumerated() { try item.validate(element, at: FieldPath(parent, .index(index)), reference: reference) }
         case .object(let fields):
             guard case .object(let members) = value else { throw fail("must be an object") }
-            try Field.validate(members, fields: fields, at: path, reference: reference)
+            try Field.validate(members, fields: fields, at: path.description, reference: reference)
         case .anyValue:
             break
         case .map(let valueKind):
             guard case .object(let members) = value else { throw fail("must be an object") }
+            guard !members.isEmpty else { return }
+            let parent = path.description
             for key in members.keys.sorted() {
                 if let refusal = TextRules.refusal(in: key, multiline: false) { throw fail("key \(key.debugDescription) \(refusal)") }
-                try valueKind.validate(members[key]!, at: "\(path).\(key)", reference: reference)
+                try valueKind.validate(members[key]!, at: FieldPath(parent, .member(key)), reference: reference)
             }
         }
+    }
+
+    /// `C` and 2–4 ASCII digits.
+    static func isIndustryCode(_ code: String) -> Bool {
+        let bytes = code.utf8
+        guard (3...5).contains(bytes.count), bytes.first == UInt8(ascii: "C") else { return false }
+        return bytes.dropFirst().allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 }
 
 extension Field {
     /// Checks an object's members: required fields present, no unknown ones, each valid.
     static func validate(_ members: [String: JSONValue], fields: [Field], at path: String, reference: ReferenceData) throws(FieldError) {
+        var present = 0
         for field in fields {
             guard let value = members[field.name] else {
                 if field.isRequired { throw FieldError(path: "\(path).\(field.name)", reason: "is required (\(field.summary))") }
                 continue
             }
-            try field.kind.validate(value, at: "\(path).\(field.name)", reference: reference)
+            present += 1
+            try field.kind.validate(value, at: FieldPath(path, .member(field.name)), reference: reference)
         }
+        guard present != members.count else { return }
         let known = Set(fields.map(\.name))
         if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
             throw FieldError(path: "\(path).\(unknown)", reason: "is not a field of this event; allowed: \(fields.map(\.name).joined(separator: ", "))")

@@ -23,6 +23,11 @@ public enum TextRules {
     /// Why `text` is refused, or nil: the first character it may not hold and where. With
     /// `multiline`, line feeds, carriage returns and tabs are allowed.
     public static func refusal(in text: String, multiline: Bool) -> String? {
+        let clean = allScalars(of: text) { value in
+            value >= 0x20 && (value < 0x7F || (value > 0x9F && !(0x202A...0x202E).contains(value) && !(0x2066...0x2069).contains(value)))
+                || (multiline && (value == 0x0A || value == 0x0D || value == 0x09))
+        }
+        if clean { return nil }
         for (offset, scalar) in text.unicodeScalars.enumerated() where isUnsafe(scalar) {
             if multiline, scalar == "\n" || scalar == "\r" || scalar == "\t" { continue }
             let code = String(format: "U+%04X", scalar.value)
@@ -37,15 +42,53 @@ public enum TextRules {
     /// as it is and that never combines with a neighbour (ASCII, Latin-1, CJK ideographs, CJK
     /// and fullwidth punctuation — nearly every name here) is returned as it is, uncopied.
     public static func nfc(_ text: String) -> String {
-        guard !text.unicodeScalars.allSatisfy(isStable) else { return text }
+        guard !isStable(text) else { return text }
         return text.precomposedStringWithCanonicalMapping
     }
 
     /// Scalars with NFC quick-check "yes" that no normalization composes with another.
     static func isStable(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
+        isStable(scalar.value)
+    }
+
+    static func isStable(_ value: UInt32) -> Bool {
+        switch value {
         case 0x00...0x2FF, 0x2002...0x206F, 0x3000...0x3029, 0x3030...0x303F, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xFF01...0xFF5E: true
         default: false
+        }
+    }
+
+    /// Whether every scalar of `text` is stable under NFC.
+    static func isStable(_ text: String) -> Bool {
+        allScalars(of: text, isStable)
+    }
+
+    /// Whether `predicate` holds for every scalar value of `text`, decoded from its UTF-8 in
+    /// place (a string's UTF-8 is always valid) rather than through `unicodeScalars`.
+    static func allScalars(of text: String, _ predicate: (UInt32) -> Bool) -> Bool {
+        text.withUTF8Bytes { bytes in
+            var index = 0
+            let count = bytes.count
+            while index < count {
+                let lead = UInt32(bytes[index])
+                let value: UInt32
+                if lead < 0x80 {
+                    value = lead
+                    index += 1
+                } else if lead < 0xE0 {
+                    value = (lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
+                    index += 2
+                } else if lead < 0xF0 {
+                    value = (lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F)
+                    index += 3
+                } else {
+                    value = (lead & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12 | UInt32(bytes[index + 2] & 0x3F) << 6
+                        | UInt32(bytes[index + 3] & 0x3F)
+                    index += 4
+                }
+                if !predicate(value) { return false }
+            }
+            return true
         }
     }
 
@@ -62,9 +105,9 @@ public enum TextRules {
     /// Whether `value` holds a string or key that NFC might change.
     static func mayChangeUnderNFC(_ value: JSONValue) -> Bool {
         switch value {
-        case .string(let text): !text.unicodeScalars.allSatisfy(isStable)
+        case .string(let text): !isStable(text)
         case .array(let items): items.contains(where: mayChangeUnderNFC)
-        case .object(let members): members.contains { !$0.key.unicodeScalars.allSatisfy(isStable) || mayChangeUnderNFC($0.value) }
+        case .object(let members): members.contains { !isStable($0.key) || mayChangeUnderNFC($0.value) }
         default: false
         }
     }

@@ -131,19 +131,23 @@ public struct Intake {
     /// Checks and appends `drafts` a batch at a time (each batch checked whole, then appended
     /// durable), for a writer whose every event must pass, such as the demo's generator: a
     /// refused event (its place is its index in `drafts`) stops it; the batches before it stay.
-    public mutating func checkAndAppend(_ drafts: [EventDraft], batchEvents: Int = 2000,
+    /// Only one batch of drafts is taken from `drafts` at a time.
+    public mutating func checkAndAppend(_ drafts: some RandomAccessCollection<EventDraft>, batchEvents: Int = 2000,
                                         progress: (Int) -> Void = { _ in }) async throws(IntakeError) -> [AppendResult] {
         var results: [AppendResult] = []
-        var start = 0
-        while start < drafts.count {
-            let end = min(start + batchEvents, drafts.count)
-            for index in start..<end { _ = try check(drafts[index], at: IntakePlace(.event, index)) }
+        var position = drafts.startIndex
+        var offset = 0
+        while position != drafts.endIndex {
+            let end = drafts.index(position, offsetBy: batchEvents, limitedBy: drafts.endIndex) ?? drafts.endIndex
+            let batch = Array(drafts[position..<end])
+            for (index, draft) in batch.enumerated() { _ = try check(draft, at: IntakePlace(.event, offset + index)) }
             do {
-                results += try await log.append(Array(drafts[start..<end]), actor: actor)
+                results += try await log.append(batch, actor: actor)
             } catch {
-                throw Self.refusal(error, offset: start)
+                throw Self.refusal(error, offset: offset)
             }
-            start = end
+            position = end
+            offset += batch.count
             progress(results.count)
         }
         return results

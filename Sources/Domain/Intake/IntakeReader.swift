@@ -34,18 +34,60 @@ public struct IntakeReader: Sendable {
     /// The drafts of a whole input. `firstLine` numbers the input's first line (for a chunk of a
     /// longer file), `firstIndex` its first event.
     public func read(_ bytes: [UInt8], firstLine: Int = 1, firstIndex: Int = 0) throws(IntakeError) -> [(draft: EventDraft, place: IntakePlace)] {
+        try read(bytes[...], firstLine: firstLine, firstIndex: firstIndex)
+    }
+
+    /// ``read(_:firstLine:firstIndex:)`` on as many threads as `parts`: NDJSON numbered by lines
+    /// (and with no limit on the events) is cut at line breaks into `parts` read at once. The
+    /// same drafts and the same first mistake as reading it in one go.
+    public func read(_ bytes: [UInt8], firstLine: Int = 1, parts: Int) async throws(IntakeError) -> [(draft: EventDraft, place: IntakePlace)] {
+        let first = bytes.firstIndex { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        guard parts > 1, places == .line, maximumEvents == nil, bytes.count >= parts << 16, let first, bytes[first] != UInt8(ascii: "[") else {
+            return try read(bytes, firstLine: firstLine)
+        }
+        var pieces: [(range: Range<Int>, firstLine: Int)] = []
         var start = 0
-        while start < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
-        guard start < bytes.count else {
+        var line = firstLine
+        for part in 1...parts {
+            var end = part == parts ? bytes.count : max(start, bytes.count / parts * part)
+            while end < bytes.count, bytes[end - 1] != 0x0A { end += 1 }
+            pieces.append((start..<end, line))
+            line += bytes[start..<end].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            start = end
+        }
+        let outcomes = await withTaskGroup(of: (Int, Result<[(draft: EventDraft, place: IntakePlace)], IntakeError>).self) { group in
+            for (index, piece) in pieces.enumerated() {
+                group.addTask {
+                    (index, Result { () throws(IntakeError) in
+                        do throws(IntakeError) {
+                            return try self.read(bytes[piece.range], firstLine: piece.firstLine, firstIndex: 0, asLines: true)
+                        } catch where error.code == .empty { return [] }
+                    })
+                }
+            }
+            var outcomes = Array(repeating: Result<[(draft: EventDraft, place: IntakePlace)], IntakeError>.success([]), count: pieces.count)
+            for await (index, outcome) in group { outcomes[index] = outcome }
+            return outcomes
+        }
+        var drafts: [(draft: EventDraft, place: IntakePlace)] = []
+        for outcome in outcomes { drafts += try outcome.get() }
+        return drafts
+    }
+
+    /// With `asLines`, a part of NDJSON: a line starting with `[` is a line, not an array.
+    private func read(_ bytes: ArraySlice<UInt8>, firstLine: Int, firstIndex: Int, asLines: Bool = false) throws(IntakeError) -> [(draft: EventDraft, place: IntakePlace)] {
+        var start = bytes.startIndex
+        while start < bytes.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
+        guard start < bytes.endIndex else {
             throw IntakeError(.empty, at: nil, "the input is empty; give one event object, an array of them, or NDJSON")
         }
-        if bytes[start] == UInt8(ascii: "[") { return try readArray(bytes[start...]) }
+        if bytes[start] == UInt8(ascii: "["), !asLines { return try readArray(bytes[start...]) }
         var drafts: [(draft: EventDraft, place: IntakePlace)] = []
         var line = firstLine
         var index = firstIndex
-        var lineStart = 0
-        while lineStart < bytes.count {
-            let end = bytes[lineStart...].firstIndex(of: 0x0A) ?? bytes.count
+        var lineStart = bytes.startIndex
+        while lineStart < bytes.endIndex {
+            let end = bytes[lineStart...].firstIndex(of: 0x0A) ?? bytes.endIndex
             defer {
                 lineStart = end + 1
                 line += 1

@@ -109,9 +109,12 @@ extension DemoCommand {
         } catch {
             await log.close()
             if let index = error.place?.number, drafts.indices.contains(index) {
-                let stream = drafts[index].stream
+                let stream = drafts.stream(at: index)
                 printError("the generator wrote an event the rules refuse (a generator bug): \(drafts[index].type) on \(stream): \(error.message); its stream's events were:")
-                for draft in drafts where draft.stream == stream { printError("  \(draft.occurred) \(draft.type) \(draft.data.canonicalText)") }
+                for index in drafts.indices where drafts.stream(at: index) == stream {
+                    let draft = drafts[index]
+                    printError("  \(draft.occurred) \(draft.type) \(draft.data.canonicalText)")
+                }
             }
             throw ValidationError("the generator wrote an event the rules refuse: \(error)")
         }

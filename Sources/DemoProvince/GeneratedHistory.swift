@@ -1,0 +1,60 @@
+import EventLog
+
+/// The generator's history: every draft in log order, held compactly — each payload as its
+/// canonical JSON bytes, read back into a tree only when the draft is taken — so that a
+/// national-size province (millions of events) fits beside the log it is appended to.
+///
+/// ```swift
+/// let history = try generator.generate()
+/// for start in stride(from: 0, to: history.count, by: 2000) {
+///     let batch = Array(history[start..<min(start + 2000, history.count)])  // trees for 2,000 only
+/// }
+/// ```
+public struct GeneratedHistory: RandomAccessCollection, Sendable {
+    /// One draft with its payload as canonical bytes.
+    struct Entry: Sendable {
+        var stream: String
+        var type: String
+        var schema: Int
+        var occurred: String
+        var data: [UInt8]
+        var expectedVersion: ExpectedVersion
+        var key: String?
+
+        init(_ draft: EventDraft) {
+            stream = draft.stream
+            type = draft.type
+            schema = draft.schema
+            occurred = draft.occurred
+            data = draft.data.canonicalBytes
+            expectedVersion = draft.expectedVersion
+            key = draft.key
+        }
+
+        var draft: EventDraft {
+            let payload: JSONValue
+            do { payload = try JSONParser.parse(data) } catch {
+                preconditionFailure("a generated payload does not read back: \(error)")
+            }
+            return EventDraft(stream: stream, type: type, schema: schema, occurred: occurred, data: payload,
+                              expectedVersion: expectedVersion, key: key)
+        }
+    }
+
+    var entries: [Entry]
+
+    init(entries: [Entry]) {
+        self.entries = entries
+    }
+
+    /// The first position.
+    public var startIndex: Int { entries.startIndex }
+    /// One past the last position.
+    public var endIndex: Int { entries.endIndex }
+
+    /// The draft at `position`, its payload read from its bytes.
+    public subscript(position: Int) -> EventDraft { entries[position].draft }
+
+    /// The stream of the draft at `position`, without reading its payload.
+    public func stream(at position: Int) -> String { entries[position].stream }
+}
