@@ -58,15 +58,14 @@ struct AppendCommand: AsyncParsableCommand {
         var checking = ProgressBar(label: "checking \(source)", unit: "bytes")
         var kept: [EventDraft] = []
         var chunks = 0
-        try await input.forEachChunkAsync { chunk, firstLine, offset in
+        try await forEachRead(input, reader: reader, source: source) { drafts, end in
             chunks += 1
-            let drafts = try await read(chunk, reader: reader, firstLine: firstLine, source: source)
             for (draft, place) in drafts {
                 do throws(IntakeError) { _ = try intake.check(draft, at: place) } catch { throw InputError(source: source, error) }
             }
             // One chunk is the whole input: keep its drafts rather than read it again.
             if chunks == 1 { kept = drafts.map(\.draft) } else { kept = [] }
-            checking.update(UInt64(offset + chunk.count), of: input.size)
+            checking.update(UInt64(end), of: input.size)
         }
         if chunks <= 1 {
             return try await appendChecked(kept, intake: intake, source: source, before: 0)
@@ -77,12 +76,24 @@ struct AppendCommand: AsyncParsableCommand {
         var results: [AppendResult] = []
         var again = reader
         again.checksCatalogue = false
-        try await input.forEachChunkAsync { chunk, firstLine, offset in
-            let drafts = try await read(chunk, reader: again, firstLine: firstLine, source: source).map(\.draft)
-            results += try await appendChecked(drafts, intake: intake, source: source, before: results.count)
-            appending.update(UInt64(offset + chunk.count), of: input.size)
+        try await forEachRead(input, reader: again, source: source) { drafts, end in
+            results += try await appendChecked(drafts.map(\.draft), intake: intake, source: source, before: results.count)
+            appending.update(UInt64(end), of: input.size)
         }
         return results
+    }
+
+    /// Calls `body` with each chunk's drafts in order, and where the chunk ended; the next
+    /// chunk is read while `body` works on one.
+    static func forEachRead(_ input: InputChunks, reader: IntakeReader, source: String,
+                            _ body: ([(draft: EventDraft, place: IntakePlace)], Int) async throws -> Void) async throws {
+        var ahead: (drafts: Task<[(draft: EventDraft, place: IntakePlace)], any Error>, end: Int)?
+        try await input.forEachChunkAsync { chunk, firstLine, offset in
+            let next = Task { try await read(chunk, reader: reader, firstLine: firstLine, source: source) }
+            if let ahead { try await body(try await ahead.drafts.value, ahead.end) }
+            ahead = (next, offset + chunk.count)
+        }
+        if let ahead { try await body(try await ahead.drafts.value, ahead.end) }
     }
 
     /// A chunk's drafts, read on every core.

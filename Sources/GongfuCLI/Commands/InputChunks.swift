@@ -6,7 +6,7 @@ import Foundation
 /// read twice; a regular file is read in place and must not change between the readings.
 final class InputChunks {
     /// About how many bytes a chunk holds (it ends at the last line break within them).
-    static let chunkBytes = 16 << 20
+    static let chunkBytes = 8 << 20
 
     let path: String
     /// The input's size in bytes.
