@@ -83,10 +83,6 @@ struct FieldPath: CustomStringConvertible {
 
 extension FieldKind {
     /// Checks `value` against this kind; `path` names it in errors.
-    func validate(_ value: JSONValue, at path: String, reference: ReferenceData) throws(FieldError) {
-        try validate(value, at: FieldPath(path), reference: reference)
-    }
-
     func validate(_ value: JSONValue, at path: FieldPath, reference: ReferenceData) throws(FieldError) {
         func fail(_ reason: String) -> FieldError { FieldError(path: path.description, reason: reason) }
         switch self {

@@ -14,7 +14,11 @@ public enum TextRules {
     /// C0 and C1 control characters, DEL, and the bidirectional embeddings, overrides and
     /// isolates (U+202A–U+202E, U+2066–U+2069).
     public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
+        isUnsafe(scalar.value)
+    }
+
+    static func isUnsafe(_ value: UInt32) -> Bool {
+        switch value {
         case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: true
         default: false
         }
@@ -23,13 +27,11 @@ public enum TextRules {
     /// Why `text` is refused, or nil: the first character it may not hold and where. With
     /// `multiline`, line feeds, carriage returns and tabs are allowed.
     public static func refusal(in text: String, multiline: Bool) -> String? {
-        let clean = allScalars(of: text) { value in
-            value >= 0x20 && (value < 0x7F || (value > 0x9F && !(0x202A...0x202E).contains(value) && !(0x2066...0x2069).contains(value)))
-                || (multiline && (value == 0x0A || value == 0x0D || value == 0x09))
+        func isRefused(_ value: UInt32) -> Bool {
+            isUnsafe(value) && !(multiline && (value == 0x0A || value == 0x0D || value == 0x09))
         }
-        if clean { return nil }
-        for (offset, scalar) in text.unicodeScalars.enumerated() where isUnsafe(scalar) {
-            if multiline, scalar == "\n" || scalar == "\r" || scalar == "\t" { continue }
+        guard !allScalars(of: text, { !isRefused($0) }) else { return nil }
+        for (offset, scalar) in text.unicodeScalars.enumerated() where isRefused(scalar.value) {
             let code = String(format: "U+%04X", scalar.value)
             let kind = scalar.value >= 0x2000 ? "a bidirectional override" : "a control character"
             let allowed = multiline ? "; only line breaks and tabs are allowed" : ""

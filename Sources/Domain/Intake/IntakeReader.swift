@@ -41,8 +41,8 @@ public struct IntakeReader: Sendable {
     /// (and with no limit on the events) is cut at line breaks into `parts` read at once. The
     /// same drafts and the same first mistake as reading it in one go.
     public func read(_ bytes: [UInt8], firstLine: Int = 1, parts: Int) async throws(IntakeError) -> [(draft: EventDraft, place: IntakePlace)] {
-        let first = bytes.firstIndex { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-        guard parts > 1, places == .line, maximumEvents == nil, bytes.count >= parts << 16, let first, bytes[first] != UInt8(ascii: "[") else {
+        let first = Self.firstContent(bytes[...])
+        guard parts > 1, places == .line, maximumEvents == nil, bytes.count >= parts << 16, first < bytes.count, bytes[first] != UInt8(ascii: "[") else {
             return try read(bytes, firstLine: firstLine)
         }
         var pieces: [(range: Range<Int>, firstLine: Int)] = []
@@ -76,8 +76,7 @@ public struct IntakeReader: Sendable {
 
     /// With `asLines`, a part of NDJSON: a line starting with `[` is a line, not an array.
     private func read(_ bytes: ArraySlice<UInt8>, firstLine: Int, firstIndex: Int, asLines: Bool = false) throws(IntakeError) -> [(draft: EventDraft, place: IntakePlace)] {
-        var start = bytes.startIndex
-        while start < bytes.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
+        let start = Self.firstContent(bytes)
         guard start < bytes.endIndex else {
             throw IntakeError(.empty, at: nil, "the input is empty; give one event object, an array of them, or NDJSON")
         }
@@ -146,6 +145,11 @@ public struct IntakeReader: Sendable {
         do { try validator.validate(&draft) } catch {
             throw IntakeError(.invalid, at: place, "\(error) (\(draft.type) on \(draft.stream))")
         }
+    }
+
+    /// Where the first byte that is not JSON whitespace is (`endIndex`: none).
+    private static func firstContent(_ bytes: ArraySlice<UInt8>) -> Int {
+        bytes.firstIndex { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } ?? bytes.endIndex
     }
 
     private func checkCount(_ count: Int) throws(IntakeError) {
