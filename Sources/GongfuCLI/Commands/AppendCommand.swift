@@ -34,26 +34,57 @@ struct AppendCommand: AsyncParsableCommand {
         let input = try InputChunks(path: file)
         defer { input.close() }
         let log = try options.openLog(writable: true)
+        var output = StandardOutput()
+        var appended = 0, duplicates = 0
         do {
-            let results = try await Self.append(input, source: source, log: log, actor: writer.actor)
-            await log.close()
-            var output = StandardOutput()
-            for result in results { output.write("\(result.seq)\n") }
+            try await Self.append(input, source: source, log: log, actor: writer.actor) { results in
+                for result in results { output.write("\(result.seq)\n") }
+                appended += results.count
+                duplicates += results.lazy.filter(\.isDuplicate).count
+            }
             output.flush()
-            let duplicates = results.filter(\.isDuplicate).count
-            if results.isEmpty { printError("no events in \(source); nothing appended") }
+            await log.close()
+            if appended == 0 { printError("no events in \(source); nothing appended") }
             if duplicates > 0 {
                 printError("\(duplicates) event(s) had idempotency keys already used for the same events; their first seq is printed and nothing new was appended for them")
             }
         } catch {
+            output.flush()
             await log.close()
             throw error
         }
     }
 
-    /// Checks every event of `input`, then appends them; throws naming the first bad line.
-    static func append(_ input: InputChunks, source: String, log: EventLog, actor: Actor) async throws -> [AppendResult] {
+    /// Checks every event of `input`, then appends them and hands each durable batch's results
+    /// to `emit`; throws naming the first bad line.
+    static func append(_ input: InputChunks, source: String, log: EventLog, actor: Actor,
+                       emit: ([AppendResult]) -> Void) async throws {
         let reader = IntakeReader(places: .line, maximumLineBytes: maximumLineBytes)
+        // The checking state (the rules' facts, versions, keys) is released before appending:
+        // the log's own catalogue grows while appending.
+        let (intake, kept) = try await check(input, reader: reader, source: source, log: log, actor: actor)
+        if let kept {
+            emit(try await appendChecked(kept, intake: intake, source: source, before: 0))
+            return
+        }
+        // The input is larger than a chunk: read it again, appending as it goes.
+        try input.checkUnchanged()
+        var appending = ProgressBar(label: "appending \(source)", unit: "bytes")
+        var before = 0
+        var again = reader
+        again.checksCatalogue = false
+        try await forEachRead(input, reader: again, source: source) { drafts, end in
+            let results = try await appendChecked(drafts.map(\.draft), intake: intake, source: source, before: before)
+            before += results.count
+            emit(results)
+            appending.update(UInt64(end), of: input.size)
+        }
+    }
+
+    /// Checks every event of `input`; returns an intake for appending them (holding nothing of
+    /// the checks) and, when the input was one chunk, its drafts.
+    private static func check(_ input: InputChunks, reader: IntakeReader, source: String, log: EventLog,
+                              actor: Actor) async throws -> (Intake, [EventDraft]?) {
         var intake = try Intake(log: log, actor: actor)
         var checking = ProgressBar(label: "checking \(source)", unit: "bytes")
         var kept: [EventDraft] = []
@@ -67,20 +98,8 @@ struct AppendCommand: AsyncParsableCommand {
             if chunks == 1 { kept = drafts.map(\.draft) } else { kept = [] }
             checking.update(UInt64(end), of: input.size)
         }
-        if chunks <= 1 {
-            return try await appendChecked(kept, intake: intake, source: source, before: 0)
-        }
-        // The input is larger than a chunk: read it again, appending as it goes.
-        try input.checkUnchanged()
-        var appending = ProgressBar(label: "appending \(source)", unit: "bytes")
-        var results: [AppendResult] = []
-        var again = reader
-        again.checksCatalogue = false
-        try await forEachRead(input, reader: again, source: source) { drafts, end in
-            results += try await appendChecked(drafts.map(\.draft), intake: intake, source: source, before: results.count)
-            appending.update(UInt64(end), of: input.size)
-        }
-        return results
+        try intake.reset()
+        return (intake, chunks <= 1 ? kept : nil)
     }
 
     /// Calls `body` with each chunk's drafts in order, and where the chunk ended; the next
