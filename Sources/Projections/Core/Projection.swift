@@ -11,8 +11,10 @@ public protocol Projection: AnyObject, SendableMetatype {
     /// The version of the fold's logic. Bump it whenever `apply` changes what it writes: a
     /// stored read model of another version is rebuilt rather than silently mixed.
     static var version: Int { get }
-    /// The schema, as migrations registered by identifier. Never edit one once shipped: add one.
-    static func registerMigrations(in migrator: inout DatabaseMigrator)
+    /// The tables, views and indexes of this ``version``, created in a new file. A read model is
+    /// derived from the log, so a schema is never migrated: changing it is a change of
+    /// ``version``, and a stored read model of another version is rebuilt from zero.
+    static var schema: [String] { get }
 
     init()
 

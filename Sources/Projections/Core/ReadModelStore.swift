@@ -76,29 +76,14 @@ public final class ReadModelStore: @unchecked Sendable {
                 writer = try DatabaseQueue(path: path, configuration: configuration)
             }
             if mode != .readOnly {
-                var migrator = DatabaseMigrator()
-                migrator.registerMigration("gongfu checkpoint v1") { db in
-                    try db.execute(sql: """
-                        CREATE TABLE gongfu_checkpoint (
-                            projection TEXT PRIMARY KEY NOT NULL,
-                            version INTEGER NOT NULL,
-                            seq INTEGER NOT NULL,
-                            root TEXT NOT NULL,
-                            as_of TEXT NOT NULL
-                        )
-                        """)
-                }
-                // A stored read model of other logic is rebuilt from zero into a new file
-                // (``ReadModels``): its schema stays as it is meanwhile, so that the live file
-                // reads as it did until the new one replaces it (a migration could drop a table
-                // the old rows are in).
-                let storedVersion = try writer.read { db in
-                    try db.tableExists("gongfu_checkpoint") ? Int.fetchOne(db, sql: "SELECT version FROM gongfu_checkpoint") : nil
-                }
-                if storedVersion.map({ $0 == projection.version }) ?? true { projection.registerMigrations(in: &migrator) }
-                try migrator.migrate(writer)
+                // A new file gets this version's schema. A stored read model of any version
+                // keeps its schema: one of other logic is rebuilt from zero into a new file
+                // (``ReadModels``) and reads as it did until the new one replaces it.
                 try writer.write { db in
-                    try db.execute(sql: "INSERT OR IGNORE INTO gongfu_checkpoint VALUES (?, ?, 0, '', '')",
+                    guard try !db.tableExists("gongfu_checkpoint") else { return }
+                    try db.execute(sql: Self.checkpointSchema)
+                    for statement in projection.schema { try db.execute(sql: statement) }
+                    try db.execute(sql: "INSERT INTO gongfu_checkpoint VALUES (?, ?, 0, '', '')",
                                    arguments: [projection.name, projection.version])
                 }
                 if mode == .building { self.projection.beginBuilding() }
@@ -123,6 +108,17 @@ public final class ReadModelStore: @unchecked Sendable {
         }
         if let seq = try? checkpoint().seq { committedSeq.store(seq, ordering: .releasing) }
     }
+
+    /// The table holding the read model's position in the log, in every read model's file.
+    static let checkpointSchema = """
+        CREATE TABLE gongfu_checkpoint (
+            projection TEXT PRIMARY KEY NOT NULL,
+            version INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            root TEXT NOT NULL,
+            as_of TEXT NOT NULL
+        )
+        """
 
     /// The stored checkpoint.
     public func checkpoint() throws(ProjectionError) -> ReadModelCheckpoint {

@@ -11,128 +11,100 @@ public final class CoverageMetrics: Projection {
     public static let version = 4
     public static let province = "370000"
 
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("coverage v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE enterprise (
-                    uscc TEXT PRIMARY KEY NOT NULL,
-                    name TEXT NOT NULL,
-                    city TEXT NOT NULL,
-                    county TEXT NOT NULL,
-                    industry TEXT NOT NULL,
-                    division TEXT NOT NULL,
-                    sectors TEXT NOT NULL,
-                    chains TEXT NOT NULL,
-                    year_entered INTEGER NOT NULL,
-                    year_left INTEGER,
-                    assessed INTEGER NOT NULL DEFAULT 0
-                ) WITHOUT ROWID;
-                CREATE TABLE stage_change (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    uscc TEXT NOT NULL,
-                    on_date TEXT NOT NULL,
-                    stage INTEGER NOT NULL,
-                    assessment TEXT NOT NULL
-                );
-                CREATE INDEX stage_change_by_enterprise ON stage_change (uscc, on_date);
-                CREATE TABLE assessment_year (
-                    year INTEGER PRIMARY KEY NOT NULL,
-                    cutoff TEXT NOT NULL,
-                    opened_seq INTEGER NOT NULL,
-                    closed_seq INTEGER
-                );
-                CREATE TABLE enterprise_year (
-                    basis TEXT NOT NULL,
-                    year INTEGER NOT NULL,
-                    uscc TEXT NOT NULL,
-                    stage INTEGER NOT NULL,
-                    stage_seq INTEGER,
-                    city TEXT NOT NULL,
-                    county TEXT NOT NULL,
-                    division TEXT NOT NULL,
-                    sectors TEXT NOT NULL,
-                    chains TEXT NOT NULL,
-                    PRIMARY KEY (basis, year, uscc)
-                ) WITHOUT ROWID;
-                CREATE TABLE stage_count (
-                    basis TEXT NOT NULL,
-                    year INTEGER NOT NULL,
-                    dimension TEXT NOT NULL,
-                    code TEXT NOT NULL,
-                    stage INTEGER NOT NULL,
-                    count INTEGER NOT NULL,
-                    PRIMARY KEY (basis, year, dimension, code, stage)
-                ) WITHOUT ROWID;
-                CREATE TABLE plan_target (
-                    year INTEGER NOT NULL,
-                    name TEXT NOT NULL,
-                    value REAL NOT NULL,
-                    PRIMARY KEY (year, name)
-                ) WITHOUT ROWID;
-                """)
-        }
-        // Every assessment, so that when an enterprise's first one is retracted its next
-        // standing one sets the stage it starts from.
-        migrator.registerMigration("coverage v2") { db in
-            try db.execute(sql: """
-                CREATE TABLE assessment (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    uscc TEXT NOT NULL,
-                    on_date TEXT NOT NULL,
-                    stage INTEGER NOT NULL,
-                    assessment TEXT NOT NULL
-                );
-                CREATE INDEX assessment_by_enterprise ON assessment (uscc);
-                """)
-        }
-        // A closed year's contributions as frozen are kept only where they differ from what is
-        // known now (a late record changed them): most never differ, and writing every one
-        // twice was the largest part of building the read model. `enterprise_year` stays, as
-        // a view, with the same rows and columns as before.
-        migrator.registerMigration("coverage v3") { db in
-            try db.execute(sql: """
-                DROP TABLE enterprise_year;
-                CREATE TABLE known_year (
-                    year INTEGER NOT NULL,
-                    uscc TEXT NOT NULL,
-                    stage INTEGER NOT NULL,
-                    stage_seq INTEGER,
-                    city TEXT NOT NULL,
-                    county TEXT NOT NULL,
-                    division TEXT NOT NULL,
-                    sectors TEXT NOT NULL,
-                    chains TEXT NOT NULL,
-                    PRIMARY KEY (year, uscc)
-                ) WITHOUT ROWID;
-                CREATE TABLE frozen_year (
-                    year INTEGER NOT NULL,
-                    uscc TEXT NOT NULL,
-                    stage INTEGER,
-                    stage_seq INTEGER,
-                    city TEXT,
-                    county TEXT,
-                    division TEXT,
-                    sectors TEXT,
-                    chains TEXT,
-                    PRIMARY KEY (year, uscc)
-                ) WITHOUT ROWID;
-                CREATE VIEW enterprise_year (basis, year, uscc, stage, stage_seq, city, county, division, sectors, chains) AS
-                    SELECT 'known', year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM known_year
-                    UNION ALL
-                    SELECT 'frozen', k.year, k.uscc, k.stage, k.stage_seq, k.city, k.county, k.division, k.sectors, k.chains
-                    FROM known_year k JOIN assessment_year a ON a.year = k.year AND a.closed_seq IS NOT NULL
-                    WHERE NOT EXISTS (SELECT 1 FROM frozen_year f WHERE f.year = k.year AND f.uscc = k.uscc)
-                    UNION ALL
-                    SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM frozen_year
-                    WHERE stage IS NOT NULL;
-                """)
-        }
-        // A retracted first assessment's successor is found in the log (``Retraction``), not in
-        // a table of every assessment kept only for that.
-        migrator.registerMigration("coverage v4") { db in
-            try db.execute(sql: "DROP TABLE assessment")
-        }
-    }
+    /// The tables, views and indexes of this version (``Projection/schema``).
+    public static let schema = [
+        """
+            CREATE TABLE assessment_year (
+                year INTEGER PRIMARY KEY NOT NULL,
+                cutoff TEXT NOT NULL,
+                opened_seq INTEGER NOT NULL,
+                closed_seq INTEGER
+            )
+            """,
+        """
+            CREATE TABLE enterprise (
+                uscc TEXT PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL,
+                city TEXT NOT NULL,
+                county TEXT NOT NULL,
+                industry TEXT NOT NULL,
+                division TEXT NOT NULL,
+                sectors TEXT NOT NULL,
+                chains TEXT NOT NULL,
+                year_entered INTEGER NOT NULL,
+                year_left INTEGER,
+                assessed INTEGER NOT NULL DEFAULT 0
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE frozen_year (
+                year INTEGER NOT NULL,
+                uscc TEXT NOT NULL,
+                stage INTEGER,
+                stage_seq INTEGER,
+                city TEXT,
+                county TEXT,
+                division TEXT,
+                sectors TEXT,
+                chains TEXT,
+                PRIMARY KEY (year, uscc)
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE known_year (
+                year INTEGER NOT NULL,
+                uscc TEXT NOT NULL,
+                stage INTEGER NOT NULL,
+                stage_seq INTEGER,
+                city TEXT NOT NULL,
+                county TEXT NOT NULL,
+                division TEXT NOT NULL,
+                sectors TEXT NOT NULL,
+                chains TEXT NOT NULL,
+                PRIMARY KEY (year, uscc)
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE plan_target (
+                year INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                value REAL NOT NULL,
+                PRIMARY KEY (year, name)
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE stage_change (
+                seq INTEGER PRIMARY KEY NOT NULL,
+                uscc TEXT NOT NULL,
+                on_date TEXT NOT NULL,
+                stage INTEGER NOT NULL,
+                assessment TEXT NOT NULL
+            )
+            """,
+        """
+            CREATE TABLE stage_count (
+                basis TEXT NOT NULL,
+                year INTEGER NOT NULL,
+                dimension TEXT NOT NULL,
+                code TEXT NOT NULL,
+                stage INTEGER NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (basis, year, dimension, code, stage)
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE VIEW enterprise_year (basis, year, uscc, stage, stage_seq, city, county, division, sectors, chains) AS
+                SELECT 'known', year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM known_year
+                UNION ALL
+                SELECT 'frozen', k.year, k.uscc, k.stage, k.stage_seq, k.city, k.county, k.division, k.sectors, k.chains
+                FROM known_year k JOIN assessment_year a ON a.year = k.year AND a.closed_seq IS NOT NULL
+                WHERE NOT EXISTS (SELECT 1 FROM frozen_year f WHERE f.year = k.year AND f.uscc = k.uscc)
+                UNION ALL
+                SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM frozen_year
+                WHERE stage IS NOT NULL
+            """,
+        "CREATE INDEX stage_change_by_enterprise ON stage_change (uscc, on_date)",
+    ]
 
     /// The fold reads an enterprise's stage changes only when maintaining a live file.
     public static let queryOnlyIndexes = ["stage_change_by_enterprise"]

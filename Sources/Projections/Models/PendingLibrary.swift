@@ -19,68 +19,40 @@ public final class PendingLibrary: Projection {
         ("trial", "trial_on", "免费体验"),
     ]
 
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("pending v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE enterprise (
-                    uscc TEXT PRIMARY KEY NOT NULL,
-                    name TEXT NOT NULL,
-                    city TEXT NOT NULL,
-                    county TEXT NOT NULL,
-                    industry TEXT NOT NULL,
-                    registered_on TEXT NOT NULL,
-                    stage INTEGER NOT NULL DEFAULT 0,
-                    online_assessment_on TEXT,
-                    diagnosis_on TEXT,
-                    training_on TEXT,
-                    matching_on TEXT,
-                    trial_on TEXT,
-                    contacts INTEGER NOT NULL DEFAULT 0,
-                    last_contact_on TEXT,
-                    left_library_on TEXT,
-                    left_population_year INTEGER,
-                    assessed INTEGER NOT NULL DEFAULT 0
-                ) WITHOUT ROWID;
-                CREATE INDEX enterprise_by_city ON enterprise (city, county);
-                CREATE TABLE contact (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    uscc TEXT NOT NULL,
-                    step TEXT,
-                    kind TEXT NOT NULL,
-                    on_date TEXT NOT NULL
-                );
-                CREATE INDEX contact_by_enterprise ON contact (uscc, on_date);
-                CREATE TABLE stage_change (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    uscc TEXT NOT NULL,
-                    on_date TEXT NOT NULL,
-                    stage INTEGER NOT NULL,
-                    kind TEXT NOT NULL
-                );
-                CREATE INDEX stage_change_by_enterprise ON stage_change (uscc);
-                """)
-        }
-        // The stage each assessment found, so that when an enterprise's first one is retracted
-        // its next standing one sets the stage it starts from.
-        migrator.registerMigration("pending v2") { db in
-            try db.execute(sql: "ALTER TABLE contact ADD COLUMN stage INTEGER")
-        }
-        // Retractions are undone from the log's standing events since: nothing reads it.
-        migrator.registerMigration("pending v3") { db in
-            try db.execute(sql: "ALTER TABLE contact DROP COLUMN stage")
-        }
-        // No query reads contacts by enterprise (the activity list reads them newest first, by
-        // seq; an enterprise's file reads its stream from the log), and sorting 534k contacts
-        // into this index was 5% of a province rebuild's CPU.
-        migrator.registerMigration("pending v4") { db in
-            try db.execute(sql: "DROP INDEX contact_by_enterprise")
-        }
-        // An enterprise's stage history is coverage's `stage_change` (the same changes, read by
-        // the enterprise's file); a second copy here cost a row and an index entry per change.
-        migrator.registerMigration("pending v5") { db in
-            try db.execute(sql: "DROP TABLE stage_change")
-        }
-    }
+    /// The tables, views and indexes of this version (``Projection/schema``).
+    public static let schema = [
+        """
+            CREATE TABLE contact (
+                seq INTEGER PRIMARY KEY NOT NULL,
+                uscc TEXT NOT NULL,
+                step TEXT,
+                kind TEXT NOT NULL,
+                on_date TEXT NOT NULL
+            )
+            """,
+        """
+            CREATE TABLE enterprise (
+                uscc TEXT PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL,
+                city TEXT NOT NULL,
+                county TEXT NOT NULL,
+                industry TEXT NOT NULL,
+                registered_on TEXT NOT NULL,
+                stage INTEGER NOT NULL DEFAULT 0,
+                online_assessment_on TEXT,
+                diagnosis_on TEXT,
+                training_on TEXT,
+                matching_on TEXT,
+                trial_on TEXT,
+                contacts INTEGER NOT NULL DEFAULT 0,
+                last_contact_on TEXT,
+                left_library_on TEXT,
+                left_population_year INTEGER,
+                assessed INTEGER NOT NULL DEFAULT 0
+            ) WITHOUT ROWID
+            """,
+        "CREATE INDEX enterprise_by_city ON enterprise (city, county)",
+    ]
 
     /// The `enterprise` rows, folded in memory (see ``RowBuffer``).
     private let enterprises = RowBuffer<Enterprise>(load: Enterprise.load, insert: Enterprise.insert, add: Enterprise.add)

@@ -27,53 +27,33 @@ public final class ProgrammeMetrics: Projection {
         ("benchmarksAwarded", "标杆认定数", nil),
     ]
 
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("programme v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE metric (
-                    year INTEGER NOT NULL,
-                    metric TEXT NOT NULL,
-                    value INTEGER NOT NULL,
-                    PRIMARY KEY (year, metric)
-                ) WITHOUT ROWID;
-                CREATE TABLE tally (
-                    seq INTEGER NOT NULL,
-                    metric TEXT NOT NULL,
-                    year INTEGER NOT NULL,
-                    PRIMARY KEY (seq, metric)
-                ) WITHOUT ROWID;
-                CREATE TABLE served (
-                    year INTEGER NOT NULL,
-                    uscc TEXT NOT NULL,
-                    first_seq INTEGER NOT NULL,
-                    PRIMARY KEY (year, uscc)
-                ) WITHOUT ROWID;
-                CREATE TABLE plan_target (
-                    year INTEGER NOT NULL,
-                    name TEXT NOT NULL,
-                    value REAL NOT NULL,
-                    PRIMARY KEY (year, name)
-                ) WITHOUT ROWID;
-                """)
-        }
-        // Each event that serves an enterprise, so that a retraction can tell whether the
-        // enterprise is still served that year.
-        migrator.registerMigration("programme v2") { db in
-            try db.execute(sql: """
-                CREATE TABLE serving (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    uscc TEXT NOT NULL,
-                    year INTEGER NOT NULL
-                );
-                CREATE INDEX serving_by_enterprise ON serving (uscc, year);
-                """)
-        }
-        // A retraction is undone from the log (the retracted event and its stream's standing
-        // events, ``Retraction``): the tables kept only for undoing go.
-        migrator.registerMigration("programme v3") { db in
-            try db.execute(sql: "DROP TABLE tally; DROP TABLE serving")
-        }
-    }
+    /// The tables, views and indexes of this version (``Projection/schema``).
+    public static let schema = [
+        """
+            CREATE TABLE metric (
+                year INTEGER NOT NULL,
+                metric TEXT NOT NULL,
+                value INTEGER NOT NULL,
+                PRIMARY KEY (year, metric)
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE plan_target (
+                year INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                value REAL NOT NULL,
+                PRIMARY KEY (year, name)
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE served (
+                year INTEGER NOT NULL,
+                uscc TEXT NOT NULL,
+                first_seq INTEGER NOT NULL,
+                PRIMARY KEY (year, uscc)
+            ) WITHOUT ROWID
+            """,
+    ]
 
     /// Increments of `metric` not yet written, by year and metric: one upsert per metric and
     /// transaction instead of one per event (written before anything reads or lowers them).

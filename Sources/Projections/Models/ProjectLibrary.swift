@@ -9,48 +9,47 @@ public final class ProjectLibrary: Projection {
     public static let version = 2
     public static let queryOnlyIndexes = ["project_by_enterprise", "milestone_by_project"]
 
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("projects v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE enterprise (
-                    uscc TEXT PRIMARY KEY NOT NULL,
-                    name TEXT NOT NULL,
-                    city TEXT NOT NULL,
-                    county TEXT NOT NULL,
-                    industry TEXT NOT NULL
-                ) WITHOUT ROWID;
-                CREATE TABLE project (
-                    project TEXT PRIMARY KEY NOT NULL,
-                    enterprise TEXT NOT NULL,
-                    domain TEXT NOT NULL,
-                    providers TEXT NOT NULL,
-                    budget_fen INTEGER NOT NULL,
-                    target_stage INTEGER NOT NULL,
-                    status TEXT NOT NULL,
-                    filed_on TEXT NOT NULL,
-                    milestones INTEGER NOT NULL DEFAULT 0,
-                    last_milestone TEXT,
-                    last_milestone_on TEXT,
-                    closed_on TEXT,
-                    outcome TEXT,
-                    benchmark_candidate INTEGER NOT NULL DEFAULT 0
-                ) WITHOUT ROWID;
-                CREATE INDEX project_by_enterprise ON project (enterprise);
-                CREATE TABLE milestone (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    project TEXT NOT NULL,
-                    milestone TEXT NOT NULL,
-                    reached_on TEXT NOT NULL,
-                    note TEXT
-                );
-                CREATE INDEX milestone_by_project ON milestone (project);
-                """)
-        }
-        // Which event closed a project, so that retracting it reopens the project.
-        migrator.registerMigration("projects v2") { db in
-            try db.execute(sql: "ALTER TABLE project ADD COLUMN closed_seq INTEGER")
-        }
-    }
+    /// The tables, views and indexes of this version (``Projection/schema``).
+    public static let schema = [
+        """
+            CREATE TABLE enterprise (
+                uscc TEXT PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL,
+                city TEXT NOT NULL,
+                county TEXT NOT NULL,
+                industry TEXT NOT NULL
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE milestone (
+                seq INTEGER PRIMARY KEY NOT NULL,
+                project TEXT NOT NULL,
+                milestone TEXT NOT NULL,
+                reached_on TEXT NOT NULL,
+                note TEXT
+            )
+            """,
+        """
+            CREATE TABLE project (
+                project TEXT PRIMARY KEY NOT NULL,
+                enterprise TEXT NOT NULL,
+                domain TEXT NOT NULL,
+                providers TEXT NOT NULL,
+                budget_fen INTEGER NOT NULL,
+                target_stage INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                filed_on TEXT NOT NULL,
+                milestones INTEGER NOT NULL DEFAULT 0,
+                last_milestone TEXT,
+                last_milestone_on TEXT,
+                closed_on TEXT,
+                outcome TEXT,
+                benchmark_candidate INTEGER NOT NULL DEFAULT 0
+            , closed_seq INTEGER) WITHOUT ROWID
+            """,
+        "CREATE INDEX milestone_by_project ON milestone (project)",
+        "CREATE INDEX project_by_enterprise ON project (enterprise)",
+    ]
 
     /// The `enterprise` rows, folded in memory (see ``RowBuffer``): registered in log order,
     /// they would go into the table's B-tree at random places.

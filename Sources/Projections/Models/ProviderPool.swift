@@ -9,53 +9,54 @@ public final class ProviderPool: Projection {
     public static let version = 2
     public static let queryOnlyIndexes = ["trial_by_provider"]
 
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("providers v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE provider (
-                    uscc TEXT PRIMARY KEY NOT NULL,
-                    name TEXT NOT NULL,
-                    map_batch INTEGER NOT NULL,
-                    city TEXT,
-                    admitted_on TEXT NOT NULL,
-                    removed_on TEXT,
-                    removal_reason TEXT,
-                    leading_years TEXT NOT NULL DEFAULT ''
-                ) WITHOUT ROWID;
-                CREATE TABLE solution (
-                    provider TEXT NOT NULL,
-                    solution TEXT NOT NULL,
-                    title TEXT NOT NULL,
-                    domain TEXT NOT NULL,
-                    lightweight INTEGER NOT NULL,
-                    free_trial TEXT,
-                    listed_on TEXT NOT NULL,
-                    PRIMARY KEY (provider, solution)
-                ) WITHOUT ROWID;
-                CREATE TABLE trial (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    enterprise TEXT NOT NULL,
-                    provider TEXT NOT NULL,
-                    solution TEXT NOT NULL,
-                    started_on TEXT NOT NULL,
-                    ended_on TEXT,
-                    outcome TEXT
-                );
-                CREATE INDEX trial_open ON trial (enterprise, provider, solution, ended_on);
-                CREATE INDEX trial_by_provider ON trial (provider);
-                CREATE TABLE plan_target (
-                    year INTEGER NOT NULL,
-                    name TEXT NOT NULL,
-                    value REAL NOT NULL,
-                    PRIMARY KEY (year, name)
-                ) WITHOUT ROWID;
-                """)
-        }
-        // Which TrialEnded closed a trial, so that retracting it reopens the trial.
-        migrator.registerMigration("providers v2") { db in
-            try db.execute(sql: "ALTER TABLE trial ADD COLUMN ended_seq INTEGER")
-        }
-    }
+    /// The tables, views and indexes of this version (``Projection/schema``).
+    public static let schema = [
+        """
+            CREATE TABLE plan_target (
+                year INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                value REAL NOT NULL,
+                PRIMARY KEY (year, name)
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE provider (
+                uscc TEXT PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL,
+                map_batch INTEGER NOT NULL,
+                city TEXT,
+                admitted_on TEXT NOT NULL,
+                removed_on TEXT,
+                removal_reason TEXT,
+                leading_years TEXT NOT NULL DEFAULT ''
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE solution (
+                provider TEXT NOT NULL,
+                solution TEXT NOT NULL,
+                title TEXT NOT NULL,
+                domain TEXT NOT NULL,
+                lightweight INTEGER NOT NULL,
+                free_trial TEXT,
+                listed_on TEXT NOT NULL,
+                PRIMARY KEY (provider, solution)
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE trial (
+                seq INTEGER PRIMARY KEY NOT NULL,
+                enterprise TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                solution TEXT NOT NULL,
+                started_on TEXT NOT NULL,
+                ended_on TEXT,
+                outcome TEXT
+            , ended_seq INTEGER)
+            """,
+        "CREATE INDEX trial_by_provider ON trial (provider)",
+        "CREATE INDEX trial_open ON trial (enterprise, provider, solution, ended_on)",
+    ]
 
     public init() {}
 

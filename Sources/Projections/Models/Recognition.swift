@@ -9,41 +9,44 @@ public final class Recognition: Projection {
     public static let version = 1
     public static let queryOnlyIndexes = ["award_by_recipient", "incentive_by_basis"]
 
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("benchmarks v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE party (
-                    uscc TEXT PRIMARY KEY NOT NULL,
-                    name TEXT NOT NULL,
-                    city TEXT
-                ) WITHOUT ROWID;
-                CREATE TABLE award (
-                    award TEXT PRIMARY KEY NOT NULL,
-                    recipient TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    tier TEXT,
-                    level TEXT NOT NULL,
-                    year INTEGER NOT NULL,
-                    awarded_on TEXT NOT NULL,
-                    awarded_seq INTEGER NOT NULL,
-                    revoked_on TEXT,
-                    revocation_reason TEXT,
-                    revoked_seq INTEGER
-                ) WITHOUT ROWID;
-                CREATE INDEX award_by_recipient ON award (recipient);
-                CREATE TABLE incentive (
-                    incentive TEXT PRIMARY KEY NOT NULL,
-                    recipient TEXT NOT NULL,
-                    amount_fen INTEGER NOT NULL,
-                    policy TEXT NOT NULL,
-                    basis TEXT NOT NULL,
-                    granted_on TEXT NOT NULL,
-                    granted_seq INTEGER NOT NULL
-                ) WITHOUT ROWID;
-                CREATE INDEX incentive_by_basis ON incentive (basis);
-                """)
-        }
-    }
+    /// The tables, views and indexes of this version (``Projection/schema``).
+    public static let schema = [
+        """
+            CREATE TABLE award (
+                award TEXT PRIMARY KEY NOT NULL,
+                recipient TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                tier TEXT,
+                level TEXT NOT NULL,
+                year INTEGER NOT NULL,
+                awarded_on TEXT NOT NULL,
+                awarded_seq INTEGER NOT NULL,
+                revoked_on TEXT,
+                revocation_reason TEXT,
+                revoked_seq INTEGER
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE incentive (
+                incentive TEXT PRIMARY KEY NOT NULL,
+                recipient TEXT NOT NULL,
+                amount_fen INTEGER NOT NULL,
+                policy TEXT NOT NULL,
+                basis TEXT NOT NULL,
+                granted_on TEXT NOT NULL,
+                granted_seq INTEGER NOT NULL
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE party (
+                uscc TEXT PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL,
+                city TEXT
+            ) WITHOUT ROWID
+            """,
+        "CREATE INDEX award_by_recipient ON award (recipient)",
+        "CREATE INDEX incentive_by_basis ON incentive (basis)",
+    ]
 
     /// The `party` rows, folded in memory (see ``RowBuffer``): registered in log order, they
     /// would go into the table's B-tree at random places.

@@ -15,92 +15,109 @@ public final class SupervisionFacts: Projection {
     /// Indexes for the checks' queries: a build from zero creates them at the end.
     public static let queryOnlyIndexes = ["assessment_by_id", "upgrade_by_enterprise", "diagnosis_by_enterprise"]
 
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("findings v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE enterprise (
-                    uscc TEXT PRIMARY KEY NOT NULL,
-                    name TEXT NOT NULL,
-                    city TEXT NOT NULL,
-                    registered_on TEXT NOT NULL,
-                    first_stage INTEGER,
-                    stage INTEGER NOT NULL DEFAULT 0,
-                    in_population INTEGER NOT NULL DEFAULT 1,
-                    last_contact_on TEXT,
-                    last_contact_seq INTEGER
-                ) WITHOUT ROWID;
-                CREATE TABLE assessment (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    uscc TEXT NOT NULL,
-                    assessment TEXT NOT NULL,
-                    stage INTEGER NOT NULL,
-                    on_date TEXT NOT NULL,
-                    retracted_seq INTEGER
-                );
-                CREATE INDEX assessment_by_id ON assessment (uscc, assessment);
-                CREATE TABLE upgrade (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    uscc TEXT NOT NULL,
-                    from_stage INTEGER NOT NULL,
-                    to_stage INTEGER NOT NULL,
-                    assessment TEXT NOT NULL,
-                    on_date TEXT NOT NULL,
-                    retracted_seq INTEGER
-                );
-                CREATE INDEX upgrade_by_enterprise ON upgrade (uscc, on_date);
-                CREATE TABLE diagnosis (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    uscc TEXT NOT NULL,
-                    provider TEXT NOT NULL,
-                    on_date TEXT NOT NULL,
-                    retracted_seq INTEGER
-                );
-                CREATE INDEX diagnosis_by_enterprise ON diagnosis (uscc, provider);
-                CREATE TABLE trial (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    uscc TEXT NOT NULL,
-                    provider TEXT NOT NULL,
-                    on_date TEXT NOT NULL
-                );
-                CREATE TABLE provider (
-                    uscc TEXT PRIMARY KEY NOT NULL,
-                    admitted_on TEXT NOT NULL,
-                    removed_on TEXT
-                ) WITHOUT ROWID;
-                CREATE TABLE assessment_year (
-                    year INTEGER PRIMARY KEY NOT NULL,
-                    cutoff TEXT NOT NULL,
-                    closed_seq INTEGER
-                );
-                CREATE TABLE award (
-                    award TEXT PRIMARY KEY NOT NULL,
-                    recipient TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    year INTEGER NOT NULL,
-                    awarded_on TEXT NOT NULL,
-                    awarded_seq INTEGER NOT NULL,
-                    revoked_seq INTEGER
-                ) WITHOUT ROWID;
-                CREATE TABLE incentive (
-                    incentive TEXT PRIMARY KEY NOT NULL,
-                    recipient TEXT NOT NULL,
-                    policy TEXT NOT NULL,
-                    basis TEXT NOT NULL,
-                    amount_fen INTEGER NOT NULL,
-                    granted_on TEXT NOT NULL,
-                    granted_seq INTEGER NOT NULL
-                ) WITHOUT ROWID;
-                CREATE TABLE foreign_write (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    uscc TEXT NOT NULL,
-                    type TEXT NOT NULL,
-                    actor TEXT NOT NULL,
-                    actor_city TEXT NOT NULL,
-                    enterprise_city TEXT NOT NULL
-                );
-                """)
-        }
-    }
+    /// The tables, views and indexes of this version (``Projection/schema``).
+    public static let schema = [
+        """
+            CREATE TABLE assessment (
+                seq INTEGER PRIMARY KEY NOT NULL,
+                uscc TEXT NOT NULL,
+                assessment TEXT NOT NULL,
+                stage INTEGER NOT NULL,
+                on_date TEXT NOT NULL,
+                retracted_seq INTEGER
+            )
+            """,
+        """
+            CREATE TABLE assessment_year (
+                year INTEGER PRIMARY KEY NOT NULL,
+                cutoff TEXT NOT NULL,
+                closed_seq INTEGER
+            )
+            """,
+        """
+            CREATE TABLE award (
+                award TEXT PRIMARY KEY NOT NULL,
+                recipient TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                year INTEGER NOT NULL,
+                awarded_on TEXT NOT NULL,
+                awarded_seq INTEGER NOT NULL,
+                revoked_seq INTEGER
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE diagnosis (
+                seq INTEGER PRIMARY KEY NOT NULL,
+                uscc TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                on_date TEXT NOT NULL,
+                retracted_seq INTEGER
+            )
+            """,
+        """
+            CREATE TABLE enterprise (
+                uscc TEXT PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL,
+                city TEXT NOT NULL,
+                registered_on TEXT NOT NULL,
+                first_stage INTEGER,
+                stage INTEGER NOT NULL DEFAULT 0,
+                in_population INTEGER NOT NULL DEFAULT 1,
+                last_contact_on TEXT,
+                last_contact_seq INTEGER
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE foreign_write (
+                seq INTEGER PRIMARY KEY NOT NULL,
+                uscc TEXT NOT NULL,
+                type TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                actor_city TEXT NOT NULL,
+                enterprise_city TEXT NOT NULL
+            )
+            """,
+        """
+            CREATE TABLE incentive (
+                incentive TEXT PRIMARY KEY NOT NULL,
+                recipient TEXT NOT NULL,
+                policy TEXT NOT NULL,
+                basis TEXT NOT NULL,
+                amount_fen INTEGER NOT NULL,
+                granted_on TEXT NOT NULL,
+                granted_seq INTEGER NOT NULL
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE provider (
+                uscc TEXT PRIMARY KEY NOT NULL,
+                admitted_on TEXT NOT NULL,
+                removed_on TEXT
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE trial (
+                seq INTEGER PRIMARY KEY NOT NULL,
+                uscc TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                on_date TEXT NOT NULL
+            )
+            """,
+        """
+            CREATE TABLE upgrade (
+                seq INTEGER PRIMARY KEY NOT NULL,
+                uscc TEXT NOT NULL,
+                from_stage INTEGER NOT NULL,
+                to_stage INTEGER NOT NULL,
+                assessment TEXT NOT NULL,
+                on_date TEXT NOT NULL,
+                retracted_seq INTEGER
+            )
+            """,
+        "CREATE INDEX assessment_by_id ON assessment (uscc, assessment)",
+        "CREATE INDEX diagnosis_by_enterprise ON diagnosis (uscc, provider)",
+        "CREATE INDEX upgrade_by_enterprise ON upgrade (uscc, on_date)",
+    ]
 
     /// The `enterprise` rows, folded in memory (see ``RowBuffer``).
     private let enterprises = RowBuffer<Enterprise>(load: Enterprise.load, insert: Enterprise.insert, add: Enterprise.add)

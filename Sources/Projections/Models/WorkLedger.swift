@@ -9,30 +9,31 @@ public final class WorkLedger: Projection {
     public static let summary = "工作台账: the plan's tasks and milestones, deadlines, units, reported completion"
     public static let version = 1
 
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("ledger v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE item (
-                    plan TEXT NOT NULL,
-                    task TEXT NOT NULL,
-                    milestone TEXT NOT NULL,
-                    position INTEGER NOT NULL,
-                    title TEXT NOT NULL,
-                    deadline TEXT NOT NULL,
-                    units TEXT NOT NULL,
-                    completed_on TEXT,
-                    reported_by TEXT,
-                    reported_seq INTEGER,
-                    PRIMARY KEY (plan, task, milestone)
-                ) WITHOUT ROWID;
-                CREATE TABLE plan (
-                    plan TEXT PRIMARY KEY NOT NULL,
-                    title TEXT NOT NULL,
-                    published_on TEXT NOT NULL
-                ) WITHOUT ROWID;
-                """)
-        }
-    }
+    /// The tables, views and indexes of this version (``Projection/schema``).
+    public static let schema = [
+        """
+            CREATE TABLE item (
+                plan TEXT NOT NULL,
+                task TEXT NOT NULL,
+                milestone TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                deadline TEXT NOT NULL,
+                units TEXT NOT NULL,
+                completed_on TEXT,
+                reported_by TEXT,
+                reported_seq INTEGER,
+                PRIMARY KEY (plan, task, milestone)
+            ) WITHOUT ROWID
+            """,
+        """
+            CREATE TABLE plan (
+                plan TEXT PRIMARY KEY NOT NULL,
+                title TEXT NOT NULL,
+                published_on TEXT NOT NULL
+            ) WITHOUT ROWID
+            """,
+    ]
 
     public init() {}
 
