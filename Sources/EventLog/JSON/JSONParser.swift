@@ -206,8 +206,6 @@ public struct JSONParser {
 
     func failure(_ reason: String) -> Failure { Failure(offset: position, reason: reason) }
 
-    var isAtEnd: Bool { position >= bytes.count }
-
     mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {

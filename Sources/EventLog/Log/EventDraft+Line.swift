@@ -1,8 +1,6 @@
-/// What the committer does with a caller's drafts, in place: the appender's own array is handed
-/// to the sequencer as it is (with each stream name hashed once, ``StreamName``), and each
-/// event's line — its payload written as canonical JSON straight into it — is built on the
-/// appender's thread; the single committer thread only splices bytes. (Copying every draft
-/// into a form of its own cost a retain and a release of each of its strings.)
+/// A draft's content as the log compares and writes it: what an idempotent retry must repeat,
+/// and its canonical envelope line, built on the appender's thread so that the committer only
+/// splices bytes.
 extension EventDraft {
     /// Whether `other` is the same event — what an idempotent retry must repeat: the same
     /// stream, type, schema, business date, and payload as the canonical bytes the log stores.

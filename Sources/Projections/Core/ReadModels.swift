@@ -105,14 +105,14 @@ public final class ReadModels: @unchecked Sendable {
         return size
     }
 
-    /// Rebuilds read models from zero into new files and installs them when complete; the live
-    /// files stay readable (and unchanged) until then.
     /// Where the last ``rebuildAll(only:progress:)`` spent its time: `projecting` and `sealing`
     /// (wall seconds of the whole build's two phases: all events applied, then all files
     /// sealed), `parse` and `apply` (wall seconds of the two steps of each chunk, summed), and
     /// each read model's own apply and seal seconds.
     public private(set) var lastRebuildTimings: [(String, Double)] = []
 
+    /// Rebuilds read models (all, or those named) from zero into new files and installs them
+    /// when complete; the live files stay readable (and unchanged) until then.
     public func rebuildAll(only names: [String]? = nil, progress: (UInt64, UInt64) -> Void = { _, _ in }) throws(ProjectionError) {
         let chosen = stores.filter { names?.contains($0.name) ?? true }
         let types = chosen.map(\.projectionType)

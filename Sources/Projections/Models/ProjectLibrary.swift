@@ -165,9 +165,6 @@ public final class ProjectLibrary: Projection {
             row.closedSeq = nil
         }
     }
-
-    /// Statuses as officials read them.
-    public static let statusTitles = ["filed": "已备案", "inProgress": "实施中", "completed": "已完成", "cancelled": "已取消"]
 }
 
 /// One row of the project library's `project` table.
