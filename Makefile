@@ -17,8 +17,9 @@ demo-log: deps
 	swift build --product gongfu
 	tools/demo-log.sh
 
-## Every test.
+## Every test, after checking the code is formatted (`swift format`, settings in .swift-format).
 test: deps
+	swift format lint --strict --recursive Package.swift Sources Tests
 	swift build --build-tests
 	swift test --skip-build
 

@@ -62,16 +62,17 @@ public final class TokenStore: Sendable {
             database = try DatabasePool(path: Self.path(in: directory), configuration: configuration)
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1") { db in
-                try db.execute(sql: """
-                    CREATE TABLE token (
-                        id TEXT PRIMARY KEY,
-                        hash TEXT NOT NULL UNIQUE,
-                        name TEXT NOT NULL,
-                        role TEXT NOT NULL,
-                        created TEXT NOT NULL,
-                        revoked TEXT
-                    )
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE token (
+                            id TEXT PRIMARY KEY,
+                            hash TEXT NOT NULL UNIQUE,
+                            name TEXT NOT NULL,
+                            role TEXT NOT NULL,
+                            created TEXT NOT NULL,
+                            revoked TEXT
+                        )
+                        """)
             }
             try migrator.migrate(database)
             // A pool's writer is opened with `synchronous = NORMAL` (GRDB's WAL set-up runs after
@@ -110,15 +111,18 @@ public final class TokenStore: Sendable {
         let name = try Self.name(name)
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
-        let secret = "gf_" + Data(bytes).base64EncodedString()
+        let secret =
+            "gf_"
+            + Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
         let hash = Self.hash(secret)
         let record = TokenRecord(id: String(hash.prefix(12)), name: name, role: role, created: Self.timestamp(now), revoked: nil)
         do {
             try database.write { db in
-                try db.execute(sql: "INSERT INTO token (id, hash, name, role, created) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [record.id, hash, record.name, role.name, record.created])
+                try db.execute(
+                    sql: "INSERT INTO token (id, hash, name, role, created) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [record.id, hash, record.name, role.name, record.created])
             }
         } catch {
             throw .storage("\(error)")
@@ -145,7 +149,8 @@ public final class TokenStore: Sendable {
             result = try database.write { db -> Result<TokenRecord, TokenError> in
                 var rows = try Row.fetchAll(db, sql: "SELECT id, name, role, created, revoked FROM token WHERE id = ?", arguments: [idOrName])
                 if rows.isEmpty {
-                    rows = try Row.fetchAll(db, sql: "SELECT id, name, role, created, revoked FROM token WHERE name = ? AND revoked IS NULL", arguments: [idOrName])
+                    rows = try Row.fetchAll(
+                        db, sql: "SELECT id, name, role, created, revoked FROM token WHERE name = ? AND revoked IS NULL", arguments: [idOrName])
                 }
                 guard let row = rows.first else { return .failure(.unknownToken(idOrName)) }
                 guard rows.count == 1 else { return .failure(.ambiguousToken(idOrName)) }

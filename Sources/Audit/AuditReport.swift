@@ -55,7 +55,8 @@ public struct AuditReport {
     public func html(_ tables: [(file: String, table: QueryTable)]? = nil) throws -> String {
         let tables = try tables ?? self.tables()
         func table(_ file: String) -> QueryTable { tables.first { $0.file == file }!.table }
-        let province = table("coverage-province.csv"), cities = table("coverage-by-city.csv")
+        let province = table("coverage-province.csv")
+        let cities = table("coverage-by-city.csv")
         let checkpoint = try store("coverage").checkpoint()
         var html = """
             <!DOCTYPE html>
@@ -71,10 +72,15 @@ public struct AuditReport {
         html += "<h2>一、总体情况</h2>\n" + coverageTable(province, dimension: "province") + "\n"
         html += "<h2>二、分地区</h2>\n"
         let names = cities.rows.map { cities.value("name", in: $0)?.display ?? "" }
-        html += Charts.bars(id: "report-by-city", title: "\(year)年各市转型覆盖率与深度转型率", categories: names, series: [
-            ChartSeries(key: "coverage", name: "转型覆盖率(%)", color: "#2f7ebc", values: cities.rows.map { cities.value("coverageRate", in: $0)?.double }),
-            ChartSeries(key: "deep", name: "深度转型率(%)", color: "#e67e22", values: cities.rows.map { cities.value("deepRate", in: $0)?.double }),
-        ]) + "\n"
+        html +=
+            Charts.bars(
+                id: "report-by-city", title: "\(year)年各市转型覆盖率与深度转型率", categories: names,
+                series: [
+                    ChartSeries(
+                        key: "coverage", name: "转型覆盖率(%)", color: "#2f7ebc", values: cities.rows.map { cities.value("coverageRate", in: $0)?.double }),
+                    ChartSeries(
+                        key: "deep", name: "深度转型率(%)", color: "#e67e22", values: cities.rows.map { cities.value("deepRate", in: $0)?.double }),
+                ]) + "\n"
         html += coverageTable(cities, dimension: "city") + "\n"
         html += "<h3>评估截止后补录对各市数字的影响（当前已知 − 评估时，百分点）</h3>\n" + backDatedEffect(cities) + "\n"
         html += "<h2>三、分行业</h2>\n" + coverageTable(table("coverage-by-industry.csv"), dimension: "industry") + "\n"
@@ -101,7 +107,8 @@ public struct AuditReport {
 
     func coverageTable(_ table: QueryTable, dimension: String) -> String {
         let explainable = dimension == "province" || dimension == "city"
-        var html = "<table class=\"figures\"><thead><tr><th>代码</th><th>名称</th><th>企业数</th><th>覆盖率(%)</th><th>深度率(%)</th><th>覆盖同比</th><th>深度同比</th><th>评估时覆盖率</th><th>评估时深度率</th><th>目标覆盖率</th><th>目标深度率</th><th>覆盖差距</th><th>深度差距</th></tr></thead><tbody>\n"
+        var html =
+            "<table class=\"figures\"><thead><tr><th>代码</th><th>名称</th><th>企业数</th><th>覆盖率(%)</th><th>深度率(%)</th><th>覆盖同比</th><th>深度同比</th><th>评估时覆盖率</th><th>评估时深度率</th><th>目标覆盖率</th><th>目标深度率</th><th>覆盖差距</th><th>深度差距</th></tr></thead><tbody>\n"
         for row in table.rows {
             func cell(_ key: String, figure: String? = nil, frozen: Bool = false) -> String {
                 let text = table.value(key, in: row)?.display ?? ""
@@ -109,13 +116,17 @@ public struct AuditReport {
                 let code = table.value("code", in: row)?.display
                 let region = dimension == "province" ? nil : code
                 if let figure, explainable {
-                    let command = "gongfu audit explain --year \(year)\(region.map { " --region \($0)" } ?? "") --figure \(figure)\(frozen ? " --frozen" : "")"
+                    let command =
+                        "gongfu audit explain --year \(year)\(region.map { " --region \($0)" } ?? "") --figure \(figure)\(frozen ? " --frozen" : "")"
                     return "<td><a href=\"\(explainLink(region, figure, frozen: frozen))\" title=\"\(command)\">\(text)</a></td>"
                 }
                 return "<td title=\"gongfu query coverage --year \(year) --by \(dimension)\">\(text)</td>"
             }
-            html += "<tr><td>\(table.value("code", in: row)?.display ?? "")</td><td>\((table.value("name", in: row)?.display ?? "").escapedForHTML)</td>"
-            html += cell("population") + cell("coverageRate", figure: "coverage") + cell("deepRate", figure: "deep") + cell("coverageChange") + cell("deepChange")
+            html +=
+                "<tr><td>\(table.value("code", in: row)?.display ?? "")</td><td>\((table.value("name", in: row)?.display ?? "").escapedForHTML)</td>"
+            html +=
+                cell("population") + cell("coverageRate", figure: "coverage") + cell("deepRate", figure: "deep") + cell("coverageChange")
+                + cell("deepChange")
             html += cell("frozenCoverageRate", figure: "coverage", frozen: true) + cell("frozenDeepRate", figure: "deep", frozen: true)
             html += cell("targetCoverage") + cell("targetDeep") + cell("coverageGap") + cell("deepGap") + "</tr>\n"
         }
@@ -126,14 +137,17 @@ public struct AuditReport {
         var rows = ""
         for row in cities.rows {
             guard let known = cities.value("coverageRate", in: row)?.double, let frozen = cities.value("frozenCoverageRate", in: row)?.double,
-                  let deepKnown = cities.value("deepRate", in: row)?.double, let deepFrozen = cities.value("frozenDeepRate", in: row)?.double,
-                  known != frozen || deepKnown != deepFrozen else { continue }
+                let deepKnown = cities.value("deepRate", in: row)?.double, let deepFrozen = cities.value("frozenDeepRate", in: row)?.double,
+                known != frozen || deepKnown != deepFrozen
+            else { continue }
             let code = cities.value("code", in: row)?.display ?? ""
             rows += "<tr><td>\(code)</td><td>\((cities.value("name", in: row)?.display ?? "").escapedForHTML)</td>"
-            rows += "<td title=\"gongfu audit diff --year \(year) --region \(code)\">\(String(format: "%+.1f", known - frozen))</td><td>\(String(format: "%+.1f", deepKnown - deepFrozen))</td></tr>\n"
+            rows +=
+                "<td title=\"gongfu audit diff --year \(year) --region \(code)\">\(String(format: "%+.1f", known - frozen))</td><td>\(String(format: "%+.1f", deepKnown - deepFrozen))</td></tr>\n"
         }
         guard !rows.isEmpty else { return "<p class=\"note\">评估关闭后没有改变 \(year) 年数字的补录（或该年尚未关闭）。</p>" }
-        return "<table id=\"back-dated-effect\"><thead><tr><th>代码</th><th>市</th><th>覆盖率(百分点)</th><th>深度率(百分点)</th></tr></thead><tbody>\n\(rows)</tbody></table>\n<p class=\"note\">逐企业的差异及其事件：<code>gongfu audit diff --year \(year)</code>。</p>"
+        return
+            "<table id=\"back-dated-effect\"><thead><tr><th>代码</th><th>市</th><th>覆盖率(百分点)</th><th>深度率(百分点)</th></tr></thead><tbody>\n\(rows)</tbody></table>\n<p class=\"note\">逐企业的差异及其事件：<code>gongfu audit diff --year \(year)</code>。</p>"
     }
 
     func ledgerTable(_ table: QueryTable) -> String {
@@ -141,7 +155,8 @@ public struct AuditReport {
         for row in table.rows {
             func text(_ key: String) -> String { (table.value(key, in: row)?.display ?? "").escapedForHTML }
             let status = (table.value("status", in: row)?.display ?? "").replacingOccurrences(of: " ", with: "-")
-            html += "<tr class=\"status-\(status)\"><td>\(text("task"))</td><td>\(text("title")) \(text("milestone"))</td><td>\(text("deadline"))</td><td>\(text("units"))</td><td>\(text("completedOn"))</td><td>\(text("statusTitle"))</td></tr>\n"
+            html +=
+                "<tr class=\"status-\(status)\"><td>\(text("task"))</td><td>\(text("title")) \(text("milestone"))</td><td>\(text("deadline"))</td><td>\(text("units"))</td><td>\(text("completedOn"))</td><td>\(text("statusTitle"))</td></tr>\n"
         }
         return html + "</tbody></table>"
     }
@@ -154,13 +169,17 @@ public struct AuditReport {
         }
         var html = "<table id=\"findings-summary\"><thead><tr><th>规则</th><th>问题</th><th>数量</th></tr></thead><tbody>\n"
         for rule in SupervisionRules.standard.rules {
-            html += "<tr><td><code>\(rule.id)</code></td><td>\(rule.title.escapedForHTML)</td><td title=\"gongfu query findings --year \(year)\">\(counts[rule.id]?.count ?? 0)</td></tr>\n"
+            html +=
+                "<tr><td><code>\(rule.id)</code></td><td>\(rule.title.escapedForHTML)</td><td title=\"gongfu query findings --year \(year)\">\(counts[rule.id]?.count ?? 0)</td></tr>\n"
         }
         html += "</tbody></table>\n<table id=\"findings\"><thead><tr><th>规则</th><th>对象</th><th>市</th><th>情况</th><th>依据事件</th></tr></thead><tbody>\n"
         for row in table.rows.prefix(500) {
             func text(_ key: String) -> String { (table.value(key, in: row)?.display ?? "").escapedForHTML }
-            let events = (table.value("events", in: row)?.display ?? "").split(separator: " ").map { "<a href=\"/v1/events?from=\($0)&amp;limit=1\">\($0)</a>" }.joined(separator: " ")
-            html += "<tr><td><code>\(text("rule"))</code></td><td>\(text("subject"))</td><td>\(text("city"))</td><td>\(text("detail"))</td><td>\(events)</td></tr>\n"
+            let events = (table.value("events", in: row)?.display ?? "").split(separator: " ").map {
+                "<a href=\"/v1/events?from=\($0)&amp;limit=1\">\($0)</a>"
+            }.joined(separator: " ")
+            html +=
+                "<tr><td><code>\(text("rule"))</code></td><td>\(text("subject"))</td><td>\(text("city"))</td><td>\(text("detail"))</td><td>\(events)</td></tr>\n"
         }
         html += "</tbody></table>"
         if table.rows.count > 500 { html += "<p class=\"note\">仅列前 500 条，共 \(table.rows.count) 条；全部见 findings.csv。</p>" }

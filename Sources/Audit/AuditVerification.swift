@@ -47,12 +47,19 @@ public struct AuditVerification: Sendable {
                 if checkpoint.seq == 0 {
                     readModels.append(.init(name: type.name, seq: 0, matches: true, detail: "empty"))
                 } else if checkpoint.seq > size {
-                    readModels.append(.init(name: type.name, seq: checkpoint.seq, matches: false, detail: "ahead of the log (\(size) events): it was built from another log"))
+                    readModels.append(
+                        .init(
+                            name: type.name, seq: checkpoint.seq, matches: false,
+                            detail: "ahead of the log (\(size) events): it was built from another log"))
                 } else {
                     let root = try log.root(size: checkpoint.seq).base64
                     let matches = root == checkpoint.root
-                    readModels.append(.init(name: type.name, seq: checkpoint.seq, matches: matches,
-                                            detail: matches ? "root at seq \(checkpoint.seq) matches the log" : "its root \(checkpoint.root) is not the log's root \(root) at seq \(checkpoint.seq)"))
+                    readModels.append(
+                        .init(
+                            name: type.name, seq: checkpoint.seq, matches: matches,
+                            detail: matches
+                                ? "root at seq \(checkpoint.seq) matches the log"
+                                : "its root \(checkpoint.root) is not the log's root \(root) at seq \(checkpoint.seq)"))
                 }
             } catch {
                 readModels.append(.init(name: type.name, seq: 0, matches: false, detail: "cannot be read: \(error)"))
@@ -71,7 +78,9 @@ public struct AuditVerification: Sendable {
             lines.append("✓ \(log.checkpointsChecked) stored checkpoint(s): signature and root verified")
         }
         for checkpoint in checkpoints {
-            lines.append("\(checkpoint.consistent ? "✓" : "✗") checkpoint of size \(checkpoint.size): consistency proof to size \(log.events) \(checkpoint.consistent ? "verifies (the log only grew)" : "FAILS")")
+            lines.append(
+                "\(checkpoint.consistent ? "✓" : "✗") checkpoint of size \(checkpoint.size): consistency proof to size \(log.events) \(checkpoint.consistent ? "verifies (the log only grew)" : "FAILS")"
+            )
         }
         for model in readModels {
             lines.append("\(model.matches ? "✓" : "✗") read model \(model.name): \(model.detail)")

@@ -67,12 +67,16 @@ public struct FigureDiff: Sendable {
 
     typealias Side = [String: (stage: Int, city: String)]
 
-    static let stageEvents: Set<String> = ["EnterpriseRegistered", "AssessmentRecorded", "StageUpgraded", "EventRetracted", "EnterpriseLeftPopulation", "EnterpriseProfileCorrected"]
+    static let stageEvents: Set<String> = [
+        "EnterpriseRegistered", "AssessmentRecorded", "StageUpgraded", "EventRetracted", "EnterpriseLeftPopulation", "EnterpriseProfileCorrected",
+    ]
 
     /// Compares `year` between two points. As-of points are built into `scratch` (a directory
     /// for temporary read models) without touching the live ones.
-    public static func compare(year: Int, from: Point, to: Point, coverage live: ReadModelStore, log: EventLog, scratch: String) throws -> FigureDiff {
-        let closedSeq = try live.read { db in try Int64.fetchOne(db, sql: "SELECT closed_seq FROM assessment_year WHERE year = ?", arguments: [year]) }
+    public static func compare(year: Int, from: Point, to: Point, coverage live: ReadModelStore, log: EventLog, scratch: String) throws -> FigureDiff
+    {
+        let closedSeq = try live.read { db in try Int64.fetchOne(db, sql: "SELECT closed_seq FROM assessment_year WHERE year = ?", arguments: [year])
+        }
         func side(_ point: Point) throws -> (Side, (Envelope) -> Bool) {
             switch point {
             case .now:
@@ -84,11 +88,12 @@ public struct FigureDiff: Sendable {
                 let paths = try ReadModels.build(asOf: asOf, log: log, names: ["coverage"], outputDirectory: scratch)
                 let store = try ReadModelStore(path: paths[0], projection: CoverageMetrics.self, mode: .readOnly)
                 defer { store.close() }
-                let included: (Envelope) -> Bool = switch asOf {
-                case .seq(let seq): { $0.seq <= seq }
-                case .recorded(let time): { $0.recorded <= time }
-                case .date(let date): { $0.occurred.prefix(10) <= date }
-                }
+                let included: (Envelope) -> Bool =
+                    switch asOf {
+                    case .seq(let seq): { $0.seq <= seq }
+                    case .recorded(let time): { $0.recorded <= time }
+                    case .date(let date): { $0.occurred.prefix(10) <= date }
+                    }
                 return (try load(store, basis: "known", year: year), included)
             }
         }
@@ -96,7 +101,8 @@ public struct FigureDiff: Sendable {
         let (after, includedAfter) = try side(to)
         var changes: [Change] = []
         for uscc in Set(before.keys).union(after.keys).sorted() {
-            let a = before[uscc], b = after[uscc]
+            let a = before[uscc]
+            let b = after[uscc]
             guard a?.stage != b?.stage else { continue }
             let events = try log.envelopes(stream: "enterprise/" + uscc).filter {
                 stageEvents.contains($0.type) && includedBefore($0) != includedAfter($0)
@@ -108,7 +114,8 @@ public struct FigureDiff: Sendable {
                 let stages = side.values.filter { $0.city == city }.map(\.stage)
                 return (percentage(stages.filter { $0 >= 1 }.count, of: stages.count), percentage(stages.filter { $0 >= 3 }.count, of: stages.count))
             }
-            let (coverageBefore, deepBefore) = rates(before), (coverageAfter, deepAfter) = rates(after)
+            let (coverageBefore, deepBefore) = rates(before)
+            let (coverageAfter, deepAfter) = rates(after)
             guard coverageBefore != coverageAfter || deepBefore != deepAfter else { return nil }
             return CityChange(city: city, coverage: (coverageBefore, coverageAfter), deep: (deepBefore, deepAfter))
         }
@@ -118,7 +125,9 @@ public struct FigureDiff: Sendable {
     static func load(_ store: ReadModelStore, basis: String, year: Int) throws -> Side {
         try store.read { db in
             var side: Side = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT uscc, stage, city FROM enterprise_year WHERE basis = ? AND year = ?", arguments: [basis, year]) {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT uscc, stage, city FROM enterprise_year WHERE basis = ? AND year = ?", arguments: [basis, year])
+            {
                 side[row["uscc"]] = (row["stage"], row["city"])
             }
             return side
@@ -135,7 +144,9 @@ public struct FigureDiff: Sendable {
         }
         var lines = ["\(year) 年覆盖率：\(from) → \(to)；\(changes.count) 家企业阶段不同"]
         for city in cities {
-            lines.append("  \(city.city) \(names[city.city] ?? ""): 覆盖率 \(rate(city.coverage.before)) → \(rate(city.coverage.after))\(points(city.coverage.before, city.coverage.after))；深度率 \(rate(city.deep.before)) → \(rate(city.deep.after))\(points(city.deep.before, city.deep.after))")
+            lines.append(
+                "  \(city.city) \(names[city.city] ?? ""): 覆盖率 \(rate(city.coverage.before)) → \(rate(city.coverage.after))\(points(city.coverage.before, city.coverage.after))；深度率 \(rate(city.deep.before)) → \(rate(city.deep.after))\(points(city.deep.before, city.deep.after))"
+            )
         }
         for change in changes {
             let stage = { (value: Int?) in value.map { "L\($0)" } ?? "不在总体" }
@@ -156,8 +167,10 @@ public enum AuditError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .notClosed(let year): "the \(year) annual assessment has not closed, so there are no frozen figures; compare as-of points instead (--from seq:N)"
-        case .noSigningKey(let path): "no checkpoint can be signed for the export: \(path) is missing; export from the data directory that holds the signing key"
+        case .notClosed(let year):
+            "the \(year) annual assessment has not closed, so there are no frozen figures; compare as-of points instead (--from seq:N)"
+        case .noSigningKey(let path):
+            "no checkpoint can be signed for the export: \(path) is missing; export from the data directory that holds the signing key"
         case .badRange(let reason): reason
         }
     }

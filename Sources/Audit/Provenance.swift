@@ -43,8 +43,10 @@ public struct Provenance: Sendable {
 
     /// Explains `figure` for `year` and `region` (basis `known` or `frozen`) from the coverage
     /// read model, naming each stage's event from the log.
-    public static func explain(year: Int, region: String?, figure: Figure, frozen: Bool = false,
-                               coverage: ReadModelStore, log: EventLog) throws -> Provenance {
+    public static func explain(
+        year: Int, region: String?, figure: Figure, frozen: Bool = false,
+        coverage: ReadModelStore, log: EventLog
+    ) throws -> Provenance {
         let basis = frozen ? "frozen" : "known"
         let (rows, seq) = try coverage.read { db -> ([Row], UInt64) in
             var sql = "SELECT uscc, stage, stage_seq FROM enterprise_year WHERE basis = ? AND year = ?"
@@ -81,9 +83,13 @@ public struct Provenance: Sendable {
 
     /// The explanation as a table: one row per enterprise of the population.
     public var table: QueryTable {
-        var table = QueryTable(title: "\(year)年 \(region ?? "全省") \(figure == .coverage ? "转型覆盖率" : "深度转型率")（\(basis == "frozen" ? "评估时冻结" : "当前已知")）：\(numerator)/\(population) = \(rate.map { String($0) } ?? "—")%",
-                               columns: [("uscc", "统一社会信用代码"), ("stage", "阶段"), ("counted", "计入分子"), ("event", "定级事件seq"),
-                                         ("eventType", "事件类型"), ("occurred", "业务日期"), ("recorded", "记录时间")], seq: seq)
+        var table = QueryTable(
+            title:
+                "\(year)年 \(region ?? "全省") \(figure == .coverage ? "转型覆盖率" : "深度转型率")（\(basis == "frozen" ? "评估时冻结" : "当前已知")）：\(numerator)/\(population) = \(rate.map { String($0) } ?? "—")%",
+            columns: [
+                ("uscc", "统一社会信用代码"), ("stage", "阶段"), ("counted", "计入分子"), ("event", "定级事件seq"),
+                ("eventType", "事件类型"), ("occurred", "业务日期"), ("recorded", "记录时间"),
+            ], seq: seq)
         for member in members {
             table.rows.append([
                 .text(member.uscc), .text("L\(member.stage)"), .text(member.counted ? "是" : "否"),

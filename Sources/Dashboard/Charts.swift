@@ -27,10 +27,15 @@ public enum Charts {
 
     /// Grouped vertical bars, one group per category, with the value above each bar and an
     /// optional horizontal reference line (a target) per series.
-    public static func bars(id: String, title: String, categories: [String], series: [ChartSeries],
-                            references: [(label: String, value: Double, color: String)] = [], maximum: Double = 100) -> String {
-        let width = max(640, 60 + categories.count * (series.count * 16 + 14)), height = 300
-        let left = 44.0, bottom = 250.0, top = 20.0
+    public static func bars(
+        id: String, title: String, categories: [String], series: [ChartSeries],
+        references: [(label: String, value: Double, color: String)] = [], maximum: Double = 100
+    ) -> String {
+        let width = max(640, 60 + categories.count * (series.count * 16 + 14))
+        let height = 300
+        let left = 44.0
+        let bottom = 250.0
+        let top = 20.0
         let plotHeight = bottom - top
         let groupWidth = (Double(width) - left - 10) / Double(max(categories.count, 1))
         let barWidth = min(28, (groupWidth - 8) / Double(max(series.count, 1)))
@@ -54,21 +59,32 @@ public enum Charts {
                 svg += "<title>\(category.escapedForHTML) \(one.name.escapedForHTML) \(format(value))</title></rect>"
                 svg += "<text x=\"\(x + (barWidth - 2) / 2)\" y=\"\(y(value) - 3)\" text-anchor=\"middle\" class=\"value\">\(format(value))</text>\n"
             }
-            svg += "<text x=\"\(left + (Double(index) + 0.5) * groupWidth)\" y=\"\(bottom + 16)\" text-anchor=\"middle\" class=\"category\">\(category.escapedForHTML)</text>\n"
+            svg +=
+                "<text x=\"\(left + (Double(index) + 0.5) * groupWidth)\" y=\"\(bottom + 16)\" text-anchor=\"middle\" class=\"category\">\(category.escapedForHTML)</text>\n"
         }
         for reference in references {
-            svg += "<line class=\"reference\" data-value=\"\(format(reference.value))\" x1=\"\(left)\" x2=\"\(width - 10)\" y1=\"\(y(reference.value))\" y2=\"\(y(reference.value))\" stroke=\"\(reference.color)\" stroke-dasharray=\"6 4\"/>"
-            svg += "<text x=\"\(width - 12)\" y=\"\(y(reference.value) - 4)\" text-anchor=\"end\" class=\"axis\">\(reference.label.escapedForHTML) \(format(reference.value))</text>\n"
+            svg +=
+                "<line class=\"reference\" data-value=\"\(format(reference.value))\" x1=\"\(left)\" x2=\"\(width - 10)\" y1=\"\(y(reference.value))\" y2=\"\(y(reference.value))\" stroke=\"\(reference.color)\" stroke-dasharray=\"6 4\"/>"
+            svg +=
+                "<text x=\"\(width - 12)\" y=\"\(y(reference.value) - 4)\" text-anchor=\"end\" class=\"axis\">\(reference.label.escapedForHTML) \(format(reference.value))</text>\n"
         }
         svg += legend(series, x: left, y: Double(height) - 16)
         return svg + "</svg>"
     }
 
     /// Lines over categories (years), points labelled with their values; dashed series for targets.
-    public static func lines(id: String, title: String, categories: [String], minimum: Double = 0, maximum: Double = 100, series: [ChartSeries]) -> String {
-        let width = 640, height = 300
-        let left = 44.0, right = Double(width) - 30, bottom = 250.0, top = 20.0
-        func x(_ index: Int) -> Double { categories.count < 2 ? (left + right) / 2 : left + (right - left) * Double(index) / Double(categories.count - 1) }
+    public static func lines(id: String, title: String, categories: [String], minimum: Double = 0, maximum: Double = 100, series: [ChartSeries])
+        -> String
+    {
+        let width = 640
+        let height = 300
+        let left = 44.0
+        let right = Double(width) - 30
+        let bottom = 250.0
+        let top = 20.0
+        func x(_ index: Int) -> Double {
+            categories.count < 2 ? (left + right) / 2 : left + (right - left) * Double(index) / Double(categories.count - 1)
+        }
         func y(_ value: Double) -> Double { bottom - (bottom - top) * (min(max(value, minimum), maximum) - minimum) / (maximum - minimum) }
         var svg = """
             <svg id="\(id)" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(width) \(height)" role="img" aria-label="\(title.escapedForHTML)">
@@ -86,11 +102,14 @@ public enum Charts {
             let points = one.values.enumerated().compactMap { index, value in value.map { (index, $0) } }
             if points.count > 1 {
                 let path = points.map { "\(x($0.0)),\(y($0.1))" }.joined(separator: " ")
-                svg += "<polyline fill=\"none\" stroke=\"\(one.color)\" stroke-width=\"2.5\"\(one.dashed ? " stroke-dasharray=\"6 4\"" : "") points=\"\(path)\"/>\n"
+                svg +=
+                    "<polyline fill=\"none\" stroke=\"\(one.color)\" stroke-width=\"2.5\"\(one.dashed ? " stroke-dasharray=\"6 4\"" : "") points=\"\(path)\"/>\n"
             }
             for (index, value) in points {
-                svg += "<circle class=\"point\" data-series=\"\(one.key)\" data-category=\"\(categories[index].escapedForHTML)\" data-value=\"\(format(value))\" "
-                svg += "cx=\"\(x(index))\" cy=\"\(y(value))\" r=\"4\" fill=\"\(one.color)\"><title>\(categories[index].escapedForHTML) \(one.name.escapedForHTML) \(format(value))</title></circle>"
+                svg +=
+                    "<circle class=\"point\" data-series=\"\(one.key)\" data-category=\"\(categories[index].escapedForHTML)\" data-value=\"\(format(value))\" "
+                svg +=
+                    "cx=\"\(x(index))\" cy=\"\(y(value))\" r=\"4\" fill=\"\(one.color)\"><title>\(categories[index].escapedForHTML) \(one.name.escapedForHTML) \(format(value))</title></circle>"
                 svg += "<text x=\"\(x(index))\" y=\"\(y(value) - 8)\" text-anchor=\"middle\" class=\"value\">\(format(value))</text>\n"
             }
         }
@@ -100,8 +119,11 @@ public enum Charts {
 
     /// Horizontal bars, one per step, longest first: the pending library's funnel.
     public static func funnel(id: String, title: String, steps: [(key: String, label: String, count: Int)], total: Int) -> String {
-        let width = 640, rowHeight = 34, height = 20 + rowHeight * (steps.count + 1)
-        let left = 110.0, right = Double(width) - 70
+        let width = 640
+        let rowHeight = 34
+        let height = 20 + rowHeight * (steps.count + 1)
+        let left = 110.0
+        let right = Double(width) - 70
         func barWidth(_ count: Int) -> Double { total == 0 ? 0 : (right - left) * Double(count) / Double(total) }
         var svg = """
             <svg id="\(id)" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(width) \(height)" role="img" aria-label="\(title.escapedForHTML)">
@@ -113,9 +135,11 @@ public enum Charts {
             let top = 10 + Double(index * rowHeight)
             let share = total == 0 ? 0 : Double(step.count) * 100 / Double(total)
             svg += "<text x=\"\(left - 8)\" y=\"\(top + 19)\" text-anchor=\"end\" class=\"category\">\(step.label.escapedForHTML)</text>"
-            svg += "<rect class=\"step\" data-step=\"\(step.key)\" data-value=\"\(step.count)\" x=\"\(left)\" y=\"\(top)\" width=\"\(barWidth(step.count))\" height=\"\(rowHeight - 8)\" fill=\"\(index == 0 ? "#8da2b5" : "#2f7ebc")\">"
+            svg +=
+                "<rect class=\"step\" data-step=\"\(step.key)\" data-value=\"\(step.count)\" x=\"\(left)\" y=\"\(top)\" width=\"\(barWidth(step.count))\" height=\"\(rowHeight - 8)\" fill=\"\(index == 0 ? "#8da2b5" : "#2f7ebc")\">"
             svg += "<title>\(step.label.escapedForHTML) \(step.count)</title></rect>"
-            svg += "<text x=\"\(left + barWidth(step.count) + 6)\" y=\"\(top + 19)\" class=\"value\">\(step.count)（\(format((share * 10).rounded() / 10))%）</text>\n"
+            svg +=
+                "<text x=\"\(left + barWidth(step.count) + 6)\" y=\"\(top + 19)\" class=\"value\">\(step.count)（\(format((share * 10).rounded() / 10))%）</text>\n"
         }
         return svg + "</svg>"
     }

@@ -126,12 +126,16 @@ public struct DashboardPage: Sendable {
         let coverage = table.rows.map { table.value("coverageRate", in: $0)?.double }
         let deep = table.rows.map { table.value("deepRate", in: $0)?.double }
         var references: [(label: String, value: Double, color: String)] = []
-        if let target = table.rows.first.flatMap({ table.value("targetCoverage", in: $0)?.double }) { references.append(("覆盖率目标", target, "#1f5f99")) }
+        if let target = table.rows.first.flatMap({ table.value("targetCoverage", in: $0)?.double }) {
+            references.append(("覆盖率目标", target, "#1f5f99"))
+        }
         if let target = table.rows.first.flatMap({ table.value("targetDeep", in: $0)?.double }) { references.append(("深度率目标", target, "#c0392b")) }
-        return Charts.bars(id: "chart-by-region", title: "\(latest.map(String.init) ?? "")年转型覆盖率与深度转型率", categories: names, series: [
-            ChartSeries(key: "coverage", name: "转型覆盖率(%)", color: "#2f7ebc", values: coverage),
-            ChartSeries(key: "deep", name: "深度转型率(%)", color: "#e67e22", values: deep),
-        ], references: references) + "\n"
+        return Charts.bars(
+            id: "chart-by-region", title: "\(latest.map(String.init) ?? "")年转型覆盖率与深度转型率", categories: names,
+            series: [
+                ChartSeries(key: "coverage", name: "转型覆盖率(%)", color: "#2f7ebc", values: coverage),
+                ChartSeries(key: "deep", name: "深度转型率(%)", color: "#e67e22", values: deep),
+            ], references: references) + "\n"
     }
 
     func trendChart(_ table: QueryTable) -> String {
@@ -140,23 +144,27 @@ public struct DashboardPage: Sendable {
         func series(_ key: String) -> [Double?] { table.rows.map { table.value(key, in: $0)?.double } }
         let lowest = ["deepRate", "targetDeep"].flatMap(series).compactMap { $0 }.min() ?? 0
         let minimum = max(0, ((lowest - 5) / 10).rounded(.down) * 10)
-        return Charts.lines(id: "chart-trend", title: "历年转型覆盖率、深度转型率与规划目标", categories: years, minimum: minimum, series: [
-            ChartSeries(key: "coverage", name: "覆盖率", color: "#2f7ebc", values: series("coverageRate")),
-            ChartSeries(key: "deep", name: "深度率", color: "#e67e22", values: series("deepRate")),
-            ChartSeries(key: "targetCoverage", name: "覆盖率目标", color: "#1f5f99", values: series("targetCoverage"), dashed: true),
-            ChartSeries(key: "targetDeep", name: "深度率目标", color: "#c0392b", values: series("targetDeep"), dashed: true),
-        ]) + "\n"
+        return Charts.lines(
+            id: "chart-trend", title: "历年转型覆盖率、深度转型率与规划目标", categories: years, minimum: minimum,
+            series: [
+                ChartSeries(key: "coverage", name: "覆盖率", color: "#2f7ebc", values: series("coverageRate")),
+                ChartSeries(key: "deep", name: "深度率", color: "#e67e22", values: series("deepRate")),
+                ChartSeries(key: "targetCoverage", name: "覆盖率目标", color: "#1f5f99", values: series("targetCoverage"), dashed: true),
+                ChartSeries(key: "targetDeep", name: "深度率目标", color: "#c0392b", values: series("targetDeep"), dashed: true),
+            ]) + "\n"
     }
 
     func funnelChart(_ table: QueryTable) -> String {
         func total(_ key: String) -> Int { Int(table.rows.compactMap { table.value(key, in: $0)?.double }.reduce(0, +)) }
-        return Charts.funnel(id: "chart-funnel", title: "待转型企业库五步进展", steps: [
-            ("onlineAssessment", "网上评测", total("onlineAssessment")),
-            ("diagnosis", "现场诊断", total("diagnosis")),
-            ("training", "企业家培训", total("training")),
-            ("matching", "服务商对接", total("matching")),
-            ("trial", "免费体验", total("trial")),
-        ], total: total("pending")) + "\n<p class=\"note\">180 天未联系：<strong id=\"no-contact\">\(total("noContact180Days"))</strong> 家</p>\n"
+        return Charts.funnel(
+            id: "chart-funnel", title: "待转型企业库五步进展",
+            steps: [
+                ("onlineAssessment", "网上评测", total("onlineAssessment")),
+                ("diagnosis", "现场诊断", total("diagnosis")),
+                ("training", "企业家培训", total("training")),
+                ("matching", "服务商对接", total("matching")),
+                ("trial", "免费体验", total("trial")),
+            ], total: total("pending")) + "\n<p class=\"note\">180 天未联系：<strong id=\"no-contact\">\(total("noContact180Days"))</strong> 家</p>\n"
     }
 
     func ledgerTable(_ table: QueryTable) -> String {
@@ -165,8 +173,10 @@ public struct DashboardPage: Sendable {
             func text(_ key: String) -> String { (table.value(key, in: row)?.display ?? "").escapedForHTML }
             let status = table.value("status", in: row)?.display ?? ""
             let milestone = text("milestone")
-            html += "<tr class=\"status-\(status.replacingOccurrences(of: " ", with: "-"))\"><td>\(text("task"))</td><td>\(text("title"))\(milestone.isEmpty ? "" : "：" + milestone)</td>"
-            html += "<td>\(text("deadline"))</td><td>\(text("units"))</td><td>\(text("completedOn"))</td><td class=\"status\">\(text("statusTitle"))</td></tr>\n"
+            html +=
+                "<tr class=\"status-\(status.replacingOccurrences(of: " ", with: "-"))\"><td>\(text("task"))</td><td>\(text("title"))\(milestone.isEmpty ? "" : "：" + milestone)</td>"
+            html +=
+                "<td>\(text("deadline"))</td><td>\(text("units"))</td><td>\(text("completedOn"))</td><td class=\"status\">\(text("statusTitle"))</td></tr>\n"
         }
         return html + "</tbody></table>\n"
     }
@@ -177,15 +187,18 @@ public struct DashboardPage: Sendable {
         let cities = Dictionary(uniqueKeysWithValues: ReferenceData.standard.cities.map { ($0.code, $0.name) })
         for row in table.rows {
             func text(_ key: String) -> String { table.value(key, in: row)?.display ?? "" }
-            html += "<tr><td>\(text("onDate").escapedForHTML)</td><td>\(text("name").escapedForHTML)</td><td>\((cities[text("city")] ?? text("city")).escapedForHTML)</td>"
+            html +=
+                "<tr><td>\(text("onDate").escapedForHTML)</td><td>\(text("name").escapedForHTML)</td><td>\((cities[text("city")] ?? text("city")).escapedForHTML)</td>"
             html += "<td>\(Self.activityTitle(text("kind")).escapedForHTML)</td></tr>\n"
         }
         return html + "</tbody></table>\n"
     }
 
     static func activityTitle(_ kind: String) -> String {
-        let titles = ["assessment:online": "网上评测", "assessment:onsite": "现场评估", "assessment:annual": "年度评估", "diagnosis": "现场诊断",
-                      "training": "企业家培训", "matching": "服务商对接", "trial": "免费体验", "trialEnded": "体验结束"]
+        let titles = [
+            "assessment:online": "网上评测", "assessment:onsite": "现场评估", "assessment:annual": "年度评估", "diagnosis": "现场诊断",
+            "training": "企业家培训", "matching": "服务商对接", "trial": "免费体验", "trialEnded": "体验结束",
+        ]
         return titles[kind] ?? kind
     }
 

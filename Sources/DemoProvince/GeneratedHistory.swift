@@ -36,8 +36,9 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
             do { payload = try JSONParser.parse(data) } catch {
                 preconditionFailure("a generated payload does not read back: \(error)")
             }
-            return EventDraft(stream: stream, type: type, schema: schema, occurred: occurred, data: payload,
-                              expectedVersion: expectedVersion, key: key)
+            return EventDraft(
+                stream: stream, type: type, schema: schema, occurred: occurred, data: payload,
+                expectedVersion: expectedVersion, key: key)
         }
     }
 

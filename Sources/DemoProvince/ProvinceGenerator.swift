@@ -61,7 +61,9 @@ public struct ProvinceGenerator {
         generateActivities()
         generateLedgerReports()
         for year in 2023...2026 {
-            emit(Day(year, 10, 1), draft("plan/annual-assessment", "AnnualAssessmentOpened", ["year": .integer(Int64(year)), "cutoff": .string("\(year)-10-31")]))
+            emit(
+                Day(year, 10, 1),
+                draft("plan/annual-assessment", "AnnualAssessmentOpened", ["year": .integer(Int64(year)), "cutoff": .string("\(year)-10-31")]))
             if Day(year, 11, 30) <= options.through {
                 emit(Day(year, 11, 30), draft("plan/annual-assessment", "AnnualAssessmentClosed", ["year": .integer(Int64(year))]))
             }
@@ -85,12 +87,13 @@ public struct ProvinceGenerator {
     /// chance (rarer opportunities take a higher one) until enough are seeded.
     private mutating func takesFlaw(_ kind: Imperfection.Kind) -> Bool {
         guard flawsTaken[kind, default: 0] < flawsWanted else { return false }
-        let chance: Double = switch kind {
-        case .backDatedUpgrade: 0.02
-        case .stageJumpWithoutDiagnosis: 0.1
-        case .benchmarkToIneligibleEnterprise: 0.5
-        case .doubledIncentive: 0.3
-        }
+        let chance: Double =
+            switch kind {
+            case .backDatedUpgrade: 0.02
+            case .stageJumpWithoutDiagnosis: 0.1
+            case .benchmarkToIneligibleEnterprise: 0.5
+            case .doubledIncentive: 0.3
+            }
         guard flaws.chance(chance) else { return false }
         flawsTaken[kind, default: 0] += 1
         return true
@@ -126,16 +129,22 @@ public struct ProvinceGenerator {
         let industry = ProvinceData.classes[random.weighted(ProvinceData.classes.map(\.weight))]
         let uscc = newUSCC(division: county)
         let stream = "enterprise/" + uscc
-        let name = city.short + String(random.pick(ProvinceData.brandCharacters)) + String(random.pick(ProvinceData.brandCharacters)) + industry.trade + "有限公司"
+        let name =
+            city.short + String(random.pick(ProvinceData.brandCharacters)) + String(random.pick(ProvinceData.brandCharacters)) + industry.trade
+            + "有限公司"
         let entersLate = random.chance(0.015)
         let registeredOn = entersLate ? Day(random.pick([2024, 2025]), 3, random.int(1...28)) : Day(2023, 1, 3) + random.int(0...50)
         let yearEntered = entersLate ? registeredOn.year : random.int(2003...2022)
         var chains: [JSONValue] = [.string(industry.chain)]
         if random.chance(0.1) { chains.append(.string("专精特新")) }
-        emit(registeredOn, draft(stream, "EnterpriseRegistered", [
-            "name": .string(name), "uscc": .string(uscc), "city": .string(city.code), "county": .string(county),
-            "industry": .string(industry.code), "chains": .array(chains), "yearEntered": .integer(Int64(yearEntered)),
-        ], expected: .none))
+        emit(
+            registeredOn,
+            draft(
+                stream, "EnterpriseRegistered",
+                [
+                    "name": .string(name), "uscc": .string(uscc), "city": .string(city.code), "county": .string(county),
+                    "industry": .string(industry.code), "chains": .array(chains), "yearEntered": .integer(Int64(yearEntered)),
+                ], expected: .none))
 
         // The 2023 baseline: the stage its first assessment found.
         let baseline = entersLate ? 0 : nextBaselineStage()
@@ -147,11 +156,15 @@ public struct ProvinceGenerator {
             assessments += 1
             let id = "\(uscc.suffix(6))-\(day.year)-\(assessments)"
             let upgradeDay = day + random.int(0...6)
-            emit(day, draft(stream, "AssessmentRecorded", [
-                "assessment": .string(id), "kind": .string(kind), "instrument": .string("SD-DT-2023.1"),
-                "scores": .object(["数字化基础": .integer(Int64(20 + target * 15)), "数字化应用": .integer(Int64(15 + target * 16))]),
-                "stage": .string("L\(target)"),
-            ]), recordedOn: recordedOn)
+            emit(
+                day,
+                draft(
+                    stream, "AssessmentRecorded",
+                    [
+                        "assessment": .string(id), "kind": .string(kind), "instrument": .string("SD-DT-2023.1"),
+                        "scores": .object(["数字化基础": .integer(Int64(20 + target * 15)), "数字化应用": .integer(Int64(15 + target * 16))]),
+                        "stage": .string("L\(target)"),
+                    ]), recordedOn: recordedOn)
             var upgrade = draft(stream, "StageUpgraded", ["from": .string("L\(stage)"), "to": .string("L\(target)"), "assessment": .string(id)])
             upgrade.key = "demo/\(uscc)/upgrade-L\(target)"
             emit(upgradeDay, upgrade, recordedOn: recordedOn)
@@ -164,11 +177,16 @@ public struct ProvinceGenerator {
             assessments += 1
             let assessedOn = Day(2023, 5, 1) + random.int(0...140)
             changes.append((assessedOn, baseline))
-            emit(assessedOn, draft(stream, "AssessmentRecorded", [
-                "assessment": .string("\(uscc.suffix(6))-2023-\(assessments)"), "kind": .string("annual"), "instrument": .string("SD-DT-2023.1"),
-                "scores": .object(["数字化基础": .integer(Int64(20 + baseline * 15)), "数字化应用": .integer(Int64(15 + baseline * 16))]),
-                "stage": .string("L\(baseline)"),
-            ]))
+            emit(
+                assessedOn,
+                draft(
+                    stream, "AssessmentRecorded",
+                    [
+                        "assessment": .string("\(uscc.suffix(6))-2023-\(assessments)"), "kind": .string("annual"),
+                        "instrument": .string("SD-DT-2023.1"),
+                        "scores": .object(["数字化基础": .integer(Int64(20 + baseline * 15)), "数字化应用": .integer(Int64(15 + baseline * 16))]),
+                        "stage": .string("L\(baseline)"),
+                    ]))
             stage = baseline
         }
 
@@ -176,7 +194,9 @@ public struct ProvinceGenerator {
         var stageAtYearEnd: [Int: Int] = [:]
         for year in 2024...2026 {
             if leaves, year == 2025 {
-                emit(Day(2025, 4, 1) + random.int(0...60), draft(stream, "EnterpriseLeftPopulation", ["year": .integer(2025), "reason": .string("belowThreshold")]))
+                emit(
+                    Day(2025, 4, 1) + random.int(0...60),
+                    draft(stream, "EnterpriseLeftPopulation", ["year": .integer(2025), "reason": .string("belowThreshold")]))
                 return EnterpriseHistory(uscc: uscc, stages: [:], upgradedTo: upgradedTo, changes: changes)
             }
             defer { stageAtYearEnd[year] = stage }
@@ -184,12 +204,18 @@ public struct ProvinceGenerator {
             if year == 2025, stage == 0, registeredOn < start + 20, takesFlaw(.stageJumpWithoutDiagnosis) {
                 // Two levels in one go, on an on-site assessment nobody diagnosed before (after
                 // the online self-assessment that put it in the library at L0).
-                emit(Day(year, 2, 1) + random.int(0...50), draft(stream, "AssessmentRecorded", [
-                    "assessment": .string("\(uscc.suffix(6))-\(year)-online"), "kind": .string("online"), "instrument": .string("SD-DT-2023.1"),
-                    "stage": .string("L0"),
-                ]))
+                emit(
+                    Day(year, 2, 1) + random.int(0...50),
+                    draft(
+                        stream, "AssessmentRecorded",
+                        [
+                            "assessment": .string("\(uscc.suffix(6))-\(year)-online"), "kind": .string("online"),
+                            "instrument": .string("SD-DT-2023.1"),
+                            "stage": .string("L0"),
+                        ]))
                 upgrade(on: Day(year, 6, 1) + random.int(0...60), to: 2, kind: "onsite")
-                imperfections.append(Imperfection(kind: .stageJumpWithoutDiagnosis, stream: stream, detail: "L0 → L2 in \(year) with no DiagnosisVisited"))
+                imperfections.append(
+                    Imperfection(kind: .stageJumpWithoutDiagnosis, stream: stream, detail: "L0 → L2 in \(year) with no DiagnosisVisited"))
             } else if stage == 0, registeredOn < start + 20 {
                 let leavesLibrary = random.chance([2024: 0.30, 2025: 0.42, 2026: 0.72][year]!)
                 workPendingLibrary(stream, year: year, complete: leavesLibrary)
@@ -206,8 +232,10 @@ public struct ProvinceGenerator {
                     let occurred = Day(year, 10, 10) + random.int(0...15)
                     let recorded = Day(year, 12, 3) + random.int(0...20)
                     upgrade(on: occurred, to: stage + 1, kind: "onsite", recordedOn: recorded)
-                    imperfections.append(Imperfection(kind: .backDatedUpgrade, stream: stream,
-                                                      detail: "L\(stage - 1) → L\(stage) dated \(occurred) (before the \(year)-10-31 cutoff), recorded \(recorded)"))
+                    imperfections.append(
+                        Imperfection(
+                            kind: .backDatedUpgrade, stream: stream,
+                            detail: "L\(stage - 1) → L\(stage) dated \(occurred) (before the \(year)-10-31 cutoff), recorded \(recorded)"))
                 }
             }
         }
@@ -221,10 +249,14 @@ public struct ProvinceGenerator {
         var day = Day(year, 2, 1) + random.int(0...50)
         let steps = complete ? 5 : random.weighted([1, 3, 3, 2, 1.5, 1])
         if steps >= 1 {
-            emit(day, draft(stream, "AssessmentRecorded", [
-                "assessment": .string("\(stream.suffix(6))-\(year)-online"), "kind": .string("online"), "instrument": .string("SD-DT-2023.1"),
-                "stage": .string("L0"),
-            ]))
+            emit(
+                day,
+                draft(
+                    stream, "AssessmentRecorded",
+                    [
+                        "assessment": .string("\(stream.suffix(6))-\(year)-online"), "kind": .string("online"), "instrument": .string("SD-DT-2023.1"),
+                        "stage": .string("L0"),
+                    ]))
         }
         if steps >= 2 {
             day = max(day + random.int(10...40), providers[0].from + random.int(1...20))
@@ -241,19 +273,26 @@ public struct ProvinceGenerator {
         if steps >= 5 {
             day = day + random.int(5...20)
             emit(day, draft(stream, "TrialStarted", ["provider": .string(provider), "solution": .string(solution)]))
-            emit(day + random.int(30...60), draft(stream, "TrialEnded", [
-                "provider": .string(provider), "solution": .string(solution), "outcome": .string(random.chance(0.7) ? "purchased" : "declined"),
-            ]))
+            emit(
+                day + random.int(30...60),
+                draft(
+                    stream, "TrialEnded",
+                    [
+                        "provider": .string(provider), "solution": .string(solution),
+                        "outcome": .string(random.chance(0.7) ? "purchased" : "declined"),
+                    ]))
         }
     }
 
     private mutating func diagnosis(_ stream: String, on day: Day) -> EventDraft {
         let provider = providers[random.int(0...(Self.prefixCount(providers.map(\.from), before: day, maxima: &providerMaxima) - 1))].uscc
-        return draft(stream, "DiagnosisVisited", [
-            "provider": .string(provider), "commissioner": .string(String(random.pick(ProvinceData.commissioners)) + "专员"),
-            "findings": .string(random.pick(["设备联网率低，生产数据靠人工记录", "ERP与生产脱节，库存不准", "质量检测依赖人工，追溯困难", "能耗管理粗放"])),
-            "recommended": .array([.string(random.pick(ProvinceData.solutionTitles).title)]),
-        ])
+        return draft(
+            stream, "DiagnosisVisited",
+            [
+                "provider": .string(provider), "commissioner": .string(String(random.pick(ProvinceData.commissioners)) + "专员"),
+                "findings": .string(random.pick(["设备联网率低，生产数据靠人工记录", "ERP与生产脱节，库存不准", "质量检测依赖人工，追溯困难", "能耗管理粗放"])),
+                "recommended": .array([.string(random.pick(ProvinceData.solutionTitles).title)]),
+            ])
     }
 
     @discardableResult
@@ -263,15 +302,23 @@ public struct ProvinceGenerator {
         let stream = "project/" + id
         let solution = random.pick(ProvinceData.solutionTitles)
         let provider = providers.last { $0.from < day }?.uscc ?? providers[0].uscc
-        emit(day, draft(stream, "ProjectFiled", [
-            "enterprise": .string(uscc), "domain": .string(solution.domain), "providers": .array([.string(provider)]),
-            "budgetFen": .integer(Int64(random.int(20...400)) * 1_000_000), "targetStage": .string("L\(targetStage)"),
-        ], expected: .none))
+        emit(
+            day,
+            draft(
+                stream, "ProjectFiled",
+                [
+                    "enterprise": .string(uscc), "domain": .string(solution.domain), "providers": .array([.string(provider)]),
+                    "budgetFen": .integer(Int64(random.int(20...400)) * 1_000_000), "targetStage": .string("L\(targetStage)"),
+                ], expected: .none))
         emit(day + random.int(20...50), draft(stream, "ProjectMilestoneReached", ["milestone": .string("系统上线试运行")]))
         if random.chance(0.9) {
-            emit(day + random.int(55...110), draft(stream, "ProjectCompleted", [
-                "results": .string("\(solution.title)上线，生产效率提升\(random.int(8...30))%"), "benchmarkCandidate": .bool(random.chance(0.1)),
-            ]))
+            emit(
+                day + random.int(55...110),
+                draft(
+                    stream, "ProjectCompleted",
+                    [
+                        "results": .string("\(solution.title)上线，生产效率提升\(random.int(8...30))%"), "benchmarkCandidate": .bool(random.chance(0.1)),
+                    ]))
         } else {
             emit(day + random.int(55...110), draft(stream, "ProjectCancelled", ["reason": .string("企业经营调整，项目暂停")]))
         }
@@ -292,20 +339,30 @@ public struct ProvinceGenerator {
                 let city = ProvinceData.cityWeights[random.weighted(ProvinceData.cityWeights.map(\.weight))]
                 let uscc = newUSCC(division: city.code)
                 let stream = "provider/" + uscc
-                emit(day, draft(stream, "ProviderAdmitted", [
-                    "name": .string(city.short + String(random.pick(ProvinceData.brandCharacters)) + String(random.pick(ProvinceData.brandCharacters)) + random.pick(ProvinceData.providerWords) + "有限公司"),
-                    "mapBatch": .integer(Int64(batch + 1)), "city": .string(city.code),
-                ], expected: .none))
+                emit(
+                    day,
+                    draft(
+                        stream, "ProviderAdmitted",
+                        [
+                            "name": .string(
+                                city.short + String(random.pick(ProvinceData.brandCharacters)) + String(random.pick(ProvinceData.brandCharacters))
+                                    + random.pick(ProvinceData.providerWords) + "有限公司"),
+                            "mapBatch": .integer(Int64(batch + 1)), "city": .string(city.code),
+                        ], expected: .none))
                 providers.append((uscc, day))
                 for index in 0..<random.int(2...6) {
                     let solution = random.pick(ProvinceData.solutionTitles)
                     let id = "S\(number)-\(index + 1)"
                     let trial = random.chance(0.5)
                     let listed = day + random.int(1...20)
-                    emit(listed, draft(stream, "SolutionListed", [
-                        "solution": .string(id), "title": .string(solution.title), "domain": .string(solution.domain),
-                        "lightweight": .bool(random.chance(0.6)), "freeTrial": trial ? .string("免费试用3个月") : .null,
-                    ].filter { $0.value != .null }))
+                    emit(
+                        listed,
+                        draft(
+                            stream, "SolutionListed",
+                            [
+                                "solution": .string(id), "title": .string(solution.title), "domain": .string(solution.domain),
+                                "lightweight": .bool(random.chance(0.6)), "freeTrial": trial ? .string("免费试用3个月") : .null,
+                            ].filter { $0.value != .null }))
                     if trial { trialOffers.append((uscc, id, listed)) }
                 }
                 for year in [2024, 2025] where day.year <= year && random.chance(0.05) {
@@ -321,10 +378,14 @@ public struct ProvinceGenerator {
             for (kind, count, title) in [("roadshow", 12, "数字化转型“深度行”路演"), ("training", 20, "企业家数字化转型培训"), ("onsiteMeeting", 2, "数字化转型现场会")] {
                 for number in 1...count {
                     let city = random.pick(ProvinceData.cityWeights)
-                    emit(Day(year, 2, 1) + random.int(0...300), draft("plan/2024-2026", "ActivityHeld", [
-                        "kind": .string(kind), "title": .string("\(year)年\(city.short)\(title)第\(number)场"),
-                        "city": .string(city.code), "participants": .integer(Int64(random.int(40...300))),
-                    ]))
+                    emit(
+                        Day(year, 2, 1) + random.int(0...300),
+                        draft(
+                            "plan/2024-2026", "ActivityHeld",
+                            [
+                                "kind": .string(kind), "title": .string("\(year)年\(city.short)\(title)第\(number)场"),
+                                "city": .string(city.code), "participants": .integer(Int64(random.int(40...300))),
+                            ]))
                 }
             }
         }
@@ -341,7 +402,7 @@ public struct ProvinceGenerator {
         for (index, item) in items.enumerated() {
             let parts = item.deadline.split(separator: "-").compactMap { Int($0) }
             let deadline = Day(parts[0], parts[1], parts[2])
-            if index == items.count - 2 { continue }                       // never reported: overdue
+            if index == items.count - 2 { continue }  // never reported: overdue
             let late = index == 3 || index == items.count - 4
             let completed = late ? deadline + random.int(10...40) : deadline + -random.int(0...20)
             var data: [String: JSONValue] = ["task": .string(item.task), "completedOn": .string(completed.description), "unit": .string(item.unit)]
@@ -367,9 +428,13 @@ public struct ProvinceGenerator {
                 number += 1
                 let kind = stage >= 4 ? "数字领航" : stage == 3 ? "智能工厂" : "5G工厂"
                 let award = "\(year)-\(number)"
-                emit(day, draft("award/" + award, "BenchmarkAwarded", [
-                    "recipient": .string(uscc), "kind": .string(kind), "level": .string("provincial"), "year": .integer(Int64(year)),
-                ], expected: .none))
+                emit(
+                    day,
+                    draft(
+                        "award/" + award, "BenchmarkAwarded",
+                        [
+                            "recipient": .string(uscc), "kind": .string(kind), "level": .string("provincial"), "year": .integer(Int64(year)),
+                        ], expected: .none))
                 let minimum = kind == "数字领航" ? 4 : kind == "智能工厂" ? 3 : 2
                 if stage == minimum, upgradedTo.contains(stage), stages[2026] == stage, takesFlaw(.benchmarkToIneligibleEnterprise) {
                     // The upgrade that made it eligible is withdrawn after the award.
@@ -378,20 +443,34 @@ public struct ProvinceGenerator {
                     retraction.key = "demo/\(uscc)/retract-L\(stage)"
                     retractions.append((targetKey: "demo/\(uscc)/upgrade-L\(stage)", draftKey: retraction.key!))
                     emit(day + random.int(30...90), retraction)
-                    imperfections.append(Imperfection(kind: .benchmarkToIneligibleEnterprise, stream: "award/" + award,
-                                                      detail: "\(kind) (minimum L\(minimum)) to \(uscc), whose upgrade to L\(stage) was later retracted"))
+                    imperfections.append(
+                        Imperfection(
+                            kind: .benchmarkToIneligibleEnterprise, stream: "award/" + award,
+                            detail: "\(kind) (minimum L\(minimum)) to \(uscc), whose upgrade to L\(stage) was later retracted"))
                 }
                 if random.chance(0.5) {
                     let granted = day + random.int(20...60)
-                    emit(granted, draft("incentive/\(award)", "IncentiveGranted", [
-                        "recipient": .string(uscc), "amountFen": .integer(50_000_000), "policy": .string("省级数字化转型标杆奖补"), "basis": .string("award/\(award)"),
-                    ], expected: .none))
+                    emit(
+                        granted,
+                        draft(
+                            "incentive/\(award)", "IncentiveGranted",
+                            [
+                                "recipient": .string(uscc), "amountFen": .integer(50_000_000), "policy": .string("省级数字化转型标杆奖补"),
+                                "basis": .string("award/\(award)"),
+                            ], expected: .none))
                     if takesFlaw(.doubledIncentive) {
-                        emit(granted + random.int(15...60), draft("incentive/\(award)-2", "IncentiveGranted", [
-                            "recipient": .string(uscc), "amountFen": .integer(50_000_000), "policy": .string("省级数字化转型标杆奖补"), "basis": .string("enterprise/\(uscc)"),
-                        ], expected: .none))
-                        imperfections.append(Imperfection(kind: .doubledIncentive, stream: "incentive/\(award)-2",
-                                                          detail: "award \(award) to \(uscc) paid twice under the same policy (bases award/\(award) and enterprise/\(uscc))"))
+                        emit(
+                            granted + random.int(15...60),
+                            draft(
+                                "incentive/\(award)-2", "IncentiveGranted",
+                                [
+                                    "recipient": .string(uscc), "amountFen": .integer(50_000_000), "policy": .string("省级数字化转型标杆奖补"),
+                                    "basis": .string("enterprise/\(uscc)"),
+                                ], expected: .none))
+                        imperfections.append(
+                            Imperfection(
+                                kind: .doubledIncentive, stream: "incentive/\(award)-2",
+                                detail: "award \(award) to \(uscc) paid twice under the same policy (bases award/\(award) and enterprise/\(uscc))"))
                     }
                 }
             }
@@ -439,7 +518,8 @@ public struct ProvinceGenerator {
         if maxima.isEmpty {
             for value in days() { maxima.append(maxima.last.map { max($0, value) } ?? value) }
         }
-        var low = 0, high = maxima.count
+        var low = 0
+        var high = maxima.count
         while low < high {
             let middle = (low + high) / 2
             if maxima[middle] < day { low = middle + 1 } else { high = middle }

@@ -31,7 +31,10 @@ struct Settings {
             case "--canonical-json": canonicalOnly = true
             case "--lz4-level": compressionLevel = Int32(iterator.next() ?? "") ?? compressionLevel
             default:
-                FileHandle.standardError.write(Data("usage: LogBenchmark [--events N] [--appenders 1,8,64] [--batch B] [--rounds R] [--scratch DIR] [--no-sqlite] [--lz4-level L] [--canonical-json]\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "usage: LogBenchmark [--events N] [--appenders 1,8,64] [--batch B] [--rounds R] [--scratch DIR] [--no-sqlite] [--lz4-level L] [--canonical-json]\n"
+                            .utf8))
                 exit(2)
             }
         }
@@ -39,7 +42,10 @@ struct Settings {
 }
 
 let settings = Settings(arguments: CommandLine.arguments)
-let cities = ["370100", "370200", "370300", "370400", "370500", "370600", "370700", "370800", "370900", "371000", "371100", "371300", "371400", "371500", "371600", "371700"]
+let cities = [
+    "370100", "370200", "370300", "370400", "370500", "370600", "370700", "370800", "370900", "371000", "371100", "371300", "371400", "371500",
+    "371600", "371700",
+]
 let kinds = ["DiagnosisVisited", "AssessmentRecorded", "TrainingAttended", "TrialStarted", "ProjectFiled", "StageUpgraded"]
 let providers = (0..<500).map { "91370\(String($0 % 16 + 1).leftPadded(6))MA3C\(String($0).leftPadded(4))" }
 
@@ -165,7 +171,9 @@ func runCase(appenders: Int, round: Int) async throws -> Round {
     let work = slices(drafts.count, appenders: appenders, batch: settings.batch)
     defer {
         try? FileManager.default.removeItem(atPath: settings.scratch + "/log-\(appenders)-\(round)")
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: settings.scratch + "/sqlite-\(appenders)-\(round).db" + suffix) }
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: settings.scratch + "/sqlite-\(appenders)-\(round).db" + suffix)
+        }
     }
 
     // The log.
@@ -193,12 +201,17 @@ func runCase(appenders: Int, round: Int) async throws -> Round {
     let appended = log.size
     let stats = log.statistics
     await log.close()
-    print(String(format: "  log, %d appenders: %d batches, %.0f events/batch, encoder %.2f µs/event (busy %.0f%%), %d fdatasyncs of %.2f ms (max %.1f ms), %.2f s",
-                 appenders, stats.batches, Double(stats.events) / Double(stats.batches), Double(stats.encodeNanoseconds) / 1e3 / Double(stats.events),
-                 100 * Double(stats.encodeNanoseconds) / 1e9 / logSeconds, stats.syncs,
-                 Double(stats.syncNanoseconds) / 1e6 / Double(max(stats.syncs, 1)), Double(stats.maximumSyncNanoseconds) / 1e6, logSeconds))
-    print(String(format: "  log, %d appenders: CPU %.2f s (user + system) = %.2f µs per event, %.2f cores busy", appenders, logCPU,
-                 logCPU * 1e6 / Double(drafts.count), logCPU / logSeconds))
+    print(
+        String(
+            format:
+                "  log, %d appenders: %d batches, %.0f events/batch, encoder %.2f µs/event (busy %.0f%%), %d fdatasyncs of %.2f ms (max %.1f ms), %.2f s",
+            appenders, stats.batches, Double(stats.events) / Double(stats.batches), Double(stats.encodeNanoseconds) / 1e3 / Double(stats.events),
+            100 * Double(stats.encodeNanoseconds) / 1e9 / logSeconds, stats.syncs,
+            Double(stats.syncNanoseconds) / 1e6 / Double(max(stats.syncs, 1)), Double(stats.maximumSyncNanoseconds) / 1e6, logSeconds))
+    print(
+        String(
+            format: "  log, %d appenders: CPU %.2f s (user + system) = %.2f µs per event, %.2f cores busy", appenders, logCPU,
+            logCPU * 1e6 / Double(drafts.count), logCPU / logSeconds))
     let reader = try EventLog(directory: directory, writable: false)
     var rawBytes = 0
     var lines = 0
@@ -231,7 +244,10 @@ func runCase(appenders: Int, round: Int) async throws -> Round {
         let pool = try DatabasePool(path: settings.scratch + "/sqlite-\(appenders)-\(round).db")
         try await pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "CREATE TABLE events (seq INTEGER PRIMARY KEY, stream TEXT NOT NULL, type TEXT NOT NULL, occurred TEXT NOT NULL, body TEXT NOT NULL)")
+            try db.execute(
+                sql:
+                    "CREATE TABLE events (seq INTEGER PRIMARY KEY, stream TEXT NOT NULL, type TEXT NOT NULL, occurred TEXT NOT NULL, body TEXT NOT NULL)"
+            )
         }
         let mode = try await pool.writeWithoutTransaction { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
@@ -257,15 +273,18 @@ func runCase(appenders: Int, round: Int) async throws -> Round {
             }
         }
         let sqliteCPU = cpuSeconds() - sqliteCPUStarted
-        print(String(format: "  SQLite, %d appenders: CPU %.2f s = %.2f µs per event, %.2f cores busy, %.2f s", appenders, sqliteCPU,
-                     sqliteCPU * 1e6 / Double(drafts.count), sqliteCPU / sqliteSeconds, sqliteSeconds))
+        print(
+            String(
+                format: "  SQLite, %d appenders: CPU %.2f s = %.2f µs per event, %.2f cores busy, %.2f s", appenders, sqliteCPU,
+                sqliteCPU * 1e6 / Double(drafts.count), sqliteCPU / sqliteSeconds, sqliteSeconds))
         sqliteRate = Double(drafts.count) / sqliteSeconds
         try pool.close()
     }
-    return Round(logRate: Double(drafts.count) / logSeconds, sqliteRate: sqliteRate,
-                 diskRatio: Double(segments) / Double(rawBytes), bytesPerEvent: Double(segments) / Double(drafts.count),
-                 readMegabytesPerSecond: Double(rawBytes) / readSeconds / 1e6, lz4MegabytesPerSecond: Double(rawBytes) / lz4Seconds / 1e6,
-                 readEventsPerSecond: Double(drafts.count) / readSeconds)
+    return Round(
+        logRate: Double(drafts.count) / logSeconds, sqliteRate: sqliteRate,
+        diskRatio: Double(segments) / Double(rawBytes), bytesPerEvent: Double(segments) / Double(drafts.count),
+        readMegabytesPerSecond: Double(rawBytes) / readSeconds / 1e6, lz4MegabytesPerSecond: Double(rawBytes) / lz4Seconds / 1e6,
+        readEventsPerSecond: Double(drafts.count) / readSeconds)
 }
 
 func median(_ values: [Double]) -> Double {
@@ -289,22 +308,27 @@ for appenders in settings.appenders {
         if let ratio = rounds.last?.ratio { print(String(format: "appenders %d, round %d: log ÷ SQLite %.2f×", appenders, round, ratio)) }
     }
     let sqlite = rounds.compactMap(\.sqliteRate)
-    rows.append("| \(appenders) | \(settings.batch) | \(cell(rounds.map(\.logRate), "%.0f")) | \(sqlite.isEmpty ? "–" : cell(sqlite, "%.0f")) | \(sqlite.isEmpty ? "–" : cell(rounds.compactMap(\.ratio), "%.2f", suffix: "×")) | \(cell(rounds.map { 100 * $0.diskRatio }, "%.1f", suffix: "%")) | \(String(format: "%.0f", median(rounds.map(\.bytesPerEvent)))) B |")
-    readRows.append("| \(appenders) | \(String(format: "%.0f", median(rounds.map(\.readMegabytesPerSecond)))) MB/s | \(String(format: "%.0f", median(rounds.map(\.lz4MegabytesPerSecond)))) MB/s | \(cell(rounds.map { 100 * $0.readMegabytesPerSecond / $0.lz4MegabytesPerSecond }, "%.0f", suffix: "%")) | \(String(format: "%.0f", median(rounds.map(\.readEventsPerSecond)))) events/s |")
+    rows.append(
+        "| \(appenders) | \(settings.batch) | \(cell(rounds.map(\.logRate), "%.0f")) | \(sqlite.isEmpty ? "–" : cell(sqlite, "%.0f")) | \(sqlite.isEmpty ? "–" : cell(rounds.compactMap(\.ratio), "%.2f", suffix: "×")) | \(cell(rounds.map { 100 * $0.diskRatio }, "%.1f", suffix: "%")) | \(String(format: "%.0f", median(rounds.map(\.bytesPerEvent)))) B |"
+    )
+    readRows.append(
+        "| \(appenders) | \(String(format: "%.0f", median(rounds.map(\.readMegabytesPerSecond)))) MB/s | \(String(format: "%.0f", median(rounds.map(\.lz4MegabytesPerSecond)))) MB/s | \(cell(rounds.map { 100 * $0.readMegabytesPerSecond / $0.lz4MegabytesPerSecond }, "%.0f", suffix: "%")) | \(String(format: "%.0f", median(rounds.map(\.readEventsPerSecond)))) events/s |"
+    )
 }
 
-print("""
+print(
+    """
 
-## Append: \(settings.events) events, durable (fdatasync before acknowledging)\(settings.rounds > 1 ? ", median (range) of \(settings.rounds) rounds" : "")
+    ## Append: \(settings.events) events, durable (fdatasync before acknowledging)\(settings.rounds > 1 ? ", median (range) of \(settings.rounds) rounds" : "")
 
-| appenders | events/append | log events/s | SQLite WAL FULL events/s | log ÷ SQLite | log bytes ÷ raw NDJSON | bytes/event on disk |
-|---|---|---|---|---|---|---|
-\(rows.joined(separator: "\n"))
+    | appenders | events/append | log events/s | SQLite WAL FULL events/s | log ÷ SQLite | log bytes ÷ raw NDJSON | bytes/event on disk |
+    |---|---|---|---|---|---|---|
+    \(rows.joined(separator: "\n"))
 
-## Full read of the same segments
+    ## Full read of the same segments
 
-| log written with | gongfu (decode + CRC) | `cat segments | lz4 -dc` | gongfu ÷ lz4 speed | events/s |
-|---|---|---|---|---|
-\(readRows.joined(separator: "\n"))
-""")
+    | log written with | gongfu (decode + CRC) | `cat segments | lz4 -dc` | gongfu ÷ lz4 speed | events/s |
+    |---|---|---|---|---|
+    \(readRows.joined(separator: "\n"))
+    """)
 try? FileManager.default.removeItem(atPath: settings.scratch)

@@ -1,3 +1,11 @@
+import Allocator
+import DemoProvince
+import Domain
+import EventLog
+import Foundation
+import Logging
+import Projections
+
 // Projection benchmark: full rebuild of every read model from a 1M+ event demo-province log,
 // against a plain full read of the same log (the ceiling), on a release build; then the
 // catch-up latency of a new batch into the read models with the worker running.
@@ -6,15 +14,8 @@
 // (--models rebuilds only those read models, e.g. to profile one; --batches 0 skips the latency run)
 // The log is generated once per (enterprises, seed) under the scratch directory and reused.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import Allocator
-import DemoProvince
-import Domain
-import EventLog
-import Foundation
-import Logging
-import Projections
 
 func argument(_ name: String, default value: String) -> String {
     let arguments = CommandLine.arguments
@@ -49,13 +50,22 @@ final class Progress: @unchecked Sendable {
     func update(_ seq: UInt64) {
         lock.lock()
         self.seq = seq
-        if let (target, continuation) = waiter, seq >= target { waiter = nil; lock.unlock(); continuation.resume(); return }
+        if let (target, continuation) = waiter, seq >= target {
+            waiter = nil
+            lock.unlock()
+            continuation.resume()
+            return
+        }
         lock.unlock()
     }
     func wait(for target: UInt64) async {
         await withCheckedContinuation { continuation in
             lock.lock()
-            if seq >= target { lock.unlock(); continuation.resume(); return }
+            if seq >= target {
+                lock.unlock()
+                continuation.resume()
+                return
+            }
             waiter = (target, continuation)
             lock.unlock()
         }
@@ -84,7 +94,8 @@ enum ProjectionBenchmark {
             var intake = try Intake(log: log, actor: Role.province.actor(named: "bench"))
             _ = try await intake.checkAndAppend(drafts)
             await log.close()
-            FileHandle.standardError.write(Data("generated and appended \(drafts.count) events in \(String(format: "%.1f", now() - started)) s\n".utf8))
+            FileHandle.standardError.write(
+                Data("generated and appended \(drafts.count) events in \(String(format: "%.1f", now() - started)) s\n".utf8))
         }
 
         let log = try EventLog(directory: directory, writable: false)
@@ -126,7 +137,8 @@ enum ProjectionBenchmark {
         for store in readModels.stores { modelBytes += (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0 }
 
         func rate(_ seconds: Double) -> String { String(format: "%.0f", Double(events) / seconds) }
-        print("""
+        print(
+            """
             ## Projection rebuild (\(events) events, \(enterprises) enterprises, \(bytes / 1_000_000) MB of NDJSON)
 
             | pass | seconds | events/s | ratio to plain read |
@@ -175,8 +187,11 @@ enum ProjectionBenchmark {
         task.cancel()
         await writer.close()
         latencies.sort()
-        func percentile(_ p: Double) -> String { String(format: "%.1f", latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000) }
-        print("""
+        func percentile(_ p: Double) -> String {
+            String(format: "%.1f", latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000)
+        }
+        print(
+            """
             ## Catch-up latency (\(latencies.count) batches of 5 events, append → all \(ReadModelCatalogue.all.count) read models committed)
 
             | p50 ms | p90 ms | p99 ms | max ms |

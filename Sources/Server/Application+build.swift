@@ -13,7 +13,9 @@ public func buildApplication(_ daemon: Daemon, onServerRunning: @escaping @Senda
         server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(daemon.configuration.idleTimeout.components.seconds) * 1_000_000_000))),
         configuration: .init(address: .hostname(daemon.configuration.host, port: daemon.configuration.port), serverName: "gongfu"),
         services: [
-            LogService(daemon: daemon, resumeFreeBytes: daemon.configuration.resumeWritesFreeBytes, checkEvery: daemon.configuration.resumeWritesCheckInterval),
+            LogService(
+                daemon: daemon, resumeFreeBytes: daemon.configuration.resumeWritesFreeBytes,
+                checkEvery: daemon.configuration.resumeWritesCheckInterval),
             ProjectionService(readModels: daemon.readModels, logger: daemon.logger),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

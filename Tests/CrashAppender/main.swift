@@ -21,9 +21,12 @@ await withTaskGroup(of: Void.self) { group in
                 round += 1
                 let count = (round * 7 + writer) % 13 + 1
                 let drafts = (0..<count).map { index in
-                    EventDraft(stream: "enterprise/W\(writer)-\(index % 3)", type: "TrainingAttended", occurred: "2024-06-01",
-                               data: ["writer": .integer(Int64(writer)), "round": .integer(Int64(round)),
-                                      "note": .string(String(repeating: "企业家培训", count: index % 9))])
+                    EventDraft(
+                        stream: "enterprise/W\(writer)-\(index % 3)", type: "TrainingAttended", occurred: "2024-06-01",
+                        data: [
+                            "writer": .integer(Int64(writer)), "round": .integer(Int64(round)),
+                            "note": .string(String(repeating: "企业家培训", count: index % 9)),
+                        ])
                 }
                 guard let results = try? await log.append(drafts, actor: actor) else { exit(3) }
                 say("ack \(results.last!.seq)")

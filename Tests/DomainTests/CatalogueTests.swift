@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Domain
 @testable import EventLog
 
@@ -130,11 +131,12 @@ import Testing
         try EventLog.initialize(directory: directory, origin: "test/catalogue")
         let log = try EventLog(directory: directory, writable: true)
         let drafts = try Self.examples().map(\.draft)
-        _ = try await log.append(drafts.map { draft in
-            var copy = draft
-            copy.key = "example-\(draft.type)"
-            return copy
-        }, actor: Actor(name: "test", role: "province"))
+        _ = try await log.append(
+            drafts.map { draft in
+                var copy = draft
+                copy.key = "example-\(draft.type)"
+                return copy
+            }, actor: Actor(name: "test", role: "province"))
         let schema = try Self.schemaFile("envelope.v1.schema.json")
         for envelope in try log.envelopes() {
             let line = try JSONParser.parse(envelope.line.dropLast())
@@ -146,31 +148,42 @@ import Testing
     /// Bad payloads, each refused with the path of the field at fault. The last column says
     /// whether the schema file can refuse it too (JSON Schema cannot check check characters,
     /// calendar dates or which city a county belongs to).
-    @Test(arguments: [
-        ("EnterpriseRegistered", "name", JSONValue.null, "data.name: must be a string", true),
-        ("EnterpriseRegistered", "city", "379900", "data.city: must be the GB/T 2260 code of one of Shandong's 16 cities", true),
-        ("EnterpriseRegistered", "county", "370102", "data.county: 370102 belongs to 济南市", false),
-        ("EnterpriseRegistered", "industry", "C0610", "data.industry: must be a GB/T 4754-2017 manufacturing code", true),
-        ("EnterpriseRegistered", "uscc", "91370200AY4CL12T3L", "data.uscc: character 17", false),
-        ("EnterpriseRegistered", "uscc", "91370200AY4CL12T2M", "data.uscc: character 18", false),
-        ("EnterpriseRegistered", "yearEntered", "2019", "data.yearEntered: must be an integer", true),
-        ("EnterpriseRegistered", "nickname", "海川", "data.nickname: is not a field of this event", true),
-        ("AssessmentRecorded", "stage", "L6", "data.stage: must be a stage", true),
-        ("AssessmentRecorded", "scores", ["数据": 101], "data.scores.数据: must be at most 100", true),
-        ("TrialEnded", "outcome", "maybe", "data.outcome: must be one of \"purchased\", \"declined\"", true),
-        ("ProjectFiled", "budgetFen", 0, "data.budgetFen: must be at least 1", true),
-        ("ProjectFiled", "providers", [], "data.providers: must have at least 1 item", true),
-        ("PlanPublished", "ledger", [["task": "1", "title": "x", "deadline": "2024-02-30", "units": ["厅"]]], "data.ledger[0].deadline: must be a date", false),
-        ("PlanPublished", "ledger", [["task": "1", "title": "x", "deadline": "30.2.2024", "units": ["厅"]]], "data.ledger[0].deadline: must be a date", true),
-        ("IncentiveGranted", "basis", "somewhere", "data.basis: \"somewhere\" does not match", true),
-    ] as [(String, String, JSONValue, String, Bool)])
+    @Test(
+        arguments: [
+            ("EnterpriseRegistered", "name", JSONValue.null, "data.name: must be a string", true),
+            ("EnterpriseRegistered", "city", "379900", "data.city: must be the GB/T 2260 code of one of Shandong's 16 cities", true),
+            ("EnterpriseRegistered", "county", "370102", "data.county: 370102 belongs to 济南市", false),
+            ("EnterpriseRegistered", "industry", "C0610", "data.industry: must be a GB/T 4754-2017 manufacturing code", true),
+            ("EnterpriseRegistered", "uscc", "91370200AY4CL12T3L", "data.uscc: character 17", false),
+            ("EnterpriseRegistered", "uscc", "91370200AY4CL12T2M", "data.uscc: character 18", false),
+            ("EnterpriseRegistered", "yearEntered", "2019", "data.yearEntered: must be an integer", true),
+            ("EnterpriseRegistered", "nickname", "海川", "data.nickname: is not a field of this event", true),
+            ("AssessmentRecorded", "stage", "L6", "data.stage: must be a stage", true),
+            ("AssessmentRecorded", "scores", ["数据": 101], "data.scores.数据: must be at most 100", true),
+            ("TrialEnded", "outcome", "maybe", "data.outcome: must be one of \"purchased\", \"declined\"", true),
+            ("ProjectFiled", "budgetFen", 0, "data.budgetFen: must be at least 1", true),
+            ("ProjectFiled", "providers", [], "data.providers: must have at least 1 item", true),
+            (
+                "PlanPublished", "ledger", [["task": "1", "title": "x", "deadline": "2024-02-30", "units": ["厅"]]],
+                "data.ledger[0].deadline: must be a date", false
+            ),
+            (
+                "PlanPublished", "ledger", [["task": "1", "title": "x", "deadline": "30.2.2024", "units": ["厅"]]],
+                "data.ledger[0].deadline: must be a date", true
+            ),
+            ("IncentiveGranted", "basis", "somewhere", "data.basis: \"somewhere\" does not match", true),
+        ] as [(String, String, JSONValue, String, Bool)])
     func refusesWithThePathOfTheField(type: String, field: String, value: JSONValue, message: String, schemaRefuses: Bool) throws {
         var draft = try #require(try Self.examples().first { $0.type == type }?.draft)
         guard case .object(var members) = draft.data else { return }
         members[field] = value
         draft.data = .object(members)
         #expect { try EventValidator().validate(draft) } throws: { error in
-            "\(error)".contains(message) || { Issue.record("\(error)"); return false }()
+            "\(error)".contains(message)
+                || {
+                    Issue.record("\(error)")
+                    return false
+                }()
         }
         let schemaFile = try Self.schemaFile("\(type).v1.schema.json")
         #expect((SchemaValidator.violation(of: schemaFile, by: draft.data) != nil) == schemaRefuses)
@@ -187,7 +200,9 @@ import Testing
         #expect { try validator.validate(wrongStream) } throws: { "\($0)".contains("belongs to a enterprise/… stream") }
         var badCode = example
         badCode.stream = "enterprise/91370200MA3C0XYZ1Q"
-        #expect { try validator.validate(badCode) } throws: { "\($0)".hasPrefix("stream: enterprise streams are named by the unified social credit code") }
+        #expect { try validator.validate(badCode) } throws: {
+            "\($0)".hasPrefix("stream: enterprise streams are named by the unified social credit code")
+        }
         var missing = example
         missing.data = ["from": "L1", "to": "L2"]
         #expect { try validator.validate(missing) } throws: { "\($0)".hasPrefix("data.assessment: is required") }
@@ -202,11 +217,17 @@ import Testing
         let draft = try DefaultPlan.draft()
         try EventValidator().validate(draft)
         #expect(draft.stream == "plan/2024-2026" && draft.type == "PlanPublished")
-        guard case .array(let ledger) = draft.data["ledger"] else { Issue.record("no ledger"); return }
+        guard case .array(let ledger) = draft.data["ledger"] else {
+            Issue.record("no ledger")
+            return
+        }
         #expect(ledger.count == 9, "the 2024 ledger has 9 tasks")
         #expect(ledger.map { $0["task"]?.stringValue } == (1...9).map { String($0) })
         let providerPool = try #require(ledger.first { $0["title"] == "形成服务商资源池" })
-        guard case .array(let milestones) = providerPool["milestones"] else { Issue.record("no milestones"); return }
+        guard case .array(let milestones) = providerPool["milestones"] else {
+            Issue.record("no milestones")
+            return
+        }
         #expect(milestones.map { $0["deadline"]?.stringValue } == ["2024-02-29", "2024-04-30", "2024-11-30"])
         #expect(draft.data["targets"]?["2023"]?["coverage"] == .double(87.3))
         #expect(draft.data["targets"]?["2026"]?["coverage"] == 98)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Domain
 @testable import EventLog
 
@@ -15,9 +16,12 @@ import Testing
 
     static let history: [EventDraft] = [
         draft("provider/\(provider)", "ProviderAdmitted", ["name": "济南智造云科技有限公司", "mapBatch": 1]),
-        draft("provider/\(provider)", "SolutionListed", ["solution": "APS", "title": "智能排产", "domain": "生产制造", "lightweight": true, "freeTrial": "三个月"]),
+        draft(
+            "provider/\(provider)", "SolutionListed", ["solution": "APS", "title": "智能排产", "domain": "生产制造", "lightweight": true, "freeTrial": "三个月"]),
         draft("provider/\(provider)", "SolutionListed", ["solution": "ERP", "title": "云ERP", "domain": "经营管理", "lightweight": true]),
-        draft("enterprise/\(enterprise)", "EnterpriseRegistered", ["name": "青岛海川", "uscc": .string(enterprise), "city": "370200", "county": "370211", "industry": "C3484", "yearEntered": 2019]),
+        draft(
+            "enterprise/\(enterprise)", "EnterpriseRegistered",
+            ["name": "青岛海川", "uscc": .string(enterprise), "city": "370200", "county": "370211", "industry": "C3484", "yearEntered": 2019]),
         draft("enterprise/\(enterprise)", "AssessmentRecorded", ["assessment": "A1", "kind": "online", "instrument": "2024.1", "stage": "L1"]),
         draft("enterprise/\(enterprise)", "AssessmentRecorded", ["assessment": "A2", "kind": "onsite", "instrument": "2024.1", "stage": "L2"]),
         draft("award/SF-1", "BenchmarkAwarded", ["recipient": .string(other), "kind": "工赋百景", "level": "provincial", "year": 2024]),
@@ -37,35 +41,64 @@ import Testing
         return (try DomainRules(log: log, today: "2026-11-28"), log, root)
     }
 
-    @Test(arguments: [
-        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A2"]), nil as String?),
-        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L1", "assessment": "A1"]), "upgrade-goes-up"),
-        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L2", "to": "L1", "assessment": "A1"]), "upgrade-goes-up"),
-        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L2", "to": "L3", "assessment": "A2"]), "upgrade-from-current"),
-        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A9"]), "upgrade-rests-on-assessment"),
-        (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L3", "assessment": "A2"]), "upgrade-rests-on-assessment"),
-        (draft("enterprise/\(other)", "TrainingAttended", ["session": "培训"]), "registered-enterprise"),
-        (draft("enterprise/\(enterprise)", "EnterpriseRegistered", ["name": "x", "uscc": .string(enterprise), "city": "370200", "county": "370211", "industry": "C3484", "yearEntered": 2019]), "register-once"),
-        (draft("enterprise/\(enterprise)", "TrialStarted", ["provider": .string(provider), "solution": "APS"]), nil),
-        (draft("enterprise/\(enterprise)", "TrialStarted", ["provider": .string(provider), "solution": "ERP"]), "trial-needs-offer"),
-        (draft("enterprise/\(enterprise)", "TrialStarted", ["provider": .string(other), "solution": "APS"]), "provider-in-pool"),
-        (draft("enterprise/\(enterprise)", "DiagnosisVisited", ["provider": .string(other), "commissioner": "王", "findings": "x"]), "provider-in-pool"),
-        (draft("award/SF-9", "BenchmarkAwarded", ["recipient": .string(enterprise), "kind": "智能工厂", "level": "provincial", "year": 2024]), "benchmark-eligibility"),
-        (draft("award/SF-9", "BenchmarkAwarded", ["recipient": .string(enterprise), "kind": "晨星工厂", "level": "provincial", "year": 2024]), nil),
-        (draft("award/SF-1", "BenchmarkAwarded", ["recipient": .string(other), "kind": "工赋百景", "level": "provincial", "year": 2024]), "award-once"),
-        (draft("award/SF-2", "BenchmarkRevoked", ["reason": "again"]), "revoke-awarded"),
-        (draft("incentive/I-2", "IncentiveGranted", ["recipient": .string(other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-1"]), "incentive-once"),
-        (draft("incentive/I-3", "IncentiveGranted", ["recipient": .string(other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-2"]), "incentive-basis"),
-        (draft("enterprise/\(enterprise)", "TrainingAttended", ["session": "培训"], occurred: "2026-11-29"), "no-future-dates"),
-        (draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 5, "reason": "重复录入"]), nil),
-        (draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 1, "reason": "重复录入"]), "correction-names-event"),
-        (draft("enterprise/\(enterprise)", "EventCorrected", ["seq": 99, "reason": "x", "corrected": ["stage": "L2"]]), "correction-names-event"),
-        (draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 4, "reason": "登记有误"]), "retraction-undoable"),
-        (draft("provider/\(provider)", "EventRetracted", ["seq": 1, "reason": "登记有误"]), "retraction-undoable"),
-        (draft("enterprise/\(enterprise)", "EventCorrected", ["seq": 5, "reason": "x", "corrected": ["stage": "L2"]]), "correction-applied"),
-        (draft("award/SF-2", "EventRetracted", ["seq": 10, "reason": "撤销有误"]), nil),
-        (draft("project/P-1", "ProjectFiled", ["enterprise": .string(enterprise), "domain": "生产制造", "providers": [.string(other)], "budgetFen": 1, "targetStage": "L3"]), "provider-in-pool"),
-    ] as [(EventDraft, String?)])
+    @Test(
+        arguments: [
+            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A2"]), nil as String?),
+            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L1", "assessment": "A1"]), "upgrade-goes-up"),
+            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L2", "to": "L1", "assessment": "A1"]), "upgrade-goes-up"),
+            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L2", "to": "L3", "assessment": "A2"]), "upgrade-from-current"),
+            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A9"]), "upgrade-rests-on-assessment"),
+            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L3", "assessment": "A2"]), "upgrade-rests-on-assessment"),
+            (draft("enterprise/\(other)", "TrainingAttended", ["session": "培训"]), "registered-enterprise"),
+            (
+                draft(
+                    "enterprise/\(enterprise)", "EnterpriseRegistered",
+                    ["name": "x", "uscc": .string(enterprise), "city": "370200", "county": "370211", "industry": "C3484", "yearEntered": 2019]),
+                "register-once"
+            ),
+            (draft("enterprise/\(enterprise)", "TrialStarted", ["provider": .string(provider), "solution": "APS"]), nil),
+            (draft("enterprise/\(enterprise)", "TrialStarted", ["provider": .string(provider), "solution": "ERP"]), "trial-needs-offer"),
+            (draft("enterprise/\(enterprise)", "TrialStarted", ["provider": .string(other), "solution": "APS"]), "provider-in-pool"),
+            (
+                draft("enterprise/\(enterprise)", "DiagnosisVisited", ["provider": .string(other), "commissioner": "王", "findings": "x"]),
+                "provider-in-pool"
+            ),
+            (
+                draft("award/SF-9", "BenchmarkAwarded", ["recipient": .string(enterprise), "kind": "智能工厂", "level": "provincial", "year": 2024]),
+                "benchmark-eligibility"
+            ),
+            (draft("award/SF-9", "BenchmarkAwarded", ["recipient": .string(enterprise), "kind": "晨星工厂", "level": "provincial", "year": 2024]), nil),
+            (
+                draft("award/SF-1", "BenchmarkAwarded", ["recipient": .string(other), "kind": "工赋百景", "level": "provincial", "year": 2024]),
+                "award-once"
+            ),
+            (draft("award/SF-2", "BenchmarkRevoked", ["reason": "again"]), "revoke-awarded"),
+            (
+                draft("incentive/I-2", "IncentiveGranted", ["recipient": .string(other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-1"]),
+                "incentive-once"
+            ),
+            (
+                draft("incentive/I-3", "IncentiveGranted", ["recipient": .string(other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-2"]),
+                "incentive-basis"
+            ),
+            (draft("enterprise/\(enterprise)", "TrainingAttended", ["session": "培训"], occurred: "2026-11-29"), "no-future-dates"),
+            (draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 5, "reason": "重复录入"]), nil),
+            (draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 1, "reason": "重复录入"]), "correction-names-event"),
+            (
+                draft("enterprise/\(enterprise)", "EventCorrected", ["seq": 99, "reason": "x", "corrected": ["stage": "L2"]]),
+                "correction-names-event"
+            ),
+            (draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 4, "reason": "登记有误"]), "retraction-undoable"),
+            (draft("provider/\(provider)", "EventRetracted", ["seq": 1, "reason": "登记有误"]), "retraction-undoable"),
+            (draft("enterprise/\(enterprise)", "EventCorrected", ["seq": 5, "reason": "x", "corrected": ["stage": "L2"]]), "correction-applied"),
+            (draft("award/SF-2", "EventRetracted", ["seq": 10, "reason": "撤销有误"]), nil),
+            (
+                draft(
+                    "project/P-1", "ProjectFiled",
+                    ["enterprise": .string(enterprise), "domain": "生产制造", "providers": [.string(other)], "budgetFen": 1, "targetStage": "L3"]),
+                "provider-in-pool"
+            ),
+        ] as [(EventDraft, String?)])
     func rule(draft: EventDraft, violated: String?) async throws {
         var (rules, log, root) = try await Self.rules()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -84,14 +117,19 @@ import Testing
         var (rules, log, root) = try await Self.rules()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let newcomer = "enterprise/\(Self.other)"
-        try rules.check(Self.draft(newcomer, "EnterpriseRegistered", ["name": "新企业", "uscc": .string(Self.other), "city": "370200", "county": "370211", "industry": "C1711", "yearEntered": 2024]))
+        try rules.check(
+            Self.draft(
+                newcomer, "EnterpriseRegistered",
+                ["name": "新企业", "uscc": .string(Self.other), "city": "370200", "county": "370211", "industry": "C1711", "yearEntered": 2024]))
         try rules.check(Self.draft(newcomer, "TrainingAttended", ["session": "培训"]))
         try rules.check(Self.draft(newcomer, "EnterpriseLeftPopulation", ["year": 2025, "reason": "belowThreshold"]))
         #expect(throws: RuleViolation.self) { try rules.check(Self.draft(newcomer, "TrainingAttended", ["session": "培训"])) }
         await log.close()
     }
 
-    @Test("the rules read a stream without its retracted events: a withdrawn upgrade or incentive can be recorded again, in the log or in the same batch")
+    @Test(
+        "the rules read a stream without its retracted events: a withdrawn upgrade or incentive can be recorded again, in the log or in the same batch"
+    )
     func retractedEventsNoLongerCount() async throws {
         var (rules, log, root) = try await Self.rules()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -103,10 +141,18 @@ import Testing
         try rules.check(Self.draft(stream, "EventRetracted", ["seq": 11, "reason": "评估结论不成立"]))
         try rules.check(upgrade)
         // Across batches, from the log: the withdrawn incentive's basis is free again.
-        let incentive = Self.draft("incentive/I-1", "IncentiveGranted", ["recipient": .string(Self.other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-1"])
-        _ = try await log.append([upgrade, Self.draft(stream, "EventRetracted", ["seq": 11, "reason": "x"]), upgrade,
-                                  Self.draft("incentive/I-1", "EventRetracted", ["seq": 8, "reason": "重复发放"])], actor: Actor(name: "test", role: "province"))
-        #expect { try rules.check(Self.draft("incentive/I-9", "IncentiveGranted", ["recipient": .string(Self.other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-2"])) } throws: {
+        let incentive = Self.draft(
+            "incentive/I-1", "IncentiveGranted", ["recipient": .string(Self.other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-1"])
+        _ = try await log.append(
+            [
+                upgrade, Self.draft(stream, "EventRetracted", ["seq": 11, "reason": "x"]), upgrade,
+                Self.draft("incentive/I-1", "EventRetracted", ["seq": 8, "reason": "重复发放"]),
+            ], actor: Actor(name: "test", role: "province"))
+        #expect {
+            try rules.check(
+                Self.draft(
+                    "incentive/I-9", "IncentiveGranted", ["recipient": .string(Self.other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-2"]))
+        } throws: {
             ($0 as? RuleViolation)?.rule == "incentive-basis"
         }
         try rules.check(incentive)
@@ -129,7 +175,9 @@ import Testing
             Issue.record("a registration was retracted")
         } catch {
             #expect(error.rule == "retraction-undoable")
-            #expect(error.message.contains("event 4 (EnterpriseRegistered) is not one the read models can undo") && error.message.contains("EnterpriseLeftPopulation"), "\(error.message)")
+            #expect(
+                error.message.contains("event 4 (EnterpriseRegistered) is not one the read models can undo")
+                    && error.message.contains("EnterpriseLeftPopulation"), "\(error.message)")
         }
         do {
             try rules.check(Self.draft(stream, "EventCorrected", ["seq": 11, "reason": "日期有误", "corrected": ["session": "秋季培训"]]))

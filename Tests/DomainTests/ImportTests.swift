@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Domain
 @testable import EventLog
 
@@ -30,7 +31,8 @@ import Testing
     static let header = "企业名称,统一社会信用代码,所属城市,区县,行业代码,纳入规上年份,产业链\n"
 
     @Test func chineseHeadersNamesAndCodes() throws {
-        let csv = Self.header
+        let csv =
+            Self.header
             + "青岛海川精密机械有限公司,91370200AY4CL12T2L,青岛市,黄岛区,3484,2019,高端装备；智能制造\n"
             + "济南莱钢新材料有限公司,9137120012DD272H22,370100,370116,C3011,2012,\n"
         let drafts = try EnterpriseImport().drafts(csv: Array(csv.utf8))
@@ -40,13 +42,17 @@ import Testing
         #expect(first.type == "EnterpriseRegistered")
         #expect(first.occurred == "2019-01-01")
         #expect(first.expectedVersion == .none)
-        #expect(first.data == ["name": "青岛海川精密机械有限公司", "uscc": "91370200AY4CL12T2L", "city": "370200", "county": "370211",
-                               "industry": "C3484", "yearEntered": 2019, "chains": ["高端装备", "智能制造"]])
+        #expect(
+            first.data == [
+                "name": "青岛海川精密机械有限公司", "uscc": "91370200AY4CL12T2L", "city": "370200", "county": "370211",
+                "industry": "C3484", "yearEntered": 2019, "chains": ["高端装备", "智能制造"],
+            ])
         #expect(drafts[1].draft.data["county"] == "370116", "a historic 莱芜 code in the USCC, the current county in the row")
     }
 
     @Test func everyBadRowIsReportedWithItsColumn() throws {
-        let csv = Self.header
+        let csv =
+            Self.header
             + "甲,91370200AY4CL12T2M,青岛市,黄岛区,3484,2019,\n"
             + "乙,91370200163562681G,北京市,黄岛区,3484,2019,\n"
             + "丙,91370200163562681G,青岛市,历下区,3484,2019,\n"
@@ -59,7 +65,9 @@ import Testing
         #expect { try EnterpriseImport().drafts(csv: Array(csv.utf8)) } throws: { error in
             guard let failure = error as? EnterpriseImport.Failure else { return false }
             let summary = failure.errors.map { "\($0.row):\($0.column ?? "-")" }
-            #expect(summary == ["2:uscc", "3:city", "4:county", "5:industry", "6:yearEntered", "8:uscc", "10:uscc"], "blank lines keep the file's numbering")
+            #expect(
+                summary == ["2:uscc", "3:city", "4:county", "5:industry", "6:yearEntered", "8:uscc", "10:uscc"],
+                "blank lines keep the file's numbering")
             #expect(failure.errors.last?.reason == "91370200163562681G is already on row 7")
             #expect(failure.errors[5].reason == "91370200163562681G is already on row 7")
             #expect(failure.description.contains("row 2 (uscc): character 18"))

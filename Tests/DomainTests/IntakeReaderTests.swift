@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Domain
 @testable import EventLog
 
@@ -12,17 +13,27 @@ import Testing
         var line = 1
         for index in 0..<count {
             switch index * 7 % 17 {
-            case 0: text += "\n"; line += 1
-            case 1: text += "   \t\r\n"; line += 1
+            case 0:
+                text += "\n"
+                line += 1
+            case 1:
+                text += "   \t\r\n"
+                line += 1
             default: break
             }
             defer { line += 1 }
             if bad.contains(line) {
-                text += index % 2 == 0 ? #"[{"stream":"enterprise/\#(enterprise)"}]"# + "\n" : #"{"stream":"enterprise/\#(enterprise)","type":"TrainingAttended","occurred":"2024-06-01","data":{"session":"培\#u{1B}训"}}"# + "\n"
+                text +=
+                    index % 2 == 0
+                    ? #"[{"stream":"enterprise/\#(enterprise)"}]"# + "\n"
+                    : #"{"stream":"enterprise/\#(enterprise)","type":"TrainingAttended","occurred":"2024-06-01","data":{"session":"培\#u{1B}训"}}"#
+                        + "\n"
                 continue
             }
             let ending = index % 5 == 2 ? "\r\n" : "\n"
-            text += #"{"stream":"enterprise/\#(enterprise)","type":"TrainingAttended","occurred":"2024-06-01","data":{"session":"第\#(index)期 数字化转型培训 e\#u{301}"},"key":"k\#(index)"}"# + ending
+            text +=
+                #"{"stream":"enterprise/\#(enterprise)","type":"TrainingAttended","occurred":"2024-06-01","data":{"session":"第\#(index)期 数字化转型培训 e\#u{301}"},"key":"k\#(index)"}"#
+                + ending
         }
         return Array(text.utf8)
     }

@@ -14,11 +14,13 @@ struct SchemaValidator {
         guard case .object(let keywords) = schema else { return "\(path): schema is not an object" }
         if let unknown = keywords.keys.first(where: { !known.contains($0) }) { return "\(path): unsupported keyword \(unknown)" }
         if let type = keywords["type"]?.stringValue {
-            let matches = switch (type, value) {
-            case ("string", .string), ("boolean", .bool), ("array", .array), ("object", .object), ("integer", .integer),
-                 ("number", .integer), ("number", .double): true
-            default: false
-            }
+            let matches =
+                switch (type, value) {
+                case ("string", .string), ("boolean", .bool), ("array", .array), ("object", .object), ("integer", .integer),
+                    ("number", .integer), ("number", .double):
+                    true
+                default: false
+                }
             guard matches else { return "\(path): not of type \(type)" }
         }
         if case .array(let options) = keywords["enum"], !options.contains(value) { return "\(path): not one of the enum" }
@@ -30,11 +32,12 @@ struct SchemaValidator {
                 if (try? regex.firstMatch(in: text)) == nil { return "\(path): does not match \(pattern)" }
             }
         }
-        let number: Double? = switch value {
-        case .integer(let integer): Double(integer)
-        case .double(let double): double
-        default: nil
-        }
+        let number: Double? =
+            switch value {
+            case .integer(let integer): Double(integer)
+            case .double(let double): double
+            default: nil
+            }
         if let number {
             if let minimum = Self.number(keywords["minimum"]), number < minimum { return "\(path): below \(minimum)" }
             if let maximum = Self.number(keywords["maximum"]), number > maximum { return "\(path): above \(maximum)" }

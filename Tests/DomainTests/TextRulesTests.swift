@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Domain
 @testable import EventLog
 
@@ -7,10 +8,15 @@ import Testing
     /// The fast path (text left as it is when every scalar is stable under NFC) against
     /// Foundation's full normalization, on the text Gongfu meets and the edge cases.
     @Test func nfcEqualsFoundationsNormalization() {
-        var samples = ["青岛海川精密机械有限公司", "Qingdao Haichuan (QD-01)", "e\u{301}", "\u{F900}机械", "\u{2000}空格", "日\u{302A}\u{302B}",
-                       "한국", "Å", "A\u{30A}", "ｆｕｌｌｗｉｄｔｈ　全角", "“引号”—破折号…", "\u{1100}\u{1161}", "ゔ", "か\u{3099}", ""]
+        var samples = [
+            "青岛海川精密机械有限公司", "Qingdao Haichuan (QD-01)", "e\u{301}", "\u{F900}机械", "\u{2000}空格", "日\u{302A}\u{302B}",
+            "한국", "Å", "A\u{30A}", "ｆｕｌｌｗｉｄｔｈ　全角", "“引号”—破折号…", "\u{1100}\u{1161}", "ゔ", "か\u{3099}", "",
+        ]
         var random = SystemRandomNumberGenerator()
-        let pool: [ClosedRange<UInt32>] = [0x20...0x7E, 0xA0...0x2FF, 0x300...0x36F, 0x2000...0x206F, 0x3000...0x30FF, 0x4E00...0x4E80, 0xF900...0xF920, 0xFF01...0xFF60, 0xAC00...0xAC10]
+        let pool: [ClosedRange<UInt32>] = [
+            0x20...0x7E, 0xA0...0x2FF, 0x300...0x36F, 0x2000...0x206F, 0x3000...0x30FF, 0x4E00...0x4E80, 0xF900...0xF920, 0xFF01...0xFF60,
+            0xAC00...0xAC10,
+        ]
         for _ in 0..<2000 {
             var text = ""
             for _ in 0..<Int.random(in: 1...6, using: &random) {
@@ -20,7 +26,9 @@ import Testing
             samples.append(text)
         }
         for text in samples {
-            #expect(Array(TextRules.nfc(text).unicodeScalars) == Array(text.precomposedStringWithCanonicalMapping.unicodeScalars), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(
+                Array(TextRules.nfc(text).unicodeScalars) == Array(text.precomposedStringWithCanonicalMapping.unicodeScalars),
+                "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
         }
     }
 
@@ -34,8 +42,10 @@ import Testing
     /// The in-place UTF-8 decoding and the refusal built on it against `unicodeScalars`, over
     /// scalars of every encoded length and every unsafe range's edges.
     @Test func inPlaceDecodingMatchesUnicodeScalars() {
-        let edges: [UInt32] = [0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x7E, 0x7F, 0x80, 0x9F, 0xA0, 0x7FF, 0x800, 0x2029, 0x202A, 0x202E, 0x202F,
-                               0x2065, 0x2066, 0x2069, 0x206A, 0x4E2D, 0xFFFD, 0xFFFF, 0x10000, 0x1F600, 0x10FFFF]
+        let edges: [UInt32] = [
+            0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x7E, 0x7F, 0x80, 0x9F, 0xA0, 0x7FF, 0x800, 0x2029, 0x202A, 0x202E, 0x202F,
+            0x2065, 0x2066, 0x2069, 0x206A, 0x4E2D, 0xFFFD, 0xFFFF, 0x10000, 0x1F600, 0x10FFFF,
+        ]
         var random = SystemRandomNumberGenerator()
         var samples = ["", "青岛", "ASCII only", "\u{1F600}😀𠀀"]
         for _ in 0..<3000 {

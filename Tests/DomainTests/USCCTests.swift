@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Domain
 
 @Suite struct USCCTests {

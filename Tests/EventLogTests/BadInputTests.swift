@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EventLog
 
 /// Bad inputs to `gongfu append`, each refused with its message, the log byte for byte
@@ -36,7 +37,8 @@ import Testing
 
 /// `gongfu import`: all or nothing, or the valid rows with --skip-invalid.
 @Suite struct ImportCommandTests {
-    static let csv = "\u{FEFF}企业名称,统一社会信用代码,所属城市,区县,行业代码,纳入规上年份\r\n"
+    static let csv =
+        "\u{FEFF}企业名称,统一社会信用代码,所属城市,区县,行业代码,纳入规上年份\r\n"
         + "青岛海川精密机械有限公司,91370200AY4CL12T2L,青岛市,黄岛区,3484,2019\r\n"
         + "济南莱钢新材料有限公司,9137120012DD272H22,济南市,莱芜区,3011,2012\r\n"
 

@@ -1,5 +1,6 @@
-@testable import EventLog
 import Testing
+
+@testable import EventLog
 
 @Suite("CRC-32 of trailers and frames")
 struct CRC32Tests {
@@ -21,7 +22,7 @@ struct CRC32Tests {
     @Test("Folding by carry-less multiplication gives the table method's value at every length and alignment")
     func foldingEqualsTables() {
         #if arch(x86_64)
-        #expect(CRC32.folds, "every x86-64 CPU since 2010 has PCLMULQDQ: the fast path should be in use")
+            #expect(CRC32.folds, "every x86-64 CPU since 2010 has PCLMULQDQ: the fast path should be in use")
         #endif
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<4200).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -30,7 +31,8 @@ struct CRC32Tests {
                 for length in Array(0..<300) + [1023, 1024, 1025, 4096, 4183 - offset] {
                     let slice = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)])
                     let seed = UInt32.random(in: 0...UInt32.max, using: &random)
-                    #expect(CRC32.checksum(slice, continuing: seed) == CRC32.tableChecksum(slice, continuing: seed), "offset \(offset), length \(length)")
+                    #expect(
+                        CRC32.checksum(slice, continuing: seed) == CRC32.tableChecksum(slice, continuing: seed), "offset \(offset), length \(length)")
                 }
             }
         }

@@ -1,6 +1,7 @@
 import DemoProvince
-@testable import EventLog
 import Testing
+
+@testable import EventLog
 
 @Suite("Chunked storage of the catalog and the Merkle tree")
 struct ChunkedArrayTests {
@@ -66,8 +67,9 @@ struct ChunkedArrayTests {
         }
         let proof = tree.inclusionProof(index: 40_000, size: 70_000)
         #expect(throws: Never.self) {
-            try MerkleProofs.verifyInclusion(index: 40_000, size: 70_000, leafHash: leaves[40_000].bytes, proof: proof.map(\.bytes),
-                                             root: tree.root(size: 70_000).bytes)
+            try MerkleProofs.verifyInclusion(
+                index: 40_000, size: 70_000, leafHash: leaves[40_000].bytes, proof: proof.map(\.bytes),
+                root: tree.root(size: 70_000).bytes)
         }
         tree.truncate(to: 32_768)
         #expect(tree.size == 32_768 && tree.root(size: 32_768) == Self.referenceRoot(leaves[0..<32_768]))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EventLog
 
 @Suite struct ConcurrencyTests {
@@ -16,12 +17,15 @@ import Testing
                     var conflicts = 0
                     for round in 0..<rounds {
                         // Own stream, unconditional; and the shared stream, optimistic with retry.
-                        let own = try! await log.append([sampleDraft(round, stream: "provider/OWN-\(appender)", key: "own-\(appender)-\(round)")], actor: testActor)
+                        let own = try! await log.append(
+                            [sampleDraft(round, stream: "provider/OWN-\(appender)", key: "own-\(appender)-\(round)")], actor: testActor)
                         appended += own.map(\.seq)
                         while true {
                             let current = log.version(of: "plan/2024-2026")
                             do {
-                                let shared = try await log.append([sampleDraft(round, stream: "plan/2024-2026", expected: current == 0 ? .none : .exact(current))], actor: testActor)
+                                let shared = try await log.append(
+                                    [sampleDraft(round, stream: "plan/2024-2026", expected: current == 0 ? .none : .exact(current))], actor: testActor
+                                )
                                 appended += shared.map(\.seq)
                                 break
                             } catch LogError.versionConflict {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import EventLog
 
 @Suite struct EventLogTests {
@@ -51,18 +52,27 @@ import Testing
         }
         // A stream advanced twice by a request that is then rejected goes back to where it was.
         await #expect(throws: LogError.self) {
-            _ = try await log.append([sampleDraft(7, stream: "project/P1"), sampleDraft(8, stream: "project/P1"),
-                                      sampleDraft(9, stream: "project/P1", expected: .exact(2))], actor: testActor)
+            _ = try await log.append(
+                [
+                    sampleDraft(7, stream: "project/P1"), sampleDraft(8, stream: "project/P1"),
+                    sampleDraft(9, stream: "project/P1", expected: .exact(2)),
+                ], actor: testActor)
         }
         let after = try await log.append([sampleDraft(10, stream: "project/P1", expected: .exact(2))], actor: testActor)
         #expect(after[0].version == 3 && after[0].seq == 4)
         // New streams first seen by a rejected request are forgotten, in any order with old ones.
         await #expect(throws: LogError.self) {
-            _ = try await log.append([sampleDraft(11, stream: "project/P3"), sampleDraft(12, stream: "project/P1"),
-                                      sampleDraft(13, stream: "project/P4"), sampleDraft(14, stream: "project/P4", expected: .none)], actor: testActor)
+            _ = try await log.append(
+                [
+                    sampleDraft(11, stream: "project/P3"), sampleDraft(12, stream: "project/P1"),
+                    sampleDraft(13, stream: "project/P4"), sampleDraft(14, stream: "project/P4", expected: .none),
+                ], actor: testActor)
         }
-        let later = try await log.append([sampleDraft(15, stream: "project/P4"), sampleDraft(16, stream: "project/P1"),
-                                          sampleDraft(17, stream: "project/P3"), sampleDraft(18, stream: "project/P4")], actor: testActor)
+        let later = try await log.append(
+            [
+                sampleDraft(15, stream: "project/P4"), sampleDraft(16, stream: "project/P1"),
+                sampleDraft(17, stream: "project/P3"), sampleDraft(18, stream: "project/P4"),
+            ], actor: testActor)
         #expect(later.map(\.version) == [1, 4, 1, 2] && later.map(\.seq) == [5, 6, 7, 8])
         let expected: [String: [UInt64]] = ["project/P1": [1, 3, 4, 6], "project/P2": [2], "project/P3": [7], "project/P4": [5, 8]]
         for (stream, positions) in expected {
@@ -71,7 +81,8 @@ import Testing
         await log.close()
         let reopened = try EventLog(directory: log.directory, writable: true)
         for (stream, positions) in expected {
-            #expect(reopened.positions(of: stream) == positions && reopened.version(of: stream) == UInt64(positions.count), "\(stream) after reopening")
+            #expect(
+                reopened.positions(of: stream) == positions && reopened.version(of: stream) == UInt64(positions.count), "\(stream) after reopening")
         }
         #expect(try await reopened.append([sampleDraft(19, stream: "project/P3", expected: .exact(1))], actor: testActor)[0].version == 2)
         // Streams are numbered densely in the order of their first events, the same after reopening.
@@ -106,7 +117,9 @@ import Testing
         // Numbers written as 98.0 come back from the log as 98: still the same content.
         let decimal = EventDraft(stream: "plan/2024-2026", type: "TargetsSet", occurred: "2024-03-15", data: ["coverage": 98.0], key: "targets")
         let firstTargets = try await reopened.append([decimal], actor: testActor)
-        let replay = try EventDraft(inputLine: Array(#"{"stream":"plan/2024-2026","type":"TargetsSet","occurred":"2024-03-15","data":{"coverage":98.0},"key":"targets"}"#.utf8))
+        let replay = try EventDraft(
+            inputLine: Array(
+                #"{"stream":"plan/2024-2026","type":"TargetsSet","occurred":"2024-03-15","data":{"coverage":98.0},"key":"targets"}"#.utf8))
         let secondTargets = try await reopened.append([replay], actor: testActor)
         #expect(secondTargets[0].isDuplicate && secondTargets[0].seq == firstTargets[0].seq)
         await reopened.close()
@@ -148,7 +161,8 @@ import Testing
     @Test("an index that describes another log is set aside and rebuilt from the segments")
     func foreignIndexIsRebuilt() async throws {
         let temporary = TemporaryDirectory()
-        let ours = LogDirectory(root: temporary.path + "/ours"), theirs = LogDirectory(root: temporary.path + "/theirs")
+        let ours = LogDirectory(root: temporary.path + "/ours")
+        let theirs = LogDirectory(root: temporary.path + "/theirs")
         var expected: (root: MerkleHash, lines: [[UInt8]]) = (MerkleHash.empty, [])
         for (directory, offset) in [(theirs, 500), (ours, 0)] {
             try EventLog.initialize(directory: directory, origin: "test.gongfu/log")
@@ -163,8 +177,9 @@ import Testing
         #expect(try reopened.root() == expected.root)
         #expect(try reopened.envelopes().map(\.line) == expected.lines)
         await reopened.close()
-        #expect(FileManager.default.contents(atPath: ours.batchIndex) != FileManager.default.contents(atPath: theirs.batchIndex),
-                "the foreign index was replaced")
+        #expect(
+            FileManager.default.contents(atPath: ours.batchIndex) != FileManager.default.contents(atPath: theirs.batchIndex),
+            "the foreign index was replaced")
     }
 
     @Test("stream names longer than 32 bytes that share their first 32 keep their own versions, before and after reopening")

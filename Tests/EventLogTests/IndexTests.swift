@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EventLog
 
 /// The derived index (`index/batches.idx`): what open loads instead of scanning the segments.
@@ -31,7 +32,8 @@ import Testing
         let log = try EventLog(directory: directory, writable: true)
         for batch in 0..<12 {
             let drafts = (0..<15).map { index in
-                sampleDraft(batch * 15 + index, stream: "enterprise/S\((batch * 7 + index * 3) % 40)", key: index % 4 == 0 ? "k-\(batch)-\(index)" : nil)
+                sampleDraft(
+                    batch * 15 + index, stream: "enterprise/S\((batch * 7 + index * 3) % 40)", key: index % 4 == 0 ? "k-\(batch)-\(index)" : nil)
             }
             _ = try await log.append(drafts, actor: testActor)
         }
@@ -85,7 +87,9 @@ import Testing
 
     @Test func aBatchWhoseNumberingBreaksTheIndexsIsNotEncoded() {
         let leaf = MerkleHash.leaf(UnsafeRawBufferPointer(start: nil, count: 0))
-        let location = BatchLocation(segmentBase: 1, trailer: CommitTrailer(firstSeq: 1, lastSeq: 1, frameOffset: 0, frameLength: 0, frameCRC: 0, contentLength: 0, root: leaf))
+        let location = BatchLocation(
+            segmentBase: 1, trailer: CommitTrailer(firstSeq: 1, lastSeq: 1, frameOffset: 0, frameLength: 0, frameCRC: 0, contentLength: 0, root: leaf)
+        )
         func encoded(_ entries: [LogCatalog.Entry], next: Int) -> (bytes: [UInt8]?, next: Int) {
             var next = next
             let bytes = BatchIndexFile.encode(.init(location: location, entries: entries), nextNewStream: &next)
@@ -107,9 +111,16 @@ import Testing
         #expect(!catalog.accepts([LogCatalog.Entry(leafHash: leaf, streamNumber: 0)]))  // new, unnamed
         #expect(!catalog.accepts([first, LogCatalog.Entry(leafHash: leaf, streamNumber: 2, stream: StreamName("enterprise/C"))]))  // skips 1
         #expect(!catalog.accepts([LogCatalog.Entry(leafHash: leaf, stream: StreamName("enterprise/A"))]))  // no number
-        catalog.add(BatchLocation(segmentBase: 1, trailer: CommitTrailer(firstSeq: 1, lastSeq: 1, frameOffset: 0, frameLength: 0, frameCRC: 0, contentLength: 0, root: leaf)),
-                    entries: [first])
-        #expect(catalog.accepts([LogCatalog.Entry(leafHash: leaf, streamNumber: 0), LogCatalog.Entry(leafHash: leaf, streamNumber: 1, stream: StreamName("enterprise/B"))]))
+        catalog.add(
+            BatchLocation(
+                segmentBase: 1,
+                trailer: CommitTrailer(firstSeq: 1, lastSeq: 1, frameOffset: 0, frameLength: 0, frameCRC: 0, contentLength: 0, root: leaf)),
+            entries: [first])
+        #expect(
+            catalog.accepts([
+                LogCatalog.Entry(leafHash: leaf, streamNumber: 0),
+                LogCatalog.Entry(leafHash: leaf, streamNumber: 1, stream: StreamName("enterprise/B")),
+            ]))
         #expect(!catalog.accepts([LogCatalog.Entry(leafHash: leaf, streamNumber: 1)]))
     }
 }

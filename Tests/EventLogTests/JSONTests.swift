@@ -1,4 +1,5 @@
 import Testing
+
 @testable import EventLog
 
 @Suite struct CanonicalJSONTests {
@@ -15,7 +16,9 @@ import Testing
     }
 
     @Test func numbersHaveOneForm() throws {
-        #expect(try JSONParser.parse("[1.0, -0.0, 1e2, 1.5e-7, 12345678901234567890, 2.5E+30]").canonicalText == "[1,0,100,1.5e-7,1.2345678901234567e+19,2.5e+30]")
+        #expect(
+            try JSONParser.parse("[1.0, -0.0, 1e2, 1.5e-7, 12345678901234567890, 2.5E+30]").canonicalText
+                == "[1,0,100,1.5e-7,1.2345678901234567e+19,2.5e+30]")
     }
 
     @Test(arguments: [
@@ -44,8 +47,10 @@ import Testing
 
     @Test("keys sharing their first eight bytes, or shorter than eight, still sort by all their bytes")
     func keysSortPastTheirFirstEightBytes() throws {
-        let value = try JSONParser.parse(#"{"commissionerB":1,"commissioner":2,"commissionerA":3,"commissi":4,"comm":5,"commissioneR":6,"":7,"\u0000":8}"#)
-        #expect(value.canonicalText == #"{"":7,"\u0000":8,"comm":5,"commissi":4,"commissioneR":6,"commissioner":2,"commissionerA":3,"commissionerB":1}"#)
+        let value = try JSONParser.parse(
+            #"{"commissionerB":1,"commissioner":2,"commissionerA":3,"commissi":4,"comm":5,"commissioneR":6,"":7,"\u0000":8}"#)
+        #expect(
+            value.canonicalText == #"{"":7,"\u0000":8,"comm":5,"commissi":4,"commissioneR":6,"commissioner":2,"commissionerA":3,"commissionerB":1}"#)
     }
 
     @Test("objects too large for the small sort, and integers at their limits")
@@ -57,7 +62,8 @@ import Testing
         #expect(text.hasPrefix(#"{"k00":0,"k01":"#) && text.hasSuffix(#""k59":\#(keys.firstIndex(of: "k59")!)}"#))
         let positions = order.map { text.range(of: "\"\($0)\":")!.lowerBound }
         #expect(positions == positions.sorted())
-        #expect(JSONValue.array([.integer(.min), .integer(.max), 0, -1, 10, -100]).canonicalText
+        #expect(
+            JSONValue.array([.integer(.min), .integer(.max), 0, -1, 10, -100]).canonicalText
                 == "[-9223372036854775808,9223372036854775807,0,-1,10,-100]")
         var line: [UInt8] = []
         CanonicalJSON.writeInteger(UInt64.max, into: &line)
@@ -71,7 +77,8 @@ import Testing
             for length in 1...20 {
                 for position in 0..<length {
                     var text = String(repeating: "a", count: length)
-                    text.replaceSubrange(text.index(text.startIndex, offsetBy: position)...text.index(text.startIndex, offsetBy: position), with: special)
+                    text.replaceSubrange(
+                        text.index(text.startIndex, offsetBy: position)...text.index(text.startIndex, offsetBy: position), with: special)
                     let canonical = JSONValue.string(text).canonicalText
                     #expect(try JSONParser.parse(canonical) == .string(text), "\(canonical)")
                     #expect(canonical.count > length + 2, "\(special.debugDescription) at \(position) of \(length) left unescaped")
@@ -90,7 +97,9 @@ import Testing
 
 @Suite struct EventDraftTests {
     @Test func readsAnInputLine() throws {
-        let draft = try EventDraft(inputLine: Array(#"{"stream":"plan/2024-2026","type":"PlanPublished","occurred":"2024-01-15","data":{},"expectedVersion":"none","key":"k1"}"#.utf8))
+        let draft = try EventDraft(
+            inputLine: Array(
+                #"{"stream":"plan/2024-2026","type":"PlanPublished","occurred":"2024-01-15","data":{},"expectedVersion":"none","key":"k1"}"#.utf8))
         #expect(draft.stream == "plan/2024-2026")
         #expect(draft.expectedVersion == .none)
         #expect(draft.key == "k1")
@@ -153,9 +162,13 @@ import Testing
         #expect(!Timestamp.isValidBusinessDate("2024-10-31T25:30:00Z"))
         #expect(!Timestamp.isValidBusinessDate("2024-10-31 09:30"))
         // Month lengths and leap years: 30-day months, 1900 not leap, 2000 leap; no day 0 or month 13.
-        for valid in ["2024-04-30", "2024-01-31", "2024-12-31", "2000-02-29", "1900-02-28"] { #expect(Timestamp.isValidBusinessDate(valid), "\(valid)") }
-        for invalid in ["2024-04-31", "2024-06-31", "2024-09-31", "2024-11-31", "1900-02-29", "2024-00-10", "2024-13-01", "2024-05-00",
-                        "1899-12-31", "2024-5-01", "2024-05-01T09:30:00+0800", "2024-05-01T09:30:00."] {
+        for valid in ["2024-04-30", "2024-01-31", "2024-12-31", "2000-02-29", "1900-02-28"] {
+            #expect(Timestamp.isValidBusinessDate(valid), "\(valid)")
+        }
+        for invalid in [
+            "2024-04-31", "2024-06-31", "2024-09-31", "2024-11-31", "1900-02-29", "2024-00-10", "2024-13-01", "2024-05-00",
+            "1899-12-31", "2024-5-01", "2024-05-01T09:30:00+0800", "2024-05-01T09:30:00.",
+        ] {
             #expect(!Timestamp.isValidBusinessDate(invalid), "\(invalid)")
         }
         #expect(Timestamp.format(microseconds: 1_730_338_200_123_456) == "2024-10-31T01:30:00.123456Z")
@@ -181,15 +194,16 @@ struct MemberReaderTests {
         #expect(try members("{}").isEmpty)
     }
 
-    @Test("refuses what the whole-value parser refuses, and a repeated key past the first 32",
-          arguments: [
-              (#"{"a":1,"a":2}"#, "duplicate object key \"a\""),
-              (#"{"a":1} x"#, "unexpected data"),
-              (#"{"a":1"#, "expected '}'"),
-              (#"["a"]"#, "expected '{'"),
-              (#"{"a":[01]}"#, "leading zero"),
-              ("{" + (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k35\":0}", "duplicate object key \"k35\""),
-          ])
+    @Test(
+        "refuses what the whole-value parser refuses, and a repeated key past the first 32",
+        arguments: [
+            (#"{"a":1,"a":2}"#, "duplicate object key \"a\""),
+            (#"{"a":1} x"#, "unexpected data"),
+            (#"{"a":1"#, "expected '}'"),
+            (#"["a"]"#, "expected '{'"),
+            (#"{"a":[01]}"#, "leading zero"),
+            ("{" + (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k35\":0}", "duplicate object key \"k35\""),
+        ])
     func refuses(text: String, reason: String) {
         #expect { _ = try members(text) } throws: { ($0 as? JSONParser.Failure)?.description.contains(reason) == true }
     }
@@ -205,7 +219,8 @@ struct MemberReaderTests {
         }
         let members = try list(#"{ "z": 1, "a": {"b": [true, null]}, "m": "青岛" }"#)
         #expect(members.map(\.key) == ["z", "a", "m"])
-        #expect(JSONValue.object(Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value) }))
+        #expect(
+            JSONValue.object(Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value) }))
                 == (try JSONParser.parse(#"{"z":1,"a":{"b":[true,null]},"m":"青岛"}"#)))
         #expect(try list("{}").isEmpty)
         for count in [2, 15, 16, 17, 40] {
@@ -218,8 +233,10 @@ struct MemberReaderTests {
         // Keys in canonical (ascending) order need no set; a repeat after them, or an escaped
         // repeat, or a repeat among keys out of order is still refused.
         #expect(try list(#"{"a":1,"ab":2,"b":3,"青岛":4}"#).map(\.key) == ["a", "ab", "b", "青岛"])
-        for repeated in [#"{"a":1,"b":2,"b":3}"#, #"{"a":1,"b":2,"a":3}"#, #"{"a":1,"\u0061":2}"#, #"{"b":1,"a":2,"c":3,"a":4}"#,
-                         #"{"青岛":1,"青岛":2}"#, #"{"a":1,"b":2,"c":3,"d":{"x":1,"x":2}}"#] {
+        for repeated in [
+            #"{"a":1,"b":2,"b":3}"#, #"{"a":1,"b":2,"a":3}"#, #"{"a":1,"\u0061":2}"#, #"{"b":1,"a":2,"c":3,"a":4}"#,
+            #"{"青岛":1,"青岛":2}"#, #"{"a":1,"b":2,"c":3,"d":{"x":1,"x":2}}"#,
+        ] {
             #expect { _ = try list(repeated) } throws: { ($0 as? JSONParser.Failure)?.description.contains("duplicate object key") == true }
         }
         #expect(try list(#"{"b":1,"a":2,"\u0063":3}"#).map(\.key) == ["b", "a", "c"])
@@ -235,12 +252,16 @@ struct MemberReaderTests {
         let first20 = (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
         let distinctLater = "{" + first20 + #","abcdefgh_X_12345678":1,"abcdefgh_Y_12345678":2,"abcdefghX":3,"abcdefghY":4}"#
         #expect(try members(distinctLater).count == 24)
-        for repeated in ["{" + first20 + #","abcdefgh_X_12345678":1,"abcdefgh_Y_12345678":2,"abcdefgh_X_12345678":3}"#,
-                         #"{"abcdefgh_X_12345678":1,"#  + first20 + #","abcdefgh_X_12345678":3}"#] {
+        for repeated in [
+            "{" + first20 + #","abcdefgh_X_12345678":1,"abcdefgh_Y_12345678":2,"abcdefgh_X_12345678":3}"#,
+            #"{"abcdefgh_X_12345678":1,"# + first20 + #","abcdefgh_X_12345678":3}"#,
+        ] {
             #expect { _ = try members(repeated) } throws: { ($0 as? JSONParser.Failure)?.description.contains("duplicate object key") == true }
         }
-        for repeated in [#"{"abcdefgh_X_12345678":1,"abcdefgh_Y_12345678":2,"abcdefgh_X_12345678":3}"#,
-                         #"{"ab":1,"ab":2}"#, #"{"青岛市黄岛区":1,"青岛市黄岛区":2}"#] {
+        for repeated in [
+            #"{"abcdefgh_X_12345678":1,"abcdefgh_Y_12345678":2,"abcdefgh_X_12345678":3}"#,
+            #"{"ab":1,"ab":2}"#, #"{"青岛市黄岛区":1,"青岛市黄岛区":2}"#,
+        ] {
             #expect { _ = try members(repeated) } throws: { ($0 as? JSONParser.Failure)?.description.contains("duplicate object key") == true }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EventLog
 
 /// RFC 6962 / 9162 reference vectors (transparency-dev/merkle, Apache-2.0; see Fixtures/merkle/LICENSE).
@@ -55,8 +56,10 @@ import Testing
 }
 
 @Suite struct MerkleTreeTests {
-    static let leaves: [[UInt8]] = [[], [0x00], [0x10], [0x20, 0x21], [0x30, 0x31], [0x40, 0x41, 0x42, 0x43],
-                                    [0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57], Array(0x60...0x6F)]
+    static let leaves: [[UInt8]] = [
+        [], [0x00], [0x10], [0x20, 0x21], [0x30, 0x31], [0x40, 0x41, 0x42, 0x43],
+        [0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57], Array(0x60...0x6F),
+    ]
     static let roots = [
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -91,24 +94,29 @@ import Testing
         for size in UInt64(1)...70 {
             for index in 0..<size {
                 let proof = tree.inclusionProof(index: index, size: size)
-                try MerkleProofs.verifyInclusion(index: index, size: size, leafHash: tree.leafHash(at: index).bytes,
-                                                 proof: proof.map(\.bytes), root: tree.root(size: size).bytes)
+                try MerkleProofs.verifyInclusion(
+                    index: index, size: size, leafHash: tree.leafHash(at: index).bytes,
+                    proof: proof.map(\.bytes), root: tree.root(size: size).bytes)
                 #expect(throws: MerkleProofs.Failure.self) {
-                    try MerkleProofs.verifyInclusion(index: index, size: size, leafHash: MerkleHash.leaf([1]).bytes,
-                                                     proof: proof.map(\.bytes), root: tree.root(size: size).bytes)
+                    try MerkleProofs.verifyInclusion(
+                        index: index, size: size, leafHash: MerkleHash.leaf([1]).bytes,
+                        proof: proof.map(\.bytes), root: tree.root(size: size).bytes)
                 }
             }
             #expect(throws: MerkleProofs.Failure.emptyOldTree) {
-                try MerkleProofs.verifyConsistency(size1: 0, size2: size, proof: [], root1: MerkleHash.empty.bytes, root2: tree.root(size: size).bytes)
+                try MerkleProofs.verifyConsistency(
+                    size1: 0, size2: size, proof: [], root1: MerkleHash.empty.bytes, root2: tree.root(size: size).bytes)
             }
             for older in 1...size {
                 let proof = tree.consistencyProof(size1: older, size2: size)
-                try MerkleProofs.verifyConsistency(size1: older, size2: size, proof: proof.map(\.bytes),
-                                                   root1: tree.root(size: older).bytes, root2: tree.root(size: size).bytes)
+                try MerkleProofs.verifyConsistency(
+                    size1: older, size2: size, proof: proof.map(\.bytes),
+                    root1: tree.root(size: older).bytes, root2: tree.root(size: size).bytes)
                 if older > 0 && older < size {
                     #expect(throws: MerkleProofs.Failure.self) {
-                        try MerkleProofs.verifyConsistency(size1: older, size2: size, proof: proof.map(\.bytes),
-                                                           root1: tree.root(size: older - 1).bytes, root2: tree.root(size: size).bytes)
+                        try MerkleProofs.verifyConsistency(
+                            size1: older, size2: size, proof: proof.map(\.bytes),
+                            root1: tree.root(size: older - 1).bytes, root2: tree.root(size: size).bytes)
                     }
                 }
             }

@@ -1,16 +1,23 @@
 import Foundation
 import Testing
+
 @testable import EventLog
 
 @Suite struct RecoveryTests {
     /// A log of one segment with several batches; returns the segment bytes and, per batch, the
     /// offset where its trailer ends and the seq it ends at.
-    static func makeLog(in temporary: TemporaryDirectory) async throws -> (directory: LogDirectory, segment: [UInt8], ends: [(offset: Int, lastSeq: UInt64)]) {
+    static func makeLog(in temporary: TemporaryDirectory) async throws -> (
+        directory: LogDirectory, segment: [UInt8], ends: [(offset: Int, lastSeq: UInt64)]
+    ) {
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
         var index = 0
         for size in [1, 3, 2, 1, 4] {
-            _ = try await log.append((0..<size).map { _ in index += 1; return sampleDraft(index) }, actor: testActor)
+            _ = try await log.append(
+                (0..<size).map { _ in
+                    index += 1
+                    return sampleDraft(index)
+                }, actor: testActor)
         }
         let ends = log.catalog.batches.map { (offset: Int($0.trailer.endOffset), lastSeq: $0.trailer.lastSeq) }
         await log.close()

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import EventLog
 
 @Suite struct StreamTableTests {

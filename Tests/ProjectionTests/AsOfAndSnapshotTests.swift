@@ -45,7 +45,8 @@ struct AsOfAndSnapshotTests {
         #expect(try store.checkpoint().asOf == "date 2024-06-30")
         #expect(path.hasSuffix("coverage.date-2024-06-30.sqlite"))
 
-        let before = try ReadModels.build(asOf: .recorded("2000-01-01T00:00:00.000000Z"), log: log, names: ["programme"], outputDirectory: temporary.path + "/as-of")[0]
+        let before = try ReadModels.build(
+            asOf: .recorded("2000-01-01T00:00:00.000000Z"), log: log, names: ["programme"], outputDirectory: temporary.path + "/as-of")[0]
         let empty = try ReadModelStore(path: before, projection: ProgrammeMetrics.self, mode: .readOnly)
         #expect(try empty.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM metric") } == 0)
         #expect(AsOf.recordedTime("2024-10-31") == "2024-10-31T23:59:59.999999Z")

@@ -66,20 +66,23 @@ struct AuditTests {
         let uscc = String(backDated.stream.dropFirst("enterprise/".count))
         let upgrade = try readModels.log.envelopes(stream: backDated.stream).last { $0.type == "StageUpgraded" }!
         let year = Int(upgrade.occurred.prefix(4))!
-        let diff = try FigureDiff.compare(year: year, from: .frozen, to: .now, coverage: readModels.store(named: "coverage"), log: readModels.log,
-                                          scratch: temporary.path + "/scratch")
+        let diff = try FigureDiff.compare(
+            year: year, from: .frozen, to: .now, coverage: readModels.store(named: "coverage"), log: readModels.log,
+            scratch: temporary.path + "/scratch")
         let change = try #require(diff.changes.first { $0.uscc == uscc })
         #expect(change.events.contains { $0.seq == upgrade.seq })
         #expect(change.after == (change.before ?? 0) + 1)
         // The city's movement is the coverage read model's known − frozen.
-        let cities = try ReadModelQuery.run("coverage", filters: QueryFilters(year: year), coverage: .city, store: readModels.store(named: "coverage"))
+        let cities = try ReadModelQuery.run(
+            "coverage", filters: QueryFilters(year: year), coverage: .city, store: readModels.store(named: "coverage"))
         let row = cities.rows.first { cities.value("code", in: $0)?.display == change.city }!
         let cityChange = try #require(diff.cities.first { $0.city == change.city })
         #expect(cityChange.deep.after == cities.value("deepRate", in: row)?.double)
         #expect(cityChange.deep.before == cities.value("frozenDeepRate", in: row)?.double)
         // As of a seq before the late record vs now: the same enterprise differs.
-        let asOf = try FigureDiff.compare(year: year, from: .asOf(.seq(upgrade.seq - 1)), to: .now, coverage: readModels.store(named: "coverage"),
-                                          log: readModels.log, scratch: temporary.path + "/scratch2")
+        let asOf = try FigureDiff.compare(
+            year: year, from: .asOf(.seq(upgrade.seq - 1)), to: .now, coverage: readModels.store(named: "coverage"),
+            log: readModels.log, scratch: temporary.path + "/scratch2")
         #expect(asOf.changes.contains { $0.uscc == uscc })
     }
 
@@ -109,14 +112,22 @@ struct AuditTests {
         let temporary = TemporaryDirectory()
         let (_, readModels, _) = try await Self.fixture(temporary)
         let files = try AuditReport(year: 2025, store: { try readModels.store(named: $0) }).write(to: temporary.path + "/report")
-        #expect(files.map { ($0 as NSString).lastPathComponent }.sorted() == ["coverage-by-chain.csv", "coverage-by-city.csv", "coverage-by-industry.csv",
-                                                                                "coverage-province.csv", "findings.csv", "ledger.csv", "report.html"])
+        #expect(
+            files.map { ($0 as NSString).lastPathComponent }.sorted() == [
+                "coverage-by-chain.csv", "coverage-by-city.csv", "coverage-by-industry.csv",
+                "coverage-province.csv", "findings.csv", "ledger.csv", "report.html",
+            ])
         let html = try String(contentsOfFile: temporary.path + "/report/report.html", encoding: .utf8)
         for heading in ["一、总体情况", "二、分地区", "三、分行业", "四、分产业链", "五、工作台账", "六、督查发现"] { #expect(html.contains(heading)) }
-        let cities = try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2025), coverage: .city, store: readModels.store(named: "coverage"))
+        let cities = try ReadModelQuery.run(
+            "coverage", filters: QueryFilters(year: 2025), coverage: .city, store: readModels.store(named: "coverage"))
         for row in cities.rows {
-            let code = cities.value("code", in: row)!.display, rate = cities.value("coverageRate", in: row)!.display
-            #expect(html.contains("href=\"/v1/audit/explain?year=2025&amp;figure=coverage&amp;region=\(code)\" title=\"gongfu audit explain --year 2025 --region \(code) --figure coverage\">\(rate)</a>"))
+            let code = cities.value("code", in: row)!.display
+            let rate = cities.value("coverageRate", in: row)!.display
+            #expect(
+                html.contains(
+                    "href=\"/v1/audit/explain?year=2025&amp;figure=coverage&amp;region=\(code)\" title=\"gongfu audit explain --year 2025 --region \(code) --figure coverage\">\(rate)</a>"
+                ))
         }
         for rule in SupervisionRules.standard.rules { #expect(html.contains("<code>\(rule.id)</code>")) }
         #expect(html.contains("<svg id=\"report-by-city\""))

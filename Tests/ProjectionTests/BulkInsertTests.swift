@@ -1,6 +1,7 @@
 import GRDB
-@testable import Projections
 import Testing
+
+@testable import Projections
 
 @Suite("Writing many rows per statement")
 struct BulkInsertTests {
@@ -14,7 +15,9 @@ struct BulkInsertTests {
 
     private func rows(_ queue: DatabaseQueue) throws -> [String] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM fact ORDER BY id").map { "\($0[0] as Int)|\($0[1] as String)|\(($0[2] as String?) ?? "nil")|\(($0[3] as Double?) ?? -1)" }
+            try Row.fetchAll(db, sql: "SELECT * FROM fact ORDER BY id").map {
+                "\($0[0] as Int)|\($0[1] as String)|\(($0[2] as String?) ?? "nil")|\(($0[3] as Double?) ?? -1)"
+            }
         }
     }
 

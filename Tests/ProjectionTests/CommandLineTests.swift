@@ -15,7 +15,10 @@ struct ProjectionCommandLineTests {
         let json = try run(gongfu, ["query", "coverage", "--data", data, "--year", "2023", "--by", "city", "--format", "json"])
         #expect(json.status == 0, "\(json.stderr)")
         let value = try JSONParser.parse(Array(json.stdout))
-        guard case .array(let rows)? = value["rows"] else { Issue.record("no rows: \(json.stderr)"); return }
+        guard case .array(let rows)? = value["rows"] else {
+            Issue.record("no rows: \(json.stderr)")
+            return
+        }
         #expect(rows.count == 16)
         #expect(rows.contains { $0["code"] == .string("370200") && $0["name"] == .string("青岛市") })
         #expect(value["seq"] == .integer(Int64(try EventLog(directory: LogDirectory(root: data), writable: false).size)))
@@ -79,7 +82,8 @@ struct ProjectionWorkerTests {
         let task = Task { try await worker.run { updates.record($0) } }
         let sizeBefore = log.size
         let code = "enterprise/" + (log.streamNames(prefix: "enterprise/").first!.dropFirst(11))
-        _ = try await log.append([EventDraft(stream: code, type: "TrainingAttended", occurred: "2026-11-20", data: ["session": "2026年第21期"])], actor: province)
+        _ = try await log.append(
+            [EventDraft(stream: code, type: "TrainingAttended", occurred: "2026-11-20", data: ["session": "2026年第21期"])], actor: province)
         var waited = 0
         while updates.last.map({ $0.allSatisfy { $0.seq == sizeBefore + 1 } }) != true, waited < 500 {
             try await Task.sleep(for: .milliseconds(10))

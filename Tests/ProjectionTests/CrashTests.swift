@@ -21,7 +21,8 @@ struct ProjectionCrashTests {
         let coverage = ReadModels.directory(of: directory) + "/coverage.sqlite"
         @Sendable func position() -> UInt64 {
             guard FileManager.default.fileExists(atPath: coverage),
-                  let store = try? ReadModelStore(path: coverage, projection: CoverageMetrics.self, mode: .readOnly) else { return 0 }
+                let store = try? ReadModelStore(path: coverage, projection: CoverageMetrics.self, mode: .readOnly)
+            else { return 0 }
             defer { store.close() }
             return (try? store.checkpoint().seq) ?? 0
         }
@@ -40,7 +41,10 @@ struct ProjectionCrashTests {
                     process.standardOutput = FileHandle.nullDevice
                     let errors = Pipe()
                     process.standardError = errors
-                    do { try process.run() } catch { exits.append("\(error)"); break }
+                    do { try process.run() } catch {
+                        exits.append("\(error)")
+                        break
+                    }
                     while process.isRunning {
                         let now = position()
                         if now > last, now < size {
@@ -51,7 +55,8 @@ struct ProjectionCrashTests {
                         usleep(2000)
                     }
                     process.waitUntilExit()
-                    exits.append("status \(process.terminationStatus): " + String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+                    exits.append(
+                        "status \(process.terminationStatus): " + String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
                     last = position()
                     if last == size { break }
                 }

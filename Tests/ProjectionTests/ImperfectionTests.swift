@@ -52,7 +52,10 @@ struct ImperfectionTests {
                 #expect(retraction!.seq > stream.first!.seq, "retracted after the award")
             case .doubledIncentive:
                 let second = stream.first!
-                let first = events.first { $0.type == "IncentiveGranted" && $0.seq != second.seq && $0.data["recipient"] == second.data["recipient"] && $0.data["policy"] == second.data["policy"] }
+                let first = events.first {
+                    $0.type == "IncentiveGranted" && $0.seq != second.seq && $0.data["recipient"] == second.data["recipient"]
+                        && $0.data["policy"] == second.data["policy"]
+                }
                 #expect(first != nil)
                 #expect(first?.data["basis"] != second.data["basis"])
             }
@@ -89,7 +92,8 @@ struct GeneratorScaleTests {
         }
         for (position, draft) in drafts.enumerated() where draft.type == "BenchmarkAwarded" {
             guard case .object(let data) = draft.data, case .string(let recipient) = data["recipient"],
-                  let retraction = retractedAt[recipient] else { continue }
+                let retraction = retractedAt[recipient]
+            else { continue }
             #expect(position < retraction, "\(draft.stream) awarded to \(recipient) after its upgrade was retracted")
         }
     }

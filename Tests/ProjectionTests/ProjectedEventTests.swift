@@ -1,17 +1,22 @@
 import Domain
 import EventLog
-@testable import Projections
 import TestSupport
 import Testing
+
+@testable import Projections
 
 @Suite("Reading stored lines into projected events")
 struct ProjectedEventTests {
     /// A line as the log writes it.
-    private func canonical(seq: UInt64 = 41, stream: String = "enterprise/913702000000000019", type: String = "AssessmentRecorded",
-                           actor: JSONValue = .object(["name": "青岛市工信局", "role": "city", "jurisdiction": "370200"]),
-                           key: String? = nil, data: JSONValue) -> [UInt8] {
-        Envelope(seq: seq, id: "01a227e1-4bcc-7874-b91d-c54e46dff862", stream: stream, version: 3, type: type, schema: 1,
-                 occurred: "2024-05-18", recorded: "2026-11-29T15:16:46.156883Z", actor: actor, key: key, data: data).line
+    private func canonical(
+        seq: UInt64 = 41, stream: String = "enterprise/913702000000000019", type: String = "AssessmentRecorded",
+        actor: JSONValue = .object(["name": "青岛市工信局", "role": "city", "jurisdiction": "370200"]),
+        key: String? = nil, data: JSONValue
+    ) -> [UInt8] {
+        Envelope(
+            seq: seq, id: "01a227e1-4bcc-7874-b91d-c54e46dff862", stream: stream, version: 3, type: type, schema: 1,
+            occurred: "2024-05-18", recorded: "2026-11-29T15:16:46.156883Z", actor: actor, key: key, data: data
+        ).line
     }
 
     private func parse(_ line: [UInt8], actors: inout ActorCache) throws -> ProjectedEvent {
@@ -24,9 +29,11 @@ struct ProjectedEventTests {
 
     /// What a fold can read of an event, for comparing two readings.
     private func fields(_ event: ProjectedEvent) -> [String] {
-        [String(event.seq), event.stream, event.category, event.streamID, String(event.version), event.type, event.kind.rawValue,
-         event.occurred, event.date, event.recorded, event.actor.canonicalText, event.data.canonicalText,
-         String(describing: event.decoded.map { type(of: $0) })]
+        [
+            String(event.seq), event.stream, event.category, event.streamID, String(event.version), event.type, event.kind.rawValue,
+            event.occurred, event.date, event.recorded, event.actor.canonicalText, event.data.canonicalText,
+            String(describing: event.decoded.map { type(of: $0) }),
+        ]
     }
 
     private let assessment: JSONValue = [
@@ -48,7 +55,10 @@ struct ProjectedEventTests {
         // Members reordered, spaced out, an unknown member added: the member-by-member reading.
         let text = String(decoding: line.dropLast(), as: UTF8.self)  // without its newline
         let value = try JSONParser.parse(text)
-        guard case .object(let members) = value else { Issue.record("not an object"); return }
+        guard case .object(let members) = value else {
+            Issue.record("not an object")
+            return
+        }
         let reordered = "{ " + members.sorted { $0.key > $1.key }.map { "\"\($0.key)\" : \($0.value.canonicalText)" }.joined(separator: " , ") + " }"
         #expect(fields(try parse(reordered)) == fields(event))
         let extra = String(text.dropLast()) + #","note":{"x":[1,2]}}"#
@@ -68,7 +78,8 @@ struct ProjectedEventTests {
     @Test("Actors come from the cache only for the same bytes: each line gets its own")
     func actorsByBytes() throws {
         var actors = ActorCache(slots: 2)  // few slots: lines collide and replace each other
-        let people: [JSONValue] = (0..<12).map { ["name": .string("官员\($0)"), "role": "city", "jurisdiction": .string("3702\($0)")] }
+        let people: [JSONValue] =
+            (0..<12).map { ["name": .string("官员\($0)"), "role": "city", "jurisdiction": .string("3702\($0)")] }
             + [["name": "带{括号}和\"引号\"", "role": "province"], ["name": "nested", "role": "province", "extra": ["a": 1]]]
         for round in 0..<3 {
             for (index, person) in people.enumerated() {
@@ -92,22 +103,38 @@ struct ProjectedEventTests {
         #expect(throws: ProjectionError.self) { _ = try doubled.payload(PlanMilestoneReported.self) }
     }
 
-    @Test("Bad lines are refused with the reason, on both readings", arguments: [
-        (#"{"seq":1,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{"a":1,"a":2}}"#,
-         "duplicate object key"),
-        (#"{"seq":1,"stream":"a/b","id":"x","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{"a":1,"a":2}}"#,
-         "duplicate object key"),
-        (#"{"seq":1,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{}} x"#,
-         "unexpected data"),
-        (#"{"seq":1,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{}}"#,
-         "missing"),
-        (#"{"seq":-4,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{}}"#,
-         "seq must be positive"),
-        (#"{"seq":1,"id":"x\#u{01}","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{}}"#,
-         "control character"),
-        (#"{"seq":1,"id":"x","stream":"a/b","version":"1","type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{}}"#,
-         "expected an integer"),
-    ])
+    @Test(
+        "Bad lines are refused with the reason, on both readings",
+        arguments: [
+            (
+                #"{"seq":1,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{"a":1,"a":2}}"#,
+                "duplicate object key"
+            ),
+            (
+                #"{"seq":1,"stream":"a/b","id":"x","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{"a":1,"a":2}}"#,
+                "duplicate object key"
+            ),
+            (
+                #"{"seq":1,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{}} x"#,
+                "unexpected data"
+            ),
+            (
+                #"{"seq":1,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{}}"#,
+                "missing"
+            ),
+            (
+                #"{"seq":-4,"id":"x","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{}}"#,
+                "seq must be positive"
+            ),
+            (
+                #"{"seq":1,"id":"x\#u{01}","stream":"a/b","version":1,"type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{}}"#,
+                "control character"
+            ),
+            (
+                #"{"seq":1,"id":"x","stream":"a/b","version":"1","type":"T","schema":1,"occurred":"2024-01-01","recorded":"r","actor":{},"data":{}}"#,
+                "expected an integer"
+            ),
+        ])
     func refused(line: String, reason: String) {
         #expect { _ = try parse(line) } throws: { error in
             guard case .unreadableEvent(_, let why) = error as? ProjectionError else { return false }

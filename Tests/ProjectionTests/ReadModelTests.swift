@@ -20,8 +20,10 @@ struct ReadModelTests {
 
     /// Closes the read models maintained so far (one process maintains them at a time), rebuilds
     /// `models` from zero over the same log, and expects their dumps to be the maintained ones.
-    private func expectRebuiltEqualsMaintained(_ readModels: inout ReadModels?, _ models: [String], log: EventLog,
-                                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+    private func expectRebuiltEqualsMaintained(
+        _ readModels: inout ReadModels?, _ models: [String], log: EventLog,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let maintained = try models.map { try ReadModelDump.dump(readModels!.store(named: $0)) }
         readModels = nil
         let rebuilt = try ReadModels(log: log, only: models)
@@ -36,16 +38,22 @@ struct ReadModelTests {
     }
 
     private func registration(_ code: String, city: String, county: String, industry: String = "C3484") -> (String, String, String, JSONValue) {
-        ("enterprise/" + code, "EnterpriseRegistered", "2024-01-05", .object([
-            "name": .string("测试企业\(code.suffix(4))有限公司"), "uscc": .string(code), "city": .string(city), "county": .string(county),
-            "industry": .string(industry), "yearEntered": .integer(2020),
-        ]))
+        (
+            "enterprise/" + code, "EnterpriseRegistered", "2024-01-05",
+            .object([
+                "name": .string("测试企业\(code.suffix(4))有限公司"), "uscc": .string(code), "city": .string(city), "county": .string(county),
+                "industry": .string(industry), "yearEntered": .integer(2020),
+            ])
+        )
     }
 
     private func assessment(_ code: String, _ id: String, _ kind: String, _ stage: String, on date: String) -> (String, String, String, JSONValue) {
-        ("enterprise/" + code, "AssessmentRecorded", date, .object([
-            "assessment": .string(id), "kind": .string(kind), "instrument": .string("v1"), "stage": .string(stage),
-        ]))
+        (
+            "enterprise/" + code, "AssessmentRecorded", date,
+            .object([
+                "assessment": .string(id), "kind": .string(kind), "instrument": .string("v1"), "stage": .string(stage),
+            ])
+        )
     }
 
     @Test("Coverage: frozen at the close vs as known after a back-dated upgrade; profile moves; retraction")
@@ -53,17 +61,20 @@ struct ReadModelTests {
         let temporary = TemporaryDirectory()
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
-        let a = uscc("10000001", division: "370202"), b = uscc("10000002", division: "370202"), c = uscc("10000003", division: "370203")
-        try await append([
-            ("plan/annual-assessment", "AnnualAssessmentOpened", "2024-10-01", ["year": 2024, "cutoff": "2024-10-31"]),
-            registration(a, city: "370200", county: "370202"),
-            registration(b, city: "370200", county: "370202"),
-            registration(c, city: "370200", county: "370203", industry: "C1711"),
-            assessment(a, "a-1", "annual", "L1", on: "2024-05-01"),
-            assessment(b, "b-1", "online", "L0", on: "2024-03-01"),
-            assessment(c, "c-1", "annual", "L3", on: "2024-05-01"),
-            ("plan/annual-assessment", "AnnualAssessmentClosed", "2024-11-30", ["year": 2024]),
-        ], to: log)
+        let a = uscc("10000001", division: "370202")
+        let b = uscc("10000002", division: "370202")
+        let c = uscc("10000003", division: "370203")
+        try await append(
+            [
+                ("plan/annual-assessment", "AnnualAssessmentOpened", "2024-10-01", ["year": 2024, "cutoff": "2024-10-31"]),
+                registration(a, city: "370200", county: "370202"),
+                registration(b, city: "370200", county: "370202"),
+                registration(c, city: "370200", county: "370203", industry: "C1711"),
+                assessment(a, "a-1", "annual", "L1", on: "2024-05-01"),
+                assessment(b, "b-1", "online", "L0", on: "2024-03-01"),
+                assessment(c, "c-1", "annual", "L3", on: "2024-05-01"),
+                ("plan/annual-assessment", "AnnualAssessmentClosed", "2024-11-30", ["year": 2024]),
+            ], to: log)
         let readModels = try ReadModels(log: log, only: ["coverage", "pending"])
         try readModels.catchUp()
         let coverage = try readModels.store(named: "coverage")
@@ -77,10 +88,11 @@ struct ReadModelTests {
         #expect(try province()[15] == .number(66.7), "the frozen figure equals the known one at the close")
 
         // A back-dated upgrade, recorded after the close with a date before the cutoff.
-        try await append([
-            assessment(b, "b-2", "onsite", "L1", on: "2024-10-20"),
-            ("enterprise/" + b, "StageUpgraded", "2024-10-21", ["from": "L0", "to": "L1", "assessment": "b-2"]),
-        ], to: log)
+        try await append(
+            [
+                assessment(b, "b-2", "onsite", "L1", on: "2024-10-20"),
+                ("enterprise/" + b, "StageUpgraded", "2024-10-21", ["from": "L0", "to": "L1", "assessment": "b-2"]),
+            ], to: log)
         try readModels.catchUp()
         #expect(try province()[10] == .number(100), "as known now")
         #expect(try province()[15] == .number(66.7), "as frozen at the close: unchanged")
@@ -88,7 +100,8 @@ struct ReadModelTests {
         #expect(pending.rows.count == 1 && pending.rows[0][0] == .text(b) && pending.rows[0][15] == .text("2024-10-21"))
 
         // The profile correction moves C to another county and industry: the groups follow.
-        try await append([("enterprise/" + c, "EnterpriseProfileCorrected", "2024-12-01", ["county": "370202", "industry": "C3484", "reason": "登记信息更正"])], to: log)
+        try await append(
+            [("enterprise/" + c, "EnterpriseProfileCorrected", "2024-12-01", ["county": "370202", "industry": "C3484", "reason": "登记信息更正"])], to: log)
         try readModels.catchUp()
         let counties = try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2024), coverage: .county, store: coverage)
         #expect(counties.rows.map { $0[1] } == [.text("370202")] && counties.rows[0][3] == .integer(3))
@@ -110,17 +123,19 @@ struct ReadModelTests {
         let temporary = TemporaryDirectory()
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
-        let a = uscc("10000011", division: "370202"), b = uscc("10000012", division: "370202")
-        try await append([
-            ("plan/annual-assessment", "AnnualAssessmentOpened", "2024-10-01", ["year": 2024, "cutoff": "2024-10-31"]),
-            registration(a, city: "370200", county: "370202"),
-            registration(b, city: "370200", county: "370202"),
-            assessment(a, "a-1", "annual", "L3", on: "2024-03-01"),
-            assessment(a, "a-2", "onsite", "L1", on: "2024-05-01"),
-            assessment(b, "b-1", "online", "L0", on: "2024-03-01"),
-            assessment(b, "b-2", "annual", "L2", on: "2024-05-01"),
-            ("plan/annual-assessment", "AnnualAssessmentClosed", "2024-11-30", ["year": 2024]),
-        ], to: log)
+        let a = uscc("10000011", division: "370202")
+        let b = uscc("10000012", division: "370202")
+        try await append(
+            [
+                ("plan/annual-assessment", "AnnualAssessmentOpened", "2024-10-01", ["year": 2024, "cutoff": "2024-10-31"]),
+                registration(a, city: "370200", county: "370202"),
+                registration(b, city: "370200", county: "370202"),
+                assessment(a, "a-1", "annual", "L3", on: "2024-03-01"),
+                assessment(a, "a-2", "onsite", "L1", on: "2024-05-01"),
+                assessment(b, "b-1", "online", "L0", on: "2024-03-01"),
+                assessment(b, "b-2", "annual", "L2", on: "2024-05-01"),
+                ("plan/annual-assessment", "AnnualAssessmentClosed", "2024-11-30", ["year": 2024]),
+            ], to: log)
         let models = ["coverage", "pending", "findings"]
         var readModels: ReadModels? = try ReadModels(log: log, only: models)
         try readModels!.catchUp()
@@ -132,15 +147,20 @@ struct ReadModelTests {
         }
         #expect(try province()[10] == .number(50) && province()[11] == .number(50), "A at L3, B at L0")
         // Both first assessments were recorded against the wrong enterprise and are withdrawn.
-        try await append([a, b].map { code in
-            ("enterprise/" + code, "EventRetracted", "2024-12-01", ["seq": .integer(Int64(log.positions(of: "enterprise/" + code)[1])), "reason": "录错企业"])
-        }, to: log)
+        try await append(
+            [a, b].map { code in
+                (
+                    "enterprise/" + code, "EventRetracted", "2024-12-01",
+                    ["seq": .integer(Int64(log.positions(of: "enterprise/" + code)[1])), "reason": "录错企业"]
+                )
+            }, to: log)
         try readModels!.catchUp()
         #expect(try province()[10] == .number(100) && province()[11] == .number(0), "as known now: A at L1 (a-2), B at L2 (b-2)")
         #expect(try province()[15] == .number(50), "as frozen at the close: unchanged")
         #expect(try stages("pending", "SELECT stage FROM enterprise WHERE uscc = ?") == [1, 2])
-        #expect(try stages("pending", "SELECT count(*) FROM enterprise WHERE uscc = ? AND left_library_on IS NULL") == [1, 1],
-                "neither was ever in the library: each started above L0")
+        #expect(
+            try stages("pending", "SELECT count(*) FROM enterprise WHERE uscc = ? AND left_library_on IS NULL") == [1, 1],
+            "neither was ever in the library: each started above L0")
         #expect(try stages("findings", "SELECT first_stage FROM enterprise WHERE uscc = ?") == [1, 2])
         try expectRebuiltEqualsMaintained(&readModels, models, log: log)
         await log.close()
@@ -151,23 +171,25 @@ struct ReadModelTests {
         let temporary = TemporaryDirectory()
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
-        let a = uscc("10000006", division: "370202"), b = uscc("10000007", division: "370202")
+        let a = uscc("10000006", division: "370202")
+        let b = uscc("10000007", division: "370202")
         let close: (String, String, String, JSONValue) = ("plan/annual-assessment", "AnnualAssessmentClosed", "2024-11-30", ["year": 2024])
-        try await append([
-            ("plan/annual-assessment", "AnnualAssessmentOpened", "2024-10-01", ["year": 2024, "cutoff": "2024-10-31"]),
-            registration(a, city: "370200", county: "370202"),
-            registration(b, city: "370200", county: "370202"),
-            assessment(a, "a-1", "annual", "L1", on: "2024-05-01"),
-            assessment(b, "b-1", "annual", "L0", on: "2024-05-01"),
-            close,
-            // Recorded after the close, dated before the cutoff: known changes, frozen does not...
-            assessment(b, "b-2", "onsite", "L1", on: "2024-10-20"),
-            ("enterprise/" + b, "StageUpgraded", "2024-10-21", ["from": "L0", "to": "L1", "assessment": "b-2"]),
-            // ...until the year is closed again; a later back-dated upgrade moves known only.
-            close,
-            assessment(a, "a-2", "onsite", "L3", on: "2024-10-25"),
-            ("enterprise/" + a, "StageUpgraded", "2024-10-26", ["from": "L1", "to": "L3", "assessment": "a-2"]),
-        ], to: log)
+        try await append(
+            [
+                ("plan/annual-assessment", "AnnualAssessmentOpened", "2024-10-01", ["year": 2024, "cutoff": "2024-10-31"]),
+                registration(a, city: "370200", county: "370202"),
+                registration(b, city: "370200", county: "370202"),
+                assessment(a, "a-1", "annual", "L1", on: "2024-05-01"),
+                assessment(b, "b-1", "annual", "L0", on: "2024-05-01"),
+                close,
+                // Recorded after the close, dated before the cutoff: known changes, frozen does not...
+                assessment(b, "b-2", "onsite", "L1", on: "2024-10-20"),
+                ("enterprise/" + b, "StageUpgraded", "2024-10-21", ["from": "L0", "to": "L1", "assessment": "b-2"]),
+                // ...until the year is closed again; a later back-dated upgrade moves known only.
+                close,
+                assessment(a, "a-2", "onsite", "L3", on: "2024-10-25"),
+                ("enterprise/" + a, "StageUpgraded", "2024-10-26", ["from": "L1", "to": "L3", "assessment": "a-2"]),
+            ], to: log)
         var readModels: ReadModels? = try ReadModels(log: log, only: ["coverage"])
         try readModels!.catchUp()
         let store = try readModels!.store(named: "coverage")
@@ -178,12 +200,16 @@ struct ReadModelTests {
         await log.close()
     }
 
-    @Test("Coverage: an enterprise's place as frozen is stored only where a late record changed it, follows it back, survives a reopened year, and a rebuild agrees")
+    @Test(
+        "Coverage: an enterprise's place as frozen is stored only where a late record changed it, follows it back, survives a reopened year, and a rebuild agrees"
+    )
     func coverageFrozenRowsOnlyWhereChanged() async throws {
         let temporary = TemporaryDirectory()
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
-        let a = uscc("10000021", division: "370202"), b = uscc("10000022", division: "370202"), late = uscc("10000023", division: "370203")
+        let a = uscc("10000021", division: "370202")
+        let b = uscc("10000022", division: "370202")
+        let late = uscc("10000023", division: "370203")
         var readModels: ReadModels? = try ReadModels(log: log, only: ["coverage"])
         let store = try readModels!.store(named: "coverage")
         func step(_ events: [(String, String, String, JSONValue)]) async throws {
@@ -192,7 +218,10 @@ struct ReadModelTests {
         }
         func stages(_ basis: String) throws -> [String: Int] {
             try store.read { db in
-                try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT uscc, stage FROM enterprise_year WHERE basis = ? AND year = 2024", arguments: [basis])
+                try Dictionary(
+                    uniqueKeysWithValues: Row.fetchAll(
+                        db, sql: "SELECT uscc, stage FROM enterprise_year WHERE basis = ? AND year = 2024", arguments: [basis]
+                    )
                     .map { ($0[0] as String, $0[1] as Int) })
             }
         }
@@ -249,12 +278,16 @@ struct ReadModelTests {
         let log = try EventLog(directory: directory, writable: true)
         let a = uscc("10000008", division: "370202")
         let count = 6
-        try await append([registration(a, city: "370200", county: "370202"), assessment(a, "a-1", "annual", "L0", on: "2024-03-01")]
-            + (0..<count).map { index -> (String, String, String, JSONValue) in ("enterprise/" + a, "TrainingAttended", "2024-04-01", ["session": .string("第\(index)期")]) }, to: log)
+        try await append(
+            [registration(a, city: "370200", county: "370202"), assessment(a, "a-1", "annual", "L0", on: "2024-03-01")]
+                + (0..<count).map { index -> (String, String, String, JSONValue) in
+                    ("enterprise/" + a, "TrainingAttended", "2024-04-01", ["session": .string("第\(index)期")])
+                }, to: log)
         let trainings = log.positions(of: "enterprise/" + a).suffix(count)
-        try await append(trainings.dropLast().map { seq -> (String, String, String, JSONValue) in
-            ("enterprise/" + a, "EventRetracted", "2024-05-01", ["seq": .integer(Int64(seq)), "reason": "重复登记"])
-        }, to: log)
+        try await append(
+            trainings.dropLast().map { seq -> (String, String, String, JSONValue) in
+                ("enterprise/" + a, "EventRetracted", "2024-05-01", ["seq": .integer(Int64(seq)), "reason": "重复登记"])
+            }, to: log)
         var readModels: ReadModels? = try ReadModels(log: log, only: ["pending", "findings"])
         try readModels!.catchUp()
         let file = try ReadModelQuery.run("pending", filters: QueryFilters(status: "all"), store: readModels!.store(named: "pending"))
@@ -268,23 +301,29 @@ struct ReadModelTests {
         let temporary = TemporaryDirectory()
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
-        let a = uscc("10000004", division: "370202"), c = uscc("10000005", division: "370202")
-        try await append([
-            registration(a, city: "370200", county: "370202"),
-            registration(c, city: "370200", county: "370202"),
-            assessment(a, "a-1", "online", "L0", on: "2024-03-01"),
-            assessment(c, "c-1", "annual", "L2", on: "2024-03-01"),
-            ("enterprise/" + a, "TrainingAttended", "2024-04-01", ["session": "2024春季"]),
-            ("enterprise/" + c, "TrainingAttended", "2024-04-02", ["session": "2024春季"]),
-            assessment(a, "a-2", "onsite", "L1", on: "2024-06-01"),
-            ("enterprise/" + a, "StageUpgraded", "2024-06-02", ["from": "L0", "to": "L1", "assessment": "a-2"]),
-            assessment(c, "c-2", "onsite", "L3", on: "2024-06-01"),
-            ("enterprise/" + c, "StageUpgraded", "2024-06-03", ["from": "L2", "to": "L3", "assessment": "c-2"]),
-        ], to: log)
+        let a = uscc("10000004", division: "370202")
+        let c = uscc("10000005", division: "370202")
+        try await append(
+            [
+                registration(a, city: "370200", county: "370202"),
+                registration(c, city: "370200", county: "370202"),
+                assessment(a, "a-1", "online", "L0", on: "2024-03-01"),
+                assessment(c, "c-1", "annual", "L2", on: "2024-03-01"),
+                ("enterprise/" + a, "TrainingAttended", "2024-04-01", ["session": "2024春季"]),
+                ("enterprise/" + c, "TrainingAttended", "2024-04-02", ["session": "2024春季"]),
+                assessment(a, "a-2", "onsite", "L1", on: "2024-06-01"),
+                ("enterprise/" + a, "StageUpgraded", "2024-06-02", ["from": "L0", "to": "L1", "assessment": "a-2"]),
+                assessment(c, "c-2", "onsite", "L3", on: "2024-06-01"),
+                ("enterprise/" + c, "StageUpgraded", "2024-06-03", ["from": "L2", "to": "L3", "assessment": "c-2"]),
+            ], to: log)
         // Both training sessions are withdrawn (the third event of each stream).
-        try await append([a, c].map { code in
-            ("enterprise/" + code, "EventRetracted", "2024-07-01", ["seq": .integer(Int64(log.positions(of: "enterprise/" + code)[2])), "reason": "重复登记"])
-        }, to: log)
+        try await append(
+            [a, c].map { code in
+                (
+                    "enterprise/" + code, "EventRetracted", "2024-07-01",
+                    ["seq": .integer(Int64(log.positions(of: "enterprise/" + code)[2])), "reason": "重复登记"]
+                )
+            }, to: log)
         var readModels: ReadModels? = try ReadModels(log: log, only: ["pending"])
         try readModels!.catchUp()
         let store = try readModels!.store(named: "pending")
@@ -298,33 +337,46 @@ struct ReadModelTests {
         await log.close()
     }
 
-    @Test("Programme and providers: a retracted serving event stops counting the enterprise as served unless another serves it; a retracted trial end reopens the trial")
+    @Test(
+        "Programme and providers: a retracted serving event stops counting the enterprise as served unless another serves it; a retracted trial end reopens the trial"
+    )
     func programmeAndTrialRetractions() async throws {
         let temporary = TemporaryDirectory()
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
-        let a = uscc("10000006", division: "370202"), b = uscc("10000007", division: "370202"), provider = uscc("20000001", division: "370100")
+        let a = uscc("10000006", division: "370202")
+        let b = uscc("10000007", division: "370202")
+        let provider = uscc("20000001", division: "370100")
         let offer: JSONValue = ["provider": .string(provider), "solution": "S-APS-01"]
-        try await append([
-            ("provider/" + provider, "ProviderAdmitted", "2024-04-10", ["name": "济南智造云科技有限公司", "mapBatch": 1, "city": "370100"]),
-            ("provider/" + provider, "SolutionListed", "2024-04-15", ["solution": "S-APS-01", "title": "智能排产SaaS", "domain": "生产制造",
-                                                                      "lightweight": true, "freeTrial": "三个月免费体验"]),
-            registration(a, city: "370200", county: "370202"),
-            registration(b, city: "370200", county: "370202"),
-            ("enterprise/" + a, "DiagnosisVisited", "2024-05-08", ["provider": .string(provider), "commissioner": "王芳", "findings": "设备未联网"]),
-            ("enterprise/" + b, "DiagnosisVisited", "2024-05-09", ["provider": .string(provider), "commissioner": "王芳", "findings": "排产依赖人工"]),
-            ("enterprise/" + b, "ProviderMatched", "2024-06-01", offer),
-            ("enterprise/" + b, "TrialStarted", "2024-06-10", offer),
-            ("enterprise/" + b, "TrialEnded", "2024-09-10", ["provider": .string(provider), "solution": "S-APS-01", "outcome": "purchased"]),
-        ], to: log)
+        try await append(
+            [
+                ("provider/" + provider, "ProviderAdmitted", "2024-04-10", ["name": "济南智造云科技有限公司", "mapBatch": 1, "city": "370100"]),
+                (
+                    "provider/" + provider, "SolutionListed", "2024-04-15",
+                    [
+                        "solution": "S-APS-01", "title": "智能排产SaaS", "domain": "生产制造",
+                        "lightweight": true, "freeTrial": "三个月免费体验",
+                    ]
+                ),
+                registration(a, city: "370200", county: "370202"),
+                registration(b, city: "370200", county: "370202"),
+                ("enterprise/" + a, "DiagnosisVisited", "2024-05-08", ["provider": .string(provider), "commissioner": "王芳", "findings": "设备未联网"]),
+                ("enterprise/" + b, "DiagnosisVisited", "2024-05-09", ["provider": .string(provider), "commissioner": "王芳", "findings": "排产依赖人工"]),
+                ("enterprise/" + b, "ProviderMatched", "2024-06-01", offer),
+                ("enterprise/" + b, "TrialStarted", "2024-06-10", offer),
+                ("enterprise/" + b, "TrialEnded", "2024-09-10", ["provider": .string(provider), "solution": "S-APS-01", "outcome": "purchased"]),
+            ], to: log)
         var readModels: ReadModels? = try ReadModels(log: log, only: ["programme", "providers"])
         func figures() throws -> (served: Int?, visits: Int?, purchased: Int?, trial: [String?]) {
-            let programme = try readModels!.store(named: "programme"), providers = try readModels!.store(named: "providers")
+            let programme = try readModels!.store(named: "programme")
+            let providers = try readModels!.store(named: "providers")
             func metric(_ name: String) throws -> Int? {
                 try programme.read { try Int.fetchOne($0, sql: "SELECT value FROM metric WHERE year = 2024 AND metric = ?", arguments: [name]) }
             }
             let trial = try providers.read { db in
-                try Row.fetchOne(db, sql: "SELECT ended_on, outcome FROM trial WHERE enterprise = ?", arguments: [b]).map { row -> [String?] in [row[0], row[1]] } ?? []
+                try Row.fetchOne(db, sql: "SELECT ended_on, outcome FROM trial WHERE enterprise = ?", arguments: [b]).map { row -> [String?] in
+                    [row[0], row[1]]
+                } ?? []
             }
             return (try metric("enterprisesServed"), try metric("diagnosisVisits"), try metric("trialsPurchased"), trial)
         }
@@ -333,17 +385,20 @@ struct ReadModelTests {
         #expect(before.served == 2 && before.visits == 2 && before.purchased == 1 && before.trial == ["2024-09-10", "purchased"])
         // A's only serving event, B's diagnosis (its first serving event) and B's trial end are withdrawn.
         let positions = (a: log.positions(of: "enterprise/" + a), b: log.positions(of: "enterprise/" + b))
-        try await append([
-            ("enterprise/" + a, "EventRetracted", "2024-10-01", ["seq": .integer(Int64(positions.a[1])), "reason": "重复登记"]),
-            ("enterprise/" + b, "EventRetracted", "2024-10-01", ["seq": .integer(Int64(positions.b[1])), "reason": "重复登记"]),
-            ("enterprise/" + b, "EventRetracted", "2024-10-01", ["seq": .integer(Int64(positions.b[4])), "reason": "体验尚未结束"]),
-        ], to: log)
+        try await append(
+            [
+                ("enterprise/" + a, "EventRetracted", "2024-10-01", ["seq": .integer(Int64(positions.a[1])), "reason": "重复登记"]),
+                ("enterprise/" + b, "EventRetracted", "2024-10-01", ["seq": .integer(Int64(positions.b[1])), "reason": "重复登记"]),
+                ("enterprise/" + b, "EventRetracted", "2024-10-01", ["seq": .integer(Int64(positions.b[4])), "reason": "体验尚未结束"]),
+            ], to: log)
         try readModels!.catchUp()
         before = try figures()
         #expect(before.served == 1, "B is still served that year (matched, trial): A is not")
         #expect(before.visits == 0 && before.purchased == 0)
         #expect(before.trial == [nil, nil], "the trial is open again")
-        let firstServing = try readModels!.store(named: "programme").read { try Int64.fetchOne($0, sql: "SELECT first_seq FROM served WHERE uscc = ?", arguments: [b]) }
+        let firstServing = try readModels!.store(named: "programme").read {
+            try Int64.fetchOne($0, sql: "SELECT first_seq FROM served WHERE uscc = ?", arguments: [b])
+        }
         #expect(firstServing == Int64(positions.b[2]))
         try expectRebuiltEqualsMaintained(&readModels, ["programme", "providers"], log: log)
         await log.close()
@@ -354,24 +409,30 @@ struct ReadModelTests {
         let temporary = TemporaryDirectory()
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
-        let a = uscc("10000008", division: "370202"), provider = uscc("20000002", division: "370100")
-        let first = "project/P-2024-370200-0001", second = "project/P-2024-370200-0002"
-        let filing: JSONValue = ["enterprise": .string(a), "domain": "生产制造", "providers": [.string(provider)], "budgetFen": 128000000, "targetStage": "L3"]
-        try await append([
-            ("provider/" + provider, "ProviderAdmitted", "2024-04-10", ["name": "济南智造云科技有限公司", "mapBatch": 1, "city": "370100"]),
-            registration(a, city: "370200", county: "370202"),
-            (first, "ProjectFiled", "2024-07-01", filing),
-            (first, "ProjectMilestoneReached", "2024-09-30", ["milestone": "MES上线"]),
-            (first, "ProjectMilestoneReached", "2024-12-20", ["milestone": "数据贯通"]),
-            (first, "ProjectCompleted", "2025-03-15", ["results": "设备联网率由35%提升到92%", "benchmarkCandidate": true]),
-            (second, "ProjectFiled", "2024-07-02", filing),
-            (second, "ProjectCancelled", "2024-11-02", ["reason": "企业调整投资计划"]),
-        ], to: log)
+        let a = uscc("10000008", division: "370202")
+        let provider = uscc("20000002", division: "370100")
+        let first = "project/P-2024-370200-0001"
+        let second = "project/P-2024-370200-0002"
+        let filing: JSONValue = [
+            "enterprise": .string(a), "domain": "生产制造", "providers": [.string(provider)], "budgetFen": 128_000_000, "targetStage": "L3",
+        ]
+        try await append(
+            [
+                ("provider/" + provider, "ProviderAdmitted", "2024-04-10", ["name": "济南智造云科技有限公司", "mapBatch": 1, "city": "370100"]),
+                registration(a, city: "370200", county: "370202"),
+                (first, "ProjectFiled", "2024-07-01", filing),
+                (first, "ProjectMilestoneReached", "2024-09-30", ["milestone": "MES上线"]),
+                (first, "ProjectMilestoneReached", "2024-12-20", ["milestone": "数据贯通"]),
+                (first, "ProjectCompleted", "2025-03-15", ["results": "设备联网率由35%提升到92%", "benchmarkCandidate": true]),
+                (second, "ProjectFiled", "2024-07-02", filing),
+                (second, "ProjectCancelled", "2024-11-02", ["reason": "企业调整投资计划"]),
+            ], to: log)
         var readModels: ReadModels? = try ReadModels(log: log, only: ["projects"])
         func project(_ stream: String) throws -> [String?] {
             try readModels!.store(named: "projects").read { db in
-                let row = try Row.fetchOne(db, sql: "SELECT status, milestones, last_milestone, closed_on, outcome, benchmark_candidate FROM project WHERE project = ?",
-                                           arguments: [String(stream.dropFirst("project/".count))])
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT status, milestones, last_milestone, closed_on, outcome, benchmark_candidate FROM project WHERE project = ?",
+                    arguments: [String(stream.dropFirst("project/".count))])
                 return row.map { row in (0..<6).map { row[$0] as DatabaseValue }.map { $0.isNull ? nil : "\($0.storage.value!)" } } ?? []
             }
         }
@@ -382,7 +443,8 @@ struct ReadModelTests {
         func retraction(_ stream: String, _ seq: UInt64) -> (String, String, String, JSONValue) {
             (stream, "EventRetracted", "2025-04-01", ["seq": .integer(Int64(seq)), "reason": "登记有误"])
         }
-        try await append([retraction(first, positions[3]), retraction(second, log.positions(of: second)[1]), retraction(first, positions[2])], to: log)
+        try await append(
+            [retraction(first, positions[3]), retraction(second, log.positions(of: second)[1]), retraction(first, positions[2])], to: log)
         try readModels!.catchUp()
         #expect(try project(first) == ["inProgress", "1", "MES上线", nil, nil, "0"], "open again, its first milestone the last one standing")
         #expect(try project(second) == ["filed", "0", nil, nil, nil, "0"])

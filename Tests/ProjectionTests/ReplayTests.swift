@@ -86,8 +86,9 @@ struct ReplayTests {
         #expect(try ReadModelDump.dump(store) == before)
     }
 
-    @Test("A transaction that fails part-way changes nothing, not even the rows a fold keeps in memory",
-          arguments: ["pending", "coverage", "findings"])
+    @Test(
+        "A transaction that fails part-way changes nothing, not even the rows a fold keeps in memory",
+        arguments: ["pending", "coverage", "findings"])
     func failedTransactionLeavesNothing(name: String) throws {
         let projection = try ReadModelCatalogue.projection(named: name)
         let temporary = TemporaryDirectory()
@@ -103,8 +104,10 @@ struct ReplayTests {
         let enterprise = try #require(chunk.first { $0.category == "enterprise" })
         #expect(chunk.filter { $0.category == "enterprise" }.count > 100)
         let last = chunk.removeLast()
-        chunk.append(ProjectedEvent(seq: last.seq, stream: enterprise.stream, version: 99, type: "AssessmentRecorded", occurred: last.occurred,
-                                    recorded: last.recorded, actor: last.actor, data: .object(["stage": .string("L9")])))
+        chunk.append(
+            ProjectedEvent(
+                seq: last.seq, stream: enterprise.stream, version: 99, type: "AssessmentRecorded", occurred: last.occurred,
+                recorded: last.recorded, actor: last.actor, data: .object(["stage": .string("L9")])))
         #expect(throws: ProjectionError.self) { try store.apply(chunk, from: 301, through: 900, root: try log.root(size: 900)) }
         #expect(try ReadModelDump.dump(store) == before)
         #expect(try store.checkpoint().seq == 300)
@@ -147,12 +150,13 @@ struct ReplayTests {
             try readModels.catchUp()
             // Put the file back in its version-2 shape: `enterprise_year` a table.
             try readModels.store(named: "coverage").writer.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE old_rows AS SELECT * FROM enterprise_year;
-                    DROP VIEW enterprise_year; DROP TABLE known_year; DROP TABLE frozen_year;
-                    ALTER TABLE old_rows RENAME TO enterprise_year;
-                    UPDATE gongfu_checkpoint SET version = 2;
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE old_rows AS SELECT * FROM enterprise_year;
+                        DROP VIEW enterprise_year; DROP TABLE known_year; DROP TABLE frozen_year;
+                        ALTER TABLE old_rows RENAME TO enterprise_year;
+                        UPDATE gongfu_checkpoint SET version = 2;
+                        """)
             }
         }
         func kind(_ name: String, in store: ReadModelStore) throws -> String? {

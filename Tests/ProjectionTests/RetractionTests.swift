@@ -1,12 +1,14 @@
 import EventLog
-@testable import Projections
 import Testing
+
+@testable import Projections
 
 @Suite("Retractions undone from the log")
 struct RetractionTests {
     private func event(_ seq: UInt64, _ type: String, _ data: JSONValue = .object([:])) -> ProjectedEvent {
-        ProjectedEvent(seq: seq, stream: "enterprise/913702000000000019", version: seq, type: type, occurred: "2024-03-01",
-                       recorded: "2024-03-01T00:00:00.000000Z", actor: .object(["name": "测试", "role": "province"]), data: data)
+        ProjectedEvent(
+            seq: seq, stream: "enterprise/913702000000000019", version: seq, type: type, occurred: "2024-03-01",
+            recorded: "2024-03-01T00:00:00.000000Z", actor: .object(["name": "测试", "role": "province"]), data: data)
     }
 
     private func retraction(of seq: UInt64, at position: UInt64) -> ProjectedEvent {

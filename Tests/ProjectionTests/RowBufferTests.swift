@@ -1,6 +1,7 @@
 import GRDB
-@testable import Projections
 import Testing
+
+@testable import Projections
 
 @Suite("Rows a fold keeps in memory")
 struct RowBufferTests {
@@ -16,7 +17,8 @@ struct RowBufferTests {
         }
         for left in texts {
             for right in texts.prefix(60) {
-                let a = PackedKey(left), b = PackedKey(right)
+                let a = PackedKey(left)
+                let b = PackedKey(right)
                 guard left.utf8.count <= 23, right.utf8.count <= 23 else {
                     #expect(left.utf8.count <= 23 || a == nil)
                     continue

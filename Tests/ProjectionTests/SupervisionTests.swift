@@ -10,7 +10,9 @@ import Testing
 @Suite("Supervision findings")
 struct SupervisionTests {
     /// A generated province appended through the validated path, its findings read model built.
-    static func generated(enterprises: Int, seed: UInt64, imperfections: Bool, in temporary: TemporaryDirectory) async throws -> (LogDirectory, [Imperfection]) {
+    static func generated(enterprises: Int, seed: UInt64, imperfections: Bool, in temporary: TemporaryDirectory) async throws -> (
+        LogDirectory, [Imperfection]
+    ) {
         var options = ProvinceGenerator.Options(seed: seed, enterprises: enterprises)
         if !imperfections { options.imperfectionRate = 0 }
         var generator = ProvinceGenerator(options: options)
@@ -48,7 +50,10 @@ struct SupervisionTests {
         }
         // What the seeded flaws explain is all these four checks find.
         for rule in expectedRule.values {
-            let subjects = Set(seeded.filter { expectedRule[$0.kind] == rule }.map { $0.stream.hasPrefix("enterprise/") ? String($0.stream.dropFirst(11)) : $0.stream })
+            let subjects = Set(
+                seeded.filter { expectedRule[$0.kind] == rule }.map {
+                    $0.stream.hasPrefix("enterprise/") ? String($0.stream.dropFirst(11)) : $0.stream
+                })
             #expect(Set(findings.filter { $0.rule == rule }.map(\.subject)) == subjects, "\(rule)")
         }
     }
@@ -71,13 +76,18 @@ struct SupervisionTests {
         let provider = try log.envelopes().first { $0.type == "ProviderAdmitted" }!.stream.dropFirst(9)
         // Imported as history (the log itself, without the rules): what supervision must catch.
         func visit() -> EventDraft {
-            EventDraft(stream: qingdao.stream, type: "DiagnosisVisited", occurred: "2026-06-01",
-                       data: ["provider": .string(String(provider)), "commissioner": "王专员", "findings": "设备联网率低"])
+            EventDraft(
+                stream: qingdao.stream, type: "DiagnosisVisited", occurred: "2026-06-01",
+                data: ["provider": .string(String(provider)), "commissioner": "王专员", "findings": "设备联网率低"])
         }
         let jinan = Role.city("370100").actor(named: "jinan-import")
         let results = try await log.append([visit(), visit(), visit()], actor: jinan)
-        let trial = try await log.append([EventDraft(stream: qingdao.stream, type: "TrialStarted", occurred: "2026-06-10",
-                                                     data: ["provider": "91370200MA3C0XYZ1Q", "solution": "S-unknown"])], actor: province)
+        let trial = try await log.append(
+            [
+                EventDraft(
+                    stream: qingdao.stream, type: "TrialStarted", occurred: "2026-06-10",
+                    data: ["provider": "91370200MA3C0XYZ1Q", "solution": "S-unknown"])
+            ], actor: province)
         await log.close()
 
         let findings = try Self.findings(directory)
@@ -91,9 +101,12 @@ struct SupervisionTests {
             #expect(Set(padded[0].events).isSuperset(of: results.map { Int64($0.seq) }))
         }
         // Thresholds are data: with the padding threshold at 10 visits, no padding is found.
-        let strict = try JSONDecoder().decode(SupervisionRules.self, from: Data("""
-            {"version": 99, "rules": [{"id": "padded-diagnosis", "title": "t", "enabled": true, "thresholds": {"visits": 10}}]}
-            """.utf8))
+        let strict = try JSONDecoder().decode(
+            SupervisionRules.self,
+            from: Data(
+                """
+                {"version": 99, "rules": [{"id": "padded-diagnosis", "title": "t", "enabled": true, "thresholds": {"visits": 10}}]}
+                """.utf8))
         #expect(try Self.findings(directory, rules: strict).isEmpty)
     }
 

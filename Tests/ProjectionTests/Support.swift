@@ -27,8 +27,10 @@ let province = Role.province.actor(named: "test")
 
 /// A small generated province appended to a fresh log, in batches of `batchSize`, calling
 /// `afterBatch` after each one.
-func generatedLog(in temporary: TemporaryDirectory, enterprises: Int = 120, seed: UInt64 = 11, batchSize: Int = 400,
-                  afterBatch: (EventLog) throws -> Void = { _ in }) async throws -> LogDirectory {
+func generatedLog(
+    in temporary: TemporaryDirectory, enterprises: Int = 120, seed: UInt64 = 11, batchSize: Int = 400,
+    afterBatch: (EventLog) throws -> Void = { _ in }
+) async throws -> LogDirectory {
     let directory = try temporary.initialisedLog()
     var generator = ProvinceGenerator(options: .init(seed: seed, enterprises: enterprises))
     let drafts = try generator.generate()

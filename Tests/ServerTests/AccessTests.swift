@@ -1,4 +1,3 @@
-@testable import Access
 import EventLog
 import Foundation
 import Hummingbird
@@ -6,6 +5,8 @@ import HummingbirdTesting
 import Projections
 import TestSupport
 import Testing
+
+@testable import Access
 
 @Suite("Access control")
 struct AccessTests {
@@ -39,7 +40,10 @@ struct AccessTests {
         let cityColumn = all.columns.firstIndex { $0.key == "city" }!
         let ownCount = all.rows.filter { $0[cityColumn] == .text("370200") }.count
         let elsewhere = all.rows.first { $0[cityColumn] != .text("370200") }!
-        guard case .text(let otherUSCC) = elsewhere[0] else { Issue.record("no uscc"); return }
+        guard case .text(let otherUSCC) = elsewhere[0] else {
+            Issue.record("no uscc")
+            return
+        }
         try await fixture.router.test(.router) { client in
             try await client.execute(uri: "/v1/pending?status=all&limit=5000", method: .get, headers: bearer(fixture.qingdao)) { response in
                 #expect(response.status == .ok)
@@ -68,13 +72,15 @@ struct AccessTests {
                 #expect(response.status == .ok)
                 let events = response.text.split(separator: "\n").compactMap { try? JSONParser.parse(Array($0.utf8)) }
                 #expect(!events.isEmpty)
-                let own = Set(all.rows.filter { $0[cityColumn] == .text("370200") }.compactMap { row -> String? in
-                    if case .text(let uscc) = row[0] { return "enterprise/" + uscc } else { return nil }
-                })
-                #expect(events.allSatisfy { event in
-                    let stream = event["stream"]?.stringValue ?? ""
-                    return own.contains(stream) || stream.hasPrefix("project/")
-                })
+                let own = Set(
+                    all.rows.filter { $0[cityColumn] == .text("370200") }.compactMap { row -> String? in
+                        if case .text(let uscc) = row[0] { return "enterprise/" + uscc } else { return nil }
+                    })
+                #expect(
+                    events.allSatisfy { event in
+                        let stream = event["stream"]?.stringValue ?? ""
+                        return own.contains(stream) || stream.hasPrefix("project/")
+                    })
                 #expect(events.contains { $0["stream"]?.stringValue?.hasPrefix("enterprise/") == true })
             }
         }
@@ -91,8 +97,10 @@ struct AccessTests {
                 #expect(response.status == .ok)
                 #expect(response.text.split(separator: "\n").count == 3)
             }
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.auditor, [.contentType: "application/x-ndjson"]),
-                                     body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202"))) { response in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: bearer(fixture.auditor, [.contentType: "application/x-ndjson"]),
+                body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202"))
+            ) { response in
                 #expect(response.status == .forbidden)
                 #expect(response.headers[.contentType] == "application/problem+json")
             }

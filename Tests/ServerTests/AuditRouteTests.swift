@@ -10,7 +10,8 @@ struct AuditRouteTests {
     @Test("findings scoped by city, explain equal to the read model's figure, verify and report for auditors only")
     func auditRoutes() async throws {
         let fixture = try await TestDaemon()
-        let coverage = try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2025), coverage: .city, store: fixture.daemon.readModels.store(named: "coverage"))
+        let coverage = try ReadModelQuery.run(
+            "coverage", filters: QueryFilters(year: 2025), coverage: .city, store: fixture.daemon.readModels.store(named: "coverage"))
         let qingdao = coverage.rows.first { coverage.value("code", in: $0)?.display == "370200" }!
         try await fixture.router.test(.router) { client in
             try await client.execute(uri: "/v1/audit/findings", method: .get, headers: bearer(fixture.auditor)) { response in
@@ -21,7 +22,9 @@ struct AuditRouteTests {
                 #expect(response.status == .ok)
                 #expect(response.json.rows.allSatisfy { $0["city"] == "370200" })
             }
-            try await client.execute(uri: "/v1/audit/explain?year=2025&region=370200&figure=deep&format=csv", method: .get, headers: bearer(fixture.qingdao)) { response in
+            try await client.execute(
+                uri: "/v1/audit/explain?year=2025&region=370200&figure=deep&format=csv", method: .get, headers: bearer(fixture.qingdao)
+            ) { response in
                 #expect(response.status == .ok)
                 let lines = response.text.split(separator: "\r\n")
                 #expect(lines.count - 1 == Int(coverage.value("population", in: qingdao)!.double!))
@@ -62,7 +65,9 @@ struct AuditRouteTests {
                 #expect(response.status == .ok)
                 #expect(response.json.rows.isEmpty)
             }
-            try await client.execute(uri: "/v1/audit/replay?query=coverage&asOfDate=2024-12-31&year=2023", method: .get, headers: bearer(fixture.auditor)) { response in
+            try await client.execute(
+                uri: "/v1/audit/replay?query=coverage&asOfDate=2024-12-31&year=2023", method: .get, headers: bearer(fixture.auditor)
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(response.json.rows.first?["coverageRate"] != nil)
             }
@@ -80,7 +85,8 @@ struct AuditRouteTests {
             }
             let unpack = try await runOffPool("/usr/bin/tar", ["-xf", archive, "-C", fixture.temporary.path])
             #expect(unpack.status == 0)
-            let verify = try await runOffPool("/usr/bin/env", ["python3", fixture.temporary.path + "/export/verify.py", fixture.temporary.path + "/export"])
+            let verify = try await runOffPool(
+                "/usr/bin/env", ["python3", fixture.temporary.path + "/export/verify.py", fixture.temporary.path + "/export"])
             #expect(verify.status == 0, "\(String(decoding: verify.stdout, as: UTF8.self))")
         }
         await fixture.close()

@@ -73,8 +73,10 @@ struct DashboardTests {
             }
             let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .init("Sec-Fetch-Site")!: "same-origin"]
             var cookie = ""
-            try await client.execute(uri: "/login", method: .post, headers: form,
-                                     body: ByteBuffer(string: "token=\(fixture.auditor)")) { response in
+            try await client.execute(
+                uri: "/login", method: .post, headers: form,
+                body: ByteBuffer(string: "token=\(fixture.auditor)")
+            ) { response in
                 #expect(response.status == .seeOther)
                 #expect(response.headers[.location] == "/")
                 let set = response.headers[.setCookie] ?? ""
@@ -85,13 +87,17 @@ struct DashboardTests {
                 #expect(response.status == .ok)
             }
             // Another site's form cannot log a browser in (login CSRF).
-            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .origin: "https://evil.example"],
-                                     body: ByteBuffer(string: "token=\(fixture.auditor)")) { response in
+            try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .origin: "https://evil.example"],
+                body: ByteBuffer(string: "token=\(fixture.auditor)")
+            ) { response in
                 #expect(response.status == .forbidden)
                 #expect(response.headers[.setCookie] == nil)
             }
-            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .init("Sec-Fetch-Site")!: "cross-site"],
-                                     body: ByteBuffer(string: "token=\(fixture.auditor)")) { response in
+            try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .init("Sec-Fetch-Site")!: "cross-site"],
+                body: ByteBuffer(string: "token=\(fixture.auditor)")
+            ) { response in
                 #expect(response.status == .forbidden)
             }
             // The cookie authenticates page GETs only: neither the API nor any write.
@@ -121,7 +127,10 @@ struct DashboardTests {
             let fetched = try await runOffPool("/usr/bin/curl", ["-s", "-f", "-b", jar, "-o", saved, base])
             #expect(fetched.status == 0)
             let url = "file://" + saved
-            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=\(fixture.temporary.path)/chromium"]
+            let flags = [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+                "--user-data-dir=\(fixture.temporary.path)/chromium",
+            ]
             let dom = try await runOffPool(chromium, flags + ["--dump-dom", url])
             let html = String(decoding: dom.stdout, as: UTF8.self)
             #expect(dom.status == 0, "\(dom.stderr)")

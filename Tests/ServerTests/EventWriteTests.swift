@@ -14,8 +14,10 @@ struct EventWriteTests {
         let uscc = makeUSCC(division: "370202", serial: "RYW00001")
         let before = fixture.daemon.log.size
         try await fixture.live.test(.live) { client in
-            let seq = try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao, [.contentType: "application/x-ndjson"]),
-                                               body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202") + "\n")) { response in
+            let seq = try await client.execute(
+                uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao, [.contentType: "application/x-ndjson"]),
+                body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202") + "\n")
+            ) { response in
                 #expect(response.status == .created)
                 #expect(response.json["events"]?.arrayValue.first?["stream"]?.stringValue == "enterprise/" + uscc)
                 return UInt64(response.json["seq"]?.integerValue ?? 0)
@@ -42,8 +44,10 @@ struct EventWriteTests {
         try await fixture.router.test(.router) { client in
             var seqs: [Int64] = []
             for expected in [HTTPResponse.Status.created, .ok] {
-                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province, [.contentType: "application/json"]),
-                                         body: ByteBuffer(string: body)) { response in
+                try await client.execute(
+                    uri: "/v1/events", method: .post, headers: bearer(fixture.province, [.contentType: "application/json"]),
+                    body: ByteBuffer(string: body)
+                ) { response in
                     #expect(response.status == expected)
                     let event = response.json["events"]?.arrayValue.first
                     seqs.append(event?["seq"]?.integerValue ?? 0)
@@ -56,21 +60,28 @@ struct EventWriteTests {
         await fixture.close()
     }
 
-    @Test("refused writes: a clear problem naming the event, and the log unchanged", arguments: [
-        // Malformed JSON is a 400 however it is sent (one object, NDJSON or an array).
-        ("{not json", 400, "event 0: not valid JSON"),
-        ("[{not json]", 400, "not valid JSON"),
-        (#"{"stream":"enterprise/X","type":"NoSuchType","occurred":"2026-01-01","data":{}}"#, 422, "NoSuchType"),
-        (#"{"stream":"enterprise/91370200AY4CL12T2L","type":"StageUpgraded","occurred":"2026-01-05","data":{"from":"L1","to":"L2","assessment":"A-1"}}"#, 409, "registered"),
-        ("", 400, "empty"),
-    ])
+    @Test(
+        "refused writes: a clear problem naming the event, and the log unchanged",
+        arguments: [
+            // Malformed JSON is a 400 however it is sent (one object, NDJSON or an array).
+            ("{not json", 400, "event 0: not valid JSON"),
+            ("[{not json]", 400, "not valid JSON"),
+            (#"{"stream":"enterprise/X","type":"NoSuchType","occurred":"2026-01-01","data":{}}"#, 422, "NoSuchType"),
+            (
+                #"{"stream":"enterprise/91370200AY4CL12T2L","type":"StageUpgraded","occurred":"2026-01-05","data":{"from":"L1","to":"L2","assessment":"A-1"}}"#,
+                409, "registered"
+            ),
+            ("", 400, "empty"),
+        ])
     func refused(body: String, status: Int, mentions: String) async throws {
         let fixture = try await TestDaemon()
         let size = fixture.daemon.log.size
         let segments = try segmentBytes(fixture)
         try await fixture.router.test(.router) { client in
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province, [.contentType: "application/x-ndjson"]),
-                                     body: ByteBuffer(string: body)) { response in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: bearer(fixture.province, [.contentType: "application/x-ndjson"]),
+                body: ByteBuffer(string: body)
+            ) { response in
                 #expect(response.status.code == status)
                 #expect(response.headers[.contentType] == "application/problem+json")
                 #expect(response.json["detail"]?.stringValue?.contains(mentions) == true, "\(response.text)")
@@ -87,13 +98,16 @@ struct EventWriteTests {
         let size = fixture.daemon.log.size
         let jinan = makeUSCC(division: "370102", serial: "JNAN0001")
         try await fixture.router.test(.router) { client in
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao),
-                                     body: ByteBuffer(string: registration(jinan, city: "370100", county: "370102"))) { response in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao),
+                body: ByteBuffer(string: registration(jinan, city: "370100", county: "370102"))
+            ) { response in
                 #expect(response.status == .forbidden)
                 #expect(response.json["rule"] == "jurisdiction")
             }
             let huge = String(repeating: registration(jinan, city: "370100", county: "370102") + "\n", count: 2000)
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: huge)) { response in
+            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: huge)) {
+                response in
                 #expect(response.status == .contentTooLarge)
             }
         }
@@ -124,13 +138,19 @@ struct GroupCommitTests {
         }
         var bodies: [(kind: String, body: String)] = fresh.map { ("fresh", registration($0, city: "370200", county: "370202")) }
         bodies += contested.flatMap { [("contested", creation($0)), ("contested", creation($0))] }
-        bodies += unregistered.map { ("refused", #"{"stream":"enterprise/\#($0)","type":"StageUpgraded","occurred":"2026-01-05","data":{"from":"L1","to":"L2","assessment":"A-1"}}"#) }
+        bodies += unregistered.map {
+            (
+                "refused",
+                #"{"stream":"enterprise/\#($0)","type":"StageUpgraded","occurred":"2026-01-05","data":{"from":"L1","to":"L2","assessment":"A-1"}}"#
+            )
+        }
         let requests = bodies.shuffled()
         try await fixture.router.test(.router) { client in
             let outcomes = try await withThrowingTaskGroup(of: (String, Int).self) { group in
                 for (kind, body) in requests {
                     group.addTask {
-                        try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: body)) { response in
+                        try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: body))
+                        { response in
                             (kind, Int(response.status.code))
                         }
                     }

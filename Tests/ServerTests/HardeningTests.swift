@@ -7,10 +7,11 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Projections
-@testable import Server
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import Server
 
 /// What a hostile or careless client can do to the daemon: every finding of the probe of
 /// `gongfu serve`, each reproduced here.
@@ -34,7 +35,8 @@ struct HardeningTests {
         let size = fixture.daemon.log.size
         try await fixture.router.test(.router) { client in
             for value in ["18446744073709551615", "18446744073709551616", "-1", "abc", "", "１", String(size + 1)] {
-                try await client.execute(uri: "/v1/stream", method: .get, headers: bearer(fixture.qingdao, [StreamRoute.lastEventID: value])) { response in
+                try await client.execute(uri: "/v1/stream", method: .get, headers: bearer(fixture.qingdao, [StreamRoute.lastEventID: value])) {
+                    response in
                     #expect(response.status == .badRequest, "Last-Event-ID: \(value)")
                     #expect(response.headers[.contentType] == "application/problem+json")
                 }
@@ -57,15 +59,21 @@ struct HardeningTests {
         let router = buildRouter(fixture.daemon)
         let size = fixture.daemon.log.size
         let routes = router.routes.map { (path: "/" + $0.path.description.split(separator: "/").joined(separator: "/"), method: $0.method) }
-        let nasty = ["", "0", "1", "-1", "3", "999999999999999999999999", "18446744073709551615", "9223372036854775807", "1e3", "NaN",
-                     "３７０２００", "370200", "370211", "999999", "2024-02-30", "0000-01-01", "2025-10-31", "C26", "Z99", "csv", "json",
-                     "%00", "%FF%FE", "%E2%80%AE", "a%0Ab", "..%2F..%2Fetc%2Fpasswd", "' OR 1=1 --", "<script>", String(repeating: "9", count: 300),
-                     "city", "chain", "frozen", "seq:1", "date:2025-01-01", "recorded:2025-01-01T00:00:00Z", "coverage", "pending", "all"]
-        let names = ["from", "to", "limit", "offset", "year", "region", "industry", "date", "format", "by", "status", "stream", "seq", "size",
-                     "waitFor", "figure", "basis", "query", "asOfSeq", "asOfDate", "asOfRecorded", "city", "token"]
-        let bodies = ["", "{", "[", "[]", "{}", "null", "[{}]", "{not json", String(repeating: "[", count: 5000), "{\"stream\":1}",
-                      #"{"stream":"enterprise/91370200AY4CL12T2L","type":"DiagnosisVisited","occurred":"2026-01-01","data":{"x":1e999}}"#,
-                      "token=%ZZ", "token=" + String(repeating: "a", count: 5000)]
+        let nasty = [
+            "", "0", "1", "-1", "3", "999999999999999999999999", "18446744073709551615", "9223372036854775807", "1e3", "NaN",
+            "３７０２００", "370200", "370211", "999999", "2024-02-30", "0000-01-01", "2025-10-31", "C26", "Z99", "csv", "json",
+            "%00", "%FF%FE", "%E2%80%AE", "a%0Ab", "..%2F..%2Fetc%2Fpasswd", "' OR 1=1 --", "<script>", String(repeating: "9", count: 300),
+            "city", "chain", "frozen", "seq:1", "date:2025-01-01", "recorded:2025-01-01T00:00:00Z", "coverage", "pending", "all",
+        ]
+        let names = [
+            "from", "to", "limit", "offset", "year", "region", "industry", "date", "format", "by", "status", "stream", "seq", "size",
+            "waitFor", "figure", "basis", "query", "asOfSeq", "asOfDate", "asOfRecorded", "city", "token",
+        ]
+        let bodies = [
+            "", "{", "[", "[]", "{}", "null", "[{}]", "{not json", String(repeating: "[", count: 5000), "{\"stream\":1}",
+            #"{"stream":"enterprise/91370200AY4CL12T2L","type":"DiagnosisVisited","occurred":"2026-01-01","data":{"x":1e999}}"#,
+            "token=%ZZ", "token=" + String(repeating: "a", count: 5000),
+        ]
         let tokens = [fixture.province, fixture.qingdao, fixture.auditor, "gf_unknown", ""]
         var random = SeededRandom(seed: 20)
         let allowed: Set<Int> = [200, 201, 303, 400, 401, 403, 404, 405, 409, 413, 422, 429, 503, 504]
@@ -73,7 +81,8 @@ struct HardeningTests {
         do {
             for case_ in 0..<600 {
                 let route = routes[Int.random(in: 0..<routes.count, using: &random)]
-                var path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? nasty.randomElement(using: &random)! : String($0) }.joined(separator: "/")
+                var path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? nasty.randomElement(using: &random)! : String($0) }.joined(
+                    separator: "/")
                 path = "/" + path
                 var query: [String] = []
                 for _ in 0..<Int.random(in: 0...4, using: &random) {
@@ -99,7 +108,9 @@ struct HardeningTests {
         try await fixture.router.test(.router) { client in
             for request in generated {
                 try await client.execute(uri: request.uri, method: request.method, headers: request.headers, body: request.body) { response in
-                    #expect(allowed.contains(Int(response.status.code)), "\(request.method) \(request.uri) → \(response.status.code): \(response.text.prefix(300))")
+                    #expect(
+                        allowed.contains(Int(response.status.code)),
+                        "\(request.method) \(request.uri) → \(response.status.code): \(response.text.prefix(300))")
                     if response.status.code >= 400, request.route != "/login" {
                         #expect(response.headers[.contentType] == "application/problem+json", "\(request.uri)")
                     }
@@ -134,7 +145,9 @@ struct HardeningTests {
                             let uri = worker % 2 == 0 ? "/v1/audit/verify" : "/v1/events?from=1&limit=10000"
                             let token = worker % 2 == 0 ? fixture.auditor : fixture.qingdao
                             while !stop.isSet {
-                                _ = try await runOffPool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-H", "Authorization: Bearer \(token)", "http://127.0.0.1:\(port)\(uri)"])
+                                _ = try await runOffPool(
+                                    "/usr/bin/curl",
+                                    ["-s", "-o", "/dev/null", "-H", "Authorization: Bearer \(token)", "http://127.0.0.1:\(port)\(uri)"])
                             }
                         }
                     }
@@ -151,9 +164,11 @@ struct HardeningTests {
             }
             var posts: [Duration] = []
             for index in 0..<10 {
-                let visit = #"{"stream":"enterprise/\#(other.uscc)","type":"TrainingAttended","occurred":"2026-11-0\#(index % 9 + 1)","data":{"session":"企业家数字化转型培训"},"key":"freeze-\#(index)"}"#
+                let visit =
+                    #"{"stream":"enterprise/\#(other.uscc)","type":"TrainingAttended","occurred":"2026-11-0\#(index % 9 + 1)","data":{"session":"企业家数字化转型培训"},"key":"freeze-\#(index)"}"#
                 let start = ContinuousClock.now
-                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: visit)) { response in
+                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: visit)) {
+                    response in
                     #expect(response.status.code < 500, "\(response.text)")
                 }
                 posts.append(ContinuousClock.now - start)
@@ -178,7 +193,13 @@ struct HardeningTests {
         let release = DispatchSemaphore(value: 0)
         let started = DispatchSemaphore(value: 0)
         let running = (0..<2).map { _ in
-            Task { try await pool.run(lane) { started.signal(); release.wait(); return 1 } }
+            Task {
+                try await pool.run(lane) {
+                    started.signal()
+                    release.wait()
+                    return 1
+                }
+            }
         }
         started.wait()
         started.wait()
@@ -233,7 +254,8 @@ struct HardeningTests {
                     {"stream":"award/2026-GF-\(index)","type":"BenchmarkAwarded","occurred":"2026-10-01","data":{"recipient":"\(uscc)","kind":"工赋百景","level":"provincial","year":2026}}
                     {"stream":"incentive/2026-GF-\(index)","type":"IncentiveGranted","occurred":"2026-10-02","data":{"recipient":"\(uscc)","amountFen":5000000,"policy":"工赋百景奖补","basis":"award/2026-GF-\(index)"}}
                     """
-                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: events)) { response in
+                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: events)) {
+                    response in
                     #expect(response.status == .created, "\(response.text)")
                 }
             }
@@ -281,15 +303,22 @@ struct HardeningTests {
         @Sendable func visit(_ uscc: String, version: Int? = nil, key: String? = nil) -> String {
             let expected = version.map { ",\"expectedVersion\":\($0)" } ?? ""
             let keyed = key.map { ",\"key\":\"\($0)\"" } ?? ""
-            return #"{"stream":"enterprise/\#(uscc)","type":"TrainingAttended","occurred":"2026-11-02","data":{"session":"企业家数字化转型培训"}\#(expected)\#(keyed)}"#
+            return
+                #"{"stream":"enterprise/\#(uscc)","type":"TrainingAttended","occurred":"2026-11-02","data":{"session":"企业家数字化转型培训"}\#(expected)\#(keyed)}"#
         }
         try await fixture.router.test(.router) { client in
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: visit(other.uscc, key: "province-key"))) { response in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: visit(other.uscc, key: "province-key"))
+            ) { response in
                 #expect(response.status == .created, "\(response.text)")
             }
             var answers: [String] = []
-            for body in [visit(other.uscc, version: 999), visit(unknown, version: 999), visit(other.uscc, key: "province-key"), visit(unknown, key: "province-key")] {
-                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: body)) { response in
+            for body in [
+                visit(other.uscc, version: 999), visit(unknown, version: 999), visit(other.uscc, key: "province-key"),
+                visit(unknown, key: "province-key"),
+            ] {
+                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: body)) {
+                    response in
                     #expect(response.status == .forbidden, "\(response.text)")
                     #expect(!response.text.contains("version") && !response.text.contains("duplicate"))
                     answers.append(response.text.replacingOccurrences(of: other.uscc, with: "X").replacingOccurrences(of: unknown, with: "X"))
@@ -308,7 +337,8 @@ struct HardeningTests {
             var data = [#""reason":"登记信息更正""#]
             if let city { data.append(#""city":"\#(city)""#) }
             if let county { data.append(#""county":"\#(county)""#) }
-            return #"{"stream":"enterprise/\#(own)","type":"EnterpriseProfileCorrected","occurred":"2026-11-02","data":{\#(data.joined(separator: ","))}}"#
+            return
+                #"{"stream":"enterprise/\#(own)","type":"EnterpriseProfileCorrected","occurred":"2026-11-02","data":{\#(data.joined(separator: ","))}}"#
         }
         try await fixture.router.test(.router) { client in
             let cases: [(String, String, HTTPResponse.Status, String)] = [
@@ -333,13 +363,17 @@ struct HardeningTests {
     func textRules() async throws {
         let fixture = try await TestDaemon()
         try await fixture.router.test(.router) { client in
-            for (name, character) in [("青岛\u{1B}[2J机械", "U+001B"), ("青岛\u{7}机械", "U+0007"), ("青岛\u{0}机械", "U+0000"),
-                                      ("青岛\r机械", "U+000D"), ("\u{202E}械机岛青", "U+202E"), ("青岛\u{85}", "U+0085")] {
+            for (name, character) in [
+                ("青岛\u{1B}[2J机械", "U+001B"), ("青岛\u{7}机械", "U+0007"), ("青岛\u{0}机械", "U+0000"),
+                ("青岛\r机械", "U+000D"), ("\u{202E}械机岛青", "U+202E"), ("青岛\u{85}", "U+0085"),
+            ] {
                 let uscc = makeUSCC(division: "370211", serial: "CTL\(String(character.suffix(4)))0")
                 let body = registration(uscc, city: "370200", county: "370211").replacingOccurrences(of: "测试精密机械有限公司", with: name)
                     .replacingOccurrences(of: "\u{0}", with: "\\u0000").replacingOccurrences(of: "\u{1B}", with: "\\u001b")
-                    .replacingOccurrences(of: "\u{7}", with: "\\u0007").replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\u{85}", with: "\\u0085")
-                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: body)) { response in
+                    .replacingOccurrences(of: "\u{7}", with: "\\u0007").replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(
+                        of: "\u{85}", with: "\\u0085")
+                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: body)) {
+                    response in
                     #expect(response.status == .unprocessableContent, "\(response.text)")
                     #expect(response.text.contains("data.name") && response.text.contains(character), "\(response.text)")
                 }
@@ -355,8 +389,10 @@ struct HardeningTests {
             let stored = try fixture.daemon.log.envelope(seq: seq)
             #expect(stored.data["name"]?.stringValue == "\u{8C48}机械有限公司")
             // Free text keeps its line breaks.
-            let reason = #"{"stream":"enterprise/\#(uscc)","type":"EnterpriseProfileCorrected","occurred":"2026-11-03","data":{"reason":"第一行\n第二行\t备注"}}"#
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: reason)) { response in
+            let reason =
+                #"{"stream":"enterprise/\#(uscc)","type":"EnterpriseProfileCorrected","occurred":"2026-11-03","data":{"reason":"第一行\n第二行\t备注"}}"#
+            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: reason)) {
+                response in
                 #expect(response.status == .created, "\(response.text)")
             }
         }
@@ -378,7 +414,8 @@ struct HardeningTests {
             let body = rows.map { row in
                 #"{"stream":"\#(row.draft.stream)","type":"\#(row.draft.type)","occurred":"\#(row.draft.occurred)","data":\#(String(decoding: row.draft.data.canonicalBytes, as: UTF8.self))}"#
             }.joined(separator: "\n")
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: body)) {
+                response in
                 #expect(response.status == .created, "\(response.text)")
                 seq = response.seq ?? 0
             }
@@ -406,8 +443,10 @@ struct HardeningTests {
         let id = try #require(try fixture.daemon.tokens.identity(secret: fixture.qingdao)).tokenID
         try await Application(router: buildRouter(fixture.daemon), logger: logger).test(.router) { client in
             try await client.execute(uri: "/v1/coverage", method: .get, headers: bearer(fixture.qingdao)) { _ in }
-            try await client.execute(uri: "/v1/events", method: .post, headers: [.cookie: "gongfu_token=\(fixture.province)", .contentType: "text/plain"],
-                                     body: ByteBuffer(string: registration(makeUSCC(division: "370211", serial: "CKE00001"), city: "370200", county: "370211"))) { response in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: [.cookie: "gongfu_token=\(fixture.province)", .contentType: "text/plain"],
+                body: ByteBuffer(string: registration(makeUSCC(division: "370211", serial: "CKE00001"), city: "370200", county: "370211"))
+            ) { response in
                 #expect(response.status == .unauthorized)
             }
         }
@@ -419,8 +458,9 @@ struct HardeningTests {
     /// Root may mount a small tmpfs (as CI and the developers' machines run the tests).
     static let canMountTmpfs = geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/bin/mount")
 
-    @Test("a full disk degrades: reads go on, writes get a 503 naming the disk, /health says degraded; writes resume once space is freed",
-          .enabled(if: canMountTmpfs))
+    @Test(
+        "a full disk degrades: reads go on, writes get a 503 naming the disk, /health says degraded; writes resume once space is freed",
+        .enabled(if: canMountTmpfs))
     func fullDisk() async throws {
         let temporary = TemporaryDirectory()
         let disk = temporary.path + "/disk"
@@ -436,7 +476,12 @@ struct HardeningTests {
         let size = fixture.daemon.log.size
         // Fill the disk to the last block.
         let filler = disk + "/filler"
-        let handle = try #require(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: filler, contents: nil); return filler }()))
+        let handle = try #require(
+            FileHandle(
+                forWritingAtPath: {
+                    FileManager.default.createFile(atPath: filler, contents: nil)
+                    return filler
+                }()))
         for chunk in [1 << 20, 64 << 10, 4096, 512] {
             while (try? handle.write(contentsOf: Data(count: chunk))) != nil {}
         }
@@ -446,11 +491,13 @@ struct HardeningTests {
         let lines: [String] = (0..<200).map { index -> String in
             var session = ""
             session.unicodeScalars.append(contentsOf: (0..<60).map { _ in Unicode.Scalar(UInt32.random(in: 0x4E00...0x9FA5, using: &random))! })
-            return #"{"stream":"enterprise/\#(other.uscc)","type":"TrainingAttended","occurred":"2026-11-02","data":{"session":"\#(session)"},"key":"disk-\#(index)"}"#
+            return
+                #"{"stream":"enterprise/\#(other.uscc)","type":"TrainingAttended","occurred":"2026-11-02","data":{"session":"\#(session)"},"key":"disk-\#(index)"}"#
         }
         let batch = lines.joined(separator: "\n")
         try await fixture.live.test(.live) { client in
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: batch)) { response in
+            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: batch)) {
+                response in
                 #expect(response.status == .serviceUnavailable, "\(response.text)")
                 #expect(response.text.contains("disk holding the log is full"), "\(response.text)")
                 #expect(response.headers[.retryAfter] != nil)
@@ -471,7 +518,8 @@ struct HardeningTests {
             }
             #expect(healthy, "writes resumed without a restart")
             for expected in [HTTPResponse.Status.created, .ok] {
-                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: batch)) { response in
+                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province), body: ByteBuffer(string: batch)) {
+                    response in
                     #expect(response.status == expected, "\(response.text)")
                 }
             }
@@ -487,7 +535,10 @@ struct HardeningTests {
             let temporary = TemporaryDirectory()
             let data = temporary.path
             let adds = (0..<3).map { index in
-                Task { try await runOffPool(Products.path("gongfu"), ["token", "add", "--data", data, "--role", "city:370200", "--name", "运维\(round)-\(index)"]) }
+                Task {
+                    try await runOffPool(
+                        Products.path("gongfu"), ["token", "add", "--data", data, "--role", "city:370200", "--name", "运维\(round)-\(index)"])
+                }
             }
             let store = try TokenStore(directory: data)
             _ = try store.add(role: .province, name: "daemon-\(round)")
@@ -505,15 +556,20 @@ struct HardeningTests {
         let fixture = try await TestDaemon { $0.idleTimeout = .seconds(1) }
         try await fixture.live.test(.live) { client in
             let port = client.port!
-            let closed = try await runOffPool("/usr/bin/python3", ["-c", """
-                import socket, time
-                s = socket.create_connection(("127.0.0.1", \(port)))
-                s.sendall(b"GET /health HTTP/1.1\\r\\nHost: x\\r\\n")  # the head never ends
-                s.settimeout(10)
-                start = time.monotonic()
-                data = s.recv(1024)
-                print("closed" if data == b"" else "data", round(time.monotonic() - start, 1))
-                """])
+            let closed = try await runOffPool(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    """
+                    import socket, time
+                    s = socket.create_connection(("127.0.0.1", \(port)))
+                    s.sendall(b"GET /health HTTP/1.1\\r\\nHost: x\\r\\n")  # the head never ends
+                    s.settimeout(10)
+                    start = time.monotonic()
+                    data = s.recv(1024)
+                    print("closed" if data == b"" else "data", round(time.monotonic() - start, 1))
+                    """,
+                ])
             let words = String(decoding: closed.stdout, as: UTF8.self).split(separator: " ")
             #expect(words.first == "closed", "\(String(decoding: closed.stdout, as: UTF8.self)) \(closed.stderr)")
             #expect(Double(words.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99 < 5)
@@ -525,8 +581,10 @@ struct HardeningTests {
     func smallerFindings() async throws {
         let fixture = try await TestDaemon()
         try await fixture.router.test(.router) { client in
-            for uri in ["/v1/coverage?region=%EF%BC%93%EF%BC%97%EF%BC%90%EF%BC%92%EF%BC%90%EF%BC%90", "/v1/coverage?region=999999",
-                        "/v1/pending?date=0000-01-01", "/v1/pending?date=2025-02-30", "/v1/pending?date=2025-1-01"] {
+            for uri in [
+                "/v1/coverage?region=%EF%BC%93%EF%BC%97%EF%BC%90%EF%BC%92%EF%BC%90%EF%BC%90", "/v1/coverage?region=999999",
+                "/v1/pending?date=0000-01-01", "/v1/pending?date=2025-02-30", "/v1/pending?date=2025-1-01",
+            ] {
                 try await client.execute(uri: uri, method: .get, headers: bearer(fixture.province)) { response in
                     #expect(response.status == .badRequest, "\(uri)")
                 }
@@ -560,7 +618,10 @@ final class LogRecords: Sendable {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        func log(
+            level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String,
+            line: UInt
+        ) {
             let merged = metadata.merging(explicit ?? [:]) { $1 }
             records.add(Record(message: message.description, metadata: merged.mapValues { "\($0)" }))
         }

@@ -51,8 +51,10 @@ struct LogRouteTests {
         let uscc = makeUSCC(division: "370202", serial: "MTR00001")
         try await fixture.router.test(.router) { client in
             try await client.execute(uri: "/v1/coverage", method: .get, headers: bearer(fixture.province)) { _ in }
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province),
-                                     body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202"))) { response in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: bearer(fixture.province),
+                body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202"))
+            ) { response in
                 #expect(response.status == .created)
             }
             try await client.execute(uri: "/metrics", method: .get) { response in
@@ -83,15 +85,19 @@ struct LogRouteTests {
             let other = try StreamListener(url: url, token: jinan)
             // Connected once the two events before the new one have come.
             #expect(await stream.wait(for: "id: \(size)\n"))
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.province),
-                                     body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202"))) { response in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: bearer(fixture.province),
+                body: ByteBuffer(string: registration(uscc, city: "370200", county: "370202"))
+            ) { response in
                 #expect(response.status == .created)
             }
             #expect(await stream.wait(for: "id: \(size + 1)\n"))
             // A city's stream carries its own enterprises' events only.
             #expect(await qingdao.wait(for: "id: \(size + 1)\n"))
             try await Task.sleep(for: .milliseconds(300))
-            let text = stream.stop(), qingdaoText = qingdao.stop(), otherText = other.stop()
+            let text = stream.stop()
+            let qingdaoText = qingdao.stop()
+            let otherText = other.stop()
             #expect(qingdaoText.contains(uscc))
             #expect(!otherText.contains("id: \(size + 1)\n"))
             #expect(otherText.hasPrefix(": gongfu stream from seq"))

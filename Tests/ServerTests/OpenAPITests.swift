@@ -17,13 +17,17 @@ struct OpenAPITests {
         var inPaths = false
         var path: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "paths:" { inPaths = true; continue }
+            if line == "paths:" {
+                inPaths = true
+                continue
+            }
             if inPaths, let first = line.first, first != " " { break }
             guard inPaths else { continue }
             if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
                 path = String(line.dropFirst(2).dropLast())
             } else if let path, line.hasPrefix("    "), !line.hasPrefix("     "),
-                      let method = ["get", "post", "put", "patch", "delete"].first(where: { line == "    \($0):" }) {
+                let method = ["get", "post", "put", "patch", "delete"].first(where: { line == "    \($0):" })
+            {
                 routes.insert("\(method.uppercased()) \(path)")
             }
         }
@@ -34,10 +38,12 @@ struct OpenAPITests {
     func routesMatchSpecification() async throws {
         let fixture = try await TestDaemon()
         let router = buildRouter(fixture.daemon)
-        let served = Set(router.routes.map { route in
-            let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-            return "\(route.method.rawValue) /\(path)"
-        }.map { $0.replacingOccurrences(of: " //", with: " /") })
+        let served = Set(
+            router.routes.map { route in
+                let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(
+                    separator: "/")
+                return "\(route.method.rawValue) /\(path)"
+            }.map { $0.replacingOccurrences(of: " //", with: " /") })
         let documented = try Self.documentedRoutes()
         #expect(documented.count >= 19)
         #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")

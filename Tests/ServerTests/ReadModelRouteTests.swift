@@ -9,13 +9,14 @@ struct ReadModelRouteTests {
     @Test("coverage by city answers the same rows as the read model, with the seq it reflects")
     func coverageMatchesReadModel() async throws {
         let fixture = try await TestDaemon()
-        let expected = try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2025), coverage: .city, store: fixture.daemon.readModels.store(named: "coverage"))
+        let expected = try ReadModelQuery.run(
+            "coverage", filters: QueryFilters(year: 2025), coverage: .city, store: fixture.daemon.readModels.store(named: "coverage"))
         try await fixture.router.test(.router) { client in
             try await client.execute(uri: "/v1/coverage?year=2025&by=city", method: .get, headers: bearer(fixture.province)) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/json; charset=utf-8")
                 #expect(response.seq == fixture.daemon.log.size)
-                #expect(response.text == expected.json.canonicalText + "\n") // the read model's rows, as `gongfu query` has them
+                #expect(response.text == expected.json.canonicalText + "\n")  // the read model's rows, as `gongfu query` has them
                 let qingdao = response.json.rows.first { $0["code"] == "370200" }
                 #expect(qingdao?["name"] == "青岛市")
                 #expect(qingdao?["coverageRate"]?.doubleValue != nil)
@@ -28,29 +29,33 @@ struct ReadModelRouteTests {
     func csv() async throws {
         let fixture = try await TestDaemon()
         try await fixture.router.test(.router) { client in
-            for (uri, headers) in [("/v1/coverage?year=2024&by=city", bearer(fixture.province, [.accept: "text/csv"])),
-                                   ("/v1/coverage?year=2024&by=city&format=csv", bearer(fixture.province))] {
+            for (uri, headers) in [
+                ("/v1/coverage?year=2024&by=city", bearer(fixture.province, [.accept: "text/csv"])),
+                ("/v1/coverage?year=2024&by=city&format=csv", bearer(fixture.province)),
+            ] {
                 try await client.execute(uri: uri, method: .get, headers: headers) { response in
                     #expect(response.status == .ok)
                     #expect(response.headers[.contentType] == "text/csv; charset=utf-8")
                     let text = response.text
                     #expect(text.hasPrefix("\u{FEFF}年度,代码,名称,企业数"))
-                    #expect(text.split(separator: "\r\n").count == 17) // header + 16 cities
+                    #expect(text.split(separator: "\r\n").count == 17)  // header + 16 cities
                 }
             }
         }
         await fixture.close()
     }
 
-    @Test("bad query parameters get a 400 problem naming the parameter", arguments: [
-        ("/v1/coverage?year=abc", "year=abc"),
-        ("/v1/coverage?by=planet", "by=planet"),
-        ("/v1/pending?region=12", "region=12"),
-        ("/v1/pending?limit=0", "limit=0"),
-        ("/v1/ledger?date=2024-13-01", "date=2024-13-01"),
-        ("/v1/coverage?industry=C99", "industry=C99"),
-        ("/v1/coverage?format=xml", "format=xml"),
-    ])
+    @Test(
+        "bad query parameters get a 400 problem naming the parameter",
+        arguments: [
+            ("/v1/coverage?year=abc", "year=abc"),
+            ("/v1/coverage?by=planet", "by=planet"),
+            ("/v1/pending?region=12", "region=12"),
+            ("/v1/pending?limit=0", "limit=0"),
+            ("/v1/ledger?date=2024-13-01", "date=2024-13-01"),
+            ("/v1/coverage?industry=C99", "industry=C99"),
+            ("/v1/coverage?format=xml", "format=xml"),
+        ])
     func badParameters(uri: String, named: String) async throws {
         let fixture = try await TestDaemon()
         try await fixture.router.test(.router) { client in
@@ -68,8 +73,10 @@ struct ReadModelRouteTests {
     func everyRoute() async throws {
         let fixture = try await TestDaemon()
         try await fixture.router.test(.router) { client in
-            for path in ["coverage", "pending", "pending/funnel", "projects", "ledger?date=2026-11-27", "providers", "providers/progress",
-                         "metrics/programme"] {
+            for path in [
+                "coverage", "pending", "pending/funnel", "projects", "ledger?date=2026-11-27", "providers", "providers/progress",
+                "metrics/programme",
+            ] {
                 try await client.execute(uri: "/v1/" + path, method: .get, headers: bearer(fixture.province)) { response in
                     #expect(response.status == .ok, "\(path)")
                     #expect(!response.json.rows.isEmpty, "\(path) has rows")
@@ -94,8 +101,12 @@ struct ReadModelRouteTests {
     @Test("one enterprise's whole file: profile, stages, projects and its event timeline")
     func enterpriseFile() async throws {
         let fixture = try await TestDaemon()
-        let pending = try ReadModelQuery.run("pending", filters: QueryFilters(status: "all", limit: 1), store: fixture.daemon.readModels.store(named: "pending"))
-        guard case .text(let uscc) = pending.rows[0][0] else { Issue.record("no enterprise"); return }
+        let pending = try ReadModelQuery.run(
+            "pending", filters: QueryFilters(status: "all", limit: 1), store: fixture.daemon.readModels.store(named: "pending"))
+        guard case .text(let uscc) = pending.rows[0][0] else {
+            Issue.record("no enterprise")
+            return
+        }
         let stream = try fixture.daemon.log.envelopes(stream: "enterprise/" + uscc)
         try await fixture.router.test(.router) { client in
             try await client.execute(uri: "/v1/enterprises/" + uscc, method: .get, headers: bearer(fixture.province)) { response in
@@ -115,8 +126,9 @@ struct ReadModelRouteTests {
                 try String.fetchOne(db, sql: "SELECT uscc FROM stage_change GROUP BY uscc HAVING count(*) >= 2 ORDER BY uscc LIMIT 1")
             }
             let upgraded = try #require(changed)
-            let types = Dictionary(try fixture.daemon.log.envelopes(stream: "enterprise/" + upgraded).map { (Int64($0.seq), $0.type) },
-                                   uniquingKeysWith: { first, _ in first })
+            let types = Dictionary(
+                try fixture.daemon.log.envelopes(stream: "enterprise/" + upgraded).map { (Int64($0.seq), $0.type) },
+                uniquingKeysWith: { first, _ in first })
             try await client.execute(uri: "/v1/enterprises/" + upgraded, method: .get, headers: bearer(fixture.province)) { response in
                 #expect(response.status == .ok)
                 let file = response.json

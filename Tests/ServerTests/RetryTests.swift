@@ -3,8 +3,8 @@ import Domain
 import EventLog
 import Foundation
 import Hummingbird
-import Server
 import HummingbirdTesting
+import Server
 import TestSupport
 import Testing
 
@@ -100,29 +100,38 @@ struct RetryTests {
     func httpRetry() async throws {
         let fixture = try await TestDaemon()
         let uscc = makeUSCC(division: "370211", serial: "RTY00001")
-        let batch = [registration(uscc, city: "370200", county: "370211", key: "http-retry/0")] + (1...3).map { index in
-            #"{"stream":"enterprise/\#(uscc)","type":"TrainingAttended","occurred":"2026-11-0\#(index + 2)","data":{"session":"第\#(index)期"},"key":"http-retry/\#(index)"}"#
-        }
+        let batch =
+            [registration(uscc, city: "370200", county: "370211", key: "http-retry/0")]
+            + (1...3).map { index in
+                #"{"stream":"enterprise/\#(uscc)","type":"TrainingAttended","occurred":"2026-11-0\#(index + 2)","data":{"session":"第\#(index)期"},"key":"http-retry/\#(index)"}"#
+            }
         try await fixture.router.test(.router) { client in
             var first: [JSONValue] = []
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: batch[0...1].joined(separator: "\n"))) { response in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: batch[0...1].joined(separator: "\n"))
+            ) { response in
                 #expect(response.status == .created)
                 first = response.json["events"]?.arrayValue ?? []
             }
             // The client timed out and sends the whole batch again: the first two are repeats
             // (no rule refuses the registration a second time), the rest are new.
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: batch.joined(separator: "\n"))) { response in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: batch.joined(separator: "\n"))
+            ) { response in
                 #expect(response.status == .created, "\(response.text)")
                 let events = response.json["events"]?.arrayValue ?? []
                 #expect(events.map { $0["duplicate"] } == [.bool(true), .bool(true), .bool(false), .bool(false)])
                 #expect(Array(events.prefix(2)).map { $0["seq"] } == first.map { $0["seq"] })
             }
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: batch.joined(separator: "\n"))) { response in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: batch.joined(separator: "\n"))
+            ) { response in
                 #expect(response.status == .ok)
             }
             // The same key with other content stays an error.
             let changed = batch[3].replacingOccurrences(of: "第3期", with: "第4期")
-            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: changed)) { response in
+            try await client.execute(uri: "/v1/events", method: .post, headers: bearer(fixture.qingdao), body: ByteBuffer(string: changed)) {
+                response in
                 #expect(response.status == .conflict)
                 #expect(response.text.contains("http-retry/3"))
             }
@@ -146,7 +155,8 @@ struct BadInputRouteTests {
             _ = try await intake.checkAndAppend(try IntakeReader().read(Array(BadInputs.history.utf8)).map(\.draft))
             await log.close()
         }
-        let daemon = try Daemon(configuration: ServerConfiguration(dataDirectory: data, port: 0, maximumBodyBytes: 256 << 10), logger: .init(label: "test"))
+        let daemon = try Daemon(
+            configuration: ServerConfiguration(dataDirectory: data, port: 0, maximumBodyBytes: 256 << 10), logger: .init(label: "test"))
         let tokens = [
             "": try daemon.tokens.add(role: .province, name: "province").secret,
             "city:370100": try daemon.tokens.add(role: .city("370100"), name: "jinan").secret,
@@ -155,9 +165,12 @@ struct BadInputRouteTests {
         let before = try BadInputs.snapshot(data)
         try await Application(router: buildRouter(daemon)).test(.router) { client in
             for badCase in BadInputs.cases {
-                let good = #"{"stream":"enterprise/\#(BadInputs.enterprise)","type":"TrainingAttended","occurred":"2024-05-01","data":{"session":"好的一行"}}"#
+                let good =
+                    #"{"stream":"enterprise/\#(BadInputs.enterprise)","type":"TrainingAttended","occurred":"2024-05-01","data":{"session":"好的一行"}}"#
                 let token = tokens[badCase.arguments.last ?? ""]!
-                try await client.execute(uri: "/v1/events", method: .post, headers: bearer(token), body: ByteBuffer(string: good + "\n" + badCase.input + "\n")) { response in
+                try await client.execute(
+                    uri: "/v1/events", method: .post, headers: bearer(token), body: ByteBuffer(string: good + "\n" + badCase.input + "\n")
+                ) { response in
                     #expect((400..<500).contains(Int(response.status.code)), "\(badCase.name): \(response.status)")
                     #expect(response.json["detail"]?.stringValue?.contains(badCase.message) == true, "\(badCase.name): \(response.text)")
                     if !["wrong jurisdiction", "auditor writing"].contains(badCase.name) {

@@ -22,10 +22,11 @@ struct ShutdownTests {
         server.standardOutput = FileHandle.nullDevice
         let printed = OutputWatcher(errors.fileHandleForReading)
         try server.run()
-        let url = try #require(await printed.wait { text -> String? in
-            guard let start = text.range(of: "http://127.0.0.1:"), let end = text[start.lowerBound...].firstIndex(of: " ") else { return nil }
-            return String(text[start.lowerBound..<end])
-        }, "gongfu serve did not say where it listens: \(printed.text)")
+        let url = try #require(
+            await printed.wait { text -> String? in
+                guard let start = text.range(of: "http://127.0.0.1:"), let end = text[start.lowerBound...].firstIndex(of: " ") else { return nil }
+                return String(text[start.lowerBound..<end])
+            }, "gongfu serve did not say where it listens: \(printed.text)")
 
         // Four writers POST one registration after another until the server stops answering; the
         // signal comes once they have had some appends acknowledged (waiting for that rather than
@@ -37,12 +38,17 @@ struct ShutdownTests {
                     var mine: [(String, Int)] = []
                     for number in 0..<10_000 {
                         let uscc = makeUSCC(division: "370202", serial: "GW\(worker)" + String(number).leftPadded(to: 5))
-                        let result = try await runOffPool("/usr/bin/curl", ["-s", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}",
-                                                                            "-H", "Authorization: Bearer \(secret)", "--data-binary", registration(uscc, city: "370200", county: "370202"),
-                                                                            url + "v1/events"])
+                        let result = try await runOffPool(
+                            "/usr/bin/curl",
+                            [
+                                "-s", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}",
+                                "-H", "Authorization: Bearer \(secret)", "--data-binary", registration(uscc, city: "370200", county: "370202"),
+                                url + "v1/events",
+                            ])
                         let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n")
                         guard result.status == 0, lines.last == "201", let body = lines.first,
-                              let seq = (try? JSONParser.parse(Array(body.utf8)))?["seq"]?.integerValue else { break }
+                            let seq = (try? JSONParser.parse(Array(body.utf8)))?["seq"]?.integerValue
+                        else { break }
                         mine.append((uscc, Int(seq)))
                         acknowledgements.value.add(1, ordering: .relaxed)
                     }
@@ -54,7 +60,7 @@ struct ShutdownTests {
                 try await Task.sleep(for: .milliseconds(50))
             }
             try await Task.sleep(for: .milliseconds(300))  // and a few more appends in flight
-            server.terminate() // SIGTERM
+            server.terminate()  // SIGTERM
             var all: [(String, Int)] = []
             for try await part in group { all += part }
             return all

@@ -56,8 +56,9 @@ public func duplicateOpenDescriptor(of path: String) -> Int32? {
     let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
     for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
         guard let descriptor = Int32(entry),
-              let opened = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry),
-              opened == target else { continue }
+            let opened = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry),
+            opened == target
+        else { continue }
         return dup(descriptor)
     }
     return nil
@@ -106,10 +107,10 @@ public func run(_ executable: String, _ arguments: [String], stdin: Data? = nil)
     return (process.terminationStatus, stdoutData, String(decoding: stderrData, as: UTF8.self))
 }
 
-
 /// `run` on a thread of its own, so waiting for the program does not hold one of the few
 /// cooperative threads an in-process server (and the other tests) need meanwhile.
-public func runOffPool(_ executable: String, _ arguments: [String], stdin: Data? = nil) async throws -> (status: Int32, stdout: Data, stderr: String) {
+public func runOffPool(_ executable: String, _ arguments: [String], stdin: Data? = nil) async throws -> (status: Int32, stdout: Data, stderr: String)
+{
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
             continuation.resume(with: Result { try run(executable, arguments, stdin: stdin) })

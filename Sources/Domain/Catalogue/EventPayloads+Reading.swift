@@ -5,84 +5,111 @@ import EventLog
 
 extension EnterpriseRegistered {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        name = try r.string("name"); uscc = try r.string("uscc"); city = try r.string("city"); county = try r.string("county")
-        industry = try r.string("industry"); chains = try r.optionalStrings("chains"); yearEntered = try r.integer("yearEntered")
+        name = try r.string("name")
+        uscc = try r.string("uscc")
+        city = try r.string("city")
+        county = try r.string("county")
+        industry = try r.string("industry")
+        chains = try r.optionalStrings("chains")
+        yearEntered = try r.integer("yearEntered")
     }
 }
 
 extension EnterpriseProfileCorrected {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        name = try r.optionalString("name"); city = try r.optionalString("city"); county = try r.optionalString("county")
-        industry = try r.optionalString("industry"); chains = try r.optionalStrings("chains"); reason = try r.string("reason")
+        name = try r.optionalString("name")
+        city = try r.optionalString("city")
+        county = try r.optionalString("county")
+        industry = try r.optionalString("industry")
+        chains = try r.optionalStrings("chains")
+        reason = try r.string("reason")
     }
 }
 
 extension EnterpriseLeftPopulation {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        year = try r.integer("year"); reason = try r.choice("reason")
+        year = try r.integer("year")
+        reason = try r.choice("reason")
     }
 }
 
 extension AssessmentRecorded {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        assessment = try r.string("assessment"); kind = try r.choice("kind"); instrument = try r.string("instrument")
-        scores = try r.optionalNumbers("scores"); stage = try r.choice("stage")
+        assessment = try r.string("assessment")
+        kind = try r.choice("kind")
+        instrument = try r.string("instrument")
+        scores = try r.optionalNumbers("scores")
+        stage = try r.choice("stage")
     }
 }
 
 extension StageUpgraded {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        from = try r.choice("from"); to = try r.choice("to"); assessment = try r.string("assessment")
+        from = try r.choice("from")
+        to = try r.choice("to")
+        assessment = try r.string("assessment")
     }
 }
 
 extension DiagnosisVisited {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        provider = try r.string("provider"); commissioner = try r.string("commissioner"); findings = try r.string("findings")
+        provider = try r.string("provider")
+        commissioner = try r.string("commissioner")
+        findings = try r.string("findings")
         recommended = try r.optionalStrings("recommended")
     }
 }
 
 extension TrainingAttended {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        session = try r.string("session"); attendee = try r.optionalString("attendee")
+        session = try r.string("session")
+        attendee = try r.optionalString("attendee")
     }
 }
 
 extension ProviderMatched {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        provider = try r.string("provider"); solution = try r.optionalString("solution")
+        provider = try r.string("provider")
+        solution = try r.optionalString("solution")
     }
 }
 
 extension TrialStarted {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        provider = try r.string("provider"); solution = try r.string("solution")
+        provider = try r.string("provider")
+        solution = try r.string("solution")
     }
 }
 
 extension TrialEnded {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        provider = try r.string("provider"); solution = try r.string("solution"); outcome = try r.choice("outcome")
+        provider = try r.string("provider")
+        solution = try r.string("solution")
+        outcome = try r.choice("outcome")
     }
 }
 
 extension ProjectFiled {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        enterprise = try r.string("enterprise"); domain = try r.choice("domain"); providers = try r.strings("providers")
-        budgetFen = try r.integer("budgetFen", as: Int64.self); targetStage = try r.choice("targetStage")
+        enterprise = try r.string("enterprise")
+        domain = try r.choice("domain")
+        providers = try r.strings("providers")
+        budgetFen = try r.integer("budgetFen", as: Int64.self)
+        targetStage = try r.choice("targetStage")
     }
 }
 
 extension ProjectMilestoneReached {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        milestone = try r.string("milestone"); note = try r.optionalString("note")
+        milestone = try r.string("milestone")
+        note = try r.optionalString("note")
     }
 }
 
 extension ProjectCompleted {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        results = try r.string("results"); benchmarkCandidate = try r.optionalBool("benchmarkCandidate")
+        results = try r.string("results")
+        benchmarkCandidate = try r.optionalBool("benchmarkCandidate")
     }
 }
 
@@ -92,7 +119,9 @@ extension ProjectCancelled {
 
 extension ProviderAdmitted {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        name = try r.string("name"); mapBatch = try r.integer("mapBatch"); city = try r.optionalString("city")
+        name = try r.string("name")
+        mapBatch = try r.integer("mapBatch")
+        city = try r.optionalString("city")
     }
 }
 
@@ -102,8 +131,11 @@ extension ProviderRemoved {
 
 extension SolutionListed {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        solution = try r.string("solution"); title = try r.string("title"); domain = try r.choice("domain")
-        lightweight = try r.bool("lightweight"); freeTrial = try r.optionalString("freeTrial")
+        solution = try r.string("solution")
+        title = try r.string("title")
+        domain = try r.choice("domain")
+        lightweight = try r.bool("lightweight")
+        freeTrial = try r.optionalString("freeTrial")
     }
 }
 
@@ -113,8 +145,11 @@ extension LeadingProviderSelected {
 
 extension BenchmarkAwarded {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        recipient = try r.string("recipient"); kind = try r.choice("kind"); tier = try r.optionalString("tier")
-        level = try r.choice("level"); year = try r.integer("year")
+        recipient = try r.string("recipient")
+        kind = try r.choice("kind")
+        tier = try r.optionalString("tier")
+        level = try r.choice("level")
+        year = try r.integer("year")
     }
 }
 
@@ -124,8 +159,10 @@ extension BenchmarkRevoked {
 
 extension IncentiveGranted {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        recipient = try r.string("recipient"); amountFen = try r.integer("amountFen", as: Int64.self)
-        policy = try r.string("policy"); basis = try r.string("basis")
+        recipient = try r.string("recipient")
+        amountFen = try r.integer("amountFen", as: Int64.self)
+        policy = try r.string("policy")
+        basis = try r.string("basis")
     }
 }
 
@@ -133,10 +170,11 @@ extension PlanPublished {
     public init(reading r: PayloadReader) throws(PayloadError) {
         title = try r.string("title")
         ledger = try r.objects("ledger") { (t: PayloadReader) throws(PayloadError) in
-            Task(task: try t.string("task"), title: try t.string("title"), deadline: try t.string("deadline"), units: try t.strings("units"),
-                 milestones: try t.optionalObjects("milestones") { (m: PayloadReader) throws(PayloadError) in
-                     Task.Milestone(milestone: try m.string("milestone"), deadline: try m.string("deadline"))
-                 })
+            Task(
+                task: try t.string("task"), title: try t.string("title"), deadline: try t.string("deadline"), units: try t.strings("units"),
+                milestones: try t.optionalObjects("milestones") { (m: PayloadReader) throws(PayloadError) in
+                    Task.Milestone(milestone: try m.string("milestone"), deadline: try m.string("deadline"))
+                })
         }
         var targets: [String: [String: Double]] = [:]
         for (year, value) in try r.object("targets") {
@@ -148,18 +186,27 @@ extension PlanPublished {
 
 extension PlanMilestoneReported {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        task = try r.string("task"); milestone = try r.optionalString("milestone"); completedOn = try r.string("completedOn"); unit = try r.string("unit")
+        task = try r.string("task")
+        milestone = try r.optionalString("milestone")
+        completedOn = try r.string("completedOn")
+        unit = try r.string("unit")
     }
 }
 
 extension ActivityHeld {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        kind = try r.choice("kind"); title = try r.string("title"); city = try r.optionalString("city"); participants = try r.optionalInteger("participants")
+        kind = try r.choice("kind")
+        title = try r.string("title")
+        city = try r.optionalString("city")
+        participants = try r.optionalInteger("participants")
     }
 }
 
 extension AnnualAssessmentOpened {
-    public init(reading r: PayloadReader) throws(PayloadError) { year = try r.integer("year"); cutoff = try r.string("cutoff") }
+    public init(reading r: PayloadReader) throws(PayloadError) {
+        year = try r.integer("year")
+        cutoff = try r.string("cutoff")
+    }
 }
 
 extension AnnualAssessmentClosed {
@@ -167,11 +214,16 @@ extension AnnualAssessmentClosed {
 }
 
 extension EventRetracted {
-    public init(reading r: PayloadReader) throws(PayloadError) { seq = try r.integer("seq", as: UInt64.self); reason = try r.string("reason") }
+    public init(reading r: PayloadReader) throws(PayloadError) {
+        seq = try r.integer("seq", as: UInt64.self)
+        reason = try r.string("reason")
+    }
 }
 
 extension EventCorrected {
     public init(reading r: PayloadReader) throws(PayloadError) {
-        seq = try r.integer("seq", as: UInt64.self); reason = try r.string("reason"); corrected = try r.object("corrected")
+        seq = try r.integer("seq", as: UInt64.self)
+        reason = try r.string("reason")
+        corrected = try r.object("corrected")
     }
 }

@@ -23,17 +23,32 @@ extension EventPayload {
 
 /// A transformation stage, L0 (not started) … L5 (ecosystem collaboration).
 public enum Stage: String, Decodable, Sendable, Comparable, CaseIterable {
-    case l0 = "L0", l1 = "L1", l2 = "L2", l3 = "L3", l4 = "L4", l5 = "L5"
+    case l0 = "L0"
+    case l1 = "L1"
+    case l2 = "L2"
+    case l3 = "L3"
+    case l4 = "L4"
+    case l5 = "L5"
     public static func < (left: Stage, right: Stage) -> Bool { left.rawValue < right.rawValue }
 }
 
 public enum ProjectDomain: String, Decodable, Sendable {
-    case management = "经营管理", production = "生产制造", research = "研发设计", supplyChain = "供应链管理", collaboration = "协同办公"
+    case management = "经营管理"
+    case production = "生产制造"
+    case research = "研发设计"
+    case supplyChain = "供应链管理"
+    case collaboration = "协同办公"
 }
 
 public enum BenchmarkKind: String, Decodable, Sendable {
-    case digitalPilot = "数字领航", smartFactory = "智能工厂", fiveGFactory = "5G工厂", morningStarFactory = "晨星工厂"
-    case scenario = "工赋百景", industryBrain = "产业大脑", digitalEconomyHeadquarters = "数字经济总部", platform = "工业互联网平台"
+    case digitalPilot = "数字领航"
+    case smartFactory = "智能工厂"
+    case fiveGFactory = "5G工厂"
+    case morningStarFactory = "晨星工厂"
+    case scenario = "工赋百景"
+    case industryBrain = "产业大脑"
+    case digitalEconomyHeadquarters = "数字经济总部"
+    case platform = "工业互联网平台"
 }
 
 // MARK: enterprise/<USCC>
@@ -285,7 +300,8 @@ extension EventCatalogue {
     }
 
     private static let payloadTypesByName = Dictionary(uniqueKeysWithValues: payloadTypes.map { ($0.type, $0) })
-    private static let payloadTypesByKind = Dictionary(uniqueKeysWithValues: EventKind.allCases.compactMap { kind in
-        payloadTypesByName[kind.rawValue].map { (kind, $0) }
-    })
+    private static let payloadTypesByKind = Dictionary(
+        uniqueKeysWithValues: EventKind.allCases.compactMap { kind in
+            payloadTypesByName[kind.rawValue].map { (kind, $0) }
+        })
 }

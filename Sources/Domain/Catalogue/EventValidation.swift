@@ -18,7 +18,9 @@ public struct EventValidator: Sendable {
     /// Checks a draft as it is.
     public func validate(_ draft: EventDraft) throws(FieldError) {
         guard let spec = EventCatalogue.spec(for: draft.type) else {
-            throw FieldError(path: "type", reason: "\"\(draft.type)\" is not an event type of the plan; known types: \(EventCatalogue.all.map(\.type).joined(separator: ", "))")
+            throw FieldError(
+                path: "type",
+                reason: "\"\(draft.type)\" is not an event type of the plan; known types: \(EventCatalogue.all.map(\.type).joined(separator: ", "))")
         }
         let category = String(draft.stream.prefix(while: { $0 != "/" }))
         let id = String(draft.stream.drop(while: { $0 != "/" }).dropFirst())
@@ -39,7 +41,8 @@ public struct EventValidator: Sendable {
             throw FieldError(path: "data.uscc", reason: "must equal the stream's code \(id)")
         }
         if spec.type == "EnterpriseRegistered", let county = members["county"]?.stringValue, let city = members["city"]?.stringValue,
-           let owner = reference.city(containing: county), owner.code != city {
+            let owner = reference.city(containing: county), owner.code != city
+        {
             throw FieldError(path: "data.county", reason: "\(county) belongs to \(owner.name) (\(owner.code)), not to city \(city)")
         }
     }

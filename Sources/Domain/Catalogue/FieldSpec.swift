@@ -182,7 +182,8 @@ extension Field {
         guard present != members.count else { return }
         let known = Set(fields.map(\.name))
         if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
-            throw FieldError(path: "\(path).\(unknown)", reason: "is not a field of this event; allowed: \(fields.map(\.name).joined(separator: ", "))")
+            throw FieldError(
+                path: "\(path).\(unknown)", reason: "is not a field of this event; allowed: \(fields.map(\.name).joined(separator: ", "))")
         }
     }
 }

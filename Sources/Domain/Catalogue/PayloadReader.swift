@@ -76,7 +76,9 @@ public struct PayloadReader {
     /// A string-valued enumeration (`Stage`, kinds, outcomes, …).
     public func choice<T: RawRepresentable>(_ key: String, as type: T.Type = T.self) throws(PayloadError) -> T where T.RawValue == String {
         let text = try string(key)
-        guard let value = T(rawValue: text) else { throw PayloadError(path: path + "." + key, expected: "one of the allowed values, not \"\(text)\"") }
+        guard let value = T(rawValue: text) else {
+            throw PayloadError(path: path + "." + key, expected: "one of the allowed values, not \"\(text)\"")
+        }
         return value
     }
 

@@ -19,7 +19,8 @@ public struct SchemaWriter: Sendable {
                 members["$schema"] = "https://json-schema.org/draft/2020-12/schema"
                 members["$id"] = .string(Self.baseURI + "events/" + name)
                 members["title"] = .string("\(spec.type) v\(spec.schema): data")
-                members["description"] = .string(spec.summary + (spec.category.map { " Stream: \($0)/…." } ?? " Stream: that of the corrected event."))
+                members["description"] = .string(
+                    spec.summary + (spec.category.map { " Stream: \($0)/…." } ?? " Stream: that of the corrected event."))
                 schema = .object(members)
             }
             return (name, schema)
@@ -51,8 +52,10 @@ public struct SchemaWriter: Sendable {
         case .date:
             return ["type": "string", "format": "date", "pattern": #"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"#]
         case .uscc:
-            return ["type": "string", "pattern": #"^[1-9A-GNY][0-9A-HJ-NPQRTUWXY][0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"#,
-                    "description": "Unified social credit code (GB 32100-2015); Gongfu also verifies both check characters."]
+            return [
+                "type": "string", "pattern": #"^[1-9A-GNY][0-9A-HJ-NPQRTUWXY][0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"#,
+                "description": "Unified social credit code (GB 32100-2015); Gongfu also verifies both check characters.",
+            ]
         case .city:
             return ["enum": .array(reference.cities.map { .string($0.code) })]
         case .county:
@@ -76,8 +79,10 @@ public struct SchemaWriter: Sendable {
                 }
                 properties[field.name] = property
             }
-            return ["type": "object", "properties": .object(properties),
-                    "required": .array(fields.filter(\.isRequired).map { .string($0.name) }), "additionalProperties": false]
+            return [
+                "type": "object", "properties": .object(properties),
+                "required": .array(fields.filter(\.isRequired).map { .string($0.name) }), "additionalProperties": false,
+            ]
         case .map(let value):
             return ["type": "object", "additionalProperties": schema(for: value)]
         case .anyValue:
@@ -91,19 +96,25 @@ public struct SchemaWriter: Sendable {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": .string(Self.baseURI + "events/envelope.v1.schema.json"),
             "title": "Event envelope v1",
-            "description": "One stored event: a canonical JSON line of the log (see schemas/log-format.md). data follows the schema of its type and version.",
+            "description":
+                "One stored event: a canonical JSON line of the log (see schemas/log-format.md). data follows the schema of its type and version.",
             "type": "object",
             "required": ["seq", "id", "stream", "version", "type", "schema", "occurred", "recorded", "actor", "data"],
             "additionalProperties": false,
             "properties": [
                 "seq": ["type": "integer", "minimum": 1, "description": "global, gapless sequence number"],
-                "id": ["type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", "description": "UUIDv7"],
+                "id": [
+                    "type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", "description": "UUIDv7",
+                ],
                 "stream": ["type": "string", "pattern": "^[a-z][a-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"],
                 "version": ["type": "integer", "minimum": 1, "description": "version of the stream after this event"],
                 "type": ["enum": .array(EventCatalogue.all.map { .string($0.type) })],
                 "schema": ["type": "integer", "minimum": 1],
                 "occurred": ["type": "string", "pattern": #"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T.*)?$"#, "description": "business date"],
-                "recorded": ["type": "string", "pattern": #"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$"#, "description": "when the log learned it (UTC)"],
+                "recorded": [
+                    "type": "string", "pattern": #"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$"#,
+                    "description": "when the log learned it (UTC)",
+                ],
                 "actor": [
                     "type": "object", "required": ["name", "role"], "additionalProperties": false,
                     "properties": ["name": ["type": "string"], "role": ["type": "string"], "jurisdiction": ["type": "string"]],

@@ -19,7 +19,9 @@ public enum CSV {
     public static func numberedRows(_ bytes: [UInt8]) throws(Failure) -> [(line: Int, fields: [String])] {
         var bytes = bytes[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw Failure(row: 1, reason: "the file is not UTF-8 text (save it as CSV UTF-8)") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw Failure(row: 1, reason: "the file is not UTF-8 text (save it as CSV UTF-8)")
+        }
         var rows: [(line: Int, fields: [String])] = []
         var row: [String] = []
         var rowStart = 1

@@ -60,13 +60,21 @@ public struct EnterpriseImport {
             let cleaned = text.trimmingCharacters()
             guard let column = Self.columns.first(where: { $0.headers.contains(cleaned) }) else { continue }
             if let earlier = positions[column.field] {
-                throw Failure(errors: [RowError(row: 1, column: column.field, reason: "columns \(earlier + 1) (\"\(header[earlier].trimmingCharacters())\") and \(index + 1) (\"\(cleaned)\") both name \(column.headers[1]) (\(column.field)); keep one")])
+                throw Failure(errors: [
+                    RowError(
+                        row: 1, column: column.field,
+                        reason:
+                            "columns \(earlier + 1) (\"\(header[earlier].trimmingCharacters())\") and \(index + 1) (\"\(cleaned)\") both name \(column.headers[1]) (\(column.field)); keep one"
+                    )
+                ])
             }
             positions[column.field] = index
         }
         let missing = Self.columns.filter { $0.required && positions[$0.field] == nil }
         guard missing.isEmpty else {
-            throw Failure(errors: [RowError(row: 1, column: nil, reason: "missing columns: " + missing.map { "\($0.headers[1]) (\($0.field))" }.joined(separator: ", "))])
+            throw Failure(errors: [
+                RowError(row: 1, column: nil, reason: "missing columns: " + missing.map { "\($0.headers[1]) (\($0.field))" }.joined(separator: ", "))
+            ])
         }
         var results: [(row: Int, result: Result<EventDraft, RowError>)] = []
         var seen: [String: Int] = [:]
@@ -95,10 +103,12 @@ public struct EnterpriseImport {
         do { _ = try USCC(cell("uscc")) } catch { return .failure(RowError(row: 0, column: "uscc", reason: error.description)) }
         let cityText = cell("city")
         guard let city = reference.cities.first(where: { $0.code == cityText || $0.name == cityText || $0.name == cityText + "市" }) else {
-            return .failure(RowError(row: 0, column: "city", reason: "\"\(cityText)\" is not one of Shandong's 16 cities (code or name, e.g. 370200 or 青岛市)"))
+            return .failure(
+                RowError(row: 0, column: "city", reason: "\"\(cityText)\" is not one of Shandong's 16 cities (code or name, e.g. 370200 or 青岛市)"))
         }
         let countyText = cell("county")
-        let county = city.counties.first(where: { $0.code == countyText || $0.name == countyText })?.code
+        let county =
+            city.counties.first(where: { $0.code == countyText || $0.name == countyText })?.code
             ?? (reference.isKnownDivision(countyText) ? countyText : nil)
         guard let county else {
             return .failure(RowError(row: 0, column: "county", reason: "\"\(countyText)\" is not a county of \(city.name) (code or name)"))
@@ -108,20 +118,25 @@ public struct EnterpriseImport {
         guard let year = Int64(cell("yearEntered")) else {
             return .failure(RowError(row: 0, column: "yearEntered", reason: "\"\(cell("yearEntered"))\" is not a year"))
         }
-        let chains = cell("chains").split(whereSeparator: { $0 == ";" || $0 == "；" || $0 == "、" }).map { JSONValue.string(String($0).trimmingCharacters()) }
+        let chains = cell("chains").split(whereSeparator: { $0 == ";" || $0 == "；" || $0 == "、" }).map {
+            JSONValue.string(String($0).trimmingCharacters())
+        }
         var data: [String: JSONValue] = [
             "name": .string(cell("name")), "uscc": .string(cell("uscc")), "city": .string(city.code),
             "county": .string(county), "industry": .string(industry), "yearEntered": .integer(year),
         ]
         if !chains.isEmpty { data["chains"] = .array(chains) }
         let occurred = cell("occurred").isEmpty ? "\(year)-01-01" : cell("occurred")
-        var draft = EventDraft(stream: "enterprise/\(cell("uscc"))", type: "EnterpriseRegistered", occurred: occurred,
-                               data: .object(data), expectedVersion: .none)
+        var draft = EventDraft(
+            stream: "enterprise/\(cell("uscc"))", type: "EnterpriseRegistered", occurred: occurred,
+            data: .object(data), expectedVersion: .none)
         do {
             try draft.validate()
             try validator.validate(&draft)
         } catch let error as FieldError {
-            let column = error.path.hasPrefix("data.") ? String(error.path.dropFirst(5).prefix(while: { $0 != "." && $0 != "[" })) : (error.path == "stream" ? "uscc" : error.path)
+            let column =
+                error.path.hasPrefix("data.")
+                ? String(error.path.dropFirst(5).prefix(while: { $0 != "." && $0 != "[" })) : (error.path == "stream" ? "uscc" : error.path)
             return .failure(RowError(row: 0, column: column, reason: error.reason))
         } catch {
             return .failure(RowError(row: 0, column: nil, reason: "\(error)"))

@@ -77,7 +77,8 @@ public struct Intake {
             }
             if let digest = keys[key] {
                 guard digest == Self.digest(draft) else {
-                    throw IntakeError(.conflict, at: place, "idempotency key \"\(key)\" is used by an earlier event of this input with different content")
+                    throw IntakeError(
+                        .conflict, at: place, "idempotency key \"\(key)\" is used by an earlier event of this input with different content")
                 }
                 return .repeated
             }
@@ -90,8 +91,10 @@ public struct Intake {
         let current = versions[draft.stream] ?? log.version(of: draft.stream)
         guard draft.expectedVersion.admits(currentVersion: current) else {
             try? reset()  // the rules remembered the draft
-            throw IntakeError(.conflict, at: place, LogError.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current, event: 0).description
-                + "; read it again and retry")
+            throw IntakeError(
+                .conflict, at: place,
+                LogError.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current, event: 0).description
+                    + "; read it again and retry")
         }
         versions[draft.stream] = current + 1
         if let key = draft.key { keys[key] = Self.digest(draft) }
@@ -110,8 +113,10 @@ public struct Intake {
     /// Appends checked drafts in batches of at most `batchEvents`, each durable before the
     /// next, and calls `progress` with the count appended so far. Repeats come back with their
     /// first results (`isDuplicate`).
-    public func append(_ drafts: [EventDraft], batchEvents: Int = 2000,
-                       progress: (Int) -> Void = { _ in }) async throws(IntakeError) -> [AppendResult] {
+    public func append(
+        _ drafts: [EventDraft], batchEvents: Int = 2000,
+        progress: (Int) -> Void = { _ in }
+    ) async throws(IntakeError) -> [AppendResult] {
         var results: [AppendResult] = []
         results.reserveCapacity(drafts.count)
         var start = 0
@@ -132,8 +137,10 @@ public struct Intake {
     /// durable), for a writer whose every event must pass, such as the demo's generator: a
     /// refused event (its place is its index in `drafts`) stops it; the batches before it stay.
     /// Only one batch of drafts is taken from `drafts` at a time.
-    public mutating func checkAndAppend(_ drafts: some RandomAccessCollection<EventDraft>, batchEvents: Int = 2000,
-                                        progress: (Int) -> Void = { _ in }) async throws(IntakeError) -> [AppendResult] {
+    public mutating func checkAndAppend(
+        _ drafts: some RandomAccessCollection<EventDraft>, batchEvents: Int = 2000,
+        progress: (Int) -> Void = { _ in }
+    ) async throws(IntakeError) -> [AppendResult] {
         var results: [AppendResult] = []
         var position = drafts.startIndex
         var offset = 0
@@ -169,7 +176,8 @@ public struct Intake {
     public static func unavailableMessage(_ error: LogError) -> String {
         let text = "\(error)"
         if text.contains("No space left on device") || text.contains("Disk quota exceeded") {
-            return "the disk holding the log is full; nothing of this input was stored. Writes resume once the operator frees space; retry then with the same idempotency keys"
+            return
+                "the disk holding the log is full; nothing of this input was stored. Writes resume once the operator frees space; retry then with the same idempotency keys"
         }
         return "the log refused the write: \(error); nothing of this input was stored"
     }

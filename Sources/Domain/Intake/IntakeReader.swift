@@ -42,7 +42,8 @@ public struct IntakeReader: Sendable {
     /// same drafts and the same first mistake as reading it in one go.
     public func read(_ bytes: [UInt8], firstLine: Int = 1, parts: Int) async throws(IntakeError) -> [(draft: EventDraft, place: IntakePlace)] {
         let first = Self.firstContent(bytes[...])
-        guard parts > 1, places == .line, maximumEvents == nil, bytes.count >= parts << 16, first < bytes.count, bytes[first] != UInt8(ascii: "[") else {
+        guard parts > 1, places == .line, maximumEvents == nil, bytes.count >= parts << 16, first < bytes.count, bytes[first] != UInt8(ascii: "[")
+        else {
             return try read(bytes, firstLine: firstLine)
         }
         var pieces: [(range: Range<Int>, firstLine: Int)] = []
@@ -58,11 +59,14 @@ public struct IntakeReader: Sendable {
         let outcomes = await withTaskGroup(of: (Int, Result<[(draft: EventDraft, place: IntakePlace)], IntakeError>).self) { group in
             for (index, piece) in pieces.enumerated() {
                 group.addTask {
-                    (index, Result { () throws(IntakeError) in
-                        do throws(IntakeError) {
-                            return try self.read(bytes[piece.range], firstLine: piece.firstLine, firstIndex: 0, asLines: true)
-                        } catch where error.code == .empty { return [] }
-                    })
+                    (
+                        index,
+                        Result { () throws(IntakeError) in
+                            do throws(IntakeError) {
+                                return try self.read(bytes[piece.range], firstLine: piece.firstLine, firstIndex: 0, asLines: true)
+                            } catch  where error.code == .empty { return [] }
+                        }
+                    )
                 }
             }
             var outcomes = Array(repeating: Result<[(draft: EventDraft, place: IntakePlace)], IntakeError>.success([]), count: pieces.count)
@@ -75,7 +79,9 @@ public struct IntakeReader: Sendable {
     }
 
     /// With `asLines`, a part of NDJSON: a line starting with `[` is a line, not an array.
-    private func read(_ bytes: ArraySlice<UInt8>, firstLine: Int, firstIndex: Int, asLines: Bool = false) throws(IntakeError) -> [(draft: EventDraft, place: IntakePlace)] {
+    private func read(_ bytes: ArraySlice<UInt8>, firstLine: Int, firstIndex: Int, asLines: Bool = false) throws(IntakeError) -> [(
+        draft: EventDraft, place: IntakePlace
+    )] {
         let start = Self.firstContent(bytes)
         guard start < bytes.endIndex else {
             throw IntakeError(.empty, at: nil, "the input is empty; give one event object, an array of them, or NDJSON")

@@ -51,7 +51,8 @@ public struct DomainRules {
         }
         try checkJurisdiction(draft, id: id, actor: actor)
         guard Timestamp.datePart(draft.occurred) <= today else {
-            throw RuleViolation(rule: "no-future-dates", message: "occurred \(draft.occurred) is after today (\(today)); record events when they have happened")
+            throw RuleViolation(
+                rule: "no-future-dates", message: "occurred \(draft.occurred) is after today (\(today)); record events when they have happened")
         }
         let data = draft.data
         switch draft.type {
@@ -70,14 +71,18 @@ public struct DomainRules {
             let state = try enterprise(id)
             let city = data["city"]?.stringValue ?? state.city
             if let moved = data["city"]?.stringValue, moved != state.city, data["county"] == nil {
-                throw RuleViolation(rule: "county-in-city", message: "moving enterprise \(id) to city \(moved) needs its new county too (data.county)")
+                throw RuleViolation(
+                    rule: "county-in-city", message: "moving enterprise \(id) to city \(moved) needs its new county too (data.county)")
             }
             if let county = data["county"]?.stringValue, let owner = ReferenceData.standard.city(containing: county), owner.code != city {
-                throw RuleViolation(rule: "county-in-city", message: "county \(county) belongs to \(owner.name) (\(owner.code)), not to the enterprise's city \(city ?? "?")")
+                throw RuleViolation(
+                    rule: "county-in-city",
+                    message: "county \(county) belongs to \(owner.name) (\(owner.code)), not to the enterprise's city \(city ?? "?")")
             }
         case "StageUpgraded":
             let state = try enterprise(id)
-            let from = data["from"]?.stringValue ?? "", to = data["to"]?.stringValue ?? ""
+            let from = data["from"]?.stringValue ?? ""
+            let to = data["to"]?.stringValue ?? ""
             guard to > from else {
                 throw RuleViolation(rule: "upgrade-goes-up", message: "a stage upgrade must go up: \(from) → \(to) is not an upgrade")
             }
@@ -86,7 +91,9 @@ public struct DomainRules {
             }
             let assessment = data["assessment"]?.stringValue ?? ""
             guard let assessed = state.assessments[assessment] else {
-                throw RuleViolation(rule: "upgrade-rests-on-assessment", message: "assessment \"\(assessment)\" is not recorded for enterprise \(id); record it (AssessmentRecorded) first")
+                throw RuleViolation(
+                    rule: "upgrade-rests-on-assessment",
+                    message: "assessment \"\(assessment)\" is not recorded for enterprise \(id); record it (AssessmentRecorded) first")
             }
             guard assessed == to else {
                 throw RuleViolation(rule: "upgrade-rests-on-assessment", message: "assessment \"\(assessment)\" found \(assessed), not \(to)")
@@ -102,7 +109,9 @@ public struct DomainRules {
                 named = nil
             }
             guard let named else {
-                throw RuleViolation(rule: "correction-names-event", message: "event \(seq) is not an event of \(draft.stream); a correction names an earlier event of its own stream")
+                throw RuleViolation(
+                    rule: "correction-names-event",
+                    message: "event \(seq) is not an event of \(draft.stream); a correction names an earlier event of its own stream")
             }
             try Self.checkUndoable(draft.type, names: named, seq: seq)
         case "DiagnosisVisited", "ProviderMatched", "TrialEnded":
@@ -112,7 +121,8 @@ public struct DomainRules {
             let solution = data["solution"]?.stringValue ?? ""
             let state = try requireInPool(provider)
             guard state.solutions[solution] == true else {
-                throw RuleViolation(rule: "trial-needs-offer", message: "provider \(provider) has no listed solution \"\(solution)\" with a free-trial offer")
+                throw RuleViolation(
+                    rule: "trial-needs-offer", message: "provider \(provider) has no listed solution \"\(solution)\" with a free-trial offer")
             }
         case "ProjectFiled":
             try requireInPopulation(data["enterprise"]?.stringValue ?? "", for: draft.type)
@@ -126,7 +136,8 @@ public struct DomainRules {
                 try requireInPopulation(recipient, for: draft.type)
                 let stage = try enterprise(recipient).stage ?? "L0"
                 guard stage >= minimum else {
-                    throw RuleViolation(rule: "benchmark-eligibility", message: "\(kind) needs stage \(minimum) or above; enterprise \(recipient) is at \(stage)")
+                    throw RuleViolation(
+                        rule: "benchmark-eligibility", message: "\(kind) needs stage \(minimum) or above; enterprise \(recipient) is at \(stage)")
                 }
             }
             guard try !award(id).isAwarded else {
@@ -142,7 +153,8 @@ public struct DomainRules {
             if basis.hasPrefix("award/") {
                 let state = try award(String(basis.dropFirst(6)))
                 guard state.isAwarded, !state.isRevoked else {
-                    throw RuleViolation(rule: "incentive-basis", message: "\(basis) is \(state.isRevoked ? "revoked" : "not awarded"): no incentive can rest on it")
+                    throw RuleViolation(
+                        rule: "incentive-basis", message: "\(basis) is \(state.isRevoked ? "revoked" : "not awarded"): no incentive can rest on it")
                 }
             }
             guard try !grantedBases().contains(basis) else {
@@ -177,14 +189,22 @@ public struct DomainRules {
             } else if draft.stream.hasPrefix("project/"), let owner = try projectEnterprise(draft) {
                 enterprise = owner
             } else {
-                throw RuleViolation(rule: "jurisdiction", message: "\(draft.stream.prefix(while: { $0 != "/" })) streams are written by the province, not by city \(code)")
+                throw RuleViolation(
+                    rule: "jurisdiction",
+                    message: "\(draft.stream.prefix(while: { $0 != "/" })) streams are written by the province, not by city \(code)")
             }
             let city = draft.type == "EnterpriseRegistered" ? draft.data["city"]?.stringValue : try self.enterprise(enterprise).city
             guard city == code else {
-                throw RuleViolation(rule: "jurisdiction", message: "a city \(code) actor writes only its own enterprises' events; this one is not in its jurisdiction")
+                throw RuleViolation(
+                    rule: "jurisdiction", message: "a city \(code) actor writes only its own enterprises' events; this one is not in its jurisdiction"
+                )
             }
             if draft.type == "EnterpriseProfileCorrected", let moved = draft.data["city"]?.stringValue, moved != code {
-                throw RuleViolation(rule: "jurisdiction", message: "moving an enterprise to another city (\(moved)) is the province's act; a city \(code) actor corrects its own enterprises within \(code)")
+                throw RuleViolation(
+                    rule: "jurisdiction",
+                    message:
+                        "moving an enterprise to another city (\(moved)) is the province's act; a city \(code) actor corrects its own enterprises within \(code)"
+                )
             }
         case .unknown(let role):
             throw RuleViolation(rule: "jurisdiction", message: "unknown role \"\(role)\"; roles are province, city:<code>, auditor")
@@ -210,7 +230,8 @@ public struct DomainRules {
     private mutating func requireInPopulation(_ enterprise: String, for type: String) throws(RuleViolation) {
         let state = try self.enterprise(enterprise)
         guard state.isRegistered else {
-            throw RuleViolation(rule: "registered-enterprise", message: "enterprise \(enterprise) is not registered; \(type) needs EnterpriseRegistered first")
+            throw RuleViolation(
+                rule: "registered-enterprise", message: "enterprise \(enterprise) is not registered; \(type) needs EnterpriseRegistered first")
         }
         guard !state.hasLeft else {
             throw RuleViolation(rule: "in-population", message: "enterprise \(enterprise) has left the population; no \(type) after that")
@@ -228,7 +249,8 @@ public struct DomainRules {
 
     /// What to record instead of retracting an event of a type no read model can undo.
     static let instead: [String: String] = [
-        "EnterpriseRegistered": "an enterprise that is not in the population leaves it (EnterpriseLeftPopulation); wrong profile fields are corrected with EnterpriseProfileCorrected",
+        "EnterpriseRegistered":
+            "an enterprise that is not in the population leaves it (EnterpriseLeftPopulation); wrong profile fields are corrected with EnterpriseProfileCorrected",
         "EnterpriseProfileCorrected": "record another EnterpriseProfileCorrected with the right values",
         "EnterpriseLeftPopulation": "register the enterprise again (EnterpriseRegistered)",
         "ProjectFiled": "cancel the project (ProjectCancelled)",
@@ -248,8 +270,9 @@ public struct DomainRules {
             throw RuleViolation(rule: "retraction-undoable", message: "event \(seq) (\(target)) is not one the read models can undo: \(advice)")
         }
         let remedy = retractable.contains(target) ? "retract it (EventRetracted) and record the \(target) again with the right fields" : advice
-        throw RuleViolation(rule: "correction-applied",
-                            message: "the read models do not apply corrected fields, so the figures would still show event \(seq) as recorded: \(remedy)")
+        throw RuleViolation(
+            rule: "correction-applied",
+            message: "the read models do not apply corrected fields, so the figures would still show event \(seq) as recorded: \(remedy)")
     }
 
     private mutating func remember(_ draft: EventDraft, id: String) {

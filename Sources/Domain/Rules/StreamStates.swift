@@ -26,7 +26,11 @@ enum StreamFact: Sendable {
         case .enterpriseProfileCorrected: self = data["city"]?.stringValue.map { .moved(city: $0) } ?? .other
         case .enterpriseLeftPopulation: self = .left
         case .assessmentRecorded:
-            if let id = data["assessment"]?.stringValue, let stage = data["stage"]?.stringValue { self = .assessed(id: id, stage: stage) } else { self = .other }
+            if let id = data["assessment"]?.stringValue, let stage = data["stage"]?.stringValue {
+                self = .assessed(id: id, stage: stage)
+            } else {
+                self = .other
+            }
         case .stageUpgraded: self = data["to"]?.stringValue.map { .upgraded(to: $0) } ?? .other
         case .providerAdmitted: self = .admitted
         case .providerRemoved: self = .removed

@@ -18,8 +18,9 @@ public struct SupervisionRules: Sendable, Decodable {
     /// The rules shipped with Gongfu.
     public static let standard: SupervisionRules = {
         guard let url = Bundle.module.url(forResource: "supervision-rules", withExtension: "json"),
-              let data = try? Data(contentsOf: url),
-              let rules = try? JSONDecoder().decode(SupervisionRules.self, from: data) else {
+            let data = try? Data(contentsOf: url),
+            let rules = try? JSONDecoder().decode(SupervisionRules.self, from: data)
+        else {
             fatalError("Resources/supervision-rules.json is missing or malformed: the Domain bundle is broken")
         }
         return rules

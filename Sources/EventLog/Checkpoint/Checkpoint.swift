@@ -42,7 +42,8 @@ public struct Checkpoint: Sendable, Equatable {
             let parts = line.split(separator: " ")
             guard parts.count == 3, parts[0] == "—" else { throw .malformed("bad signature line \"\(line)\"") }
             guard parts[1] == verifier.name, let blob = Base64.decode(String(parts[2])), blob.count == 68,
-                  Array(blob[0..<4]) == verifier.keyID else { continue }
+                Array(blob[0..<4]) == verifier.keyID
+            else { continue }
             if verifier.publicKey.isValidSignature(blob[4...], for: Array(body.utf8)) { verified = true }
         }
         guard verified else { throw .badSignature }
@@ -83,7 +84,8 @@ public struct CheckpointSigningKey: Sendable {
     public init(text: String) throws(CheckpointError) {
         let parts = text.trimmingNewlines.split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY", let blob = Base64.decode(String(parts[4])),
-              blob.count == 33, blob[0] == 0x01, let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: blob[1...]) else {
+            blob.count == 33, blob[0] == 0x01, let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: blob[1...])
+        else {
             throw .malformed("signing key is not PRIVATE+KEY+<name>+<id>+<base64 Ed25519 seed>")
         }
         self.init(name: String(parts[2]), privateKey: key)
@@ -115,7 +117,8 @@ public struct CheckpointVerifierKey: Sendable {
     public init(text: String) throws(CheckpointError) {
         let parts = text.trimmingNewlines.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let blob = Base64.decode(String(parts[2])), blob.count == 33, blob[0] == 0x01,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob[1...]) else {
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob[1...])
+        else {
             throw .malformed("verifier key is not <name>+<id>+<base64 Ed25519 public key>")
         }
         self.init(name: String(parts[0]), publicKey: key)

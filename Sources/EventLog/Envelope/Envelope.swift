@@ -37,18 +37,21 @@ public struct Envelope: Sendable, Equatable {
     /// seq, id, stream, version, type, schema, occurred, recorded, actor, key (if any), data.
     public func write(into output: inout [UInt8]) {
         CanonicalWriter.withWriter { writer in
-            Self.writeLine(seq: seq, writeID: { $0.writeString(id) }, stream: stream, version: version,
-                           type: type, schema: schema, occurred: occurred, recorded: recorded, actor: actor.canonicalBytes,
-                           key: key, data: data, into: &writer)
+            Self.writeLine(
+                seq: seq, writeID: { $0.writeString(id) }, stream: stream, version: version,
+                type: type, schema: schema, occurred: occurred, recorded: recorded, actor: actor.canonicalBytes,
+                key: key, data: data, into: &writer)
             writer.withBytes { output.append(contentsOf: $0) }
         }
     }
 
     /// The one writer of the envelope layout. `writeID` writes the quoted id; `actor` is already
     /// canonical JSON; `data` is written as canonical JSON here, straight into the line.
-    static func writeLine(seq: UInt64, writeID: (inout CanonicalWriter) -> Void, stream: String, version: UInt64, type: String,
-                          schema: Int, occurred: String, recorded: String, actor: [UInt8], key: String?, data: JSONValue,
-                          into output: inout CanonicalWriter) {
+    static func writeLine(
+        seq: UInt64, writeID: (inout CanonicalWriter) -> Void, stream: String, version: UInt64, type: String,
+        schema: Int, occurred: String, recorded: String, actor: [UInt8], key: String?, data: JSONValue,
+        into output: inout CanonicalWriter
+    ) {
         output.append(#"{"seq":"#)
         output.writeInteger(seq)
         output.append(#","id":"#)
@@ -117,8 +120,10 @@ public struct Envelope: Sendable, Equatable {
         guard canonical == bytes else { throw .notCanonical }
     }
 
-    public init(seq: UInt64, id: String, stream: String, version: UInt64, type: String, schema: Int,
-                occurred: String, recorded: String, actor: JSONValue, key: String?, data: JSONValue) {
+    public init(
+        seq: UInt64, id: String, stream: String, version: UInt64, type: String, schema: Int,
+        occurred: String, recorded: String, actor: JSONValue, key: String?, data: JSONValue
+    ) {
         self.seq = seq
         self.id = id
         self.stream = stream

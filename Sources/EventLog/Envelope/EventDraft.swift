@@ -13,8 +13,10 @@ public struct EventDraft: Sendable, Equatable {
     /// Idempotency key: a repeated key returns the first result and appends nothing.
     public var key: String?
 
-    public init(stream: String, type: String, schema: Int = 1, occurred: String, data: JSONValue,
-                expectedVersion: ExpectedVersion = .any, key: String? = nil) {
+    public init(
+        stream: String, type: String, schema: Int = 1, occurred: String, data: JSONValue,
+        expectedVersion: ExpectedVersion = .any, key: String? = nil
+    ) {
         self.stream = stream
         self.type = type
         self.schema = schema
@@ -53,7 +55,9 @@ public struct EventDraft: Sendable, Equatable {
         guard let data = fields["data"] else { throw .missingField("data", "a JSON object") }
         var schema = 1
         if let schemaValue = fields["schema"] {
-            guard let number = schemaValue.integerValue, (1...1000).contains(number) else { throw .invalidField("schema", "must be an integer from 1 to 1000") }
+            guard let number = schemaValue.integerValue, (1...1000).contains(number) else {
+                throw .invalidField("schema", "must be an integer from 1 to 1000")
+            }
             schema = Int(number)
         }
         var expectedVersion = ExpectedVersion.any
@@ -72,7 +76,8 @@ public struct EventDraft: Sendable, Equatable {
     /// Checks the fields the log itself cares about (the domain checks `data` later).
     public func validate() throws(EventDraftError) {
         guard Self.isValidStream(stream) else {
-            throw .invalidField("stream", "\"\(stream)\" must look like \"category/id\": a lowercase category, '/', then up to 128 of A-Z a-z 0-9 . _ : / -")
+            throw .invalidField(
+                "stream", "\"\(stream)\" must look like \"category/id\": a lowercase category, '/', then up to 128 of A-Z a-z 0-9 . _ : / -")
         }
         guard Self.isValidType(type) else {
             throw .invalidField("type", "\"\(type)\" must be PascalCase letters and digits, up to 64, e.g. \"TrialStarted\"")
@@ -109,7 +114,9 @@ public struct EventDraft: Sendable, Equatable {
             }
             let idStart = index + 1
             let idLength = bytes.count - idStart
-            guard index < bytes.count, idLength >= 1, idLength <= 128, classes[Int(bytes[idStart])] & ByteClass.alphanumeric != 0 else { return false }
+            guard index < bytes.count, idLength >= 1, idLength <= 128, classes[Int(bytes[idStart])] & ByteClass.alphanumeric != 0 else {
+                return false
+            }
             for position in (idStart + 1)..<bytes.count where classes[Int(bytes[position])] & ByteClass.identifier == 0 { return false }
             return true
         }
@@ -201,7 +208,8 @@ public enum EventDraftError: Error, Equatable, CustomStringConvertible, Sendable
         case .notAnObject: "an event must be a JSON object"
         case .missingField(let name, let expected): "missing \"\(name)\": expected \(expected)"
         case .invalidField(let name, let reason): "\"\(name)\" \(reason)"
-        case .unknownField(let name): "unknown field \"\(name)\"; an event has stream, type, occurred, data and optionally schema, expectedVersion, key"
+        case .unknownField(let name):
+            "unknown field \"\(name)\"; an event has stream, type, occurred, data and optionally schema, expectedVersion, key"
         case .assignedByLog(let name): "\"\(name)\" is assigned by the log and must not be sent"
         }
     }

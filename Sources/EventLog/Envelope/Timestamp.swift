@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Dates and times as the envelope writes them.
@@ -20,7 +20,8 @@ public enum Timestamp {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 6))Z"
+        return
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 6))Z"
     }
 
     /// Whether `text` is a calendar date `YYYY-MM-DD` or an RFC 3339 date-time with a zone.
@@ -35,7 +36,8 @@ public enum Timestamp {
         // RFC 3339: date "T" HH:MM:SS [.fraction] (Z | ±HH:MM)
         guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") else { return false }
         guard let hour = number(bytes, 11..<13), bytes[13] == UInt8(ascii: ":"), let minute = number(bytes, 14..<16),
-              bytes[16] == UInt8(ascii: ":"), let second = number(bytes, 17..<19), hour < 24, minute < 60, second < 61 else { return false }
+            bytes[16] == UInt8(ascii: ":"), let second = number(bytes, 17..<19), hour < 24, minute < 60, second < 61
+        else { return false }
         var position = 19
         if bytes[position] == UInt8(ascii: ".") {
             position += 1
@@ -46,8 +48,9 @@ public enum Timestamp {
         guard position < bytes.count else { return false }
         if bytes[position] == UInt8(ascii: "Z") || bytes[position] == UInt8(ascii: "z") { return position + 1 == bytes.count }
         guard bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-"), bytes.count - position == 6,
-              let offsetHour = number(bytes, (position + 1)..<(position + 3)), bytes[position + 3] == UInt8(ascii: ":"),
-              let offsetMinute = number(bytes, (position + 4)..<(position + 6)) else { return false }
+            let offsetHour = number(bytes, (position + 1)..<(position + 3)), bytes[position + 3] == UInt8(ascii: ":"),
+            let offsetMinute = number(bytes, (position + 4)..<(position + 6))
+        else { return false }
         return offsetHour < 24 && offsetMinute < 60
     }
 
@@ -57,15 +60,17 @@ public enum Timestamp {
     /// Whether the first ten bytes are a real calendar date `YYYY-MM-DD` (year 1900 or later).
     private static func isDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let year = number(bytes, 0..<4), bytes[4] == UInt8(ascii: "-"),
-              let month = number(bytes, 5..<7), bytes[7] == UInt8(ascii: "-"),
-              let day = number(bytes, 8..<10) else { return false }
+            let month = number(bytes, 5..<7), bytes[7] == UInt8(ascii: "-"),
+            let day = number(bytes, 8..<10)
+        else { return false }
         guard year >= 1900, (1...12).contains(month), day >= 1 else { return false }
         let isLeap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let length = switch month {
-        case 2: isLeap ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
+        let length =
+            switch month {
+            case 2: isLeap ? 29 : 28
+            case 4, 6, 9, 11: 30
+            default: 31
+            }
         return day <= length
     }
 
@@ -96,7 +101,8 @@ public enum Timestamp {
         guard bytes.count == 27, bytes[26] == UInt8(ascii: "Z") else { return nil }
         func field(_ range: Range<Int>) -> Int64? { Int64(String(decoding: bytes[range], as: UTF8.self)) }
         guard let year = field(0..<4), let month = field(5..<7), let day = field(8..<10), let hour = field(11..<13),
-              let minute = field(14..<16), let second = field(17..<19), let fraction = field(20..<26) else { return nil }
+            let minute = field(14..<16), let second = field(17..<19), let fraction = field(20..<26)
+        else { return nil }
         return (days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000 + fraction
     }
 
@@ -139,8 +145,10 @@ public enum UUIDv7 {
 
     /// Calls `body` with the 36 characters of a new UUIDv7, formed in a buffer on the stack.
     @inline(__always)
-    private static func withText<Result>(milliseconds: Int64, using generator: inout some RandomNumberGenerator,
-                                         _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+    private static func withText<Result>(
+        milliseconds: Int64, using generator: inout some RandomNumberGenerator,
+        _ body: (UnsafeRawBufferPointer) -> Result
+    ) -> Result {
         let random = generator.next() as UInt64
         let random2 = generator.next() as UInt64
         let time = UInt64(milliseconds)

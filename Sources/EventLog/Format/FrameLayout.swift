@@ -18,7 +18,9 @@ enum FrameLayout {
     /// Walks the LZ4 data frame that starts at `offset`.
     static func walkDataFrame(in bytes: UnsafeRawBufferPointer, at offset: Int) -> Walk {
         let end = bytes.count
-        guard end - offset >= 7 else { return end - offset >= 4 && magic(bytes, offset) != lz4Magic ? .invalid(reason: "not an LZ4 frame") : .incomplete }
+        guard end - offset >= 7 else {
+            return end - offset >= 4 && magic(bytes, offset) != lz4Magic ? .invalid(reason: "not an LZ4 frame") : .incomplete
+        }
         guard magic(bytes, offset) == lz4Magic else { return .invalid(reason: "not an LZ4 frame (magic \(hex(magic(bytes, offset))))") }
         let flags = bytes[offset + 4]
         guard flags >> 6 == 1 else { return .invalid(reason: "unsupported LZ4 frame version") }

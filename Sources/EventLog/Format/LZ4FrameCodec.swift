@@ -69,7 +69,11 @@ public final class LZ4FrameCodec {
             }
             guard check(LZ4F_compressBegin(compressionContext, base, bound, &preferences), "compress (begin)") else { return }
             if !content.isEmpty {
-                guard check(LZ4F_compressUpdate(compressionContext, base + written, bound - written, content.baseAddress, content.count, &options), "compress") else { return }
+                guard
+                    check(
+                        LZ4F_compressUpdate(compressionContext, base + written, bound - written, content.baseAddress, content.count, &options),
+                        "compress")
+                else { return }
             }
             _ = check(LZ4F_compressEnd(compressionContext, base + written, bound - written, &options), "compress (end)")
         }
@@ -129,7 +133,8 @@ public final class LZ4FrameCodec {
             throw failure
         }
         if produced != expectedContentLength || consumed != frame.count {
-            throw LZ4Error(message: "frame decoded to \(produced) bytes from \(consumed) of \(frame.count) input bytes; expected \(expectedContentLength)")
+            throw LZ4Error(
+                message: "frame decoded to \(produced) bytes from \(consumed) of \(frame.count) input bytes; expected \(expectedContentLength)")
         }
     }
 

@@ -1,7 +1,7 @@
 /// The segment header: the first skippable frame of every segment, right after an empty LZ4
 /// frame. Names the segment's first sequence number and the Merkle root of the log before it.
 struct SegmentHeader: Equatable, Sendable {
-    static let magic: UInt32 = FrameLayout.skippableMagicBase      // 0x184D2A50
+    static let magic: UInt32 = FrameLayout.skippableMagicBase  // 0x184D2A50
     static let tag: [UInt8] = Array("GFSG".utf8)
     static let payloadLength = 52
     static let formatVersion: UInt16 = 1
@@ -35,9 +35,10 @@ struct SegmentHeader: Equatable, Sendable {
         guard CRC32.checksum(UnsafeRawBufferPointer(rebasing: payload[0..<48])) == crc else { return .failure(.checksum) }
         let version: UInt16 = payload.littleEndian(at: 4)
         guard version == formatVersion else { return .failure(.version(version)) }
-        return .success(SegmentHeader(
-            baseSeq: payload.littleEndian(at: 8),
-            previousRoot: MerkleHash(UnsafeRawBufferPointer(rebasing: payload[16..<48]))))
+        return .success(
+            SegmentHeader(
+                baseSeq: payload.littleEndian(at: 8),
+                previousRoot: MerkleHash(UnsafeRawBufferPointer(rebasing: payload[16..<48]))))
     }
 }
 
@@ -109,7 +110,8 @@ struct CommitTrailer: Equatable, Sendable {
         var position = offset
         while position + payloadLength <= bytes.count {
             if bytes[position] == tag[0], bytes[position + 1] == tag[1], bytes[position + 2] == tag[2], bytes[position + 3] == tag[3],
-               case .success = decode(payload: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + payloadLength)])) {
+                case .success = decode(payload: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + payloadLength)]))
+            {
                 return true
             }
             position += 1

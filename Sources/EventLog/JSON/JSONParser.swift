@@ -48,8 +48,10 @@ public struct JSONParser {
     /// `member` gets each key with a parser positioned at that member's value, and must read the
     /// value (``readValue()``, ``readString()`` or ``readInteger()``). Duplicate keys, trailing
     /// data and anything else ``parse(_:)`` refuses are refused here too.
-    public static func parseObject(_ buffer: UnsafeRawBufferPointer,
-                                   member: (String, inout JSONParser) throws(Failure) -> Void) throws(Failure) {
+    public static func parseObject(
+        _ buffer: UnsafeRawBufferPointer,
+        member: (String, inout JSONParser) throws(Failure) -> Void
+    ) throws(Failure) {
         var parser = JSONParser(bytes: buffer)
         try parser.expect(UInt8(ascii: "{"))
         var seen = KeySet()
@@ -196,7 +198,8 @@ public struct JSONParser {
         skipWhitespace()
         let start = position
         guard position < bytes.count, bytes[position] == UInt8(ascii: "-") || isDigit(bytes[position]),
-              case .integer(let number) = try parseNumber() else { throw Failure(offset: start, reason: "expected an integer") }
+            case .integer(let number) = try parseNumber()
+        else { throw Failure(offset: start, reason: "expected an integer") }
         return number
     }
 
@@ -265,9 +268,15 @@ public struct JSONParser {
             return .array(elements)
         case UInt8(ascii: "\""):
             return .string(try parseString())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         default:
             return try parseNumber()
         }
@@ -281,7 +290,8 @@ public struct JSONParser {
     private mutating func literal(_ word: StaticString) throws(Failure) {
         let count = word.utf8CodeUnitCount
         guard position + count <= bytes.count,
-              memcmp(bytes.baseAddress! + position, word.utf8Start, count) == 0 else {
+            memcmp(bytes.baseAddress! + position, word.utf8Start, count) == 0
+        else {
             throw failure("invalid literal")
         }
         position += count
@@ -428,9 +438,9 @@ public struct JSONParser {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The keys of one object so far, to refuse a repeated one. Most keys are short: each is kept
@@ -446,11 +456,15 @@ struct KeySet {
         var count: Int
     }
 
-    private typealias Sixteen<Element> = (Element, Element, Element, Element, Element, Element, Element, Element,
-                                          Element, Element, Element, Element, Element, Element, Element, Element)
+    private typealias Sixteen<Element> = (
+        Element, Element, Element, Element, Element, Element, Element, Element,
+        Element, Element, Element, Element, Element, Element, Element, Element
+    )
     private static let none = Fingerprint(head: 0, tail: 0, count: -1)
-    private var inline: Sixteen<Fingerprint> = (none, none, none, none, none, none, none, none,
-                                                none, none, none, none, none, none, none, none)
+    private var inline: Sixteen<Fingerprint> = (
+        none, none, none, none, none, none, none, none,
+        none, none, none, none, none, none, none, none
+    )
     private var inlineCount = 0
     /// Keys past the first 16.
     private var overflow: [Fingerprint] = []
@@ -461,7 +475,9 @@ struct KeySet {
 
     /// Adds `key`; false when it was already there.
     mutating func insert(_ key: String) -> Bool {
-        var head: UInt64 = 0, tail: UInt64 = 0, count = 0
+        var head: UInt64 = 0
+        var tail: UInt64 = 0
+        var count = 0
         for byte in key.utf8 {
             if count < 8 {
                 head |= UInt64(byte) << (8 * UInt64(count))

@@ -16,8 +16,10 @@ extension EventDraft {
     }
 
     /// Writes the canonical envelope line with a new UUIDv7 (``Envelope/writeLine``).
-    func writeLine(seq: UInt64, milliseconds: Int64, random: inout FastRandom, version: UInt64, recorded: String,
-                   actor: [UInt8], into output: inout CanonicalWriter) {
+    func writeLine(
+        seq: UInt64, milliseconds: Int64, random: inout FastRandom, version: UInt64, recorded: String,
+        actor: [UInt8], into output: inout CanonicalWriter
+    ) {
         Envelope.writeLine(
             seq: seq,
             writeID: { output in

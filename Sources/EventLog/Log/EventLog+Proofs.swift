@@ -7,8 +7,10 @@ public struct InclusionProof: Sendable, Equatable {
     public var proof: [MerkleHash]
 
     public var json: JSONValue {
-        ["leafIdx": .integer(Int64(leafIndex)), "treeSize": .integer(Int64(treeSize)), "root": .string(root.base64),
-         "leafHash": .string(leafHash.base64), "proof": .array(proof.map { .string($0.base64) })]
+        [
+            "leafIdx": .integer(Int64(leafIndex)), "treeSize": .integer(Int64(treeSize)), "root": .string(root.base64),
+            "leafHash": .string(leafHash.base64), "proof": .array(proof.map { .string($0.base64) }),
+        ]
     }
 
     public func verify() throws(MerkleProofs.Failure) {
@@ -25,8 +27,10 @@ public struct ConsistencyProof: Sendable, Equatable {
     public var proof: [MerkleHash]
 
     public var json: JSONValue {
-        ["size1": .integer(Int64(size1)), "size2": .integer(Int64(size2)), "root1": .string(root1.base64),
-         "root2": .string(root2.base64), "proof": .array(proof.map { .string($0.base64) })]
+        [
+            "size1": .integer(Int64(size1)), "size2": .integer(Int64(size2)), "root1": .string(root1.base64),
+            "root2": .string(root2.base64), "proof": .array(proof.map { .string($0.base64) }),
+        ]
     }
 
     public func verify() throws(MerkleProofs.Failure) {

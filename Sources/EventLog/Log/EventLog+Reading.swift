@@ -1,3 +1,5 @@
+import Foundation
+
 /// Read-only file handles to segments, opened on first use and shared by readers (`pread` is
 /// safe from many threads).
 final class SegmentReaders: @unchecked Sendable {
@@ -13,8 +15,6 @@ final class SegmentReaders: @unchecked Sendable {
         return file
     }
 }
-
-import Foundation
 
 /// Reads batches' content for one reader, reusing its LZ4 context and its frame and content
 /// buffers from batch to batch (not thread-safe: one per read).
@@ -40,7 +40,8 @@ final class BatchReader {
             try frame.withUnsafeBytes { (whole: UnsafeRawBufferPointer) throws in
                 let bytes = UnsafeRawBufferPointer(rebasing: whole[0..<frameLength])
                 guard read == frameLength, CRC32.checksum(bytes) == batch.trailer.frameCRC else {
-                    throw LogError.corrupted(segment: segmentName, offset: Int(batch.trailer.frameOffset), reason: "batch frame's CRC-32 does not match its trailer")
+                    throw LogError.corrupted(
+                        segment: segmentName, offset: Int(batch.trailer.frameOffset), reason: "batch frame's CRC-32 does not match its trailer")
                 }
                 try codec.decompress(bytes, expectedContentLength: contentLength, into: &content)
             }
@@ -120,7 +121,8 @@ extension EventLog {
     }
 
     /// Calls `body` with each line of `stream`'s events with seq in `from...through`.
-    public func forEachLine(stream: String, from: UInt64 = 1, through: UInt64 = .max, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
+    public func forEachLine(stream: String, from: UInt64 = 1, through: UInt64 = .max, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws
+    {
         try forEachLine(seqs: positions(of: stream).filter { $0 >= from && $0 <= through }, body)
     }
 
@@ -131,10 +133,12 @@ extension EventLog {
         let reader = BatchReader(log: self)
         var next = 0
         while next < wanted.count {
-            guard let batch = lock.withLock({ () -> BatchLocation? in
-                guard wanted[next] >= 1, wanted[next] <= catalog.size else { return nil }
-                return catalog.batches[catalog.batchIndex(containing: wanted[next])]
-            }) else {
+            guard
+                let batch = lock.withLock({ () -> BatchLocation? in
+                    guard wanted[next] >= 1, wanted[next] <= catalog.size else { return nil }
+                    return catalog.batches[catalog.batchIndex(containing: wanted[next])]
+                })
+            else {
                 throw LogError.seqOutOfRange(seq: wanted[next], size: size)
             }
             try reader.withContent(of: batch) { buffer in

@@ -36,7 +36,9 @@ extension EventLog {
         }
         let outcome = try Recovery(directory: directory, writable: true, logger: logger).run()
         guard outcome.catalog.size == size, outcome.catalog.tree.root(size: size) == lock.withLock({ catalog.tree.root(size: size) }) else {
-            throw .writesRefused(reason: "after cutting back to the last acknowledged batch the segments hold \(outcome.catalog.size) events, not \(size); reopen the log")
+            throw .writesRefused(
+                reason:
+                    "after cutting back to the last acknowledged batch the segments hold \(outcome.catalog.size) events, not \(size); reopen the log")
         }
         let fresh = try GroupCommitter(log: self, lastSegment: outcome.lastSegment, options: options)
         let stillOpen = lock.withLock { () -> Bool in

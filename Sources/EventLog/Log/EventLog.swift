@@ -74,7 +74,8 @@ public final class EventLog: @unchecked Sendable {
     }
 
     /// Creates an empty log in `directory` with its checkpoint signing key.
-    public static func initialize(directory: LogDirectory, origin: String, segmentBytes: Int = LogConfiguration.defaultSegmentBytes) throws(LogError) {
+    public static func initialize(directory: LogDirectory, origin: String, segmentBytes: Int = LogConfiguration.defaultSegmentBytes) throws(LogError)
+    {
         if File.exists(directory.config) { throw .alreadyInitialized(directory: directory.root) }
         let configuration = LogConfiguration(origin: origin, segmentBytes: segmentBytes)
         do {
@@ -92,7 +93,8 @@ public final class EventLog: @unchecked Sendable {
     }
 
     /// Opens the log in `directory`, recovering from a crash if needed.
-    public init(directory: LogDirectory, writable: Bool, options: Options = Options(), logger: Logger = Logger(label: "gongfu.log")) throws(LogError) {
+    public init(directory: LogDirectory, writable: Bool, options: Options = Options(), logger: Logger = Logger(label: "gongfu.log")) throws(LogError)
+    {
         self.directory = directory
         self.isWritable = writable
         self.logger = logger
@@ -104,7 +106,8 @@ public final class EventLog: @unchecked Sendable {
             do { json = try JSONParser.parse(text) } catch { throw LogError.badConfiguration(path: directory.config, reason: error.description) }
             configuration = try LogConfiguration(json: json, path: directory.config)
             if writable {
-                let lockFile = File.exists(directory.lock) ? try File(path: directory.lock, mode: .readWrite) : try File(path: directory.lock, mode: .createNew)
+                let lockFile =
+                    File.exists(directory.lock) ? try File(path: directory.lock, mode: .readWrite) : try File(path: directory.lock, mode: .createNew)
                 guard lockFile.tryLockExclusive() else { throw LogError.locked(path: directory.lock) }
                 self.lockFile = lockFile
             } else {

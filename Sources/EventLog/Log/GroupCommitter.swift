@@ -138,11 +138,14 @@ final class GroupCommitter: @unchecked Sendable {
         drafts.withUnsafeBufferPointer { drafts in
             for event in sequenced.accepted {
                 let start = lines.count
-                drafts[event.index].writeLine(seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
-                                              version: event.version, recorded: recorded, actor: actor, into: &lines)
+                drafts[event.index].writeLine(
+                    seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
+                    version: event.version, recorded: recorded, actor: actor, into: &lines)
                 let leaf = lines.withBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
-                entries.append(LogCatalog.Entry(leafHash: leaf, streamNumber: event.streamNumber,
-                                                stream: event.version == 1 ? names[event.index] : nil, key: drafts[event.index].key))
+                entries.append(
+                    LogCatalog.Entry(
+                        leafHash: leaf, streamNumber: event.streamNumber,
+                        stream: event.version == 1 ? names[event.index] : nil, key: drafts[event.index].key))
             }
         }
         let content = lines.finish()
@@ -191,7 +194,9 @@ final class GroupCommitter: @unchecked Sendable {
             if let key = drafts[index].key {
                 let draft = drafts[index]
                 if let earlier = keys[key] {
-                    guard draft.hasSameContent(as: earlier.draft) else { return reject(.idempotencyKeyReused(key: key, seq: earlier.seq, event: index)) }
+                    guard draft.hasSameContent(as: earlier.draft) else {
+                        return reject(.idempotencyKeyReused(key: key, seq: earlier.seq, event: index))
+                    }
                     results.append(AppendResult(seq: earlier.seq, stream: draft.stream, version: earlier.version, isDuplicate: true))
                     continue
                 }
@@ -280,7 +285,8 @@ final class GroupCommitter: @unchecked Sendable {
             var taken = 0
             var events = 0
             while taken < queue.count, queue[taken].isReady,
-                  taken == 0 || events + queue[taken].entries.count <= options.maximumBatchEvents {
+                taken == 0 || events + queue[taken].entries.count <= options.maximumBatchEvents
+            {
                 events += queue[taken].entries.count
                 taken += 1
             }
@@ -330,8 +336,10 @@ final class GroupCommitter: @unchecked Sendable {
         content.removeAll(keepingCapacity: true)
         for part in contents { content.append(contentsOf: part.buffer) }
         let frameLength = try content.withUnsafeBytes { try codec.compressFrame($0, into: &scratch) }
-        if segment == nil || (segmentLength + frameLength + SegmentScanner.trailerLength > log.configuration.segmentBytes
-                               && segmentLength > SegmentScanner.headerLength) {
+        if segment == nil
+            || (segmentLength + frameLength + SegmentScanner.trailerLength > log.configuration.segmentBytes
+                && segmentLength > SegmentScanner.headerLength)
+        {
             try openSegment(baseSeq: firstSeq)
         }
         var parents: [MerkleHash] = []

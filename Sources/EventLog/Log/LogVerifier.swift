@@ -49,8 +49,9 @@ public struct LogVerifier {
             switch result.end {
             case .clean: break
             case .torn(let offset, let reason):
-                report.problem = Problem(file: "segments/" + name, offset: offset,
-                                         reason: "unfinished write after the last commit (\(reason)); opening the log for writing truncates it")
+                report.problem = Problem(
+                    file: "segments/" + name, offset: offset,
+                    reason: "unfinished write after the last commit (\(reason)); opening the log for writing truncates it")
             case .corrupt(let offset, let reason):
                 report.problem = Problem(file: "segments/" + name, offset: offset, reason: reason)
             }
@@ -66,7 +67,8 @@ public struct LogVerifier {
         let verifier: CheckpointVerifierKey
         let origin: String
         do {
-            verifier = try CheckpointVerifierKey(text: String(decoding: try File(path: directory.verifierKey, mode: .readOnly).readAll(), as: UTF8.self))
+            verifier = try CheckpointVerifierKey(
+                text: String(decoding: try File(path: directory.verifierKey, mode: .readOnly).readAll(), as: UTF8.self))
             let config = try JSONParser.parse(try File(path: directory.config, mode: .readOnly).readAll())
             origin = config["origin"]?.stringValue ?? ""
         } catch {
@@ -81,12 +83,17 @@ public struct LogVerifier {
             do {
                 let note = String(decoding: try File(path: directory.checkpoints + "/" + name, mode: .readOnly).readAll(), as: UTF8.self)
                 let checkpoint = try Checkpoint(note: note, verifier: verifier)
-                guard checkpoint.origin == origin else { return Problem(file: file, offset: nil, reason: CheckpointError.wrongOrigin(checkpoint.origin).description) }
+                guard checkpoint.origin == origin else {
+                    return Problem(file: file, offset: nil, reason: CheckpointError.wrongOrigin(checkpoint.origin).description)
+                }
                 guard checkpoint.size <= catalog.size else {
-                    return Problem(file: file, offset: nil, reason: "checkpoint for \(checkpoint.size) events but the log holds \(catalog.size): events are missing")
+                    return Problem(
+                        file: file, offset: nil,
+                        reason: "checkpoint for \(checkpoint.size) events but the log holds \(catalog.size): events are missing")
                 }
                 guard checkpoint.root == catalog.tree.root(size: checkpoint.size) else {
-                    return Problem(file: file, offset: nil, reason: "checkpoint root for size \(checkpoint.size) differs from the log's: history was rewritten")
+                    return Problem(
+                        file: file, offset: nil, reason: "checkpoint root for size \(checkpoint.size) differs from the log's: history was rewritten")
                 }
                 report.checkpointsChecked += 1
             } catch {

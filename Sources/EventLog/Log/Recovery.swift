@@ -62,8 +62,10 @@ struct Recovery {
 
     /// Scans the segments after `last` (or all of them), adding their batches to `catalog` and,
     /// when writable, to the index; handles the tail. Returns the newest segment and its length.
-    private func scanSegments(bases: [UInt64], after last: BatchLocation?, into catalog: inout LogCatalog,
-                              indexFile: File?, indexLength: inout Int) throws -> (base: UInt64, length: Int)? {
+    private func scanSegments(
+        bases: [UInt64], after last: BatchLocation?, into catalog: inout LogCatalog,
+        indexFile: File?, indexLength: inout Int
+    ) throws -> (base: UInt64, length: Int)? {
         var start: (base: UInt64, offset: Int)?
         if let last {
             start = (last.segmentBase, Int(last.trailer.endOffset))
@@ -110,10 +112,12 @@ struct Recovery {
                 // its header); one torn inside its header is removed.
                 let keepsFile = result.validLength >= SegmentScanner.headerLength
                 if writable {
-                    logger.warning("truncating torn tail", metadata: [
-                        "log.segment": "\(LogDirectory.segmentName(baseSeq: base))", "log.offset": "\(at)",
-                        "log.bytes_dropped": "\(size - at)", "log.reason": "\(reason)",
-                    ])
+                    logger.warning(
+                        "truncating torn tail",
+                        metadata: [
+                            "log.segment": "\(LogDirectory.segmentName(baseSeq: base))", "log.offset": "\(at)",
+                            "log.bytes_dropped": "\(size - at)", "log.reason": "\(reason)",
+                        ])
                     if keepsFile {
                         try file.truncate(to: at)
                         try file.sync()
@@ -140,8 +144,9 @@ struct Recovery {
             byteLength = try index.forEachRecord { record in
                 let trailer = record.location.trailer
                 guard trailer.firstSeq == catalog.size + 1, present.contains(record.location.segmentBase),
-                      record.location.segmentBase >= previousBase, record.entries.count == trailer.eventCount,
-                      catalog.accepts(record.entries) else {
+                    record.location.segmentBase >= previousBase, record.entries.count == trailer.eventCount,
+                    catalog.accepts(record.entries)
+                else {
                     agrees = false
                     return false
                 }
@@ -160,9 +165,11 @@ struct Recovery {
         // Every segment before the last indexed one must be the one the index names.
         guard let last = catalog.batches.last else {
             if byteLength == 0, File.exists(index.path), !bases.isEmpty {
-                logger.warning(writable ? "log index is from another format version; rebuilding it from the segments"
-                               : "log index is from another format version; reading the segments instead (a writable open, such as gongfu append or serve, rebuilds it)",
-                               metadata: ["log.index": "\(index.path)"])
+                logger.warning(
+                    writable
+                        ? "log index is from another format version; rebuilding it from the segments"
+                        : "log index is from another format version; reading the segments instead (a writable open, such as gongfu append or serve, rebuilds it)",
+                    metadata: ["log.index": "\(index.path)"])
             }
             return nil
         }
@@ -177,8 +184,9 @@ struct Recovery {
         // is the likeliest, and it must stop appends rather than surface later.
         let frame = try file.read(at: Int(last.trailer.frameOffset), count: Int(last.trailer.frameLength))
         guard CRC32.checksum(frame) == last.trailer.frameCRC else {
-            throw LogError.corrupted(segment: LogDirectory.segmentName(baseSeq: last.segmentBase), offset: Int(last.trailer.frameOffset),
-                                     reason: "batch frame's CRC-32 does not match its trailer")
+            throw LogError.corrupted(
+                segment: LogDirectory.segmentName(baseSeq: last.segmentBase), offset: Int(last.trailer.frameOffset),
+                reason: "batch frame's CRC-32 does not match its trailer")
         }
         return (catalog, byteLength)
     }

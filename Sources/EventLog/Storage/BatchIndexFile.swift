@@ -93,7 +93,8 @@ struct BatchIndexFile {
         let trailerEnd = trailerStart + 8 + CommitTrailer.payloadLength
         guard payload.count >= trailerEnd + 4 else { return nil }
         let segmentBase: UInt64 = payload.littleEndian(at: 0)
-        guard case .success(let trailer) = CommitTrailer.decode(payload: UnsafeRawBufferPointer(rebasing: payload[(trailerStart + 8)..<trailerEnd])) else { return nil }
+        guard case .success(let trailer) = CommitTrailer.decode(payload: UnsafeRawBufferPointer(rebasing: payload[(trailerStart + 8)..<trailerEnd]))
+        else { return nil }
         let count = Int(payload.littleEndian(at: trailerEnd, as: UInt32.self))
         guard count == trailer.eventCount else { return nil }
         var position = trailerEnd + 4

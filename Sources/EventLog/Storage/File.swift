@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A file descriptor with the few POSIX calls the log needs, each failing with the path and
@@ -19,11 +19,12 @@ final class File: @unchecked Sendable {
 
     init(path: String, mode: Mode) throws(StorageError) {
         self.path = path
-        let flags: Int32 = switch mode {
-        case .readOnly: O_RDONLY | O_CLOEXEC
-        case .readWrite: O_RDWR | O_CLOEXEC
-        case .createNew: O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC
-        }
+        let flags: Int32 =
+            switch mode {
+            case .readOnly: O_RDONLY | O_CLOEXEC
+            case .readWrite: O_RDWR | O_CLOEXEC
+            case .createNew: O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC
+            }
         let descriptor = open(path, flags, 0o644)
         guard descriptor >= 0 else { throw StorageError(operation: "open", path: path) }
         self.descriptor = descriptor
@@ -109,9 +110,9 @@ final class File: @unchecked Sendable {
     /// Flushes the file's data (and the metadata needed to read it back) to stable storage.
     func syncData() throws(StorageError) {
         #if canImport(Darwin)
-        let result = fcntl(descriptor, F_FULLFSYNC)
+            let result = fcntl(descriptor, F_FULLFSYNC)
         #else
-        let result = fdatasync(descriptor)
+            let result = fdatasync(descriptor)
         #endif
         guard result == 0 else { throw StorageError(operation: "fdatasync", path: path) }
     }

@@ -99,7 +99,6 @@ struct LogCatalog: Sendable {
         return entries.allSatisfy { $0.numbering(next: &next) != nil }
     }
 
-
     /// How an entry stands in the dense numbering of streams.
     enum StreamNumbering {
         /// Its stream already has its number.

@@ -71,7 +71,9 @@ public struct LogConfiguration: Sendable, Equatable {
     init(json: JSONValue, path: String) throws(LogError) {
         guard json["formatVersion"]?.integerValue == 1 else { throw .badConfiguration(path: path, reason: "formatVersion must be 1") }
         guard let origin = json["origin"]?.stringValue, !origin.isEmpty else { throw .badConfiguration(path: path, reason: "origin missing") }
-        guard let bytes = json["segmentBytes"]?.integerValue, bytes >= 4096 else { throw .badConfiguration(path: path, reason: "segmentBytes must be at least 4096") }
+        guard let bytes = json["segmentBytes"]?.integerValue, bytes >= 4096 else {
+            throw .badConfiguration(path: path, reason: "segmentBytes must be at least 4096")
+        }
         self.init(origin: origin, segmentBytes: Int(bytes))
     }
 }

@@ -66,9 +66,13 @@ struct SegmentScanner {
                 switch SegmentHeader.decode(payload: payload) {
                 case .failure(let error): return stop("segment header: \(error)", incomplete: false)
                 case .success(let header):
-                    guard header.baseSeq == baseSeq else { return stop("segment header names base seq \(header.baseSeq), the file name \(baseSeq)", incomplete: false) }
+                    guard header.baseSeq == baseSeq else {
+                        return stop("segment header names base seq \(header.baseSeq), the file name \(baseSeq)", incomplete: false)
+                    }
                     guard header.baseSeq == catalog.size + 1 else {
-                        return stop("segment starts at seq \(header.baseSeq) but the log before it ends at \(catalog.size) (missing or extra segment)", incomplete: false)
+                        return stop(
+                            "segment starts at seq \(header.baseSeq) but the log before it ends at \(catalog.size) (missing or extra segment)",
+                            incomplete: false)
                     }
                     guard header.previousRoot == catalog.tree.root(size: catalog.size) else {
                         return stop("segment header's previous root does not match the log before it", incomplete: false)
@@ -93,7 +97,9 @@ struct SegmentScanner {
             case .incomplete: return stop("commit trailer cut short", incomplete: true)
             case .invalid(let reason): return stop("commit trailer at \(fileTrailerOffset): \(reason)", incomplete: false)
             case .complete(let length):
-                guard length == Self.trailerLength else { return stop("commit trailer at \(fileTrailerOffset) has length \(length)", incomplete: false) }
+                guard length == Self.trailerLength else {
+                    return stop("commit trailer at \(fileTrailerOffset) has length \(length)", incomplete: false)
+                }
                 switch CommitTrailer.decode(payload: UnsafeRawBufferPointer(rebasing: bytes[(trailerOffset + 8)..<(trailerOffset + length)])) {
                 case .failure(let error): return stop("commit trailer at \(fileTrailerOffset): \(error)", incomplete: false)
                 case .success(let decoded): trailer = decoded
@@ -101,7 +107,9 @@ struct SegmentScanner {
             }
             let frame = UnsafeRawBufferPointer(rebasing: bytes[position..<trailerOffset])
             guard trailer.frameOffset == UInt64(origin + position), trailer.frameLength == UInt32(frameLength) else {
-                return stop("commit trailer at \(fileTrailerOffset) describes a frame at \(trailer.frameOffset) of \(trailer.frameLength) bytes", incomplete: false)
+                return stop(
+                    "commit trailer at \(fileTrailerOffset) describes a frame at \(trailer.frameOffset) of \(trailer.frameLength) bytes",
+                    incomplete: false)
             }
             guard CRC32.checksum(frame) == trailer.frameCRC else { return stop("batch frame's CRC-32 does not match its trailer", incomplete: false) }
             guard trailer.firstSeq == catalog.size + 1 else {
@@ -161,7 +169,9 @@ struct SegmentScanner {
                 if strict {
                     let previous = batchVersions[summary.stream] ?? catalog.version(of: summary.stream)
                     guard summary.version == previous + 1 else {
-                        return .failure(EntryFailure(reason: "event \(expectedSeq) has version \(summary.version) of \(summary.stream), expected \(previous + 1)"))
+                        return .failure(
+                            EntryFailure(reason: "event \(expectedSeq) has version \(summary.version) of \(summary.stream), expected \(previous + 1)")
+                        )
                     }
                     batchVersions[summary.stream] = summary.version
                     if let key = summary.key {

@@ -35,7 +35,8 @@ struct AppendCommand: AsyncParsableCommand {
         defer { input.close() }
         let log = try options.openLog(writable: true)
         var output = StandardOutput()
-        var appended = 0, duplicates = 0
+        var appended = 0
+        var duplicates = 0
         do {
             try await Self.append(input, source: source, log: log, actor: writer.actor) { results in
                 for result in results { output.write("\(result.seq)\n") }
@@ -46,7 +47,9 @@ struct AppendCommand: AsyncParsableCommand {
             await log.close()
             if appended == 0 { printError("no events in \(source); nothing appended") }
             if duplicates > 0 {
-                printError("\(duplicates) event(s) had idempotency keys already used for the same events; their first seq is printed and nothing new was appended for them")
+                printError(
+                    "\(duplicates) event(s) had idempotency keys already used for the same events; their first seq is printed and nothing new was appended for them"
+                )
             }
         } catch {
             output.flush()
@@ -57,8 +60,10 @@ struct AppendCommand: AsyncParsableCommand {
 
     /// Checks every event of `input`, then appends them and hands each durable batch's results
     /// to `emit`; throws naming the first bad line.
-    static func append(_ input: InputChunks, source: String, log: EventLog, actor: Actor,
-                       emit: ([AppendResult]) -> Void) async throws {
+    static func append(
+        _ input: InputChunks, source: String, log: EventLog, actor: Actor,
+        emit: ([AppendResult]) -> Void
+    ) async throws {
         let reader = IntakeReader(places: .line, maximumLineBytes: maximumLineBytes)
         // The checking state (the rules' facts, versions, keys) is released before appending:
         // the log's own catalogue grows while appending.
@@ -83,8 +88,10 @@ struct AppendCommand: AsyncParsableCommand {
 
     /// Checks every event of `input`; returns an intake for appending them (holding nothing of
     /// the checks) and, when the input was one chunk, its drafts.
-    private static func check(_ input: InputChunks, reader: IntakeReader, source: String, log: EventLog,
-                              actor: Actor) async throws -> (Intake, [EventDraft]?) {
+    private static func check(
+        _ input: InputChunks, reader: IntakeReader, source: String, log: EventLog,
+        actor: Actor
+    ) async throws -> (Intake, [EventDraft]?) {
         var intake = try Intake(log: log, actor: actor)
         var checking = ProgressBar(label: "checking \(source)", unit: "bytes")
         var kept: [EventDraft] = []
@@ -104,8 +111,10 @@ struct AppendCommand: AsyncParsableCommand {
 
     /// Calls `body` with each chunk's drafts in order, and where the chunk ended; the next
     /// chunk is read while `body` works on one.
-    static func forEachRead(_ input: InputChunks, reader: IntakeReader, source: String,
-                            _ body: ([(draft: EventDraft, place: IntakePlace)], Int) async throws -> Void) async throws {
+    static func forEachRead(
+        _ input: InputChunks, reader: IntakeReader, source: String,
+        _ body: ([(draft: EventDraft, place: IntakePlace)], Int) async throws -> Void
+    ) async throws {
         var ahead: (drafts: Task<[(draft: EventDraft, place: IntakePlace)], any Error>, end: Int)?
         try await input.forEachChunkAsync { chunk, firstLine, offset in
             let next = Task { try await read(chunk, reader: reader, firstLine: firstLine, source: source) }
@@ -116,10 +125,11 @@ struct AppendCommand: AsyncParsableCommand {
     }
 
     /// A chunk's drafts, read on every core.
-    static func read(_ chunk: [UInt8], reader: IntakeReader, firstLine: Int, source: String) async throws -> [(draft: EventDraft, place: IntakePlace)] {
+    static func read(_ chunk: [UInt8], reader: IntakeReader, firstLine: Int, source: String) async throws -> [(draft: EventDraft, place: IntakePlace)]
+    {
         do {
             return try await reader.read(chunk, firstLine: firstLine, parts: min(4, ProcessInfo.processInfo.activeProcessorCount))
-        } catch where error.code == .empty {
+        } catch  where error.code == .empty {
             return []
         } catch {
             throw InputError(source: source, error)
@@ -132,7 +142,10 @@ struct AppendCommand: AsyncParsableCommand {
         do {
             return try await intake.append(drafts)
         } catch {
-            let appended = before == 0 ? "nothing was appended" : "the first \(before) events were appended; run the same command again to append the rest (idempotency keys make the retry exact)"
+            let appended =
+                before == 0
+                ? "nothing was appended"
+                : "the first \(before) events were appended; run the same command again to append the rest (idempotency keys make the retry exact)"
             throw ValidationError("\(source): \(error.message); \(appended)")
         }
     }

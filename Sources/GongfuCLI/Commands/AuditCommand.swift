@@ -12,7 +12,9 @@ struct AuditCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The whole log as `gongfu verify`, every stored checkpoint proven consistent with the current tree, every read model's checkpoint matching the log; exit 0 only when intact.")
+            abstract:
+                "The whole log as `gongfu verify`, every stored checkpoint proven consistent with the current tree, every read model's checkpoint matching the log; exit 0 only when intact."
+        )
         @OptionGroup var options: DataOptions
 
         func run() throws {
@@ -32,7 +34,9 @@ struct AuditCommand: ParsableCommand {
         var output: String?
 
         func validate() throws {
-            guard point.asOf != nil else { throw ValidationError("give the point to replay to: --as-of-seq N, --as-of-recorded TIME or --as-of-date YYYY-MM-DD.") }
+            guard point.asOf != nil else {
+                throw ValidationError("give the point to replay to: --as-of-seq N, --as-of-recorded TIME or --as-of-date YYYY-MM-DD.")
+            }
         }
 
         func run() throws {
@@ -44,7 +48,9 @@ struct AuditCommand: ParsableCommand {
 
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A year's coverage at two points (frozen at the close, or seq:N / recorded:TIME / date:D, vs now), per city, with the enterprises that differ and the events that make the difference.")
+            abstract:
+                "A year's coverage at two points (frozen at the close, or seq:N / recorded:TIME / date:D, vs now), per city, with the enterprises that differ and the events that make the difference."
+        )
         @OptionGroup var options: DataOptions
         @Option(help: "The assessment year.") var year: Int
         @Option(help: "frozen (default), seq:N, recorded:TIME or date:YYYY-MM-DD.") var from: String = "frozen"
@@ -61,8 +67,9 @@ struct AuditCommand: ParsableCommand {
             let scratch = NSTemporaryDirectory() + "gongfu-diff-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             let diff = try access.withStores { store in
-                try FigureDiff.compare(year: year, from: FigureDiff.Point(parsing: from)!, to: FigureDiff.Point(parsing: to)!,
-                                       coverage: store("coverage"), log: access.log, scratch: scratch)
+                try FigureDiff.compare(
+                    year: year, from: FigureDiff.Point(parsing: from)!, to: FigureDiff.Point(parsing: to)!,
+                    coverage: store("coverage"), log: access.log, scratch: scratch)
             }
             print(diff.text, terminator: "")
         }
@@ -89,8 +96,9 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             let access = try ReadModelAccess(options: options)
             let provenance = try access.withStores { store in
-                try Provenance.explain(year: year, region: region, figure: Provenance.Figure(rawValue: figure)!, frozen: frozen,
-                                       coverage: store("coverage"), log: access.log)
+                try Provenance.explain(
+                    year: year, region: region, figure: Provenance.Figure(rawValue: figure)!, frozen: frozen,
+                    coverage: store("coverage"), log: access.log)
             }
             var output = StandardOutput()
             switch format {
@@ -104,7 +112,9 @@ struct AuditCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export events FROM..TO as raw segments with a signed checkpoint and verify.py, for verification with lz4, sha256sum and Python 3 alone.")
+            abstract:
+                "Export events FROM..TO as raw segments with a signed checkpoint and verify.py, for verification with lz4, sha256sum and Python 3 alone."
+        )
         @OptionGroup var options: DataOptions
         @Option(help: "The first seq of the range.") var from: UInt64 = 1
         @Option(help: "The last seq of the range (default: the end of the log).") var to: UInt64?
@@ -113,7 +123,9 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             let log = try options.openLog(writable: false)
             let summary = try AuditExport.run(log: log, from: from, to: to, output: output)
-            print("exported seq \(summary.from)..\(summary.to) (\(summary.segments.count) segment(s)) to \(summary.directory); verify with: python3 \(summary.directory)/verify.py")
+            print(
+                "exported seq \(summary.from)..\(summary.to) (\(summary.segments.count) segment(s)) to \(summary.directory); verify with: python3 \(summary.directory)/verify.py"
+            )
         }
     }
 

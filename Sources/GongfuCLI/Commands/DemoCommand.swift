@@ -9,7 +9,9 @@ import Projections
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Build the demo province end to end: initialise, generate its history, append it through the validated path, project the read models, print a summary, then serve the API and the dashboard.")
+        abstract:
+            "Build the demo province end to end: initialise, generate its history, append it through the validated path, project the read models, print a summary, then serve the API and the dashboard."
+    )
 
     @Option(help: ArgumentHelp("The data directory to create (must not hold a log yet).", valueName: "DIR"))
     var data: String = "gongfu-demo"
@@ -50,7 +52,8 @@ struct DemoCommand: AsyncParsableCommand {
         let port = port
         try await ServeCommand.serve(data: data, host: "127.0.0.1", port: port, logLevel: .warning) { url in
             var output = StandardOutput()
-            output.write("""
+            output.write(
+                """
 
                 Dashboard: \(url)login (enter the token below)
                 API:       curl -H 'Authorization: Bearer \(secret)' '\(url)v1/coverage?by=city&year=2025'
@@ -81,7 +84,8 @@ extension DemoCommand {
             let seeded = generator.imperfections.filter { $0.kind == kind }
             output.write("  \(kind.rawValue): \(seeded.count)\(seeded.first.map { " — e.g. \($0.stream): \($0.detail)" } ?? "")\n")
         }
-        output.write("""
+        output.write(
+            """
 
             \(reader.size) events appended in \(String(format: "%.1f", appendSeconds)) s (validated, durable); \
             read models projected in \(String(format: "%.1f", projectSeconds)) s; total \(String(format: "%.1f", Date().timeIntervalSince(started))) s.
@@ -97,7 +101,9 @@ extension DemoCommand {
     func generateAndAppend(options: DataOptions, started: Date) async throws -> (ProvinceGenerator, Double) {
         var generator = ProvinceGenerator(options: .init(seed: seed, enterprises: enterprises))
         let drafts = try generator.generate()
-        printError("generated \(drafts.count) events for \(enterprises) enterprises (seed \(seed)) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        printError(
+            "generated \(drafts.count) events for \(enterprises) enterprises (seed \(seed)) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s"
+        )
         try Self.writeImperfections(generator.imperfections, to: data + "/demo-imperfections.json")
 
         let log = try options.openLog(writable: true)
@@ -110,7 +116,9 @@ extension DemoCommand {
             await log.close()
             if let index = error.place?.number, drafts.indices.contains(index) {
                 let stream = drafts.stream(at: index)
-                printError("the generator wrote an event the rules refuse (a generator bug): \(drafts[index].type) on \(stream): \(error.message); its stream's events were:")
+                printError(
+                    "the generator wrote an event the rules refuse (a generator bug): \(drafts[index].type) on \(stream): \(error.message); its stream's events were:"
+                )
                 for index in drafts.indices where drafts.stream(at: index) == stream {
                     let draft = drafts[index]
                     printError("  \(draft.occurred) \(draft.type) \(draft.data.canonicalText)")
@@ -149,18 +157,24 @@ struct DemoSummary {
             let coverage = try ReadModelQuery.run("coverage", filters: QueryFilters(), store: readModels.store(named: "coverage"))
             lines.append("年度  企业数  转型覆盖率  深度转型率  (评估时: 覆盖率/深度率)  目标")
             for row in coverage.rows {
-                lines.append("\(row[0].display)  \(row[3].display)  \(row[10].display)%  \(row[11].display)%  (\(row[15].display.isEmpty ? "—" : row[15].display + "%")/\(row[16].display.isEmpty ? "—" : row[16].display + "%"))  \(row[17].display.isEmpty ? "" : row[17].display + "%/" + row[18].display + "%")")
+                lines.append(
+                    "\(row[0].display)  \(row[3].display)  \(row[10].display)%  \(row[11].display)%  (\(row[15].display.isEmpty ? "—" : row[15].display + "%")/\(row[16].display.isEmpty ? "—" : row[16].display + "%"))  \(row[17].display.isEmpty ? "" : row[17].display + "%/" + row[18].display + "%")"
+                )
             }
             if let latest = coverage.rows.last.map({ Int($0[0].display)! }) {
-                let cities = try ReadModelQuery.run("coverage", filters: QueryFilters(year: latest), coverage: .city, store: readModels.store(named: "coverage"))
+                let cities = try ReadModelQuery.run(
+                    "coverage", filters: QueryFilters(year: latest), coverage: .city, store: readModels.store(named: "coverage"))
                 let sorted = cities.rows.sorted { (Double($0[10].display) ?? 0) > (Double($1[10].display) ?? 0) }
-                func describe(_ rows: ArraySlice<[QueryTable.Value]>) -> String { rows.map { "\($0[2].display) \($0[10].display)%" }.joined(separator: "，") }
+                func describe(_ rows: ArraySlice<[QueryTable.Value]>) -> String {
+                    rows.map { "\($0[2].display) \($0[10].display)%" }.joined(separator: "，")
+                }
                 lines.append("\(latest) 覆盖率最高: \(describe(sorted.prefix(3)))；最低: \(describe(sorted.suffix(3)))")
             }
             let ledger = try ReadModelQuery.run("ledger", filters: QueryFilters(date: through), store: readModels.store(named: "ledger"))
             var statuses: [String: Int] = [:]
             for row in ledger.rows { statuses[row[9].display, default: 0] += 1 }
-            lines.append("工作台账 (截至 \(through)): " + WorkLedger.Status.allCases.map { "\($0.chinese) \(statuses[$0.chinese] ?? 0)" }.joined(separator: "，"))
+            lines.append(
+                "工作台账 (截至 \(through)): " + WorkLedger.Status.allCases.map { "\($0.chinese) \(statuses[$0.chinese] ?? 0)" }.joined(separator: "，"))
             var types: [String: Int] = [:]
             try readModels.log.forEachLine { _, line in
                 if let event = try? ProjectedEvent(line: line) { types[event.type, default: 0] += 1 }

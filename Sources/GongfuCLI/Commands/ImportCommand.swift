@@ -62,8 +62,9 @@ struct ImportCommand: AsyncParsableCommand {
             }
         }
         await log.close()
-        print("imported \(results.count) enterprise(s)" + (results.isEmpty ? "" : " as seq \(results.first!.seq)…\(results.last!.seq)")
-              + (problems.isEmpty ? "" : "; \(problems.count) row(s) skipped"))
+        print(
+            "imported \(results.count) enterprise(s)" + (results.isEmpty ? "" : " as seq \(results.first!.seq)…\(results.last!.seq)")
+                + (problems.isEmpty ? "" : "; \(problems.count) row(s) skipped"))
         if !problems.isEmpty { throw ExitCode(2) }
     }
 }

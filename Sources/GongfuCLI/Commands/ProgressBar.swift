@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal and the work
 /// has taken more than a second.
@@ -29,7 +30,8 @@ struct ProgressBar {
         let width = 30
         let filled = Int(fraction * Double(width))
         let rate = Double(done) / max(now.timeIntervalSince(start), 0.001)
-        let line = "\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(Int(fraction * 100))% \(done)/\(total) \(unit), \(Int(rate)) \(unit)/s"
+        let line =
+            "\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(Int(fraction * 100))% \(done)/\(total) \(unit), \(Int(rate)) \(unit)/s"
         FileHandle.standardError.write(Data(line.utf8))
         if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
     }

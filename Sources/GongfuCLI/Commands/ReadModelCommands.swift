@@ -49,7 +49,8 @@ struct ProjectionOption: ParsableArguments {
 
     func validate() throws {
         if let projection, !ReadModelCatalogue.names.contains(projection) {
-            throw ValidationError("--projection \(projection) is not a read model; choose one of \(ReadModelCatalogue.names.joined(separator: ", ")).")
+            throw ValidationError(
+                "--projection \(projection) is not a read model; choose one of \(ReadModelCatalogue.names.joined(separator: ", ")).")
         }
     }
 

@@ -35,20 +35,25 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--log-level \(logLevel) is not a level; use trace, debug, info, notice, warning or error.")
         }
         guard FileManager.default.fileExists(atPath: options.data + "/log") else {
-            throw ValidationError("\(options.data) holds no log; create one with `gongfu init --data \(options.data)` or `gongfu demo --data \(options.data)`.")
+            throw ValidationError(
+                "\(options.data) holds no log; create one with `gongfu init --data \(options.data)` or `gongfu demo --data \(options.data)`.")
         }
     }
 
     func run() async throws {
-        try await Self.serve(data: options.data, host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info,
-                             secureCookies: secureCookies) { url in
+        try await Self.serve(
+            data: options.data, host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info,
+            secureCookies: secureCookies
+        ) { url in
             printError("gongfu serving \(options.data) at \(url)  (Ctrl-C stops it)")
         }
     }
 
     /// Runs the daemon until a signal stops it; `onListening` gets the base URL once it listens.
-    static func serve(data: String, host: String, port: Int, logLevel: Logger.Level, secureCookies: Bool = false,
-                      onListening: @escaping @Sendable (String) -> Void) async throws {
+    static func serve(
+        data: String, host: String, port: Int, logLevel: Logger.Level, secureCookies: Bool = false,
+        onListening: @escaping @Sendable (String) -> Void
+    ) async throws {
         var logger = Logger(label: "gongfu.serve")
         logger.logLevel = logLevel
         var configuration = ServerConfiguration(dataDirectory: data, host: host, port: port)

@@ -20,7 +20,8 @@ struct TokenCommand: ParsableCommand {
 
         func validate() throws {
             do { _ = try TokenStore.role(role) } catch {
-                throw ValidationError("--role \(role) is not a token role: use province, auditor or city:<code> of one of Shandong's 16 cities (e.g. city:370200).")
+                throw ValidationError(
+                    "--role \(role) is not a token role: use province, auditor or city:<code> of one of Shandong's 16 cities (e.g. city:370200).")
             }
             if let name {
                 do { _ = try TokenStore.name(name) } catch {
@@ -54,7 +55,8 @@ struct TokenCommand: ParsableCommand {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id (or its name, if only one active token has it); the daemon refuses it at once.")
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a token by its id (or its name, if only one active token has it); the daemon refuses it at once.")
 
         @OptionGroup var options: DataOptions
         @Argument(help: "The token's id (from `token list`) or name.")

@@ -15,7 +15,9 @@ struct VerifyCommand: ParsableCommand {
             printError("checked \(report.segments) segment(s), \(report.batches) batch(es), \(report.events) event(s) before the problem")
             throw ExitCode(1)
         }
-        print("log intact: \(report.segments) segment(s), \(report.batches) batch(es), \(report.events) event(s), \(report.checkpointsChecked) checkpoint(s) verified")
+        print(
+            "log intact: \(report.segments) segment(s), \(report.batches) batch(es), \(report.events) event(s), \(report.checkpointsChecked) checkpoint(s) verified"
+        )
         print("root \(report.root.base64)")
     }
 }

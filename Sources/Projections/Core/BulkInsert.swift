@@ -25,14 +25,17 @@ final class BulkInsert {
     ///   - columns: how many values each row gives; the first must never be NULL.
     ///   - names: the columns they go to, in order (default: all the table's, in its order).
     ///   - rowsPerStatement: 1 for a few rows at a time (maintaining a live file).
-    init(_ db: Database, _ verb: String = "INSERT", into table: String, columns: Int, named names: [String]? = nil,
-         rowsPerStatement: Int = 64) throws {
+    init(
+        _ db: Database, _ verb: String = "INSERT", into table: String, columns: Int, named names: [String]? = nil,
+        rowsPerStatement: Int = 64
+    ) throws {
         precondition(columns > 0 && rowsPerStatement > 0 && (names?.count ?? columns) == columns)
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-        statement = try db.cachedStatement(sql: """
-            \(verb) INTO \(table)\(names.map { " (" + $0.joined(separator: ", ") + ")" } ?? "")
-            SELECT * FROM (VALUES \(Array(repeating: row, count: rowsPerStatement).joined(separator: ", "))) WHERE column1 IS NOT NULL
-            """)
+        statement = try db.cachedStatement(
+            sql: """
+                \(verb) INTO \(table)\(names.map { " (" + $0.joined(separator: ", ") + ")" } ?? "")
+                SELECT * FROM (VALUES \(Array(repeating: row, count: rowsPerStatement).joined(separator: ", "))) WHERE column1 IS NOT NULL
+                """)
         self.columns = columns
         self.rowsPerStatement = rowsPerStatement
     }

@@ -50,8 +50,13 @@ extension String: SQLBindable {
     func bindParameter(to statement: OpaquePointer, at index: Int32) {
         withUTF8Bytes { bytes in
             // An empty string may have no storage: bind an empty blob of text, not NULL.
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { _ = sqlite3_bind_text(statement, index, "", 0, transient); return }
-            _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(statement, index, $0, Int32(bytes.count), transient) }
+            guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                _ = sqlite3_bind_text(statement, index, "", 0, transient)
+                return
+            }
+            _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                sqlite3_bind_text(statement, index, $0, Int32(bytes.count), transient)
+            }
         }
     }
 }
@@ -64,7 +69,10 @@ struct StaticText: SQLBindable {
 
     @inline(__always)
     func bindParameter(to statement: OpaquePointer, at index: Int32) {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { _ = sqlite3_bind_text(statement, index, "", 0, transient); return }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            _ = sqlite3_bind_text(statement, index, "", 0, transient)
+            return
+        }
         _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(statement, index, $0, Int32(bytes.count), nil) }
     }
 }

@@ -1,7 +1,8 @@
 import Domain
 import EventLog
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ProjectedEvent {
@@ -57,9 +58,10 @@ extension ProjectedEvent {
     }
 
     private convenience init(_ fields: Fields) {
-        self.init(seq: UInt64(fields.seq), category: fields.category, streamID: fields.streamID, separated: fields.separated,
-                  version: UInt64(fields.version), kind: fields.kind, type: fields.type, occurred: fields.occurred,
-                  recorded: fields.recorded, actorMembers: fields.actor, dataMembers: fields.data)
+        self.init(
+            seq: UInt64(fields.seq), category: fields.category, streamID: fields.streamID, separated: fields.separated,
+            version: UInt64(fields.version), kind: fields.kind, type: fields.type, occurred: fields.occurred,
+            recorded: fields.recorded, actorMembers: fields.actor, dataMembers: fields.data)
     }
 
     /// Reads a line laid out as the log writes it; nil when it is laid out otherwise.
@@ -92,8 +94,9 @@ extension ProjectedEvent {
         let kind = EventKind(typeBytes: typeBytes)
         let type = kind == .unknown ? String(decoding: typeBytes, as: UTF8.self) : kind.rawValue
         let (category, streamID, separated) = split(stream)
-        return Fields(seq: number, category: category, streamID: streamID, separated: separated, version: version, kind: kind,
-                      type: type, occurred: occurred, recorded: recorded, actor: actor, data: data)
+        return Fields(
+            seq: number, category: category, streamID: streamID, separated: separated, version: version, kind: kind,
+            type: type, occurred: occurred, recorded: recorded, actor: actor, data: data)
     }
 
     /// ``split(_:)`` of a stream name's bytes, without building the whole name first.
@@ -102,15 +105,21 @@ extension ProjectedEvent {
             let whole = String(decoding: stream, as: UTF8.self)
             return (whole, whole, false)
         }
-        return (String(decoding: UnsafeRawBufferPointer(rebasing: stream[..<slash]), as: UTF8.self),
-                String(decoding: UnsafeRawBufferPointer(rebasing: stream[(slash + 1)...]), as: UTF8.self), true)
+        return (
+            String(decoding: UnsafeRawBufferPointer(rebasing: stream[..<slash]), as: UTF8.self),
+            String(decoding: UnsafeRawBufferPointer(rebasing: stream[(slash + 1)...]), as: UTF8.self), true
+        )
     }
 
     /// Reads a line member by member, in any order (no dictionary for the envelope).
     private static func readMembers(_ line: UnsafeRawBufferPointer, seq: inout Int64?) throws(JSONParser.Failure) -> Fields? {
         var version: Int64?
-        var stream: String?, type: String?, occurred: String?, recorded: String?
-        var actor: [(key: String, value: JSONValue)]?, data: [(key: String, value: JSONValue)]?
+        var stream: String?
+        var type: String?
+        var occurred: String?
+        var recorded: String?
+        var actor: [(key: String, value: JSONValue)]?
+        var data: [(key: String, value: JSONValue)]?
         // Keys told apart by length first: one string comparison per member, not up to eight.
         try JSONParser.parseObject(line) { key, parser throws(JSONParser.Failure) in
             switch key.utf8.count {
@@ -127,8 +136,9 @@ extension ProjectedEvent {
         }
         guard let seq, let stream, let version, let type, let occurred, let recorded, let actor, let data else { return nil }
         let (category, streamID, separated) = split(stream)
-        return Fields(seq: seq, category: category, streamID: streamID, separated: separated, version: version, kind: EventKind(type: type),
-                      type: type, occurred: occurred, recorded: recorded, actor: actor, data: data)
+        return Fields(
+            seq: seq, category: category, streamID: streamID, separated: separated, version: version, kind: EventKind(type: type),
+            type: type, occurred: occurred, recorded: recorded, actor: actor, data: data)
     }
 }
 
@@ -150,8 +160,10 @@ public struct ActorCache {
 
     /// The members of the actor object at `start` in `line`, with `parser` positioned there;
     /// leaves `parser` after the object.
-    mutating func members(in line: UnsafeRawBufferPointer, from start: Int,
-                          parser: inout JSONParser) throws(JSONParser.Failure) -> [(key: String, value: JSONValue)] {
+    mutating func members(
+        in line: UnsafeRawBufferPointer, from start: Int,
+        parser: inout JSONParser
+    ) throws(JSONParser.Failure) -> [(key: String, value: JSONValue)] {
         guard !slots.isEmpty else { return try parser.readMembers() }
         // The object's extent, if it holds no nested object and no brace inside a string (an
         // actor never does; any other object is simply parsed).
@@ -173,7 +185,8 @@ public struct ActorCache {
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         let slot = Int(hash % UInt64(slots.count))
         if let entry = slots[slot], entry.bytes.count == bytes.count,
-           entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
+            entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
+        {
             // The same bytes as an actor read before: valid, and the same members.
             parser.move(to: end + 1)
             return entry.members

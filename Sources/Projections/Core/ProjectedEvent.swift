@@ -21,20 +21,26 @@ public final class ProjectedEvent: Sendable {
     /// does not decode; ``payload(_:)`` then says why).
     public let decoded: (any EventPayload)?
 
-    public convenience init(seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String, actor: JSONValue, data: JSONValue) {
+    public convenience init(
+        seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String, actor: JSONValue, data: JSONValue
+    ) {
         func members(_ value: JSONValue) -> [(key: String, value: JSONValue)] {
             guard case .object(let members) = value else { return [] }
             return members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         }
-        self.init(seq: seq, stream: stream, version: version, type: type, occurred: occurred, recorded: recorded,
-                  actorMembers: members(actor), dataMembers: members(data))
+        self.init(
+            seq: seq, stream: stream, version: version, type: type, occurred: occurred, recorded: recorded,
+            actorMembers: members(actor), dataMembers: members(data))
     }
 
-    public convenience init(seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String,
-                            actorMembers: [(key: String, value: JSONValue)], dataMembers: [(key: String, value: JSONValue)]) {
+    public convenience init(
+        seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String,
+        actorMembers: [(key: String, value: JSONValue)], dataMembers: [(key: String, value: JSONValue)]
+    ) {
         let (category, streamID, separated) = Self.split(stream)
-        self.init(seq: seq, category: category, streamID: streamID, separated: separated, version: version, kind: EventKind(type: type),
-                  type: type, occurred: occurred, recorded: recorded, actorMembers: actorMembers, dataMembers: dataMembers)
+        self.init(
+            seq: seq, category: category, streamID: streamID, separated: separated, version: version, kind: EventKind(type: type),
+            type: type, occurred: occurred, recorded: recorded, actorMembers: actorMembers, dataMembers: dataMembers)
     }
 
     /// A stream name's category and id (split at its first `/`; on the UTF-8 view: stream names
@@ -46,8 +52,10 @@ public final class ProjectedEvent: Sendable {
 
     /// The designated initializer: the stream already split at its first `/` (`separated`); a
     /// stream without one has itself as category and id.
-    init(seq: UInt64, category: String, streamID: String, separated: Bool, version: UInt64, kind: EventKind, type: String, occurred: String,
-         recorded: String, actorMembers: [(key: String, value: JSONValue)], dataMembers: [(key: String, value: JSONValue)]) {
+    init(
+        seq: UInt64, category: String, streamID: String, separated: Bool, version: UInt64, kind: EventKind, type: String, occurred: String,
+        recorded: String, actorMembers: [(key: String, value: JSONValue)], dataMembers: [(key: String, value: JSONValue)]
+    ) {
         self.seq = seq
         self.category = category
         self.streamID = streamID
@@ -96,7 +104,9 @@ public final class ProjectedEvent: Sendable {
     /// The typed payload.
     public func payload<Payload: EventPayload>(_ type: Payload.Type) throws(ProjectionError) -> Payload {
         if let typed = decoded as? Payload { return typed }
-        do { return try Payload.decode(members: dataMembers) } catch { throw .unreadableEvent(seq: seq, reason: "\(self.type) data does not decode: \(error)") }
+        do { return try Payload.decode(members: dataMembers) } catch {
+            throw .unreadableEvent(seq: seq, reason: "\(self.type) data does not decode: \(error)")
+        }
     }
 
     /// The payload as a JSON object (built on each call: folds read ``payload(_:)``).

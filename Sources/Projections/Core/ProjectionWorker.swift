@@ -53,7 +53,7 @@ public final class ProjectionWorker: @unchecked Sendable {
             onUpdate(try readModels.status())
             if log.isWritable {
                 await log.waitForCommit(after: size)
-                if log.size == size { return } // the log closed
+                if log.size == size { return }  // the log closed
             } else {
                 while !Task.isCancelled {
                     try await Task.sleep(for: pollInterval)

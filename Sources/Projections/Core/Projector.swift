@@ -19,8 +19,10 @@ struct Projector {
     /// includes. Calls `progress` with the last seq done after each chunk. Each chunk's lines
     /// are parsed (and their payloads decoded) on all cores, then the stores apply it side by
     /// side — on a thread of their own, while this one reads and parses the next chunk.
-    func project(_ stores: [ReadModelStore], from: UInt64, through: UInt64, asOf: AsOf? = nil,
-                 progress: (UInt64) -> Void = { _ in }) throws {
+    func project(
+        _ stores: [ReadModelStore], from: UInt64, through: UInt64, asOf: AsOf? = nil,
+        progress: (UInt64) -> Void = { _ in }
+    ) throws {
         guard from <= through, !stores.isEmpty else { return }
         var batches: [(first: UInt64, content: [UInt8])] = []
         var buffered = 0

@@ -12,14 +12,19 @@ public enum ReadModelDump {
 
     static func dump(in db: Database) throws -> String {
         var output = "# schema(type, name, sql)\n"
-        for row in try Row.fetchAll(db, sql: """
-            SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY type, name
-            """) {
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY type, name
+                """)
+        {
             output += row.databaseValues.map(text).joined(separator: "\t") + "\n"
         }
-        let tables = try String.fetchAll(db, sql: """
-            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name
-            """)
+        let tables = try String.fetchAll(
+            db,
+            sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name
+                """)
         for table in tables {
             let columns = try db.columns(in: table).map(\.name)
             output += "# \(table)(\(columns.joined(separator: ", ")))\n"

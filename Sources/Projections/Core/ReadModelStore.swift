@@ -67,7 +67,8 @@ public final class ReadModelStore: @unchecked Sendable {
                 writer = try DatabasePool(path: path, configuration: configuration)
             case .building:
                 configuration.prepareDatabase { db in
-                    try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY")
+                    try db.execute(
+                        sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY")
                 }
                 writer = try DatabaseQueue(path: path, configuration: configuration)
             case .readOnly:
@@ -83,16 +84,21 @@ public final class ReadModelStore: @unchecked Sendable {
                     guard try !db.tableExists("gongfu_checkpoint") else { return }
                     try db.execute(sql: Self.checkpointSchema)
                     for statement in projection.schema { try db.execute(sql: statement) }
-                    try db.execute(sql: "INSERT INTO gongfu_checkpoint VALUES (?, ?, 0, '', '')",
-                                   arguments: [projection.name, projection.version])
+                    try db.execute(
+                        sql: "INSERT INTO gongfu_checkpoint VALUES (?, ?, 0, '', '')",
+                        arguments: [projection.name, projection.version])
                 }
                 if mode == .building { self.projection.beginBuilding() }
                 if mode == .building, !projection.queryOnlyIndexes.isEmpty {
                     deferredIndexes = try writer.write { db in
                         var statements: [(name: String, sql: String)] = []
                         for name in projection.queryOnlyIndexes {
-                            guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", arguments: [name]) else {
-                                throw ProjectionError.database("\(projection.name) declares query-only index \(name), which its schema does not create")
+                            guard
+                                let sql = try String.fetchOne(
+                                    db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", arguments: [name])
+                            else {
+                                throw ProjectionError.database(
+                                    "\(projection.name) declares query-only index \(name), which its schema does not create")
                             }
                             statements.append((name, sql))
                             try db.execute(sql: "DROP INDEX \"\(name)\"")
@@ -150,8 +156,9 @@ public final class ReadModelStore: @unchecked Sendable {
                         try projection.apply(event, in: db)
                     }
                     try projection.finishTransaction(in: db)
-                    try db.execute(sql: "UPDATE gongfu_checkpoint SET seq = ?, root = ?, as_of = ?",
-                                   arguments: [Int64(through), root.base64, asOf])
+                    try db.execute(
+                        sql: "UPDATE gongfu_checkpoint SET seq = ?, root = ?, as_of = ?",
+                        arguments: [Int64(through), root.base64, asOf])
                     return .commit
                 }
             }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import EventLog
 import Foundation
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The read models of one data directory (`DIR/readmodels/<name>.sqlite`): opened, caught up
 /// with the log, rebuilt from zero, built as of a past point, snapshotted. One process at a time
@@ -40,8 +41,12 @@ public final class ReadModels: @unchecked Sendable {
             var store = try ReadModelStore(path: path, projection: type, mode: .live)
             let checkpoint = try store.checkpoint()
             if checkpoint.version != type.version {
-                logger.notice("read model logic changed: rebuilding", metadata: [
-                    "projection.name": "\(type.name)", "projection.stored_version": "\(checkpoint.version)", "projection.version": "\(type.version)"])
+                logger.notice(
+                    "read model logic changed: rebuilding",
+                    metadata: [
+                        "projection.name": "\(type.name)", "projection.stored_version": "\(checkpoint.version)",
+                        "projection.version": "\(type.version)",
+                    ])
                 store.close()
                 store = try rebuild(type)
             } else {
@@ -129,8 +134,11 @@ public final class ReadModels: @unchecked Sendable {
             let store = try ReadModelStore(path: path(of: type.name), projection: type, mode: .live)
             stores[stores.firstIndex { $0.name == type.name }!] = store
         }
-        lastRebuildTimings = [("projecting", Double(applied - started) / 1e9), ("sealing", Double(sealed - applied) / 1e9),
-                              ("parse", projector.timings.parseSeconds), ("apply", projector.timings.applySeconds)]
+        lastRebuildTimings =
+            [
+                ("projecting", Double(applied - started) / 1e9), ("sealing", Double(sealed - applied) / 1e9),
+                ("parse", projector.timings.parseSeconds), ("apply", projector.timings.applySeconds),
+            ]
             + building.map { ($0.name, $0.applySeconds) } + sealing
     }
 
@@ -144,15 +152,21 @@ public final class ReadModels: @unchecked Sendable {
 
     /// Builds read models as of a past point into `outputDirectory` (`<name>.<label>.sqlite`),
     /// leaving the live ones alone. Returns the files written.
-    public static func build(asOf: AsOf, log: EventLog, names: [String]? = nil, outputDirectory: String,
-                             progress: (UInt64, UInt64) -> Void = { _, _ in }) throws(ProjectionError) -> [String] {
+    public static func build(
+        asOf: AsOf, log: EventLog, names: [String]? = nil, outputDirectory: String,
+        progress: (UInt64, UInt64) -> Void = { _, _ in }
+    ) throws(ProjectionError) -> [String] {
         let types = try ReadModelCatalogue.projections(named: names)
         try? FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         let through: UInt64
         if case .seq(let seq) = asOf { through = min(seq, log.size) } else { through = log.size }
         let paths = types.map { outputDirectory + "/\($0.name).\(asOf.label).sqlite" }
         let building = try types.enumerated().map { index, type throws(ProjectionError) in try startBuilding(at: paths[index], type) }
-        try run { try Projector(log: log, chunkEvents: Self.buildChunkEvents).project(building, from: 1, through: through, asOf: asOf) { progress($0, through) } }
+        try run {
+            try Projector(log: log, chunkEvents: Self.buildChunkEvents).project(building, from: 1, through: through, asOf: asOf) {
+                progress($0, through)
+            }
+        }
         try install(building, at: paths, asOf: asOf.description)
         return paths
     }

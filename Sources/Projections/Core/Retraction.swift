@@ -47,7 +47,11 @@ extension ProjectedEvent {
     /// is not an `EventRetracted` handed over by the ``Projector``.
     public func retractionContext() throws(ProjectionError) -> Retraction {
         guard let retraction else {
-            throw .unreadableEvent(seq: seq, reason: "\(type) reached a read model without its stream's history (events are applied through the Projector, which reads it from the log)")
+            throw .unreadableEvent(
+                seq: seq,
+                reason:
+                    "\(type) reached a read model without its stream's history (events are applied through the Projector, which reads it from the log)"
+            )
         }
         return retraction
     }

@@ -49,8 +49,10 @@ final class RowBuffer<Row> {
 
     /// `load` reads a stored row (nil when absent); rows are written many per statement into the
     /// ``BulkInsert`` that `insert` prepares (an insert or replace), each by `add`.
-    init(load: @escaping (String, Database) throws -> Row?, insert: @escaping (Database) throws -> BulkInsert,
-         add: @escaping (BulkInsert, String, Row) throws -> Void) {
+    init(
+        load: @escaping (String, Database) throws -> Row?, insert: @escaping (Database) throws -> BulkInsert,
+        add: @escaping (BulkInsert, String, Row) throws -> Void
+    ) {
         self.load = load
         saving = .bulk(insert: insert, add: add)
     }

@@ -48,7 +48,9 @@ extension ReadModels {
         }
         let type = stores[index].projectionType
         guard info.checkpoint.version == type.version else {
-            throw .invalidSnapshot(path: path, reason: "it was built by \(info.name) logic v\(info.checkpoint.version) and this build is v\(type.version); rebuild instead")
+            throw .invalidSnapshot(
+                path: path,
+                reason: "it was built by \(info.name) logic v\(info.checkpoint.version) and this build is v\(type.version); rebuild instead")
         }
         guard info.checkpoint.asOf.isEmpty else {
             throw .invalidSnapshot(path: path, reason: "it was built as of \(info.checkpoint.asOf), not from the whole log")
@@ -56,7 +58,8 @@ extension ReadModels {
         do {
             try checkMatchesLog(info.checkpoint, name: info.name)
         } catch .rootMismatch(_, let seq, let stored, let root) {
-            throw .invalidSnapshot(path: path, reason: "its Merkle root at seq \(seq) is \(stored) but the log's is \(root): it was not built from this log")
+            throw .invalidSnapshot(
+                path: path, reason: "its Merkle root at seq \(seq) is \(stored) but the log's is \(root): it was not built from this log")
         } catch .ahead(_, let seq, let size) {
             throw .invalidSnapshot(path: path, reason: "it reflects seq \(seq) but the log holds only \(size) events")
         }

@@ -11,14 +11,16 @@ extension CoverageMetrics {
         // A closed year opened again: its figures as frozen stay as they were at the close.
         let closed = try isClosed(year, in: db)
         if closed {
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO frozen_year SELECT year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM known_year k
                 WHERE year = ? AND NOT EXISTS (SELECT 1 FROM frozen_year f WHERE f.year = k.year AND f.uscc = k.uscc)
                 """, year)
         }
         try db.run("DELETE FROM known_year WHERE year = ?", year)
         try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ?", year)
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO known_year (year, uscc, stage, stage_seq, city, county, division, sectors, chains)
             SELECT ?1, e.uscc, coalesce(s.stage, 0), s.seq, e.city, e.county, e.division, e.sectors, e.chains
             FROM enterprise e LEFT JOIN stage_change s ON s.seq = (
@@ -27,11 +29,13 @@ extension CoverageMetrics {
             """, year, cutoff)
         if closed {
             // Counted now but not at the close; then whatever agrees with what is known again.
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO frozen_year (year, uscc) SELECT year, uscc FROM known_year k
                 WHERE year = ? AND NOT EXISTS (SELECT 1 FROM frozen_year f WHERE f.year = k.year AND f.uscc = k.uscc)
                 """, year)
-            try db.run("""
+            try db.run(
+                """
                 DELETE FROM frozen_year WHERE year = ?1 AND (
                     (stage IS NULL AND NOT EXISTS (SELECT 1 FROM known_year k WHERE k.year = ?1 AND k.uscc = frozen_year.uscc))
                     OR EXISTS (SELECT 1 FROM known_year k WHERE k.year = ?1 AND k.uscc = frozen_year.uscc AND k.stage = frozen_year.stage
@@ -40,10 +44,12 @@ extension CoverageMetrics {
                 """, year)
         }
         var counts: [GroupKey: Int] = [:]
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT city, county, division, sectors, chains, stage, count(*) FROM known_year
-            WHERE year = ? GROUP BY city, county, division, sectors, chains, stage
-            """, arguments: [year])
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT city, county, division, sectors, chains, stage, count(*) FROM known_year
+                WHERE year = ? GROUP BY city, county, division, sectors, chains, stage
+                """, arguments: [year])
         while let row = try rows.next() {
             let groups = codes.groups(city: row[0], county: row[1], division: row[2], sectors: row[3], chains: row[4])
             for (dimension, code) in texts(of: groups) {
@@ -63,8 +69,11 @@ extension CoverageMetrics {
 
     /// The groups an enterprise's contribution is counted in.
     func texts(of groups: Groups) -> [(String, String)] {
-        let sectors = codes[groups.sectors], chains = codes[groups.chains]
-        var groups = [("province", Self.province), ("city", codes[groups.city]), ("county", codes[groups.county]), ("industry", codes[groups.division])]
+        let sectors = codes[groups.sectors]
+        let chains = codes[groups.chains]
+        var groups = [
+            ("province", Self.province), ("city", codes[groups.city]), ("county", codes[groups.county]), ("industry", codes[groups.division]),
+        ]
         for sector in sectors.split(separator: ",") { groups.append(("sector", String(sector))) }
         for chain in Self.chains(chains) { groups.append(("chain", chain)) }
         return groups
@@ -73,8 +82,10 @@ extension CoverageMetrics {
     /// An industry code's division and sector groups, worked out once per code.
     func classification(of industry: String) -> (division: String, sectors: String) {
         if let known = classifications[industry] { return known }
-        let classification = (reference.industry(for: industry).map { "C" + $0.code } ?? industry,
-                              reference.sectorGroups(for: industry).map(\.id).joined(separator: ","))
+        let classification = (
+            reference.industry(for: industry).map { "C" + $0.code } ?? industry,
+            reference.sectorGroups(for: industry).map(\.id).joined(separator: ",")
+        )
         classifications[industry] = classification
         return classification
     }
@@ -114,12 +125,15 @@ extension CoverageMetrics {
     /// Writes the buffered count changes; a group whose count reaches 0 is removed.
     func flushCounts(in db: Database) throws {
         for (key, delta) in groupCounts(pendingCounts) where delta != 0 {
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO stage_count VALUES ('known', ?1, ?2, ?3, ?4, ?5)
                 ON CONFLICT DO UPDATE SET count = count + ?5
                 """, key.year, key.dimension, key.code, key.stage, delta)
             if delta < 0 {
-                try db.run("DELETE FROM stage_count WHERE basis = 'known' AND year = ? AND dimension = ? AND code = ? AND stage = ? AND count = 0", key.year, key.dimension, key.code, key.stage)
+                try db.run(
+                    "DELETE FROM stage_count WHERE basis = 'known' AND year = ? AND dimension = ? AND code = ? AND stage = ? AND count = 0", key.year,
+                    key.dimension, key.code, key.stage)
             }
         }
         pendingCounts.removeAll(keepingCapacity: true)

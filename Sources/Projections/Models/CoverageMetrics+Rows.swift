@@ -126,30 +126,42 @@ extension CoverageMetrics {
     }
 
     func loadEnterprise(_ uscc: String, in db: Database) throws -> Enterprise? {
-        guard let stored = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT name, city, county, industry, division, sectors, chains, year_entered, year_left, assessed FROM enterprise WHERE uscc = ?
-            """), arguments: [uscc]) else { return nil }
-        var row = Enterprise(name: stored[0], city: stored[1], county: stored[2], industry: stored[3], division: stored[4],
-                             sectors: stored[5], chains: stored[6], yearEntered: stored[7], yearLeft: stored[8], assessed: stored[9])
+        guard
+            let stored = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT name, city, county, industry, division, sectors, chains, year_entered, year_left, assessed FROM enterprise WHERE uscc = ?
+                        """), arguments: [uscc])
+        else { return nil }
+        var row = Enterprise(
+            name: stored[0], city: stored[1], county: stored[2], industry: stored[3], division: stored[4],
+            sectors: stored[5], chains: stored[6], yearEntered: stored[7], yearLeft: stored[8], assessed: stored[9])
         row.groups = codes.groups(of: row)
-        let years = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT year, stage, stage_seq, city, county, division, sectors, chains FROM known_year
-            WHERE year IN (SELECT year FROM assessment_year) AND uscc = ?
-            """), arguments: [uscc])
+        let years = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT year, stage, stage_seq, city, county, division, sectors, chains FROM known_year
+                    WHERE year IN (SELECT year FROM assessment_year) AND uscc = ?
+                    """), arguments: [uscc])
         while let year = try years.next() {
-            row.known[year[0]] = Contribution(stage: year[1], stageSeq: year[2],
-                                              groups: codes.groups(city: year[3], county: year[4], division: year[5], sectors: year[6], chains: year[7]))
+            row.known[year[0]] = Contribution(
+                stage: year[1], stageSeq: year[2],
+                groups: codes.groups(city: year[3], county: year[4], division: year[5], sectors: year[6], chains: year[7]))
         }
-        let frozen = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT year, stage, stage_seq, city, county, division, sectors, chains FROM frozen_year
-            WHERE year IN (SELECT year FROM assessment_year) AND uscc = ?
-            """), arguments: [uscc])
+        let frozen = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT year, stage, stage_seq, city, county, division, sectors, chains FROM frozen_year
+                    WHERE year IN (SELECT year FROM assessment_year) AND uscc = ?
+                    """), arguments: [uscc])
         while let year = try frozen.next() {
             let stage: Int? = year[1]
-            row.frozen[year[0]] = Frozen(contribution: stage.map { stage in
-                Contribution(stage: stage, stageSeq: year[2],
-                             groups: codes.groups(city: year[3], county: year[4], division: year[5], sectors: year[6], chains: year[7]))
-            })
+            row.frozen[year[0]] = Frozen(
+                contribution: stage.map { stage in
+                    Contribution(
+                        stage: stage, stageSeq: year[2],
+                        groups: codes.groups(city: year[3], county: year[4], division: year[5], sectors: year[6], chains: year[7]))
+                })
         }
         return row
     }
@@ -177,21 +189,24 @@ extension CoverageMetrics {
     }
 
     func addProfile(_ row: Enterprise, uscc: String, to insert: BulkInsert) throws {
-        try insert.add(uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
+        try insert.add(
+            uscc, row.name, row.city, row.county, row.industry, row.division, row.sectors, row.chains, row.yearEntered, row.yearLeft, row.assessed)
     }
 
     /// A `known_year` or `frozen_year` row.
     func addContribution(_ contribution: Contribution, year: Int, uscc: String, to insert: BulkInsert) throws {
         let groups = contribution.groups
-        try insert.add(year, uscc, contribution.stage, contribution.stageSeq, codes.text(groups.city), codes.text(groups.county),
-                       codes.text(groups.division), codes.text(groups.sectors), codes.text(groups.chains))
+        try insert.add(
+            year, uscc, contribution.stage, contribution.stageSeq, codes.text(groups.city), codes.text(groups.county),
+            codes.text(groups.division), codes.text(groups.sectors), codes.text(groups.chains))
     }
 
     /// Keeps a `frozen_year` row for each closed year whose contribution differs from the known
     /// one, and none where they agree again.
     func saveFrozen(_ row: Enterprise, uscc: String, in db: Database) throws {
         for entry in row.frozen.entries {
-            let year = entry.year, frozen = entry.value.contribution
+            let year = entry.year
+            let frozen = entry.value.contribution
             if frozen == row.known[year] {
                 if !enterprises.building { try db.run("DELETE FROM frozen_year WHERE year = ? AND uscc = ?", year, uscc) }
             } else if let frozen {

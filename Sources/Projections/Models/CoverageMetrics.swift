@@ -14,95 +14,95 @@ public final class CoverageMetrics: Projection {
     /// The tables, views and indexes of this version (``Projection/schema``).
     public static let schema = [
         """
-            CREATE TABLE assessment_year (
-                year INTEGER PRIMARY KEY NOT NULL,
-                cutoff TEXT NOT NULL,
-                opened_seq INTEGER NOT NULL,
-                closed_seq INTEGER
-            )
-            """,
+        CREATE TABLE assessment_year (
+            year INTEGER PRIMARY KEY NOT NULL,
+            cutoff TEXT NOT NULL,
+            opened_seq INTEGER NOT NULL,
+            closed_seq INTEGER
+        )
+        """,
         """
-            CREATE TABLE enterprise (
-                uscc TEXT PRIMARY KEY NOT NULL,
-                name TEXT NOT NULL,
-                city TEXT NOT NULL,
-                county TEXT NOT NULL,
-                industry TEXT NOT NULL,
-                division TEXT NOT NULL,
-                sectors TEXT NOT NULL,
-                chains TEXT NOT NULL,
-                year_entered INTEGER NOT NULL,
-                year_left INTEGER,
-                assessed INTEGER NOT NULL DEFAULT 0
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE enterprise (
+            uscc TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            city TEXT NOT NULL,
+            county TEXT NOT NULL,
+            industry TEXT NOT NULL,
+            division TEXT NOT NULL,
+            sectors TEXT NOT NULL,
+            chains TEXT NOT NULL,
+            year_entered INTEGER NOT NULL,
+            year_left INTEGER,
+            assessed INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE frozen_year (
-                year INTEGER NOT NULL,
-                uscc TEXT NOT NULL,
-                stage INTEGER,
-                stage_seq INTEGER,
-                city TEXT,
-                county TEXT,
-                division TEXT,
-                sectors TEXT,
-                chains TEXT,
-                PRIMARY KEY (year, uscc)
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE frozen_year (
+            year INTEGER NOT NULL,
+            uscc TEXT NOT NULL,
+            stage INTEGER,
+            stage_seq INTEGER,
+            city TEXT,
+            county TEXT,
+            division TEXT,
+            sectors TEXT,
+            chains TEXT,
+            PRIMARY KEY (year, uscc)
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE known_year (
-                year INTEGER NOT NULL,
-                uscc TEXT NOT NULL,
-                stage INTEGER NOT NULL,
-                stage_seq INTEGER,
-                city TEXT NOT NULL,
-                county TEXT NOT NULL,
-                division TEXT NOT NULL,
-                sectors TEXT NOT NULL,
-                chains TEXT NOT NULL,
-                PRIMARY KEY (year, uscc)
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE known_year (
+            year INTEGER NOT NULL,
+            uscc TEXT NOT NULL,
+            stage INTEGER NOT NULL,
+            stage_seq INTEGER,
+            city TEXT NOT NULL,
+            county TEXT NOT NULL,
+            division TEXT NOT NULL,
+            sectors TEXT NOT NULL,
+            chains TEXT NOT NULL,
+            PRIMARY KEY (year, uscc)
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE plan_target (
-                year INTEGER NOT NULL,
-                name TEXT NOT NULL,
-                value REAL NOT NULL,
-                PRIMARY KEY (year, name)
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE plan_target (
+            year INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (year, name)
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE stage_change (
-                seq INTEGER PRIMARY KEY NOT NULL,
-                uscc TEXT NOT NULL,
-                on_date TEXT NOT NULL,
-                stage INTEGER NOT NULL,
-                assessment TEXT NOT NULL
-            )
-            """,
+        CREATE TABLE stage_change (
+            seq INTEGER PRIMARY KEY NOT NULL,
+            uscc TEXT NOT NULL,
+            on_date TEXT NOT NULL,
+            stage INTEGER NOT NULL,
+            assessment TEXT NOT NULL
+        )
+        """,
         """
-            CREATE TABLE stage_count (
-                basis TEXT NOT NULL,
-                year INTEGER NOT NULL,
-                dimension TEXT NOT NULL,
-                code TEXT NOT NULL,
-                stage INTEGER NOT NULL,
-                count INTEGER NOT NULL,
-                PRIMARY KEY (basis, year, dimension, code, stage)
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE stage_count (
+            basis TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            dimension TEXT NOT NULL,
+            code TEXT NOT NULL,
+            stage INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (basis, year, dimension, code, stage)
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE VIEW enterprise_year (basis, year, uscc, stage, stage_seq, city, county, division, sectors, chains) AS
-                SELECT 'known', year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM known_year
-                UNION ALL
-                SELECT 'frozen', k.year, k.uscc, k.stage, k.stage_seq, k.city, k.county, k.division, k.sectors, k.chains
-                FROM known_year k JOIN assessment_year a ON a.year = k.year AND a.closed_seq IS NOT NULL
-                WHERE NOT EXISTS (SELECT 1 FROM frozen_year f WHERE f.year = k.year AND f.uscc = k.uscc)
-                UNION ALL
-                SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM frozen_year
-                WHERE stage IS NOT NULL
-            """,
+        CREATE VIEW enterprise_year (basis, year, uscc, stage, stage_seq, city, county, division, sectors, chains) AS
+            SELECT 'known', year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM known_year
+            UNION ALL
+            SELECT 'frozen', k.year, k.uscc, k.stage, k.stage_seq, k.city, k.county, k.division, k.sectors, k.chains
+            FROM known_year k JOIN assessment_year a ON a.year = k.year AND a.closed_seq IS NOT NULL
+            WHERE NOT EXISTS (SELECT 1 FROM frozen_year f WHERE f.year = k.year AND f.uscc = k.uscc)
+            UNION ALL
+            SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM frozen_year
+            WHERE stage IS NOT NULL
+        """,
         "CREATE INDEX stage_change_by_enterprise ON stage_change (uscc, on_date)",
     ]
 
@@ -134,8 +134,9 @@ public final class CoverageMetrics: Projection {
     var classifications: [String: (division: String, sectors: String)] = [:]
 
     public init() {
-        enterprises = RowBuffer(load: { [unowned self] uscc, db in try self.loadEnterprise(uscc, in: db) },
-                                save: { [unowned self] uscc, row, db in try self.save(uscc, row, in: db) })
+        enterprises = RowBuffer(
+            load: { [unowned self] uscc, db in try self.loadEnterprise(uscc, in: db) },
+            save: { [unowned self] uscc, row, db in try self.save(uscc, row, in: db) })
     }
 
     public func beginBuilding() {
@@ -217,12 +218,15 @@ public final class CoverageMetrics: Projection {
                 row.assessed = true
             }
             if first, assessment.stage > .l0 {
-                try recordStage(StageChange(seq: Int64(event.seq), date: event.date, stage: assessment.stage.level), key: key, assessment: assessment.assessment, in: db)
+                try recordStage(
+                    StageChange(seq: Int64(event.seq), date: event.date, stage: assessment.stage.level), key: key, assessment: assessment.assessment,
+                    in: db)
                 try recount(key, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
             }
         case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
-            try recordStage(StageChange(seq: Int64(event.seq), date: event.date, stage: upgrade.to.level), key: key, assessment: upgrade.assessment, in: db)
+            try recordStage(
+                StageChange(seq: Int64(event.seq), date: event.date, stage: upgrade.to.level), key: key, assessment: upgrade.assessment, in: db)
             try recount(key, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
         case .eventRetracted where event.category == "enterprise":
             let retraction = try event.retractionContext()
@@ -231,12 +235,15 @@ public final class CoverageMetrics: Projection {
             try db.run("DELETE FROM stage_change WHERE seq = ?", retracted.seq)
             var changed = db.changesCount > 0
             if changed { try stageChanges.update(key, in: db) { $0.removeAll { $0.seq == Int64(retracted.seq) } } }
-            if retracted.kind == .assessmentRecorded, try restoreBaseline(key, retracted: retracted.seq, standing: retraction.standing, in: db) { changed = true }
+            if retracted.kind == .assessmentRecorded, try restoreBaseline(key, retracted: retracted.seq, standing: retraction.standing, in: db) {
+                changed = true
+            }
             if changed { try recount(key, years: years(in: db), in: db) }
         case .annualAssessmentOpened:
             let opened = try event.payload(AnnualAssessmentOpened.self)
             let cutoff = String(opened.cutoff.prefix(10))
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO assessment_year (year, cutoff, opened_seq) VALUES (?, ?, ?)
                 ON CONFLICT (year) DO UPDATE SET cutoff = excluded.cutoff
                 """, opened.year, cutoff, event.seq)
@@ -266,7 +273,8 @@ public final class CoverageMetrics: Projection {
             } else {
                 try flushLive(in: db)
                 try db.run("DELETE FROM frozen_year WHERE year = ?", closed.year)
-                try db.run("""
+                try db.run(
+                    """
                     INSERT INTO stage_count SELECT 'frozen', year, dimension, code, stage, count
                     FROM stage_count WHERE basis = 'known' AND year = ?
                     """, closed.year)
@@ -295,7 +303,8 @@ public final class CoverageMetrics: Projection {
         guard let next else { return false }
         let assessment = try next.payload(AssessmentRecorded.self)
         guard assessment.stage > .l0 else { return false }
-        try recordStage(StageChange(seq: Int64(next.seq), date: next.date, stage: assessment.stage.level), key: key, assessment: assessment.assessment, in: db)
+        try recordStage(
+            StageChange(seq: Int64(next.seq), date: next.date, stage: assessment.stage.level), key: key, assessment: assessment.assessment, in: db)
         return true
     }
 

@@ -22,35 +22,35 @@ public final class PendingLibrary: Projection {
     /// The tables, views and indexes of this version (``Projection/schema``).
     public static let schema = [
         """
-            CREATE TABLE contact (
-                seq INTEGER PRIMARY KEY NOT NULL,
-                uscc TEXT NOT NULL,
-                step TEXT,
-                kind TEXT NOT NULL,
-                on_date TEXT NOT NULL
-            )
-            """,
+        CREATE TABLE contact (
+            seq INTEGER PRIMARY KEY NOT NULL,
+            uscc TEXT NOT NULL,
+            step TEXT,
+            kind TEXT NOT NULL,
+            on_date TEXT NOT NULL
+        )
+        """,
         """
-            CREATE TABLE enterprise (
-                uscc TEXT PRIMARY KEY NOT NULL,
-                name TEXT NOT NULL,
-                city TEXT NOT NULL,
-                county TEXT NOT NULL,
-                industry TEXT NOT NULL,
-                registered_on TEXT NOT NULL,
-                stage INTEGER NOT NULL DEFAULT 0,
-                online_assessment_on TEXT,
-                diagnosis_on TEXT,
-                training_on TEXT,
-                matching_on TEXT,
-                trial_on TEXT,
-                contacts INTEGER NOT NULL DEFAULT 0,
-                last_contact_on TEXT,
-                left_library_on TEXT,
-                left_population_year INTEGER,
-                assessed INTEGER NOT NULL DEFAULT 0
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE enterprise (
+            uscc TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            city TEXT NOT NULL,
+            county TEXT NOT NULL,
+            industry TEXT NOT NULL,
+            registered_on TEXT NOT NULL,
+            stage INTEGER NOT NULL DEFAULT 0,
+            online_assessment_on TEXT,
+            diagnosis_on TEXT,
+            training_on TEXT,
+            matching_on TEXT,
+            trial_on TEXT,
+            contacts INTEGER NOT NULL DEFAULT 0,
+            last_contact_on TEXT,
+            left_library_on TEXT,
+            left_population_year INTEGER,
+            assessed INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID
+        """,
         "CREATE INDEX enterprise_by_city ON enterprise (city, county)",
     ]
 
@@ -147,7 +147,8 @@ public final class PendingLibrary: Projection {
         switch event.kind {
         case .assessmentRecorded:
             let assessment = try event.payload(AssessmentRecorded.self)
-            return Contact(step: assessment.kind == .online ? .onlineAssessment : nil, kind: contactKind(of: assessment.kind), stage: assessment.stage.level)
+            return Contact(
+                step: assessment.kind == .online ? .onlineAssessment : nil, kind: contactKind(of: assessment.kind), stage: assessment.stage.level)
         case .diagnosisVisited: return Contact(step: .diagnosis, kind: "diagnosis")
         case .trainingAttended: return Contact(step: .training, kind: "training")
         case .providerMatched: return Contact(step: .matching, kind: "matching")
@@ -240,11 +241,15 @@ private struct Enterprise {
     init(registeredOn: String) { self.registeredOn = registeredOn }
 
     static func load(_ uscc: String, in db: Database) throws -> Enterprise? {
-        guard let stored = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT name, city, county, industry, registered_on, stage, online_assessment_on, diagnosis_on, training_on,
-                matching_on, trial_on, contacts, last_contact_on, left_library_on, left_population_year, assessed
-            FROM enterprise WHERE uscc = ?
-            """), arguments: [uscc]) else { return nil }
+        guard
+            let stored = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT name, city, county, industry, registered_on, stage, online_assessment_on, diagnosis_on, training_on,
+                            matching_on, trial_on, contacts, last_contact_on, left_library_on, left_population_year, assessed
+                        FROM enterprise WHERE uscc = ?
+                        """), arguments: [uscc])
+        else { return nil }
         var row = Enterprise(registeredOn: stored[4])
         row.name = stored[0]
         row.city = stored[1]
@@ -266,6 +271,8 @@ private struct Enterprise {
     }
 
     static func add(_ insert: BulkInsert, _ uscc: String, _ row: Enterprise) throws {
-        try insert.add(uscc, row.name, row.city, row.county, row.industry, row.registeredOn, row.stage, row.steps[0], row.steps[1], row.steps[2], row.steps[3], row.steps[4], row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed)
+        try insert.add(
+            uscc, row.name, row.city, row.county, row.industry, row.registeredOn, row.stage, row.steps[0], row.steps[1], row.steps[2], row.steps[3],
+            row.steps[4], row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed)
     }
 }

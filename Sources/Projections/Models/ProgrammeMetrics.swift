@@ -30,29 +30,29 @@ public final class ProgrammeMetrics: Projection {
     /// The tables, views and indexes of this version (``Projection/schema``).
     public static let schema = [
         """
-            CREATE TABLE metric (
-                year INTEGER NOT NULL,
-                metric TEXT NOT NULL,
-                value INTEGER NOT NULL,
-                PRIMARY KEY (year, metric)
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE metric (
+            year INTEGER NOT NULL,
+            metric TEXT NOT NULL,
+            value INTEGER NOT NULL,
+            PRIMARY KEY (year, metric)
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE plan_target (
-                year INTEGER NOT NULL,
-                name TEXT NOT NULL,
-                value REAL NOT NULL,
-                PRIMARY KEY (year, name)
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE plan_target (
+            year INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (year, name)
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE served (
-                year INTEGER NOT NULL,
-                uscc TEXT NOT NULL,
-                first_seq INTEGER NOT NULL,
-                PRIMARY KEY (year, uscc)
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE served (
+            year INTEGER NOT NULL,
+            uscc TEXT NOT NULL,
+            first_seq INTEGER NOT NULL,
+            PRIMARY KEY (year, uscc)
+        ) WITHOUT ROWID
+        """,
     ]
 
     /// Increments of `metric` not yet written, by year and metric: one upsert per metric and

@@ -12,41 +12,41 @@ public final class ProjectLibrary: Projection {
     /// The tables, views and indexes of this version (``Projection/schema``).
     public static let schema = [
         """
-            CREATE TABLE enterprise (
-                uscc TEXT PRIMARY KEY NOT NULL,
-                name TEXT NOT NULL,
-                city TEXT NOT NULL,
-                county TEXT NOT NULL,
-                industry TEXT NOT NULL
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE enterprise (
+            uscc TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            city TEXT NOT NULL,
+            county TEXT NOT NULL,
+            industry TEXT NOT NULL
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE milestone (
-                seq INTEGER PRIMARY KEY NOT NULL,
-                project TEXT NOT NULL,
-                milestone TEXT NOT NULL,
-                reached_on TEXT NOT NULL,
-                note TEXT
-            )
-            """,
+        CREATE TABLE milestone (
+            seq INTEGER PRIMARY KEY NOT NULL,
+            project TEXT NOT NULL,
+            milestone TEXT NOT NULL,
+            reached_on TEXT NOT NULL,
+            note TEXT
+        )
+        """,
         """
-            CREATE TABLE project (
-                project TEXT PRIMARY KEY NOT NULL,
-                enterprise TEXT NOT NULL,
-                domain TEXT NOT NULL,
-                providers TEXT NOT NULL,
-                budget_fen INTEGER NOT NULL,
-                target_stage INTEGER NOT NULL,
-                status TEXT NOT NULL,
-                filed_on TEXT NOT NULL,
-                milestones INTEGER NOT NULL DEFAULT 0,
-                last_milestone TEXT,
-                last_milestone_on TEXT,
-                closed_on TEXT,
-                outcome TEXT,
-                benchmark_candidate INTEGER NOT NULL DEFAULT 0
-            , closed_seq INTEGER) WITHOUT ROWID
-            """,
+        CREATE TABLE project (
+            project TEXT PRIMARY KEY NOT NULL,
+            enterprise TEXT NOT NULL,
+            domain TEXT NOT NULL,
+            providers TEXT NOT NULL,
+            budget_fen INTEGER NOT NULL,
+            target_stage INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            filed_on TEXT NOT NULL,
+            milestones INTEGER NOT NULL DEFAULT 0,
+            last_milestone TEXT,
+            last_milestone_on TEXT,
+            closed_on TEXT,
+            outcome TEXT,
+            benchmark_candidate INTEGER NOT NULL DEFAULT 0
+        , closed_seq INTEGER) WITHOUT ROWID
+        """,
         "CREATE INDEX milestone_by_project ON milestone (project)",
         "CREATE INDEX project_by_enterprise ON project (enterprise)",
     ]
@@ -90,7 +90,9 @@ public final class ProjectLibrary: Projection {
         switch event.kind {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
-            enterprises.set(RowKey(streamOf: event), Profile(name: registered.name, city: registered.city, county: registered.county, industry: registered.industry))
+            enterprises.set(
+                RowKey(streamOf: event),
+                Profile(name: registered.name, city: registered.city, county: registered.county, industry: registered.industry))
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
             try enterprises.update(RowKey(streamOf: event), in: db) { row in
@@ -101,9 +103,12 @@ public final class ProjectLibrary: Projection {
             }
         case .projectFiled:
             let filed = try event.payload(ProjectFiled.self)
-            projects.set(RowKey(streamOf: event), Project(enterprise: filed.enterprise, domain: filed.domain.rawValue,
-                                                          providers: filed.providers.joined(separator: ","), budgetFen: filed.budgetFen,
-                                                          targetStage: filed.targetStage.level, filedOn: event.date))
+            projects.set(
+                RowKey(streamOf: event),
+                Project(
+                    enterprise: filed.enterprise, domain: filed.domain.rawValue,
+                    providers: filed.providers.joined(separator: ","), budgetFen: filed.budgetFen,
+                    targetStage: filed.targetStage.level, filedOn: event.date))
         case .projectMilestoneReached:
             let reached = try event.payload(ProjectMilestoneReached.self)
             try milestones.add(db, event.seq, event.streamID, reached.milestone, event.date, reached.note)
@@ -148,7 +153,8 @@ public final class ProjectLibrary: Projection {
         let key = RowKey(project)
         try db.run("DELETE FROM milestone WHERE seq = ?", seq)
         if db.changesCount > 0 {
-            let last = try Row.fetchOne(db, sql: "SELECT milestone, reached_on FROM milestone WHERE project = ? ORDER BY seq DESC LIMIT 1", arguments: [project])
+            let last = try Row.fetchOne(
+                db, sql: "SELECT milestone, reached_on FROM milestone WHERE project = ? ORDER BY seq DESC LIMIT 1", arguments: [project])
             try projects.update(key, in: db) { row in
                 row.milestones -= 1
                 row.lastMilestone = last.map { $0[0] }
@@ -165,6 +171,7 @@ public final class ProjectLibrary: Projection {
             row.closedSeq = nil
         }
     }
+
 }
 
 /// One row of the project library's `project` table.
@@ -194,12 +201,17 @@ private struct Project {
     }
 
     static func load(_ project: String, in db: Database) throws -> Project? {
-        guard let stored = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT enterprise, domain, providers, budget_fen, target_stage, status, filed_on, milestones, last_milestone,
-                last_milestone_on, closed_on, outcome, benchmark_candidate, closed_seq
-            FROM project WHERE project = ?
-            """), arguments: [project]) else { return nil }
-        var row = Project(enterprise: stored[0], domain: stored[1], providers: stored[2], budgetFen: stored[3], targetStage: stored[4], filedOn: stored[6])
+        guard
+            let stored = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT enterprise, domain, providers, budget_fen, target_stage, status, filed_on, milestones, last_milestone,
+                            last_milestone_on, closed_on, outcome, benchmark_candidate, closed_seq
+                        FROM project WHERE project = ?
+                        """), arguments: [project])
+        else { return nil }
+        var row = Project(
+            enterprise: stored[0], domain: stored[1], providers: stored[2], budgetFen: stored[3], targetStage: stored[4], filedOn: stored[6])
         row.status = stored[5]
         row.milestones = stored[7]
         row.lastMilestone = stored[8]
@@ -216,12 +228,15 @@ private struct Project {
         try BulkInsert(db, "INSERT OR REPLACE", into: "project", columns: 15, named: columns)
     }
 
-    static let columns = ["project", "enterprise", "domain", "providers", "budget_fen", "target_stage", "status", "filed_on", "milestones",
-                          "last_milestone", "last_milestone_on", "closed_on", "outcome", "benchmark_candidate", "closed_seq"]
+    static let columns = [
+        "project", "enterprise", "domain", "providers", "budget_fen", "target_stage", "status", "filed_on", "milestones",
+        "last_milestone", "last_milestone_on", "closed_on", "outcome", "benchmark_candidate", "closed_seq",
+    ]
 
     static func add(_ insert: BulkInsert, _ project: String, _ row: Project) throws {
-        try insert.add(project, row.enterprise, row.domain, row.providers, row.budgetFen, row.targetStage, row.status, row.filedOn, row.milestones,
-                       row.lastMilestone, row.lastMilestoneOn, row.closedOn, row.outcome, row.benchmarkCandidate, row.closedSeq)
+        try insert.add(
+            project, row.enterprise, row.domain, row.providers, row.budgetFen, row.targetStage, row.status, row.filedOn, row.milestones,
+            row.lastMilestone, row.lastMilestoneOn, row.closedOn, row.outcome, row.benchmarkCandidate, row.closedSeq)
     }
 }
 

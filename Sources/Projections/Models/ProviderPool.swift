@@ -12,48 +12,48 @@ public final class ProviderPool: Projection {
     /// The tables, views and indexes of this version (``Projection/schema``).
     public static let schema = [
         """
-            CREATE TABLE plan_target (
-                year INTEGER NOT NULL,
-                name TEXT NOT NULL,
-                value REAL NOT NULL,
-                PRIMARY KEY (year, name)
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE plan_target (
+            year INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (year, name)
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE provider (
-                uscc TEXT PRIMARY KEY NOT NULL,
-                name TEXT NOT NULL,
-                map_batch INTEGER NOT NULL,
-                city TEXT,
-                admitted_on TEXT NOT NULL,
-                removed_on TEXT,
-                removal_reason TEXT,
-                leading_years TEXT NOT NULL DEFAULT ''
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE provider (
+            uscc TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            map_batch INTEGER NOT NULL,
+            city TEXT,
+            admitted_on TEXT NOT NULL,
+            removed_on TEXT,
+            removal_reason TEXT,
+            leading_years TEXT NOT NULL DEFAULT ''
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE solution (
-                provider TEXT NOT NULL,
-                solution TEXT NOT NULL,
-                title TEXT NOT NULL,
-                domain TEXT NOT NULL,
-                lightweight INTEGER NOT NULL,
-                free_trial TEXT,
-                listed_on TEXT NOT NULL,
-                PRIMARY KEY (provider, solution)
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE solution (
+            provider TEXT NOT NULL,
+            solution TEXT NOT NULL,
+            title TEXT NOT NULL,
+            domain TEXT NOT NULL,
+            lightweight INTEGER NOT NULL,
+            free_trial TEXT,
+            listed_on TEXT NOT NULL,
+            PRIMARY KEY (provider, solution)
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE trial (
-                seq INTEGER PRIMARY KEY NOT NULL,
-                enterprise TEXT NOT NULL,
-                provider TEXT NOT NULL,
-                solution TEXT NOT NULL,
-                started_on TEXT NOT NULL,
-                ended_on TEXT,
-                outcome TEXT
-            , ended_seq INTEGER)
-            """,
+        CREATE TABLE trial (
+            seq INTEGER PRIMARY KEY NOT NULL,
+            enterprise TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            solution TEXT NOT NULL,
+            started_on TEXT NOT NULL,
+            ended_on TEXT,
+            outcome TEXT
+        , ended_seq INTEGER)
+        """,
         "CREATE INDEX trial_by_provider ON trial (provider)",
         "CREATE INDEX trial_open ON trial (enterprise, provider, solution, ended_on)",
     ]
@@ -64,7 +64,8 @@ public final class ProviderPool: Projection {
         switch event.kind {
         case .providerAdmitted:
             let admitted = try event.payload(ProviderAdmitted.self)
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO provider (uscc, name, map_batch, city, admitted_on) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO UPDATE SET name = excluded.name, map_batch = excluded.map_batch, city = excluded.city,
                     admitted_on = excluded.admitted_on, removed_on = NULL, removal_reason = NULL
@@ -74,18 +75,24 @@ public final class ProviderPool: Projection {
             try db.run("UPDATE provider SET removed_on = ?, removal_reason = ? WHERE uscc = ?", event.date, removed.reason, event.streamID)
         case .solutionListed:
             let listed = try event.payload(SolutionListed.self)
-            try db.run("INSERT OR REPLACE INTO solution VALUES (?, ?, ?, ?, ?, ?, ?)", event.streamID, listed.solution, listed.title, listed.domain.rawValue, listed.lightweight, listed.freeTrial, event.date)
+            try db.run(
+                "INSERT OR REPLACE INTO solution VALUES (?, ?, ?, ?, ?, ?, ?)", event.streamID, listed.solution, listed.title, listed.domain.rawValue,
+                listed.lightweight, listed.freeTrial, event.date)
         case .leadingProviderSelected:
             let selected = try event.payload(LeadingProviderSelected.self)
-            try db.run("""
+            try db.run(
+                """
                 UPDATE provider SET leading_years = CASE leading_years WHEN '' THEN ?1 ELSE leading_years || ',' || ?1 END WHERE uscc = ?2
                 """, String(selected.year), event.streamID)
         case .trialStarted:
             let trial = try event.payload(TrialStarted.self)
-            try db.run("INSERT INTO trial (seq, enterprise, provider, solution, started_on) VALUES (?, ?, ?, ?, ?)", event.seq, event.streamID, trial.provider, trial.solution, event.date)
+            try db.run(
+                "INSERT INTO trial (seq, enterprise, provider, solution, started_on) VALUES (?, ?, ?, ?, ?)", event.seq, event.streamID,
+                trial.provider, trial.solution, event.date)
         case .trialEnded:
             let ended = try event.payload(TrialEnded.self)
-            try db.run("""
+            try db.run(
+                """
                 UPDATE trial SET ended_on = ?, outcome = ?, ended_seq = ? WHERE seq = (
                     SELECT seq FROM trial WHERE enterprise = ? AND provider = ? AND solution = ? AND ended_on IS NULL ORDER BY seq LIMIT 1)
                 """, event.date, ended.outcome.rawValue, event.seq, event.streamID, ended.provider, ended.solution)

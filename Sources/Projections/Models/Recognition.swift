@@ -12,38 +12,38 @@ public final class Recognition: Projection {
     /// The tables, views and indexes of this version (``Projection/schema``).
     public static let schema = [
         """
-            CREATE TABLE award (
-                award TEXT PRIMARY KEY NOT NULL,
-                recipient TEXT NOT NULL,
-                kind TEXT NOT NULL,
-                tier TEXT,
-                level TEXT NOT NULL,
-                year INTEGER NOT NULL,
-                awarded_on TEXT NOT NULL,
-                awarded_seq INTEGER NOT NULL,
-                revoked_on TEXT,
-                revocation_reason TEXT,
-                revoked_seq INTEGER
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE award (
+            award TEXT PRIMARY KEY NOT NULL,
+            recipient TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            tier TEXT,
+            level TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            awarded_on TEXT NOT NULL,
+            awarded_seq INTEGER NOT NULL,
+            revoked_on TEXT,
+            revocation_reason TEXT,
+            revoked_seq INTEGER
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE incentive (
-                incentive TEXT PRIMARY KEY NOT NULL,
-                recipient TEXT NOT NULL,
-                amount_fen INTEGER NOT NULL,
-                policy TEXT NOT NULL,
-                basis TEXT NOT NULL,
-                granted_on TEXT NOT NULL,
-                granted_seq INTEGER NOT NULL
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE incentive (
+            incentive TEXT PRIMARY KEY NOT NULL,
+            recipient TEXT NOT NULL,
+            amount_fen INTEGER NOT NULL,
+            policy TEXT NOT NULL,
+            basis TEXT NOT NULL,
+            granted_on TEXT NOT NULL,
+            granted_seq INTEGER NOT NULL
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE party (
-                uscc TEXT PRIMARY KEY NOT NULL,
-                name TEXT NOT NULL,
-                city TEXT
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE party (
+            uscc TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            city TEXT
+        ) WITHOUT ROWID
+        """,
         "CREATE INDEX award_by_recipient ON award (recipient)",
         "CREATE INDEX incentive_by_basis ON incentive (basis)",
     ]
@@ -73,16 +73,24 @@ public final class Recognition: Projection {
         case .providerAdmitted:
             // A provider admitted again keeps the party it was first admitted as.
             let admitted = try event.payload(ProviderAdmitted.self)
-            if try parties.row(RowKey(streamOf: event), in: db) == nil { parties.set(RowKey(streamOf: event), Party(name: admitted.name, city: admitted.city)) }
+            if try parties.row(RowKey(streamOf: event), in: db) == nil {
+                parties.set(RowKey(streamOf: event), Party(name: admitted.name, city: admitted.city))
+            }
         case .benchmarkAwarded:
             let award = try event.payload(BenchmarkAwarded.self)
-            try db.run("INSERT OR REPLACE INTO award (award, recipient, kind, tier, level, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event.streamID, award.recipient, award.kind.rawValue, award.tier, award.level.rawValue, award.year, event.date, event.seq)
+            try db.run(
+                "INSERT OR REPLACE INTO award (award, recipient, kind, tier, level, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                event.streamID, award.recipient, award.kind.rawValue, award.tier, award.level.rawValue, award.year, event.date, event.seq)
         case .benchmarkRevoked:
             let revoked = try event.payload(BenchmarkRevoked.self)
-            try db.run("UPDATE award SET revoked_on = ?, revocation_reason = ?, revoked_seq = ? WHERE award = ?", event.date, revoked.reason, event.seq, event.streamID)
+            try db.run(
+                "UPDATE award SET revoked_on = ?, revocation_reason = ?, revoked_seq = ? WHERE award = ?", event.date, revoked.reason, event.seq,
+                event.streamID)
         case .incentiveGranted:
             let incentive = try event.payload(IncentiveGranted.self)
-            try db.run("INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)", event.streamID, incentive.recipient, incentive.amountFen, incentive.policy, incentive.basis, event.date, event.seq)
+            try db.run(
+                "INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)", event.streamID, incentive.recipient, incentive.amountFen,
+                incentive.policy, incentive.basis, event.date, event.seq)
         case .eventRetracted:
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM award WHERE awarded_seq = ?", retraction.seq)
@@ -100,7 +108,9 @@ private struct Party {
     var city: String?
 
     static func load(_ uscc: String, in db: Database) throws -> Party? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT name, city FROM party WHERE uscc = ?"), arguments: [uscc]).map { Party(name: $0[0], city: $0[1]) }
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT name, city FROM party WHERE uscc = ?"), arguments: [uscc]).map {
+            Party(name: $0[0], city: $0[1])
+        }
     }
 
     /// The statement that writes rows of `party` (``BulkInsert``).

@@ -18,102 +18,102 @@ public final class SupervisionFacts: Projection {
     /// The tables, views and indexes of this version (``Projection/schema``).
     public static let schema = [
         """
-            CREATE TABLE assessment (
-                seq INTEGER PRIMARY KEY NOT NULL,
-                uscc TEXT NOT NULL,
-                assessment TEXT NOT NULL,
-                stage INTEGER NOT NULL,
-                on_date TEXT NOT NULL,
-                retracted_seq INTEGER
-            )
-            """,
+        CREATE TABLE assessment (
+            seq INTEGER PRIMARY KEY NOT NULL,
+            uscc TEXT NOT NULL,
+            assessment TEXT NOT NULL,
+            stage INTEGER NOT NULL,
+            on_date TEXT NOT NULL,
+            retracted_seq INTEGER
+        )
+        """,
         """
-            CREATE TABLE assessment_year (
-                year INTEGER PRIMARY KEY NOT NULL,
-                cutoff TEXT NOT NULL,
-                closed_seq INTEGER
-            )
-            """,
+        CREATE TABLE assessment_year (
+            year INTEGER PRIMARY KEY NOT NULL,
+            cutoff TEXT NOT NULL,
+            closed_seq INTEGER
+        )
+        """,
         """
-            CREATE TABLE award (
-                award TEXT PRIMARY KEY NOT NULL,
-                recipient TEXT NOT NULL,
-                kind TEXT NOT NULL,
-                year INTEGER NOT NULL,
-                awarded_on TEXT NOT NULL,
-                awarded_seq INTEGER NOT NULL,
-                revoked_seq INTEGER
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE award (
+            award TEXT PRIMARY KEY NOT NULL,
+            recipient TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            awarded_on TEXT NOT NULL,
+            awarded_seq INTEGER NOT NULL,
+            revoked_seq INTEGER
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE diagnosis (
-                seq INTEGER PRIMARY KEY NOT NULL,
-                uscc TEXT NOT NULL,
-                provider TEXT NOT NULL,
-                on_date TEXT NOT NULL,
-                retracted_seq INTEGER
-            )
-            """,
+        CREATE TABLE diagnosis (
+            seq INTEGER PRIMARY KEY NOT NULL,
+            uscc TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            on_date TEXT NOT NULL,
+            retracted_seq INTEGER
+        )
+        """,
         """
-            CREATE TABLE enterprise (
-                uscc TEXT PRIMARY KEY NOT NULL,
-                name TEXT NOT NULL,
-                city TEXT NOT NULL,
-                registered_on TEXT NOT NULL,
-                first_stage INTEGER,
-                stage INTEGER NOT NULL DEFAULT 0,
-                in_population INTEGER NOT NULL DEFAULT 1,
-                last_contact_on TEXT,
-                last_contact_seq INTEGER
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE enterprise (
+            uscc TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            city TEXT NOT NULL,
+            registered_on TEXT NOT NULL,
+            first_stage INTEGER,
+            stage INTEGER NOT NULL DEFAULT 0,
+            in_population INTEGER NOT NULL DEFAULT 1,
+            last_contact_on TEXT,
+            last_contact_seq INTEGER
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE foreign_write (
-                seq INTEGER PRIMARY KEY NOT NULL,
-                uscc TEXT NOT NULL,
-                type TEXT NOT NULL,
-                actor TEXT NOT NULL,
-                actor_city TEXT NOT NULL,
-                enterprise_city TEXT NOT NULL
-            )
-            """,
+        CREATE TABLE foreign_write (
+            seq INTEGER PRIMARY KEY NOT NULL,
+            uscc TEXT NOT NULL,
+            type TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            actor_city TEXT NOT NULL,
+            enterprise_city TEXT NOT NULL
+        )
+        """,
         """
-            CREATE TABLE incentive (
-                incentive TEXT PRIMARY KEY NOT NULL,
-                recipient TEXT NOT NULL,
-                policy TEXT NOT NULL,
-                basis TEXT NOT NULL,
-                amount_fen INTEGER NOT NULL,
-                granted_on TEXT NOT NULL,
-                granted_seq INTEGER NOT NULL
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE incentive (
+            incentive TEXT PRIMARY KEY NOT NULL,
+            recipient TEXT NOT NULL,
+            policy TEXT NOT NULL,
+            basis TEXT NOT NULL,
+            amount_fen INTEGER NOT NULL,
+            granted_on TEXT NOT NULL,
+            granted_seq INTEGER NOT NULL
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE provider (
-                uscc TEXT PRIMARY KEY NOT NULL,
-                admitted_on TEXT NOT NULL,
-                removed_on TEXT
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE provider (
+            uscc TEXT PRIMARY KEY NOT NULL,
+            admitted_on TEXT NOT NULL,
+            removed_on TEXT
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE trial (
-                seq INTEGER PRIMARY KEY NOT NULL,
-                uscc TEXT NOT NULL,
-                provider TEXT NOT NULL,
-                on_date TEXT NOT NULL
-            )
-            """,
+        CREATE TABLE trial (
+            seq INTEGER PRIMARY KEY NOT NULL,
+            uscc TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            on_date TEXT NOT NULL
+        )
+        """,
         """
-            CREATE TABLE upgrade (
-                seq INTEGER PRIMARY KEY NOT NULL,
-                uscc TEXT NOT NULL,
-                from_stage INTEGER NOT NULL,
-                to_stage INTEGER NOT NULL,
-                assessment TEXT NOT NULL,
-                on_date TEXT NOT NULL,
-                retracted_seq INTEGER
-            )
-            """,
+        CREATE TABLE upgrade (
+            seq INTEGER PRIMARY KEY NOT NULL,
+            uscc TEXT NOT NULL,
+            from_stage INTEGER NOT NULL,
+            to_stage INTEGER NOT NULL,
+            assessment TEXT NOT NULL,
+            on_date TEXT NOT NULL,
+            retracted_seq INTEGER
+        )
+        """,
         "CREATE INDEX assessment_by_id ON assessment (uscc, assessment)",
         "CREATE INDEX diagnosis_by_enterprise ON diagnosis (uscc, provider)",
         "CREATE INDEX upgrade_by_enterprise ON upgrade (uscc, on_date)",
@@ -210,12 +210,16 @@ public final class SupervisionFacts: Projection {
             try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", event.seq, closed.year)
         case .benchmarkAwarded:
             let award = try event.payload(BenchmarkAwarded.self)
-            try db.run("INSERT OR REPLACE INTO award (award, recipient, kind, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?)", uscc, award.recipient, award.kind.rawValue, award.year, event.date, event.seq)
+            try db.run(
+                "INSERT OR REPLACE INTO award (award, recipient, kind, year, awarded_on, awarded_seq) VALUES (?, ?, ?, ?, ?, ?)", uscc,
+                award.recipient, award.kind.rawValue, award.year, event.date, event.seq)
         case .benchmarkRevoked:
             try db.run("UPDATE award SET revoked_seq = ? WHERE award = ?", event.seq, uscc)
         case .incentiveGranted:
             let incentive = try event.payload(IncentiveGranted.self)
-            try db.run("INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)", uscc, incentive.recipient, incentive.policy, incentive.basis, incentive.amountFen, event.date, event.seq)
+            try db.run(
+                "INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)", uscc, incentive.recipient, incentive.policy, incentive.basis,
+                incentive.amountFen, event.date, event.seq)
         case .eventRetracted:
             let retracted = try event.payload(EventRetracted.self).seq
             for appender in appenders { try appender.flush() }
@@ -258,7 +262,9 @@ public final class SupervisionFacts: Projection {
             enterpriseCity = try enterprises.row(RowKey(streamOf: event), in: db)?.city
         }
         guard let enterpriseCity, enterpriseCity != actorCity else { return }
-        try db.run("INSERT OR REPLACE INTO foreign_write VALUES (?, ?, ?, ?, ?, ?)", event.seq, event.streamID, event.type, event.actorString("name") ?? "", actorCity, enterpriseCity)
+        try db.run(
+            "INSERT OR REPLACE INTO foreign_write VALUES (?, ?, ?, ?, ?, ?)", event.seq, event.streamID, event.type, event.actorString("name") ?? "",
+            actorCity, enterpriseCity)
     }
 }
 
@@ -280,9 +286,13 @@ private struct Enterprise {
     }
 
     static func load(_ uscc: String, in db: Database) throws -> Enterprise? {
-        guard let stored = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT name, city, registered_on, first_stage, stage, in_population, last_contact_on, last_contact_seq FROM enterprise WHERE uscc = ?
-            """), arguments: [uscc]) else { return nil }
+        guard
+            let stored = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT name, city, registered_on, first_stage, stage, in_population, last_contact_on, last_contact_seq FROM enterprise WHERE uscc = ?
+                        """), arguments: [uscc])
+        else { return nil }
         var row = Enterprise(name: stored[0], city: stored[1], registeredOn: stored[2])
         row.firstStage = stored[3]
         row.stage = stored[4]

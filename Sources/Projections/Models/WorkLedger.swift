@@ -12,27 +12,27 @@ public final class WorkLedger: Projection {
     /// The tables, views and indexes of this version (``Projection/schema``).
     public static let schema = [
         """
-            CREATE TABLE item (
-                plan TEXT NOT NULL,
-                task TEXT NOT NULL,
-                milestone TEXT NOT NULL,
-                position INTEGER NOT NULL,
-                title TEXT NOT NULL,
-                deadline TEXT NOT NULL,
-                units TEXT NOT NULL,
-                completed_on TEXT,
-                reported_by TEXT,
-                reported_seq INTEGER,
-                PRIMARY KEY (plan, task, milestone)
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE item (
+            plan TEXT NOT NULL,
+            task TEXT NOT NULL,
+            milestone TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            units TEXT NOT NULL,
+            completed_on TEXT,
+            reported_by TEXT,
+            reported_seq INTEGER,
+            PRIMARY KEY (plan, task, milestone)
+        ) WITHOUT ROWID
+        """,
         """
-            CREATE TABLE plan (
-                plan TEXT PRIMARY KEY NOT NULL,
-                title TEXT NOT NULL,
-                published_on TEXT NOT NULL
-            ) WITHOUT ROWID
-            """,
+        CREATE TABLE plan (
+            plan TEXT PRIMARY KEY NOT NULL,
+            title TEXT NOT NULL,
+            published_on TEXT NOT NULL
+        ) WITHOUT ROWID
+        """,
     ]
 
     public init() {}
@@ -45,18 +45,21 @@ public final class WorkLedger: Projection {
             var position = 0
             for task in plan.ledger {
                 position += 1
-                try upsert(plan: event.streamID, task: task.task, milestone: "", position: position, title: task.title,
-                           deadline: task.deadline, units: task.units, in: db)
+                try upsert(
+                    plan: event.streamID, task: task.task, milestone: "", position: position, title: task.title,
+                    deadline: task.deadline, units: task.units, in: db)
                 for milestone in task.milestones ?? [] {
                     position += 1
-                    try upsert(plan: event.streamID, task: task.task, milestone: milestone.milestone, position: position,
-                               title: milestone.milestone, deadline: milestone.deadline, units: task.units, in: db)
+                    try upsert(
+                        plan: event.streamID, task: task.task, milestone: milestone.milestone, position: position,
+                        title: milestone.milestone, deadline: milestone.deadline, units: task.units, in: db)
                 }
             }
         case .planMilestoneReported:
             let report = try event.payload(PlanMilestoneReported.self)
             // The first report of completion counts; a later one does not move the date.
-            try db.run("""
+            try db.run(
+                """
                 UPDATE item SET completed_on = ?, reported_by = ?, reported_seq = ?
                 WHERE plan = ? AND task = ? AND milestone = ? AND completed_on IS NULL
                 """, report.completedOn, report.unit, event.seq, event.streamID, report.task, report.milestone ?? "")
@@ -68,8 +71,11 @@ public final class WorkLedger: Projection {
         }
     }
 
-    private func upsert(plan: String, task: String, milestone: String, position: Int, title: String, deadline: String, units: [String], in db: Database) throws {
-        try db.run("""
+    private func upsert(
+        plan: String, task: String, milestone: String, position: Int, title: String, deadline: String, units: [String], in db: Database
+    ) throws {
+        try db.run(
+            """
             INSERT INTO item (plan, task, milestone, position, title, deadline, units) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO UPDATE SET position = excluded.position, title = excluded.title, deadline = excluded.deadline, units = excluded.units
             """, plan, task, milestone, position, title, deadline, units.joined(separator: "、"))

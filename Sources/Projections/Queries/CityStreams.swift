@@ -14,9 +14,11 @@ public struct CityStreams: Sendable {
         try projects.read { db in
             let seq = try ReadModelStore.checkpoint(in: db).seq
             var streams = try String.fetchAll(db, sql: "SELECT 'enterprise/' || uscc FROM enterprise WHERE city = ?", arguments: [city])
-            streams += try String.fetchAll(db, sql: """
-                SELECT 'project/' || p.project FROM project p JOIN enterprise e ON e.uscc = p.enterprise WHERE e.city = ?
-                """, arguments: [city])
+            streams += try String.fetchAll(
+                db,
+                sql: """
+                    SELECT 'project/' || p.project FROM project p JOIN enterprise e ON e.uscc = p.enterprise WHERE e.city = ?
+                    """, arguments: [city])
             return CityStreams(seq: seq, streams: streams)
         }
     }

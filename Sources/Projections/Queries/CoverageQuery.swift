@@ -42,7 +42,10 @@ public struct CoverageQuery: Sendable {
         let reference = ReferenceData.standard
         let checkpoint = try ReadModelStore.checkpoint(in: db)
         var table = QueryTable(title: "转型覆盖率 by \(by.rawValue)", columns: Self.columns, seq: checkpoint.seq)
-        let closed = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT year, closed_seq FROM assessment_year").map { ($0[0] as Int, ($0[1] as Int64?) != nil) })
+        let closed = Dictionary(
+            uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT year, closed_seq FROM assessment_year").map {
+                ($0[0] as Int, ($0[1] as Int64?) != nil)
+            })
         let years = year.map { [$0] } ?? closed.keys.sorted()
         var targets: [Int: [String: Double]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT year, name, value FROM plan_target") { targets[row[0], default: [:]][row[1]] = row[2] }
@@ -53,8 +56,10 @@ public struct CoverageQuery: Sendable {
             for code in known.keys.sorted() {
                 let stages = known[code]!
                 let population = stages.reduce(0, +)
-                let covered = stages[1...].reduce(0, +), deep = stages[3...].reduce(0, +)
-                let coverage = percent(covered, of: population), deepRate = percent(deep, of: population)
+                let covered = stages[1...].reduce(0, +)
+                let deep = stages[3...].reduce(0, +)
+                let coverage = percent(covered, of: population)
+                let deepRate = percent(deep, of: population)
                 var row: [QueryTable.Value] = [.integer(Int64(year)), .text(code), .text(name(of: code, reference)), .integer(Int64(population))]
                 row += stages.map { .integer(Int64($0)) }
                 row += [coverage, deepRate]
@@ -84,8 +89,10 @@ public struct CoverageQuery: Sendable {
     func counts(basis: String, year: Int, in db: Database) throws -> [String: [Int]] {
         var result: [String: [Int]] = [:]
         if region == nil, industry == nil {
-            for row in try Row.fetchAll(db, sql: "SELECT code, stage, count FROM stage_count WHERE basis = ? AND year = ? AND dimension = ?",
-                                        arguments: [basis, year, by.rawValue]) {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT code, stage, count FROM stage_count WHERE basis = ? AND year = ? AND dimension = ?",
+                arguments: [basis, year, by.rawValue])
+            {
                 result[row[0], default: Array(repeating: 0, count: 6)][row[1] as Int] += row[2] as Int
             }
             return result
@@ -100,8 +107,9 @@ public struct CoverageQuery: Sendable {
             conditions.append("division = ?")
             _ = arguments.append(contentsOf: ["C" + division.code])
         }
-        let rows = try Row.fetchCursor(db, sql: "SELECT stage, city, county, division, sectors, chains FROM enterprise_year WHERE \(conditions.joined(separator: " AND "))",
-                                       arguments: arguments)
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT stage, city, county, division, sectors, chains FROM enterprise_year WHERE \(conditions.joined(separator: " AND "))",
+            arguments: arguments)
         while let row = try rows.next() {
             let stage: Int = row[0]
             let codes: [String]

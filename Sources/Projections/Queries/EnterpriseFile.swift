@@ -16,14 +16,19 @@ public struct EnterpriseFile: Sendable {
     /// Loads the file, or nil if the pending library does not know `uscc`. Its stage history is
     /// coverage's: each change with the assessment it rests on, and its kind (`baseline` for a
     /// first assessment above L0, `upgrade`) from the event that made it.
-    public static func load(_ uscc: String, pending: ReadModelStore, projects: ReadModelStore, coverage: ReadModelStore,
-                            log: EventLog) throws -> EnterpriseFile? {
-        guard let (profile, city, seq) = try pending.read({ db -> (JSONValue, String, UInt64)? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM enterprise WHERE uscc = ?", arguments: [uscc]) else { return nil }
-            return (object(row), row["city"], try ReadModelStore.checkpoint(in: db).seq)
-        }) else { return nil }
+    public static func load(
+        _ uscc: String, pending: ReadModelStore, projects: ReadModelStore, coverage: ReadModelStore,
+        log: EventLog
+    ) throws -> EnterpriseFile? {
+        guard
+            let (profile, city, seq) = try pending.read({ db -> (JSONValue, String, UInt64)? in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM enterprise WHERE uscc = ?", arguments: [uscc]) else { return nil }
+                return (object(row), row["city"], try ReadModelStore.checkpoint(in: db).seq)
+            })
+        else { return nil }
         let changes = try coverage.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, on_date, 'L' || stage AS stage, assessment FROM stage_change WHERE uscc = ? ORDER BY seq", arguments: [uscc])
+            try Row.fetchAll(
+                db, sql: "SELECT seq, on_date, 'L' || stage AS stage, assessment FROM stage_change WHERE uscc = ? ORDER BY seq", arguments: [uscc])
         }
         let projectRows = try projects.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM project WHERE enterprise = ? ORDER BY project", arguments: [uscc])
@@ -45,9 +50,10 @@ public struct EnterpriseFile: Sendable {
             "profile": profile,
             "stages": .array(stages),
             "projects": .array(projectRows.map(object)),
-            "events": .array(events.map { envelope in
-                (try? JSONParser.parse(envelope.line)) ?? .null
-            }),
+            "events": .array(
+                events.map { envelope in
+                    (try? JSONParser.parse(envelope.line)) ?? .null
+                }),
         ])
         return EnterpriseFile(uscc: uscc, city: city, seq: seq, json: json)
     }

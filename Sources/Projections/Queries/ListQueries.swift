@@ -3,10 +3,13 @@ import GRDB
 
 extension ReadModelQuery {
     /// Runs a query by name (see ``names``) on the store of its read model.
-    public static func run(_ query: String, filters: QueryFilters, coverage: CoverageQuery.Dimension = .province, store: ReadModelStore) throws(ProjectionError) -> QueryTable {
+    public static func run(_ query: String, filters: QueryFilters, coverage: CoverageQuery.Dimension = .province, store: ReadModelStore)
+        throws(ProjectionError) -> QueryTable
+    {
         try store.read { db in
             switch query {
-            case "coverage": return try CoverageQuery(year: filters.year, by: coverage, region: filters.region, industry: filters.industry).run(in: db)
+            case "coverage":
+                return try CoverageQuery(year: filters.year, by: coverage, region: filters.region, industry: filters.industry).run(in: db)
             case "pending": return try pending(filters, in: db)
             case "funnel": return try funnel(filters, in: db)
             case "activity": return try activity(filters, in: db)
@@ -31,12 +34,15 @@ extension ReadModelQuery {
         default: break
         }
         let date = filters.asOfDate
-        return try table("待转型企业库", [
-            ("uscc", "统一社会信用代码"), ("name", "企业名称"), ("city", "市"), ("county", "县(市、区)"), ("industry", "行业"),
-            ("stage", "阶段"), ("registeredOn", "入库日期"), ("onlineAssessmentOn", "网上评测"), ("diagnosisOn", "现场诊断"),
-            ("trainingOn", "企业家培训"), ("matchingOn", "服务商对接"), ("trialOn", "免费体验"), ("stepsDone", "已完成步骤"),
-            ("lastContactOn", "最近联系"), ("daysInLibrary", "在库天数"), ("leftLibraryOn", "出库日期"),
-        ], """
+        return try table(
+            "待转型企业库",
+            [
+                ("uscc", "统一社会信用代码"), ("name", "企业名称"), ("city", "市"), ("county", "县(市、区)"), ("industry", "行业"),
+                ("stage", "阶段"), ("registeredOn", "入库日期"), ("onlineAssessmentOn", "网上评测"), ("diagnosisOn", "现场诊断"),
+                ("trainingOn", "企业家培训"), ("matchingOn", "服务商对接"), ("trialOn", "免费体验"), ("stepsDone", "已完成步骤"),
+                ("lastContactOn", "最近联系"), ("daysInLibrary", "在库天数"), ("leftLibraryOn", "出库日期"),
+            ],
+            """
             SELECT uscc, name, city, county, industry, 'L' || stage, registered_on, online_assessment_on, diagnosis_on,
                 training_on, matching_on, trial_on,
                 (online_assessment_on IS NOT NULL) + (diagnosis_on IS NOT NULL) + (training_on IS NOT NULL) + (matching_on IS NOT NULL) + (trial_on IS NOT NULL),
@@ -47,10 +53,13 @@ extension ReadModelQuery {
 
     static func activity(_ filters: QueryFilters, in db: Database) throws -> QueryTable {
         let (conditions, arguments) = filters.regionConditions(city: "e.city", county: "e.county", industry: "e.industry")
-        return try table("最近动态", [
-            ("seq", "序号"), ("onDate", "日期"), ("uscc", "统一社会信用代码"), ("name", "企业名称"), ("city", "市"),
-            ("kind", "事项"), ("step", "步骤"),
-        ], """
+        return try table(
+            "最近动态",
+            [
+                ("seq", "序号"), ("onDate", "日期"), ("uscc", "统一社会信用代码"), ("name", "企业名称"), ("city", "市"),
+                ("kind", "事项"), ("step", "步骤"),
+            ],
+            """
             SELECT c.seq, c.on_date, c.uscc, e.name, e.city, c.kind, c.step
             FROM contact c JOIN enterprise e ON e.uscc = c.uscc\(whereClause(conditions)) ORDER BY c.seq DESC LIMIT \(filters.limit ?? 20)
             """, arguments, in: db)
@@ -60,10 +69,13 @@ extension ReadModelQuery {
         var (conditions, arguments) = filters.regionConditions()
         conditions.append("stage = 0 AND left_population_year IS NULL")
         let stale = filters.asOfDate
-        var result = try table("待转型企业库五步进展", [
-            ("city", "市"), ("pending", "在库企业"), ("onlineAssessment", "网上评测"), ("diagnosis", "现场诊断"),
-            ("training", "企业家培训"), ("matching", "服务商对接"), ("trial", "免费体验"), ("noContact180Days", "180天未联系"),
-        ], """
+        var result = try table(
+            "待转型企业库五步进展",
+            [
+                ("city", "市"), ("pending", "在库企业"), ("onlineAssessment", "网上评测"), ("diagnosis", "现场诊断"),
+                ("training", "企业家培训"), ("matching", "服务商对接"), ("trial", "免费体验"), ("noContact180Days", "180天未联系"),
+            ],
+            """
             SELECT city, count(*), count(online_assessment_on), count(diagnosis_on), count(training_on), count(matching_on), count(trial_on),
                 sum(last_contact_on IS NULL OR julianday(?) - julianday(last_contact_on) > 180)
             FROM enterprise\(whereClause(conditions)) GROUP BY city ORDER BY city
@@ -80,13 +92,22 @@ extension ReadModelQuery {
 
     static func projects(_ filters: QueryFilters, in db: Database) throws -> QueryTable {
         var (conditions, arguments) = filters.regionConditions(city: "e.city", county: "e.county", industry: "e.industry")
-        if let status = filters.status { conditions.append("p.status = ?"); arguments.append(status) }
-        if let year = filters.year { conditions.append("substr(p.filed_on, 1, 4) = ?"); arguments.append(String(year)) }
-        return try table("项目库", [
-            ("project", "项目编号"), ("enterprise", "企业代码"), ("enterpriseName", "企业名称"), ("city", "市"), ("domain", "转型领域"),
-            ("providers", "服务商"), ("budgetFen", "预算(分)"), ("targetStage", "目标阶段"), ("status", "状态"), ("filedOn", "备案日期"),
-            ("milestones", "里程碑数"), ("lastMilestone", "最近里程碑"), ("closedOn", "结束日期"), ("outcome", "成效"), ("benchmarkCandidate", "标杆候选"),
-        ], """
+        if let status = filters.status {
+            conditions.append("p.status = ?")
+            arguments.append(status)
+        }
+        if let year = filters.year {
+            conditions.append("substr(p.filed_on, 1, 4) = ?")
+            arguments.append(String(year))
+        }
+        return try table(
+            "项目库",
+            [
+                ("project", "项目编号"), ("enterprise", "企业代码"), ("enterpriseName", "企业名称"), ("city", "市"), ("domain", "转型领域"),
+                ("providers", "服务商"), ("budgetFen", "预算(分)"), ("targetStage", "目标阶段"), ("status", "状态"), ("filedOn", "备案日期"),
+                ("milestones", "里程碑数"), ("lastMilestone", "最近里程碑"), ("closedOn", "结束日期"), ("outcome", "成效"), ("benchmarkCandidate", "标杆候选"),
+            ],
+            """
             SELECT p.project, p.enterprise, e.name, e.city, p.domain, p.providers, p.budget_fen, 'L' || p.target_stage, p.status, p.filed_on,
                 p.milestones, p.last_milestone, p.closed_on, p.outcome, p.benchmark_candidate
             FROM project p LEFT JOIN enterprise e ON e.uscc = p.enterprise\(whereClause(conditions)) ORDER BY p.project\(filters.paging)
@@ -95,10 +116,12 @@ extension ReadModelQuery {
 
     static func ledger(_ filters: QueryFilters, in db: Database) throws -> QueryTable {
         let date = filters.asOfDate
-        var result = try table("工作台账 (截至 \(date))", [
-            ("plan", "方案"), ("task", "任务"), ("milestone", "节点"), ("title", "事项"), ("deadline", "时限"), ("units", "责任单位"),
-            ("completedOn", "完成日期"), ("reportedBy", "报送单位"),
-        ], "SELECT plan, task, milestone, title, deadline, units, completed_on, reported_by FROM item ORDER BY plan, position", [], in: db)
+        var result = try table(
+            "工作台账 (截至 \(date))",
+            [
+                ("plan", "方案"), ("task", "任务"), ("milestone", "节点"), ("title", "事项"), ("deadline", "时限"), ("units", "责任单位"),
+                ("completedOn", "完成日期"), ("reportedBy", "报送单位"),
+            ], "SELECT plan, task, milestone, title, deadline, units, completed_on, reported_by FROM item ORDER BY plan, position", [], in: db)
         result.columns += [.init(key: "status", title: "状态"), .init(key: "statusTitle", title: "状态说明")]
         result.title = "工作台账 (截至 \(date))"
         result.rows = result.rows.map { row in
@@ -115,13 +138,22 @@ extension ReadModelQuery {
     static func providers(_ filters: QueryFilters, in db: Database) throws -> QueryTable {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
-        if let region = filters.region { conditions.append("p.city = ?"); arguments.append(region) }
-        if let year = filters.year { conditions.append("substr(p.admitted_on, 1, 4) <= ?"); arguments.append(String(year)) }
-        return try table("服务商资源池", [
-            ("provider", "服务商代码"), ("name", "服务商名称"), ("mapBatch", "图谱批次"), ("city", "市"), ("admittedOn", "入池日期"),
-            ("removedOn", "出池日期"), ("solutions", "解决方案数"), ("freeTrialOffers", "免费体验产品数"),
-            ("trialsStarted", "体验企业数"), ("trialsPurchased", "体验后购买"), ("leadingYears", "领军服务商年度"),
-        ], """
+        if let region = filters.region {
+            conditions.append("p.city = ?")
+            arguments.append(region)
+        }
+        if let year = filters.year {
+            conditions.append("substr(p.admitted_on, 1, 4) <= ?")
+            arguments.append(String(year))
+        }
+        return try table(
+            "服务商资源池",
+            [
+                ("provider", "服务商代码"), ("name", "服务商名称"), ("mapBatch", "图谱批次"), ("city", "市"), ("admittedOn", "入池日期"),
+                ("removedOn", "出池日期"), ("solutions", "解决方案数"), ("freeTrialOffers", "免费体验产品数"),
+                ("trialsStarted", "体验企业数"), ("trialsPurchased", "体验后购买"), ("leadingYears", "领军服务商年度"),
+            ],
+            """
             SELECT p.uscc, p.name, p.map_batch, p.city, p.admitted_on, p.removed_on,
                 (SELECT count(*) FROM solution s WHERE s.provider = p.uscc),
                 (SELECT count(*) FROM solution s WHERE s.provider = p.uscc AND s.free_trial IS NOT NULL),
@@ -133,25 +165,40 @@ extension ReadModelQuery {
     }
 
     static func providerProgress(_ filters: QueryFilters, in db: Database) throws -> QueryTable {
-        let years = try Int.fetchAll(db, sql: """
-            SELECT DISTINCT CAST(substr(admitted_on, 1, 4) AS INTEGER) FROM provider UNION SELECT year FROM plan_target ORDER BY 1
-            """).filter { filters.year == nil || $0 == filters.year }
-        var table = QueryTable(title: "服务商与解决方案目标进展", columns: [
-            ("year", "年度"), ("providers", "在池服务商(年末)"), ("targetProviders", "目标服务商"), ("solutions", "解决方案(年末)"),
-            ("targetSolutions", "目标解决方案"), ("trialsStarted", "当年体验"), ("trialsPurchased", "当年体验后购买"), ("leadingProviders", "领军服务商"),
-        ], seq: try ReadModelStore.checkpoint(in: db).seq)
+        let years = try Int.fetchAll(
+            db,
+            sql: """
+                SELECT DISTINCT CAST(substr(admitted_on, 1, 4) AS INTEGER) FROM provider UNION SELECT year FROM plan_target ORDER BY 1
+                """
+        ).filter { filters.year == nil || $0 == filters.year }
+        var table = QueryTable(
+            title: "服务商与解决方案目标进展",
+            columns: [
+                ("year", "年度"), ("providers", "在池服务商(年末)"), ("targetProviders", "目标服务商"), ("solutions", "解决方案(年末)"),
+                ("targetSolutions", "目标解决方案"), ("trialsStarted", "当年体验"), ("trialsPurchased", "当年体验后购买"), ("leadingProviders", "领军服务商"),
+            ], seq: try ReadModelStore.checkpoint(in: db).seq)
         for year in years {
             let end = "\(year)-12-31"
-            let providers = try Int.fetchOne(db, sql: "SELECT count(*) FROM provider WHERE admitted_on <= ? AND (removed_on IS NULL OR removed_on > ?)", arguments: [end, end]) ?? 0
+            let providers =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM provider WHERE admitted_on <= ? AND (removed_on IS NULL OR removed_on > ?)", arguments: [end, end])
+                ?? 0
             let solutions = try Int.fetchOne(db, sql: "SELECT count(*) FROM solution WHERE listed_on <= ?", arguments: [end]) ?? 0
             let started = try Int.fetchOne(db, sql: "SELECT count(*) FROM trial WHERE substr(started_on, 1, 4) = ?", arguments: [String(year)]) ?? 0
-            let purchased = try Int.fetchOne(db, sql: "SELECT count(*) FROM trial WHERE substr(ended_on, 1, 4) = ? AND outcome = 'purchased'", arguments: [String(year)]) ?? 0
-            let leading = try Int.fetchOne(db, sql: "SELECT count(*) FROM provider WHERE ',' || leading_years || ',' LIKE ?", arguments: ["%,\(year),%"]) ?? 0
+            let purchased =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM trial WHERE substr(ended_on, 1, 4) = ? AND outcome = 'purchased'", arguments: [String(year)]) ?? 0
+            let leading =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM provider WHERE ',' || leading_years || ',' LIKE ?", arguments: ["%,\(year),%"]) ?? 0
             func target(_ name: String) throws -> QueryTable.Value {
-                try Double.fetchOne(db, sql: "SELECT value FROM plan_target WHERE year = ? AND name = ?", arguments: [year, name]).map { .integer(Int64($0)) } ?? .null
+                try Double.fetchOne(db, sql: "SELECT value FROM plan_target WHERE year = ? AND name = ?", arguments: [year, name]).map {
+                    .integer(Int64($0))
+                } ?? .null
             }
-            table.rows.append([.integer(Int64(year)), .integer(Int64(providers)), try target("providers"), .integer(Int64(solutions)),
-                               try target("solutions"), .integer(Int64(started)), .integer(Int64(purchased)), .integer(Int64(leading))])
+            table.rows.append([
+                .integer(Int64(year)), .integer(Int64(providers)), try target("providers"), .integer(Int64(solutions)),
+                try target("solutions"), .integer(Int64(started)), .integer(Int64(purchased)), .integer(Int64(leading)),
+            ])
         }
         return table
     }
@@ -159,13 +206,25 @@ extension ReadModelQuery {
     static func benchmarks(_ filters: QueryFilters, in db: Database) throws -> QueryTable {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
-        if let region = filters.region { conditions.append("p.city = ?"); arguments.append(region) }
-        if let year = filters.year { conditions.append("a.year = ?"); arguments.append(year) }
-        if let status = filters.status { conditions.append(status == "revoked" ? "a.revoked_on IS NOT NULL" : "a.kind = ?"); if status != "revoked" { arguments.append(status) } }
-        return try table("标杆认定", [
-            ("award", "认定编号"), ("recipient", "企业代码"), ("recipientName", "企业名称"), ("city", "市"), ("kind", "类别"),
-            ("tier", "层级"), ("level", "级别"), ("year", "年度"), ("awardedOn", "认定日期"), ("revokedOn", "撤销日期"), ("revocationReason", "撤销原因"),
-        ], """
+        if let region = filters.region {
+            conditions.append("p.city = ?")
+            arguments.append(region)
+        }
+        if let year = filters.year {
+            conditions.append("a.year = ?")
+            arguments.append(year)
+        }
+        if let status = filters.status {
+            conditions.append(status == "revoked" ? "a.revoked_on IS NOT NULL" : "a.kind = ?")
+            if status != "revoked" { arguments.append(status) }
+        }
+        return try table(
+            "标杆认定",
+            [
+                ("award", "认定编号"), ("recipient", "企业代码"), ("recipientName", "企业名称"), ("city", "市"), ("kind", "类别"),
+                ("tier", "层级"), ("level", "级别"), ("year", "年度"), ("awardedOn", "认定日期"), ("revokedOn", "撤销日期"), ("revocationReason", "撤销原因"),
+            ],
+            """
             SELECT a.award, a.recipient, p.name, p.city, a.kind, a.tier, a.level, a.year, a.awarded_on, a.revoked_on, a.revocation_reason
             FROM award a LEFT JOIN party p ON p.uscc = a.recipient\(whereClause(conditions)) ORDER BY a.year, a.award\(filters.paging)
             """, arguments, in: db)
@@ -174,12 +233,21 @@ extension ReadModelQuery {
     static func incentives(_ filters: QueryFilters, in db: Database) throws -> QueryTable {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
-        if let region = filters.region { conditions.append("p.city = ?"); arguments.append(region) }
-        if let year = filters.year { conditions.append("substr(i.granted_on, 1, 4) = ?"); arguments.append(String(year)) }
-        return try table("激励兑现", [
-            ("incentive", "激励编号"), ("recipient", "企业代码"), ("recipientName", "企业名称"), ("city", "市"), ("amountFen", "金额(分)"),
-            ("policy", "政策"), ("basis", "依据"), ("grantedOn", "兑现日期"),
-        ], """
+        if let region = filters.region {
+            conditions.append("p.city = ?")
+            arguments.append(region)
+        }
+        if let year = filters.year {
+            conditions.append("substr(i.granted_on, 1, 4) = ?")
+            arguments.append(String(year))
+        }
+        return try table(
+            "激励兑现",
+            [
+                ("incentive", "激励编号"), ("recipient", "企业代码"), ("recipientName", "企业名称"), ("city", "市"), ("amountFen", "金额(分)"),
+                ("policy", "政策"), ("basis", "依据"), ("grantedOn", "兑现日期"),
+            ],
+            """
             SELECT i.incentive, i.recipient, p.name, p.city, i.amount_fen, i.policy, i.basis, i.granted_on
             FROM incentive i LEFT JOIN party p ON p.uscc = i.recipient\(whereClause(conditions)) ORDER BY i.granted_on, i.incentive\(filters.paging)
             """, arguments, in: db)
@@ -190,14 +258,17 @@ extension ReadModelQuery {
         for row in try Row.fetchAll(db, sql: "SELECT year, metric, value FROM metric") { values[row[0], default: [:]][row[1]] = row[2] }
         var targets: [Int: [String: Double]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT year, name, value FROM plan_target") { targets[row[0], default: [:]][row[1]] = row[2] }
-        var table = QueryTable(title: "工作推进指标", columns: [("year", "年度"), ("metric", "指标"), ("title", "指标名称"), ("value", "数值"), ("target", "目标"), ("met", "是否达标")],
-                               seq: try ReadModelStore.checkpoint(in: db).seq)
+        var table = QueryTable(
+            title: "工作推进指标", columns: [("year", "年度"), ("metric", "指标"), ("title", "指标名称"), ("value", "数值"), ("target", "目标"), ("met", "是否达标")],
+            seq: try ReadModelStore.checkpoint(in: db).seq)
         for year in Set(values.keys).union(targets.keys.filter { $0 >= 2024 }).sorted() where filters.year == nil || filters.year == year {
             for (metric, title, targetName) in ProgrammeMetrics.metrics {
                 let value = values[year]?[metric] ?? 0
                 let target = targetName.flatMap { targets[year]?[$0] }
-                table.rows.append([.integer(Int64(year)), .text(metric), .text(title), .integer(Int64(value)),
-                                   target.map { .integer(Int64($0)) } ?? .null, target.map { .text(Double(value) >= $0 ? "是" : "否") } ?? .null])
+                table.rows.append([
+                    .integer(Int64(year)), .text(metric), .text(title), .integer(Int64(value)),
+                    target.map { .integer(Int64($0)) } ?? .null, target.map { .text(Double(value) >= $0 ? "是" : "否") } ?? .null,
+                ])
             }
         }
         return table

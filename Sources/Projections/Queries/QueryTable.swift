@@ -75,9 +75,13 @@ public struct QueryTable: Sendable {
     }
 
     public var json: JSONValue {
-        .object(["seq": .integer(Int64(seq)), "rows": .array(rows.map { row in
-            .object(Dictionary(uniqueKeysWithValues: zip(columns, row).map { ($0.key, $1.json) }))
-        })])
+        .object([
+            "seq": .integer(Int64(seq)),
+            "rows": .array(
+                rows.map { row in
+                    .object(Dictionary(uniqueKeysWithValues: zip(columns, row).map { ($0.key, $1.json) }))
+                }),
+        ])
     }
 
     /// CSV per RFC 4180 with a UTF-8 BOM and the Chinese headers. Text that a spreadsheet would
@@ -86,17 +90,19 @@ public struct QueryTable: Sendable {
     public var csv: String {
         var output = "\u{FEFF}" + columns.map { Self.csvField($0.title) }.joined(separator: ",") + "\r\n"
         for row in rows {
-            output += row.map { value in
-                if case .text(let text) = value { return Self.csvField(Self.neutralised(text)) }
-                return Self.csvField(value.display)
-            }.joined(separator: ",") + "\r\n"
+            output +=
+                row.map { value in
+                    if case .text(let text) = value { return Self.csvField(Self.neutralised(text)) }
+                    return Self.csvField(value.display)
+                }.joined(separator: ",") + "\r\n"
         }
         return output
     }
 
     /// `text` quoted for CSV when it holds a comma, a quote or a line break.
     static func csvField(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
     /// `text` made inert for a spreadsheet: one starting like a formula gets a leading `'`.
@@ -112,9 +118,10 @@ public struct QueryTable: Sendable {
         for row in cells { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Self.width(cell)) } }
         var output = "\(title) (seq \(seq))\n"
         for (number, row) in cells.enumerated() {
-            output += row.enumerated().map { index, cell in
-                cell + String(repeating: " ", count: widths[index] - Self.width(cell))
-            }.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
+            output +=
+                row.enumerated().map { index, cell in
+                    cell + String(repeating: " ", count: widths[index] - Self.width(cell))
+                }.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
             if number == 0 { output += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
         }
         return output
@@ -128,7 +135,14 @@ public struct QueryTable: Sendable {
     }
 
     static func width(_ text: String) -> Int {
-        text.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x1100 && ($1.value <= 0x115F || (0x2E80...0xA4CF).contains($1.value) || (0xAC00...0xD7A3).contains($1.value) || (0xF900...0xFAFF).contains($1.value) || (0xFE30...0xFE4F).contains($1.value) || (0xFF00...0xFF60).contains($1.value) || (0xFFE0...0xFFE6).contains($1.value)) ? 2 : 1) }
+        text.unicodeScalars.reduce(0) {
+            $0
+                + ($1.value >= 0x1100
+                    && ($1.value <= 0x115F || (0x2E80...0xA4CF).contains($1.value) || (0xAC00...0xD7A3).contains($1.value)
+                        || (0xF900...0xFAFF).contains($1.value) || (0xFE30...0xFE4F).contains($1.value) || (0xFF00...0xFF60).contains($1.value)
+                        || (0xFFE0...0xFFE6).contains($1.value))
+                    ? 2 : 1)
+        }
     }
 }
 

@@ -17,7 +17,10 @@ public struct QueryFilters: Sendable {
     public var limit: Int?
     public var offset: Int = 0
 
-    public init(region: String? = nil, industry: String? = nil, year: Int? = nil, status: String? = nil, date: String? = nil, limit: Int? = nil, offset: Int = 0) {
+    public init(
+        region: String? = nil, industry: String? = nil, year: Int? = nil, status: String? = nil, date: String? = nil, limit: Int? = nil,
+        offset: Int = 0
+    ) {
         self.region = region
         self.industry = industry
         self.year = year
@@ -30,7 +33,9 @@ public struct QueryFilters: Sendable {
     var asOfDate: String { date ?? String(Timestamp.format(microseconds: Timestamp.nowMicroseconds()).prefix(10)) }
 
     /// `AND`-joined SQL conditions on `city`/`county`/`industry` columns, with their arguments.
-    func regionConditions(city: String = "city", county: String = "county", industry industryColumn: String? = "industry") -> ([String], [any DatabaseValueConvertible]) {
+    func regionConditions(city: String = "city", county: String = "county", industry industryColumn: String? = "industry") -> (
+        [String], [any DatabaseValueConvertible]
+    ) {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         if let region {
@@ -74,19 +79,22 @@ public enum ReadModelQuery {
         return entry.readModel
     }
 
-    static func table(_ title: String, _ columns: [(String, String)], _ sql: String, _ arguments: [any DatabaseValueConvertible], in db: Database) throws -> QueryTable {
+    static func table(_ title: String, _ columns: [(String, String)], _ sql: String, _ arguments: [any DatabaseValueConvertible], in db: Database)
+        throws -> QueryTable
+    {
         var table = QueryTable(title: title, columns: columns, seq: try ReadModelStore.checkpoint(in: db).seq)
         let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
         while let row = try rows.next() {
-            table.rows.append(row.databaseValues.map { value in
-                switch value.storage {
-                case .null: .null
-                case .int64(let number): .integer(number)
-                case .double(let number): .number(number)
-                case .string(let text): .text(text)
-                case .blob: .null
-                }
-            })
+            table.rows.append(
+                row.databaseValues.map { value in
+                    switch value.storage {
+                    case .null: .null
+                    case .int64(let number): .integer(number)
+                    case .double(let number): .number(number)
+                    case .string(let text): .text(text)
+                    case .blob: .null
+                    }
+                })
         }
         return table
     }

@@ -38,153 +38,206 @@ public struct SupervisionQuery {
         }
         let stageName = { (level: Int) in "L\(level)" }
         try add("back-dated-after-close") {
-            try Row.fetchAll(db, sql: """
-                SELECT u.seq, u.uscc, e.city, y.year, u.from_stage, u.to_stage, u.on_date, y.cutoff, y.closed_seq
-                FROM upgrade u JOIN enterprise e ON e.uscc = u.uscc
-                JOIN assessment_year y ON y.closed_seq IS NOT NULL AND u.seq > y.closed_seq AND u.on_date <= y.cutoff
-                WHERE u.retracted_seq IS NULL ORDER BY u.seq, y.year
-                """).map { row in
-                let from: Int = row["from_stage"], to: Int = row["to_stage"]
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT u.seq, u.uscc, e.city, y.year, u.from_stage, u.to_stage, u.on_date, y.cutoff, y.closed_seq
+                    FROM upgrade u JOIN enterprise e ON e.uscc = u.uscc
+                    JOIN assessment_year y ON y.closed_seq IS NOT NULL AND u.seq > y.closed_seq AND u.on_date <= y.cutoff
+                    WHERE u.retracted_seq IS NULL ORDER BY u.seq, y.year
+                    """
+            ).map { row in
+                let from: Int = row["from_stage"]
+                let to: Int = row["to_stage"]
                 var effects: [String] = []
                 if from == 0 { effects.append("覆盖 +1 家") }
                 if from < 3 && to >= 3 { effects.append("深度 +1 家") }
-                return Finding(rule: "back-dated-after-close", subject: row["uscc"], city: row["city"], year: row["year"],
-                               detail: "\(stageName(from))→\(stageName(to)) 业务日期 \(row["on_date"] as String)（截止 \(row["cutoff"] as String) 之前），在 \(row["year"] as Int) 年评估关闭（seq \(row["closed_seq"] as Int64)）之后记录；冻结数据未含此项\(effects.isEmpty ? "" : "：" + effects.joined(separator: "，"))",
-                               events: [row["seq"], row["closed_seq"]])
+                return Finding(
+                    rule: "back-dated-after-close", subject: row["uscc"], city: row["city"], year: row["year"],
+                    detail:
+                        "\(stageName(from))→\(stageName(to)) 业务日期 \(row["on_date"] as String)（截止 \(row["cutoff"] as String) 之前），在 \(row["year"] as Int) 年评估关闭（seq \(row["closed_seq"] as Int64)）之后记录；冻结数据未含此项\(effects.isEmpty ? "" : "：" + effects.joined(separator: "，"))",
+                    events: [row["seq"], row["closed_seq"]])
             }
         }
         try add("stage-jump-without-diagnosis") {
             let levels = Int(rules.threshold("stage-jump-without-diagnosis", "levels", default: 2))
-            return try Row.fetchAll(db, sql: """
-                WITH jumps AS (
-                    SELECT uscc, substr(on_date, 1, 4) AS year, min(from_stage) AS low, max(to_stage) AS high, max(on_date) AS last_on,
-                        group_concat(seq, ' ') AS seqs
-                    FROM upgrade WHERE retracted_seq IS NULL GROUP BY uscc, substr(on_date, 1, 4))
-                SELECT j.*, e.city FROM jumps j JOIN enterprise e ON e.uscc = j.uscc
-                WHERE j.high - j.low >= ? AND NOT EXISTS (
-                    SELECT 1 FROM diagnosis d WHERE d.uscc = j.uscc AND d.retracted_seq IS NULL AND substr(d.on_date, 1, 4) = j.year AND d.on_date <= j.last_on)
-                ORDER BY j.uscc, j.year
-                """, arguments: [levels]).map { row in
-                Finding(rule: "stage-jump-without-diagnosis", subject: row["uscc"], city: row["city"], year: Int(row["year"] as String),
-                        detail: "\(row["year"] as String) 年内 \(stageName(row["low"]))→\(stageName(row["high"]))，升级前当年无现场诊断",
-                        events: Self.seqs(row["seqs"]))
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    WITH jumps AS (
+                        SELECT uscc, substr(on_date, 1, 4) AS year, min(from_stage) AS low, max(to_stage) AS high, max(on_date) AS last_on,
+                            group_concat(seq, ' ') AS seqs
+                        FROM upgrade WHERE retracted_seq IS NULL GROUP BY uscc, substr(on_date, 1, 4))
+                    SELECT j.*, e.city FROM jumps j JOIN enterprise e ON e.uscc = j.uscc
+                    WHERE j.high - j.low >= ? AND NOT EXISTS (
+                        SELECT 1 FROM diagnosis d WHERE d.uscc = j.uscc AND d.retracted_seq IS NULL AND substr(d.on_date, 1, 4) = j.year AND d.on_date <= j.last_on)
+                    ORDER BY j.uscc, j.year
+                    """, arguments: [levels]
+            ).map { row in
+                Finding(
+                    rule: "stage-jump-without-diagnosis", subject: row["uscc"], city: row["city"], year: Int(row["year"] as String),
+                    detail: "\(row["year"] as String) 年内 \(stageName(row["low"]))→\(stageName(row["high"]))，升级前当年无现场诊断",
+                    events: Self.seqs(row["seqs"]))
             }
         }
         try add("upgrade-without-assessment") {
-            try Row.fetchAll(db, sql: """
-                SELECT u.seq, u.uscc, e.city, u.on_date, u.assessment, u.to_stage FROM upgrade u JOIN enterprise e ON e.uscc = u.uscc
-                WHERE u.retracted_seq IS NULL AND NOT EXISTS (
-                    SELECT 1 FROM assessment a WHERE a.uscc = u.uscc AND a.assessment = u.assessment AND a.retracted_seq IS NULL AND a.stage = u.to_stage)
-                ORDER BY u.seq
-                """).map { row in
-                Finding(rule: "upgrade-without-assessment", subject: row["uscc"], city: row["city"], year: Int((row["on_date"] as String).prefix(4)),
-                        detail: "升至 \(stageName(row["to_stage"])) 所依据的评估 \(row["assessment"] as String) 不存在、已撤回或结论不符",
-                        events: [row["seq"]])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT u.seq, u.uscc, e.city, u.on_date, u.assessment, u.to_stage FROM upgrade u JOIN enterprise e ON e.uscc = u.uscc
+                    WHERE u.retracted_seq IS NULL AND NOT EXISTS (
+                        SELECT 1 FROM assessment a WHERE a.uscc = u.uscc AND a.assessment = u.assessment AND a.retracted_seq IS NULL AND a.stage = u.to_stage)
+                    ORDER BY u.seq
+                    """
+            ).map { row in
+                Finding(
+                    rule: "upgrade-without-assessment", subject: row["uscc"], city: row["city"], year: Int((row["on_date"] as String).prefix(4)),
+                    detail: "升至 \(stageName(row["to_stage"])) 所依据的评估 \(row["assessment"] as String) 不存在、已撤回或结论不符",
+                    events: [row["seq"]])
             }
         }
         try add("benchmark-below-minimum") {
             let minimum = try BenchmarkEligibility.load()
-            return try Row.fetchAll(db, sql: """
-                SELECT a.award, a.recipient, coalesce(e.city, '') AS city, a.year, a.kind, a.awarded_seq,
-                    max(coalesce(e.first_stage, 0), coalesce((SELECT max(u.to_stage) FROM upgrade u
-                        WHERE u.uscc = a.recipient AND u.retracted_seq IS NULL AND u.on_date <= a.awarded_on), 0)) AS stage,
-                    (SELECT group_concat(u.retracted_seq, ' ') FROM upgrade u WHERE u.uscc = a.recipient AND u.retracted_seq IS NOT NULL) AS retractions
-                FROM award a LEFT JOIN enterprise e ON e.uscc = a.recipient ORDER BY a.awarded_seq
-                """).compactMap { row -> Finding? in
-                let kind: String = row["kind"], stage: Int = row["stage"]
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.award, a.recipient, coalesce(e.city, '') AS city, a.year, a.kind, a.awarded_seq,
+                        max(coalesce(e.first_stage, 0), coalesce((SELECT max(u.to_stage) FROM upgrade u
+                            WHERE u.uscc = a.recipient AND u.retracted_seq IS NULL AND u.on_date <= a.awarded_on), 0)) AS stage,
+                        (SELECT group_concat(u.retracted_seq, ' ') FROM upgrade u WHERE u.uscc = a.recipient AND u.retracted_seq IS NOT NULL) AS retractions
+                    FROM award a LEFT JOIN enterprise e ON e.uscc = a.recipient ORDER BY a.awarded_seq
+                    """
+            ).compactMap { row -> Finding? in
+                let kind: String = row["kind"]
+                let stage: Int = row["stage"]
                 guard let required = minimum[kind].flatMap({ Int($0.dropFirst()) }), stage < required else { return nil }
-                return Finding(rule: "benchmark-below-minimum", subject: "award/" + (row["award"] as String), city: row["city"], year: row["year"],
-                               detail: "\(kind)（最低 L\(required)）授予 \(row["recipient"] as String)，按现有记录其认定时仅为 \(stageName(stage))",
-                               events: [row["awarded_seq"]] + Self.seqs(row["retractions"]))
+                return Finding(
+                    rule: "benchmark-below-minimum", subject: "award/" + (row["award"] as String), city: row["city"], year: row["year"],
+                    detail: "\(kind)（最低 L\(required)）授予 \(row["recipient"] as String)，按现有记录其认定时仅为 \(stageName(stage))",
+                    events: [row["awarded_seq"]] + Self.seqs(row["retractions"]))
             }
         }
         try add("benchmark-after-revocation") {
-            try Row.fetchAll(db, sql: """
-                SELECT b.award, b.recipient, coalesce(e.city, '') AS city, b.year, b.kind, a.award AS earlier, a.revoked_seq, b.awarded_seq
-                FROM award b JOIN award a ON a.recipient = b.recipient AND a.kind = b.kind AND a.revoked_seq IS NOT NULL AND a.revoked_seq < b.awarded_seq
-                LEFT JOIN enterprise e ON e.uscc = b.recipient ORDER BY b.awarded_seq
-                """).map { row in
-                Finding(rule: "benchmark-after-revocation", subject: "award/" + (row["award"] as String), city: row["city"], year: row["year"],
-                        detail: "\(row["kind"] as String) 于撤销 award/\(row["earlier"] as String) 之后再次授予 \(row["recipient"] as String)",
-                        events: [row["revoked_seq"], row["awarded_seq"]])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT b.award, b.recipient, coalesce(e.city, '') AS city, b.year, b.kind, a.award AS earlier, a.revoked_seq, b.awarded_seq
+                    FROM award b JOIN award a ON a.recipient = b.recipient AND a.kind = b.kind AND a.revoked_seq IS NOT NULL AND a.revoked_seq < b.awarded_seq
+                    LEFT JOIN enterprise e ON e.uscc = b.recipient ORDER BY b.awarded_seq
+                    """
+            ).map { row in
+                Finding(
+                    rule: "benchmark-after-revocation", subject: "award/" + (row["award"] as String), city: row["city"], year: row["year"],
+                    detail: "\(row["kind"] as String) 于撤销 award/\(row["earlier"] as String) 之后再次授予 \(row["recipient"] as String)",
+                    events: [row["revoked_seq"], row["awarded_seq"]])
             }
         }
         try add("incentive-duplicate") {
             let window = rules.threshold("incentive-duplicate", "windowDays", default: 365)
-            let sameBasis = try Row.fetchAll(db, sql: """
-                SELECT basis, min(recipient) AS recipient, coalesce(e.city, '') AS city, group_concat(incentive, ' ') AS incentives,
-                    group_concat(granted_seq, ' ') AS seqs, min(substr(granted_on, 1, 4)) AS year
-                FROM incentive LEFT JOIN enterprise e ON e.uscc = incentive.recipient GROUP BY basis HAVING count(*) > 1 ORDER BY basis
-                """).map { row in
-                Finding(rule: "incentive-duplicate", subject: row["basis"], city: row["city"], year: Int(row["year"] as String),
-                        detail: "同一依据 \(row["basis"] as String) 奖补多次：\(row["incentives"] as String)", events: Self.seqs(row["seqs"]))
+            let sameBasis = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT basis, min(recipient) AS recipient, coalesce(e.city, '') AS city, group_concat(incentive, ' ') AS incentives,
+                        group_concat(granted_seq, ' ') AS seqs, min(substr(granted_on, 1, 4)) AS year
+                    FROM incentive LEFT JOIN enterprise e ON e.uscc = incentive.recipient GROUP BY basis HAVING count(*) > 1 ORDER BY basis
+                    """
+            ).map { row in
+                Finding(
+                    rule: "incentive-duplicate", subject: row["basis"], city: row["city"], year: Int(row["year"] as String),
+                    detail: "同一依据 \(row["basis"] as String) 奖补多次：\(row["incentives"] as String)", events: Self.seqs(row["seqs"]))
             }
-            let samePolicy = try Row.fetchAll(db, sql: """
-                SELECT i.incentive AS first, j.incentive AS second, i.recipient, i.policy, i.basis AS first_basis, j.basis AS second_basis,
-                    i.granted_seq AS first_seq, j.granted_seq AS second_seq, coalesce(e.city, '') AS city, substr(j.granted_on, 1, 4) AS year
-                FROM incentive i JOIN incentive j ON j.recipient = i.recipient AND j.policy = i.policy AND j.granted_seq > i.granted_seq
-                    AND i.basis != j.basis AND julianday(j.granted_on) - julianday(i.granted_on) <= ?
-                LEFT JOIN enterprise e ON e.uscc = i.recipient ORDER BY j.granted_seq
-                """, arguments: [window]).map { row in
-                Finding(rule: "incentive-duplicate", subject: "incentive/" + (row["second"] as String), city: row["city"], year: Int(row["year"] as String),
-                        detail: "\(row["recipient"] as String) 在 \(Int(window)) 天内按同一政策「\(row["policy"] as String)」获两次奖补（依据 \(row["first_basis"] as String) 与 \(row["second_basis"] as String)）",
-                        events: [row["first_seq"], row["second_seq"]])
+            let samePolicy = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT i.incentive AS first, j.incentive AS second, i.recipient, i.policy, i.basis AS first_basis, j.basis AS second_basis,
+                        i.granted_seq AS first_seq, j.granted_seq AS second_seq, coalesce(e.city, '') AS city, substr(j.granted_on, 1, 4) AS year
+                    FROM incentive i JOIN incentive j ON j.recipient = i.recipient AND j.policy = i.policy AND j.granted_seq > i.granted_seq
+                        AND i.basis != j.basis AND julianday(j.granted_on) - julianday(i.granted_on) <= ?
+                    LEFT JOIN enterprise e ON e.uscc = i.recipient ORDER BY j.granted_seq
+                    """, arguments: [window]
+            ).map { row in
+                Finding(
+                    rule: "incentive-duplicate", subject: "incentive/" + (row["second"] as String), city: row["city"],
+                    year: Int(row["year"] as String),
+                    detail:
+                        "\(row["recipient"] as String) 在 \(Int(window)) 天内按同一政策「\(row["policy"] as String)」获两次奖补（依据 \(row["first_basis"] as String) 与 \(row["second_basis"] as String)）",
+                    events: [row["first_seq"], row["second_seq"]])
             }
             return sameBasis + samePolicy
         }
         try add("incentive-revoked-award") {
-            try Row.fetchAll(db, sql: """
-                SELECT i.incentive, i.recipient, coalesce(e.city, '') AS city, a.award, a.revoked_seq, i.granted_seq, substr(i.granted_on, 1, 4) AS year
-                FROM incentive i JOIN award a ON i.basis = 'award/' || a.award LEFT JOIN enterprise e ON e.uscc = i.recipient
-                WHERE a.revoked_seq IS NOT NULL ORDER BY i.granted_seq
-                """).map { row in
-                Finding(rule: "incentive-revoked-award", subject: "incentive/" + (row["incentive"] as String), city: row["city"], year: Int(row["year"] as String),
-                        detail: "奖补依据的标杆 award/\(row["award"] as String) 已撤销", events: [row["granted_seq"], row["revoked_seq"]])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT i.incentive, i.recipient, coalesce(e.city, '') AS city, a.award, a.revoked_seq, i.granted_seq, substr(i.granted_on, 1, 4) AS year
+                    FROM incentive i JOIN award a ON i.basis = 'award/' || a.award LEFT JOIN enterprise e ON e.uscc = i.recipient
+                    WHERE a.revoked_seq IS NOT NULL ORDER BY i.granted_seq
+                    """
+            ).map { row in
+                Finding(
+                    rule: "incentive-revoked-award", subject: "incentive/" + (row["incentive"] as String), city: row["city"],
+                    year: Int(row["year"] as String),
+                    detail: "奖补依据的标杆 award/\(row["award"] as String) 已撤销", events: [row["granted_seq"], row["revoked_seq"]])
             }
         }
         try add("trial-provider-outside-pool") {
-            try Row.fetchAll(db, sql: """
-                SELECT t.seq, t.uscc, e.city, t.provider, t.on_date, p.admitted_on, p.removed_on FROM trial t JOIN enterprise e ON e.uscc = t.uscc
-                LEFT JOIN provider p ON p.uscc = t.provider
-                WHERE p.uscc IS NULL OR p.admitted_on > t.on_date OR (p.removed_on IS NOT NULL AND p.removed_on <= t.on_date) ORDER BY t.seq
-                """).map { row in
-                Finding(rule: "trial-provider-outside-pool", subject: row["uscc"], city: row["city"], year: Int((row["on_date"] as String).prefix(4)),
-                        detail: "\(row["on_date"] as String) 与 \(row["provider"] as String) 开展免费体验，该服务商当时不在资源池", events: [row["seq"]])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.seq, t.uscc, e.city, t.provider, t.on_date, p.admitted_on, p.removed_on FROM trial t JOIN enterprise e ON e.uscc = t.uscc
+                    LEFT JOIN provider p ON p.uscc = t.provider
+                    WHERE p.uscc IS NULL OR p.admitted_on > t.on_date OR (p.removed_on IS NOT NULL AND p.removed_on <= t.on_date) ORDER BY t.seq
+                    """
+            ).map { row in
+                Finding(
+                    rule: "trial-provider-outside-pool", subject: row["uscc"], city: row["city"], year: Int((row["on_date"] as String).prefix(4)),
+                    detail: "\(row["on_date"] as String) 与 \(row["provider"] as String) 开展免费体验，该服务商当时不在资源池", events: [row["seq"]])
             }
         }
         try add("padded-diagnosis") {
             let visits = Int(rules.threshold("padded-diagnosis", "visits", default: 3))
-            return try Row.fetchAll(db, sql: """
-                WITH repeated AS (
-                    SELECT uscc, provider, count(*) AS visits, min(on_date) AS first_on, max(on_date) AS last_on, group_concat(seq, ' ') AS seqs
-                    FROM diagnosis WHERE retracted_seq IS NULL GROUP BY uscc, provider HAVING count(*) >= ?)
-                SELECT r.*, e.city FROM repeated r JOIN enterprise e ON e.uscc = r.uscc
-                WHERE NOT EXISTS (SELECT 1 FROM upgrade u WHERE u.uscc = r.uscc AND u.retracted_seq IS NULL AND u.on_date >= r.first_on)
-                ORDER BY r.uscc, r.provider
-                """, arguments: [visits]).map { row in
-                Finding(rule: "padded-diagnosis", subject: row["uscc"], city: row["city"], year: Int((row["last_on"] as String).prefix(4)),
-                        detail: "服务商 \(row["provider"] as String) 现场诊断 \(row["visits"] as Int) 次（\(row["first_on"] as String) 起），其后无升级", events: Self.seqs(row["seqs"]))
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    WITH repeated AS (
+                        SELECT uscc, provider, count(*) AS visits, min(on_date) AS first_on, max(on_date) AS last_on, group_concat(seq, ' ') AS seqs
+                        FROM diagnosis WHERE retracted_seq IS NULL GROUP BY uscc, provider HAVING count(*) >= ?)
+                    SELECT r.*, e.city FROM repeated r JOIN enterprise e ON e.uscc = r.uscc
+                    WHERE NOT EXISTS (SELECT 1 FROM upgrade u WHERE u.uscc = r.uscc AND u.retracted_seq IS NULL AND u.on_date >= r.first_on)
+                    ORDER BY r.uscc, r.provider
+                    """, arguments: [visits]
+            ).map { row in
+                Finding(
+                    rule: "padded-diagnosis", subject: row["uscc"], city: row["city"], year: Int((row["last_on"] as String).prefix(4)),
+                    detail: "服务商 \(row["provider"] as String) 现场诊断 \(row["visits"] as Int) 次（\(row["first_on"] as String) 起），其后无升级",
+                    events: Self.seqs(row["seqs"]))
             }
         }
         try add("no-contact") {
             let days = rules.threshold("no-contact", "days", default: 180)
-            return try Row.fetchAll(db, sql: """
-                SELECT uscc, city, coalesce(last_contact_on, registered_on) AS since, last_contact_seq,
-                    CAST(julianday(?1) - julianday(coalesce(last_contact_on, registered_on)) AS INTEGER) AS idle
-                FROM enterprise WHERE stage = 0 AND in_population = 1 AND coalesce(last_contact_on, registered_on) <= ?1
-                    AND julianday(?1) - julianday(coalesce(last_contact_on, registered_on)) > ?2
-                ORDER BY city, uscc
-                """, arguments: [date, days]).map { row in
-                Finding(rule: "no-contact", subject: row["uscc"], city: row["city"], year: Int(date.prefix(4)),
-                        detail: "待转型企业自 \(row["since"] as String) 起 \(row["idle"] as Int) 天未联系（截至 \(date)）",
-                        events: (row["last_contact_seq"] as Int64?).map { [$0] } ?? [])
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT uscc, city, coalesce(last_contact_on, registered_on) AS since, last_contact_seq,
+                        CAST(julianday(?1) - julianday(coalesce(last_contact_on, registered_on)) AS INTEGER) AS idle
+                    FROM enterprise WHERE stage = 0 AND in_population = 1 AND coalesce(last_contact_on, registered_on) <= ?1
+                        AND julianday(?1) - julianday(coalesce(last_contact_on, registered_on)) > ?2
+                    ORDER BY city, uscc
+                    """, arguments: [date, days]
+            ).map { row in
+                Finding(
+                    rule: "no-contact", subject: row["uscc"], city: row["city"], year: Int(date.prefix(4)),
+                    detail: "待转型企业自 \(row["since"] as String) 起 \(row["idle"] as Int) 天未联系（截至 \(date)）",
+                    events: (row["last_contact_seq"] as Int64?).map { [$0] } ?? [])
             }
         }
         try add("actor-outside-jurisdiction") {
             try Row.fetchAll(db, sql: "SELECT * FROM foreign_write ORDER BY seq").map { row in
-                Finding(rule: "actor-outside-jurisdiction", subject: row["uscc"], city: row["enterprise_city"], year: nil,
-                        detail: "\(row["actor"] as String)（city:\(row["actor_city"] as String)）写入了 \(row["enterprise_city"] as String) 企业的 \(row["type"] as String)",
-                        events: [row["seq"]])
+                Finding(
+                    rule: "actor-outside-jurisdiction", subject: row["uscc"], city: row["enterprise_city"], year: nil,
+                    detail:
+                        "\(row["actor"] as String)（city:\(row["actor_city"] as String)）写入了 \(row["enterprise_city"] as String) 企业的 \(row["type"] as String)",
+                    events: [row["seq"]])
             }
         }
         return result
@@ -197,7 +250,8 @@ public struct SupervisionQuery {
         for finding in try findings(in: db) where (city == nil || finding.city == city) && (year == nil || finding.year == year) {
             table.rows.append([
                 .text(finding.rule), .text(rules.rule(finding.rule)?.title ?? finding.rule), .text(finding.subject), .text(finding.city),
-                finding.year.map { .integer(Int64($0)) } ?? .null, .text(finding.detail), .text(finding.events.map(String.init).joined(separator: " ")),
+                finding.year.map { .integer(Int64($0)) } ?? .null, .text(finding.detail),
+                .text(finding.events.map(String.init).joined(separator: " ")),
             ])
         }
         return table

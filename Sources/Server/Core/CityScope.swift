@@ -61,7 +61,9 @@ final class CityScope: @unchecked Sendable {  // one request's, handed between t
             if envelope.type == "ProjectFiled", let enterprise = envelope.data["enterprise"]?.stringValue {
                 projectEnterprise[id] = enterprise
             }
-            guard let enterprise = projectEnterprise[id] ?? lookup(ProjectLibrary.name, "SELECT enterprise FROM project WHERE project = ?", id) else { return false }
+            guard let enterprise = projectEnterprise[id] ?? lookup(ProjectLibrary.name, "SELECT enterprise FROM project WHERE project = ?", id) else {
+                return false
+            }
             projectEnterprise[id] = enterprise
             return cityOf(enterprise: enterprise) == city
         default:

@@ -20,7 +20,8 @@ struct Parameters {
     func integer(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
         guard let text = string(name) else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw Problem(.badRequest, "query parameter \(name)=\(text.prefix(40)) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            throw Problem(
+                .badRequest, "query parameter \(name)=\(text.prefix(40)) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
@@ -51,10 +52,12 @@ struct Parameters {
     func region(_ name: String = "region") throws -> String? {
         guard let text = string(name) else { return nil }
         guard text.utf8.count == 6, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
-            throw Problem(.badRequest, "query parameter \(name)=\(text.prefix(40)) must be a six-digit ASCII GB/T 2260 city or county code such as 370200")
+            throw Problem(
+                .badRequest, "query parameter \(name)=\(text.prefix(40)) must be a six-digit ASCII GB/T 2260 city or county code such as 370200")
         }
         guard ReferenceData.standard.isKnownDivision(text) else {
-            throw Problem(.badRequest, "query parameter \(name)=\(text) is not a city or county of Shandong (GB/T 2260), e.g. 370200 (青岛市) or 370211 (黄岛区)")
+            throw Problem(
+                .badRequest, "query parameter \(name)=\(text) is not a city or county of Shandong (GB/T 2260), e.g. 370200 (青岛市) or 370211 (黄岛区)")
         }
         return text
     }

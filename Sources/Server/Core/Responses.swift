@@ -27,16 +27,19 @@ enum Responses {
     /// A table as JSON or CSV, ready to send or to keep in the ``ResponseCache``.
     static func table(_ table: QueryTable, name: String, csv: Bool) -> ResponseCache.CachedResponse {
         if csv {
-            return .init(status: .ok, headers: [
-                .contentType: "text/csv; charset=utf-8",
-                .contentDisposition: "attachment; filename=\"\(name).csv\"",
-                seqHeader: String(table.seq),
-            ], body: ByteBuffer(string: table.csv))
+            return .init(
+                status: .ok,
+                headers: [
+                    .contentType: "text/csv; charset=utf-8",
+                    .contentDisposition: "attachment; filename=\"\(name).csv\"",
+                    seqHeader: String(table.seq),
+                ], body: ByteBuffer(string: table.csv))
         }
         var bytes = table.json.canonicalBytes
         bytes.append(0x0A)
-        return .init(status: .ok, headers: [.contentType: "application/json; charset=utf-8", seqHeader: String(table.seq)],
-                     body: ByteBuffer(bytes: bytes))
+        return .init(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8", seqHeader: String(table.seq)],
+            body: ByteBuffer(bytes: bytes))
     }
 
     static func text(_ text: String, contentType: String = "text/plain; charset=utf-8", seq: UInt64? = nil) -> Response {

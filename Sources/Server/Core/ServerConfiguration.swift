@@ -28,8 +28,10 @@ public struct ServerConfiguration: Sendable {
     /// How often a log that refuses writes looks for free space.
     public var resumeWritesCheckInterval: Duration = .seconds(2)
 
-    public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080,
-                maximumBodyBytes: Int = 4 << 20, maximumEventsPerRequest: Int = 5000, maximumWait: Duration = .seconds(10)) {
+    public init(
+        dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080,
+        maximumBodyBytes: Int = 4 << 20, maximumEventsPerRequest: Int = 5000, maximumWait: Duration = .seconds(10)
+    ) {
         self.dataDirectory = dataDirectory
         self.host = host
         self.port = port

@@ -1,7 +1,7 @@
 import EventLog
 import Foundation
-import Prometheus
 import Projections
+import Prometheus
 import Synchronization
 
 /// The daemon's Prometheus metrics, in its own registry (so several daemons in one process,
@@ -25,12 +25,21 @@ final class ServerMetrics: Sendable {
         self.log = log
         self.readModels = readModels
         lastStatistics = Mutex(log.statistics)
-        logEvents = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_appended_events_total", unitName: "", helpText: "Events appended since the daemon started"))
-        logBatches = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_batches_total", unitName: "", helpText: "Commit groups (frames, one trailer each) written since the daemon started"))
-        logSyncs = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_fsyncs_total", unitName: "", helpText: "fdatasync calls since the daemon started"))
-        logSyncSeconds = registry.makeCounter(descriptor: .init(metricName: "gongfu_log_fsync_seconds_total", unitName: "", helpText: "Time spent in fdatasync"))
-        logMaximumSyncSeconds = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_fsync_seconds_max", unitName: "", helpText: "The slowest fdatasync since the daemon started"))
-        logMeanBatchEvents = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_batch_events_mean", unitName: "", helpText: "Mean events per commit group since the daemon started"))
+        logEvents = registry.makeCounter(
+            descriptor: .init(metricName: "gongfu_log_appended_events_total", unitName: "", helpText: "Events appended since the daemon started"))
+        logBatches = registry.makeCounter(
+            descriptor: .init(
+                metricName: "gongfu_log_batches_total", unitName: "",
+                helpText: "Commit groups (frames, one trailer each) written since the daemon started"))
+        logSyncs = registry.makeCounter(
+            descriptor: .init(metricName: "gongfu_log_fsyncs_total", unitName: "", helpText: "fdatasync calls since the daemon started"))
+        logSyncSeconds = registry.makeCounter(
+            descriptor: .init(metricName: "gongfu_log_fsync_seconds_total", unitName: "", helpText: "Time spent in fdatasync"))
+        logMaximumSyncSeconds = registry.makeGauge(
+            descriptor: .init(metricName: "gongfu_log_fsync_seconds_max", unitName: "", helpText: "The slowest fdatasync since the daemon started"))
+        logMeanBatchEvents = registry.makeGauge(
+            descriptor: .init(
+                metricName: "gongfu_log_batch_events_mean", unitName: "", helpText: "Mean events per commit group since the daemon started"))
         logSize = registry.makeGauge(descriptor: .init(metricName: "gongfu_log_size_events", unitName: "", helpText: "Events in the log"))
     }
 
@@ -49,10 +58,13 @@ final class ServerMetrics: Sendable {
         let histogram = histograms.withLock { histograms in
             if let existing = histograms[key] { return existing }
             let made = registry.makeDurationHistogram(
-                descriptor: .init(metricName: "gongfu_http_request_duration_seconds", unitName: "", helpText: "Request latency by route pattern, method and status"),
+                descriptor: .init(
+                    metricName: "gongfu_http_request_duration_seconds", unitName: "", helpText: "Request latency by route pattern, method and status"),
                 labels: [("route", route), ("method", method), ("status", String(status))],
-                buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
-                          .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)])
+                buckets: [
+                    .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                    .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2),
+                ])
             histograms[key] = made
             return made
         }
@@ -75,12 +87,21 @@ final class ServerMetrics: Sendable {
         logSize.set(to: Double(log.size))
         if let statuses = try? readModels.status() {
             for status in statuses {
-                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_lag_events", unitName: "", helpText: "Events not yet applied to the read model"), labels: [("read_model", status.name)])
-                    .set(to: Double(status.lagEvents))
-                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_lag_seconds", unitName: "", helpText: "Age of the oldest event not yet applied"), labels: [("read_model", status.name)])
-                    .set(to: status.lagSeconds)
-                registry.makeGauge(descriptor: .init(metricName: "gongfu_projection_seq", unitName: "", helpText: "The last seq applied"), labels: [("read_model", status.name)])
-                    .set(to: Double(status.seq))
+                registry.makeGauge(
+                    descriptor: .init(metricName: "gongfu_projection_lag_events", unitName: "", helpText: "Events not yet applied to the read model"),
+                    labels: [("read_model", status.name)]
+                )
+                .set(to: Double(status.lagEvents))
+                registry.makeGauge(
+                    descriptor: .init(metricName: "gongfu_projection_lag_seconds", unitName: "", helpText: "Age of the oldest event not yet applied"),
+                    labels: [("read_model", status.name)]
+                )
+                .set(to: status.lagSeconds)
+                registry.makeGauge(
+                    descriptor: .init(metricName: "gongfu_projection_seq", unitName: "", helpText: "The last seq applied"),
+                    labels: [("read_model", status.name)]
+                )
+                .set(to: Double(status.seq))
             }
         }
         return registry.emitToBuffer()

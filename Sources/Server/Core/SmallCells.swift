@@ -27,16 +27,18 @@ enum SmallCells {
         }
         let insideFilter = filters.region.map { $0.prefix(4) == viewer.prefix(4) } ?? false
         guard let count = table.columns.firstIndex(where: { $0.key == countColumn }),
-              let first = table.columns.firstIndex(where: { $0.key == firstValue }) else { return table }
+            let first = table.columns.firstIndex(where: { $0.key == firstValue })
+        else { return table }
         let place = placeColumn.flatMap { key in table.columns.firstIndex { $0.key == key } }
         var result = table
         result.columns.append(.init(key: "suppressed", title: "少于\(threshold)家已隐去"))
         result.rows = table.rows.map { row in
             var row = row
-            let inside = place.map { index -> Bool in
-                if case .text(let code) = row[index] { return code.prefix(4) == viewer.prefix(4) }
-                return false
-            } ?? false
+            let inside =
+                place.map { index -> Bool in
+                    if case .text(let code) = row[index] { return code.prefix(4) == viewer.prefix(4) }
+                    return false
+                } ?? false
             let small: Bool
             switch row[count] {
             case .integer(let value): small = value < threshold

@@ -36,8 +36,9 @@ final class StreamLeases: Sendable {
     func open(for token: String) throws -> Lease {
         let refusal = open.withLock { open -> Problem? in
             if open.byToken[token, default: 0] >= perToken {
-                return Problem(.tooManyRequests, "this token already has \(perToken) event streams open; close one before opening another",
-                               headers: [.retryAfter: "5"])
+                return Problem(
+                    .tooManyRequests, "this token already has \(perToken) event streams open; close one before opening another",
+                    headers: [.retryAfter: "5"])
             }
             if open.total >= total {
                 return Problem(.serviceUnavailable, "the server already serves \(total) event streams; retry later", headers: [.retryAfter: "30"])

@@ -49,9 +49,10 @@ final class WorkPool: Sendable {
             return true
         }
         guard admitted else {
-            throw Problem(.serviceUnavailable,
-                          "the server is already running \(lane.limit) \(lane.name) requests; retry in \(lane.retryAfterSeconds) s",
-                          headers: [.retryAfter: String(lane.retryAfterSeconds)])
+            throw Problem(
+                .serviceUnavailable,
+                "the server is already running \(lane.limit) \(lane.name) requests; retry in \(lane.retryAfterSeconds) s",
+                headers: [.retryAfter: String(lane.retryAfterSeconds)])
         }
         defer { inFlight.withLock { $0[lane.name, default: 1] -= 1 } }
         return try await threads.runIfActive {
@@ -65,9 +66,9 @@ final class WorkPool: Sendable {
     /// the cooperative pool still get the CPU first, so small requests stay fast.
     static func yieldToRequests() {
         #if os(Linux)
-        if getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) < 10 {
-            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-        }
+            if getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) < 10 {
+                setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            }
         #endif
     }
 

@@ -16,10 +16,12 @@ struct Authentication: Sendable {
     let tokens: TokenStore
     let secureCookies: Bool
 
-    static let missingToken = Problem(.unauthorized, "this request needs a bearer token (Authorization: Bearer gf_…); `gongfu token add` issues one",
-                                      headers: [.wwwAuthenticate: "Bearer realm=\"gongfu\""])
-    static let unknownToken = Problem(.unauthorized, "this token is unknown or revoked; ask the operator for a new one (`gongfu token add`)",
-                                      headers: [.wwwAuthenticate: "Bearer realm=\"gongfu\", error=\"invalid_token\""])
+    static let missingToken = Problem(
+        .unauthorized, "this request needs a bearer token (Authorization: Bearer gf_…); `gongfu token add` issues one",
+        headers: [.wwwAuthenticate: "Bearer realm=\"gongfu\""])
+    static let unknownToken = Problem(
+        .unauthorized, "this token is unknown or revoked; ask the operator for a new one (`gongfu token add`)",
+        headers: [.wwwAuthenticate: "Bearer realm=\"gongfu\", error=\"invalid_token\""])
 
     /// The caller's identity, nil on a public route; throws 401 when a token is needed and
     /// missing, unknown or revoked.
@@ -27,12 +29,14 @@ struct Authentication: Sendable {
         if Self.publicPaths.contains(request.uri.path) { return nil }
         guard let secret = Self.secret(in: request) else {
             if request.method == .get, !request.uri.path.hasPrefix("/v1"), request.uri.queryParameters["token"] == nil,
-               request.headers[.accept]?.contains("text/html") == true {
+                request.headers[.accept]?.contains("text/html") == true
+            {
                 throw Problem(.seeOther, "log in first: /login", headers: [.location: "/login"])
             }
             if request.uri.path == "/", request.method == .get, request.uri.queryParameters["token"] != nil {
-                throw Problem(.unauthorized, "a token in the address no longer logs in (anyone could send such a link); open /login and enter the token there",
-                              headers: [.wwwAuthenticate: "Bearer realm=\"gongfu\""])
+                throw Problem(
+                    .unauthorized, "a token in the address no longer logs in (anyone could send such a link); open /login and enter the token there",
+                    headers: [.wwwAuthenticate: "Bearer realm=\"gongfu\""])
             }
             throw Self.missingToken
         }

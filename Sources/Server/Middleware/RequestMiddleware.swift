@@ -24,10 +24,15 @@ struct RequestMiddleware: RouterMiddleware {
             response = try problem.response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound && !routes.allowedMethods(for: request.uri.path).isEmpty {
             let allowed = routes.allowedMethods(for: request.uri.path)
-            response = try Problem(.methodNotAllowed, "\(request.uri.path) answers \(allowed.joined(separator: ", ")), not \(request.method.rawValue)",
-                                   headers: [.allow: allowed.joined(separator: ", ")]).response(from: request, context: context)
+            response = try Problem(
+                .methodNotAllowed, "\(request.uri.path) answers \(allowed.joined(separator: ", ")), not \(request.method.rawValue)",
+                headers: [.allow: allowed.joined(separator: ", ")]
+            ).response(from: request, context: context)
         } catch let error as HTTPError {
-            let detail = error.body ?? (error.status == .notFound ? "no such resource: \(request.uri.path); the routes are described in schemas/openapi.yaml" : error.status.reasonPhrase)
+            let detail =
+                error.body
+                ?? (error.status == .notFound
+                    ? "no such resource: \(request.uri.path); the routes are described in schemas/openapi.yaml" : error.status.reasonPhrase)
             response = try Problem(error.status, detail, headers: error.headers).response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             response = try Problem(error.status, error.status.reasonPhrase).response(from: request, context: context)
@@ -39,13 +44,16 @@ struct RequestMiddleware: RouterMiddleware {
         let duration = ContinuousClock.now - start
         let route = context.endpointPath ?? "unmatched"
         metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code, duration: duration)
-        context.logger.info("request", metadata: [
-            "http.method": "\(request.method.rawValue)",
-            "http.route": "\(route)",
-            "http.status": "\(response.status.code)",
-            "http.duration_ms": "\(Double(duration.components.attoseconds / 1_000_000_000_000) / 1000 + Double(duration.components.seconds) * 1000)",
-            "auth.token_id": "\(context.identity?.tokenID ?? "-")",
-        ])
+        context.logger.info(
+            "request",
+            metadata: [
+                "http.method": "\(request.method.rawValue)",
+                "http.route": "\(route)",
+                "http.status": "\(response.status.code)",
+                "http.duration_ms":
+                    "\(Double(duration.components.attoseconds / 1_000_000_000_000) / 1000 + Double(duration.components.seconds) * 1000)",
+                "auth.token_id": "\(context.identity?.tokenID ?? "-")",
+            ])
         return response
     }
 }

@@ -33,8 +33,9 @@ struct AuditRoutes {
             let csv = try Responses.wantsCSV(request, parameters)
             let daemon = daemon
             return try await daemon.work.run(WorkPool.heavy) {
-                let provenance = try Provenance.explain(year: year, region: region, figure: figure, frozen: frozen,
-                                                        coverage: daemon.store(CoverageMetrics.name), log: daemon.log)
+                let provenance = try Provenance.explain(
+                    year: year, region: region, figure: figure, frozen: frozen,
+                    coverage: daemon.store(CoverageMetrics.name), log: daemon.log)
                 return Responses.table(provenance.table, name: "explain-\(year)-\(region ?? "province")-\(figure.rawValue)", csv: csv)
             }.response
         }
@@ -51,14 +52,17 @@ struct AuditRoutes {
                 }
                 return point
             }
-            let from = try point("from", .frozen), to = try point("to", .now)
+            let from = try point("from", .frozen)
+            let to = try point("to", .now)
             let daemon = daemon
             let text = try await daemon.work.run(WorkPool.heavy) { () throws -> String in
                 let scratch = NSTemporaryDirectory() + "gongfu-diff-" + UUID().uuidString
                 defer { try? FileManager.default.removeItem(atPath: scratch) }
                 do {
-                    return try FigureDiff.compare(year: year, from: from, to: to, coverage: daemon.store(CoverageMetrics.name),
-                                                  log: daemon.log, scratch: scratch).text
+                    return try FigureDiff.compare(
+                        year: year, from: from, to: to, coverage: daemon.store(CoverageMetrics.name),
+                        log: daemon.log, scratch: scratch
+                    ).text
                 } catch let error as AuditError {
                     throw Problem(.conflict, error.description)
                 }
@@ -112,7 +116,8 @@ extension AuditRoutes {
             } else if let text = parameters.string("asOfRecorded"), let time = AsOf.recordedTime(text) {
                 asOf = .recorded(time)
             } else {
-                throw Problem(.badRequest, "give the point to replay to: asOfSeq=N, asOfDate=YYYY-MM-DD or asOfRecorded=TIME (UTC, e.g. 2024-10-31T16:00:00Z)")
+                throw Problem(
+                    .badRequest, "give the point to replay to: asOfSeq=N, asOfDate=YYYY-MM-DD or asOfRecorded=TIME (UTC, e.g. 2024-10-31T16:00:00Z)")
             }
             let by = try parameters.choice("by", CoverageQuery.Dimension.allCases.map(\.rawValue)).flatMap(CoverageQuery.Dimension.init) ?? .province
             let readModel = try ReadModelQuery.readModel(for: name)
@@ -132,7 +137,8 @@ extension AuditRoutes {
         audit.get("export") { request, context in
             try requireAuditor(context)
             let parameters = Parameters(request: request)
-            let from = try parameters.seq("from") ?? 1, to = try parameters.seq("to")
+            let from = try parameters.seq("from") ?? 1
+            let to = try parameters.seq("to")
             let log = daemon.log
             let (summary, archive) = try await daemon.work.run(WorkPool.heavy) { () throws -> (AuditExport.Summary, Data) in
                 let scratch = NSTemporaryDirectory() + "gongfu-export-" + UUID().uuidString
@@ -153,11 +159,13 @@ extension AuditRoutes {
                 }
                 return (summary, archive)
             }
-            return Response(status: .ok, headers: [
-                .contentType: "application/x-tar",
-                .contentDisposition: "attachment; filename=\"gongfu-export-\(summary.from)-\(summary.to).tar\"",
-                Responses.seqHeader: String(summary.to),
-            ], body: .init(byteBuffer: ByteBuffer(bytes: archive)))
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/x-tar",
+                    .contentDisposition: "attachment; filename=\"gongfu-export-\(summary.from)-\(summary.to).tar\"",
+                    Responses.seqHeader: String(summary.to),
+                ], body: .init(byteBuffer: ByteBuffer(bytes: archive)))
         }
     }
 }

@@ -31,11 +31,13 @@ struct DashboardRoute {
                 viewer: "\(identity.name)（\(identity.role.name)）",
                 store: { try daemon.store($0) })
             let (html, seq) = try await daemon.work.run(WorkPool.query) { try page.render() }
-            return Response(status: .ok, headers: [
-                .contentType: "text/html; charset=utf-8",
-                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'",
-                Responses.seqHeader: String(seq),
-            ], body: .init(byteBuffer: ByteBuffer(string: html)))
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/html; charset=utf-8",
+                    .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'",
+                    Responses.seqHeader: String(seq),
+                ], body: .init(byteBuffer: ByteBuffer(string: html)))
         }
     }
 }

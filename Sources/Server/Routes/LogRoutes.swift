@@ -44,10 +44,14 @@ struct LogRoutes {
         let log = daemon.log
         if let note = try? log.checkpoint() { return Responses.text(note, seq: log.size) }
         if let size = (try? log.storedCheckpointSizes())?.last,
-           let note = FileManager.default.contents(atPath: log.directory.checkpointPath(size: size)) {
+            let note = FileManager.default.contents(atPath: log.directory.checkpointPath(size: size))
+        {
             return Responses.text(String(decoding: note, as: UTF8.self), seq: size)
         }
-        throw Problem(.serviceUnavailable, "no checkpoint can be signed: \(log.directory.signingKey) is missing and no checkpoint is stored; the operator must restore the signing key")
+        throw Problem(
+            .serviceUnavailable,
+            "no checkpoint can be signed: \(log.directory.signingKey) is missing and no checkpoint is stored; the operator must restore the signing key"
+        )
     }
 
     /// Log errors a caller caused (a seq or size past the end) are 400s.
@@ -78,14 +82,15 @@ struct LogRoutes {
         let results = try await daemon.writer.append(drafts, by: identity)
         let json: JSONValue = .object([
             "seq": .integer(Int64(results.map(\.seq).max() ?? daemon.log.size)),
-            "events": .array(results.map { result in
-                .object([
-                    "seq": .integer(Int64(result.seq)),
-                    "stream": .string(result.stream),
-                    "version": .integer(Int64(result.version)),
-                    "duplicate": .bool(result.isDuplicate),
-                ])
-            }),
+            "events": .array(
+                results.map { result in
+                    .object([
+                        "seq": .integer(Int64(result.seq)),
+                        "stream": .string(result.stream),
+                        "version": .integer(Int64(result.version)),
+                        "duplicate": .bool(result.isDuplicate),
+                    ])
+                }),
         ])
         let created = results.contains { !$0.isDuplicate }
         return Responses.json(json, seq: results.map(\.seq).max(), status: created ? .created : .ok)
@@ -121,7 +126,8 @@ struct LogRoutes {
             }
             return output
         }
-        return Response(status: .ok, headers: [.contentType: "application/x-ndjson", Responses.seqHeader: String(size)],
-                        body: .init(byteBuffer: ByteBuffer(bytes: output)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/x-ndjson", Responses.seqHeader: String(size)],
+            body: .init(byteBuffer: ByteBuffer(bytes: output)))
     }
 }

@@ -61,11 +61,13 @@ struct LoginRoutes {
             <p>令牌由管理员以 <code>gongfu token add</code> 签发。</p>
             </main></body></html>
             """
-        return Response(status: status, headers: [
-            .contentType: "text/html; charset=utf-8",
-            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-            .cacheControl: "no-store",
-        ], body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+                .cacheControl: "no-store",
+            ], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }
 

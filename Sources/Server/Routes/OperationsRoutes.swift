@@ -13,26 +13,30 @@ struct OperationsRoutes {
             let healthy = daemon.log.isWritable && refusal == nil
             var log: [String: JSONValue] = ["size": .integer(Int64(daemon.log.size)), "writable": .bool(healthy)]
             if let refusal {
-                log["refusal"] = .string(refusal.contains("No space left") ? "the disk holding the log is full; writes resume once space is freed"
-                                                                            : "a write or sync failed; writes are refused until the log is reopened")
+                log["refusal"] = .string(
+                    refusal.contains("No space left")
+                        ? "the disk holding the log is full; writes resume once space is freed"
+                        : "a write or sync failed; writes are refused until the log is reopened")
             }
             let json: JSONValue = .object([
                 "status": .string(healthy ? "ok" : "degraded"),
                 "log": .object(log),
-                "readModels": .array(statuses.map { status in
-                    .object([
-                        "name": .string(status.name),
-                        "seq": .integer(Int64(status.seq)),
-                        "lagEvents": .integer(Int64(status.lagEvents)),
-                        "lagSeconds": .double(status.lagSeconds),
-                    ])
-                }),
+                "readModels": .array(
+                    statuses.map { status in
+                        .object([
+                            "name": .string(status.name),
+                            "seq": .integer(Int64(status.seq)),
+                            "lagEvents": .integer(Int64(status.lagEvents)),
+                            "lagSeconds": .double(status.lagSeconds),
+                        ])
+                    }),
             ])
             return Responses.json(json, seq: statuses.map(\.seq).min(), status: healthy ? .ok : .serviceUnavailable)
         }
         router.get("metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: daemon.metrics.render())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: daemon.metrics.render())))
         }
     }
 }

@@ -67,7 +67,8 @@ struct ReadModelRoutes {
         filters.region = try parameters.region()
         if let industry = parameters.string("industry") {
             guard ReferenceData.standard.industry(for: industry) != nil else {
-                throw Problem(.badRequest, "query parameter industry=\(industry) is not a GB/T 4754-2017 manufacturing code (C13–C43, e.g. C26 or C3670)")
+                throw Problem(
+                    .badRequest, "query parameter industry=\(industry) is not a GB/T 4754-2017 manufacturing code (C13–C43, e.g. C26 or C3670)")
             }
             filters.industry = industry
         }
@@ -86,7 +87,8 @@ struct ReadModelRoutes {
         var filters = filters
         if let region = filters.region {
             guard region.prefix(4) == city.prefix(4) else {
-                throw Problem(.forbidden, "a city \(city) token sees only the enterprise files of \(city) and its counties; region \(region) is outside it")
+                throw Problem(
+                    .forbidden, "a city \(city) token sees only the enterprise files of \(city) and its counties; region \(region) is outside it")
             }
         } else {
             filters.region = city
@@ -94,8 +96,10 @@ struct ReadModelRoutes {
         return filters
     }
 
-    func table(_ query: String, _ request: Request, _ parameters: Parameters, _ context: GongfuRequestContext, filters: QueryFilters,
-               coverage: CoverageQuery.Dimension = .province) async throws -> Response {
+    func table(
+        _ query: String, _ request: Request, _ parameters: Parameters, _ context: GongfuRequestContext, filters: QueryFilters,
+        coverage: CoverageQuery.Dimension = .province
+    ) async throws -> Response {
         let identity = try context.requireIdentity()
         let readModel = try ReadModelQuery.readModel(for: query)
         if let waitFor = try parameters.seq("waitFor") {
@@ -105,8 +109,10 @@ struct ReadModelRoutes {
         let csv = try Responses.wantsCSV(request, parameters)
         // The parsed filters, not the raw query string: `waitFor` and parameter order do not matter.
         var key = query
-        for part in [coverage.rawValue, filters.region ?? "", filters.industry ?? "", filters.year.map(String.init) ?? "", filters.status ?? "",
-                     filters.date ?? Today.utc, filters.limit.map(String.init) ?? "", String(filters.offset), csv ? "csv" : "json", identity.city ?? "*"] {
+        for part in [
+            coverage.rawValue, filters.region ?? "", filters.industry ?? "", filters.year.map(String.init) ?? "", filters.status ?? "",
+            filters.date ?? Today.utc, filters.limit.map(String.init) ?? "", String(filters.offset), csv ? "csv" : "json", identity.city ?? "*",
+        ] {
             key += "|"
             key += part
         }
@@ -134,8 +140,9 @@ struct ReadModelRoutes {
         }
         let daemon = daemon
         let file = try await daemon.work.run(WorkPool.query) {
-            try EnterpriseFile.load(uscc, pending: daemon.store(PendingLibrary.name), projects: daemon.store(ProjectLibrary.name),
-                                    coverage: daemon.store(CoverageMetrics.name), log: daemon.log)
+            try EnterpriseFile.load(
+                uscc, pending: daemon.store(PendingLibrary.name), projects: daemon.store(ProjectLibrary.name),
+                coverage: daemon.store(CoverageMetrics.name), log: daemon.log)
         }
         guard let file, identity.maySee(city: file.city) else {
             if let city = identity.city {

@@ -35,7 +35,9 @@ struct StreamRoute {
                     while next <= log.size {
                         let through = log.size
                         let first = next
-                        let seqs = try await daemon.work.run(WorkPool.query) { try scope.seqs(from: first, through: through, limit: Self.chunkEvents) }
+                        let seqs = try await daemon.work.run(WorkPool.query) {
+                            try scope.seqs(from: first, through: through, limit: Self.chunkEvents)
+                        }
                         guard let last = seqs.last else {
                             next = through + 1
                             break
@@ -57,11 +59,13 @@ struct StreamRoute {
                 }
                 try await writer.finish(nil)
             }
-            return Response(status: .ok, headers: [
-                .contentType: "text/event-stream",
-                .cacheControl: "no-cache",
-                Responses.seqHeader: String(size),
-            ], body: body)
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/event-stream",
+                    .cacheControl: "no-cache",
+                    Responses.seqHeader: String(size),
+                ], body: body)
         }
     }
 
@@ -76,7 +80,10 @@ struct StreamRoute {
         }
         if let text = request.headers[Self.lastEventID] {
             guard let last = UInt64(text), last <= size else {
-                throw Problem(.badRequest, "Last-Event-ID: \(text.prefix(40)) is not the seq of an event in the log (1 to \(size)); reconnect with the id of the last event received")
+                throw Problem(
+                    .badRequest,
+                    "Last-Event-ID: \(text.prefix(40)) is not the seq of an event in the log (1 to \(size)); reconnect with the id of the last event received"
+                )
             }
             return last + 1
         }

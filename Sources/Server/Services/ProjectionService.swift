@@ -21,14 +21,17 @@ struct ProjectionService: Service {
                 do {
                     try await ProjectionWorker(readModels: readModels).run { statuses in
                         if let behind = statuses.max(by: { $0.lagEvents < $1.lagEvents }), behind.lagEvents > 0 {
-                            logger.debug("projections behind", metadata: ["projection.name": "\(behind.name)", "projection.lag_events": "\(behind.lagEvents)"])
+                            logger.debug(
+                                "projections behind", metadata: ["projection.name": "\(behind.name)", "projection.lag_events": "\(behind.lagEvents)"])
                         }
                     }
                     return
                 } catch is CancellationError {
                     return
                 } catch {
-                    logger.error("projection failed; retrying", metadata: ["error.message": "\(error)", "projection.retry_seconds": "\(retryAfter.components.seconds)"])
+                    logger.error(
+                        "projection failed; retrying",
+                        metadata: ["error.message": "\(error)", "projection.retry_seconds": "\(retryAfter.components.seconds)"])
                     try await Task.sleep(for: retryAfter)
                 }
             }

@@ -46,14 +46,15 @@ actor EventWriter {
 
     /// The problem for an intake error: its status from its code, the event's index beside it.
     nonisolated static func problem(_ error: IntakeError) -> Problem {
-        let status: HTTPResponse.Status = switch error.code {
-        case .empty, .malformed: .badRequest
-        case .invalid: .unprocessableContent
-        case .tooLarge: .contentTooLarge
-        case .forbidden: .forbidden
-        case .conflict: .conflict
-        default: .serviceUnavailable
-        }
+        let status: HTTPResponse.Status =
+            switch error.code {
+            case .empty, .malformed: .badRequest
+            case .invalid: .unprocessableContent
+            case .tooLarge: .contentTooLarge
+            case .forbidden: .forbidden
+            case .conflict: .conflict
+            default: .serviceUnavailable
+            }
         var extensions: [String: String] = [:]
         if let place = error.place { extensions[place.unit.rawValue] = String(place.number) }
         if let rule = error.rule { extensions["rule"] = rule }
@@ -144,8 +145,9 @@ actor EventWriter {
         switch error {
         case .versionConflict(_, _, _, let event), .idempotencyKeyReused(_, _, let event), .invalidEvent(let event, _):
             guard (offset..<offset + count).contains(event) else {
-                return Problem(.serviceUnavailable, "another request written at the same time was refused, so this one was not appended; retry",
-                               headers: [.retryAfter: "1"])
+                return Problem(
+                    .serviceUnavailable, "another request written at the same time was refused, so this one was not appended; retry",
+                    headers: [.retryAfter: "1"])
             }
             return Self.problem(Intake.refusal(error, offset: -offset))
         default:
