@@ -85,7 +85,7 @@ public struct FigureDiff: Sendable {
                 guard let closedSeq else { throw AuditError.notClosed(year: year) }
                 return (try load(live, basis: "frozen", year: year), { $0.seq <= UInt64(closedSeq) })
             case .asOf(let asOf):
-                let paths = try ReadModels.build(asOf: asOf, log: log, names: ["coverage"], outputDirectory: scratch)
+                let paths = try ReadModels.build(asOf: asOf, log: log, names: [CoverageMetrics.name], outputDirectory: scratch)
                 let store = try ReadModelStore(path: paths[0], projection: CoverageMetrics.self, mode: .readOnly)
                 defer { store.close() }
                 let included: (Envelope) -> Bool =

@@ -55,19 +55,20 @@ public struct DomainRules {
                 rule: "no-future-dates", message: "occurred \(draft.occurred) is after today (\(today)); record events when they have happened")
         }
         let data = draft.data
-        switch draft.type {
-        case "EnterpriseRegistered":
+        let kind = EventKind(type: draft.type)
+        switch kind {
+        case .enterpriseRegistered:
             let state = try enterprise(id)
             guard !state.isRegistered || state.hasLeft else {
                 throw RuleViolation(rule: "register-once", message: "enterprise \(id) is already registered in the population")
             }
-        case _ where draft.stream.hasPrefix("enterprise/") && !["EventRetracted", "EventCorrected"].contains(draft.type):
+        case _ where draft.stream.hasPrefix("enterprise/") && kind != .eventRetracted && kind != .eventCorrected:
             try requireInPopulation(id, for: draft.type)
         default:
             break
         }
-        switch draft.type {
-        case "EnterpriseProfileCorrected":
+        switch kind {
+        case .enterpriseProfileCorrected:
             let state = try enterprise(id)
             let city = data["city"]?.stringValue ?? state.city
             if let moved = data["city"]?.stringValue, moved != state.city, data["county"] == nil {
@@ -79,7 +80,7 @@ public struct DomainRules {
                     rule: "county-in-city",
                     message: "county \(county) belongs to \(owner.name) (\(owner.code)), not to the enterprise's city \(city ?? "?")")
             }
-        case "StageUpgraded":
+        case .stageUpgraded:
             let state = try enterprise(id)
             let from = data["from"]?.stringValue ?? ""
             let to = data["to"]?.stringValue ?? ""
@@ -98,7 +99,7 @@ public struct DomainRules {
             guard assessed == to else {
                 throw RuleViolation(rule: "upgrade-rests-on-assessment", message: "assessment \"\(assessment)\" found \(assessed), not \(to)")
             }
-        case "EventRetracted", "EventCorrected":
+        case .eventRetracted, .eventCorrected:
             let seq = UInt64(data["seq"]?.integerValue ?? 0)
             let named: String?
             if let event = pending[draft.stream]?.first(where: { $0.seq == seq }) {
@@ -113,10 +114,10 @@ public struct DomainRules {
                     rule: "correction-names-event",
                     message: "event \(seq) is not an event of \(draft.stream); a correction names an earlier event of its own stream")
             }
-            try Self.checkUndoable(draft.type, names: named, seq: seq)
-        case "DiagnosisVisited", "ProviderMatched", "TrialEnded":
+            try Self.checkUndoable(kind, names: named, seq: seq)
+        case .diagnosisVisited, .providerMatched, .trialEnded:
             try requireInPool(data["provider"]?.stringValue ?? "")
-        case "TrialStarted":
+        case .trialStarted:
             let provider = data["provider"]?.stringValue ?? ""
             let solution = data["solution"]?.stringValue ?? ""
             let state = try requireInPool(provider)
@@ -124,12 +125,12 @@ public struct DomainRules {
                 throw RuleViolation(
                     rule: "trial-needs-offer", message: "provider \(provider) has no listed solution \"\(solution)\" with a free-trial offer")
             }
-        case "ProjectFiled":
+        case .projectFiled:
             try requireInPopulation(data["enterprise"]?.stringValue ?? "", for: draft.type)
             if case .array(let listed) = data["providers"] {
                 for provider in listed.compactMap(\.stringValue) { try requireInPool(provider) }
             }
-        case "BenchmarkAwarded":
+        case .benchmarkAwarded:
             let kind = data["kind"]?.stringValue ?? ""
             if let minimum = eligibility[kind] {
                 let recipient = data["recipient"]?.stringValue ?? ""
@@ -143,12 +144,12 @@ public struct DomainRules {
             guard try !award(id).isAwarded else {
                 throw RuleViolation(rule: "award-once", message: "\(draft.stream) is already awarded; use a new award id")
             }
-        case "BenchmarkRevoked":
+        case .benchmarkRevoked:
             let state = try award(id)
             guard state.isAwarded, !state.isRevoked else {
                 throw RuleViolation(rule: "revoke-awarded", message: "\(draft.stream) is \(state.isRevoked ? "already revoked" : "not awarded")")
             }
-        case "IncentiveGranted":
+        case .incentiveGranted:
             let basis = data["basis"]?.stringValue ?? ""
             if basis.hasPrefix("award/") {
                 let state = try award(String(basis.dropFirst(6)))
@@ -193,13 +194,13 @@ public struct DomainRules {
                     rule: "jurisdiction",
                     message: "\(draft.stream.prefix(while: { $0 != "/" })) streams are written by the province, not by city \(code)")
             }
-            let city = draft.type == "EnterpriseRegistered" ? draft.data["city"]?.stringValue : try self.enterprise(enterprise).city
+            let city = EventKind(type: draft.type) == .enterpriseRegistered ? draft.data["city"]?.stringValue : try self.enterprise(enterprise).city
             guard city == code else {
                 throw RuleViolation(
                     rule: "jurisdiction", message: "a city \(code) actor writes only its own enterprises' events; this one is not in its jurisdiction"
                 )
             }
-            if draft.type == "EnterpriseProfileCorrected", let moved = draft.data["city"]?.stringValue, moved != code {
+            if EventKind(type: draft.type) == .enterpriseProfileCorrected, let moved = draft.data["city"]?.stringValue, moved != code {
                 throw RuleViolation(
                     rule: "jurisdiction",
                     message:
@@ -213,7 +214,7 @@ public struct DomainRules {
 
     /// The enterprise a project belongs to: from the draft filing it, or its ProjectFiled event.
     private func projectEnterprise(_ draft: EventDraft) throws(RuleViolation) -> String? {
-        if draft.type == "ProjectFiled" { return draft.data["enterprise"]?.stringValue }
+        if EventKind(type: draft.type) == .projectFiled { return draft.data["enterprise"]?.stringValue }
         for event in try facts(draft.stream) { if case .filed(let enterprise) = event.fact { return enterprise } }
         return nil
     }
@@ -241,35 +242,36 @@ public struct DomainRules {
     /// The event types whose retraction every read model undoes: facts about an enterprise,
     /// a project's milestones and closing, awards, revocations, incentives, plan reports and
     /// activities.
-    public static let retractable: Set<String> = [
-        "AssessmentRecorded", "StageUpgraded", "DiagnosisVisited", "TrainingAttended", "ProviderMatched", "TrialStarted", "TrialEnded",
-        "ProjectMilestoneReached", "ProjectCompleted", "ProjectCancelled", "BenchmarkAwarded", "BenchmarkRevoked", "IncentiveGranted",
-        "PlanMilestoneReported", "ActivityHeld",
+    public static let retractable: Set<EventKind> = [
+        .assessmentRecorded, .stageUpgraded, .diagnosisVisited, .trainingAttended, .providerMatched, .trialStarted, .trialEnded,
+        .projectMilestoneReached, .projectCompleted, .projectCancelled, .benchmarkAwarded, .benchmarkRevoked, .incentiveGranted,
+        .planMilestoneReported, .activityHeld,
     ]
 
     /// What to record instead of retracting an event of a type no read model can undo.
-    static let instead: [String: String] = [
-        "EnterpriseRegistered":
+    static let instead: [EventKind: String] = [
+        .enterpriseRegistered:
             "an enterprise that is not in the population leaves it (EnterpriseLeftPopulation); wrong profile fields are corrected with EnterpriseProfileCorrected",
-        "EnterpriseProfileCorrected": "record another EnterpriseProfileCorrected with the right values",
-        "EnterpriseLeftPopulation": "register the enterprise again (EnterpriseRegistered)",
-        "ProjectFiled": "cancel the project (ProjectCancelled)",
-        "ProviderAdmitted": "remove the provider from the pool (ProviderRemoved)",
-        "ProviderRemoved": "admit the provider again (ProviderAdmitted)",
-        "SolutionListed": "list the solution again with the right fields (a listing replaces the earlier one)",
-        "PlanPublished": "publish the plan again (PlanPublished replaces its ledger and targets)",
+        .enterpriseProfileCorrected: "record another EnterpriseProfileCorrected with the right values",
+        .enterpriseLeftPopulation: "register the enterprise again (EnterpriseRegistered)",
+        .projectFiled: "cancel the project (ProjectCancelled)",
+        .providerAdmitted: "remove the provider from the pool (ProviderRemoved)",
+        .providerRemoved: "admit the provider again (ProviderAdmitted)",
+        .solutionListed: "list the solution again with the right fields (a listing replaces the earlier one)",
+        .planPublished: "publish the plan again (PlanPublished replaces its ledger and targets)",
     ]
 
     /// Refuses a retraction the read models could not undo, and a correction (they do not
     /// apply corrected fields: the figures would go on showing the event as first recorded),
     /// saying what to record instead.
-    static func checkUndoable(_ type: String, names target: String, seq: UInt64) throws(RuleViolation) {
-        let advice = instead[target] ?? "record the event that changes it instead"
-        if type == "EventRetracted" {
-            guard !retractable.contains(target) else { return }
+    static func checkUndoable(_ kind: EventKind, names target: String, seq: UInt64) throws(RuleViolation) {
+        let targetKind = EventKind(type: target)
+        let advice = instead[targetKind] ?? "record the event that changes it instead"
+        if kind == .eventRetracted {
+            guard !retractable.contains(targetKind) else { return }
             throw RuleViolation(rule: "retraction-undoable", message: "event \(seq) (\(target)) is not one the read models can undo: \(advice)")
         }
-        let remedy = retractable.contains(target) ? "retract it (EventRetracted) and record the \(target) again with the right fields" : advice
+        let remedy = retractable.contains(targetKind) ? "retract it (EventRetracted) and record the \(target) again with the right fields" : advice
         throw RuleViolation(
             rule: "correction-applied",
             message: "the read models do not apply corrected fields, so the figures would still show event \(seq) as recorded: \(remedy)")

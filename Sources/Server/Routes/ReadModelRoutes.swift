@@ -134,9 +134,9 @@ struct ReadModelRoutes {
         let identity = try context.requireIdentity()
         let uscc = try context.parameters.require("uscc")
         if let waitFor = try Parameters(request: request).seq("waitFor") {
-            try await daemon.waitUntilProjected(waitFor, in: "pending")
-            try await daemon.waitUntilProjected(waitFor, in: "projects")
-            try await daemon.waitUntilProjected(waitFor, in: "coverage")
+            try await daemon.waitUntilProjected(waitFor, in: PendingLibrary.name)
+            try await daemon.waitUntilProjected(waitFor, in: ProjectLibrary.name)
+            try await daemon.waitUntilProjected(waitFor, in: CoverageMetrics.name)
         }
         let daemon = daemon
         let file = try await daemon.work.run(WorkPool.query) {
