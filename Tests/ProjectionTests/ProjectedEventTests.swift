@@ -41,6 +41,37 @@ struct ProjectedEventTests {
         "scores": ["数字化基础": 65, "数字化应用": 63], "stage": "L3",
     ]
 
+    @Test("Every line of the golden sample takes the canonical reading, and the member-by-member reading agrees")
+    func goldenSampleReadBothWays() throws {
+        let temporary = TemporaryDirectory()
+        let log = try EventLog(directory: try Sample.copy(into: temporary), writable: false)
+        var actors = ActorCache()
+        var lines = 0
+        try log.forEachLine { seq, line in
+            lines += 1
+            let canonical = try EnvelopeReader.readCanonical(line, kinds: EventKind.self, actors: &actors)
+            #expect(canonical != nil, "line \(seq) as the log wrote it takes the canonical reading")
+            var read: Int64?
+            let members = try EnvelopeReader.readMembers(line, kinds: EventKind.self, seq: &read)
+            guard let canonical, let members else {
+                Issue.record("line \(seq) unread")
+                return
+            }
+            #expect(description(canonical) == description(members), "line \(seq)")
+            #expect(canonical.kind != .unknown && canonical.seq == Int64(seq))
+        }
+        #expect(lines == Int(log.size) && lines > 1000)
+    }
+
+    /// Every member of a reading, for comparing two.
+    private func description(_ members: EnvelopeReader.Members<EventKind>) -> [String] {
+        [
+            String(members.seq), members.category, members.streamID, String(members.separated), String(members.version),
+            members.kind.rawValue, members.type, members.occurred, members.recorded,
+            "\(members.actor.map { "\($0.key)=\($0.value.canonicalText)" })", "\(members.data.map { "\($0.key)=\($0.value.canonicalText)" })",
+        ]
+    }
+
     @Test("A canonical line and the same envelope laid out otherwise read the same")
     func canonicalAndOtherLayouts() throws {
         let line = canonical(data: assessment)

@@ -1,7 +1,9 @@
+import EventLog
+
 /// The catalogue's event types as an enumeration: what folds switch on. Matching a kind is an
 /// integer comparison; matching a type name is a string comparison per `case`, per event, per
 /// read model.
-public enum EventKind: String, CaseIterable, Sendable {
+public enum EventKind: String, CaseIterable, Sendable, EventTypeVocabulary {
     case enterpriseRegistered = "EnterpriseRegistered"
     case enterpriseProfileCorrected = "EnterpriseProfileCorrected"
     case enterpriseLeftPopulation = "EnterpriseLeftPopulation"
@@ -47,6 +49,9 @@ public enum EventKind: String, CaseIterable, Sendable {
         }
         self = .unknown
     }
+
+    /// The type name; nil for ``unknown``.
+    public var knownName: String? { self == .unknown ? nil : rawValue }
 
     private static let names = allCases.filter { $0 != .unknown }.map { ($0, Array($0.rawValue.utf8)) }
 

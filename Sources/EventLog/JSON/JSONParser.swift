@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A strict RFC 8259 JSON parser over UTF-8 bytes: rejects duplicate object keys, lone
 /// surrogates, invalid UTF-8, non-finite numbers, nesting deeper than 64, and trailing data.
 public struct JSONParser {
@@ -9,8 +15,8 @@ public struct JSONParser {
         public var description: String { "\(reason) at byte \(offset + 1)" }
     }
 
-    private let bytes: UnsafeRawBufferPointer
-    private(set) var position: Int
+    let bytes: UnsafeRawBufferPointer
+    var position: Int
     private static let maximumDepth = 64
 
     init(bytes: UnsafeRawBufferPointer, position: Int = 0) {
@@ -42,165 +48,6 @@ public struct JSONParser {
         parser.skipWhitespace()
         guard parser.position == buffer.count else { throw parser.failure("unexpected data after the JSON value") }
         return value
-    }
-
-    /// Parses bytes holding exactly one JSON object member by member, without building it:
-    /// `member` gets each key with a parser positioned at that member's value, and must read the
-    /// value (``readValue()``, ``readString()`` or ``readInteger()``). Duplicate keys, trailing
-    /// data and anything else ``parse(_:)`` refuses are refused here too.
-    public static func parseObject(
-        _ buffer: UnsafeRawBufferPointer,
-        member: (String, inout JSONParser) throws(Failure) -> Void
-    ) throws(Failure) {
-        var parser = JSONParser(bytes: buffer)
-        try parser.expect(UInt8(ascii: "{"))
-        var seen = KeySet()
-        if !parser.consume(UInt8(ascii: "}")) {
-            repeat {
-                parser.skipWhitespace()
-                let keyOffset = parser.position
-                let key = try parser.parseString()
-                guard seen.insert(key) else { throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"") }
-                try parser.expect(UInt8(ascii: ":"))
-                parser.skipWhitespace()
-                let valueOffset = parser.position
-                try member(key, &parser)
-                guard parser.position > valueOffset else { throw Failure(offset: valueOffset, reason: "the value of \"\(key)\" was not read") }
-            } while parser.consume(UInt8(ascii: ","))
-            try parser.expect(UInt8(ascii: "}"))
-        }
-        parser.skipWhitespace()
-        guard parser.position == buffer.count else { throw parser.failure("unexpected data after the JSON value") }
-    }
-
-    /// The value at the current position (inside ``parseObject(_:member:)``).
-    public mutating func readValue() throws(Failure) -> JSONValue {
-        try parseValue(depth: 1)
-    }
-
-    /// The object at the current position as its members in the order written, without a
-    /// dictionary (payloads have a handful of members, looked up by a linear scan); a repeated
-    /// key is refused as ``parse(_:)`` refuses it.
-    public mutating func readMembers() throws(Failure) -> [(key: String, value: JSONValue)] {
-        try expect(UInt8(ascii: "{"))
-        var members: [(key: String, value: JSONValue)] = []
-        if consume(UInt8(ascii: "}")) { return members }
-        members.reserveCapacity(8)
-        // Canonical JSON writes keys in ascending order: while each key's bytes (unescaped) are
-        // above the last one's, none can repeat, and no set is needed. The first key out of
-        // order (or escaped) sends all the keys so far, and the rest, to a ``KeySet``.
-        var previous: Range<Int>? = nil
-        var seen: KeySet? = nil
-        repeat {
-            skipWhitespace()
-            let keyOffset = position
-            let key = try parseString()
-            let raw = keyOffset + 1..<position - 1
-            if seen == nil, key.utf8.count == raw.count, previous.map({ Self.ascending(bytes, $0, raw) }) ?? true {
-                previous = raw
-            } else {
-                if seen == nil {
-                    var set = KeySet()
-                    for member in members { _ = set.insert(member.key) }
-                    seen = set
-                }
-                guard seen!.insert(key) else { throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"") }
-            }
-            try expect(UInt8(ascii: ":"))
-            members.append((key, try parseValue(depth: 2)))
-        } while consume(UInt8(ascii: ","))
-        try expect(UInt8(ascii: "}"))
-        return members
-    }
-
-    /// Whether the bytes at `left` sort strictly before those at `right` (byte order).
-    @inline(__always)
-    private static func ascending(_ bytes: UnsafeRawBufferPointer, _ left: Range<Int>, _ right: Range<Int>) -> Bool {
-        let common = min(left.count, right.count)
-        let order = memcmp(bytes.baseAddress! + left.lowerBound, bytes.baseAddress! + right.lowerBound, common)
-        return order < 0 || (order == 0 && left.count < right.count)
-    }
-
-    /// A parser at the start of `bytes`, for a text of a known layout read piece by piece
-    /// (``consume(literal:)``, ``readString()``, ``readMembers()``, …).
-    public init(_ bytes: UnsafeRawBufferPointer) {
-        self.init(bytes: bytes)
-    }
-
-    /// The offset (0-based) of the next byte to read.
-    public var offset: Int { position }
-
-    /// Consumes `literal` if the bytes at the current position are exactly it (no whitespace
-    /// skipped); otherwise reads nothing and returns false.
-    public mutating func consume(literal: StaticString) -> Bool {
-        let count = literal.utf8CodeUnitCount
-        guard position + count <= bytes.count, memcmp(bytes.baseAddress! + position, literal.utf8Start, count) == 0 else { return false }
-        position += count
-        return true
-    }
-
-    /// Reads the string at the current position without building it (it must still be a valid
-    /// JSON string of valid UTF-8).
-    public mutating func skipString() throws(Failure) {
-        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw failure("expected a string") }
-        var end = position + 1
-        while end < bytes.count {
-            let byte = bytes[end]
-            if byte == UInt8(ascii: "\"") {
-                position = end + 1
-                return
-            }
-            if byte == UInt8(ascii: "\\") || byte >= 0x80 || byte < 0x20 { break }
-            end += 1
-        }
-        _ = try parseString()  // escapes, non-ASCII or an error: the full path checks them
-    }
-
-    /// The plain ASCII string at the current position (no escapes) as its bytes, without
-    /// building a `String`; nil (nothing read) when the value is anything else.
-    public mutating func readASCIIString() -> UnsafeRawBufferPointer? {
-        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
-        var end = position + 1
-        while end < bytes.count {
-            let byte = bytes[end]
-            if byte == UInt8(ascii: "\"") {
-                let text = UnsafeRawBufferPointer(rebasing: bytes[position + 1..<end])
-                position = end + 1
-                return text
-            }
-            if byte == UInt8(ascii: "\\") || byte >= 0x80 || byte < 0x20 { return nil }
-            end += 1
-        }
-        return nil
-    }
-
-    /// Moves to `offset` without reading the bytes in between: only for bytes the caller knows
-    /// to be a value this parser has accepted before (the same bytes parse the same way).
-    public mutating func move(to offset: Int) {
-        precondition(offset >= position && offset <= bytes.count, "a parser only moves forward within its text")
-        position = offset
-    }
-
-    /// Whether nothing but whitespace is left.
-    public mutating func isAtEndOfText() -> Bool {
-        skipWhitespace()
-        return position == bytes.count
-    }
-
-    /// The string at the current position, or a failure when the value is not a string.
-    public mutating func readString() throws(Failure) -> String {
-        skipWhitespace()
-        return try parseString()
-    }
-
-    /// The integer at the current position, or a failure when the value is not an integer.
-    public mutating func readInteger() throws(Failure) -> Int64 {
-        skipWhitespace()
-        let start = position
-        guard position < bytes.count, bytes[position] == UInt8(ascii: "-") || isDigit(bytes[position]),
-            case .integer(let number) = try parseNumber()
-        else { throw Failure(offset: start, reason: "expected an integer") }
-        return number
     }
 
     public static func parse(_ text: String) throws(Failure) -> JSONValue {
@@ -397,7 +244,7 @@ public struct JSONParser {
         return value
     }
 
-    private mutating func parseNumber() throws(Failure) -> JSONValue {
+    mutating func parseNumber() throws(Failure) -> JSONValue {
         let start = position
         var isInteger = true
         if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
@@ -434,75 +281,5 @@ public struct JSONParser {
         return .double(double)
     }
 
-    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-}
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
-/// The keys of one object so far, to refuse a repeated one. Most keys are short: each is kept
-/// as its first and last eight UTF-8 bytes and its length, which settle equality for keys of up
-/// to 16 bytes (longer ones that agree there are compared as strings). Comparing `String`s
-/// pairwise cost more than the rest of parsing an envelope's keys. The first 16 keys' prints
-/// live inside the set (no allocation: a set is made for every object parsed, three per stored
-/// event); further keys go to an array.
-struct KeySet {
-    private struct Fingerprint: Equatable {
-        var head: UInt64
-        var tail: UInt64
-        var count: Int
-    }
-
-    private typealias Sixteen<Element> = (
-        Element, Element, Element, Element, Element, Element, Element, Element,
-        Element, Element, Element, Element, Element, Element, Element, Element
-    )
-    private static let none = Fingerprint(head: 0, tail: 0, count: -1)
-    private var inline: Sixteen<Fingerprint> = (
-        none, none, none, none, none, none, none, none,
-        none, none, none, none, none, none, none, none
-    )
-    private var inlineCount = 0
-    /// Keys past the first 16.
-    private var overflow: [Fingerprint] = []
-    /// Keys longer than 16 bytes, by their position among all keys.
-    private var long: [Int: String] = [:]
-
-    init() {}
-
-    /// Adds `key`; false when it was already there.
-    mutating func insert(_ key: String) -> Bool {
-        var head: UInt64 = 0
-        var tail: UInt64 = 0
-        var count = 0
-        for byte in key.utf8 {
-            if count < 8 {
-                head |= UInt64(byte) << (8 * UInt64(count))
-            } else {
-                tail = (tail >> 8) | (UInt64(byte) << 56)
-            }
-            count += 1
-        }
-        let fingerprint = Fingerprint(head: head, tail: tail, count: count)
-        let inlineCount = self.inlineCount
-        let long = self.long
-        let repeated = withUnsafeMutableBytes(of: &inline) { raw in
-            let prints = raw.bindMemory(to: Fingerprint.self)
-            for index in 0..<inlineCount where prints[index] == fingerprint {
-                if count <= 16 || long[index] == key { return true }
-            }
-            if inlineCount < 16 { prints[inlineCount] = fingerprint }
-            return false
-        }
-        if repeated { return false }
-        for index in overflow.indices where overflow[index] == fingerprint {
-            if count <= 16 || long[16 + index] == key { return false }
-        }
-        if count > 16 { self.long[inlineCount + overflow.count] = key }
-        if inlineCount < 16 { self.inlineCount += 1 } else { overflow.append(fingerprint) }
-        return true
-    }
+    func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 }

@@ -37,17 +37,10 @@ public final class ProjectedEvent: Sendable {
         seq: UInt64, stream: String, version: UInt64, type: String, occurred: String, recorded: String,
         actorMembers: [(key: String, value: JSONValue)], dataMembers: [(key: String, value: JSONValue)]
     ) {
-        let (category, streamID, separated) = Self.split(stream)
+        let (category, streamID, separated) = EnvelopeReader.split(stream)
         self.init(
             seq: seq, category: category, streamID: streamID, separated: separated, version: version, kind: EventKind(type: type),
             type: type, occurred: occurred, recorded: recorded, actorMembers: actorMembers, dataMembers: dataMembers)
-    }
-
-    /// A stream name's category and id (split at its first `/`; on the UTF-8 view: stream names
-    /// are ASCII-delimited) and whether it had one — a stream without is its own category and id.
-    static func split(_ stream: String) -> (category: String, id: String, separated: Bool) {
-        guard let slash = stream.utf8.firstIndex(of: UInt8(ascii: "/")) else { return (stream, stream, false) }
-        return (String(stream[..<slash]), String(stream[stream.utf8.index(after: slash)...]), true)
     }
 
     /// The designated initializer: the stream already split at its first `/` (`separated`); a
