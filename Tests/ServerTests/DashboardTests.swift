@@ -104,6 +104,15 @@ struct DashboardTests {
             try await client.execute(uri: "/v1/coverage", method: .get, headers: [.cookie: cookie]) { response in
                 #expect(response.status == .unauthorized)
             }
+            // The pages' logout button (a form posted with only the cookie) clears it.
+            try await client.execute(uri: "/logout", method: .post, headers: [.cookie: cookie, .init("Sec-Fetch-Site")!: "same-origin"]) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/login")
+                #expect(response.headers[.setCookie]?.contains("Max-Age=0") == true)
+            }
+            try await client.execute(uri: "/logout", method: .post, headers: [.cookie: cookie, .origin: "https://evil.example"]) { response in
+                #expect(response.status == .forbidden)
+            }
         }
         await fixture.close()
     }

@@ -11,8 +11,8 @@ import Hummingbird
 /// form cannot log anyone in).
 struct Authentication: Sendable {
     static let cookieName = "gongfu_token"
-    /// Routes that need no token.
-    static let publicPaths: Set<String> = ["/health", "/metrics", "/login"]
+    /// Routes that need no token (logging out only clears the cookie, from the daemon's own pages).
+    static let publicPaths: Set<String> = ["/health", "/metrics", "/login", "/logout"]
     let tokens: TokenStore
     let secureCookies: Bool
 
