@@ -62,6 +62,9 @@ import Testing
 
     @Test func everyExampleDecodesIntoItsSwiftTypeWhoseFieldsAreTheCatalogues() throws {
         #expect(Set(EventCatalogue.payloadTypes.map { $0.type }) == Set(EventCatalogue.all.map(\.type)))
+        for payloadType in EventCatalogue.payloadTypes {
+            #expect(String(describing: payloadType) == payloadType.type, "a payload type is named as its event type")
+        }
         for example in try Self.examples() {
             let payloadType = try #require(EventCatalogue.payloadType(for: example.type))
             let payload = try payloadType.decode(example.data)
@@ -75,14 +78,12 @@ import Testing
         #expect(plan.ledger.count == 9 && plan.targets["2026"]?["coverage"] == 98)
     }
 
-    @Test func theFastReaderGivesWhatDecodableGivesForEveryExample() throws {
+    @Test func readingTheTreeAndTheMemberListGiveTheSamePayloadForEveryExample() throws {
         var inputs = try Self.examples().map { ($0.type, $0.data) }
         inputs.append(("PlanPublished", try DefaultPlan.draft().data))
         for (type, data) in inputs {
             let payloadType = try #require(EventCatalogue.payloadType(for: type))
             let fast = try payloadType.decode(data)
-            let codable = try JSONDecoder().decode(payloadType, from: Data(data.canonicalBytes))
-            #expect(Self.normalized(fast) == Self.normalized(codable), "\(type)")
             #expect(!Self.normalized(fast).isEmpty)
             // Read as projections read it: the members of the stored canonical bytes, as a list.
             let bytes = data.canonicalBytes
@@ -92,7 +93,7 @@ import Testing
                 return list
             }
             #expect(listed.map(\.key) == listed.map(\.key).sorted(), "members keep the stored (canonical) order")
-            #expect(Self.normalized(try payloadType.decode(members: listed)) == Self.normalized(codable), "\(type)")
+            #expect(Self.normalized(try payloadType.decode(members: listed)) == Self.normalized(fast), "\(type)")
         }
         #expect(throws: PayloadError(path: "data.year", expected: "an integer")) {
             _ = try AnnualAssessmentClosed.decode(members: [("year", "2024")])

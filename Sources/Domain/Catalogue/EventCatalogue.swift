@@ -1,13 +1,16 @@
 /// One event type of the plan: its name, the stream category it belongs to, its schema version
 /// and its payload fields.
 public struct EventSpec: Sendable {
-    public let type: String
+    public let kind: EventKind
     /// The stream category: `enterprise`, `project`, `provider`, `award`, `incentive`, `plan`,
     /// or nil for corrections, which belong to the stream of the event they correct.
     public let category: String?
     public let schema: Int
     public let summary: String
     public let fields: [Field]
+
+    /// The event type's name.
+    public var type: String { kind.rawValue }
 }
 
 /// Every event type of the plan (v1). The JSON Schemas in `schemas/events/` are written from
@@ -30,7 +33,7 @@ public enum EventCatalogue {
 
     static let enterprise: [EventSpec] = [
         EventSpec(
-            type: "EnterpriseRegistered", category: "enterprise", schema: 1,
+            kind: .enterpriseRegistered, category: "enterprise", schema: 1,
             summary: "An enterprise entered the population of industrial enterprises above designated size (规上工业企业).",
             fields: [
                 .required("name", shortText, "registered name"),
@@ -42,7 +45,7 @@ public enum EventCatalogue {
                 .required("yearEntered", year, "year it entered the population"),
             ]),
         EventSpec(
-            type: "EnterpriseProfileCorrected", category: "enterprise", schema: 1,
+            kind: .enterpriseProfileCorrected, category: "enterprise", schema: 1,
             summary: "The enterprise's registered profile was corrected.",
             fields: [
                 .optional("name", shortText, "registered name"),
@@ -53,14 +56,14 @@ public enum EventCatalogue {
                 .required("reason", text, "why the profile changed"),
             ]),
         EventSpec(
-            type: "EnterpriseLeftPopulation", category: "enterprise", schema: 1,
+            kind: .enterpriseLeftPopulation, category: "enterprise", schema: 1,
             summary: "The enterprise left the population (fell below the size threshold, deregistered, moved away).",
             fields: [
                 .required("year", year, "first year it is no longer counted"),
                 .required("reason", .choice(["belowThreshold", "deregistered", "relocated", "other"]), "why it left"),
             ]),
         EventSpec(
-            type: "AssessmentRecorded", category: "enterprise", schema: 1,
+            kind: .assessmentRecorded, category: "enterprise", schema: 1,
             summary: "An assessment of the enterprise's transformation stage: online (网上评测), on-site, or the annual assessment (年度评估).",
             fields: [
                 .required("assessment", shortText, "identifier of this assessment, referenced by upgrades"),
@@ -70,7 +73,7 @@ public enum EventCatalogue {
                 .required("stage", .stage, "resulting stage"),
             ]),
         EventSpec(
-            type: "StageUpgraded", category: "enterprise", schema: 1,
+            kind: .stageUpgraded, category: "enterprise", schema: 1,
             summary: "The enterprise moved up a transformation stage, resting on a recorded assessment.",
             fields: [
                 .required("from", .stage, "stage before"),
@@ -78,7 +81,7 @@ public enum EventCatalogue {
                 .required("assessment", shortText, "the assessment it rests on"),
             ]),
         EventSpec(
-            type: "DiagnosisVisited", category: "enterprise", schema: 1,
+            kind: .diagnosisVisited, category: "enterprise", schema: 1,
             summary: "An on-site diagnosis (现场诊断) by a pool provider with a digital commissioner (数字专员).",
             fields: [
                 .required("provider", .uscc, "the diagnosing provider"),
@@ -87,28 +90,28 @@ public enum EventCatalogue {
                 .optional("recommended", .array(shortText), "recommended solutions"),
             ]),
         EventSpec(
-            type: "TrainingAttended", category: "enterprise", schema: 1,
+            kind: .trainingAttended, category: "enterprise", schema: 1,
             summary: "The entrepreneur attended a transformation training (企业家培训).",
             fields: [
                 .required("session", shortText, "the training session"),
                 .optional("attendee", shortText, "who attended"),
             ]),
         EventSpec(
-            type: "ProviderMatched", category: "enterprise", schema: 1,
+            kind: .providerMatched, category: "enterprise", schema: 1,
             summary: "The enterprise was matched with a provider (服务商对接).",
             fields: [
                 .required("provider", .uscc, "the provider"),
                 .optional("solution", shortText, "the solution discussed"),
             ]),
         EventSpec(
-            type: "TrialStarted", category: "enterprise", schema: 1,
+            kind: .trialStarted, category: "enterprise", schema: 1,
             summary: "A free trial (免费体验, 先免费试用再购买) of a listed offer started.",
             fields: [
                 .required("provider", .uscc, "the provider"),
                 .required("solution", shortText, "the listed solution with the free-trial offer"),
             ]),
         EventSpec(
-            type: "TrialEnded", category: "enterprise", schema: 1,
+            kind: .trialEnded, category: "enterprise", schema: 1,
             summary: "A free trial ended: purchased or declined.",
             fields: [
                 .required("provider", .uscc, "the provider"),
@@ -119,7 +122,7 @@ public enum EventCatalogue {
 
     static let project: [EventSpec] = [
         EventSpec(
-            type: "ProjectFiled", category: "project", schema: 1,
+            kind: .projectFiled, category: "project", schema: 1,
             summary: "A transformation project was filed (一项一档).",
             fields: [
                 .required("enterprise", .uscc, "the enterprise"),
@@ -129,27 +132,27 @@ public enum EventCatalogue {
                 .required("targetStage", .stage, "stage it aims for"),
             ]),
         EventSpec(
-            type: "ProjectMilestoneReached", category: "project", schema: 1,
+            kind: .projectMilestoneReached, category: "project", schema: 1,
             summary: "A project milestone was reached.",
             fields: [
                 .required("milestone", shortText, "the milestone"),
                 .optional("note", text, "remarks"),
             ]),
         EventSpec(
-            type: "ProjectCompleted", category: "project", schema: 1,
+            kind: .projectCompleted, category: "project", schema: 1,
             summary: "The project was completed.",
             fields: [
                 .required("results", text, "what it achieved"),
                 .optional("benchmarkCandidate", .boolean, "proposed as a benchmark case"),
             ]),
         EventSpec(
-            type: "ProjectCancelled", category: "project", schema: 1,
+            kind: .projectCancelled, category: "project", schema: 1,
             summary: "The project was cancelled.", fields: [.required("reason", text, "why")]),
     ]
 
     static let provider: [EventSpec] = [
         EventSpec(
-            type: "ProviderAdmitted", category: "provider", schema: 1,
+            kind: .providerAdmitted, category: "provider", schema: 1,
             summary: "A provider was admitted to the pool (服务商资源池) in a provider-map batch.",
             fields: [
                 .required("name", shortText, "registered name"),
@@ -157,10 +160,10 @@ public enum EventCatalogue {
                 .optional("city", .city, "city of its seat"),
             ]),
         EventSpec(
-            type: "ProviderRemoved", category: "provider", schema: 1,
+            kind: .providerRemoved, category: "provider", schema: 1,
             summary: "A provider was removed from the pool.", fields: [.required("reason", text, "why")]),
         EventSpec(
-            type: "SolutionListed", category: "provider", schema: 1,
+            kind: .solutionListed, category: "provider", schema: 1,
             summary: "A provider listed a solution, possibly 小快轻准 and with a free-trial offer.",
             fields: [
                 .required("solution", shortText, "identifier of the solution"),
@@ -170,7 +173,7 @@ public enum EventCatalogue {
                 .optional("freeTrial", text, "the free-trial offer, if any"),
             ]),
         EventSpec(
-            type: "LeadingProviderSelected", category: "provider", schema: 1,
+            kind: .leadingProviderSelected, category: "provider", schema: 1,
             summary: "The provider was selected as a leading provider (领军服务商) for a year.",
             fields: [
                 .required("year", year, "the year")
@@ -179,7 +182,7 @@ public enum EventCatalogue {
 
     static let recognition: [EventSpec] = [
         EventSpec(
-            type: "BenchmarkAwarded", category: "award", schema: 1,
+            kind: .benchmarkAwarded, category: "award", schema: 1,
             summary: "A benchmark (点线面标杆) was awarded: 数字领航, 智能工厂, 5G工厂, 晨星工厂, 工赋百景, 产业大脑, 数字经济总部, industrial-internet platform.",
             fields: [
                 .required("recipient", .uscc, "the enterprise or organisation"),
@@ -189,10 +192,10 @@ public enum EventCatalogue {
                 .required("year", year, "award year"),
             ]),
         EventSpec(
-            type: "BenchmarkRevoked", category: "award", schema: 1,
+            kind: .benchmarkRevoked, category: "award", schema: 1,
             summary: "An award was revoked.", fields: [.required("reason", text, "why")]),
         EventSpec(
-            type: "IncentiveGranted", category: "incentive", schema: 1,
+            kind: .incentiveGranted, category: "incentive", schema: 1,
             summary: "An incentive or subsidy (奖补) was granted.",
             fields: [
                 .required("recipient", .uscc, "who receives it"),
@@ -220,7 +223,7 @@ public enum EventCatalogue {
 
     static let programme: [EventSpec] = [
         EventSpec(
-            type: "PlanPublished", category: "plan", schema: 1,
+            kind: .planPublished, category: "plan", schema: 1,
             summary: "The plan was published with its work ledger (工作台账) and yearly targets.",
             fields: [
                 .required("title", text, "title of the plan"),
@@ -228,7 +231,7 @@ public enum EventCatalogue {
                 .required("targets", .map(.map(.number(minimum: 0))), "per year, the quantitative targets, e.g. {\"2026\":{\"coverage\":98}}"),
             ]),
         EventSpec(
-            type: "PlanMilestoneReported", category: "plan", schema: 1,
+            kind: .planMilestoneReported, category: "plan", schema: 1,
             summary: "A responsible unit reported a ledger task or milestone done.",
             fields: [
                 .required("task", shortText, "task number"),
@@ -237,7 +240,7 @@ public enum EventCatalogue {
                 .required("unit", shortText, "reporting unit"),
             ]),
         EventSpec(
-            type: "ActivityHeld", category: "plan", schema: 1,
+            kind: .activityHeld, category: "plan", schema: 1,
             summary: "A roadshow, on-site meeting or training session was held.",
             fields: [
                 .required("kind", .choice(["roadshow", "onsiteMeeting", "training"]), "kind of activity"),
@@ -246,27 +249,27 @@ public enum EventCatalogue {
                 .optional("participants", .integer(minimum: 0), "number of participants"),
             ]),
         EventSpec(
-            type: "AnnualAssessmentOpened", category: "plan", schema: 1,
+            kind: .annualAssessmentOpened, category: "plan", schema: 1,
             summary: "The annual assessment (年度评估) opened; its figures freeze at the cutoff.",
             fields: [
                 .required("year", year, "assessment year"),
                 .required("cutoff", .date, "cutoff date"),
             ]),
         EventSpec(
-            type: "AnnualAssessmentClosed", category: "plan", schema: 1,
+            kind: .annualAssessmentClosed, category: "plan", schema: 1,
             summary: "The annual assessment closed.", fields: [.required("year", year, "assessment year")]),
     ]
 
     static let corrections: [EventSpec] = [
         EventSpec(
-            type: "EventRetracted", category: nil, schema: 1,
+            kind: .eventRetracted, category: nil, schema: 1,
             summary: "An earlier event of the same stream is withdrawn (nothing is edited in place).",
             fields: [
                 .required("seq", .integer(minimum: 1), "seq of the retracted event"),
                 .required("reason", text, "why"),
             ]),
         EventSpec(
-            type: "EventCorrected", category: nil, schema: 1,
+            kind: .eventCorrected, category: nil, schema: 1,
             summary: "An earlier event of the same stream is superseded by corrected fields.",
             fields: [
                 .required("seq", .integer(minimum: 1), "seq of the corrected event"),

@@ -1,7 +1,6 @@
 import EventLog
 
-// Each payload read from its parsed JSON (see ``PayloadReader``); a test checks every one gives
-// what `Decodable` gives for every example.
+// Each payload read from its parsed JSON (see ``PayloadReader``); a test reads every example.
 
 extension EnterpriseRegistered {
     public init(reading r: PayloadReader) throws(PayloadError) {

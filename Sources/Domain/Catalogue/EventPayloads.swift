@@ -1,15 +1,20 @@
 import EventLog
 import Foundation
 
-/// A typed event payload: what projections decode `data` into. Each type's stored properties
-/// are its catalogue fields (a test checks the names against ``EventCatalogue``).
-public protocol EventPayload: Decodable, Sendable {
-    static var type: String { get }
-    /// Reads the payload from parsed `data` (the fast path; `Decodable` gives the same result).
+/// A typed event payload: what projections and the rules read `data` as. Each type is named as
+/// its ``EventKind``'s type name, and its stored properties are its catalogue fields (tests
+/// check both against ``EventCatalogue``).
+public protocol EventPayload: Sendable {
+    /// The event type whose payload this is.
+    static var kind: EventKind { get }
+    /// Reads the payload from parsed `data`.
     init(reading reader: PayloadReader) throws(PayloadError)
 }
 
 extension EventPayload {
+    /// The event type's name (``EventKind``'s raw value).
+    public static var type: String { kind.rawValue }
+
     /// Decodes an envelope's or draft's `data` (straight from the parsed tree).
     public static func decode(_ data: JSONValue) throws -> Self {
         try Self(reading: PayloadReader(data))
@@ -22,7 +27,7 @@ extension EventPayload {
 }
 
 /// A transformation stage, L0 (not started) … L5 (ecosystem collaboration).
-public enum Stage: String, Decodable, Sendable, Comparable, CaseIterable {
+public enum Stage: String, Sendable, Comparable, CaseIterable {
     case l0 = "L0"
     case l1 = "L1"
     case l2 = "L2"
@@ -32,7 +37,7 @@ public enum Stage: String, Decodable, Sendable, Comparable, CaseIterable {
     public static func < (left: Stage, right: Stage) -> Bool { left.rawValue < right.rawValue }
 }
 
-public enum ProjectDomain: String, Decodable, Sendable {
+public enum ProjectDomain: String, Sendable {
     case management = "经营管理"
     case production = "生产制造"
     case research = "研发设计"
@@ -40,7 +45,7 @@ public enum ProjectDomain: String, Decodable, Sendable {
     case collaboration = "协同办公"
 }
 
-public enum BenchmarkKind: String, Decodable, Sendable {
+public enum BenchmarkKind: String, Sendable {
     case digitalPilot = "数字领航"
     case smartFactory = "智能工厂"
     case fiveGFactory = "5G工厂"
@@ -54,7 +59,7 @@ public enum BenchmarkKind: String, Decodable, Sendable {
 // MARK: enterprise/<USCC>
 
 public struct EnterpriseRegistered: EventPayload {
-    public static let type = "EnterpriseRegistered"
+    public static let kind = EventKind.enterpriseRegistered
     public let name: String
     public let uscc: String
     public let city: String
@@ -65,7 +70,7 @@ public struct EnterpriseRegistered: EventPayload {
 }
 
 public struct EnterpriseProfileCorrected: EventPayload {
-    public static let type = "EnterpriseProfileCorrected"
+    public static let kind = EventKind.enterpriseProfileCorrected
     public let name: String?
     public let city: String?
     public let county: String?
@@ -75,15 +80,15 @@ public struct EnterpriseProfileCorrected: EventPayload {
 }
 
 public struct EnterpriseLeftPopulation: EventPayload {
-    public static let type = "EnterpriseLeftPopulation"
-    public enum Reason: String, Decodable, Sendable { case belowThreshold, deregistered, relocated, other }
+    public static let kind = EventKind.enterpriseLeftPopulation
+    public enum Reason: String, Sendable { case belowThreshold, deregistered, relocated, other }
     public let year: Int
     public let reason: Reason
 }
 
 public struct AssessmentRecorded: EventPayload {
-    public static let type = "AssessmentRecorded"
-    public enum Kind: String, Decodable, Sendable { case online, onsite, annual }
+    public static let kind = EventKind.assessmentRecorded
+    public enum Kind: String, Sendable { case online, onsite, annual }
     public let assessment: String
     public let kind: Kind
     public let instrument: String
@@ -92,14 +97,14 @@ public struct AssessmentRecorded: EventPayload {
 }
 
 public struct StageUpgraded: EventPayload {
-    public static let type = "StageUpgraded"
+    public static let kind = EventKind.stageUpgraded
     public let from: Stage
     public let to: Stage
     public let assessment: String
 }
 
 public struct DiagnosisVisited: EventPayload {
-    public static let type = "DiagnosisVisited"
+    public static let kind = EventKind.diagnosisVisited
     public let provider: String
     public let commissioner: String
     public let findings: String
@@ -107,26 +112,26 @@ public struct DiagnosisVisited: EventPayload {
 }
 
 public struct TrainingAttended: EventPayload {
-    public static let type = "TrainingAttended"
+    public static let kind = EventKind.trainingAttended
     public let session: String
     public let attendee: String?
 }
 
 public struct ProviderMatched: EventPayload {
-    public static let type = "ProviderMatched"
+    public static let kind = EventKind.providerMatched
     public let provider: String
     public let solution: String?
 }
 
 public struct TrialStarted: EventPayload {
-    public static let type = "TrialStarted"
+    public static let kind = EventKind.trialStarted
     public let provider: String
     public let solution: String
 }
 
 public struct TrialEnded: EventPayload {
-    public static let type = "TrialEnded"
-    public enum Outcome: String, Decodable, Sendable { case purchased, declined }
+    public static let kind = EventKind.trialEnded
+    public enum Outcome: String, Sendable { case purchased, declined }
     public let provider: String
     public let solution: String
     public let outcome: Outcome
@@ -135,7 +140,7 @@ public struct TrialEnded: EventPayload {
 // MARK: project/<id>
 
 public struct ProjectFiled: EventPayload {
-    public static let type = "ProjectFiled"
+    public static let kind = EventKind.projectFiled
     public let enterprise: String
     public let domain: ProjectDomain
     public let providers: [String]
@@ -144,38 +149,38 @@ public struct ProjectFiled: EventPayload {
 }
 
 public struct ProjectMilestoneReached: EventPayload {
-    public static let type = "ProjectMilestoneReached"
+    public static let kind = EventKind.projectMilestoneReached
     public let milestone: String
     public let note: String?
 }
 
 public struct ProjectCompleted: EventPayload {
-    public static let type = "ProjectCompleted"
+    public static let kind = EventKind.projectCompleted
     public let results: String
     public let benchmarkCandidate: Bool?
 }
 
 public struct ProjectCancelled: EventPayload {
-    public static let type = "ProjectCancelled"
+    public static let kind = EventKind.projectCancelled
     public let reason: String
 }
 
 // MARK: provider/<USCC>
 
 public struct ProviderAdmitted: EventPayload {
-    public static let type = "ProviderAdmitted"
+    public static let kind = EventKind.providerAdmitted
     public let name: String
     public let mapBatch: Int
     public let city: String?
 }
 
 public struct ProviderRemoved: EventPayload {
-    public static let type = "ProviderRemoved"
+    public static let kind = EventKind.providerRemoved
     public let reason: String
 }
 
 public struct SolutionListed: EventPayload {
-    public static let type = "SolutionListed"
+    public static let kind = EventKind.solutionListed
     public let solution: String
     public let title: String
     public let domain: ProjectDomain
@@ -184,15 +189,15 @@ public struct SolutionListed: EventPayload {
 }
 
 public struct LeadingProviderSelected: EventPayload {
-    public static let type = "LeadingProviderSelected"
+    public static let kind = EventKind.leadingProviderSelected
     public let year: Int
 }
 
 // MARK: award/<id>, incentive/<id>
 
 public struct BenchmarkAwarded: EventPayload {
-    public static let type = "BenchmarkAwarded"
-    public enum Level: String, Decodable, Sendable { case provincial, national }
+    public static let kind = EventKind.benchmarkAwarded
+    public enum Level: String, Sendable { case provincial, national }
     public let recipient: String
     public let kind: BenchmarkKind
     public let tier: String?
@@ -201,12 +206,12 @@ public struct BenchmarkAwarded: EventPayload {
 }
 
 public struct BenchmarkRevoked: EventPayload {
-    public static let type = "BenchmarkRevoked"
+    public static let kind = EventKind.benchmarkRevoked
     public let reason: String
 }
 
 public struct IncentiveGranted: EventPayload {
-    public static let type = "IncentiveGranted"
+    public static let kind = EventKind.incentiveGranted
     public let recipient: String
     public let amountFen: Int64
     public let policy: String
@@ -216,7 +221,7 @@ public struct IncentiveGranted: EventPayload {
 // MARK: plan/<id>
 
 public struct PlanPublished: EventPayload {
-    public static let type = "PlanPublished"
+    public static let kind = EventKind.planPublished
     public struct Task: Decodable, Sendable {
         public struct Milestone: Decodable, Sendable {
             public let milestone: String
@@ -235,7 +240,7 @@ public struct PlanPublished: EventPayload {
 }
 
 public struct PlanMilestoneReported: EventPayload {
-    public static let type = "PlanMilestoneReported"
+    public static let kind = EventKind.planMilestoneReported
     public let task: String
     public let milestone: String?
     public let completedOn: String
@@ -243,8 +248,8 @@ public struct PlanMilestoneReported: EventPayload {
 }
 
 public struct ActivityHeld: EventPayload {
-    public static let type = "ActivityHeld"
-    public enum Kind: String, Decodable, Sendable { case roadshow, onsiteMeeting, training }
+    public static let kind = EventKind.activityHeld
+    public enum Kind: String, Sendable { case roadshow, onsiteMeeting, training }
     public let kind: Kind
     public let title: String
     public let city: String?
@@ -252,26 +257,26 @@ public struct ActivityHeld: EventPayload {
 }
 
 public struct AnnualAssessmentOpened: EventPayload {
-    public static let type = "AnnualAssessmentOpened"
+    public static let kind = EventKind.annualAssessmentOpened
     public let year: Int
     public let cutoff: String
 }
 
 public struct AnnualAssessmentClosed: EventPayload {
-    public static let type = "AnnualAssessmentClosed"
+    public static let kind = EventKind.annualAssessmentClosed
     public let year: Int
 }
 
 // MARK: corrections
 
 public struct EventRetracted: EventPayload {
-    public static let type = "EventRetracted"
+    public static let kind = EventKind.eventRetracted
     public let seq: UInt64
     public let reason: String
 }
 
 public struct EventCorrected: EventPayload {
-    public static let type = "EventCorrected"
+    public static let kind = EventKind.eventCorrected
     public let seq: UInt64
     public let reason: String
     public let corrected: [String: JSONValue]
@@ -300,8 +305,5 @@ extension EventCatalogue {
     }
 
     private static let payloadTypesByName = Dictionary(uniqueKeysWithValues: payloadTypes.map { ($0.type, $0) })
-    private static let payloadTypesByKind = Dictionary(
-        uniqueKeysWithValues: EventKind.allCases.compactMap { kind in
-            payloadTypesByName[kind.rawValue].map { (kind, $0) }
-        })
+    private static let payloadTypesByKind = Dictionary(uniqueKeysWithValues: payloadTypes.map { ($0.kind, $0) })
 }

@@ -37,10 +37,10 @@ public struct EventValidator: Sendable {
         }
         guard case .object(let members) = draft.data else { throw FieldError(path: "data", reason: "must be an object") }
         try Field.validate(members, fields: spec.fields, at: "data", reference: reference)
-        if spec.type == "EnterpriseRegistered", members["uscc"]?.stringValue != id {
+        if spec.kind == .enterpriseRegistered, members["uscc"]?.stringValue != id {
             throw FieldError(path: "data.uscc", reason: "must equal the stream's code \(id)")
         }
-        if spec.type == "EnterpriseRegistered", let county = members["county"]?.stringValue, let city = members["city"]?.stringValue,
+        if spec.kind == .enterpriseRegistered, let county = members["county"]?.stringValue, let city = members["city"]?.stringValue,
             let owner = reference.city(containing: county), owner.code != city
         {
             throw FieldError(path: "data.county", reason: "\(county) belongs to \(owner.name) (\(owner.code)), not to city \(city)")

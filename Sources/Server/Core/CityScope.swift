@@ -1,3 +1,4 @@
+import Domain
 import EventLog
 import GRDB
 import Projections
@@ -58,7 +59,7 @@ final class CityScope: @unchecked Sendable {  // one request's, handed between t
             }
             return cityOf(enterprise: id) == city
         case "project":
-            if envelope.type == "ProjectFiled", let enterprise = envelope.data["enterprise"]?.stringValue {
+            if EventKind(type: envelope.type) == .projectFiled, let enterprise = envelope.data["enterprise"]?.stringValue {
                 projectEnterprise[id] = enterprise
             }
             guard let enterprise = projectEnterprise[id] ?? lookup(ProjectLibrary.name, "SELECT enterprise FROM project WHERE project = ?", id) else {
