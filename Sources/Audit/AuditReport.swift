@@ -57,7 +57,7 @@ public struct AuditReport {
         func table(_ file: String) -> QueryTable { tables.first { $0.file == file }!.table }
         let province = table("coverage-province.csv")
         let cities = table("coverage-by-city.csv")
-        let checkpoint = try store(CoverageMetrics.name).checkpoint()
+        let checkpoint = try store(CoverageReadModel.name).checkpoint()
         var html = """
             <!DOCTYPE html>
             <html lang="zh-CN">

@@ -75,18 +75,17 @@ public struct FigureDiff: Sendable {
     /// for temporary read models) without touching the live ones.
     public static func compare(year: Int, from: Point, to: Point, coverage live: ReadModelStore, log: EventLog, scratch: String) throws -> FigureDiff
     {
-        let closedSeq = try live.read { db in try Int64.fetchOne(db, sql: "SELECT closed_seq FROM assessment_year WHERE year = ?", arguments: [year])
-        }
+        let closedSeq = try live.read { db in try CoverageReadModel.closedSeq(year: year, in: db) }
         func side(_ point: Point) throws -> (Side, (Envelope) -> Bool) {
             switch point {
             case .now:
                 return (try load(live, basis: "known", year: year), { $0.seq <= log.size })
             case .frozen:
                 guard let closedSeq else { throw AuditError.notClosed(year: year) }
-                return (try load(live, basis: "frozen", year: year), { $0.seq <= UInt64(closedSeq) })
+                return (try load(live, basis: "frozen", year: year), { $0.seq <= closedSeq })
             case .asOf(let asOf):
-                let paths = try ReadModels.build(asOf: asOf, log: log, names: [CoverageMetrics.name], outputDirectory: scratch)
-                let store = try ReadModelStore(path: paths[0], projection: CoverageMetrics.self, mode: .readOnly)
+                let paths = try ReadModels.build(asOf: asOf, log: log, names: [CoverageReadModel.name], outputDirectory: scratch)
+                let store = try ReadModelStore(path: paths[0], projection: CoverageReadModel.self, mode: .readOnly)
                 defer { store.close() }
                 let included: (Envelope) -> Bool =
                     switch asOf {
@@ -125,11 +124,7 @@ public struct FigureDiff: Sendable {
     static func load(_ store: ReadModelStore, basis: String, year: Int) throws -> Side {
         try store.read { db in
             var side: Side = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT uscc, stage, city FROM enterprise_year WHERE basis = ? AND year = ?", arguments: [basis, year])
-            {
-                side[row["uscc"]] = (row["stage"], row["city"])
-            }
+            for row in try CoverageReadModel.enterpriseStages(basis: basis, year: year, in: db) { side[row.uscc] = (row.stage, row.city ?? "") }
             return side
         }
     }

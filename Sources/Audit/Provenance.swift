@@ -48,19 +48,11 @@ public struct Provenance: Sendable {
         coverage: ReadModelStore, log: EventLog
     ) throws -> Provenance {
         let basis = frozen ? "frozen" : "known"
-        let (rows, seq) = try coverage.read { db -> ([Row], UInt64) in
-            var sql = "SELECT uscc, stage, stage_seq FROM enterprise_year WHERE basis = ? AND year = ?"
-            var arguments: [any DatabaseValueConvertible] = [basis, year]
-            if let region {
-                sql += region.hasSuffix("00") ? " AND city = ?" : " AND county = ?"
-                arguments.append(region)
-            }
-            let rows = try Row.fetchAll(db, sql: sql + " ORDER BY uscc", arguments: StatementArguments(arguments))
-            let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM gongfu_checkpoint") ?? 0
-            return (rows, UInt64(seq))
+        let (rows, seq) = try coverage.read { db in
+            (try CoverageReadModel.enterpriseStages(basis: basis, year: year, region: region, in: db), try ReadModelStore.checkpoint(in: db).seq)
         }
         // The events that set the stages, read in one pass over their range of the log.
-        let wanted = Set(rows.compactMap { ($0["stage_seq"] as Int64?).map(UInt64.init) })
+        let wanted = Set(rows.compactMap(\.stageSeq))
         var envelopes: [UInt64: Envelope] = [:]
         if let first = wanted.min(), let last = wanted.max() {
             try log.forEachLine(from: first, through: last) { seq, line in
@@ -68,9 +60,8 @@ public struct Provenance: Sendable {
             }
         }
         let members = rows.map { row -> Member in
-            let stage: Int = row["stage"]
-            var member = Member(uscc: row["uscc"], stage: stage, counted: stage >= figure.threshold)
-            if let eventSeq = (row["stage_seq"] as Int64?).map(UInt64.init), let envelope = envelopes[eventSeq] {
+            var member = Member(uscc: row.uscc, stage: row.stage, counted: row.stage >= figure.threshold)
+            if let eventSeq = row.stageSeq, let envelope = envelopes[eventSeq] {
                 member.event = eventSeq
                 member.eventType = envelope.type
                 member.occurred = envelope.occurred

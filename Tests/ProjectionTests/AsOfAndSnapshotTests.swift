@@ -39,7 +39,7 @@ struct AsOfAndSnapshotTests {
         let temporary = TemporaryDirectory()
         let log = try EventLog(directory: try Sample.copy(into: temporary), writable: false)
         let path = try ReadModels.build(asOf: .date("2024-06-30"), log: log, names: ["coverage"], outputDirectory: temporary.path + "/as-of")[0]
-        let store = try ReadModelStore(path: path, projection: CoverageMetrics.self, mode: .readOnly)
+        let store = try ReadModelStore(path: path, projection: CoverageReadModel.self, mode: .readOnly)
         let years = try ReadModelQuery.run("coverage", filters: QueryFilters(), store: store).rows.map { $0[0] }
         #expect(years == [.integer(2023)], "the 2024 assessment opens in October: not known by June")
         #expect(try store.checkpoint().asOf == "date 2024-06-30")
@@ -47,7 +47,7 @@ struct AsOfAndSnapshotTests {
 
         let before = try ReadModels.build(
             asOf: .recorded("2000-01-01T00:00:00.000000Z"), log: log, names: ["programme"], outputDirectory: temporary.path + "/as-of")[0]
-        let empty = try ReadModelStore(path: before, projection: ProgrammeMetrics.self, mode: .readOnly)
+        let empty = try ReadModelStore(path: before, projection: ProgrammeReadModel.self, mode: .readOnly)
         #expect(try empty.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM metric") } == 0)
         #expect(AsOf.recordedTime("2024-10-31") == "2024-10-31T23:59:59.999999Z")
         #expect(AsOf.recordedTime("2024-10-31T08:00:00Z") == "2024-10-31T08:00:00.000000Z")

@@ -21,7 +21,7 @@ struct ProjectionCrashTests {
         let coverage = ReadModels.directory(of: directory) + "/coverage.sqlite"
         @Sendable func position() -> UInt64 {
             guard FileManager.default.fileExists(atPath: coverage),
-                let store = try? ReadModelStore(path: coverage, projection: CoverageMetrics.self, mode: .readOnly)
+                let store = try? ReadModelStore(path: coverage, projection: CoverageReadModel.self, mode: .readOnly)
             else { return 0 }
             defer { store.close() }
             return (try? store.checkpoint().seq) ?? 0

@@ -471,11 +471,11 @@ struct ReadModelTests {
 
     @Test("Ledger status as of a date")
     func ledgerStatus() {
-        #expect(WorkLedger.status(deadline: "2024-03-31", completedOn: "2024-03-30", asOf: "2024-12-31") == .doneOnTime)
-        #expect(WorkLedger.status(deadline: "2024-03-31", completedOn: "2024-04-10", asOf: "2024-12-31") == .doneLate)
-        #expect(WorkLedger.status(deadline: "2024-03-31", completedOn: "2024-04-10", asOf: "2024-04-01") == .overdue)
-        #expect(WorkLedger.status(deadline: "2024-03-31", completedOn: nil, asOf: "2024-03-31") == .open)
-        #expect(WorkLedger.status(deadline: "2024-03-31", completedOn: nil, asOf: "2024-04-01") == .overdue)
+        #expect(LedgerReadModel.status(deadline: "2024-03-31", completedOn: "2024-03-30", asOf: "2024-12-31") == .doneOnTime)
+        #expect(LedgerReadModel.status(deadline: "2024-03-31", completedOn: "2024-04-10", asOf: "2024-12-31") == .doneLate)
+        #expect(LedgerReadModel.status(deadline: "2024-03-31", completedOn: "2024-04-10", asOf: "2024-04-01") == .overdue)
+        #expect(LedgerReadModel.status(deadline: "2024-03-31", completedOn: nil, asOf: "2024-03-31") == .open)
+        #expect(LedgerReadModel.status(deadline: "2024-03-31", completedOn: nil, asOf: "2024-04-01") == .overdue)
     }
 
     @Test("The sample's ledger shows on-time, late and overdue items; CSV opens in Excel with Chinese headers")

@@ -67,7 +67,7 @@ struct ReplayTests {
         let temporary = TemporaryDirectory()
         let directory = try Sample.copy(into: temporary)
         let log = try EventLog(directory: directory, writable: false)
-        let store = try ReadModelStore(path: temporary.path + "/programme.sqlite", projection: ProgrammeMetrics.self, mode: .live)
+        let store = try ReadModelStore(path: temporary.path + "/programme.sqlite", projection: ProgrammeReadModel.self, mode: .live)
         var events: [ProjectedEvent] = []
         try log.forEachLine(from: 1, through: 400) { _, line in events.append(try ProjectedEvent(line: line)) }
         try store.apply(Array(events[0..<300]), from: 1, through: 300, root: try log.root(size: 300))
@@ -134,7 +134,7 @@ struct ReplayTests {
         }
         let reopened = try ReadModels(log: log, only: ["ledger"])
         let store = try reopened.store(named: "ledger")
-        #expect(try store.checkpoint().version == WorkLedger.version)
+        #expect(try store.checkpoint().version == LedgerReadModel.version)
         #expect(try store.checkpoint().seq == log.size)
         #expect(try ReadModelDump.dump(store) == (try Sample.dump("ledger")))
     }
@@ -162,13 +162,13 @@ struct ReplayTests {
         func kind(_ name: String, in store: ReadModelStore) throws -> String? {
             try store.read { db in try String.fetchOne(db, sql: "SELECT type FROM sqlite_master WHERE name = ?", arguments: [name]) }
         }
-        let old = try ReadModelStore(path: path, projection: CoverageMetrics.self, mode: .live)
+        let old = try ReadModelStore(path: path, projection: CoverageReadModel.self, mode: .live)
         #expect(try kind("enterprise_year", in: old) == "table" && kind("known_year", in: old) == nil, "left in its old shape")
         #expect(try old.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM enterprise_year") } ?? 0 > 0, "its rows still there")
         old.close()
         let rebuilt = try ReadModels(log: log, only: ["coverage"])
         let store = try rebuilt.store(named: "coverage")
-        #expect(try store.checkpoint().version == CoverageMetrics.version)
+        #expect(try store.checkpoint().version == CoverageReadModel.version)
         #expect(try kind("enterprise_year", in: store) == "view")
         #expect(try ReadModelDump.dump(store) == (try Sample.dump("coverage")))
     }

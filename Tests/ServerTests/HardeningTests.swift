@@ -19,7 +19,7 @@ import Testing
 struct HardeningTests {
     /// An enterprise of another city than Qingdao's and one of Qingdao's, from the fixture.
     static func enterprises(_ fixture: TestDaemon) throws -> (other: (uscc: String, city: String), qingdao: String) {
-        let table = try ReadModelQuery.run("pending", filters: QueryFilters(status: "all"), store: fixture.daemon.store(PendingLibrary.name))
+        let table = try ReadModelQuery.run("pending", filters: QueryFilters(status: "all"), store: fixture.daemon.store(PendingReadModel.name))
         var other: (String, String)?
         var own: String?
         for row in table.rows {

@@ -69,7 +69,7 @@ struct AuditCommand: ParsableCommand {
             let diff = try access.withStores { store in
                 try FigureDiff.compare(
                     year: year, from: FigureDiff.Point(parsing: from)!, to: FigureDiff.Point(parsing: to)!,
-                    coverage: store(CoverageMetrics.name), log: access.log, scratch: scratch)
+                    coverage: store(CoverageReadModel.name), log: access.log, scratch: scratch)
             }
             print(diff.text, terminator: "")
         }
@@ -98,7 +98,7 @@ struct AuditCommand: ParsableCommand {
             let provenance = try access.withStores { store in
                 try Provenance.explain(
                     year: year, region: region, figure: Provenance.Figure(rawValue: figure)!, frozen: frozen,
-                    coverage: store(CoverageMetrics.name), log: access.log)
+                    coverage: store(CoverageReadModel.name), log: access.log)
             }
             var output = StandardOutput()
             switch format {

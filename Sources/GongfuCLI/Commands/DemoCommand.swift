@@ -154,7 +154,7 @@ struct DemoSummary {
     var text: String {
         get throws {
             var lines: [String] = ["", "山东省规上工业企业数字化转型 (demo)"]
-            let coverage = try ReadModelQuery.run("coverage", filters: QueryFilters(), store: readModels.store(named: CoverageMetrics.name))
+            let coverage = try ReadModelQuery.run("coverage", filters: QueryFilters(), store: readModels.store(named: CoverageReadModel.name))
             lines.append("年度  企业数  转型覆盖率  深度转型率  (评估时: 覆盖率/深度率)  目标")
             for row in coverage.rows {
                 lines.append(
@@ -163,18 +163,19 @@ struct DemoSummary {
             }
             if let latest = coverage.rows.last.map({ Int($0[0].display)! }) {
                 let cities = try ReadModelQuery.run(
-                    "coverage", filters: QueryFilters(year: latest), coverage: .city, store: readModels.store(named: CoverageMetrics.name))
+                    "coverage", filters: QueryFilters(year: latest), coverage: .city, store: readModels.store(named: CoverageReadModel.name))
                 let sorted = cities.rows.sorted { (Double($0[10].display) ?? 0) > (Double($1[10].display) ?? 0) }
                 func describe(_ rows: ArraySlice<[QueryTable.Value]>) -> String {
                     rows.map { "\($0[2].display) \($0[10].display)%" }.joined(separator: "，")
                 }
                 lines.append("\(latest) 覆盖率最高: \(describe(sorted.prefix(3)))；最低: \(describe(sorted.suffix(3)))")
             }
-            let ledger = try ReadModelQuery.run("ledger", filters: QueryFilters(date: through), store: readModels.store(named: WorkLedger.name))
+            let ledger = try ReadModelQuery.run("ledger", filters: QueryFilters(date: through), store: readModels.store(named: LedgerReadModel.name))
             var statuses: [String: Int] = [:]
             for row in ledger.rows { statuses[row[9].display, default: 0] += 1 }
             lines.append(
-                "工作台账 (截至 \(through)): " + WorkLedger.Status.allCases.map { "\($0.chinese) \(statuses[$0.chinese] ?? 0)" }.joined(separator: "，"))
+                "工作台账 (截至 \(through)): " + LedgerReadModel.Status.allCases.map { "\($0.chinese) \(statuses[$0.chinese] ?? 0)" }.joined(separator: "，")
+            )
             var types: [String: Int] = [:]
             try readModels.log.forEachLine { _, line in
                 if let event = try? ProjectedEvent(line: line) { types[event.type, default: 0] += 1 }

@@ -54,8 +54,8 @@ extension Projection {
 /// The read models Gongfu maintains, in the order they are listed.
 public enum ReadModelCatalogue {
     public static let all: [any Projection.Type] = [
-        PendingLibrary.self, ProjectLibrary.self, CoverageMetrics.self, WorkLedger.self,
-        ProviderPool.self, Recognition.self, ProgrammeMetrics.self, SupervisionFacts.self,
+        PendingReadModel.self, ProjectsReadModel.self, CoverageReadModel.self, LedgerReadModel.self,
+        ProvidersReadModel.self, BenchmarksReadModel.self, ProgrammeReadModel.self, FindingsReadModel.self,
     ]
 
     public static var names: [String] { all.map { $0.name } }

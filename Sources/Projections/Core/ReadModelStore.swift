@@ -131,7 +131,8 @@ public final class ReadModelStore: @unchecked Sendable {
         try perform { try writer.read(Self.checkpoint(in:)) }
     }
 
-    static func checkpoint(in db: Database) throws -> ReadModelCheckpoint {
+    /// The checkpoint stored in `db` (a read model's file), for reading it in the same transaction as its rows.
+    public static func checkpoint(in db: Database) throws -> ReadModelCheckpoint {
         guard let row = try Row.fetchOne(db, sql: "SELECT version, seq, root, as_of FROM gongfu_checkpoint") else {
             return ReadModelCheckpoint(seq: 0, root: "", version: 0, asOf: "")
         }

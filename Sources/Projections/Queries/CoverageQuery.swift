@@ -114,12 +114,12 @@ public struct CoverageQuery: Sendable {
             let stage: Int = row[0]
             let codes: [String]
             switch by {
-            case .province: codes = [CoverageMetrics.province]
+            case .province: codes = [CoverageReadModel.province]
             case .city: codes = [row[1]]
             case .county: codes = [row[2]]
             case .industry: codes = [row[3]]
             case .sector: codes = (row[4] as String).split(separator: ",").map(String.init)
-            case .chain: codes = CoverageMetrics.chains(row[5])
+            case .chain: codes = CoverageReadModel.chains(row[5])
             }
             for code in codes { result[code, default: Array(repeating: 0, count: 6)][stage] += 1 }
         }

@@ -128,7 +128,7 @@ extension ReadModelQuery {
             guard case .text(let deadline) = row[4] else { return row }
             var completed: String?
             if case .text(let on) = row[6] { completed = on }
-            let status = WorkLedger.status(deadline: deadline, completedOn: completed, asOf: date)
+            let status = LedgerReadModel.status(deadline: deadline, completedOn: completed, asOf: date)
             return row + [.text(status.rawValue), .text(status.chinese)]
         }
         if let wanted = filters.status { result.rows = result.rows.filter { $0[8] == .text(wanted) } }
@@ -262,7 +262,7 @@ extension ReadModelQuery {
             title: "工作推进指标", columns: [("year", "年度"), ("metric", "指标"), ("title", "指标名称"), ("value", "数值"), ("target", "目标"), ("met", "是否达标")],
             seq: try ReadModelStore.checkpoint(in: db).seq)
         for year in Set(values.keys).union(targets.keys.filter { $0 >= 2024 }).sorted() where filters.year == nil || filters.year == year {
-            for (metric, title, targetName) in ProgrammeMetrics.metrics {
+            for (metric, title, targetName) in ProgrammeReadModel.metrics {
                 let value = values[year]?[metric] ?? 0
                 let target = targetName.flatMap { targets[year]?[$0] }
                 table.rows.append([

@@ -25,7 +25,7 @@ final class CityScope: @unchecked Sendable {  // one request's, handed between t
         let log = daemon.log
         let through = min(through, log.size)
         guard from >= 1, from <= through, limit > 0 else { return [] }
-        let known = try CityStreams.load(city: city, projects: daemon.store(ProjectLibrary.name))
+        let known = try CityStreams.load(city: city, projects: daemon.store(ProjectsReadModel.name))
         var seqs: [UInt64] = []
         for stream in known.streams {
             for seq in log.positions(of: stream) where seq >= from && seq <= min(through, known.seq) { seqs.append(seq) }
@@ -62,7 +62,9 @@ final class CityScope: @unchecked Sendable {  // one request's, handed between t
             if EventKind(type: envelope.type) == .projectFiled, let enterprise = envelope.data["enterprise"]?.stringValue {
                 projectEnterprise[id] = enterprise
             }
-            guard let enterprise = projectEnterprise[id] ?? lookup(ProjectLibrary.name, "SELECT enterprise FROM project WHERE project = ?", id) else {
+            guard
+                let enterprise = projectEnterprise[id] ?? lookup(ProjectsReadModel.name, { try ProjectsReadModel.enterprise(ofProject: id, in: $0) })
+            else {
                 return false
             }
             projectEnterprise[id] = enterprise
@@ -74,14 +76,14 @@ final class CityScope: @unchecked Sendable {  // one request's, handed between t
 
     private func cityOf(enterprise uscc: String) -> String? {
         if let known = enterpriseCity[uscc] { return known }
-        let found = lookup(PendingLibrary.name, "SELECT city FROM enterprise WHERE uscc = ?", uscc)
+        let found = lookup(PendingReadModel.name, { try PendingReadModel.city(ofEnterprise: uscc, in: $0) })
         if let found { enterpriseCity[uscc] = found }
         return found
     }
 
-    private func lookup(_ readModel: String, _ sql: String, _ key: String) -> String? {
+    private func lookup(_ readModel: String, _ query: (Database) throws -> String?) -> String? {
         guard let store = try? daemon.store(readModel) else { return nil }
-        return try? store.read { db in try String.fetchOne(db, sql: sql, arguments: [key]) }
+        return try? store.read(query)
     }
 }
 

@@ -35,7 +35,7 @@ struct AuditRoutes {
             return try await daemon.work.run(WorkPool.heavy) {
                 let provenance = try Provenance.explain(
                     year: year, region: region, figure: figure, frozen: frozen,
-                    coverage: daemon.store(CoverageMetrics.name), log: daemon.log)
+                    coverage: daemon.store(CoverageReadModel.name), log: daemon.log)
                 return Responses.table(provenance.table, name: "explain-\(year)-\(region ?? "province")-\(figure.rawValue)", csv: csv)
             }.response
         }
@@ -60,7 +60,7 @@ struct AuditRoutes {
                 defer { try? FileManager.default.removeItem(atPath: scratch) }
                 do {
                     return try FigureDiff.compare(
-                        year: year, from: from, to: to, coverage: daemon.store(CoverageMetrics.name),
+                        year: year, from: from, to: to, coverage: daemon.store(CoverageReadModel.name),
                         log: daemon.log, scratch: scratch
                     ).text
                 } catch let error as AuditError {
@@ -85,7 +85,7 @@ struct AuditRoutes {
             }
             let daemon = daemon
             let html = try await daemon.work.run(WorkPool.heavy) { try AuditReport(year: year, store: { try daemon.store($0) }).html() }
-            return Responses.text(html, contentType: "text/html; charset=utf-8", seq: try daemon.store(CoverageMetrics.name).checkpoint().seq)
+            return Responses.text(html, contentType: "text/html; charset=utf-8", seq: try daemon.store(CoverageReadModel.name).checkpoint().seq)
         }
     }
 

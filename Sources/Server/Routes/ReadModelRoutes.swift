@@ -134,15 +134,15 @@ struct ReadModelRoutes {
         let identity = try context.requireIdentity()
         let uscc = try context.parameters.require("uscc")
         if let waitFor = try Parameters(request: request).seq("waitFor") {
-            try await daemon.waitUntilProjected(waitFor, in: PendingLibrary.name)
-            try await daemon.waitUntilProjected(waitFor, in: ProjectLibrary.name)
-            try await daemon.waitUntilProjected(waitFor, in: CoverageMetrics.name)
+            try await daemon.waitUntilProjected(waitFor, in: PendingReadModel.name)
+            try await daemon.waitUntilProjected(waitFor, in: ProjectsReadModel.name)
+            try await daemon.waitUntilProjected(waitFor, in: CoverageReadModel.name)
         }
         let daemon = daemon
         let file = try await daemon.work.run(WorkPool.query) {
             try EnterpriseFile.load(
-                uscc, pending: daemon.store(PendingLibrary.name), projects: daemon.store(ProjectLibrary.name),
-                coverage: daemon.store(CoverageMetrics.name), log: daemon.log)
+                uscc, pending: daemon.store(PendingReadModel.name), projects: daemon.store(ProjectsReadModel.name),
+                coverage: daemon.store(CoverageReadModel.name), log: daemon.log)
         }
         guard let file, identity.maySee(city: file.city) else {
             if let city = identity.city {

@@ -3,8 +3,8 @@ import GRDB
 
 /// 工作台账: each task and milestone of the published plan with its deadline, responsible units
 /// and reported completion. Status (done on time, done late, overdue, open) is a function of the
-/// date asked about, so queries derive it (``WorkLedger/status(deadline:completedOn:asOf:)``).
-public final class WorkLedger: Projection {
+/// date asked about, so queries derive it (``LedgerReadModel/status(deadline:completedOn:asOf:)``).
+public final class LedgerReadModel: Projection {
     public static let name = "ledger"
     public static let summary = "工作台账: the plan's tasks and milestones, deadlines, units, reported completion"
     public static let version = 1

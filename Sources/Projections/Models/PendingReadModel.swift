@@ -4,7 +4,7 @@ import GRDB
 /// 待转型企业库 (一企一档): every enterprise that was at L0, its progress through the five steps
 /// (online assessment, on-site diagnosis, entrepreneur training, provider matching, free trial),
 /// its last contact, and the date it left the library by reaching L1.
-public final class PendingLibrary: Projection {
+public final class PendingReadModel: Projection {
     public static let name = "pending"
     public static let summary = "待转型企业库: L0 enterprises, their five steps, last contact, leaving the library"
     public static let version = 4
@@ -230,8 +230,8 @@ private struct Enterprise {
     var industry = ""
     var registeredOn: String
     var stage = 0
-    /// The first date of each of the five steps (``PendingLibrary/steps`` order).
-    var steps = [String?](repeating: nil, count: PendingLibrary.steps.count)
+    /// The first date of each of the five steps (``PendingReadModel/steps`` order).
+    var steps = [String?](repeating: nil, count: PendingReadModel.steps.count)
     var contacts = 0
     var lastContactOn: String?
     var leftLibraryOn: String?

@@ -7,7 +7,7 @@ import GRDB
 /// incentives, last contacts, and writes by city actors outside the enterprise's city. The
 /// checks themselves (`SupervisionQuery`) run over these tables with the thresholds of
 /// `supervision-rules.json`, each finding naming the events it rests on.
-public final class SupervisionFacts: Projection {
+public final class FindingsReadModel: Projection {
     public static let name = "findings"
     public static let summary = "督查激励: the facts the supervision checks read; findings with the events they rest on"
     /// The fold's logic and the supervision rules' version: either changing rebuilds it.

@@ -2,7 +2,7 @@ import Domain
 import GRDB
 
 /// The coverage fold's rows: enterprises with their contributions, stage changes, group codes.
-extension CoverageMetrics {
+extension CoverageReadModel {
     /// One enterprise's place in one year's figures: its stage and the groups it is counted in.
     struct Contribution: Equatable {
         var stage: Int

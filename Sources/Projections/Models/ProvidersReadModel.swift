@@ -3,7 +3,7 @@ import GRDB
 
 /// 服务商资源池: providers admitted in map batches, their solutions and free-trial offers, the
 /// trials started and converted, and leading providers per year.
-public final class ProviderPool: Projection {
+public final class ProvidersReadModel: Projection {
     public static let name = "providers"
     public static let summary = "服务商资源池: providers, solutions, free-trial offers, trials started/converted, leading providers"
     public static let version = 2

@@ -5,7 +5,7 @@ import GRDB
 /// (GB/T 4754 division), sector group and industrial chain: the population and its count per
 /// stage, both as frozen when the year's assessment closed and as currently known (late records
 /// with business dates before the cutoff included).
-public final class CoverageMetrics: Projection {
+public final class CoverageReadModel: Projection {
     public static let name = "coverage"
     public static let summary = "转型覆盖率/深度转型率 per assessment year and region, industry, sector group, chain; frozen and as known"
     public static let version = 4

@@ -3,7 +3,7 @@ import GRDB
 
 /// 项目库 (一项一档): every transformation project with its enterprise, domain, providers, status,
 /// milestones, outcome and whether it is proposed as a benchmark case.
-public final class ProjectLibrary: Projection {
+public final class ProjectsReadModel: Projection {
     public static let name = "projects"
     public static let summary = "一项一档: projects, enterprise, domain, providers, status, milestones, outcome"
     public static let version = 2

@@ -3,7 +3,7 @@ import GRDB
 
 /// 标杆与激励: benchmark awards by kind, level, year and city, their revocations, and the
 /// incentives granted.
-public final class Recognition: Projection {
+public final class BenchmarksReadModel: Projection {
     public static let name = "benchmarks"
     public static let summary = "标杆与激励: awards by kind/level/year/city, revocations, incentives granted"
     public static let version = 1

@@ -4,7 +4,7 @@ import GRDB
 /// 工作推进指标: per year, enterprises served, trainings, roadshows, diagnosis visits, trials,
 /// projects, providers and solutions added, and enterprises moved off the pending library (the
 /// plan asks ≥1000 a year), next to the plan's targets.
-public final class ProgrammeMetrics: Projection {
+public final class ProgrammeReadModel: Projection {
     public static let name = "programme"
     public static let summary = "programme metrics per year: served, trainings, roadshows, diagnoses, enterprises off the pending library vs target"
     public static let version = 3

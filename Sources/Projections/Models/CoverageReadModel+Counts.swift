@@ -3,7 +3,7 @@ import GRDB
 
 /// The coverage fold's counts: per group and stage, moved per signature, recounted when a year
 /// opens, frozen when it closes.
-extension CoverageMetrics {
+extension CoverageReadModel {
     /// Recomputes one year's known figures from scratch, set-based (when a year opens in a live
     /// file, every enterprise's contribution changes at once). Gives exactly what per-enterprise
     /// recounts give (a build from zero recounts each enterprise in memory instead).
