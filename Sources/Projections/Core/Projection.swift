@@ -18,6 +18,10 @@ public protocol Projection: AnyObject, SendableMetatype {
 
     init()
 
+    /// The tables whose rows the fold keeps in memory or batches (``FoldTable``): the store
+    /// begins and ends transactions and builds for them, so `apply` only changes rows.
+    var tables: [any FoldTable] { get }
+
     /// Secondary indexes that serve queries and that the fold does not read while building (a
     /// retraction is undone from the log, ``Retraction``): a read model built from zero creates
     /// them once at the end instead of maintaining them on every insert.

@@ -88,7 +88,7 @@ public final class ReadModelStore: @unchecked Sendable {
                         sql: "INSERT INTO gongfu_checkpoint VALUES (?, ?, 0, '', '')",
                         arguments: [projection.name, projection.version])
                 }
-                if mode == .building { self.projection.beginBuilding() }
+                if mode == .building { self.projection.startBuilding() }
                 if mode == .building, !projection.queryOnlyIndexes.isEmpty {
                     deferredIndexes = try writer.write { db in
                         var statements: [(name: String, sql: String)] = []
@@ -152,11 +152,11 @@ public final class ReadModelStore: @unchecked Sendable {
                     let checkpoint = try Self.checkpoint(in: db)
                     guard through > checkpoint.seq else { return .rollback }
                     guard from <= checkpoint.seq + 1 else { throw ProjectionError.gap(projection: name, checkpoint: checkpoint.seq, next: from) }
-                    try projection.beginTransaction(in: db)
+                    try projection.startTransaction(in: db)
                     for event in events where event.seq > checkpoint.seq {
                         try projection.apply(event, in: db)
                     }
-                    try projection.finishTransaction(in: db)
+                    try projection.endTransaction(in: db)
                     try db.execute(
                         sql: "UPDATE gongfu_checkpoint SET seq = ?, root = ?, as_of = ?",
                         arguments: [Int64(through), root.base64, asOf])
@@ -176,7 +176,7 @@ public final class ReadModelStore: @unchecked Sendable {
     public func seal(asOf: String = "") throws(ProjectionError) {
         try perform {
             let indexes = deferredIndexes.map(\.sql)
-            if isBuilding { try writer.write { db in try projection.finishBuilding(in: db) } }
+            if isBuilding { try writer.write { db in try projection.endBuilding(in: db) } }
             try writer.writeWithoutTransaction { db in
                 for sql in indexes { try db.execute(sql: sql) }
                 try db.execute(sql: "PRAGMA synchronous = FULL")

@@ -54,10 +54,7 @@ public final class BenchmarksReadModel: Projection {
 
     public init() {}
 
-    public func beginBuilding() { parties.beginBuilding() }
-    public func finishBuilding(in db: Database) throws { try parties.finishBuilding(in: db) }
-    public func beginTransaction(in db: Database) throws { parties.beginTransaction() }
-    public func finishTransaction(in db: Database) throws { try parties.finishTransaction(in: db) }
+    public var tables: [any FoldTable] { [parties] }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         switch event.kind {

@@ -139,22 +139,23 @@ public final class CoverageReadModel: Projection {
             save: { [unowned self] uscc, row, db in try self.save(uscc, row, in: db) })
     }
 
+    /// Only the stage changes' inserts: the enterprises and their counts are written by
+    /// ``finishTransaction(in:)`` and ``finishBuilding(in:)``, together.
+    public var tables: [any FoldTable] { [stageChangeRows] }
+
     public func beginBuilding() {
         enterprises.beginBuilding()
         stageChanges.beginBuilding()
-        stageChangeRows.beginBuilding()
     }
 
     public func beginTransaction(in db: Database) throws {
         enterprises.beginTransaction()
         stageChanges.beginTransaction()
-        stageChangeRows.discard()
         cachedYears = nil
         if !enterprises.building { pendingCounts.removeAll(keepingCapacity: true) }
     }
 
     public func finishTransaction(in db: Database) throws {
-        try stageChangeRows.flush()
         guard !enterprises.building else { return }
         try flushLive(in: db)
     }

@@ -131,22 +131,7 @@ public final class FindingsReadModel: Projection {
     private let trials = Appender(into: "trial", columns: 4)
     private var appenders: [Appender] { [assessments, upgrades, diagnoses, trials] }
 
-    public func beginBuilding() {
-        enterprises.beginBuilding()
-        for appender in appenders { appender.beginBuilding() }
-    }
-
-    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(in: db) }
-
-    public func beginTransaction(in db: Database) throws {
-        enterprises.beginTransaction()
-        for appender in appenders { appender.discard() }
-    }
-
-    public func finishTransaction(in db: Database) throws {
-        for appender in appenders { try appender.flush() }
-        try enterprises.finishTransaction(in: db)
-    }
+    public var tables: [any FoldTable] { [enterprises] + appenders }
 
     static let contactKinds: Set<EventKind> = [
         .assessmentRecorded, .diagnosisVisited, .trainingAttended, .providerMatched, .trialStarted, .trialEnded,

@@ -62,22 +62,7 @@ public final class PendingReadModel: Projection {
 
     public init() {}
 
-    public func beginBuilding() {
-        enterprises.beginBuilding()
-        contacts.beginBuilding()
-    }
-
-    public func finishBuilding(in db: Database) throws { try enterprises.finishBuilding(in: db) }
-
-    public func beginTransaction(in db: Database) throws {
-        enterprises.beginTransaction()
-        contacts.discard()
-    }
-
-    public func finishTransaction(in db: Database) throws {
-        try contacts.flush()
-        try enterprises.finishTransaction(in: db)
-    }
+    public var tables: [any FoldTable] { [enterprises, contacts] }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         guard event.category == "enterprise" else { return }

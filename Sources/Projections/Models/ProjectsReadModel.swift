@@ -63,28 +63,7 @@ public final class ProjectsReadModel: Projection {
 
     public init() {}
 
-    public func beginBuilding() {
-        enterprises.beginBuilding()
-        projects.beginBuilding()
-        milestones.beginBuilding()
-    }
-
-    public func finishBuilding(in db: Database) throws {
-        try enterprises.finishBuilding(in: db)
-        try projects.finishBuilding(in: db)
-    }
-
-    public func beginTransaction(in db: Database) throws {
-        enterprises.beginTransaction()
-        projects.beginTransaction()
-        milestones.discard()
-    }
-
-    public func finishTransaction(in db: Database) throws {
-        try milestones.flush()
-        try enterprises.finishTransaction(in: db)
-        try projects.finishTransaction(in: db)
-    }
+    public var tables: [any FoldTable] { [enterprises, projects, milestones] }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         switch event.kind {
