@@ -54,7 +54,6 @@ public struct DomainRules {
             throw RuleViolation(
                 rule: "no-future-dates", message: "occurred \(draft.occurred) is after today (\(today)); record events when they have happened")
         }
-        let data = draft.data
         let kind = EventKind(type: draft.type)
         switch kind {
         case .enterpriseRegistered:
@@ -70,27 +69,27 @@ public struct DomainRules {
         switch kind {
         case .enterpriseProfileCorrected:
             let state = try enterprise(id)
-            let city = data["city"]?.stringValue ?? state.city
-            if let moved = data["city"]?.stringValue, moved != state.city, data["county"] == nil {
+            let corrected = try payload(EnterpriseProfileCorrected.self, of: draft)
+            let city = corrected.city ?? state.city
+            if let moved = corrected.city, moved != state.city, corrected.county == nil {
                 throw RuleViolation(
                     rule: "county-in-city", message: "moving enterprise \(id) to city \(moved) needs its new county too (data.county)")
             }
-            if let county = data["county"]?.stringValue, let owner = ReferenceData.standard.city(containing: county), owner.code != city {
+            if let county = corrected.county, let owner = ReferenceData.standard.city(containing: county), owner.code != city {
                 throw RuleViolation(
                     rule: "county-in-city",
                     message: "county \(county) belongs to \(owner.name) (\(owner.code)), not to the enterprise's city \(city ?? "?")")
             }
         case .stageUpgraded:
             let state = try enterprise(id)
-            let from = data["from"]?.stringValue ?? ""
-            let to = data["to"]?.stringValue ?? ""
-            guard to > from else {
+            let upgrade = try payload(StageUpgraded.self, of: draft)
+            let (from, to, assessment) = (upgrade.from.rawValue, upgrade.to.rawValue, upgrade.assessment)
+            guard upgrade.to > upgrade.from else {
                 throw RuleViolation(rule: "upgrade-goes-up", message: "a stage upgrade must go up: \(from) → \(to) is not an upgrade")
             }
             if let current = state.stage, current != from {
                 throw RuleViolation(rule: "upgrade-from-current", message: "enterprise \(id) is at \(current), not \(from)")
             }
-            let assessment = data["assessment"]?.stringValue ?? ""
             guard let assessed = state.assessments[assessment] else {
                 throw RuleViolation(
                     rule: "upgrade-rests-on-assessment",
@@ -100,7 +99,7 @@ public struct DomainRules {
                 throw RuleViolation(rule: "upgrade-rests-on-assessment", message: "assessment \"\(assessment)\" found \(assessed), not \(to)")
             }
         case .eventRetracted, .eventCorrected:
-            let seq = UInt64(data["seq"]?.integerValue ?? 0)
+            let seq = kind == .eventRetracted ? try payload(EventRetracted.self, of: draft).seq : try payload(EventCorrected.self, of: draft).seq
             let named: String?
             if let event = pending[draft.stream]?.first(where: { $0.seq == seq }) {
                 named = event.kind.rawValue
@@ -115,25 +114,28 @@ public struct DomainRules {
                     message: "event \(seq) is not an event of \(draft.stream); a correction names an earlier event of its own stream")
             }
             try Self.checkUndoable(kind, names: named, seq: seq)
-        case .diagnosisVisited, .providerMatched, .trialEnded:
-            try requireInPool(data["provider"]?.stringValue ?? "")
+        case .diagnosisVisited:
+            try requireInPool(try payload(DiagnosisVisited.self, of: draft).provider)
+        case .providerMatched:
+            try requireInPool(try payload(ProviderMatched.self, of: draft).provider)
+        case .trialEnded:
+            try requireInPool(try payload(TrialEnded.self, of: draft).provider)
         case .trialStarted:
-            let provider = data["provider"]?.stringValue ?? ""
-            let solution = data["solution"]?.stringValue ?? ""
+            let trial = try payload(TrialStarted.self, of: draft)
+            let (provider, solution) = (trial.provider, trial.solution)
             let state = try requireInPool(provider)
             guard state.solutions[solution] == true else {
                 throw RuleViolation(
                     rule: "trial-needs-offer", message: "provider \(provider) has no listed solution \"\(solution)\" with a free-trial offer")
             }
         case .projectFiled:
-            try requireInPopulation(data["enterprise"]?.stringValue ?? "", for: draft.type)
-            if case .array(let listed) = data["providers"] {
-                for provider in listed.compactMap(\.stringValue) { try requireInPool(provider) }
-            }
+            let project = try payload(ProjectFiled.self, of: draft)
+            try requireInPopulation(project.enterprise, for: draft.type)
+            for provider in project.providers { try requireInPool(provider) }
         case .benchmarkAwarded:
-            let kind = data["kind"]?.stringValue ?? ""
+            let awarded = try payload(BenchmarkAwarded.self, of: draft)
+            let (kind, recipient) = (awarded.kind.rawValue, awarded.recipient)
             if let minimum = eligibility[kind] {
-                let recipient = data["recipient"]?.stringValue ?? ""
                 try requireInPopulation(recipient, for: draft.type)
                 let stage = try enterprise(recipient).stage ?? "L0"
                 guard stage >= minimum else {
@@ -150,7 +152,7 @@ public struct DomainRules {
                 throw RuleViolation(rule: "revoke-awarded", message: "\(draft.stream) is \(state.isRevoked ? "already revoked" : "not awarded")")
             }
         case .incentiveGranted:
-            let basis = data["basis"]?.stringValue ?? ""
+            let basis = try payload(IncentiveGranted.self, of: draft).basis
             if basis.hasPrefix("award/") {
                 let state = try award(String(basis.dropFirst(6)))
                 guard state.isAwarded, !state.isRevoked else {
@@ -165,6 +167,16 @@ public struct DomainRules {
             break
         }
         remember(draft, id: id)
+    }
+
+    /// The draft's typed payload (the catalogue has checked it; a draft that skipped the catalogue
+    /// is refused here with what is wrong).
+    private func payload<Payload: EventPayload>(_ type: Payload.Type, of draft: EventDraft) throws(RuleViolation) -> Payload {
+        do {
+            return try Payload(reading: PayloadReader(draft.data))
+        } catch {
+            throw RuleViolation(rule: "catalogue", message: "\(draft.type): \(error)")
+        }
     }
 
     /// Whether `actor` may write `draft` at all — the first check of every write, so that
