@@ -22,8 +22,22 @@ import Testing
         #expect(try CSV.numberedRows(Array(text.utf8)).map(\.line) == [1, 2, 3, 4])
     }
 
-    @Test func refusesNonUTF8() {
-        #expect(throws: CSV.Failure.self) { try CSV.rows([0x41, 0x2C, 0xC4, 0xE3]) }
+    @Test func readsGB18030AsExcelOnAChineseWindowsSavesIt() throws {
+        // 企业名称,济南 / €,𠀀 in GB18030 (two- and four-byte characters; bytes from Python's codec).
+        let bytes: [UInt8] =
+            [0xC6, 0xF3, 0xD2, 0xB5, 0xC3, 0xFB, 0xB3, 0xC6, 0x2C, 0xBC, 0xC3, 0xC4, 0xCF, 0x0D, 0x0A]
+            + [0xA2, 0xE3, 0x2C, 0x95, 0x32, 0x82, 0x36, 0x0D, 0x0A]
+        #expect(try CSV.rows(bytes) == [["企业名称", "济南"], ["€", "𠀀"]])
+        #expect(try SpreadsheetText.decode(bytes).encoding == .gb18030)
+        #expect(try SpreadsheetText.decode(Array("\u{FEFF}企业名称\n".utf8)).encoding == .utf8)
+    }
+
+    @Test func refusesTextThatIsNeitherUTF8NorGB18030NamingTheRow() {
+        #expect { try CSV.rows([0x41, 0x2C, 0x42, 0x0A, 0x43, 0x2C, 0xFF, 0x0A]) } throws: { error in
+            let failure = error as? CSV.Failure
+            return failure?.row == 2 && failure?.reason.contains("neither UTF-8 nor GB18030") == true
+        }
+        #expect(throws: CSV.Failure.self) { try CSV.rows([0x41, 0x0A, 0xC4]) }  // cut in the middle of a character
     }
 }
 

@@ -68,4 +68,25 @@ import Testing
         #expect(lines.count == 2)
         #expect(lines[0].contains(#""type":"EnterpriseRegistered""#) && lines[0].contains(#""county":"370211""#))
     }
+
+    @Test func importsGB18030AsExcelOnAChineseWindowsSavesIt() throws {
+        let gongfu = Products.path("gongfu")
+        let temporary = TemporaryDirectory()
+        var stored: [String] = []
+        for encoding in ["UTF-8", "GB18030"] {
+            let data = temporary.path + "/data-" + encoding
+            try run(gongfu, ["init", "--data", data])
+            let utf8 = temporary.path + "/utf8.csv"
+            try String(Self.csv.dropFirst()).write(toFile: utf8, atomically: true, encoding: .utf8)
+            let file = temporary.path + "/\(encoding).csv"
+            let converted = try run("/usr/bin/iconv", ["-f", "UTF-8", "-t", encoding, "-o", file, utf8])
+            try #require(converted.status == 0, "\(converted.stderr)")
+            let imported = try run(gongfu, ["import", "--data", data, "--enterprises", file])
+            #expect(imported.status == 0, "\(encoding): \(imported.stderr)")
+            stored.append(
+                String(decoding: try run(gongfu, ["read", "--data", data]).stdout, as: UTF8.self).split(separator: "\n")
+                    .map { $0.replacing(/"id":"[^"]*"|"recorded":"[^"]*"/, with: "") }.joined(separator: "\n"))
+        }
+        #expect(stored[0].contains("青岛海川精密机械有限公司") && stored[0] == stored[1], "the same enterprises, names and all")
+    }
 }

@@ -1,6 +1,6 @@
 /// RFC 4180 CSV: comma-separated, fields optionally in double quotes (a quote inside doubled),
 /// CRLF, LF or CR line ends (the last is what "CSV (Macintosh)" writes); UTF-8 with or without
-/// a byte-order mark (as Excel writes it).
+/// a byte-order mark, or GB18030, as Excel writes them (``SpreadsheetText``).
 public enum CSV {
     /// Why a text is not CSV.
     public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {
@@ -17,11 +17,7 @@ public enum CSV {
     /// The rows with the line each starts on (1-based, as a text editor numbers them; the same
     /// as a spreadsheet's row unless a quoted field spans lines); empty lines are skipped.
     public static func numberedRows(_ bytes: [UInt8]) throws(Failure) -> [(line: Int, fields: [String])] {
-        var bytes = bytes[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw Failure(row: 1, reason: "the file is not UTF-8 text (save it as CSV UTF-8)")
-        }
+        let text = try SpreadsheetText.decode(bytes).text
         var rows: [(line: Int, fields: [String])] = []
         var row: [String] = []
         var rowStart = 1

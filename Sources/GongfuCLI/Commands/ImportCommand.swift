@@ -6,7 +6,8 @@ import Foundation
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Register enterprises in bulk from an assessment campaign's CSV (UTF-8, BOM or not, Chinese headers accepted).",
+        abstract:
+            "Register enterprises in bulk from an assessment campaign's CSV (UTF-8 with or without BOM, or GB18030 as Excel saves it; Chinese headers accepted).",
         discussion: """
             Columns: 企业名称 (name), 统一社会信用代码 (uscc), 所属城市 (city: code or name), 区县 (county: code or name),
             行业代码 (industry, GB/T 4754-2017), 纳入规上年份 (yearEntered), optional 产业链 (chains, separated by ；) and

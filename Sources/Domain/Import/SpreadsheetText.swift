@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The text of a file a spreadsheet saved: UTF-8 with or without a byte-order mark ("CSV UTF-8"),
+/// or GB18030 — what Excel on a Chinese Windows writes for plain "CSV". Bytes that are valid
+/// UTF-8 are read as UTF-8 (Chinese text in GB18030 practically never is); anything else is read
+/// as GB18030 (a superset of GBK and GB2312) by the C library's `iconv`.
+enum SpreadsheetText {
+    /// How a file's bytes were read.
+    enum Encoding: String, Sendable {
+        case utf8 = "UTF-8"
+        case gb18030 = "GB18030"
+    }
+
+    /// The file's text, or a failure naming the row (counting line feeds) of the first byte
+    /// that is neither.
+    static func decode(_ bytes: [UInt8]) throws(CSV.Failure) -> (text: String, encoding: Encoding) {
+        var body = bytes[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        if let text = String(validating: body, as: UTF8.self) { return (text, .utf8) }
+        switch gb18030(Array(body)) {
+        case .success(let text):
+            return (text, .gb18030)
+        case .failure(let unreadable):
+            let offset = unreadable.offset
+            let row = 1 + bytes.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw CSV.Failure(
+                row: row,
+                reason:
+                    "the file is neither UTF-8 nor GB18030 text (byte \(offset + 1) cannot be read as either); save it from the spreadsheet as CSV UTF-8 or CSV"
+            )
+        }
+    }
+
+    /// Where GB18030 bytes stop being readable.
+    struct Unreadable: Error {
+        let offset: Int
+    }
+
+    /// `bytes` read as GB18030, or the offset of the first byte that cannot be.
+    static func gb18030(_ bytes: [UInt8]) -> Result<String, Unreadable> {
+        guard !bytes.isEmpty else { return .success("") }
+        let converter = iconv_open("UTF-8", "GB18030")
+        guard converter != iconv_t(bitPattern: -1) else { return .failure(Unreadable(offset: 0)) }
+        defer { iconv_close(converter) }
+        var input = bytes
+        // A GB18030 character of n bytes is at most 3 bytes of UTF-8 for n = 2, 4 for n = 4.
+        var output = [UInt8](repeating: 0, count: bytes.count * 2 + 4)
+        let (unread, produced) = input.withUnsafeMutableBytes { inBuffer in
+            output.withUnsafeMutableBytes { outBuffer in
+                var inPointer: UnsafeMutablePointer<CChar>? = inBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+                var inLeft = inBuffer.count
+                var outPointer: UnsafeMutablePointer<CChar>? = outBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+                var outLeft = outBuffer.count
+                // It stops at the first byte it cannot read (or a character cut off at the end).
+                _ = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
+                return (inLeft, outBuffer.count - outLeft)
+            }
+        }
+        guard unread == 0 else { return .failure(Unreadable(offset: bytes.count - unread)) }
+        guard let text = String(validating: output.prefix(produced), as: UTF8.self) else { return .failure(Unreadable(offset: 0)) }
+        return .success(text)
+    }
+}
