@@ -99,7 +99,7 @@ public struct DashboardPage: Sendable {
         }
         html += "</select></label>\n<label>行业 <select name=\"industry\"><option value=\"\">全部行业</option>"
         for division in reference.industries {
-            let code = "C" + division.code
+            let code = division.industryCode
             html += "<option value=\"\(code)\"\(code == scope.industry ? " selected" : "")>\(division.code) \(division.name.escapedForHTML)</option>"
         }
         return html + "</select></label>\n<button type=\"submit\">筛选</button>\n</form>\n"

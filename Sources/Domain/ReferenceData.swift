@@ -1,11 +1,23 @@
 import Foundation
 
 /// The plan's reference data, loaded from the JSON files in `Resources/` (data, not code):
-/// Shandong's GB/T 2260 divisions, GB/T 4754-2017 manufacturing divisions, sector groups.
+/// Shandong's GB/T 2260 divisions, the GB/T 4754-2017 divisions of industry (规上工业: sections B
+/// mining, C manufacturing, D utilities), sector groups.
 public struct ReferenceData: Sendable {
     public struct Division: Sendable, Equatable, Decodable {
         public let code: String
         public let name: String
+    }
+
+    /// A GB/T 4754-2017 division (大类) of section B, C or D.
+    public struct IndustryDivision: Sendable, Equatable, Decodable {
+        /// The section (门类): B, C or D.
+        public let section: String
+        /// Two digits, unique across sections (06–12, 13–43, 44–46).
+        public let code: String
+        public let name: String
+        /// The division as industry codes begin: section letter and digits, e.g. `C34`.
+        public var industryCode: String { section + code }
     }
 
     public struct City: Sendable, Equatable, Decodable {
@@ -30,8 +42,8 @@ public struct ReferenceData: Sendable {
 
     public let cities: [City]
     public let historicDivisions: [HistoricDivision]
-    /// GB/T 4754-2017 manufacturing divisions (大类) 13–43.
-    public let industries: [Division]
+    /// GB/T 4754-2017 divisions (大类) of sections B (06–12), C (13–43) and D (44–46).
+    public let industries: [IndustryDivision]
     public let sectorGroups: [SectorGroup]
 
     /// The city a current county or city code belongs to.
@@ -44,11 +56,16 @@ public struct ReferenceData: Sendable {
         city(containing: code) != nil || historicDivisions.contains { $0.code == code }
     }
 
-    /// The manufacturing division of an industry code such as `C3484`, `3484` or `34`.
-    public func industry(for code: String) -> Division? {
-        let digits = code.hasPrefix("C") ? String(code.dropFirst()) : code
-        guard digits.count >= 2, digits.allSatisfy(\.isNumber) else { return nil }
-        return industries.first { $0.code == String(digits.prefix(2)) }
+    /// The division of an industry code such as `C3484`, `B0610`, `D4411`, or its digits alone
+    /// (`3484`, `34`): nil when the division is not one of industry's or the letter is not its
+    /// section's.
+    public func industry(for code: String) -> IndustryDivision? {
+        let section = code.first.flatMap { $0.isLetter ? String($0) : nil }
+        let digits = section == nil ? code : String(code.dropFirst())
+        guard digits.count >= 2, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        guard let division = industries.first(where: { $0.code == String(digits.prefix(2)) }) else { return nil }
+        guard section == nil || section == division.section else { return nil }
+        return division
     }
 
     /// The sector groups an industry code falls in.
@@ -79,7 +96,7 @@ public struct ReferenceData: Sendable {
             let cities: [City]
             let historic: [HistoricDivision]
         }
-        struct Industries: Decodable { let divisions: [Division] }
+        struct Industries: Decodable { let divisions: [IndustryDivision] }
         struct Groups: Decodable { let groups: [SectorGroup] }
         let decoder = JSONDecoder()
         let divisions = try decoder.decode(Divisions.self, from: try data("divisions"))

@@ -154,7 +154,8 @@ import Testing
             ("EnterpriseRegistered", "name", JSONValue.null, "data.name: must be a string", true),
             ("EnterpriseRegistered", "city", "379900", "data.city: must be the GB/T 2260 code of one of Shandong's 16 cities", true),
             ("EnterpriseRegistered", "county", "370102", "data.county: 370102 belongs to 济南市", false),
-            ("EnterpriseRegistered", "industry", "C0610", "data.industry: must be a GB/T 4754-2017 manufacturing code", true),
+            ("EnterpriseRegistered", "industry", "C0610", "data.industry: must be a GB/T 4754-2017 industrial code", true),
+            ("EnterpriseRegistered", "industry", "F5110", "data.industry: must be a GB/T 4754-2017 industrial code", true),
             ("EnterpriseRegistered", "uscc", "91370200AY4CL12T3L", "data.uscc: character 17", false),
             ("EnterpriseRegistered", "uscc", "91370200AY4CL12T2M", "data.uscc: character 18", false),
             ("EnterpriseRegistered", "yearEntered", "2019", "data.yearEntered: must be an integer", true),
@@ -188,6 +189,18 @@ import Testing
         }
         let schemaFile = try Self.schemaFile("\(type).v1.schema.json")
         #expect((SchemaValidator.violation(of: schemaFile, by: draft.data) != nil) == schemaRefuses)
+    }
+
+    @Test(arguments: ["B0610", "C3484", "D4411", "B06", "D46"])
+    func acceptsEveryIndustrialSection(code: String) throws {
+        // 规上工业 is mining (B), manufacturing (C) and utilities (D): all three register.
+        var draft = try #require(try Self.examples().first { $0.type == "EnterpriseRegistered" }?.draft)
+        guard case .object(var members) = draft.data else { return }
+        members["industry"] = .string(code)
+        draft.data = .object(members)
+        try EventValidator().validate(draft)
+        let schemaFile = try Self.schemaFile("EnterpriseRegistered.v1.schema.json")
+        #expect(SchemaValidator.violation(of: schemaFile, by: draft.data) == nil)
     }
 
     @Test func refusesUnknownTypesWrongStreamsAndMissingFields() throws {

@@ -70,7 +70,7 @@ import Testing
             + "甲,91370200AY4CL12T2M,青岛市,黄岛区,3484,2019,\n"
             + "乙,91370200163562681G,北京市,黄岛区,3484,2019,\n"
             + "丙,91370200163562681G,青岛市,历下区,3484,2019,\n"
-            + "丁,91370200163562681G,青岛市,黄岛区,0610,2019,\n"
+            + "丁,91370200163562681G,青岛市,黄岛区,5110,2019,\n"
             + "戊,91370200163562681G,青岛市,黄岛区,3484,去年,\n"
             + "己,91370200163562681G,青岛市,黄岛区,3484,2019,\n"
             + "庚,91370200163562681G,青岛市,黄岛区,3484,2019,\n"
@@ -87,6 +87,15 @@ import Testing
             #expect(failure.description.contains("row 2 (uscc): character 18"))
             return true
         }
+    }
+
+    @Test func miningAndUtilitiesRegisterWithTheirSectionLetter() throws {
+        // Digits alone take their division's section: 0610 is mining (B), 4411 electricity (D).
+        let csv =
+            Self.header + "淄博某煤业有限公司,91370200AY4CL12T2L,青岛市,黄岛区,0610,2019,\n"
+            + "济南某热电有限公司,9137120012DD272H22,370100,370116,D4411,2012,\n"
+        let drafts = try EnterpriseImport().drafts(csv: Array(csv.utf8))
+        #expect(drafts.map { $0.draft.data["industry"] } == ["B0610", "D4411"])
     }
 
     @Test func duplicateColumnsAreRefused() {

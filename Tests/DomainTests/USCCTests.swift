@@ -93,11 +93,17 @@ import Testing
         #expect(!data.isKnownDivision("379900"))
     }
 
-    @Test func manufacturingDivisionsAndSectorGroups() {
-        #expect(data.industries.map(\.code) == (13...43).map(String.init))
+    @Test func industrialDivisionsAndSectorGroups() {
+        // 规上工业: mining (B 06–12), manufacturing (C 13–43), utilities (D 44–46).
+        #expect(data.industries.map(\.code) == (6...46).map { String(format: "%02d", $0) })
+        #expect(data.industries.map(\.section) == Array(repeating: "B", count: 7) + Array(repeating: "C", count: 31) + ["D", "D", "D"])
         #expect(data.industry(for: "C3484")?.name == "通用设备制造业")
         #expect(data.industry(for: "1711")?.name == "纺织业")
-        #expect(data.industry(for: "C0610") == nil, "mining is not manufacturing")
+        #expect(data.industry(for: "B0610")?.name == "煤炭开采和洗选业")
+        #expect(data.industry(for: "0610")?.industryCode == "B06")
+        #expect(data.industry(for: "D4411")?.name == "电力、热力生产和供应业")
+        #expect(data.industry(for: "C0610") == nil, "a mining division under the manufacturing letter")
+        #expect(data.industry(for: "F5110") == nil && data.industry(for: "5110") == nil, "wholesale is not industry")
         #expect(data.sectorGroups(for: "C1711").map(\.name) == ["纺织"])
         #expect(data.sectorGroups(for: "C3011").map(\.name) == ["建材"])
         #expect(data.sectorGroups(for: "C1310").map(\.name) == ["轻工"])

@@ -55,7 +55,7 @@ public enum BadInputs {
         ),
         (
             "unknown industry", registration { $0 = $0.replacingOccurrences(of: "C3484", with: "C0610") }, [],
-            "data.industry: must be a GB/T 4754-2017 manufacturing code"
+            "data.industry: must be a GB/T 4754-2017 industrial code"
         ),
         (
             "downgrade disguised as upgrade",

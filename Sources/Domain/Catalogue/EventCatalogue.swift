@@ -40,7 +40,7 @@ public enum EventCatalogue {
                 .required("uscc", .uscc, "unified social credit code; the stream is enterprise/<uscc>"),
                 .required("city", .city, "city code (GB/T 2260)"),
                 .required("county", .county, "county-level code (GB/T 2260)"),
-                .required("industry", .industry, "GB/T 4754-2017 class, e.g. C3484"),
+                .required("industry", .industry, "GB/T 4754-2017 class of section B, C or D, e.g. C3484, B0610, D4411"),
                 .optional("chains", .array(shortText), "industrial chains (产业链) it belongs to"),
                 .required("yearEntered", year, "year it entered the population"),
             ]),

@@ -18,7 +18,7 @@ public indirect enum FieldKind: Sendable {
     case city
     /// A Shandong county-level code, current or historic (GB/T 2260).
     case county
-    /// A GB/T 4754-2017 manufacturing code: `C` and 2–4 digits of divisions 13–43.
+    /// A GB/T 4754-2017 industrial code: section `B`, `C` or `D` and 2–4 digits of its divisions.
     case industry
     /// A transformation stage `L0`…`L5`.
     case stage
@@ -133,7 +133,9 @@ extension FieldKind {
             }
         case .industry:
             guard case .string(let code) = value, Self.isIndustryCode(code), reference.industry(for: code) != nil else {
-                throw fail("must be a GB/T 4754-2017 manufacturing code, \"C\" and 2–4 digits of divisions 13–43, e.g. \"C3484\"")
+                throw fail(
+                    "must be a GB/T 4754-2017 industrial code: its section letter and 2–4 digits of divisions B 06–12, C 13–43 or D 44–46, e.g. \"C3484\", \"B0610\", \"D4411\""
+                )
             }
         case .stage:
             guard case .string(let stage) = value, transformationStages.contains(stage) else { throw fail("must be a stage \"L0\" … \"L5\"") }
@@ -159,10 +161,10 @@ extension FieldKind {
         }
     }
 
-    /// `C` and 2–4 ASCII digits.
+    /// A section letter of industry (`B`, `C` or `D`) and 2–4 ASCII digits.
     static func isIndustryCode(_ code: String) -> Bool {
         let bytes = code.utf8
-        guard (3...5).contains(bytes.count), bytes.first == UInt8(ascii: "C") else { return false }
+        guard (3...5).contains(bytes.count), let first = bytes.first, (UInt8(ascii: "B")...UInt8(ascii: "D")).contains(first) else { return false }
         return bytes.dropFirst().allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 }

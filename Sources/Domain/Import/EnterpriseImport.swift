@@ -114,7 +114,8 @@ public struct EnterpriseImport {
             return .failure(RowError(row: 0, column: "county", reason: "\"\(countyText)\" is not a county of \(city.name) (code or name)"))
         }
         var industry = cell("industry").uppercased()
-        if !industry.hasPrefix("C") { industry = "C" + industry }
+        // Spreadsheets often carry the digits alone: the division says which section they are in.
+        if industry.first?.isNumber == true, let division = reference.industry(for: industry) { industry = division.section + industry }
         guard let year = Int64(cell("yearEntered")) else {
             return .failure(RowError(row: 0, column: "yearEntered", reason: "\"\(cell("yearEntered"))\" is not a year"))
         }

@@ -83,7 +83,7 @@ extension CoverageReadModel {
     func classification(of industry: String) -> (division: String, sectors: String) {
         if let known = classifications[industry] { return known }
         let classification = (
-            reference.industry(for: industry).map { "C" + $0.code } ?? industry,
+            reference.industry(for: industry)?.industryCode ?? industry,
             reference.sectorGroups(for: industry).map(\.id).joined(separator: ",")
         )
         classifications[industry] = classification

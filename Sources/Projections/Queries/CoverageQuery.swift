@@ -105,7 +105,7 @@ public struct CoverageQuery: Sendable {
         }
         if let industry, let division = ReferenceData.standard.industry(for: industry) {
             conditions.append("division = ?")
-            _ = arguments.append(contentsOf: ["C" + division.code])
+            _ = arguments.append(contentsOf: [division.industryCode])
         }
         let rows = try Row.fetchCursor(
             db, sql: "SELECT stage, city, county, division, sectors, chains FROM enterprise_year WHERE \(conditions.joined(separator: " AND "))",

@@ -44,7 +44,7 @@ public struct QueryFilters: Sendable {
         }
         if let industry, let industryColumn, let division = ReferenceData.standard.industry(for: industry) {
             conditions.append("(\(industryColumn) = ? OR \(industryColumn) LIKE ?)")
-            arguments += ["C" + division.code, "C" + division.code + "%"]
+            arguments += [division.industryCode, division.industryCode + "%"]
         }
         return (conditions, arguments)
     }

@@ -68,7 +68,9 @@ struct ReadModelRoutes {
         if let industry = parameters.string("industry") {
             guard ReferenceData.standard.industry(for: industry) != nil else {
                 throw Problem(
-                    .badRequest, "query parameter industry=\(industry) is not a GB/T 4754-2017 manufacturing code (C13–C43, e.g. C26 or C3670)")
+                    .badRequest,
+                    "query parameter industry=\(industry) is not a GB/T 4754-2017 industrial code (B06–B12, C13–C43, D44–D46, e.g. C26, C3670 or D44)"
+                )
             }
             filters.industry = industry
         }
