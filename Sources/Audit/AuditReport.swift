@@ -21,20 +21,20 @@ public struct AuditReport {
         self.store = store
     }
 
-    func query(_ name: String, _ filters: QueryFilters, by: CoverageQuery.Dimension = .province) throws -> QueryTable {
-        try ReadModelQuery.run(name, filters: filters, coverage: by, store: store(try ReadModelQuery.readModel(for: name)))
+    func query(_ name: ReadModelQuery.Name, _ filters: QueryFilters, by: CoverageQuery.Dimension = .province) throws -> QueryTable {
+        try ReadModelQuery.run(name, filters: filters, coverage: by, store: store(name.readModel))
     }
 
     /// The tables of the report, by file name.
     public func tables() throws -> [(file: String, table: QueryTable)] {
         let filters = QueryFilters(year: year, date: date)
         return [
-            ("coverage-province.csv", try query("coverage", filters)),
-            ("coverage-by-city.csv", try query("coverage", filters, by: .city)),
-            ("coverage-by-industry.csv", try query("coverage", filters, by: .industry)),
-            ("coverage-by-chain.csv", try query("coverage", filters, by: .chain)),
-            ("ledger.csv", try query("ledger", QueryFilters(date: date))),
-            ("findings.csv", try query("findings", filters)),
+            ("coverage-province.csv", try query(.coverage, filters)),
+            ("coverage-by-city.csv", try query(.coverage, filters, by: .city)),
+            ("coverage-by-industry.csv", try query(.coverage, filters, by: .industry)),
+            ("coverage-by-chain.csv", try query(.coverage, filters, by: .chain)),
+            ("ledger.csv", try query(.ledger, QueryFilters(date: date))),
+            ("findings.csv", try query(.findings, filters)),
         ]
     }
 

@@ -34,8 +34,8 @@ public struct DashboardPage: Sendable {
         self.store = store
     }
 
-    func query(_ name: String, _ filters: QueryFilters, by: CoverageQuery.Dimension = .province) throws -> QueryTable {
-        try ReadModelQuery.run(name, filters: filters, coverage: by, store: store(try ReadModelQuery.readModel(for: name)))
+    func query(_ name: ReadModelQuery.Name, _ filters: QueryFilters, by: CoverageQuery.Dimension = .province) throws -> QueryTable {
+        try ReadModelQuery.run(name, filters: filters, coverage: by, store: store(name.readModel))
     }
 
     /// The page, and the lowest `seq` of the read models it drew on.
@@ -45,20 +45,20 @@ public struct DashboardPage: Sendable {
         let industryName = scope.industry.flatMap { reference.industry(for: $0)?.name }
         let filters = QueryFilters(region: scope.city, industry: scope.industry, date: today)
 
-        let trend = try query("coverage", filters, by: scope.city == nil ? .province : .city)
+        let trend = try query(.coverage, filters, by: scope.city == nil ? .province : .city)
         let years = trend.rows.compactMap { trend.value("year", in: $0)?.double.map { Int($0) } }
         let latest = years.max()
         var byRegion = QueryTable(title: "", columns: [])
         if let latest {
             var yearFilters = filters
             yearFilters.year = latest
-            byRegion = try query("coverage", yearFilters, by: scope.city == nil ? .city : .county)
+            byRegion = try query(.coverage, yearFilters, by: scope.city == nil ? .city : .county)
         }
-        let funnel = try query("funnel", filters)
-        let ledger = try query("ledger", QueryFilters(date: today))
+        let funnel = try query(.funnel, filters)
+        let ledger = try query(.ledger, QueryFilters(date: today))
         var activityFilters = filters
         activityFilters.limit = 15
-        let activity = try query("activity", activityFilters)
+        let activity = try query(.activity, activityFilters)
         let seq = [trend.seq, byRegion.seq, funnel.seq, ledger.seq, activity.seq].min() ?? 0
 
         var html = """

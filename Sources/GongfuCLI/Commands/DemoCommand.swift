@@ -154,7 +154,7 @@ struct DemoSummary {
     var text: String {
         get throws {
             var lines: [String] = ["", "山东省规上工业企业数字化转型 (demo)"]
-            let coverage = try ReadModelQuery.run("coverage", filters: QueryFilters(), store: readModels.store(named: CoverageReadModel.name))
+            let coverage = try ReadModelQuery.run(.coverage, filters: QueryFilters(), store: readModels.store(named: CoverageReadModel.name))
             lines.append("年度  企业数  转型覆盖率  深度转型率  (评估时: 覆盖率/深度率)  目标")
             for row in coverage.rows {
                 lines.append(
@@ -170,7 +170,7 @@ struct DemoSummary {
                 }
                 lines.append("\(latest) 覆盖率最高: \(describe(sorted.prefix(3)))；最低: \(describe(sorted.suffix(3)))")
             }
-            let ledger = try ReadModelQuery.run("ledger", filters: QueryFilters(date: through), store: readModels.store(named: LedgerReadModel.name))
+            let ledger = try ReadModelQuery.run(.ledger, filters: QueryFilters(date: through), store: readModels.store(named: LedgerReadModel.name))
             var statuses: [String: Int] = [:]
             for row in ledger.rows { statuses[row[9].display, default: 0] += 1 }
             lines.append(

@@ -2,26 +2,32 @@ import Domain
 import GRDB
 
 extension ReadModelQuery {
-    /// Runs a query by name (see ``names``) on the store of its read model.
+    /// Runs a query named by text (``Name``) on the store of its read model.
     public static func run(_ query: String, filters: QueryFilters, coverage: CoverageQuery.Dimension = .province, store: ReadModelStore)
+        throws(ProjectionError) -> QueryTable
+    {
+        try run(try Name(named: query), filters: filters, coverage: coverage, store: store)
+    }
+
+    /// Runs a query on the store of its read model (``Name/readModel``).
+    public static func run(_ query: Name, filters: QueryFilters, coverage: CoverageQuery.Dimension = .province, store: ReadModelStore)
         throws(ProjectionError) -> QueryTable
     {
         try store.read { db in
             switch query {
-            case "coverage":
+            case .coverage:
                 return try CoverageQuery(year: filters.year, by: coverage, region: filters.region, industry: filters.industry).run(in: db)
-            case "pending": return try pending(filters, in: db)
-            case "funnel": return try funnel(filters, in: db)
-            case "activity": return try activity(filters, in: db)
-            case "findings": return try SupervisionQuery(date: filters.asOfDate).table(region: filters.region, year: filters.year, in: db)
-            case "projects": return try projects(filters, in: db)
-            case "ledger": return try ledger(filters, in: db)
-            case "providers": return try providers(filters, in: db)
-            case "provider-progress": return try providerProgress(filters, in: db)
-            case "benchmarks": return try benchmarks(filters, in: db)
-            case "incentives": return try incentives(filters, in: db)
-            case "programme": return try programme(filters, in: db)
-            default: throw ProjectionError.unknownProjection(query)
+            case .pending: return try pending(filters, in: db)
+            case .funnel: return try funnel(filters, in: db)
+            case .activity: return try activity(filters, in: db)
+            case .findings: return try SupervisionQuery(date: filters.asOfDate).table(region: filters.region, year: filters.year, in: db)
+            case .projects: return try projects(filters, in: db)
+            case .ledger: return try ledger(filters, in: db)
+            case .providers: return try providers(filters, in: db)
+            case .providerProgress: return try providerProgress(filters, in: db)
+            case .benchmarks: return try benchmarks(filters, in: db)
+            case .incentives: return try incentives(filters, in: db)
+            case .programme: return try programme(filters, in: db)
             }
         }
     }

@@ -56,27 +56,58 @@ public struct QueryFilters: Sendable {
 
 /// The queries `gongfu query` and the daemon answer, one per read model view.
 public enum ReadModelQuery {
+    /// The queries, by the name `gongfu query` and the daemon's routes take.
+    public enum Name: String, CaseIterable, Sendable {
+        case coverage, pending, funnel, activity, projects, ledger, providers
+        case providerProgress = "provider-progress"
+        case benchmarks, incentives, programme, findings
+
+        /// The read model it reads.
+        public var readModel: String {
+            switch self {
+            case .coverage: CoverageReadModel.name
+            case .pending, .funnel, .activity: PendingReadModel.name
+            case .projects: ProjectsReadModel.name
+            case .ledger: LedgerReadModel.name
+            case .providers, .providerProgress: ProvidersReadModel.name
+            case .benchmarks, .incentives: BenchmarksReadModel.name
+            case .programme: ProgrammeReadModel.name
+            case .findings: FindingsReadModel.name
+            }
+        }
+
+        /// What it answers, in a sentence.
+        public var summary: String {
+            switch self {
+            case .coverage: "coverage and deep rates per year and group"
+            case .pending: "the pending library, one row per enterprise"
+            case .funnel: "the pending library's five steps, per city"
+            case .activity: "the latest contacts with pending enterprises, newest first"
+            case .projects: "the project library"
+            case .ledger: "the work ledger and its status as of a date"
+            case .providers: "the provider pool, one row per provider"
+            case .providerProgress: "providers and solutions per year against the plan's targets"
+            case .benchmarks: "benchmark awards"
+            case .incentives: "incentives granted"
+            case .programme: "programme metrics per year against targets"
+            case .findings: "supervision findings, each with the events it rests on (rules: supervision-rules.json)"
+            }
+        }
+
+        /// The query named `name`, or an error naming it.
+        public init(named name: String) throws(ProjectionError) {
+            guard let query = Self(rawValue: name) else { throw .unknownProjection(name) }
+            self = query
+        }
+    }
+
     /// Query name → the read model it reads.
-    public static let names: [(query: String, readModel: String, summary: String)] = [
-        ("coverage", "coverage", "coverage and deep rates per year and group"),
-        ("pending", "pending", "the pending library, one row per enterprise"),
-        ("funnel", "pending", "the pending library's five steps, per city"),
-        ("activity", "pending", "the latest contacts with pending enterprises, newest first"),
-        ("projects", "projects", "the project library"),
-        ("ledger", "ledger", "the work ledger and its status as of a date"),
-        ("providers", "providers", "the provider pool, one row per provider"),
-        ("provider-progress", "providers", "providers and solutions per year against the plan's targets"),
-        ("benchmarks", "benchmarks", "benchmark awards"),
-        ("incentives", "benchmarks", "incentives granted"),
-        ("programme", "programme", "programme metrics per year against targets"),
-        ("findings", "findings", "supervision findings, each with the events it rests on (rules: supervision-rules.json)"),
-    ]
+    public static let names: [(query: String, readModel: String, summary: String)] = Name.allCases.map {
+        ($0.rawValue, $0.readModel, $0.summary)
+    }
 
     public static func readModel(for query: String) throws(ProjectionError) -> String {
-        guard let entry = names.first(where: { $0.query == query }) else {
-            throw .unknownProjection(query)
-        }
-        return entry.readModel
+        try Name(named: query).readModel
     }
 
     static func table(_ title: String, _ columns: [(String, String)], _ sql: String, _ arguments: [any DatabaseValueConvertible], in db: Database)

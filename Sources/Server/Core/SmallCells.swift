@@ -9,16 +9,18 @@ enum SmallCells {
 
     /// `table` with the small cells outside city `viewer` suppressed (queries other than
     /// coverage and the funnel are returned as they are: they are scoped or province-level).
-    static func suppress(_ table: QueryTable, query: String, filters: QueryFilters, coverage: CoverageQuery.Dimension, viewer: String) -> QueryTable {
+    static func suppress(_ table: QueryTable, query: ReadModelQuery.Name, filters: QueryFilters, coverage: CoverageQuery.Dimension, viewer: String)
+        -> QueryTable
+    {
         let countColumn: String
         let firstValue: String
         let placeColumn: String?
         switch query {
-        case "coverage":
+        case .coverage:
             countColumn = "population"
             firstValue = "population"
             placeColumn = coverage == .city || coverage == .county ? "code" : nil
-        case "funnel":
+        case .funnel:
             countColumn = "pending"
             firstValue = "pending"
             placeColumn = "city"

@@ -16,7 +16,7 @@ struct AuditRoutes {
         audit.get("findings") { request, context in
             let parameters = Parameters(request: request)
             let filters = try readModels.scoped(try readModels.filters(parameters), context)
-            return try await readModels.table("findings", request, parameters, context, filters: filters)
+            return try await readModels.table(.findings, request, parameters, context, filters: filters)
         }
         audit.get("explain") { request, context in
             let identity = try context.requireIdentity()

@@ -15,17 +15,17 @@ struct ReadModelRoutes {
         v1.get("coverage") { request, context in
             let parameters = Parameters(request: request)
             let by = try parameters.choice("by", CoverageQuery.Dimension.allCases.map(\.rawValue)).flatMap(CoverageQuery.Dimension.init) ?? .province
-            return try await table("coverage", request, parameters, context, filters: try filters(parameters), coverage: by)
+            return try await table(.coverage, request, parameters, context, filters: try filters(parameters), coverage: by)
         }
         v1.get("pending") { request, context in
             let parameters = Parameters(request: request)
             var filters = try filters(parameters, defaultLimit: 100)
             filters.status = try parameters.choice("status", ["pending", "left", "all"])
-            return try await table("pending", request, parameters, context, filters: scoped(filters, context))
+            return try await table(.pending, request, parameters, context, filters: scoped(filters, context))
         }
         v1.get("pending/funnel") { request, context in
             let parameters = Parameters(request: request)
-            return try await table("funnel", request, parameters, context, filters: try filters(parameters))
+            return try await table(.funnel, request, parameters, context, filters: try filters(parameters))
         }
         v1.get("enterprises/:uscc") { request, context in
             try await enterprise(request, context)
@@ -34,31 +34,31 @@ struct ReadModelRoutes {
             let parameters = Parameters(request: request)
             var filters = try filters(parameters, defaultLimit: 100)
             filters.status = try parameters.choice("status", ["filed", "inProgress", "completed", "cancelled"])
-            return try await table("projects", request, parameters, context, filters: scoped(filters, context))
+            return try await table(.projects, request, parameters, context, filters: scoped(filters, context))
         }
         v1.get("ledger") { request, context in
             let parameters = Parameters(request: request)
-            return try await table("ledger", request, parameters, context, filters: try filters(parameters))
+            return try await table(.ledger, request, parameters, context, filters: try filters(parameters))
         }
         v1.get("providers") { request, context in
             let parameters = Parameters(request: request)
-            return try await table("providers", request, parameters, context, filters: try filters(parameters, defaultLimit: 500))
+            return try await table(.providers, request, parameters, context, filters: try filters(parameters, defaultLimit: 500))
         }
         v1.get("providers/progress") { request, context in
             let parameters = Parameters(request: request)
-            return try await table("provider-progress", request, parameters, context, filters: try filters(parameters))
+            return try await table(.providerProgress, request, parameters, context, filters: try filters(parameters))
         }
         v1.get("benchmarks") { request, context in
             let parameters = Parameters(request: request)
-            return try await table("benchmarks", request, parameters, context, filters: scoped(try filters(parameters), context))
+            return try await table(.benchmarks, request, parameters, context, filters: scoped(try filters(parameters), context))
         }
         v1.get("incentives") { request, context in
             let parameters = Parameters(request: request)
-            return try await table("incentives", request, parameters, context, filters: scoped(try filters(parameters), context))
+            return try await table(.incentives, request, parameters, context, filters: scoped(try filters(parameters), context))
         }
         v1.get("metrics/programme") { request, context in
             let parameters = Parameters(request: request)
-            return try await table("programme", request, parameters, context, filters: try filters(parameters))
+            return try await table(.programme, request, parameters, context, filters: try filters(parameters))
         }
     }
 
@@ -99,18 +99,18 @@ struct ReadModelRoutes {
     }
 
     func table(
-        _ query: String, _ request: Request, _ parameters: Parameters, _ context: GongfuRequestContext, filters: QueryFilters,
+        _ query: ReadModelQuery.Name, _ request: Request, _ parameters: Parameters, _ context: GongfuRequestContext, filters: QueryFilters,
         coverage: CoverageQuery.Dimension = .province
     ) async throws -> Response {
         let identity = try context.requireIdentity()
-        let readModel = try ReadModelQuery.readModel(for: query)
+        let readModel = query.readModel
         if let waitFor = try parameters.seq("waitFor") {
             try await daemon.waitUntilProjected(waitFor, in: readModel)
         }
         let store = try daemon.store(readModel)
         let csv = try Responses.wantsCSV(request, parameters)
         // The parsed filters, not the raw query string: `waitFor` and parameter order do not matter.
-        var key = query
+        var key = query.rawValue
         for part in [
             coverage.rawValue, filters.region ?? "", filters.industry ?? "", filters.year.map(String.init) ?? "", filters.status ?? "",
             filters.date ?? Today.utc, filters.limit.map(String.init) ?? "", String(filters.offset), csv ? "csv" : "json", identity.city ?? "*",
@@ -126,7 +126,7 @@ struct ReadModelRoutes {
         let answer = try await daemon.work.run(WorkPool.query) { () throws -> (ResponseCache.CachedResponse, UInt64) in
             var result = try ReadModelQuery.run(query, filters: filters, coverage: coverage, store: store)
             if let viewer { result = SmallCells.suppress(result, query: query, filters: filters, coverage: coverage, viewer: viewer) }
-            return (Responses.table(result, name: query, csv: csv), result.seq)
+            return (Responses.table(result, name: query.rawValue, csv: csv), result.seq)
         }
         if answer.1 == before { daemon.cache.store(key, seq: before, answer.0) }
         return answer.0.response
