@@ -181,7 +181,9 @@ struct HardeningTests {
             // machine that is quiet; on a busy one, no worse than four times its own noise.
             let bound = max(.milliseconds(100), quiet[Int(Double(quiet.count) * 0.95) - 1] * 4)
             #expect(health[Int(Double(health.count) * 0.95) - 1] < bound, "health latencies: \(health); quiet: \(quiet)")
-            #expect(posts[posts.count - 2] < .milliseconds(500), "POST latencies: \(posts)")
+            // The median: heavy work on the cooperative pool would slow every POST, while a disk
+            // stall from other suites' I/O (each POST syncs) slows one or two.
+            #expect(posts[posts.count / 2] < .milliseconds(500), "POST latencies: \(posts)")
         }
         await fixture.close()
     }
