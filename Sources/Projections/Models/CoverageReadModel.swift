@@ -64,14 +64,7 @@ public final class CoverageReadModel: Projection {
             PRIMARY KEY (year, uscc)
         ) WITHOUT ROWID
         """,
-        """
-        CREATE TABLE plan_target (
-            year INTEGER NOT NULL,
-            name TEXT NOT NULL,
-            value REAL NOT NULL,
-            PRIMARY KEY (year, name)
-        ) WITHOUT ROWID
-        """,
+        PlanTargets.schema,
         """
         CREATE TABLE stage_change (
             seq INTEGER PRIMARY KEY NOT NULL,
@@ -327,6 +320,16 @@ public final class CoverageReadModel: Projection {
 
 /// The plan's targets (year → name → value), kept by every read model that reports progress.
 enum PlanTargets {
+    /// The `plan_target` table, the same in each of those read models.
+    static let schema = """
+        CREATE TABLE plan_target (
+            year INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (year, name)
+        ) WITHOUT ROWID
+        """
+
     static func store(_ plan: PlanPublished, in db: Database) throws {
         for (year, targets) in plan.targets {
             guard let year = Int(year) else { continue }

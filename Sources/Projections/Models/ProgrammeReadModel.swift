@@ -37,14 +37,7 @@ public final class ProgrammeReadModel: Projection {
             PRIMARY KEY (year, metric)
         ) WITHOUT ROWID
         """,
-        """
-        CREATE TABLE plan_target (
-            year INTEGER NOT NULL,
-            name TEXT NOT NULL,
-            value REAL NOT NULL,
-            PRIMARY KEY (year, name)
-        ) WITHOUT ROWID
-        """,
+        PlanTargets.schema,
         """
         CREATE TABLE served (
             year INTEGER NOT NULL,

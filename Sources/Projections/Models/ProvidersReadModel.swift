@@ -11,14 +11,7 @@ public final class ProvidersReadModel: Projection {
 
     /// The tables, views and indexes of this version (``Projection/schema``).
     public static let schema = [
-        """
-        CREATE TABLE plan_target (
-            year INTEGER NOT NULL,
-            name TEXT NOT NULL,
-            value REAL NOT NULL,
-            PRIMARY KEY (year, name)
-        ) WITHOUT ROWID
-        """,
+        PlanTargets.schema,
         """
         CREATE TABLE provider (
             uscc TEXT PRIMARY KEY NOT NULL,
