@@ -23,21 +23,9 @@ struct ReverseProxyTests {
         let data = try await ProvinceFixture.shared.copy(into: temporary)
         let secret = try TokenStore(directory: data).add(role: .province, name: "proxy-test").secret
 
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: Products.path("gongfu"))
-        server.arguments = ["serve", "--data", data, "--port", "0", "--log-level", "warning"]
-        let errors = Pipe()
-        server.standardError = errors
-        server.standardOutput = FileHandle.nullDevice
-        let printed = OutputWatcher(errors.fileHandleForReading)
-        try server.run()
+        let (server, url) = try await startServe(data: data)
         defer { server.terminate() }
-        let daemonPort = try #require(
-            await printed.wait { text -> String? in
-                guard let start = text.range(of: "http://127.0.0.1:") else { return nil }
-                let digits = text[start.upperBound...].prefix { $0.isNumber }
-                return digits.isEmpty ? nil : String(digits)
-            }, "gongfu serve did not say where it listens: \(printed.text)")
+        let daemonPort = try #require(url.split(separator: ":").last?.prefix { $0.isNumber }).description
 
         // A certificate for localhost, and the shipped file with only its marked lines replaced.
         let directory = temporary.path + "/nginx"

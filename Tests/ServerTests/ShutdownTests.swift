@@ -14,19 +14,7 @@ struct ShutdownTests {
         let secret = try TokenStore(directory: data).add(role: .province, name: "shutdown-test").secret
         let before = try EventLog(directory: LogDirectory(root: data), writable: false).size
 
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: Products.path("gongfu"))
-        server.arguments = ["serve", "--data", data, "--port", "0", "--log-level", "warning"]
-        let errors = Pipe()
-        server.standardError = errors
-        server.standardOutput = FileHandle.nullDevice
-        let printed = OutputWatcher(errors.fileHandleForReading)
-        try server.run()
-        let url = try #require(
-            await printed.wait { text -> String? in
-                guard let start = text.range(of: "http://127.0.0.1:"), let end = text[start.lowerBound...].firstIndex(of: " ") else { return nil }
-                return String(text[start.lowerBound..<end])
-            }, "gongfu serve did not say where it listens: \(printed.text)")
+        let (server, url) = try await startServe(data: data)
 
         // Four writers POST one registration after another until the server stops answering; the
         // signal comes once they have had some appends acknowledged (waiting for that rather than

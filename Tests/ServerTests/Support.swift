@@ -106,3 +106,32 @@ func registration(_ uscc: String, city: String, county: String, key: String? = n
         {"stream":"enterprise/\(uscc)","type":"EnterpriseRegistered","occurred":"2026-11-02","data":{"name":"测试精密机械有限公司","uscc":"\(uscc)","city":"\(city)","county":"\(county)","industry":"C3484","chains":["高端装备"],"yearEntered":2026}\(keyField)}
         """
 }
+
+/// `gongfu serve` on `data` at a free loopback port, started as a real process; returns it and
+/// the base URL it prints (`http://127.0.0.1:PORT/`).
+func startServe(data: String) async throws -> (server: Process, url: String) {
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: Products.path("gongfu"))
+    server.arguments = ["serve", "--data", data, "--port", "0", "--log-level", "warning"]
+    let errors = Pipe()
+    server.standardError = errors
+    server.standardOutput = FileHandle.nullDevice
+    let printed = OutputWatcher(errors.fileHandleForReading)
+    try server.run()
+    guard
+        let url = await printed.wait(for: { text -> String? in
+            guard let start = text.range(of: "http://127.0.0.1:"), let end = text[start.lowerBound...].firstIndex(of: " ") else { return nil }
+            return String(text[start.lowerBound..<end])
+        })
+    else {
+        server.terminate()
+        throw ServeDidNotStart(output: printed.text)
+    }
+    return (server, url)
+}
+
+/// `gongfu serve` ended or stayed silent without saying where it listens.
+struct ServeDidNotStart: Error, CustomStringConvertible {
+    let output: String
+    var description: String { "gongfu serve did not say where it listens: \(output)" }
+}
