@@ -38,6 +38,15 @@ import Testing
             return failure?.row == 2 && failure?.reason.contains("neither UTF-8 nor GB18030") == true
         }
         #expect(throws: CSV.Failure.self) { try CSV.rows([0x41, 0x0A, 0xC4]) }  // cut in the middle of a character
+        // Places count from the file's first byte, a byte-order mark included.
+        #expect(
+            throws: CSV.Failure(
+                row: 2,
+                reason:
+                    "the file is neither UTF-8 nor GB18030 text (byte 6 cannot be read as either); save it from the spreadsheet as CSV UTF-8 or CSV")
+        ) {
+            try CSV.rows([0xEF, 0xBB, 0xBF, 0x41, 0x0A, 0xFF])
+        }
     }
 }
 

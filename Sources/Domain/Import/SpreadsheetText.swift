@@ -25,7 +25,7 @@ enum SpreadsheetText {
         case .success(let text):
             return (text, .gb18030)
         case .failure(let unreadable):
-            let offset = unreadable.offset
+            let offset = body.startIndex + unreadable.offset  // in the file, byte-order mark included
             let row = 1 + bytes.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw CSV.Failure(
                 row: row,
