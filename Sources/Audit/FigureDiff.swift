@@ -67,9 +67,11 @@ public struct FigureDiff: Sendable {
 
     typealias Side = [String: (stage: Int, city: String)]
 
-    static let stageEvents: Set<String> = [
-        "EnterpriseRegistered", "AssessmentRecorded", "StageUpgraded", "EventRetracted", "EnterpriseLeftPopulation", "EnterpriseProfileCorrected",
-    ]
+    static let stageEvents: Set<String> = Set(
+        [
+            EventKind.enterpriseRegistered, .assessmentRecorded, .stageUpgraded, .eventRetracted, .enterpriseLeftPopulation,
+            .enterpriseProfileCorrected,
+        ].map(\.rawValue))
 
     /// Compares `year` between two points. As-of points are built into `scratch` (a directory
     /// for temporary read models) without touching the live ones.

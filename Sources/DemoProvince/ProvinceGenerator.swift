@@ -3,7 +3,7 @@ import EventLog
 
 /// Generates a province's history from the 2023 baseline (coverage 87.3%, deep rate 42%) through
 /// 2026, following the plan's mechanics, deterministically from a seed: registrations, the
-/// pending library's five steps, upgrades resting on assessments, projects, providers admitted
+/// pending library's five steps, assessments that move stages up (and a few down), projects, providers admitted
 /// in map batches with solutions and free-trial offers, activities, benchmarks, incentives,
 /// the ledger's reports and the annual assessments each October.
 public struct ProvinceGenerator {
@@ -150,27 +150,25 @@ public struct ProvinceGenerator {
         let baseline = entersLate ? 0 : nextBaselineStage()
         var stage = 0
         var assessments = 0
-        var upgradedTo: Set<Int> = []
+        var upgradedTo: [Int: String] = [:]
         var changes: [(recorded: Day, stage: Int)] = []
-        func upgrade(on day: Day, to target: Int, kind: String, recordedOn: Day? = nil) {
+        // An assessment that finds `target`: the enterprise's stage from its date on.
+        func assess(on day: Day, to target: Int, kind: String, recordedOn: Day? = nil) {
             assessments += 1
             let id = "\(uscc.suffix(6))-\(day.year)-\(assessments)"
-            let upgradeDay = day + random.int(0...6)
-            emit(
-                day,
-                draft(
-                    stream, "AssessmentRecorded",
-                    [
-                        "assessment": .string(id), "kind": .string(kind), "instrument": .string("SD-DT-2023.1"),
-                        "scores": .object(["数字化基础": .integer(Int64(20 + target * 15)), "数字化应用": .integer(Int64(15 + target * 16))]),
-                        "stage": .string("L\(target)"),
-                    ]), recordedOn: recordedOn)
-            var upgrade = draft(stream, "StageUpgraded", ["from": .string("L\(stage)"), "to": .string("L\(target)"), "assessment": .string(id)])
-            upgrade.key = "demo/\(uscc)/upgrade-L\(target)"
-            emit(upgradeDay, upgrade, recordedOn: recordedOn)
-            changes.append((recordedOn ?? upgradeDay, target))
+            let assessedOn = day + random.int(0...6)
+            var assessment = draft(
+                stream, "AssessmentRecorded",
+                [
+                    "assessment": .string(id), "kind": .string(kind), "instrument": .string("SD-DT-2023.1"),
+                    "scores": .object(["数字化基础": .integer(Int64(20 + target * 15)), "数字化应用": .integer(Int64(15 + target * 16))]),
+                    "stage": .string("L\(target)"),
+                ])
+            assessment.key = "demo/\(uscc)/assessment-\(id)"
+            emit(assessedOn, assessment, recordedOn: recordedOn)
+            changes.append((recordedOn ?? assessedOn, target))
+            if target > stage { upgradedTo[target] = assessment.key }
             stage = target
-            upgradedTo.insert(target)
         }
         if baseline > 0 {
             // The first assessment sets the stage the enterprise starts from (no upgrade).
@@ -213,30 +211,34 @@ public struct ProvinceGenerator {
                             "instrument": .string("SD-DT-2023.1"),
                             "stage": .string("L0"),
                         ]))
-                upgrade(on: Day(year, 6, 1) + random.int(0...60), to: 2, kind: "onsite")
+                assess(on: Day(year, 6, 1) + random.int(0...60), to: 2, kind: "onsite")
                 imperfections.append(
                     Imperfection(kind: .stageJumpWithoutDiagnosis, stream: stream, detail: "L0 → L2 in \(year) with no DiagnosisVisited"))
             } else if stage == 0, registeredOn < start + 20 {
                 let leavesLibrary = random.chance([2024: 0.30, 2025: 0.42, 2026: 0.72][year]!)
                 workPendingLibrary(stream, year: year, complete: leavesLibrary)
-                if leavesLibrary { upgrade(on: Day(year, 9, 1) + random.int(0...50), to: 1, kind: "onsite") }
+                if leavesLibrary { assess(on: Day(year, 9, 1) + random.int(0...50), to: 1, kind: "onsite") }
             } else if stage > 0, stage < 5 {
                 let p = [1: 0.14, 2: 0.125, 3: 0.05, 4: 0.03][stage]!
                 if random.chance(p) {
                     let day = Day(year, 3, 1) + random.int(0...180)
                     emit(day, diagnosis(stream, on: day))
                     generateProject(uscc, day: day + 7, targetStage: stage + 1)
-                    upgrade(on: day + random.int(30...60), to: stage + 1, kind: "onsite")
+                    assess(on: day + random.int(30...60), to: stage + 1, kind: "onsite")
                 } else if year < 2026, takesFlaw(.backDatedUpgrade) {
                     // Dated before the cutoff, recorded after the year's assessment closed.
                     let occurred = Day(year, 10, 10) + random.int(0...15)
                     let recorded = Day(year, 12, 3) + random.int(0...20)
-                    upgrade(on: occurred, to: stage + 1, kind: "onsite", recordedOn: recorded)
+                    assess(on: occurred, to: stage + 1, kind: "onsite", recordedOn: recorded)
                     imperfections.append(
                         Imperfection(
                             kind: .backDatedUpgrade, stream: stream,
                             detail: "L\(stage - 1) → L\(stage) dated \(occurred) (before the \(year)-10-31 cutoff), recorded \(recorded)"))
                 }
+            }
+            if year >= 2025, stage > 0, changes.last.map({ $0.recorded.year < year }) ?? true, random.chance(0.004) {
+                // The annual assessment finds it a stage lower (a line shut, a system dropped).
+                assess(on: Day(year, 10, 10) + random.int(0...14), to: stage - 1, kind: "annual")
             }
         }
         return EnterpriseHistory(uscc: uscc, stages: stageAtYearEnd, upgradedTo: upgradedTo, changes: changes)
@@ -436,12 +438,12 @@ public struct ProvinceGenerator {
                             "recipient": .string(uscc), "kind": .string(kind), "level": .string("provincial"), "year": .integer(Int64(year)),
                         ], expected: .none))
                 let minimum = kind == "数字领航" ? 4 : kind == "智能工厂" ? 3 : 2
-                if stage == minimum, upgradedTo.contains(stage), stages[2026] == stage, takesFlaw(.benchmarkToIneligibleEnterprise) {
+                if stage == minimum, let upgrade = upgradedTo[stage], stages[2026] == stage, takesFlaw(.benchmarkToIneligibleEnterprise) {
                     // The upgrade that made it eligible is withdrawn after the award.
                     withdrawn.insert(uscc)
-                    var retraction = draft("enterprise/" + uscc, "EventRetracted", ["seq": .integer(1), "reason": .string("评估结论经复核不成立，撤回该次升级")])
+                    var retraction = draft("enterprise/" + uscc, "EventRetracted", ["seq": .integer(1), "reason": .string("评估结论经复核不成立，撤回该次评估")])
                     retraction.key = "demo/\(uscc)/retract-L\(stage)"
-                    retractions.append((targetKey: "demo/\(uscc)/upgrade-L\(stage)", draftKey: retraction.key!))
+                    retractions.append((targetKey: upgrade, draftKey: retraction.key!))
                     emit(day + random.int(30...90), retraction)
                     imperfections.append(
                         Imperfection(
@@ -539,12 +541,13 @@ public struct ProvinceGenerator {
     }
 }
 
-/// One generated enterprise: its stage at each year's end, the stages it reached by an upgrade,
-/// and every stage change on the day it is recorded (what the rules see, in log order).
+/// One generated enterprise: its stage at each year's end, the stages it moved up to (with the
+/// key of the assessment that did it), and every stage change on the day it is recorded (what
+/// the rules see, in log order).
 struct EnterpriseHistory {
     var uscc: String
     var stages: [Int: Int]
-    var upgradedTo: Set<Int>
+    var upgradedTo: [Int: String]
     var changes: [(recorded: Day, stage: Int)]
 
     /// The stage of the last change recorded on or before `day` (0 before any).

@@ -43,12 +43,13 @@ import Testing
 
     @Test(
         arguments: [
-            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A2"]), nil as String?),
-            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L1", "assessment": "A1"]), "upgrade-goes-up"),
-            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L2", "to": "L1", "assessment": "A1"]), "upgrade-goes-up"),
-            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L2", "to": "L3", "assessment": "A2"]), "upgrade-from-current"),
-            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A9"]), "upgrade-rests-on-assessment"),
-            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L3", "assessment": "A2"]), "upgrade-rests-on-assessment"),
+            (draft("enterprise/\(enterprise)", "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A2"]), "stage-from-assessment"),
+            (
+                draft(
+                    "enterprise/\(enterprise)", "AssessmentRecorded", ["assessment": "A3", "kind": "annual", "instrument": "2024.1", "stage": "L0"]),
+                nil
+            ),
+            (draft("award/SF-9", "BenchmarkAwarded", ["recipient": .string(enterprise), "kind": "5G工厂", "level": "provincial", "year": 2024]), nil),
             (draft("enterprise/\(other)", "TrainingAttended", ["session": "培训"]), "registered-enterprise"),
             (
                 draft(
@@ -134,20 +135,32 @@ import Testing
         var (rules, log, root) = try await Self.rules()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let stream = "enterprise/\(Self.enterprise)"
-        let upgrade = Self.draft(stream, "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A2"])
-        // In one batch: upgrade (seq 11), withdraw it (12), upgrade again (13).
-        try rules.check(upgrade)
-        #expect { try rules.check(upgrade) } throws: { ($0 as? RuleViolation)?.rule == "upgrade-from-current" }
+        let assessment = Self.draft(stream, "AssessmentRecorded", ["assessment": "A3", "kind": "annual", "instrument": "2024.1", "stage": "L3"])
+        let award = Self.draft(
+            "award/SF-9", "BenchmarkAwarded", ["recipient": .string(Self.enterprise), "kind": "智能工厂", "level": "provincial", "year": 2024])
+        let atL2 = { (error: any Error) in (error as? RuleViolation)?.message.contains("is at L2") == true }
+        // In one batch: an assessment at L3 (seq 11), withdrawn (12): back at L2; again (13): L3.
+        try rules.check(assessment)
         try rules.check(Self.draft(stream, "EventRetracted", ["seq": 11, "reason": "评估结论不成立"]))
-        try rules.check(upgrade)
+        #expect { try rules.check(award) } throws: { atL2($0) }
+        try rules.check(assessment)
+        try rules.check(award)
         // Across batches, from the log: the withdrawn incentive's basis is free again.
         let incentive = Self.draft(
             "incentive/I-1", "IncentiveGranted", ["recipient": .string(Self.other), "amountFen": 100, "policy": "奖补", "basis": "award/SF-1"])
         _ = try await log.append(
             [
-                upgrade, Self.draft(stream, "EventRetracted", ["seq": 11, "reason": "x"]), upgrade,
+                assessment, Self.draft(stream, "EventRetracted", ["seq": 11, "reason": "x"]),
                 Self.draft("incentive/I-1", "EventRetracted", ["seq": 8, "reason": "重复发放"]),
             ], actor: Actor(name: "test", role: "province"))
+        rules = try DomainRules(log: log, today: "2026-11-28")  // a new intake's rules: nothing cached from the drafts above
+        #expect {
+            try rules.check(
+                Self.draft(
+                    "award/SF-8", "BenchmarkAwarded", ["recipient": .string(Self.enterprise), "kind": "智能工厂", "level": "provincial", "year": 2024]))
+        } throws: {
+            atL2($0)
+        }
         #expect {
             try rules.check(
                 Self.draft(
@@ -156,9 +169,37 @@ import Testing
             ($0 as? RuleViolation)?.rule == "incentive-basis"
         }
         try rules.check(incentive)
-        #expect { try rules.check(Self.draft(stream, "StageUpgraded", ["from": "L1", "to": "L2", "assessment": "A2"])) } throws: {
-            ($0 as? RuleViolation)?.message.contains("is at L2") == true
+        await log.close()
+    }
+
+    @Test("the stage the rules read is the latest assessment's on the event's date: up, down, or an earlier one recorded late")
+    func stageIsTheLatestAssessment() async throws {
+        var (rules, log, root) = try await Self.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let stream = "enterprise/\(Self.enterprise)"
+        func assessed(_ id: String, _ stage: String, on date: String) -> EventDraft {
+            Self.draft(
+                stream, "AssessmentRecorded", ["assessment": .string(id), "kind": "annual", "instrument": "2025.1", "stage": .string(stage)],
+                occurred: date)
         }
+        func award(_ id: String, _ kind: String, on date: String) -> EventDraft {
+            Self.draft(
+                "award/\(id)", "BenchmarkAwarded",
+                ["recipient": .string(Self.enterprise), "kind": .string(kind), "level": "provincial", "year": 2025],
+                occurred: date)
+        }
+        try rules.check(assessed("A3", "L4", on: "2025-03-01"))
+        try rules.check(award("P-1", "数字领航", on: "2025-04-01"))
+        // The October assessment finds L1: from then on, L2 awards are refused...
+        try rules.check(assessed("A4", "L1", on: "2025-10-15"))
+        #expect { try rules.check(award("P-2", "5G工厂", on: "2025-11-01")) } throws: {
+            ($0 as? RuleViolation)?.rule == "benchmark-eligibility" && "\($0)".contains("is at L1")
+        }
+        // ...an award dated before the regression still reads L4, and an assessment dated before
+        // the October one but recorded after it does not change today's stage.
+        try rules.check(award("P-3", "5G工厂", on: "2025-09-01"))
+        try rules.check(assessed("A5", "L3", on: "2025-06-01"))
+        #expect(throws: RuleViolation.self) { try rules.check(award("P-4", "5G工厂", on: "2025-11-02")) }
         await log.close()
     }
 

@@ -52,7 +52,7 @@ struct AuditTests {
                 #expect(provenance.population == Int(cities.value("population", in: row)!.double!))
                 #expect(provenance.rate == cities.value(figure == .coverage ? "coverageRate" : "deepRate", in: row)!.double)
                 for member in provenance.members where member.stage > 0 {
-                    #expect(["AssessmentRecorded", "StageUpgraded"].contains(member.eventType ?? ""), "\(member.uscc)")
+                    #expect(member.eventType == "AssessmentRecorded", "\(member.uscc)")
                 }
             }
         }
@@ -64,7 +64,16 @@ struct AuditTests {
         let (_, readModels, flaws) = try await Self.fixture(temporary)
         let backDated = try #require(flaws.first { $0.kind == .backDatedUpgrade })
         let uscc = String(backDated.stream.dropFirst("enterprise/".count))
-        let upgrade = try readModels.log.envelopes(stream: backDated.stream).last { $0.type == "StageUpgraded" }!
+        // The assessment dated before its year's cutoff and recorded after the close.
+        let events = try readModels.log.envelopes()
+        let upgrade = try #require(
+            events.first { event in
+                guard event.stream == backDated.stream, event.type == "AssessmentRecorded", let year = Int(event.occurred.prefix(4)) else {
+                    return false
+                }
+                let closed = events.first { $0.type == "AnnualAssessmentClosed" && $0.data["year"]?.integerValue == Int64(year) }
+                return event.occurred <= "\(year)-10-31" && closed.map { event.seq > $0.seq } == true
+            })
         let year = Int(upgrade.occurred.prefix(4))!
         let diff = try FigureDiff.compare(
             year: year, from: .frozen, to: .now, coverage: readModels.store(named: "coverage"), log: readModels.log,

@@ -90,14 +90,13 @@ struct ReadModelTests {
         // A back-dated upgrade, recorded after the close with a date before the cutoff.
         try await append(
             [
-                assessment(b, "b-2", "onsite", "L1", on: "2024-10-20"),
-                ("enterprise/" + b, "StageUpgraded", "2024-10-21", ["from": "L0", "to": "L1", "assessment": "b-2"]),
+                assessment(b, "b-2", "onsite", "L1", on: "2024-10-20")
             ], to: log)
         try readModels.catchUp()
         #expect(try province()[10] == .number(100), "as known now")
         #expect(try province()[15] == .number(66.7), "as frozen at the close: unchanged")
         let pending = try ReadModelQuery.run("pending", filters: QueryFilters(status: "left"), store: readModels.store(named: "pending"))
-        #expect(pending.rows.count == 1 && pending.rows[0][0] == .text(b) && pending.rows[0][15] == .text("2024-10-21"))
+        #expect(pending.rows.count == 1 && pending.rows[0][0] == .text(b) && pending.rows[0][15] == .text("2024-10-20"))
 
         // The profile correction moves C to another county and industry: the groups follow.
         try await append(
@@ -118,8 +117,10 @@ struct ReadModelTests {
         await log.close()
     }
 
-    @Test("A retracted first assessment: the next standing one sets the stage the enterprise starts from, in coverage, pending and findings alike")
-    func firstAssessmentRetracted() async throws {
+    @Test(
+        "An assessment sets the stage up or down; retracting the latest gives the one before back, in coverage, pending, programme and findings alike"
+    )
+    func latestAssessmentSetsTheStage() async throws {
         let temporary = TemporaryDirectory()
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
@@ -136,32 +137,74 @@ struct ReadModelTests {
                 assessment(b, "b-2", "annual", "L2", on: "2024-05-01"),
                 ("plan/annual-assessment", "AnnualAssessmentClosed", "2024-11-30", ["year": 2024]),
             ], to: log)
-        let models = ["coverage", "pending", "findings"]
+        let models = ["coverage", "pending", "programme", "findings"]
         var readModels: ReadModels? = try ReadModels(log: log, only: models)
         try readModels!.catchUp()
         func province() throws -> [QueryTable.Value] {
             try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2024), store: readModels!.store(named: "coverage")).rows[0]
         }
-        func stages(_ model: String, _ sql: String) throws -> [Int?] {
-            try readModels!.store(named: model).read { db in try [a, b].map { try Int.fetchOne(db, sql: sql, arguments: [$0]) } }
+        func values(_ model: String, _ sql: String) throws -> [String?] {
+            try readModels!.store(named: model).read { db in try [a, b].map { try String.fetchOne(db, sql: sql, arguments: [$0]) } }
         }
-        #expect(try province()[10] == .number(50) && province()[11] == .number(50), "A at L3, B at L0")
-        // Both first assessments were recorded against the wrong enterprise and are withdrawn.
+        func metric(_ name: String) throws -> Int {
+            try readModels!.store(named: "programme").read { db in
+                try Int.fetchOne(db, sql: "SELECT coalesce(sum(value), 0) FROM metric WHERE metric = ?", arguments: [name]) ?? 0
+            }
+        }
+        #expect(try province()[10] == .number(100) && province()[11] == .number(0), "A down to L1, B up to L2: both covered, none deep")
+        #expect(
+            try values("pending", "SELECT stage || ' ' || coalesce(left_library_on, '-') FROM enterprise WHERE uscc = ?") == ["1 -", "2 2024-05-01"])
+        #expect(try metric("leftPendingLibrary") == 1 && metric("stageDowngrades") == 1)
+        let moves = try ReadModelQuery.run("stage-moves", filters: QueryFilters(year: 2024), store: readModels!.store(named: "coverage"))
+        #expect(moves.rows == [[.integer(2024), .text("370200"), .integer(1), .integer(1), .integer(0), .integer(1)]])
+        // Both latest assessments are withdrawn.
         try await append(
             [a, b].map { code in
                 (
                     "enterprise/" + code, "EventRetracted", "2024-12-01",
-                    ["seq": .integer(Int64(log.positions(of: "enterprise/" + code)[1])), "reason": "录错企业"]
+                    ["seq": .integer(Int64(log.positions(of: "enterprise/" + code)[2])), "reason": "录错企业"]
                 )
             }, to: log)
         try readModels!.catchUp()
-        #expect(try province()[10] == .number(100) && province()[11] == .number(0), "as known now: A at L1 (a-2), B at L2 (b-2)")
-        #expect(try province()[15] == .number(50), "as frozen at the close: unchanged")
-        #expect(try stages("pending", "SELECT stage FROM enterprise WHERE uscc = ?") == [1, 2])
-        #expect(
-            try stages("pending", "SELECT count(*) FROM enterprise WHERE uscc = ? AND left_library_on IS NULL") == [1, 1],
-            "neither was ever in the library: each started above L0")
-        #expect(try stages("findings", "SELECT first_stage FROM enterprise WHERE uscc = ?") == [1, 2])
+        #expect(try province()[10] == .number(50) && province()[11] == .number(50), "as known now: A at L3 (a-1), B at L0 (b-1)")
+        #expect(try province()[15] == .number(100), "as frozen at the close: unchanged")
+        #expect(try values("pending", "SELECT stage || ' ' || coalesce(left_library_on, '-') FROM enterprise WHERE uscc = ?") == ["3 -", "0 -"])
+        #expect(try metric("leftPendingLibrary") == 0 && metric("stageDowngrades") == 0)
+        #expect(try values("findings", "SELECT group_concat(stage) FROM stage_finding WHERE uscc = ?") == ["3", "0"])
+        try expectRebuiltEqualsMaintained(&readModels, models, log: log)
+        await log.close()
+    }
+
+    @Test("A regression to L0 puts the enterprise back in the pending library; a late assessment dated before it does not take it out")
+    func regressionReentersTheLibrary() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        let a = uscc("10000013", division: "370202")
+        try await append(
+            [
+                ("plan/annual-assessment", "AnnualAssessmentOpened", "2025-10-01", ["year": 2025, "cutoff": "2025-10-31"]),
+                registration(a, city: "370200", county: "370202"),
+                assessment(a, "a-1", "online", "L0", on: "2024-03-01"),
+                assessment(a, "a-2", "onsite", "L1", on: "2024-09-01"),
+                assessment(a, "a-3", "annual", "L0", on: "2025-10-12"),
+            ], to: log)
+        let models = ["coverage", "pending", "programme", "findings"]
+        var readModels: ReadModels? = try ReadModels(log: log, only: models)
+        try readModels!.catchUp()
+        let pendingStore = try readModels!.store(named: "pending")
+        func listed(_ status: String) throws -> [QueryTable.Value] {
+            try ReadModelQuery.run("pending", filters: QueryFilters(status: status, date: "2025-12-01"), store: pendingStore).rows.map { $0[0] }
+        }
+        #expect(try listed("pending") == [.text(a)] && listed("reentered") == [.text(a)] && listed("left").isEmpty)
+        let row = try ReadModelQuery.run("pending", filters: QueryFilters(status: "all", date: "2025-12-01"), store: pendingStore).rows[0]
+        #expect(row[16] == .text("2025-10-12") && row[14] == .integer(50), "back since the October assessment, 50 days in the library")
+        // Recorded late, dated before the regression: the October assessment still stands.
+        try await append([assessment(a, "a-4", "onsite", "L2", on: "2025-06-01")], to: log)
+        try readModels!.catchUp()
+        #expect(try listed("pending") == [.text(a)])
+        let coverage = try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2025), store: readModels!.store(named: "coverage")).rows[0]
+        #expect(coverage[10] == .number(0), "L0 at the 2025 cutoff")
         try expectRebuiltEqualsMaintained(&readModels, models, log: log)
         await log.close()
     }
@@ -184,11 +227,9 @@ struct ReadModelTests {
                 close,
                 // Recorded after the close, dated before the cutoff: known changes, frozen does not...
                 assessment(b, "b-2", "onsite", "L1", on: "2024-10-20"),
-                ("enterprise/" + b, "StageUpgraded", "2024-10-21", ["from": "L0", "to": "L1", "assessment": "b-2"]),
                 // ...until the year is closed again; a later back-dated upgrade moves known only.
                 close,
                 assessment(a, "a-2", "onsite", "L3", on: "2024-10-25"),
-                ("enterprise/" + a, "StageUpgraded", "2024-10-26", ["from": "L1", "to": "L3", "assessment": "a-2"]),
             ], to: log)
         var readModels: ReadModels? = try ReadModels(log: log, only: ["coverage"])
         try readModels!.catchUp()
@@ -241,8 +282,7 @@ struct ReadModelTests {
 
         // A back-dated upgrade of B and a late registration (entered 2020), both after the close.
         try await step([
-            assessment(b, "b-2", "onsite", "L1", on: "2024-10-20"),
-            ("enterprise/" + b, "StageUpgraded", "2024-10-21", ["from": "L0", "to": "L1", "assessment": "b-2"]),
+            assessment(b, "b-2", "onsite", "L1", on: "2024-10-20")
         ])
         try await step([registration(late, city: "370200", county: "370203")])
         #expect(try stages("known") == [a: 1, b: 1, late: 0])
@@ -258,8 +298,7 @@ struct ReadModelTests {
         // The closed year opened again with a later cutoff: an upgrade after the old one counts
         // as known, the figures as frozen stay.
         try await step([
-            assessment(a, "a-2", "onsite", "L3", on: "2024-11-10"),
-            ("enterprise/" + a, "StageUpgraded", "2024-11-11", ["from": "L1", "to": "L3", "assessment": "a-2"]),
+            assessment(a, "a-2", "onsite", "L3", on: "2024-11-10")
         ])
         #expect(try stages("known")[a] == 1, "after the cutoff")
         try await step([("plan/annual-assessment", "AnnualAssessmentOpened", "2024-12-05", ["year": 2024, "cutoff": "2024-11-30"])])
@@ -312,9 +351,7 @@ struct ReadModelTests {
                 ("enterprise/" + a, "TrainingAttended", "2024-04-01", ["session": "2024春季"]),
                 ("enterprise/" + c, "TrainingAttended", "2024-04-02", ["session": "2024春季"]),
                 assessment(a, "a-2", "onsite", "L1", on: "2024-06-01"),
-                ("enterprise/" + a, "StageUpgraded", "2024-06-02", ["from": "L0", "to": "L1", "assessment": "a-2"]),
                 assessment(c, "c-2", "onsite", "L3", on: "2024-06-01"),
-                ("enterprise/" + c, "StageUpgraded", "2024-06-03", ["from": "L2", "to": "L3", "assessment": "c-2"]),
             ], to: log)
         // Both training sessions are withdrawn (the third event of each stream).
         try await append(
@@ -329,7 +366,7 @@ struct ReadModelTests {
         let store = try readModels!.store(named: "pending")
         let left = try ReadModelQuery.run("pending", filters: QueryFilters(status: "left"), store: store)
         #expect(left.rows.map { $0[0] } == [.text(a)], "only A left the library: C started at L2")
-        #expect(left.rows.first?[15] == .text("2024-06-02"))
+        #expect(left.rows.first?[15] == .text("2024-06-01"))
         let all = try ReadModelQuery.run("pending", filters: QueryFilters(status: "all"), store: store)
         #expect(all.rows.map { $0[9] } == [.null, .null], "the withdrawn trainings no longer count")
         #expect(all.rows.map { $0[13] } == [.text("2024-06-01"), .text("2024-06-01")], "last contact: the on-site assessments")

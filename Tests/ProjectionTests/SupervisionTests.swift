@@ -110,8 +110,16 @@ struct SupervisionTests {
         #expect(try Self.findings(directory, rules: strict).isEmpty)
     }
 
+    /// Whether an assessment on or after `date` moved the enterprise's stage up.
     func hasUpgrade(after date: String, _ uscc: String, _ directory: LogDirectory) throws -> Bool {
-        try EventLog(directory: directory, writable: false).envelopes(stream: "enterprise/" + uscc)
-            .contains { $0.type == "StageUpgraded" && $0.occurred >= date }
+        let history = StageHistory(
+            try EventLog(directory: directory, writable: false).envelopes(stream: "enterprise/" + uscc).compactMap { event in
+                guard event.type == "AssessmentRecorded", let stage = event.data["stage"]?.stringValue.flatMap(Stage.init(rawValue:)) else {
+                    return nil
+                }
+                return StageHistory.Finding(
+                    seq: event.seq, date: event.occurred, stage: stage, assessment: event.data["assessment"]?.stringValue ?? "")
+            })
+        return history.moves.contains { !$0.isDowngrade && $0.finding.date >= date }
     }
 }

@@ -68,7 +68,7 @@ struct EventWriteTests {
             ("[{not json]", 400, "not valid JSON"),
             (#"{"stream":"enterprise/X","type":"NoSuchType","occurred":"2026-01-01","data":{}}"#, 422, "NoSuchType"),
             (
-                #"{"stream":"enterprise/91370200AY4CL12T2L","type":"StageUpgraded","occurred":"2026-01-05","data":{"from":"L1","to":"L2","assessment":"A-1"}}"#,
+                #"{"stream":"enterprise/91370200AY4CL12T2L","type":"TrainingAttended","occurred":"2026-01-05","data":{"session":"企业家培训"}}"#,
                 409, "registered"
             ),
             ("", 400, "empty"),
@@ -141,7 +141,7 @@ struct GroupCommitTests {
         bodies += unregistered.map {
             (
                 "refused",
-                #"{"stream":"enterprise/\#($0)","type":"StageUpgraded","occurred":"2026-01-05","data":{"from":"L1","to":"L2","assessment":"A-1"}}"#
+                #"{"stream":"enterprise/\#($0)","type":"TrainingAttended","occurred":"2026-01-05","data":{"session":"企业家培训"}}"#
             )
         }
         let requests = bodies.shuffled()

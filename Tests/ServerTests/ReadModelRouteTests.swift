@@ -120,8 +120,9 @@ struct ReadModelRouteTests {
                 let seqs = events.compactMap { $0["seq"]?.integerValue }
                 #expect(seqs == seqs.sorted())
             }
-            // An enterprise with a stage history: each change is its baseline assessment or an
-            // upgrade of its stream, as the pending library's stage follows from them.
+            // An enterprise with a stage history: its assessments in date order, the first its
+            // baseline, each later one an upgrade, a downgrade or a confirmation of the stage
+            // before it; the pending library's stage is the latest one's.
             let changed = try fixture.daemon.readModels.store(named: "coverage").read { db in
                 try String.fetchOne(db, sql: "SELECT uscc FROM stage_change GROUP BY uscc HAVING count(*) >= 2 ORDER BY uscc LIMIT 1")
             }
@@ -134,20 +135,19 @@ struct ReadModelRouteTests {
                 let file = response.json
                 let stages = file["stages"]?.arrayValue ?? []
                 #expect(stages.count >= 2)
-                let seqs = stages.compactMap { $0["seq"]?.integerValue }
-                #expect(seqs == seqs.sorted() && seqs.count == stages.count)
+                let dates = stages.compactMap { $0["on_date"]?.stringValue }
+                #expect(dates == dates.sorted() && dates.count == stages.count)
+                var previous: String?
                 for stage in stages {
-                    let type = types[stage["seq"]?.integerValue ?? 0]
-                    switch stage["kind"]?.stringValue {
-                    case "baseline": #expect(type == "AssessmentRecorded")
-                    case "upgrade": #expect(type == "StageUpgraded")
-                    default: Issue.record("stage change of no known kind: \(stage)")
-                    }
+                    #expect(types[stage["seq"]?.integerValue ?? 0] == "AssessmentRecorded")
+                    let (from, to) = (stage["from"]?.stringValue, stage["stage"]?.stringValue ?? "")
+                    #expect(from == previous)
+                    let expected = from.map { $0 < to ? "upgrade" : $0 > to ? "downgrade" : "confirmed" } ?? "baseline"
+                    #expect(stage["kind"]?.stringValue == expected)
                     #expect(stage["assessment"]?.stringValue?.isEmpty == false)
+                    previous = to
                 }
-                #expect(stages.filter { $0["kind"] == "baseline" }.count <= 1)
-                let highest = stages.compactMap { $0["stage"]?.stringValue }.max()
-                #expect(file["profile"]?["stage"]?.integerValue.map { "L\($0)" } == highest)
+                #expect(file["profile"]?["stage"]?.integerValue.map { "L\($0)" } == previous)
             }
             try await client.execute(uri: "/v1/enterprises/91370200MA3C0XYZ1Q", method: .get, headers: bearer(fixture.province)) { response in
                 #expect(response.status == .notFound)

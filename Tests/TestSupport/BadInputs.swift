@@ -58,9 +58,9 @@ public enum BadInputs {
             "data.industry: must be a GB/T 4754-2017 industrial code"
         ),
         (
-            "downgrade disguised as upgrade",
-            #"{"stream":"enterprise/\#(enterprise)","type":"StageUpgraded","occurred":"2024-06-01","data":{"from":"L1","to":"L0","assessment":"A1"}}"#,
-            [], "a stage upgrade must go up"
+            "a stage upgrade, retired: assessments set the stage",
+            #"{"stream":"enterprise/\#(enterprise)","type":"StageUpgraded","occurred":"2024-06-01","data":{"from":"L1","to":"L2","assessment":"A1"}}"#,
+            [], "record the assessment (AssessmentRecorded) instead of StageUpgraded"
         ),
         (
             "trial with an unknown provider",

@@ -9,8 +9,8 @@ public struct RuleViolation: Error, Equatable, Sendable, CustomStringConvertible
 }
 
 /// The plan's rules that depend on what the log already holds: events only for registered
-/// enterprises still in the population; upgrades that go up and rest on an assessment of that
-/// stage; trials only with pool providers and listed free-trial offers; benchmarks only for
+/// enterprises still in the population; stages set by assessments only (``StageHistory``, so
+/// no new `StageUpgraded`); trials only with pool providers and listed free-trial offers; benchmarks only for
 /// eligible enterprises; incentives not granted twice for one basis nor for a revoked award; no
 /// business dates in the future; retractions only of earlier events of their own stream that the
 /// read models can undo (``retractable``); no field corrections (``checkUndoable``).
@@ -81,23 +81,11 @@ public struct DomainRules {
                     message: "county \(county) belongs to \(owner.name) (\(owner.code)), not to the enterprise's city \(city ?? "?")")
             }
         case .stageUpgraded:
-            let state = try enterprise(id)
-            let upgrade = try payload(StageUpgraded.self, of: draft)
-            let (from, to, assessment) = (upgrade.from.rawValue, upgrade.to.rawValue, upgrade.assessment)
-            guard upgrade.to > upgrade.from else {
-                throw RuleViolation(rule: "upgrade-goes-up", message: "a stage upgrade must go up: \(from) → \(to) is not an upgrade")
-            }
-            if let current = state.stage, current != from {
-                throw RuleViolation(rule: "upgrade-from-current", message: "enterprise \(id) is at \(current), not \(from)")
-            }
-            guard let assessed = state.assessments[assessment] else {
-                throw RuleViolation(
-                    rule: "upgrade-rests-on-assessment",
-                    message: "assessment \"\(assessment)\" is not recorded for enterprise \(id); record it (AssessmentRecorded) first")
-            }
-            guard assessed == to else {
-                throw RuleViolation(rule: "upgrade-rests-on-assessment", message: "assessment \"\(assessment)\" found \(assessed), not \(to)")
-            }
+            throw RuleViolation(
+                rule: "stage-from-assessment",
+                message:
+                    "an enterprise's stage is what its latest assessment found, up or down; record the assessment (AssessmentRecorded) instead of StageUpgraded"
+            )
         case .eventRetracted, .eventCorrected:
             let seq = kind == .eventRetracted ? try payload(EventRetracted.self, of: draft).seq : try payload(EventCorrected.self, of: draft).seq
             let named: String?
@@ -137,10 +125,11 @@ public struct DomainRules {
             let (kind, recipient) = (awarded.kind.rawValue, awarded.recipient)
             if let minimum = eligibility[kind] {
                 try requireInPopulation(recipient, for: draft.type)
-                let stage = try enterprise(recipient).stage ?? "L0"
-                guard stage >= minimum else {
+                let stage = try enterprise(recipient).stages.stage(on: draft.occurred)?.stage ?? .l0
+                guard stage.rawValue >= minimum else {
                     throw RuleViolation(
-                        rule: "benchmark-eligibility", message: "\(kind) needs stage \(minimum) or above; enterprise \(recipient) is at \(stage)")
+                        rule: "benchmark-eligibility",
+                        message: "\(kind) needs stage \(minimum) or above; enterprise \(recipient) is at \(stage.rawValue)")
                 }
             }
             guard try !award(id).isAwarded else {
@@ -291,9 +280,10 @@ public struct DomainRules {
 
     private mutating func remember(_ draft: EventDraft, id: String) {
         let kind = EventKind(type: draft.type)
-        let fact = StreamFact(kind: kind, data: draft.data)
+        let fact = StreamFact(kind: kind, data: draft.data, occurred: draft.occurred)
         pendingCount += 1
-        pending[draft.stream, default: []].append((pendingBase + pendingCount, kind, fact))
+        let seq = pendingBase + pendingCount
+        pending[draft.stream, default: []].append((seq, kind, fact))
         if kind == .eventRetracted {
             // The stream's state no longer includes the retracted event: fold it again when next needed.
             if draft.stream.hasPrefix("enterprise/") { enterprises[id] = nil }
@@ -305,13 +295,13 @@ public struct DomainRules {
         // A state not cached yet is folded now, from the log and the drafts so far (this one
         // included): cheap for a stream the log does not hold yet, and done once per stream.
         if draft.stream.hasPrefix("enterprise/") {
-            if enterprises[id] != nil { enterprises[id]!.apply(fact) } else { enterprises[id] = try? fold(draft.stream) }
+            if enterprises[id] != nil { enterprises[id]!.apply(fact, seq: seq) } else { enterprises[id] = try? fold(draft.stream) }
         }
         if draft.stream.hasPrefix("provider/") {
-            if providers[id] != nil { providers[id]!.apply(fact) } else { providers[id] = try? fold(draft.stream) }
+            if providers[id] != nil { providers[id]!.apply(fact, seq: seq) } else { providers[id] = try? fold(draft.stream) }
         }
         if draft.stream.hasPrefix("award/") {
-            if awards[id] != nil { awards[id]!.apply(fact) } else { awards[id] = try? fold(draft.stream) }
+            if awards[id] != nil { awards[id]!.apply(fact, seq: seq) } else { awards[id] = try? fold(draft.stream) }
         }
         if case .granted(let basis) = fact { incentiveBases?.insert(basis) }
     }
@@ -342,18 +332,18 @@ public struct DomainRules {
     /// dictionary on every check.)
     private func fold<State: FoldedState>(_ stream: String) throws(RuleViolation) -> State {
         var state = State()
-        for fact in try standing(stream) { state.apply(fact) }
+        for event in try standing(stream) { state.apply(event.fact, seq: event.seq) }
         return state
     }
 
     /// The facts of a stream's events that stand: those in the log and the drafts checked since,
     /// without the retractions and the events they retract (a retraction names an event of its
     /// own stream).
-    private func standing(_ stream: String) throws(RuleViolation) -> [StreamFact] {
+    private func standing(_ stream: String) throws(RuleViolation) -> [(seq: UInt64, kind: EventKind, fact: StreamFact)] {
         let events = try facts(stream)
         var retracted: Set<UInt64> = []
         for event in events { if case .retracted(let seq) = event.fact { retracted.insert(seq) } }
-        return events.filter { $0.kind != .eventRetracted && !retracted.contains($0.seq) }.map(\.fact)
+        return events.filter { $0.kind != .eventRetracted && !retracted.contains($0.seq) }
     }
 
     /// Every event of a stream, in the log and among the drafts checked since, as facts.
@@ -363,7 +353,7 @@ public struct DomainRules {
             try lookup.forEachLine(seqs: log.positions(of: stream)) { seq, line in
                 let envelope = try Envelope(line: line)
                 let kind = EventKind(type: envelope.type)
-                events.append((seq, kind, StreamFact(kind: kind, data: envelope.data)))
+                events.append((seq, kind, StreamFact(kind: kind, data: envelope.data, occurred: envelope.occurred)))
             }
         } catch {
             throw RuleViolation(rule: "readable-log", message: "cannot read \(stream) to check the rules: \(error)")
@@ -375,7 +365,7 @@ public struct DomainRules {
         if let incentiveBases { return incentiveBases }
         var bases: Set<String> = []
         for stream in Set(log.streamNames(prefix: "incentive/")).union(pending.keys.filter { $0.hasPrefix("incentive/") }) {
-            for fact in try standing(stream) { if case .granted(let basis) = fact { bases.insert(basis) } }
+            for event in try standing(stream) { if case .granted(let basis) = event.fact { bases.insert(basis) } }
         }
         incentiveBases = bases
         return bases

@@ -7,8 +7,8 @@ enum StreamFact: Sendable {
     case registered(city: String)
     case moved(city: String)
     case left
-    case assessed(id: String, stage: String)
-    case upgraded(to: String)
+    /// An assessment's finding, or a legacy `StageUpgraded` read as one (``StageHistory``).
+    case assessed(date: String, stage: Stage, assessment: String)
     case admitted
     case removed
     case listed(solution: String, freeTrial: Bool)
@@ -20,18 +20,18 @@ enum StreamFact: Sendable {
     /// Nothing the rules fold.
     case other
 
-    init(kind: EventKind, data: JSONValue) {
+    init(kind: EventKind, data: JSONValue, occurred: String) {
         switch kind {
         case .enterpriseRegistered: self = .registered(city: data["city"]?.stringValue ?? "")
         case .enterpriseProfileCorrected: self = data["city"]?.stringValue.map { .moved(city: $0) } ?? .other
         case .enterpriseLeftPopulation: self = .left
-        case .assessmentRecorded:
-            if let id = data["assessment"]?.stringValue, let stage = data["stage"]?.stringValue {
-                self = .assessed(id: id, stage: stage)
+        case .assessmentRecorded, .stageUpgraded:
+            let stage = data[kind == .assessmentRecorded ? "stage" : "to"]?.stringValue.flatMap(Stage.init(rawValue:))
+            if let stage, let assessment = data["assessment"]?.stringValue {
+                self = .assessed(date: occurred, stage: stage, assessment: assessment)
             } else {
                 self = .other
             }
-        case .stageUpgraded: self = data["to"]?.stringValue.map { .upgraded(to: $0) } ?? .other
         case .providerAdmitted: self = .admitted
         case .providerRemoved: self = .removed
         case .solutionListed: self = data["solution"]?.stringValue.map { .listed(solution: $0, freeTrial: data["freeTrial"] != nil) } ?? .other
@@ -48,7 +48,8 @@ enum StreamFact: Sendable {
 /// A stream's state as the rules fold it from its events' facts.
 protocol FoldedState {
     init()
-    mutating func apply(_ fact: StreamFact)
+    /// Folds in the fact of event `seq` (facts come in seq order).
+    mutating func apply(_ fact: StreamFact, seq: UInt64)
 }
 
 /// What the rules need to know of an enterprise, folded from its stream.
@@ -57,12 +58,10 @@ struct EnterpriseState: FoldedState {
     var hasLeft = false
     /// The city (GB/T 2260) it is registered in.
     var city: String?
-    /// The stage the last upgrade reached, or the first assessment found.
-    var stage: String?
-    /// Assessment id → the stage it found.
-    var assessments: [String: String] = [:]
+    /// What its assessments found, and when.
+    var stages = StageHistory()
 
-    mutating func apply(_ fact: StreamFact) {
+    mutating func apply(_ fact: StreamFact, seq: UInt64) {
         switch fact {
         case .registered(let city):
             isRegistered = true
@@ -72,11 +71,8 @@ struct EnterpriseState: FoldedState {
             self.city = city
         case .left:
             hasLeft = true
-        case .assessed(let id, let stage):
-            assessments[id] = stage
-            if self.stage == nil { self.stage = stage }
-        case .upgraded(let stage):
-            self.stage = stage
+        case .assessed(let date, let stage, let assessment):
+            stages.record(StageHistory.Finding(seq: seq, date: date, stage: stage, assessment: assessment))
         default:
             break
         }
@@ -89,7 +85,7 @@ struct ProviderState: FoldedState {
     /// Listed solution id → whether it carries a free-trial offer.
     var solutions: [String: Bool] = [:]
 
-    mutating func apply(_ fact: StreamFact) {
+    mutating func apply(_ fact: StreamFact, seq: UInt64) {
         switch fact {
         case .admitted: isInPool = true
         case .removed: isInPool = false
@@ -104,7 +100,7 @@ struct AwardState: FoldedState {
     var isAwarded = false
     var isRevoked = false
 
-    mutating func apply(_ fact: StreamFact) {
+    mutating func apply(_ fact: StreamFact, seq: UInt64) {
         switch fact {
         case .awarded: isAwarded = true
         case .revoked: isRevoked = true

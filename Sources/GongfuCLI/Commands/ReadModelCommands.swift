@@ -179,7 +179,7 @@ struct QueryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only this industry (GB/T 4754 division, e.g. C34).", valueName: "CODE"))
     var industry: String?
 
-    @Option(help: "pending: pending (default), left or all; projects: filed, inProgress, completed, cancelled; ledger: a status.")
+    @Option(help: "pending: pending (default), left, reentered or all; projects: filed, inProgress, completed, cancelled; ledger: a status.")
     var status: String?
 
     @Option(help: ArgumentHelp("Judge statuses and days at this date (default today).", valueName: "YYYY-MM-DD"))

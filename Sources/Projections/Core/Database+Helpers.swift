@@ -112,8 +112,3 @@ extension Optional: SQLBindable where Wrapped: SQLBindable {
         if let self { self.bindParameter(to: statement, at: index) } else { sqlite3_bind_null(statement, index) }
     }
 }
-
-extension Stage {
-    /// The stage as the integer read models store (L0 → 0 … L5 → 5), so SQL can compare them.
-    public var level: Int { Stage.allCases.firstIndex(of: self)! }
-}

@@ -6,7 +6,8 @@ import GRDB
 extension CoverageReadModel {
     /// Recomputes one year's known figures from scratch, set-based (when a year opens in a live
     /// file, every enterprise's contribution changes at once). Gives exactly what per-enterprise
-    /// recounts give (a build from zero recounts each enterprise in memory instead).
+    /// recounts give (a build from zero recounts each enterprise in memory instead): the stage on
+    /// the cutoff is the latest finding by date then seq, as ``StageHistory/stage(on:)`` reads it.
     func recountYear(_ year: Int, cutoff: String, in db: Database) throws {
         // A closed year opened again: its figures as frozen stay as they were at the close.
         let closed = try isClosed(year, in: db)
@@ -24,7 +25,7 @@ extension CoverageReadModel {
             INSERT INTO known_year (year, uscc, stage, stage_seq, city, county, division, sectors, chains)
             SELECT ?1, e.uscc, coalesce(s.stage, 0), s.seq, e.city, e.county, e.division, e.sectors, e.chains
             FROM enterprise e LEFT JOIN stage_change s ON s.seq = (
-                SELECT seq FROM stage_change WHERE uscc = e.uscc AND on_date <= ?2 ORDER BY stage DESC, seq LIMIT 1)
+                SELECT seq FROM stage_change WHERE uscc = e.uscc AND on_date <= ?2 ORDER BY on_date DESC, seq DESC LIMIT 1)
             WHERE e.year_entered <= ?1 AND (e.year_left IS NULL OR e.year_left > ?1)
             """, year, cutoff)
         if closed {

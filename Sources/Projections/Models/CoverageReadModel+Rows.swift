@@ -113,18 +113,6 @@ extension CoverageReadModel {
         var contribution: Contribution?
     }
 
-    /// One row of `stage_change`, as the fold reads it.
-    struct StageChange {
-        var seq: Int64
-        var date: String
-        var stage: Int
-
-        static func load(_ uscc: String, in db: Database) throws -> [StageChange]? {
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, on_date, stage FROM stage_change WHERE uscc = ?"), arguments: [uscc])
-                .map { StageChange(seq: $0[0], date: $0[1], stage: $0[2]) }
-        }
-    }
-
     func loadEnterprise(_ uscc: String, in db: Database) throws -> Enterprise? {
         guard
             let stored = try Row.fetchOne(
@@ -237,24 +225,19 @@ extension CoverageReadModel {
     }
 
     /// Recomputes an enterprise's contribution to `years` (known basis) and moves the counts.
-    func recount(_ key: RowKey, years: [(year: Int, cutoff: String)], in db: Database) throws {
+    func recount(_ key: RowKey, history: StageHistory? = nil, years: [(year: Int, cutoff: String)], in db: Database) throws {
         guard !years.isEmpty else { return }
-        let changes = try stageChanges.row(key, in: db) ?? []
-        try enterprises.update(key, in: db) { recount(&$0, changes: changes, years: years) }
+        let history = try history ?? stages.history(key, in: db)
+        try enterprises.update(key, in: db) { recount(&$0, history: history, years: years) }
     }
 
-    /// Recomputes one enterprise's contribution to `years` from its stage changes.
-    func recount(_ row: inout Enterprise, changes: [StageChange], years: [(year: Int, cutoff: String)]) {
+    /// Recomputes one enterprise's contribution to `years` from its stage history.
+    func recount(_ row: inout Enterprise, history: StageHistory, years: [(year: Int, cutoff: String)]) {
         for (year, cutoff) in years {
             var new: Contribution?
             if row.yearEntered <= year, row.yearLeft.map({ $0 > year }) ?? true {
-                // The highest stage reached by the cutoff (the earliest record of it).
-                var best: StageChange?
-                for change in changes where change.date <= cutoff {
-                    if let current = best, current.stage > change.stage || (current.stage == change.stage && current.seq < change.seq) { continue }
-                    best = change
-                }
-                new = Contribution(stage: best?.stage ?? 0, stageSeq: best?.seq, groups: row.groups)
+                let finding = history.stage(on: cutoff)
+                new = Contribution(stage: finding?.stage.level ?? 0, stageSeq: finding.map { Int64($0.seq) }, groups: row.groups)
             }
             let old = row.known[year]
             guard old != new else { continue }

@@ -65,15 +65,7 @@ public final class CoverageReadModel: Projection {
         ) WITHOUT ROWID
         """,
         PlanTargets.schema,
-        """
-        CREATE TABLE stage_change (
-            seq INTEGER PRIMARY KEY NOT NULL,
-            uscc TEXT NOT NULL,
-            on_date TEXT NOT NULL,
-            stage INTEGER NOT NULL,
-            assessment TEXT NOT NULL
-        )
-        """,
+        StageHistories.schema,
         """
         CREATE TABLE stage_count (
             basis TEXT NOT NULL,
@@ -96,19 +88,18 @@ public final class CoverageReadModel: Projection {
             SELECT 'frozen', year, uscc, stage, stage_seq, city, county, division, sectors, chains FROM frozen_year
             WHERE stage IS NOT NULL
         """,
-        "CREATE INDEX stage_change_by_enterprise ON stage_change (uscc, on_date)",
+        StageHistories.index,
     ]
 
-    /// The fold reads an enterprise's stage changes only when maintaining a live file.
-    public static let queryOnlyIndexes = ["stage_change_by_enterprise"]
+    /// The fold reads an enterprise's stage history only when maintaining a live file.
+    public static let queryOnlyIndexes = [StageHistories.indexName]
 
     let reference = ReferenceData.standard
 
     /// Each enterprise's profile and its known contributions, folded in memory (``RowBuffer``).
     var enterprises: RowBuffer<Enterprise>!
-    /// Each enterprise's stage changes (kept apart: a change may precede the registration).
-    /// They are written to `stage_change` as they happen; the buffer only spares the reads.
-    let stageChanges = RowBuffer<[StageChange]>(load: StageChange.load, save: { _, _, _ in })
+    /// Each enterprise's stage history (kept apart: an assessment may precede the registration).
+    let stages = StageHistories()
     /// The assessment years, read once per transaction.
     var cachedYears: [(year: Int, cutoff: String)]?
     /// The years whose assessment has closed (read with ``cachedYears``): a change to an
@@ -116,9 +107,6 @@ public final class CoverageReadModel: Projection {
     var closedYears: [Int] = []
     /// Known count changes not yet written to `stage_count`; while building, the counts themselves.
     var pendingCounts: [Signature: Int] = [:]
-
-    /// Stage changes as they happen (many rows per statement while building).
-    let stageChangeRows = Appender(into: "stage_change", columns: 5)
 
     /// The integer codes of the group texts (``GroupCodes``).
     let codes = GroupCodes()
@@ -132,18 +120,16 @@ public final class CoverageReadModel: Projection {
             save: { [unowned self] uscc, row, db in try self.save(uscc, row, in: db) })
     }
 
-    /// Only the stage changes' inserts: the enterprises and their counts are written by
+    /// Only the stage histories: the enterprises and their counts are written by
     /// ``finishTransaction(in:)`` and ``finishBuilding(in:)``, together.
-    public var tables: [any FoldTable] { [stageChangeRows] }
+    public var tables: [any FoldTable] { stages.tables }
 
     public func beginBuilding() {
         enterprises.beginBuilding()
-        stageChanges.beginBuilding()
     }
 
     public func beginTransaction(in db: Database) throws {
         enterprises.beginTransaction()
-        stageChanges.beginTransaction()
         cachedYears = nil
         if !enterprises.building { pendingCounts.removeAll(keepingCapacity: true) }
     }
@@ -160,9 +146,8 @@ public final class CoverageReadModel: Projection {
 
     /// Writes a live transaction's buffered rows and counts (before set-based SQL and at its end).
     func flushLive(in db: Database) throws {
-        try stageChangeRows.flush()
+        try stages.flush()
         try enterprises.finishTransaction(in: db)
-        try stageChanges.finishTransaction(in: db)
         try flushCounts(in: db)
     }
 
@@ -201,38 +186,17 @@ public final class CoverageReadModel: Projection {
         case .enterpriseLeftPopulation:
             let left = try event.payload(EnterpriseLeftPopulation.self)
             if try enterprises.update(key, in: db, { $0.yearLeft = left.year }) { try recount(key, years: years(in: db), in: db) }
-        case .assessmentRecorded:
-            // An enterprise's first assessment sets the stage it starts from (the domain rules
-            // read stages the same way); later ones only matter through upgrades, or when the
-            // first is retracted.
-            let assessment = try event.payload(AssessmentRecorded.self)
-            var first = false
-            try enterprises.update(key, in: db) { row in
-                first = !row.assessed
-                row.assessed = true
-            }
-            if first, assessment.stage > .l0 {
-                try recordStage(
-                    StageChange(seq: Int64(event.seq), date: event.date, stage: assessment.stage.level), key: key, assessment: assessment.assessment,
-                    in: db)
-                try recount(key, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
-            }
-        case .stageUpgraded:
-            let upgrade = try event.payload(StageUpgraded.self)
-            try recordStage(
-                StageChange(seq: Int64(event.seq), date: event.date, stage: upgrade.to.level), key: key, assessment: upgrade.assessment, in: db)
-            try recount(key, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
+        case .assessmentRecorded, .stageUpgraded:
+            // The stage on each cutoff is what the latest assessment by then found (StageHistory):
+            // only the years whose cutoff is on or after this one's date can change.
+            guard let change = try stages.record(event, in: db) else { break }
+            try enterprises.update(key, in: db) { $0.assessed = true }
+            try recount(key, history: change.after, years: years(in: db).filter { $0.cutoff >= event.date }, in: db)
         case .eventRetracted where event.category == "enterprise":
             let retraction = try event.retractionContext()
-            guard let retracted = retraction.retracted else { break }
-            try stageChangeRows.flush()
-            try db.run("DELETE FROM stage_change WHERE seq = ?", retracted.seq)
-            var changed = db.changesCount > 0
-            if changed { try stageChanges.update(key, in: db) { $0.removeAll { $0.seq == Int64(retracted.seq) } } }
-            if retracted.kind == .assessmentRecorded, try restoreBaseline(key, retracted: retracted.seq, standing: retraction.standing, in: db) {
-                changed = true
-            }
-            if changed { try recount(key, years: years(in: db), in: db) }
+            guard let retracted = retraction.retracted, let change = try stages.retract(retracted.seq, of: key, in: db) else { break }
+            try enterprises.update(key, in: db) { $0.assessed = change.after.isAssessed }
+            try recount(key, history: change.after, years: years(in: db), in: db)
         case .annualAssessmentOpened:
             let opened = try event.payload(AnnualAssessmentOpened.self)
             let cutoff = String(opened.cutoff.prefix(10))
@@ -245,7 +209,7 @@ public final class CoverageReadModel: Projection {
             if enterprises.building {
                 _ = try years(in: db)  // which years are closed, for the recount
                 try enterprises.updateAll { key, row in
-                    try recount(&row, changes: stageChanges.row(key, in: db) ?? [], years: [(opened.year, cutoff)])
+                    try recount(&row, history: stages.history(key, in: db), years: [(opened.year, cutoff)])
                 }
             } else {
                 try flushLive(in: db)
@@ -278,28 +242,6 @@ public final class CoverageReadModel: Projection {
         default:
             break
         }
-    }
-
-    /// Stores a stage found by a first assessment or reached by an upgrade (the caller counts it
-    /// in the years whose cutoff it precedes).
-    func recordStage(_ change: StageChange, key: RowKey, assessment: String, in db: Database) throws {
-        try stageChangeRows.add(db, change.seq, key.text, change.date, change.stage, assessment)
-        if try !stageChanges.update(key, in: db, { $0.append(change) }) { stageChanges.set(key, [change]) }
-    }
-
-    /// After an assessment is retracted: when it was the enterprise's first, its next standing
-    /// assessment (if any) sets the stage it starts from, as the domain rules and `findings` read
-    /// it. True when a stage change was added.
-    private func restoreBaseline(_ key: RowKey, retracted seq: UInt64, standing: [ProjectedEvent], in db: Database) throws -> Bool {
-        let next = standing.first { $0.kind == .assessmentRecorded }
-        if let next, next.seq < seq { return false }  // an earlier one stands: it was not the first
-        try enterprises.update(key, in: db) { $0.assessed = next != nil }
-        guard let next else { return false }
-        let assessment = try next.payload(AssessmentRecorded.self)
-        guard assessment.stage > .l0 else { return false }
-        try recordStage(
-            StageChange(seq: Int64(next.seq), date: next.date, stage: assessment.stage.level), key: key, assessment: assessment.assessment, in: db)
-        return true
     }
 
     /// Whether `year`'s assessment has closed.

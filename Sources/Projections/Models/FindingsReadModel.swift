@@ -3,7 +3,7 @@ import EventLog
 import GRDB
 
 /// 督查激励: the facts the supervision checks read — stages and what they rest on (assessments,
-/// upgrades, retractions), diagnosis visits, trials, the provider pool, annual closes, awards,
+/// legacy upgrades, retractions; read as ``StageHistory`` reads them, through `stage_finding`), diagnosis visits, trials, the provider pool, annual closes, awards,
 /// incentives, last contacts, and writes by city actors outside the enterprise's city. The
 /// checks themselves (`SupervisionQuery`) run over these tables with the thresholds of
 /// `supervision-rules.json`, each finding naming the events it rests on.
@@ -11,7 +11,7 @@ public final class FindingsReadModel: Projection {
     public static let name = "findings"
     public static let summary = "督查激励: the facts the supervision checks read; findings with the events they rest on"
     /// The fold's logic and the supervision rules' version: either changing rebuilds it.
-    public static let version = 1 * 1000 + SupervisionRules.standard.version
+    public static let version = 2 * 1000 + SupervisionRules.standard.version
     /// Indexes for the checks' queries: a build from zero creates them at the end.
     public static let queryOnlyIndexes = ["assessment_by_id", "upgrade_by_enterprise", "diagnosis_by_enterprise"]
 
@@ -60,8 +60,6 @@ public final class FindingsReadModel: Projection {
             name TEXT NOT NULL,
             city TEXT NOT NULL,
             registered_on TEXT NOT NULL,
-            first_stage INTEGER,
-            stage INTEGER NOT NULL DEFAULT 0,
             in_population INTEGER NOT NULL DEFAULT 1,
             last_contact_on TEXT,
             last_contact_seq INTEGER
@@ -113,6 +111,12 @@ public final class FindingsReadModel: Projection {
             on_date TEXT NOT NULL,
             retracted_seq INTEGER
         )
+        """,
+        """
+        CREATE VIEW stage_finding (seq, on_date, stage, assessment, uscc) AS
+            SELECT seq, on_date, stage, assessment, uscc FROM assessment WHERE retracted_seq IS NULL
+            UNION ALL
+            SELECT seq, on_date, to_stage, assessment, uscc FROM upgrade WHERE retracted_seq IS NULL
         """,
         "CREATE INDEX assessment_by_id ON assessment (uscc, assessment)",
         "CREATE INDEX diagnosis_by_enterprise ON diagnosis (uscc, provider)",
@@ -168,15 +172,9 @@ public final class FindingsReadModel: Projection {
         case .assessmentRecorded:
             let assessment = try event.payload(AssessmentRecorded.self)
             try assessments.add(db, event.seq, uscc, assessment.assessment, assessment.stage.level, event.date)
-            try enterprises.update(key, in: db) { row in
-                guard row.firstStage == nil else { return }
-                row.firstStage = assessment.stage.level
-                row.stage = max(row.stage, assessment.stage.level)
-            }
         case .stageUpgraded:
             let upgrade = try event.payload(StageUpgraded.self)
             try upgrades.add(db, event.seq, uscc, upgrade.from.level, upgrade.to.level, upgrade.assessment, event.date)
-            try enterprises.update(key, in: db) { $0.stage = upgrade.to.level }
         case .diagnosisVisited:
             let visit = try event.payload(DiagnosisVisited.self)
             try diagnoses.add(db, event.seq, uscc, visit.provider, event.date)
@@ -215,23 +213,6 @@ public final class FindingsReadModel: Projection {
             try db.run("DELETE FROM award WHERE awarded_seq = ?", retracted)
             try db.run("UPDATE award SET revoked_seq = NULL WHERE revoked_seq = ?", retracted)
             try db.run("DELETE FROM incentive WHERE granted_seq = ?", retracted)
-            if event.category == "enterprise", try enterprises.row(key, in: db) != nil {
-                // The stage is what the first standing assessment found, then the standing upgrades
-                // (the stream's events that still count, read from the log: ``Retraction``).
-                var first: Int?
-                var upgraded: Int?
-                for standing in try event.retractionContext().standing {
-                    switch standing.kind {
-                    case .assessmentRecorded where first == nil: first = try standing.payload(AssessmentRecorded.self).stage.level
-                    case .stageUpgraded: upgraded = max(upgraded ?? 0, try standing.payload(StageUpgraded.self).to.level)
-                    default: break
-                    }
-                }
-                try enterprises.update(key, in: db) { row in
-                    row.firstStage = first
-                    row.stage = max(first ?? 0, upgraded ?? 0)
-                }
-            }
         default:
             break
         }
@@ -258,8 +239,6 @@ private struct Enterprise {
     var name: String
     var city: String
     var registeredOn: String
-    var firstStage: Int?
-    var stage = 0
     var inPopulation = true
     var lastContactOn: String?
     var lastContactSeq: Int64?
@@ -275,24 +254,22 @@ private struct Enterprise {
             let stored = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT name, city, registered_on, first_stage, stage, in_population, last_contact_on, last_contact_seq FROM enterprise WHERE uscc = ?
+                        SELECT name, city, registered_on, in_population, last_contact_on, last_contact_seq FROM enterprise WHERE uscc = ?
                         """), arguments: [uscc])
         else { return nil }
         var row = Enterprise(name: stored[0], city: stored[1], registeredOn: stored[2])
-        row.firstStage = stored[3]
-        row.stage = stored[4]
-        row.inPopulation = stored[5]
-        row.lastContactOn = stored[6]
-        row.lastContactSeq = stored[7]
+        row.inPopulation = stored[3]
+        row.lastContactOn = stored[4]
+        row.lastContactSeq = stored[5]
         return row
     }
 
     /// The statement that writes rows of `enterprise` (``BulkInsert``).
     static func insert(_ db: Database) throws -> BulkInsert {
-        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 9)
+        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 7)
     }
 
     static func add(_ insert: BulkInsert, _ uscc: String, _ row: Enterprise) throws {
-        try insert.add(uscc, row.name, row.city, row.registeredOn, row.firstStage, row.stage, row.inPopulation, row.lastContactOn, row.lastContactSeq)
+        try insert.add(uscc, row.name, row.city, row.registeredOn, row.inPopulation, row.lastContactOn, row.lastContactSeq)
     }
 }

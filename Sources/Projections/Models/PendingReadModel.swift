@@ -3,12 +3,13 @@ import GRDB
 
 /// 待转型企业库 (一企一档): every enterprise that was at L0, its progress through the five steps
 /// (online assessment, on-site diagnosis, entrepreneur training, provider matching, free trial),
-/// its last contact, and the date it left the library by reaching L1.
+/// its last contact, the date it left the library by an assessment above L0, and the date it came
+/// back when a later assessment found L0 again (stages read as ``StageHistory`` reads them).
 public final class PendingReadModel: Projection {
     public static let name = "pending"
-    public static let summary = "待转型企业库: L0 enterprises, their five steps, last contact, leaving the library"
-    public static let version = 4
-    public static let queryOnlyIndexes = ["enterprise_by_city"]
+    public static let summary = "待转型企业库: L0 enterprises, their five steps, last contact, leaving and re-entering the library"
+    public static let version = 5
+    public static let queryOnlyIndexes = ["enterprise_by_city", StageHistories.indexName]
 
     /// The five steps, in order, with the column holding each one's first date.
     public static let steps: [(step: String, column: String, title: String)] = [
@@ -48,10 +49,13 @@ public final class PendingReadModel: Projection {
             last_contact_on TEXT,
             left_library_on TEXT,
             left_population_year INTEGER,
-            assessed INTEGER NOT NULL DEFAULT 0
+            assessed INTEGER NOT NULL DEFAULT 0,
+            reentered_library_on TEXT
         ) WITHOUT ROWID
         """,
+        StageHistories.schema,
         "CREATE INDEX enterprise_by_city ON enterprise (city, county)",
+        StageHistories.index,
     ]
 
     /// The `enterprise` rows, folded in memory (see ``RowBuffer``).
@@ -60,9 +64,12 @@ public final class PendingReadModel: Projection {
     /// Contacts as they happen (many rows per statement while building).
     private let contacts = Appender(into: "contact", columns: 5, named: ["seq", "uscc", "step", "kind", "on_date"])
 
+    /// Each enterprise's stage history.
+    private let stages = StageHistories()
+
     public init() {}
 
-    public var tables: [any FoldTable] { [enterprises, contacts] }
+    public var tables: [any FoldTable] { [enterprises, contacts] + stages.tables }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         guard event.category == "enterprise" else { return }
@@ -90,40 +97,26 @@ public final class PendingReadModel: Projection {
         case .enterpriseLeftPopulation:
             let left = try event.payload(EnterpriseLeftPopulation.self)
             try enterprises.update(key, in: db) { $0.leftPopulationYear = left.year }
-        case .assessmentRecorded:
-            let assessment = try event.payload(AssessmentRecorded.self)
-            // The first assessment sets the stage the enterprise starts from: one found above L0
-            // was never in the pending library.
-            try enterprises.update(key, in: db) { row in
-                guard !row.assessed else { return }
-                row.assessed = true
-                if assessment.stage > .l0 { row.stage = max(row.stage, assessment.stage.level) }
-            }
-        case .stageUpgraded:
-            let upgrade = try event.payload(StageUpgraded.self)
-            let date = event.date
-            try enterprises.update(key, in: db) { row in
-                row.stage = max(row.stage, upgrade.to.level)
-                if upgrade.from == .l0 { row.leftLibraryOn = min(row.leftLibraryOn ?? date, date) }
-            }
+        case .assessmentRecorded, .stageUpgraded:
+            if let change = try stages.record(event, in: db) { try enterprises.update(key, in: db) { $0.follow(change.after) } }
         case .eventRetracted:
             let retraction = try event.retractionContext()
             guard let retracted = retraction.retracted else { break }
             try contacts.flush()
             try db.run("DELETE FROM contact WHERE seq = ?", retracted.seq)
+            let history = try stages.retract(retracted.seq, of: key, in: db)?.after
             try recompute(key, from: retraction.standing, in: db)
+            if let history { try enterprises.update(key, in: db) { $0.follow(history) } }
         default:
             break
         }
         if let contact = try Self.contact(of: event) { try record(contact, of: event, in: db) }
     }
 
-    /// What a contact records: the step it is (when one of the five), its kind, and for an
-    /// assessment the stage it found.
+    /// What a contact records: the step it is (when one of the five) and its kind.
     private struct Contact {
         var step: Step?
         var kind: String
-        var stage: Int?
     }
 
     /// The contact `event` is; nil for an event that is not one (applying an event and
@@ -132,8 +125,7 @@ public final class PendingReadModel: Projection {
         switch event.kind {
         case .assessmentRecorded:
             let assessment = try event.payload(AssessmentRecorded.self)
-            return Contact(
-                step: assessment.kind == .online ? .onlineAssessment : nil, kind: contactKind(of: assessment.kind), stage: assessment.stage.level)
+            return Contact(step: assessment.kind == .online ? .onlineAssessment : nil, kind: contactKind(of: assessment.kind))
         case .diagnosisVisited: return Contact(step: .diagnosis, kind: "diagnosis")
         case .trainingAttended: return Contact(step: .training, kind: "training")
         case .providerMatched: return Contact(step: .matching, kind: "matching")
@@ -169,40 +161,24 @@ public final class PendingReadModel: Projection {
         }
     }
 
-    /// Re-derives an enterprise's steps and stage from its standing events (after a retraction,
-    /// ``Retraction/standing``: the stream's events that still count). Its first standing
-    /// assessment sets the stage it starts from.
+    /// Re-derives an enterprise's steps and contacts from its standing events (after a
+    /// retraction, ``Retraction/standing``: the stream's events that still count).
     private func recompute(_ key: RowKey, from standing: [ProjectedEvent], in db: Database) throws {
         guard try enterprises.row(key, in: db) != nil else { return }
         var steps = [String?](repeating: nil, count: Self.steps.count)
         var contacts = 0
         var last: String?
-        var firstStage: Int?
-        var stage = 0
-        var firstUpgradeOn: String?
         for event in standing {
-            if event.kind == .stageUpgraded {
-                stage = max(stage, try event.payload(StageUpgraded.self).to.level)
-                firstUpgradeOn = firstUpgradeOn ?? event.date
-                continue
-            }
             guard let contact = try Self.contact(of: event) else { continue }
-            if event.kind == .assessmentRecorded, firstStage == nil { firstStage = contact.stage ?? 0 }
             let date = event.date
             if let step = contact.step { steps[step.rawValue] = min(steps[step.rawValue] ?? date, date) }
             contacts += 1
             last = max(last ?? date, date)
         }
-        // One found above L0 was never in the library: it left with its first upgrade otherwise.
-        let baseline = firstStage.map { $0 > 0 } ?? false
-        if baseline, let firstStage { stage = max(stage, firstStage) }
         try enterprises.update(key, in: db) { row in
             row.steps = steps
             row.contacts = contacts
             row.lastContactOn = last
-            row.stage = stage
-            row.leftLibraryOn = baseline ? nil : firstUpgradeOn
-            row.assessed = firstStage != nil
         }
     }
 }
@@ -222,8 +198,20 @@ private struct Enterprise {
     var leftLibraryOn: String?
     var leftPopulationYear: Int?
     var assessed = false
+    var reenteredLibraryOn: String?
 
     init(registeredOn: String) { self.registeredOn = registeredOn }
+
+    /// Takes the stage and the library dates from the enterprise's stage history: it is in the
+    /// library while its stage is L0 (one whose first assessment found more never was); it left
+    /// on the last move up from L0 and came back on the last move down to L0.
+    mutating func follow(_ history: StageHistory) {
+        stage = history.current?.stage.level ?? 0
+        assessed = history.isAssessed
+        let moves = history.moves
+        leftLibraryOn = stage > 0 ? moves.last { $0.from == .l0 }?.finding.date : nil
+        reenteredLibraryOn = stage == 0 ? moves.last { $0.to == .l0 }?.finding.date : nil
+    }
 
     static func load(_ uscc: String, in db: Database) throws -> Enterprise? {
         guard
@@ -231,7 +219,8 @@ private struct Enterprise {
                 db.cachedStatement(
                     sql: """
                         SELECT name, city, county, industry, registered_on, stage, online_assessment_on, diagnosis_on, training_on,
-                            matching_on, trial_on, contacts, last_contact_on, left_library_on, left_population_year, assessed
+                            matching_on, trial_on, contacts, last_contact_on, left_library_on, left_population_year, assessed,
+                            reentered_library_on
                         FROM enterprise WHERE uscc = ?
                         """), arguments: [uscc])
         else { return nil }
@@ -247,17 +236,18 @@ private struct Enterprise {
         row.leftLibraryOn = stored[13]
         row.leftPopulationYear = stored[14]
         row.assessed = stored[15]
+        row.reenteredLibraryOn = stored[16]
         return row
     }
 
     /// The statement that writes rows of `enterprise` (``BulkInsert``).
     static func insert(_ db: Database) throws -> BulkInsert {
-        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 17)
+        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 18)
     }
 
     static func add(_ insert: BulkInsert, _ uscc: String, _ row: Enterprise) throws {
         try insert.add(
             uscc, row.name, row.city, row.county, row.industry, row.registeredOn, row.stage, row.steps[0], row.steps[1], row.steps[2], row.steps[3],
-            row.steps[4], row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed)
+            row.steps[4], row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed, row.reenteredLibraryOn)
     }
 }

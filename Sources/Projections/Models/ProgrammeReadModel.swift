@@ -2,17 +2,20 @@ import Domain
 import GRDB
 
 /// 工作推进指标: per year, enterprises served, trainings, roadshows, diagnosis visits, trials,
-/// projects, providers and solutions added, and enterprises moved off the pending library (the
-/// plan asks ≥1000 a year), next to the plan's targets.
+/// projects, providers and solutions added, enterprises moved off the pending library (the plan
+/// asks ≥1000 a year) and back onto it, and stage downgrades — moves read from each enterprise's
+/// ``StageHistory`` — next to the plan's targets.
 public final class ProgrammeReadModel: Projection {
     public static let name = "programme"
     public static let summary = "programme metrics per year: served, trainings, roadshows, diagnoses, enterprises off the pending library vs target"
-    public static let version = 3
+    public static let version = 4
 
     /// The metrics, in report order, with their Chinese titles and the plan target they answer to.
     public static let metrics: [(metric: String, title: String, target: String?)] = [
         ("enterprisesServed", "服务企业数", nil),
         ("leftPendingLibrary", "迈出转型第一步企业数", "enterprisesStarting"),
+        ("returnedToPendingLibrary", "评估退回待转型库企业数", nil),
+        ("stageDowngrades", "评估阶段下降次数", nil),
         ("diagnosisVisits", "现场诊断次数", nil),
         ("trainingsAttended", "企业家参训人次", nil),
         ("trainingSessions", "培训活动场次", nil),
@@ -46,7 +49,16 @@ public final class ProgrammeReadModel: Projection {
             PRIMARY KEY (year, uscc)
         ) WITHOUT ROWID
         """,
+        StageHistories.schema,
+        StageHistories.index,
     ]
+
+    public static let queryOnlyIndexes = [StageHistories.indexName]
+
+    /// Each enterprise's stage history, whose moves the library and downgrade metrics count.
+    private let stages = StageHistories()
+
+    public var tables: [any FoldTable] { stages.tables }
 
     /// Increments of `metric` not yet written, by year and metric: one upsert per metric and
     /// transaction instead of one per event (written before anything reads or lowers them).
@@ -84,16 +96,24 @@ public final class ProgrammeReadModel: Projection {
     public func finishTransaction(in db: Database) throws { try writeIncrements(in: db) }
 
     private func writeIncrements(in db: Database) throws {
-        for (key, count) in increments.sorted(by: { ($0.key.year, $0.key.metric) < ($1.key.year, $1.key.metric) }) {
+        for (key, count) in increments.sorted(by: { ($0.key.year, $0.key.metric) < ($1.key.year, $1.key.metric) }) where count != 0 {
             try db.run("INSERT INTO metric VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET value = value + ?3", key.year, key.metric, count)
         }
+        // A count taken back to nothing leaves no row, as a build from zero would.
+        if increments.values.contains(where: { $0 < 0 }) { try db.run("DELETE FROM metric WHERE value = 0") }
         increments.removeAll(keepingCapacity: true)
     }
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         switch event.kind {
+        case .assessmentRecorded, .stageUpgraded:
+            if let change = try stages.record(event, in: db) { tally(change) }
         case .eventRetracted:
-            try undo(event.retractionContext(), in: db)
+            let retraction = try event.retractionContext()
+            if let retracted = retraction.retracted, let change = try stages.retract(retracted.seq, of: RowKey(streamOf: event), in: db) {
+                tally(change)
+            }
+            try undo(retraction, in: db)
         case .planPublished:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
         default:
@@ -111,7 +131,6 @@ public final class ProgrammeReadModel: Projection {
         case .trainingAttended: ["trainingsAttended"]
         case .trialStarted: ["trialsStarted"]
         case .trialEnded: try event.payload(TrialEnded.self).outcome == .purchased ? ["trialsPurchased"] : []
-        case .stageUpgraded: try event.payload(StageUpgraded.self).from == .l0 ? ["leftPendingLibrary"] : []
         case .activityHeld:
             switch try event.payload(ActivityHeld.self).kind {
             case .roadshow: ["roadshows"]
@@ -124,6 +143,19 @@ public final class ProgrammeReadModel: Projection {
         case .solutionListed: ["solutionsListed"]
         case .benchmarkAwarded: ["benchmarksAwarded"]
         default: []
+        }
+    }
+
+    /// Counts the moves an enterprise's history gained and takes back those it lost (an
+    /// assessment recorded late, or retracted, can change the moves after it too).
+    private func tally(_ change: StageHistories.Change) {
+        for (history, sign) in [(change.before, -1), (change.after, 1)] {
+            for move in history.moves {
+                let year = Int(move.finding.date.prefix(4)) ?? 0
+                if move.from == .l0 { increments[MetricKey(year: year, metric: "leftPendingLibrary"), default: 0] += sign }
+                if move.to == .l0 { increments[MetricKey(year: year, metric: "returnedToPendingLibrary"), default: 0] += sign }
+                if move.isDowngrade { increments[MetricKey(year: year, metric: "stageDowngrades"), default: 0] += sign }
+            }
         }
     }
 

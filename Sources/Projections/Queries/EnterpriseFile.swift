@@ -26,10 +26,7 @@ public struct EnterpriseFile: Sendable {
                 return (object(row), row["city"], try ReadModelStore.checkpoint(in: db).seq)
             })
         else { return nil }
-        let changes = try coverage.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT seq, on_date, 'L' || stage AS stage, assessment FROM stage_change WHERE uscc = ? ORDER BY seq", arguments: [uscc])
-        }
+        let history = try coverage.read { db in try StageHistories.load(uscc, in: db) } ?? StageHistory()
         let projectRows = try projects.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM project WHERE enterprise = ? ORDER BY project", arguments: [uscc])
         }
@@ -38,10 +35,23 @@ public struct EnterpriseFile: Sendable {
         var events: [Envelope] = []
         for stream in streams { events += try log.envelopes(stream: stream) }
         events.sort { $0.seq < $1.seq }
-        let types = Dictionary(events.map { ($0.seq, $0.type) }, uniquingKeysWith: { first, _ in first })
-        let stages: [JSONValue] = changes.map { row in
-            guard case .object(var fields) = object(row) else { return .null }
-            fields["kind"] = .string(types[UInt64(row["seq"] as Int64)] == EventKind.assessmentRecorded.rawValue ? "baseline" : "upgrade")
+        // Each assessment in history order, with the stage it moved from: the first sets the
+        // stage the enterprise starts from, later ones move it up, down, or confirm it.
+        var previous: Stage?
+        let stages: [JSONValue] = history.findings.map { finding in
+            let kind =
+                switch previous {
+                case nil: "baseline"
+                case let from? where finding.stage > from: "upgrade"
+                case let from? where finding.stage < from: "downgrade"
+                default: "confirmed"
+                }
+            var fields: [String: JSONValue] = [
+                "seq": .integer(Int64(finding.seq)), "on_date": .string(finding.date), "stage": .string(finding.stage.rawValue),
+                "assessment": .string(finding.assessment), "kind": .string(kind),
+            ]
+            if let previous { fields["from"] = .string(previous.rawValue) }
+            previous = finding.stage
             return .object(fields)
         }
         let json: JSONValue = .object([

@@ -28,6 +28,7 @@ extension ReadModelQuery {
             case .benchmarks: return try benchmarks(filters, in: db)
             case .incentives: return try incentives(filters, in: db)
             case .programme: return try programme(filters, in: db)
+            case .stageMoves: return try StageMovesQuery(year: filters.year, region: filters.region).run(in: db)
             }
         }
     }
@@ -37,6 +38,7 @@ extension ReadModelQuery {
         switch filters.status ?? "pending" {
         case "pending": conditions.append("stage = 0 AND left_population_year IS NULL")
         case "left": conditions.append("left_library_on IS NOT NULL")
+        case "reentered": conditions.append("reentered_library_on IS NOT NULL")
         default: break
         }
         let date = filters.asOfDate
@@ -47,12 +49,14 @@ extension ReadModelQuery {
                 ("stage", "阶段"), ("registeredOn", "入库日期"), ("onlineAssessmentOn", "网上评测"), ("diagnosisOn", "现场诊断"),
                 ("trainingOn", "企业家培训"), ("matchingOn", "服务商对接"), ("trialOn", "免费体验"), ("stepsDone", "已完成步骤"),
                 ("lastContactOn", "最近联系"), ("daysInLibrary", "在库天数"), ("leftLibraryOn", "出库日期"),
+                ("reenteredLibraryOn", "退回入库日期"),
             ],
             """
             SELECT uscc, name, city, county, industry, 'L' || stage, registered_on, online_assessment_on, diagnosis_on,
                 training_on, matching_on, trial_on,
                 (online_assessment_on IS NOT NULL) + (diagnosis_on IS NOT NULL) + (training_on IS NOT NULL) + (matching_on IS NOT NULL) + (trial_on IS NOT NULL),
-                last_contact_on, CAST(julianday(coalesce(left_library_on, ?)) - julianday(registered_on) AS INTEGER), left_library_on
+                last_contact_on, CAST(julianday(coalesce(left_library_on, ?)) - julianday(coalesce(reentered_library_on, registered_on)) AS INTEGER),
+                left_library_on, reentered_library_on
             FROM enterprise\(whereClause(conditions)) ORDER BY city, county, uscc\(filters.paging)
             """, [date] + arguments, in: db)
     }

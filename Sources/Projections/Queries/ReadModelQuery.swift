@@ -10,7 +10,7 @@ public struct QueryFilters: Sendable {
     /// An industry code (division level).
     public var industry: String?
     public var year: Int?
-    /// pending: `pending` (default), `left`, `all`; projects: a status.
+    /// pending: `pending` (default), `left`, `reentered`, `all`; projects: a status.
     public var status: String?
     /// The date statuses and durations are judged at (`YYYY-MM-DD`; default today, UTC).
     public var date: String?
@@ -61,11 +61,12 @@ public enum ReadModelQuery {
         case coverage, pending, funnel, activity, projects, ledger, providers
         case providerProgress = "provider-progress"
         case benchmarks, incentives, programme, findings
+        case stageMoves = "stage-moves"
 
         /// The read model it reads.
         public var readModel: String {
             switch self {
-            case .coverage: CoverageReadModel.name
+            case .coverage, .stageMoves: CoverageReadModel.name
             case .pending, .funnel, .activity: PendingReadModel.name
             case .projects: ProjectsReadModel.name
             case .ledger: LedgerReadModel.name
@@ -91,6 +92,7 @@ public enum ReadModelQuery {
             case .incentives: "incentives granted"
             case .programme: "programme metrics per year against targets"
             case .findings: "supervision findings, each with the events it rests on (rules: supervision-rules.json)"
+            case .stageMoves: "assessments that moved a stage up or down, per assessment year and city (counties of a city with --region)"
             }
         }
 

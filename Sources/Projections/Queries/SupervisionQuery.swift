@@ -37,48 +37,65 @@ public struct SupervisionQuery {
             result += try body()
         }
         let stageName = { (level: Int) in "L\(level)" }
+        // Every enterprise's standing stage history, read once: the checks on stages read it
+        // as everything else does (``StageHistory``).
+        let histories = try StageHistories.all(from: "stage_finding", in: db)
+        let cities = try Dictionary(
+            Row.fetchAll(db, sql: "SELECT uscc, city FROM enterprise").map { ($0[0] as String, $0[1] as String) },
+            uniquingKeysWith: { first, _ in first })
+        let moves = histories.keys.sorted().flatMap { uscc in histories[uscc]!.moves.map { (uscc: uscc, move: $0) } }
         try add("back-dated-after-close") {
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT u.seq, u.uscc, e.city, y.year, u.from_stage, u.to_stage, u.on_date, y.cutoff, y.closed_seq
-                    FROM upgrade u JOIN enterprise e ON e.uscc = u.uscc
-                    JOIN assessment_year y ON y.closed_seq IS NOT NULL AND u.seq > y.closed_seq AND u.on_date <= y.cutoff
-                    WHERE u.retracted_seq IS NULL ORDER BY u.seq, y.year
-                    """
-            ).map { row in
-                let from: Int = row["from_stage"]
-                let to: Int = row["to_stage"]
-                var effects: [String] = []
-                if from == 0 { effects.append("覆盖 +1 家") }
-                if from < 3 && to >= 3 { effects.append("深度 +1 家") }
-                return Finding(
-                    rule: "back-dated-after-close", subject: row["uscc"], city: row["city"], year: row["year"],
-                    detail:
-                        "\(stageName(from))→\(stageName(to)) 业务日期 \(row["on_date"] as String)（截止 \(row["cutoff"] as String) 之前），在 \(row["year"] as Int) 年评估关闭（seq \(row["closed_seq"] as Int64)）之后记录；冻结数据未含此项\(effects.isEmpty ? "" : "：" + effects.joined(separator: "，"))",
-                    events: [row["seq"], row["closed_seq"]])
+            let closed = try Row.fetchAll(db, sql: "SELECT year, cutoff, closed_seq FROM assessment_year WHERE closed_seq IS NOT NULL ORDER BY year")
+            var found: [(seq: UInt64, year: Int, finding: Finding)] = []
+            for (uscc, move) in moves {
+                guard let city = cities[uscc] else { continue }
+                for year in closed {
+                    let (cutoff, closedSeq): (String, Int64) = (year["cutoff"], year["closed_seq"])
+                    guard move.finding.seq > UInt64(closedSeq), move.finding.date <= String(cutoff.prefix(10)) else { continue }
+                    let (from, to) = (move.from.level, move.to.level)
+                    var effects: [String] = []
+                    if (from == 0) != (to == 0) { effects.append(from == 0 ? "覆盖 +1 家" : "覆盖 −1 家") }
+                    if (from >= 3) != (to >= 3) { effects.append(to >= 3 ? "深度 +1 家" : "深度 −1 家") }
+                    let detail =
+                        "\(move.from.rawValue)→\(move.to.rawValue) 业务日期 \(move.finding.date)（截止 \(cutoff) 之前），在 \(year["year"] as Int) 年评估关闭（seq \(closedSeq)）之后记录；冻结数据未含此项\(effects.isEmpty ? "" : "：" + effects.joined(separator: "，"))"
+                    found.append(
+                        (
+                            move.finding.seq, year["year"],
+                            Finding(
+                                rule: "back-dated-after-close", subject: uscc, city: city, year: year["year"], detail: detail,
+                                events: [Int64(move.finding.seq), closedSeq])
+                        ))
+                }
             }
+            return found.sorted { ($0.seq, $0.year) < ($1.seq, $1.year) }.map(\.finding)
         }
         try add("stage-jump-without-diagnosis") {
             let levels = Int(rules.threshold("stage-jump-without-diagnosis", "levels", default: 2))
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    WITH jumps AS (
-                        SELECT uscc, substr(on_date, 1, 4) AS year, min(from_stage) AS low, max(to_stage) AS high, max(on_date) AS last_on,
-                            group_concat(seq, ' ') AS seqs
-                        FROM upgrade WHERE retracted_seq IS NULL GROUP BY uscc, substr(on_date, 1, 4))
-                    SELECT j.*, e.city FROM jumps j JOIN enterprise e ON e.uscc = j.uscc
-                    WHERE j.high - j.low >= ? AND NOT EXISTS (
-                        SELECT 1 FROM diagnosis d WHERE d.uscc = j.uscc AND d.retracted_seq IS NULL AND substr(d.on_date, 1, 4) = j.year AND d.on_date <= j.last_on)
-                    ORDER BY j.uscc, j.year
-                    """, arguments: [levels]
-            ).map { row in
-                Finding(
-                    rule: "stage-jump-without-diagnosis", subject: row["uscc"], city: row["city"], year: Int(row["year"] as String),
-                    detail: "\(row["year"] as String) 年内 \(stageName(row["low"]))→\(stageName(row["high"]))，升级前当年无现场诊断",
-                    events: Self.seqs(row["seqs"]))
+            // Per enterprise and calendar year: the lowest stage moved up from and the highest reached.
+            var jumps: [(uscc: String, year: String, low: Stage, high: Stage, lastOn: String, seqs: [Int64])] = []
+            for (uscc, move) in moves where !move.isDowngrade {
+                let year = String(move.finding.date.prefix(4))
+                if let last = jumps.last, last.uscc == uscc, last.year == year {
+                    jumps[jumps.count - 1] = (
+                        uscc, year, min(last.low, move.from), max(last.high, move.to), max(last.lastOn, move.finding.date),
+                        last.seqs + [Int64(move.finding.seq)]
+                    )
+                } else {
+                    jumps.append((uscc, year, move.from, move.to, move.finding.date, [Int64(move.finding.seq)]))
+                }
             }
+            let diagnosed = try db.cachedStatement(
+                sql: """
+                    SELECT 1 FROM diagnosis WHERE uscc = ? AND retracted_seq IS NULL AND substr(on_date, 1, 4) = ? AND on_date <= ? LIMIT 1
+                    """)
+            return try jumps.compactMap { jump -> Finding? in
+                guard jump.high.level - jump.low.level >= levels, let city = cities[jump.uscc],
+                    try Row.fetchOne(diagnosed, arguments: [jump.uscc, jump.year, jump.lastOn]) == nil
+                else { return nil }
+                return Finding(
+                    rule: "stage-jump-without-diagnosis", subject: jump.uscc, city: city, year: Int(jump.year),
+                    detail: "\(jump.year) 年内 \(jump.low.rawValue)→\(jump.high.rawValue)，升级前当年无现场诊断", events: jump.seqs)
+            }.sorted { ($0.subject, $0.year ?? 0) < ($1.subject, $1.year ?? 0) }
         }
         try add("upgrade-without-assessment") {
             try Row.fetchAll(
@@ -101,21 +118,26 @@ public struct SupervisionQuery {
             return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT a.award, a.recipient, coalesce(e.city, '') AS city, a.year, a.kind, a.awarded_seq,
-                        max(coalesce(e.first_stage, 0), coalesce((SELECT max(u.to_stage) FROM upgrade u
-                            WHERE u.uscc = a.recipient AND u.retracted_seq IS NULL AND u.on_date <= a.awarded_on), 0)) AS stage,
-                        (SELECT group_concat(u.retracted_seq, ' ') FROM upgrade u WHERE u.uscc = a.recipient AND u.retracted_seq IS NOT NULL) AS retractions
+                    SELECT a.award, a.recipient, coalesce(e.city, '') AS city, a.year, a.kind, a.awarded_seq, a.awarded_on,
+                        (SELECT group_concat(r.retracted_seq, ' ') FROM (
+                            SELECT retracted_seq FROM assessment WHERE uscc = a.recipient AND retracted_seq IS NOT NULL
+                            UNION ALL SELECT retracted_seq FROM upgrade WHERE uscc = a.recipient AND retracted_seq IS NOT NULL
+                            ORDER BY retracted_seq) r) AS retractions
                     FROM award a LEFT JOIN enterprise e ON e.uscc = a.recipient ORDER BY a.awarded_seq
                     """
             ).compactMap { row -> Finding? in
                 let kind: String = row["kind"]
-                let stage: Int = row["stage"]
-                guard let required = minimum[kind].flatMap({ Int($0.dropFirst()) }), stage < required else { return nil }
+                let recipient: String = row["recipient"]
+                let stage = histories[recipient]?.stage(on: row["awarded_on"] as String)?.stage ?? .l0
+                guard let required = minimum[kind].flatMap(Stage.init(rawValue:)), stage < required else { return nil }
                 return Finding(
                     rule: "benchmark-below-minimum", subject: "award/" + (row["award"] as String), city: row["city"], year: row["year"],
-                    detail: "\(kind)（最低 L\(required)）授予 \(row["recipient"] as String)，按现有记录其认定时仅为 \(stageName(stage))",
+                    detail: "\(kind)（最低 \(required.rawValue)）授予 \(recipient)，按现有记录其认定时仅为 \(stage.rawValue)",
                     events: [row["awarded_seq"]] + Self.seqs(row["retractions"]))
             }
+        }
+        try add("downgrade-after-award") {
+            try downgradesAfterAwards(moves, cities: cities, in: db)
         }
         try add("benchmark-after-revocation") {
             try Row.fetchAll(
@@ -202,11 +224,12 @@ public struct SupervisionQuery {
                     WITH repeated AS (
                         SELECT uscc, provider, count(*) AS visits, min(on_date) AS first_on, max(on_date) AS last_on, group_concat(seq, ' ') AS seqs
                         FROM diagnosis WHERE retracted_seq IS NULL GROUP BY uscc, provider HAVING count(*) >= ?)
-                    SELECT r.*, e.city FROM repeated r JOIN enterprise e ON e.uscc = r.uscc
-                    WHERE NOT EXISTS (SELECT 1 FROM upgrade u WHERE u.uscc = r.uscc AND u.retracted_seq IS NULL AND u.on_date >= r.first_on)
-                    ORDER BY r.uscc, r.provider
+                    SELECT r.*, e.city FROM repeated r JOIN enterprise e ON e.uscc = r.uscc ORDER BY r.uscc, r.provider
                     """, arguments: [visits]
-            ).map { row in
+            ).filter { row in
+                let firstOn: String = row["first_on"]
+                return histories[row["uscc"] as String]?.moves.contains { !$0.isDowngrade && $0.finding.date >= firstOn } != true
+            }.map { row in
                 Finding(
                     rule: "padded-diagnosis", subject: row["uscc"], city: row["city"], year: Int((row["last_on"] as String).prefix(4)),
                     detail: "服务商 \(row["provider"] as String) 现场诊断 \(row["visits"] as Int) 次（\(row["first_on"] as String) 起），其后无升级",
@@ -220,11 +243,13 @@ public struct SupervisionQuery {
                 sql: """
                     SELECT uscc, city, coalesce(last_contact_on, registered_on) AS since, last_contact_seq,
                         CAST(julianday(?1) - julianday(coalesce(last_contact_on, registered_on)) AS INTEGER) AS idle
-                    FROM enterprise WHERE stage = 0 AND in_population = 1 AND coalesce(last_contact_on, registered_on) <= ?1
+                    FROM enterprise WHERE in_population = 1 AND coalesce(last_contact_on, registered_on) <= ?1
                         AND julianday(?1) - julianday(coalesce(last_contact_on, registered_on)) > ?2
                     ORDER BY city, uscc
                     """, arguments: [date, days]
-            ).map { row in
+            ).filter { row in
+                (histories[row["uscc"] as String]?.stage(on: date)?.stage ?? .l0) == .l0
+            }.map { row in
                 Finding(
                     rule: "no-contact", subject: row["uscc"], city: row["city"], year: Int(date.prefix(4)),
                     detail: "待转型企业自 \(row["since"] as String) 起 \(row["idle"] as Int) 天未联系（截至 \(date)）",
@@ -255,6 +280,37 @@ public struct SupervisionQuery {
             ])
         }
         return table
+    }
+
+    /// Downgrades within the window after an award whose minimum stage the enterprise had and
+    /// has now lost, with the incentives that rested on that award.
+    private func downgradesAfterAwards(_ moves: [(uscc: String, move: StageHistory.Move)], cities: [String: String], in db: Database) throws
+        -> [Finding]
+    {
+        let window = rules.threshold("downgrade-after-award", "windowDays", default: 365)
+        let minimum = try BenchmarkEligibility.load()
+        let awards = try db.cachedStatement(
+            sql: """
+                SELECT a.award, a.kind, a.awarded_on, a.awarded_seq,
+                    (SELECT group_concat(i.granted_seq, ' ') FROM incentive i WHERE i.basis = 'award/' || a.award) AS incentives
+                FROM award a WHERE a.recipient = ?1 AND a.revoked_seq IS NULL AND a.awarded_on <= ?2
+                    AND julianday(?2) - julianday(a.awarded_on) <= ?3
+                ORDER BY a.awarded_seq
+                """)
+        var found: [Finding] = []
+        for (uscc, move) in moves where move.isDowngrade {
+            for award in try Row.fetchAll(awards, arguments: [uscc, move.finding.date, window]) {
+                let kind: String = award["kind"]
+                guard let required = minimum[kind].flatMap(Stage.init(rawValue:)), move.from >= required, move.to < required else { continue }
+                found.append(
+                    Finding(
+                        rule: "downgrade-after-award", subject: uscc, city: cities[uscc] ?? "", year: Int(move.finding.date.prefix(4)),
+                        detail:
+                            "\(move.finding.date) 评估 \(move.finding.assessment) 降至 \(move.to.rawValue)（原 \(move.from.rawValue)），距 award/\(award["award"] as String)（\(kind)，最低 \(required.rawValue)，\(award["awarded_on"] as String) 认定）不足 \(Int(window)) 天",
+                        events: [Int64(move.finding.seq), award["awarded_seq"]] + Self.seqs(award["incentives"])))
+            }
+        }
+        return found
     }
 
     static func seqs(_ text: String?) -> [Int64] {

@@ -17,10 +17,14 @@ struct ReadModelRoutes {
             let by = try parameters.choice("by", CoverageQuery.Dimension.allCases.map(\.rawValue)).flatMap(CoverageQuery.Dimension.init) ?? .province
             return try await table(.coverage, request, parameters, context, filters: try filters(parameters), coverage: by)
         }
+        v1.get("coverage/moves") { request, context in
+            let parameters = Parameters(request: request)
+            return try await table(.stageMoves, request, parameters, context, filters: try filters(parameters))
+        }
         v1.get("pending") { request, context in
             let parameters = Parameters(request: request)
             var filters = try filters(parameters, defaultLimit: 100)
-            filters.status = try parameters.choice("status", ["pending", "left", "all"])
+            filters.status = try parameters.choice("status", ["pending", "left", "reentered", "all"])
             return try await table(.pending, request, parameters, context, filters: scoped(filters, context))
         }
         v1.get("pending/funnel") { request, context in
