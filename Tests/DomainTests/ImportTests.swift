@@ -127,3 +127,38 @@ import Testing
         }
     }
 }
+
+@Suite struct AssessmentImportTests {
+    @Test("dates and stages as spreadsheets write them; scores from 得分 columns; a key from the assessment id")
+    func readsThePlatformsExport() throws {
+        #expect(AssessmentImport.date("2025/9/3") == "2025-09-03" && AssessmentImport.date("2025-10-31") == "2025-10-31")
+        #expect(AssessmentImport.date("2025-02-29") == nil && AssessmentImport.date("25/9/3") == nil && AssessmentImport.date("") == nil)
+        #expect(["L3", "l3", "3", "L3级"].map(AssessmentImport.stage) == [.l3, .l3, .l3, .l3])
+        #expect(AssessmentImport.stage("L6") == nil && AssessmentImport.stage("三级") == nil)
+        let csv =
+            "assessment,uscc,stage,kind,date,得分：数字化基础,score:数字化应用\n"
+            + "A-1,91370200ay4cl12t2l,L2,年度评估,2025/10/3,61,58.5\n"
+        let (_, rows) = try AssessmentImport().rows(csv: Array(csv.utf8))
+        let row = try rows[0].result.get()
+        #expect(row.uscc == "91370200AY4CL12T2L" && row.stage == .l2 && row.date == "2025-10-03" && row.registration == nil)
+        #expect(row.assessment.key == "import/assessment/91370200AY4CL12T2L/A-1")
+        #expect(row.assessment.data["scores"] == ["数字化基础": 61, "数字化应用": 58.5])
+        #expect(row.assessment.data["kind"] == "annual")
+    }
+
+    @Test("a missing column refuses the file; profile columns give each row its registration, or its problems")
+    func profileColumns() throws {
+        #expect { _ = try AssessmentImport().rows(csv: Array("uscc,assessment,date,kind\n".utf8)) } throws: {
+            "\($0)".contains("missing columns: 评估等级 (stage)")
+        }
+        let csv =
+            "统一社会信用代码,评估编号,评估日期,评估类型,评估等级,企业名称,所属城市,区县,行业代码\n"
+            + "91370200AY4CL12T2L,A-1,2025-10-03,现场,L1,青岛海川精密机械有限公司,青岛市,黄岛区,3484\n"
+            + "9137120012DD272H22,A-2,2025-10-04,现场,L1,济南莱钢新材料有限公司,烟台市,莱芜区,3011\n"
+        let (_, rows) = try AssessmentImport().rows(csv: Array(csv.utf8))
+        let registration = try #require(try rows[0].result.get().registration).get()
+        #expect(registration.type == "EnterpriseRegistered" && registration.key == "import/register/91370200AY4CL12T2L")
+        #expect(registration.data["yearEntered"] == 2025 && registration.data["county"] == "370211")
+        #expect(throws: ImportTable.RowError.self) { try rows[1].result.get().registration?.get() }
+    }
+}

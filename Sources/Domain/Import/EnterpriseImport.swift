@@ -4,31 +4,19 @@ import EventLog
 /// English field names or the Chinese ones officials use; cities and counties may be given by
 /// code or by name.
 public struct EnterpriseImport {
-    /// One problem in the file: the row (as a spreadsheet numbers it, header = 1), the column,
-    /// and what is wrong.
-    public struct RowError: Error, Equatable, Sendable, CustomStringConvertible {
-        public let row: Int
-        public let column: String?
-        public let reason: String
-        public var description: String { "row \(row)\(column.map { " (\($0))" } ?? ""): \(reason)" }
-    }
+    public typealias RowError = ImportTable.RowError
+    public typealias Failure = ImportTable.Failure
 
-    /// Every problem of a file, in row order.
-    public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
-        public let errors: [RowError]
-        public var description: String { errors.map(\.description).joined(separator: "\n") }
-    }
-
-    /// Column → the header texts accepted for it.
-    static let columns: [(field: String, headers: [String], required: Bool)] = [
-        ("name", ["name", "企业名称", "名称"], true),
-        ("uscc", ["uscc", "统一社会信用代码", "信用代码"], true),
-        ("city", ["city", "所属城市", "城市", "市"], true),
-        ("county", ["county", "区县", "所属区县", "县（市、区）"], true),
-        ("industry", ["industry", "行业代码", "国民经济行业代码"], true),
-        ("chains", ["chains", "产业链", "所属产业链"], false),
-        ("yearEntered", ["yearEntered", "纳入规上年份", "入规年份"], true),
-        ("occurred", ["occurred", "纳入日期", "登记日期"], false),
+    /// The columns, with the header texts accepted for each.
+    static let columns: [ImportTable.Column] = [
+        .init("name", ["name", "企业名称", "名称"]),
+        .init("uscc", ["uscc", "统一社会信用代码", "信用代码"]),
+        .init("city", ["city", "所属城市", "城市", "市"]),
+        .init("county", ["county", "区县", "所属区县", "县（市、区）"]),
+        .init("industry", ["industry", "行业代码", "国民经济行业代码"]),
+        .init("chains", ["chains", "产业链", "所属产业链"], required: false),
+        .init("yearEntered", ["yearEntered", "纳入规上年份", "入规年份"]),
+        .init("occurred", ["occurred", "纳入日期", "登记日期"], required: false),
     ]
 
     let reference: ReferenceData
@@ -52,38 +40,12 @@ public struct EnterpriseImport {
 
     /// Each data row's event or problem; throws only when the file as a whole is unusable.
     public func rows(csv bytes: [UInt8]) throws(Failure) -> [(row: Int, result: Result<EventDraft, RowError>)] {
-        let rows: [(line: Int, fields: [String])]
-        do { rows = try CSV.numberedRows(bytes) } catch { throw Failure(errors: [RowError(row: error.row, column: nil, reason: error.reason)]) }
-        guard let header = rows.first?.fields else { throw Failure(errors: [RowError(row: 1, column: nil, reason: "the file is empty")]) }
-        var positions: [String: Int] = [:]
-        for (index, text) in header.enumerated() {
-            let cleaned = text.trimmingCharacters()
-            guard let column = Self.columns.first(where: { $0.headers.contains(cleaned) }) else { continue }
-            if let earlier = positions[column.field] {
-                throw Failure(errors: [
-                    RowError(
-                        row: 1, column: column.field,
-                        reason:
-                            "columns \(earlier + 1) (\"\(header[earlier].trimmingCharacters())\") and \(index + 1) (\"\(cleaned)\") both name \(column.headers[1]) (\(column.field)); keep one"
-                    )
-                ])
-            }
-            positions[column.field] = index
-        }
-        let missing = Self.columns.filter { $0.required && positions[$0.field] == nil }
-        guard missing.isEmpty else {
-            throw Failure(errors: [
-                RowError(row: 1, column: nil, reason: "missing columns: " + missing.map { "\($0.headers[1]) (\($0.field))" }.joined(separator: ", "))
-            ])
-        }
+        let table = try ImportTable(csv: bytes, columns: Self.columns)
         var results: [(row: Int, result: Result<EventDraft, RowError>)] = []
         var seen: [String: Int] = [:]
-        for (number, row) in rows.dropFirst() {
-            func cell(_ field: String) -> String {
-                guard let position = positions[field], position < row.count else { return "" }
-                return row[position].trimmingCharacters()
-            }
-            switch draft(cell: cell) {
+        for (number, row) in table.rows {
+            func cell(_ field: String) -> String { table.cell(field, of: row) }
+            switch registration(cell: cell) {
             case .failure(let error):
                 results.append((number, .failure(RowError(row: number, column: error.column, reason: error.reason))))
             case .success(let draft):
@@ -99,7 +61,8 @@ public struct EnterpriseImport {
         return results
     }
 
-    private func draft(cell: (String) -> String) -> Result<EventDraft, RowError> {
+    /// The registration a row's cells describe (`cell` gives a field's trimmed text).
+    func registration(cell: (String) -> String) -> Result<EventDraft, RowError> {
         do { _ = try USCC(cell("uscc")) } catch { return .failure(RowError(row: 0, column: "uscc", reason: error.description)) }
         let cityText = cell("city")
         guard let city = reference.cities.first(where: { $0.code == cityText || $0.name == cityText || $0.name == cityText + "市" }) else {
@@ -143,11 +106,5 @@ public struct EnterpriseImport {
             return .failure(RowError(row: 0, column: nil, reason: "\(error)"))
         }
         return .success(draft)
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 }

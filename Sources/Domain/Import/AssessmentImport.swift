@@ -1,0 +1,284 @@
+import EventLog
+
+/// Reads the assessment platform's export — one row per assessment: USCC, assessment id, date,
+/// kind, stage, optional scores per dimension, optionally the enterprise's profile — into
+/// `AssessmentRecorded` events, and into the `EnterpriseRegistered` event of an enterprise first
+/// seen in the file when the profile columns are there.
+///
+/// Each event carries a key derived from the assessment id (`import/assessment/<USCC>/<id>`),
+/// so importing the same file again appends nothing. Scores are the columns headed
+/// `得分:<dimension>` (or `score:<dimension>`).
+///
+/// ```swift
+/// for row in try AssessmentImport().rows(csv: bytes) {
+///     if case .success(let assessed) = row.result { assessed.assessment /* the event */ }
+/// }
+/// ```
+public struct AssessmentImport {
+    /// One row read: its assessment event, and the registration its profile columns describe.
+    public struct Row: Sendable {
+        public let uscc: String
+        public let assessment: EventDraft
+        /// The stage the assessment found, on its date.
+        public let stage: Stage
+        public let date: String
+        /// Present when the file has the profile columns (name, city, county, industry).
+        public let registration: Result<EventDraft, ImportTable.RowError>?
+    }
+
+    static let columns: [ImportTable.Column] = [
+        .init("uscc", ["uscc", "统一社会信用代码", "信用代码"]),
+        .init("assessment", ["assessment", "评估编号", "评估ID", "评估id"]),
+        .init("date", ["date", "评估日期", "日期"]),
+        .init("kind", ["kind", "评估类型", "类型"]),
+        .init("stage", ["stage", "评估等级", "发展阶段", "阶段"]),
+        .init("instrument", ["instrument", "评估工具", "评估版本"], required: false),
+        .init("name", ["name", "企业名称", "名称"], required: false),
+        .init("city", ["city", "所属城市", "城市", "市"], required: false),
+        .init("county", ["county", "区县", "所属区县", "县（市、区）"], required: false),
+        .init("industry", ["industry", "行业代码", "国民经济行业代码"], required: false),
+        .init("yearEntered", ["yearEntered", "纳入规上年份", "入规年份"], required: false),
+    ]
+
+    /// The profile columns a registration needs.
+    static let profile = ["name", "city", "county", "industry"]
+
+    /// The kinds' names as the platform writes them.
+    static let kinds: [String: AssessmentRecorded.Kind] = [
+        "annual": .annual, "年度": .annual, "年度评估": .annual, "online": .online, "网上": .online, "网上评测": .online, "线上": .online,
+        "自评估": .online, "onsite": .onsite, "现场": .onsite, "现场评估": .onsite, "现场诊断评估": .onsite,
+    ]
+
+    let validator: EventValidator
+    /// Reads the profile columns as the enterprise import does.
+    let enterprises: EnterpriseImport
+
+    public init(reference: ReferenceData = .standard) {
+        validator = EventValidator(reference: reference)
+        enterprises = EnterpriseImport(reference: reference)
+    }
+
+    /// The file's table and each data row's result; throws only when the file as a whole is
+    /// unusable (unreadable, no header, a required column missing or repeated).
+    public func rows(csv bytes: [UInt8]) throws(ImportTable.Failure) -> (
+        table: ImportTable, rows: [(number: Int, result: Result<Row, ImportTable.Failure>)]
+    ) {
+        let table = try ImportTable(csv: bytes, columns: Self.columns)
+        let scores = scoreFields(table.header)
+        let hasProfile = Self.profile.allSatisfy(table.has)
+        var results: [(number: Int, result: Result<Row, ImportTable.Failure>)] = []
+        var seen: [String: Int] = [:]
+        for (number, fields) in table.rows {
+            func cell(_ field: String) -> String { table.cell(field, of: fields) }
+            var result = row(cell: cell, scores: scores.map { ($0.dimension, fields.indices.contains($0.position) ? fields[$0.position] : "") })
+            if case .success(let read) = result {
+                let id = "\(read.uscc) \(cell("assessment"))"
+                if let first = seen[id] {
+                    result = .failure(
+                        ImportTable.Failure(errors: [
+                            .init(row: 0, column: "assessment", reason: "assessment \(cell("assessment")) of \(read.uscc) is already on row \(first)")
+                        ]))
+                } else {
+                    seen[id] = number
+                    if hasProfile {
+                        let registration = enterprises.registration { field in
+                            switch field {
+                            case "yearEntered": cell("yearEntered").isEmpty ? String(read.date.prefix(4)) : cell("yearEntered")
+                            case "occurred": cell("yearEntered").isEmpty ? read.date : ""
+                            default: cell(field)
+                            }
+                        }
+                        let keyed = registration.map { draft in
+                            var draft = draft
+                            draft.key = "import/register/\(read.uscc)"
+                            return draft
+                        }.mapError { ImportTable.RowError(row: number, column: $0.column, reason: $0.reason) }
+                        result = .success(Row(uscc: read.uscc, assessment: read.assessment, stage: read.stage, date: read.date, registration: keyed))
+                    }
+                }
+            }
+            results.append(
+                (number, result.mapError { ImportTable.Failure(errors: $0.errors.map { .init(row: number, column: $0.column, reason: $0.reason) }) }))
+        }
+        return (table, results)
+    }
+
+    /// The score columns of the header (`得分:<dimension>`), none required.
+    private func scoreFields(_ header: [String]) -> [(dimension: String, position: Int)] {
+        header.enumerated().compactMap { position, text in
+            let cleaned = text.trimmingCharacters()
+            for prefix in ["得分:", "得分：", "score:"] where cleaned.hasPrefix(prefix) {
+                let dimension = String(cleaned.dropFirst(prefix.count)).trimmingCharacters()
+                return dimension.isEmpty ? nil : (dimension, position)
+            }
+            return nil
+        }
+    }
+
+    /// A row's assessment, or every problem of the row (one per column).
+    private func row(cell: (String) -> String, scores: [(String, String)]) -> Result<Row, ImportTable.Failure> {
+        var errors: [ImportTable.RowError] = []
+        func problem(_ column: String?, _ reason: String) { errors.append(.init(row: 0, column: column, reason: reason)) }
+        let uscc = cell("uscc").uppercased()
+        do { _ = try USCC(uscc) } catch { problem("uscc", error.description) }
+        let id = cell("assessment")
+        if id.isEmpty { problem("assessment", "the assessment id is empty") }
+        let date = Self.date(cell("date"))
+        if date == nil { problem("date", "\"\(cell("date"))\" is not a date (YYYY-MM-DD or YYYY/M/D)") }
+        let kind = Self.kinds[cell("kind")] ?? Self.kinds[cell("kind").lowercased()]
+        if kind == nil { problem("kind", "\"\(cell("kind"))\" is not a kind of assessment: annual (年度), online (网上评测) or onsite (现场)") }
+        let stage = Self.stage(cell("stage"))
+        if stage == nil { problem("stage", "\"\(cell("stage"))\" is not a stage: L0 to L5") }
+        var scored: [String: JSONValue] = [:]
+        for (dimension, text) in scores {
+            let value = text.trimmingCharacters()
+            guard !value.isEmpty else { continue }
+            guard let number = Double(value), number.isFinite else {
+                problem("得分:\(dimension)", "\"\(value)\" is not a number")
+                continue
+            }
+            scored[dimension] = number == number.rounded() && abs(number) < 1e15 ? .integer(Int64(number)) : .double(number)
+        }
+        guard errors.isEmpty, let date, let kind, let stage else { return .failure(ImportTable.Failure(errors: errors)) }
+        var data: [String: JSONValue] = [
+            "assessment": .string(id), "kind": .string(kind.rawValue), "stage": .string(stage.rawValue),
+            "instrument": .string(cell("instrument").isEmpty ? "评估平台导出" : cell("instrument")),
+        ]
+        if !scored.isEmpty { data["scores"] = .object(scored) }
+        var draft = EventDraft(stream: "enterprise/\(uscc)", type: AssessmentRecorded.kind.rawValue, occurred: date, data: .object(data))
+        draft.key = "import/assessment/\(uscc)/\(id)"
+        do {
+            try draft.validate()
+            try validator.validate(&draft)
+        } catch let error as FieldError {
+            let column = error.path.hasPrefix("data.") ? String(error.path.dropFirst(5).prefix(while: { $0 != "." && $0 != "[" })) : error.path
+            problem(column == "occurred" ? "date" : column, error.reason)
+        } catch {
+            problem(nil, "\(error)")
+        }
+        guard errors.isEmpty else { return .failure(ImportTable.Failure(errors: errors)) }
+        return .success(Row(uscc: uscc, assessment: draft, stage: stage, date: date, registration: nil))
+    }
+
+    /// `YYYY-MM-DD`, or `YYYY/M/D` and `YYYY-M-D` as spreadsheets write dates.
+    static func date(_ text: String) -> String? {
+        let parts = text.split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." })
+        guard parts.count == 3, parts[0].count == 4, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
+        let date = "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
+        return Timestamp.isValidBusinessDate(date) ? date : nil
+    }
+
+    /// `L3`, `l3`, `3` or `L3级`.
+    static func stage(_ text: String) -> Stage? {
+        var digits = text.uppercased()
+        if digits.hasPrefix("L") { digits.removeFirst() }
+        if digits.hasSuffix("级") { digits.removeLast() }
+        return Int(digits).flatMap(Stage.init(level:))
+    }
+}
+
+extension AssessmentImport {
+    /// A file's rows checked through the intake: the events to append, the rows refused with
+    /// why, and each accepted assessment.
+    public struct Checked: Sendable {
+        /// The events to append, in row order (a registration before its enterprise's first assessment).
+        public var drafts: [EventDraft] = []
+        /// How many of ``drafts`` are registrations.
+        public var registrations = 0
+        /// What was wrong with the refused rows, in row order (a row may have several problems).
+        public var refused: [ImportTable.RowError] = []
+        /// How many rows were refused.
+        public var refusedRows = 0
+        /// Rows refused because the USCC is not registered and no registration came with it.
+        public var unknown = 0
+        /// Each accepted assessment: its enterprise, date and stage, and the city it registers
+        /// the enterprise in when the import registers it.
+        public var assessed: [(uscc: String, date: String, stage: Stage, registersIn: String?)] = []
+    }
+
+    /// Checks every read row through `intake` (catalogue, jurisdiction, idempotency, rules) as one
+    /// input: a row is accepted whole (its registration and its assessment) or refused whole.
+    /// With `registerMissing`, an enterprise the log does not hold is registered from the row's
+    /// profile columns first. `progress` is told how many rows have been checked.
+    public func check(
+        _ rows: [(number: Int, result: Result<Row, ImportTable.Failure>)], with intake: inout Intake, registerMissing: Bool,
+        progress: (Int) -> Void = { _ in }
+    ) -> Checked {
+        var checked = Checked()
+        var registeredHere: Set<String> = []
+        for (index, (number, result)) in rows.enumerated() {
+            if index % 1000 == 999 { progress(index + 1) }
+            let row: Row
+            switch result {
+            case .failure(let failure):
+                checked.refused += failure.errors
+                checked.refusedRows += 1
+                continue
+            case .success(let read):
+                row = read
+            }
+            var drafts: [EventDraft] = []
+            var registersIn: String?
+            if !registeredHere.contains(row.uscc), intake.log.positions(of: "enterprise/" + row.uscc).isEmpty {
+                switch (registerMissing, row.registration) {
+                case (true, .success(let registration)?):
+                    drafts.append(registration)
+                    registersIn = registration.data["city"]?.stringValue
+                case (true, .failure(let error)?):
+                    checked.refused.append(error)
+                    checked.refusedRows += 1
+                    continue
+                case (true, nil):
+                    checked.unknown += 1
+                    checked.refused.append(
+                        .init(
+                            row: number, column: "uscc",
+                            reason: "\(row.uscc) is not registered, and the file has no profile columns (企业名称, 所属城市, 区县, 行业代码) to register it from"))
+                    checked.refusedRows += 1
+                    continue
+                case (false, _):
+                    checked.unknown += 1
+                    checked.refused.append(
+                        .init(
+                            row: number, column: "uscc",
+                            reason:
+                                "\(row.uscc) is not registered; register it first (gongfu import --enterprises) or import with --register-missing and the profile columns"
+                        ))
+                    checked.refusedRows += 1
+                    continue
+                }
+            }
+            drafts.append(row.assessment)
+            do {
+                for draft in drafts { _ = try intake.check(draft, at: IntakePlace(.row, number)) }
+            } catch {
+                if drafts.count > 1 {
+                    // The registration passed and was remembered: check the accepted rows again without it.
+                    try? intake.reset()
+                    for draft in checked.drafts { _ = try? intake.check(draft, at: nil) }
+                }
+                checked.refused.append(.init(row: number, column: Self.column(of: error), reason: error.message))
+                checked.refusedRows += 1
+                continue
+            }
+            if registersIn != nil {
+                registeredHere.insert(row.uscc)
+                checked.registrations += 1
+            }
+            checked.drafts += drafts
+            checked.assessed.append((row.uscc, row.date, row.stage, registersIn))
+        }
+        progress(rows.count)
+        return checked
+    }
+
+    /// The column an intake refusal of a row points at.
+    static func column(of error: IntakeError) -> String? {
+        switch error.rule {
+        case "no-future-dates": "date"
+        case "registered-enterprise", "in-population", "jurisdiction", "register-once": "uscc"
+        case nil where error.code == .conflict: "assessment"
+        default: nil
+        }
+    }
+}
