@@ -9,8 +9,8 @@ enum ProvinceData {
         ("371400", "德州", 5), ("371500", "聊城", 5), ("371600", "滨州", 4), ("371700", "菏泽", 6),
     ]
 
-    /// GB/T 4754-2017 classes (小类) common in the province, with a weight, the name's trade word
-    /// and the industrial chain they belong to.
+    /// GB/T 4754-2017 classes (小类) common in the province — manufacturing, mining and
+    /// utilities — with a weight, the name's trade word and the industrial chain they belong to.
     static let classes: [(code: String, weight: Double, trade: String, chain: String)] = [
         ("C1331", 3, "粮油", "现代食品"), ("C1351", 2, "食品", "现代食品"), ("C1391", 2, "生物科技", "现代食品"),
         ("C1411", 2, "食品", "现代食品"), ("C1524", 1, "酒业", "现代食品"),
@@ -22,6 +22,9 @@ enum ProvinceData {
         ("C3484", 5, "精密机械", "高端装备"), ("C3511", 3, "矿山机械", "高端装备"), ("C3611", 1, "汽车", "新能源汽车"),
         ("C3670", 5, "汽车零部件", "新能源汽车"), ("C3831", 2, "电缆", "高端装备"), ("C3841", 2, "新能源", "新能源汽车"),
         ("C3982", 3, "电子", "新一代信息技术"), ("C3989", 2, "电子科技", "新一代信息技术"),
+        // Mining (section B) and electricity, heat, gas and water (D): about 2% and 3% of 规上工业.
+        ("B0610", 1, "煤业", "能源原材料"), ("B1011", 0.6, "石材", "新材料"),
+        ("D4411", 1.2, "热电", "能源原材料"), ("D4430", 0.8, "热力", "能源原材料"), ("D4610", 0.5, "水务", "能源原材料"),
     ]
 
     static let brandCharacters = Array("华鑫泰恒瑞丰宏盛通达隆源金海德信汇力中昌新永兴科益嘉博诚东鲁齐远航晨阳光明正和顺祥润")

@@ -36,6 +36,7 @@ public func buildRouter(_ daemon: Daemon) -> Router<GongfuRequestContext> {
     audit.add(to: router)
     audit.addReplayAndExport(to: router)
     LogRoutes(daemon: daemon).add(to: router)
+    ImportRoutes(daemon: daemon).add(to: router)
     StreamRoute(daemon: daemon).add(to: router)
     DashboardRoute(daemon: daemon).add(to: router)
     LoginRoutes(daemon: daemon, authentication: authentication).add(to: router)

@@ -93,7 +93,13 @@ public struct ImportTable: Sendable {
 }
 
 extension String {
+    /// The text without leading and trailing white space (most cells have none: returned as is).
     func trimmingCharacters() -> String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        let scalars = unicodeScalars
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, scalars[start].properties.isWhitespace { start = scalars.index(after: start) }
+        while end > start, scalars[scalars.index(before: end)].properties.isWhitespace { end = scalars.index(before: end) }
+        return start == scalars.startIndex && end == scalars.endIndex ? self : String(scalars[start..<end])
     }
 }

@@ -349,11 +349,16 @@ public struct DomainRules {
     /// Every event of a stream, in the log and among the drafts checked since, as facts.
     private func facts(_ stream: String) throws(RuleViolation) -> [(seq: UInt64, kind: EventKind, fact: StreamFact)] {
         var events: [(seq: UInt64, kind: EventKind, fact: StreamFact)] = []
+        var actors = ActorCache(slots: 0)
         do {
+            // The type, date and payload only, read the canonical way (not the whole envelope).
             try lookup.forEachLine(seqs: log.positions(of: stream)) { seq, line in
-                let envelope = try Envelope(line: line)
-                let kind = EventKind(type: envelope.type)
-                events.append((seq, kind, StreamFact(kind: kind, data: envelope.data, occurred: envelope.occurred)))
+                var read: Int64?
+                guard let members = try EnvelopeReader.read(line, kinds: EventKind.self, actors: &actors, seq: &read) else {
+                    throw LogError.corrupted(segment: "event \(seq)", offset: 0, reason: "the stored line is not an envelope")
+                }
+                let data = JSONValue.object(Dictionary(members.data, uniquingKeysWith: { first, _ in first }))
+                events.append((seq, members.kind, StreamFact(kind: members.kind, data: data, occurred: members.occurred)))
             }
         } catch {
             throw RuleViolation(rule: "readable-log", message: "cannot read \(stream) to check the rules: \(error)")

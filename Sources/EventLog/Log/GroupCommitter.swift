@@ -242,7 +242,7 @@ final class GroupCommitter: @unchecked Sendable {
         }
         let original: Envelope
         do {
-            let lookup = originals ?? LogLookup(log: log)
+            let lookup = originals ?? LogLookup(log: log, budget: 8 << 20)
             originals = lookup
             original = try lookup.envelope(seq: seq)
         } catch {

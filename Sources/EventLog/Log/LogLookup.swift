@@ -1,30 +1,45 @@
 import Foundation
 
-/// Reads single events and short runs of them by seq for one reader, keeping the batch it read
-/// last decompressed and split into lines: checks that look up events one at a time — an
-/// idempotent retry's originals, a stream's earlier events — mostly ask for neighbours, which
-/// then cost a lookup instead of decompressing and scanning the whole batch again.
+/// Reads single events and short runs of them by seq for one reader, keeping the batches it
+/// read decompressed and split into lines, the least recently used dropped first beyond a byte
+/// budget: checks that look up events one at a time — an idempotent retry's originals, the
+/// earlier events of each enterprise an import names — ask for events spread over the whole
+/// log, each batch of which then costs one decompression instead of one per event.
 /// Not thread-safe: one per reader.
 public final class LogLookup {
     let log: EventLog
     private let reader: BatchReader
-    private var firstSeq: UInt64 = 0
-    private var content: [UInt8] = []
-    /// Where each line of the cached batch starts (and, last, where the batch ends).
-    private var lineStarts: [Int] = []
+    /// The most decompressed bytes kept.
+    let budget: Int
 
-    public init(log: EventLog) {
+    /// One decompressed batch.
+    private struct Batch {
+        var firstSeq: UInt64
+        var content: [UInt8]
+        /// Where each line starts (and, last, where the batch ends).
+        var lineStarts: [Int]
+        var lastUse: UInt64
+    }
+
+    /// By batch index.
+    private var batches: [Int: Batch] = [:]
+    private var bytes = 0
+    private var uses: UInt64 = 0
+
+    public init(log: EventLog, budget: Int = 64 << 20) {
         self.log = log
+        self.budget = budget
         reader = BatchReader(log: log)
     }
 
     /// Calls `body` with the line (without its newline) of each event in `seqs`, in order.
     public func forEachLine(seqs: [UInt64], _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
         for seq in seqs {
-            try load(seq)
-            let index = Int(seq - firstSeq)
-            try content.withUnsafeBytes { bytes in
-                try body(seq, UnsafeRawBufferPointer(rebasing: bytes[lineStarts[index]..<(lineStarts[index + 1] - 1)]))
+            let index = try load(seq)
+            let batch = batches[index]!
+            let line = Int(seq - batch.firstSeq)
+            try batch.content.withUnsafeBytes { content in
+                try body(seq, UnsafeRawBufferPointer(rebasing: content[batch.lineStarts[line]..<(batch.lineStarts[line + 1] - 1)]))
             }
         }
     }
@@ -36,16 +51,22 @@ public final class LogLookup {
         return found!
     }
 
-    /// Makes the batch holding `seq` the cached one.
-    private func load(_ seq: UInt64) throws {
-        if seq >= firstSeq, seq - firstSeq + 1 < UInt64(lineStarts.count) { return }
+    /// Makes the batch holding `seq` a cached one; returns its index.
+    private func load(_ seq: UInt64) throws -> Int {
         let size = log.size
         guard seq >= 1, seq <= size else { throw LogError.seqOutOfRange(seq: seq, size: size) }
-        let batch = log.lock.withLock { log.catalog.batches[log.catalog.batchIndex(containing: seq)] }
-        try reader.withContent(of: batch) { buffer in
-            content = Array(buffer)
+        let (index, stored) = log.lock.withLock {
+            let index = log.catalog.batchIndex(containing: seq)
+            return (index, log.catalog.batches[index])
         }
-        lineStarts = [0]
+        uses += 1
+        if batches[index] != nil {
+            batches[index]!.lastUse = uses
+            return index
+        }
+        var content: [UInt8] = []
+        try reader.withContent(of: stored) { buffer in content = Array(buffer) }
+        var lineStarts = [0]
         content.withUnsafeBytes { bytes in
             var start = 0
             while start < bytes.count {
@@ -56,6 +77,13 @@ public final class LogLookup {
                 lineStarts.append(start)
             }
         }
-        firstSeq = batch.trailer.firstSeq
+        // Room for it: the least recently used go (the one asked for always stays).
+        while bytes + content.count > budget, let oldest = batches.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            bytes -= oldest.value.content.count
+            batches[oldest.key] = nil
+        }
+        bytes += content.count
+        batches[index] = Batch(firstSeq: stored.trailer.firstSeq, content: content, lineStarts: lineStarts, lastUse: uses)
+        return index
     }
 }

@@ -30,6 +30,16 @@ struct Parameters {
         try integer(name, in: 0...Int.max).map(UInt64.init)
     }
 
+    /// A yes/no parameter: `true`/`1` or `false`/`0`; absent is false.
+    func flag(_ name: String) throws -> Bool {
+        guard let text = string(name) else { return false }
+        switch text {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw Problem(.badRequest, "query parameter \(name)=\(text.prefix(40)) must be true or false")
+        }
+    }
+
     func choice(_ name: String, _ allowed: [String]) throws -> String? {
         guard let text = string(name) else { return nil }
         guard allowed.contains(text) else {
