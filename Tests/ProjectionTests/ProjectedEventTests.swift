@@ -58,6 +58,14 @@ struct ProjectedEventTests {
                 return
             }
             #expect(description(canonical) == description(members), "line \(seq)")
+            // The rules' reading of the same line: its type, date and (when asked) payload.
+            for wanted in [true, false] {
+                let fact = try EnvelopeReader.readFact(line, kinds: EventKind.self, wantsData: { _ in wanted })
+                #expect(fact?.kind == members.kind && fact?.occurred == members.occurred, "line \(seq)")
+                #expect(
+                    fact?.data.map { "\($0.map { "\($0.key)=\($0.value.canonicalText)" })" }
+                        == (wanted ? "\(members.data.map { "\($0.key)=\($0.value.canonicalText)" })" : nil))
+            }
             #expect(canonical.kind != .unknown && canonical.seq == Int64(seq))
         }
         #expect(lines == Int(log.size) && lines > 1000)

@@ -351,14 +351,22 @@ public struct DomainRules {
         var events: [(seq: UInt64, kind: EventKind, fact: StreamFact)] = []
         var actors = ActorCache(slots: 0)
         do {
-            // The type, date and payload only, read the canonical way (not the whole envelope).
+            // The type, date and, for the kinds that have facts, the payload (not the whole envelope).
             try lookup.forEachLine(seqs: log.positions(of: stream)) { seq, line in
-                var read: Int64?
-                guard let members = try EnvelopeReader.read(line, kinds: EventKind.self, actors: &actors, seq: &read) else {
-                    throw LogError.corrupted(segment: "event \(seq)", offset: 0, reason: "the stored line is not an envelope")
+                let kind: EventKind
+                let occurred: String
+                let data: [(key: String, value: JSONValue)]
+                if let fact = try EnvelopeReader.readFact(line, kinds: EventKind.self, wantsData: StreamFact.needsData) {
+                    (kind, occurred, data) = (fact.kind, fact.occurred, fact.data ?? [])
+                } else {
+                    var read: Int64?
+                    guard let members = try EnvelopeReader.read(line, kinds: EventKind.self, actors: &actors, seq: &read) else {
+                        throw LogError.corrupted(segment: "event \(seq)", offset: 0, reason: "the stored line is not an envelope")
+                    }
+                    (kind, occurred, data) = (members.kind, members.occurred, members.data)
                 }
-                let data = JSONValue.object(Dictionary(members.data, uniquingKeysWith: { first, _ in first }))
-                events.append((seq, members.kind, StreamFact(kind: members.kind, data: data, occurred: members.occurred)))
+                let payload = JSONValue.object(Dictionary(data, uniquingKeysWith: { first, _ in first }))
+                events.append((seq, kind, StreamFact(kind: kind, data: payload, occurred: occurred)))
             }
         } catch {
             throw RuleViolation(rule: "readable-log", message: "cannot read \(stream) to check the rules: \(error)")

@@ -20,6 +20,17 @@ enum StreamFact: Sendable {
     /// Nothing the rules fold.
     case other
 
+    /// Whether the fact of an event of `kind` reads its payload (the others are `.other`, or
+    /// need none).
+    static func needsData(_ kind: EventKind) -> Bool {
+        switch kind {
+        case .enterpriseRegistered, .enterpriseProfileCorrected, .assessmentRecorded, .stageUpgraded, .solutionListed, .incentiveGranted,
+            .projectFiled, .eventRetracted:
+            true
+        default: false
+        }
+    }
+
     init(kind: EventKind, data: JSONValue, occurred: String) {
         switch kind {
         case .enterpriseRegistered: self = .registered(city: data["city"]?.stringValue ?? "")

@@ -127,6 +127,40 @@ public enum EnvelopeReader {
             type: type, occurred: occurred, recorded: recorded, actor: actor, data: data)
     }
 
+    /// What a fold of a stream's facts needs from a line laid out as ``Envelope`` writes it: the
+    /// type, the business date and, only for the types `wantsData` asks for, the payload; the
+    /// actor and the rest are skipped. Nil when the line is laid out otherwise (read it with
+    /// ``read(_:kinds:actors:seq:)`` then). For lines the log has stored and verified.
+    public static func readFact<Kind: EventTypeVocabulary>(
+        _ line: UnsafeRawBufferPointer, kinds: Kind.Type, wantsData: (Kind) -> Bool
+    ) throws(JSONParser.Failure) -> (kind: Kind, occurred: String, data: [(key: String, value: JSONValue)]?)? {
+        var parser = JSONParser(line)
+        guard parser.consume(literal: EnvelopeLayout.seq) else { return nil }
+        _ = try parser.readInteger()
+        guard parser.consume(literal: EnvelopeLayout.id) else { return nil }
+        try parser.skipString()
+        guard parser.consume(literal: EnvelopeLayout.stream) else { return nil }
+        try parser.skipString()
+        guard parser.consume(literal: EnvelopeLayout.version) else { return nil }
+        _ = try parser.readInteger()
+        guard parser.consume(literal: EnvelopeLayout.type), let typeBytes = parser.readASCIIString() else { return nil }
+        let kind = Kind(typeBytes: typeBytes)
+        guard parser.consume(literal: EnvelopeLayout.schema) else { return nil }
+        _ = try parser.readInteger()
+        guard parser.consume(literal: EnvelopeLayout.occurred) else { return nil }
+        let occurred = try parser.readString()
+        guard wantsData(kind) else { return (kind, occurred, nil) }
+        guard parser.consume(literal: EnvelopeLayout.recorded) else { return nil }
+        try parser.skipString()
+        guard parser.consume(literal: EnvelopeLayout.actor) else { return nil }
+        try parser.skipValue()
+        if parser.consume(literal: EnvelopeLayout.key) { try parser.skipString() }
+        guard parser.consume(literal: EnvelopeLayout.data) else { return nil }
+        let data = try parser.readMembers()
+        guard parser.consume(literal: "}"), parser.isAtEndOfText() else { return nil }
+        return (kind, occurred, data)
+    }
+
     /// Reads a line member by member, in any order (no dictionary for the envelope); nil when a
     /// member is missing or has the wrong type.
     @inlinable
