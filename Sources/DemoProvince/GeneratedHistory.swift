@@ -58,4 +58,7 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
 
     /// The stream of the draft at `position`, without reading its payload.
     public func stream(at position: Int) -> String { entries[position].stream }
+
+    /// The business date of the draft at `position`, without reading its payload.
+    public func occurred(at position: Int) -> String { entries[position].occurred }
 }

@@ -15,6 +15,10 @@ public struct ProvinceGenerator {
         /// How many of each kind of ``Imperfection`` to seed per enterprise (at least one of
         /// each where the history allows it); 0 for a flawless history.
         public var imperfectionRate = 1.0 / 5_000
+        /// Whether each October's annual results are made (``annualResults``), to be imported
+        /// between the history's parts (``ProvinceIngest``); the history's retractions then
+        /// count them in their seqs.
+        public var annualResults = false
 
         public init(seed: UInt64 = 2024, enterprises: Int = 30_000) {
             self.seed = seed
@@ -44,6 +48,13 @@ public struct ProvinceGenerator {
     private var flawsTaken: [Imperfection.Kind: Int] = [:]
     /// Retractions waiting for the seq of the event they retract (known once the timeline is sorted).
     private var retractions: [(targetKey: String, draftKey: String)] = []
+    /// Recipients whose qualifying assessment is withdrawn after their award.
+    private var withdrawn: Set<String> = []
+    /// Each October's results of the annual assessment (年度评估), by year: one row per
+    /// enterprise in that year's population, as the assessment platform exports them — not in
+    /// the history: `gongfu demo` imports them (`gongfu import --assessments`) when the year's
+    /// October is over.
+    public private(set) var annualResults: [Int: [AnnualResult]] = [:]
 
     public init(options: Options = Options()) {
         self.options = options
@@ -71,6 +82,7 @@ public struct ProvinceGenerator {
         var stages: [EnterpriseHistory] = []
         for _ in 0..<options.enterprises { stages.append(generateEnterprise()) }
         generateAwards(stages)
+        generateAnnualResults(stages)
         timeline.sort { ($0.day, $0.order) < ($1.day, $1.order) }
         var entries = timeline.prefix { $0.day <= options.through }.map(\.entry)  // sorted: the rest is later
         timeline = []  // the entries are the caller's now: no second copy held
@@ -99,15 +111,20 @@ public struct ProvinceGenerator {
         return true
     }
 
-    /// Fills in each retraction's `seq`: the log is fresh, so an event's seq is its position + 1.
+    /// Fills in each retraction's `seq`: the log is fresh, so an event's seq is its position + 1
+    /// plus the annual results imported before it (each year's after its October).
     private func resolveRetractions(_ entries: inout [GeneratedHistory.Entry]) {
         guard !retractions.isEmpty else { return }
+        let imports = annualResults.map { (after: "\($0.key)-10-31", count: $0.value.count) }
+        func seq(_ index: Int) -> Int {
+            index + 1 + imports.filter { $0.after < entries[index].occurred }.reduce(0) { $0 + $1.count }
+        }
         var seqByKey: [String: Int] = [:]
         let targets = Set(retractions.map(\.targetKey))
         let pending = Dictionary(uniqueKeysWithValues: retractions.map { ($0.draftKey, $0.targetKey) })
         for index in entries.indices {
             guard let key = entries[index].key else { continue }
-            if targets.contains(key) { seqByKey[key] = index + 1 }
+            if targets.contains(key) { seqByKey[key] = seq(index) }
             if let target = pending[key], let seq = seqByKey[target] {
                 var draft = entries[index].draft
                 guard case .object(var data) = draft.data else { continue }
@@ -152,6 +169,8 @@ public struct ProvinceGenerator {
         var assessments = 0
         var upgradedTo: [Int: String] = [:]
         var changes: [(recorded: Day, stage: Int)] = []
+        var found: [(day: Day, stage: Int)] = []
+        var regressed = false
         // An assessment that finds `target`: the enterprise's stage from its date on.
         func assess(on day: Day, to target: Int, kind: String, recordedOn: Day? = nil) {
             assessments += 1
@@ -167,6 +186,7 @@ public struct ProvinceGenerator {
             assessment.key = "demo/\(uscc)/assessment-\(id)"
             emit(assessedOn, assessment, recordedOn: recordedOn)
             changes.append((recordedOn ?? assessedOn, target))
+            found.append((assessedOn, target))
             if target > stage { upgradedTo[target] = assessment.key }
             stage = target
         }
@@ -175,6 +195,7 @@ public struct ProvinceGenerator {
             assessments += 1
             let assessedOn = Day(2023, 5, 1) + random.int(0...140)
             changes.append((assessedOn, baseline))
+            found.append((assessedOn, baseline))
             emit(
                 assessedOn,
                 draft(
@@ -195,7 +216,9 @@ public struct ProvinceGenerator {
                 emit(
                     Day(2025, 4, 1) + random.int(0...60),
                     draft(stream, "EnterpriseLeftPopulation", ["year": .integer(2025), "reason": .string("belowThreshold")]))
-                return EnterpriseHistory(uscc: uscc, stages: [:], upgradedTo: upgradedTo, changes: changes)
+                return EnterpriseHistory(
+                    uscc: uscc, stages: [:], upgradedTo: upgradedTo, changes: changes, registeredOn: registeredOn, leftIn: 2025, found: found,
+                    regressed: regressed)
             }
             defer { stageAtYearEnd[year] = stage }
             let start = Day(year, 1, 10)
@@ -238,10 +261,13 @@ public struct ProvinceGenerator {
             }
             if year >= 2025, stage > 0, changes.last.map({ $0.recorded.year < year }) ?? true, random.chance(0.004) {
                 // The annual assessment finds it a stage lower (a line shut, a system dropped).
+                regressed = true
                 assess(on: Day(year, 10, 10) + random.int(0...14), to: stage - 1, kind: "annual")
             }
         }
-        return EnterpriseHistory(uscc: uscc, stages: stageAtYearEnd, upgradedTo: upgradedTo, changes: changes)
+        return EnterpriseHistory(
+            uscc: uscc, stages: stageAtYearEnd, upgradedTo: upgradedTo, changes: changes, registeredOn: registeredOn, leftIn: nil, found: found,
+            regressed: regressed)
     }
 
     /// The five steps of the pending library: online assessment, on-site diagnosis, training,
@@ -413,15 +439,34 @@ public struct ProvinceGenerator {
         }
     }
 
+    /// Each October from 2024 whose results are out by ``Options/through``: a result for every
+    /// enterprise in the population on 1 October, confirming the stage its latest assessment
+    /// found by the result's date. The enterprises a seeded flaw is about are left out, so that
+    /// each flaw stays what its description says.
+    private mutating func generateAnnualResults(_ enterprises: [EnterpriseHistory]) {
+        annualResults = [:]
+        let flawed = Set(imperfections.map { String($0.stream.drop { $0 != "/" }.dropFirst()) }).union(withdrawn)
+        for year in 2024...2026 where options.annualResults && Day(year, 10, 31) <= options.through {
+            var rows: [AnnualResult] = []
+            for history in enterprises where history.registeredOn < Day(year, 10, 1) && history.leftIn.map({ $0 > year }) ?? true {
+                guard !flawed.contains(history.uscc) else { continue }
+                let day = Day(year, 10, 12) + history.uscc.utf8.reduce(0) { $0 + Int($1) } % 10
+                let stage = history.found.filter { $0.day <= day }.max { $0.day < $1.day }?.stage ?? 0
+                rows.append(
+                    AnnualResult(uscc: history.uscc, assessment: "\(history.uscc.suffix(6))-\(year)-annual", date: day.description, stage: stage))
+            }
+            annualResults[year] = rows
+        }
+    }
+
     private mutating func generateAwards(_ enterprises: [EnterpriseHistory]) {
         var number = 0
-        // Recipients whose qualifying upgrade is withdrawn: they stand a stage lower from then on,
-        // so they draw no later award (the rules would rightly refuse it).
-        var withdrawn: Set<String> = []
+        // Recipients whose qualifying upgrade is withdrawn (``withdrawn``) stand a stage lower
+        // from then on, so they draw no later award (the rules would rightly refuse it).
         for year in [2024, 2025] {
             for history in enterprises {
                 let (uscc, stages, upgradedTo) = (history.uscc, history.stages, history.upgradedTo)
-                guard let yearEnd = stages[year], yearEnd >= 2, random.chance(0.012), !withdrawn.contains(uscc) else { continue }
+                guard let yearEnd = stages[year], yearEnd >= 2, random.chance(0.012), !withdrawn.contains(uscc), !history.regressed else { continue }
                 let day = Day(year, 12, 10) + random.int(0...10)
                 // The stage the rules see when the award lands: changes recorded by then (an
                 // upgrade dated before the cutoff may be recorded after the award).
@@ -549,6 +594,14 @@ struct EnterpriseHistory {
     var stages: [Int: Int]
     var upgradedTo: [Int: String]
     var changes: [(recorded: Day, stage: Int)]
+    var registeredOn: Day
+    /// The year it left the population (it is not in that year's).
+    var leftIn: Int?
+    /// Every stage an assessment found, on the assessment's business date.
+    var found: [(day: Day, stage: Int)]
+    /// Whether an annual assessment found it a stage lower (it draws no award: a downgrade
+    /// after one would be a supervision finding no seeded flaw explains).
+    var regressed: Bool
 
     /// The stage of the last change recorded on or before `day` (0 before any).
     func stage(recordedBy day: Day) -> Int {
@@ -557,5 +610,22 @@ struct EnterpriseHistory {
             if latest == nil || change.recorded >= latest!.recorded { latest = change }
         }
         return latest?.stage ?? 0
+    }
+}
+
+/// One row of the assessment platform's export of an annual assessment.
+public struct AnnualResult: Sendable {
+    public var uscc: String
+    public var assessment: String
+    public var date: String
+    public var stage: Int
+
+    /// The rows as the platform exports them (CSV with Chinese headers and the two scores).
+    public static func csv(_ rows: [AnnualResult]) -> String {
+        var text = "统一社会信用代码,评估编号,评估日期,评估类型,评估等级,得分:数字化基础,得分:数字化应用\r\n"
+        for row in rows {
+            text += "\(row.uscc),\(row.assessment),\(row.date),年度评估,L\(row.stage),\(20 + row.stage * 15),\(15 + row.stage * 16)\r\n"
+        }
+        return text
     }
 }

@@ -9,18 +9,23 @@ import Testing
 
 @Suite("Supervision findings")
 struct SupervisionTests {
-    /// A generated province appended through the validated path, its findings read model built.
+    /// A generated province appended as `gongfu demo` appends it (``ProvinceIngest``).
     static func generated(enterprises: Int, seed: UInt64, imperfections: Bool, in temporary: TemporaryDirectory) async throws -> (
         LogDirectory, [Imperfection]
     ) {
         var options = ProvinceGenerator.Options(seed: seed, enterprises: enterprises)
         if !imperfections { options.imperfectionRate = 0 }
+        options.annualResults = true  // as `gongfu demo` writes it: each October's results imported
         var generator = ProvinceGenerator(options: options)
         let drafts = try generator.generate()
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
-        var intake = try Intake(log: log, actor: province)
-        _ = try await intake.checkAndAppend(drafts)
+        try await ProvinceIngest.append(
+            drafts, results: generator.annualResults, to: log, actor: province, directory: temporary.path + "/assessments")
+        #expect(generator.annualResults.keys.sorted() == [2024, 2025, 2026])
+        #expect(
+            try log.envelopes().filter { $0.key?.hasPrefix("import/assessment/") == true }.count
+                == generator.annualResults.values.map(\.count).reduce(0, +))
         await log.close()
         return (directory, generator.imperfections)
     }

@@ -65,3 +65,28 @@ enum SpreadsheetText {
         return .success(text)
     }
 }
+
+extension CSV {
+    /// `text` as GB18030 bytes: what Excel on a Chinese Windows writes for plain "CSV" (every
+    /// Unicode character has a GB18030 encoding). Nil only when the C library lacks the codec.
+    public static func gb18030(_ text: String) -> [UInt8]? {
+        let converter = iconv_open("GB18030", "UTF-8")
+        guard converter != iconv_t(bitPattern: -1) else { return nil }
+        defer { iconv_close(converter) }
+        var input = Array(text.utf8)
+        guard !input.isEmpty else { return [] }
+        var output = [UInt8](repeating: 0, count: input.count * 2 + 4)
+        let (unread, produced) = input.withUnsafeMutableBytes { inBuffer in
+            output.withUnsafeMutableBytes { outBuffer in
+                var inPointer: UnsafeMutablePointer<CChar>? = inBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+                var inLeft = inBuffer.count
+                var outPointer: UnsafeMutablePointer<CChar>? = outBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+                var outLeft = outBuffer.count
+                _ = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
+                return (inLeft, outBuffer.count - outLeft)
+            }
+        }
+        guard unread == 0 else { return nil }
+        return Array(output.prefix(produced))
+    }
+}

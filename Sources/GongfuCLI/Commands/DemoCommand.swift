@@ -95,11 +95,12 @@ extension DemoCommand {
         output.flush()
     }
 
-    /// The flaws the generator seeded for the supervision checks, as JSON beside the log.
     /// Generates the province's history and appends it through the intake; returns the
     /// generator (for its flaws) and the seconds the append took.
     func generateAndAppend(options: DataOptions, started: Date) async throws -> (ProvinceGenerator, Double) {
-        var generator = ProvinceGenerator(options: .init(seed: seed, enterprises: enterprises))
+        var settings = ProvinceGenerator.Options(seed: seed, enterprises: enterprises)
+        settings.annualResults = true
+        var generator = ProvinceGenerator(options: settings)
         let drafts = try generator.generate()
         printError(
             "generated \(drafts.count) events for \(enterprises) enterprises (seed \(seed)) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s"
@@ -107,12 +108,14 @@ extension DemoCommand {
         try Self.writeImperfections(generator.imperfections, to: data + "/demo-imperfections.json")
 
         let log = try options.openLog(writable: true)
-        var intake = try Intake(log: log, actor: Role.province.actor(named: "demo-generator"))
         var bar = ProgressBar(label: "append ")
         let appendStart = Date()
         do {
-            _ = try await intake.checkAndAppend(drafts) { bar.update(UInt64($0), of: UInt64(drafts.count)) }
-        } catch {
+            try await ProvinceIngest.append(
+                drafts, results: generator.annualResults, to: log, actor: Role.province.actor(named: "demo-generator"),
+                directory: data + "/assessments"
+            ) { bar.update(UInt64($0), of: UInt64(drafts.count)) }
+        } catch let error as IntakeError {
             await log.close()
             if let index = error.place?.number, drafts.indices.contains(index) {
                 let stream = drafts.stream(at: index)
@@ -125,6 +128,9 @@ extension DemoCommand {
                 }
             }
             throw ValidationError("the generator wrote an event the rules refuse: \(error)")
+        } catch {
+            await log.close()
+            throw error
         }
         let appendSeconds = Date().timeIntervalSince(appendStart)
         await log.close()
