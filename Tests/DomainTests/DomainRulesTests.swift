@@ -229,4 +229,42 @@ import Testing
         }
         await log.close()
     }
+
+    @Test("a correction changes only the fields the read models apply, of a recorded event, and leaves it valid")
+    func correctionsOfWhatTheReadModelsApply() async throws {
+        var (rules, log, root) = try await Self.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func correction(_ seq: Int64, _ corrected: JSONValue, in stream: String = "provider/\(Self.provider)") -> EventDraft {
+            Self.draft(stream, "EventCorrected", ["seq": .integer(seq), "reason": "录入有误", "corrected": corrected])
+        }
+        try rules.check(correction(1, ["name": "济南智造云科技股份有限公司", "city": "370100"]))
+        for (corrected, rule) in [
+            (["mapBatch": "第一批"] as JSONValue, "correction-valid"), (["uscc": "x"], "correction-fields"), ([:], "correction-fields"),
+        ] {
+            #expect { try rules.check(correction(1, corrected)) } throws: { ($0 as? RuleViolation)?.rule == rule }
+        }
+        #expect { try rules.check(correction(2, ["title": "x"])) } throws: {
+            ($0 as? RuleViolation)?.rule == "correction-applied" && "\($0)".contains("list the solution again")
+        }
+        // A project's providers must be in the pool after the correction as when it was filed.
+        let project = "project/P-2024-370200-0009"
+        _ = try await log.append(
+            [
+                Self.draft(
+                    project, "ProjectFiled",
+                    [
+                        "enterprise": .string(Self.enterprise), "domain": "生产制造", "providers": [.string(Self.provider)], "budgetFen": 100,
+                        "targetStage": "L2",
+                    ])
+            ], actor: Actor(name: "test", role: "province"))
+        rules = try DomainRules(log: log, today: "2026-11-28")
+        try rules.check(correction(11, ["budgetFen": 1000, "targetStage": "L3"], in: project))
+        #expect { try rules.check(correction(11, ["providers": [.string(Self.other)]], in: project)) } throws: {
+            ($0 as? RuleViolation)?.rule == "provider-in-pool"
+        }
+        #expect { try rules.check(correction(11, ["enterprise": .string(Self.other)], in: project)) } throws: {
+            ($0 as? RuleViolation)?.rule == "correction-fields"
+        }
+        await log.close()
+    }
 }

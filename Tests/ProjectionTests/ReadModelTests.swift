@@ -492,6 +492,74 @@ struct ReadModelTests {
         await log.close()
     }
 
+    @Test(
+        "Mended without counting twice: a project's budget and providers, a provider's name, a leading provider withdrawn, a year closed early closed again; maintained and rebuilt alike"
+    )
+    func correctionsAreApplied() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        let a = uscc("10000031", division: "370202")
+        let provider = uscc("20000031", division: "370100")
+        let other = uscc("20000032", division: "370100")
+        let project = "project/P-2025-370200-0031"
+        try await append(
+            [
+                ("plan/annual-assessment", "AnnualAssessmentOpened", "2025-10-01", ["year": 2025, "cutoff": "2025-10-31"]),
+                ("provider/" + provider, "ProviderAdmitted", "2025-04-10", ["name": "济南智造云科技有限公", "mapBatch": 1, "city": "370100"]),
+                ("provider/" + other, "ProviderAdmitted", "2025-04-11", ["name": "青岛数联信息技术有限公司", "mapBatch": 1, "city": "370200"]),
+                ("provider/" + provider, "LeadingProviderSelected", "2025-06-01", ["year": 2025]),
+                ("provider/" + other, "LeadingProviderSelected", "2025-06-01", ["year": 2025]),
+                registration(a, city: "370200", county: "370202"),
+                (
+                    project, "ProjectFiled", "2025-07-01",
+                    ["enterprise": .string(a), "domain": "生产制造", "providers": [.string(provider)], "budgetFen": 12_800_000, "targetStage": "L3"]
+                ),
+                assessment(a, "a-1", "annual", "L1", on: "2025-09-01"),
+                // Closed before the results were all in.
+                ("plan/annual-assessment", "AnnualAssessmentClosed", "2025-10-15", ["year": 2025]),
+            ], to: log)
+        let models = ["projects", "providers", "programme", "benchmarks", "coverage"]
+        var readModels: ReadModels? = try ReadModels(log: log, only: models)
+        try readModels!.catchUp()
+        func value(_ model: String, _ sql: String) throws -> String? {
+            try readModels!.store(named: model).read { db in try String.fetchOne(db, sql: sql) }
+        }
+        let seqs = (filing: log.positions(of: project)[0], admission: log.positions(of: "provider/" + provider)[0])
+        let leading = log.positions(of: "provider/" + other)[1]
+        try await append(
+            [
+                (
+                    project, "EventCorrected", "2025-07-05",
+                    [
+                        "seq": .integer(Int64(seqs.filing)), "reason": "预算录入少一位",
+                        "corrected": ["budgetFen": 128_000_000, "providers": [.string(provider), .string(other)]],
+                    ]
+                ),
+                (
+                    "provider/" + provider, "EventCorrected", "2025-04-12",
+                    ["seq": .integer(Int64(seqs.admission)), "reason": "名称漏字", "corrected": ["name": "济南智造云科技有限公司"]]
+                ),
+                ("provider/" + other, "EventRetracted", "2025-06-10", ["seq": .integer(Int64(leading)), "reason": "名单公示前撤回"]),
+                assessment(a, "a-2", "annual", "L3", on: "2025-10-20"),
+                ("plan/annual-assessment", "AnnualAssessmentClosed", "2025-11-30", ["year": 2025]),
+            ], to: log)
+        try readModels!.catchUp()
+        #expect(try value("projects", "SELECT budget_fen || ' ' || providers FROM project") == "128000000 \(provider),\(other)")
+        #expect(try value("providers", "SELECT name FROM provider WHERE uscc = '\(provider)'") == "济南智造云科技有限公司")
+        #expect(
+            try value("providers", "SELECT group_concat(uscc || ':' || leading_years) FROM provider WHERE leading_years != ''") == "\(provider):2025")
+        #expect(
+            try value(
+                "programme",
+                "SELECT group_concat(metric || '=' || value) FROM metric WHERE metric IN ('projectsFiled', 'providersAdmitted') ORDER BY metric")
+                == "projectsFiled=1,providersAdmitted=2", "nothing counted twice")
+        let frozen = try ReadModelQuery.run("coverage", filters: QueryFilters(year: 2025), store: readModels!.store(named: "coverage")).rows[0]
+        #expect(frozen[16] == .number(100), "frozen at the second close: deep, with the October result")
+        try expectRebuiltEqualsMaintained(&readModels, models, log: log)
+        await log.close()
+    }
+
     @Test("The demo province's 2023 figures are the plan's baseline, and 2026 reaches its targets")
     func baselineAndTrajectory() async throws {
         let temporary = TemporaryDirectory()

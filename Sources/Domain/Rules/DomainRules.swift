@@ -13,7 +13,8 @@ public struct RuleViolation: Error, Equatable, Sendable, CustomStringConvertible
 /// no new `StageUpgraded`); trials only with pool providers and listed free-trial offers; benchmarks only for
 /// eligible enterprises; incentives not granted twice for one basis nor for a revoked award; no
 /// business dates in the future; retractions only of earlier events of their own stream that the
-/// read models can undo (``retractable``); no field corrections (``checkUndoable``).
+/// read models can undo (``retractable``); corrections only of the fields the read models apply
+/// (``correctable``).
 /// Drafts are checked in order, each seeing those before it.
 public struct DomainRules {
     let log: EventLog
@@ -21,6 +22,8 @@ public struct DomainRules {
     let lookup: LogLookup
     let eligibility: [String: String]
     let today: String
+    /// Checks a corrected event as the catalogue would.
+    let validator = EventValidator()
     private var enterprises: [String: EnterpriseState] = [:]
     private var providers: [String: ProviderState] = [:]
     private var awards: [String: AwardState] = [:]
@@ -101,7 +104,11 @@ public struct DomainRules {
                     rule: "correction-names-event",
                     message: "event \(seq) is not an event of \(draft.stream); a correction names an earlier event of its own stream")
             }
-            try Self.checkUndoable(kind, names: named, seq: seq)
+            if kind == .eventRetracted {
+                try Self.checkUndoable(kind, names: named, seq: seq)
+            } else {
+                try checkCorrection(draft, names: named, seq: seq)
+            }
         case .diagnosisVisited:
             try requireInPool(try payload(DiagnosisVisited.self, of: draft).provider)
         case .providerMatched:
@@ -246,7 +253,16 @@ public struct DomainRules {
     public static let retractable: Set<EventKind> = [
         .assessmentRecorded, .stageUpgraded, .diagnosisVisited, .trainingAttended, .providerMatched, .trialStarted, .trialEnded,
         .projectMilestoneReached, .projectCompleted, .projectCancelled, .benchmarkAwarded, .benchmarkRevoked, .incentiveGranted,
-        .planMilestoneReported, .activityHeld,
+        .planMilestoneReported, .activityHeld, .leadingProviderSelected,
+    ]
+
+    /// The event types whose fields a correction (`EventCorrected`) may change, with those
+    /// fields: every read model applies them as if the event had carried them. (An enterprise's
+    /// profile has its own correction, `EnterpriseProfileCorrected`; the project's enterprise and
+    /// the provider's identity are its stream and are not corrected.)
+    public static let correctable: [EventKind: Set<String>] = [
+        .projectFiled: ["domain", "providers", "budgetFen", "targetStage"],
+        .providerAdmitted: ["name", "mapBatch", "city"],
     ]
 
     /// What to record instead of retracting an event of a type no read model can undo.
@@ -260,22 +276,58 @@ public struct DomainRules {
         .providerRemoved: "admit the provider again (ProviderAdmitted)",
         .solutionListed: "list the solution again with the right fields (a listing replaces the earlier one)",
         .planPublished: "publish the plan again (PlanPublished replaces its ledger and targets)",
+        .annualAssessmentClosed:
+            "close the year again when its assessment really closes (AnnualAssessmentClosed): the figures as frozen are those of the last close",
+        .annualAssessmentOpened: "open the year again with the right cutoff (AnnualAssessmentOpened replaces it)",
+        .eventCorrected: "record another EventCorrected with the right values",
+        .eventRetracted: "record the retracted event again",
     ]
 
-    /// Refuses a retraction the read models could not undo, and a correction (they do not
-    /// apply corrected fields: the figures would go on showing the event as first recorded),
-    /// saying what to record instead.
+    /// Refuses a retraction the read models could not undo, saying what to record instead.
     static func checkUndoable(_ kind: EventKind, names target: String, seq: UInt64) throws(RuleViolation) {
         let targetKind = EventKind(type: target)
+        guard !retractable.contains(targetKind) else { return }
         let advice = instead[targetKind] ?? "record the event that changes it instead"
-        if kind == .eventRetracted {
-            guard !retractable.contains(targetKind) else { return }
-            throw RuleViolation(rule: "retraction-undoable", message: "event \(seq) (\(target)) is not one the read models can undo: \(advice)")
+        throw RuleViolation(rule: "retraction-undoable", message: "event \(seq) (\(target)) is not one the read models can undo: \(advice)")
+    }
+
+    /// A correction names a recorded event of a ``correctable`` type, changes only its
+    /// correctable fields, and leaves an event that would itself be valid (and, for a project,
+    /// rests on pool providers); otherwise it is refused with what to record instead.
+    private mutating func checkCorrection(_ draft: EventDraft, names target: String, seq: UInt64) throws(RuleViolation) {
+        let targetKind = EventKind(type: target)
+        guard let fields = Self.correctable[targetKind] else {
+            let remedy =
+                Self.retractable.contains(targetKind)
+                ? "retract it (EventRetracted) and record the \(target) again with the right fields"
+                : Self.instead[targetKind] ?? "record the event that changes it instead"
+            throw RuleViolation(
+                rule: "correction-applied",
+                message: "corrections apply to ProjectFiled and ProviderAdmitted; event \(seq) is a \(target): \(remedy)")
         }
-        let remedy = retractable.contains(targetKind) ? "retract it (EventRetracted) and record the \(target) again with the right fields" : advice
-        throw RuleViolation(
-            rule: "correction-applied",
-            message: "the read models do not apply corrected fields, so the figures would still show event \(seq) as recorded: \(remedy)")
+        let correction = try payload(EventCorrected.self, of: draft)
+        let refused = correction.corrected.keys.filter { !fields.contains($0) }.sorted()
+        guard !correction.corrected.isEmpty, refused.isEmpty else {
+            throw RuleViolation(
+                rule: "correction-fields",
+                message:
+                    "a correction of \(target) changes \(fields.sorted().joined(separator: ", "))\(refused.isEmpty ? "" : ", not \(refused.joined(separator: ", "))")"
+            )
+        }
+        guard let original = try? lookup.envelope(seq: seq), original.stream == draft.stream, case .object(var data) = original.data else {
+            throw RuleViolation(
+                rule: "correction-names-event", message: "event \(seq) is not yet in the log; correct an event once it is recorded")
+        }
+        for (field, value) in correction.corrected { data[field] = value }
+        var corrected = EventDraft(stream: original.stream, type: target, occurred: original.occurred, data: .object(data))
+        do {
+            try validator.validate(&corrected)
+        } catch {
+            throw RuleViolation(rule: "correction-valid", message: "the corrected \(target) would not be valid: \(error)")
+        }
+        if targetKind == .projectFiled {
+            for provider in try payload(ProjectFiled.self, of: corrected).providers { try requireInPool(provider) }
+        }
     }
 
     private mutating func remember(_ draft: EventDraft, id: String) {

@@ -6,7 +6,7 @@ import GRDB
 public final class BenchmarksReadModel: Projection {
     public static let name = "benchmarks"
     public static let summary = "标杆与激励: awards by kind/level/year/city, revocations, incentives granted"
-    public static let version = 1
+    public static let version = 2
     public static let queryOnlyIndexes = ["award_by_recipient", "incentive_by_basis"]
 
     /// The tables, views and indexes of this version (``Projection/schema``).
@@ -88,6 +88,12 @@ public final class BenchmarksReadModel: Projection {
             try db.run(
                 "INSERT OR REPLACE INTO incentive VALUES (?, ?, ?, ?, ?, ?, ?)", event.streamID, incentive.recipient, incentive.amountFen,
                 incentive.policy, incentive.basis, event.date, event.seq)
+        case .eventCorrected where event.category == "provider":
+            let corrected = try event.payload(EventCorrected.self).corrected
+            try parties.update(RowKey(streamOf: event), in: db) { row in
+                row.name = corrected["name"]?.stringValue ?? row.name
+                if let city = corrected["city"] { row.city = city.stringValue }
+            }
         case .eventRetracted:
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM award WHERE awarded_seq = ?", retraction.seq)

@@ -6,7 +6,7 @@ import GRDB
 public final class ProjectsReadModel: Projection {
     public static let name = "projects"
     public static let summary = "一项一档: projects, enterprise, domain, providers, status, milestones, outcome"
-    public static let version = 2
+    public static let version = 3
     public static let queryOnlyIndexes = ["project_by_enterprise", "milestone_by_project"]
 
     /// The tables, views and indexes of this version (``Projection/schema``).
@@ -116,6 +116,17 @@ public final class ProjectsReadModel: Projection {
                 project.closedOn = date
                 project.outcome = cancelled.reason
                 project.closedSeq = Int64(event.seq)
+            }
+        case .eventCorrected where event.category == "project":
+            // The filing's corrected fields, as if it had carried them (the rules checked them).
+            let corrected = try event.payload(EventCorrected.self).corrected
+            try projects.update(RowKey(streamOf: event), in: db) { project in
+                if let domain = corrected["domain"]?.stringValue { project.domain = domain }
+                if case .array(let providers)? = corrected["providers"] {
+                    project.providers = providers.compactMap(\.stringValue).joined(separator: ",")
+                }
+                if let budget = corrected["budgetFen"]?.integerValue { project.budgetFen = budget }
+                if let stage = corrected["targetStage"]?.stringValue.flatMap(Stage.init(rawValue:)) { project.targetStage = stage.level }
             }
         case .eventRetracted where event.category == "project":
             try retract(try event.payload(EventRetracted.self).seq, project: event.streamID, in: db)

@@ -6,7 +6,7 @@ import GRDB
 public final class ProvidersReadModel: Projection {
     public static let name = "providers"
     public static let summary = "服务商资源池: providers, solutions, free-trial offers, trials started/converted, leading providers"
-    public static let version = 2
+    public static let version = 3
     public static let queryOnlyIndexes = ["trial_by_provider"]
 
     /// The tables, views and indexes of this version (``Projection/schema``).
@@ -89,6 +89,20 @@ public final class ProvidersReadModel: Projection {
                 UPDATE trial SET ended_on = ?, outcome = ?, ended_seq = ? WHERE seq = (
                     SELECT seq FROM trial WHERE enterprise = ? AND provider = ? AND solution = ? AND ended_on IS NULL ORDER BY seq LIMIT 1)
                 """, event.date, ended.outcome.rawValue, event.seq, event.streamID, ended.provider, ended.solution)
+        case .eventCorrected where event.category == "provider":
+            // The admission's corrected fields, as if it had carried them (the rules checked them).
+            let corrected = try event.payload(EventCorrected.self).corrected
+            if let name = corrected["name"]?.stringValue { try db.run("UPDATE provider SET name = ? WHERE uscc = ?", name, event.streamID) }
+            if let batch = corrected["mapBatch"]?.integerValue {
+                try db.run("UPDATE provider SET map_batch = ? WHERE uscc = ?", batch, event.streamID)
+            }
+            if let city = corrected["city"] { try db.run("UPDATE provider SET city = ? WHERE uscc = ?", city.stringValue, event.streamID) }
+        case .eventRetracted where event.category == "provider":
+            // A leading-provider selection withdrawn: the years are those of the selections that stand.
+            let years = try event.retractionContext().standing.filter { $0.kind == .leadingProviderSelected }.map {
+                String(try $0.payload(LeadingProviderSelected.self).year)
+            }
+            try db.run("UPDATE provider SET leading_years = ? WHERE uscc = ?", years.joined(separator: ","), event.streamID)
         case .eventRetracted where event.category == "enterprise":
             let retraction = try event.payload(EventRetracted.self)
             try db.run("DELETE FROM trial WHERE seq = ?", retraction.seq)
