@@ -455,7 +455,25 @@ public struct ProvinceGenerator {
                 rows.append(
                     AnnualResult(uscc: history.uscc, assessment: "\(history.uscc.suffix(6))-\(year)-annual", date: day.description, stage: stage))
             }
+            if year == 2026 { rows += newcomers(year: year, count: max(1, options.enterprises / 500)) }
             annualResults[year] = rows
+        }
+    }
+
+    /// Enterprises that entered the population this year and are first seen in its October
+    /// results: the rows carry their profile, so the import registers them (`--register-missing`).
+    private mutating func newcomers(year: Int, count: Int) -> [AnnualResult] {
+        (0..<count).map { _ in
+            let city = ProvinceData.cityWeights[random.weighted(ProvinceData.cityWeights.map(\.weight))]
+            let county = random.pick(ReferenceData.standard.cities.first { $0.code == city.code }!.counties)
+            let industry = ProvinceData.classes[random.weighted(ProvinceData.classes.map(\.weight))]
+            let uscc = newUSCC(division: county.code)
+            let name =
+                city.short + String(random.pick(ProvinceData.brandCharacters)) + String(random.pick(ProvinceData.brandCharacters)) + industry.trade
+                + "有限公司"
+            return AnnualResult(
+                uscc: uscc, assessment: "\(uscc.suffix(6))-\(year)-annual", date: (Day(year, 10, 12) + random.int(0...9)).description,
+                stage: random.weighted([3, 4, 2]), profile: (name, city.code, county.code, industry.code))
         }
     }
 
@@ -619,12 +637,16 @@ public struct AnnualResult: Sendable {
     public var assessment: String
     public var date: String
     public var stage: Int
+    /// For an enterprise first seen in the results: its name, city, county and industry.
+    public var profile: (name: String, city: String, county: String, industry: String)?
 
-    /// The rows as the platform exports them (CSV with Chinese headers and the two scores).
+    /// The rows as the platform exports them (CSV with Chinese headers, the two scores, and the
+    /// profile columns, filled for the enterprises it does not know yet).
     public static func csv(_ rows: [AnnualResult]) -> String {
-        var text = "统一社会信用代码,评估编号,评估日期,评估类型,评估等级,得分:数字化基础,得分:数字化应用\r\n"
+        var text = "统一社会信用代码,评估编号,评估日期,评估类型,评估等级,得分:数字化基础,得分:数字化应用,企业名称,所属城市,区县,行业代码\r\n"
         for row in rows {
-            text += "\(row.uscc),\(row.assessment),\(row.date),年度评估,L\(row.stage),\(20 + row.stage * 15),\(15 + row.stage * 16)\r\n"
+            let profile = row.profile.map { "\($0.name),\($0.city),\($0.county),\($0.industry)" } ?? ",,,"
+            text += "\(row.uscc),\(row.assessment),\(row.date),年度评估,L\(row.stage),\(20 + row.stage * 15),\(15 + row.stage * 16),\(profile)\r\n"
         }
         return text
     }

@@ -5,7 +5,7 @@ import Foundation
 /// Appends a generated province through the one intake as it would have arrived: the history up
 /// to each October's end, then that October's annual results as the assessment platform's file
 /// through the assessment import (``AssessmentImport``, as `gongfu import --assessments` reads
-/// it), then the rest. The 2025 file is written in GB18030, as Excel on a Chinese Windows saves
+/// it, registering the enterprises first seen there), then the rest. The 2025 file is written in GB18030, as Excel on a Chinese Windows saves
 /// it; the others in UTF-8 with a byte-order mark.
 public enum ProvinceIngest {
     /// Appends `history` and `results` (``ProvinceGenerator/annualResults``) to `log`, writing
@@ -47,7 +47,8 @@ public enum ProvinceIngest {
         try Data(bytes).write(to: URL(fileURLWithPath: file))
         let reader = AssessmentImport()
         let rows = try reader.rows(csv: Array(try Data(contentsOf: URL(fileURLWithPath: file)))).rows
-        let checked = reader.check(rows, with: &intake, registerMissing: false)
+        // Enterprises first seen in the results are registered from their profile columns.
+        let checked = reader.check(rows, with: &intake, registerMissing: true)
         guard checked.refusedRows == 0 else {
             throw IntakeError(
                 .invalid, at: nil,

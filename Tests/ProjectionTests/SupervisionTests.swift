@@ -23,6 +23,8 @@ struct SupervisionTests {
         try await ProvinceIngest.append(
             drafts, results: generator.annualResults, to: log, actor: province, directory: temporary.path + "/assessments")
         #expect(generator.annualResults.keys.sorted() == [2024, 2025, 2026])
+        let keys = try log.envelopes().compactMap(\.key)
+        #expect(keys.filter { $0.hasPrefix("import/register/") }.count == max(1, enterprises / 500), "newcomers registered from the 2026 file")
         #expect(
             try log.envelopes().filter { $0.key?.hasPrefix("import/assessment/") == true }.count
                 == generator.annualResults.values.map(\.count).reduce(0, +))
