@@ -46,8 +46,10 @@ public struct ProvinceGenerator {
     public private(set) var imperfections: [Imperfection] = []
     /// How many flaws of each kind were taken (every taken flaw is then written).
     private var flawsTaken: [Imperfection.Kind: Int] = [:]
-    /// Retractions waiting for the seq of the event they retract (known once the timeline is sorted).
+    /// Retractions and corrections waiting for the seq of the event they name (known once the timeline is sorted).
     private var retractions: [(targetKey: String, draftKey: String)] = []
+    /// Projects filed so far (every 200th one's budget is corrected).
+    private var projectsFiled = 0
     /// Recipients whose qualifying assessment is withdrawn after their award.
     private var withdrawn: Set<String> = []
     /// Each October's results of the annual assessment (年度评估), by year: one row per
@@ -330,14 +332,26 @@ public struct ProvinceGenerator {
         let stream = "project/" + id
         let solution = random.pick(ProvinceData.solutionTitles)
         let provider = providers.last { $0.from < day }?.uscc ?? providers[0].uscc
-        emit(
-            day,
-            draft(
-                stream, "ProjectFiled",
-                [
-                    "enterprise": .string(uscc), "domain": .string(solution.domain), "providers": .array([.string(provider)]),
-                    "budgetFen": .integer(Int64(random.int(20...400)) * 1_000_000), "targetStage": .string("L\(targetStage)"),
-                ], expected: .none))
+        let budget = Int64(random.int(20...400)) * 1_000_000
+        projectsFiled += 1
+        // Now and then a filing's budget is entered a digit short and corrected a few days later
+        // (EventCorrected): the project counts once, with the corrected budget.
+        let mistaken = projectsFiled % 200 == 7
+        var filing = draft(
+            stream, "ProjectFiled",
+            [
+                "enterprise": .string(uscc), "domain": .string(solution.domain), "providers": .array([.string(provider)]),
+                "budgetFen": .integer(mistaken ? budget / 10 : budget), "targetStage": .string("L\(targetStage)"),
+            ], expected: .none)
+        if mistaken {
+            filing.key = "demo/\(stream)/filed"
+            var correction = draft(
+                stream, "EventCorrected", ["seq": .integer(1), "reason": .string("预算录入少一位"), "corrected": .object(["budgetFen": .integer(budget)])])
+            correction.key = "demo/\(stream)/corrected"
+            retractions.append((targetKey: filing.key!, draftKey: correction.key!))
+            emit(day + 3, correction)
+        }
+        emit(day, filing)
         emit(day + random.int(20...50), draft(stream, "ProjectMilestoneReached", ["milestone": .string("系统上线试运行")]))
         if random.chance(0.9) {
             emit(

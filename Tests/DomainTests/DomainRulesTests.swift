@@ -246,6 +246,19 @@ import Testing
         #expect { try rules.check(correction(2, ["title": "x"])) } throws: {
             ($0 as? RuleViolation)?.rule == "correction-applied" && "\($0)".contains("list the solution again")
         }
+        // A filing corrected in the same input (it will be seq 12, after the correction above).
+        let early = "project/P-2024-370200-0008"
+        try rules.check(
+            Self.draft(
+                early, "ProjectFiled",
+                [
+                    "enterprise": .string(Self.enterprise), "domain": "生产制造", "providers": [.string(Self.provider)], "budgetFen": 100,
+                    "targetStage": "L2",
+                ]))
+        try rules.check(correction(12, ["budgetFen": 1000], in: early))
+        #expect { try rules.check(correction(12, ["budgetFen": 1000], in: "project/P-2024-370200-0007")) } throws: {
+            ($0 as? RuleViolation)?.rule == "correction-names-event"
+        }
         // A project's providers must be in the pool after the correction as when it was filed.
         let project = "project/P-2024-370200-0009"
         _ = try await log.append(

@@ -34,6 +34,9 @@ public struct DomainRules {
     private var pendingBase: UInt64 = 0
     private var pendingCount: UInt64 = 0
     private var pending: [String: [(seq: UInt64, kind: EventKind, fact: StreamFact)]] = [:]
+    /// The drafts among those of a ``correctable`` type, by the seq they will get: a correction
+    /// may name one checked earlier in the same input.
+    private var pendingCorrectable: [UInt64: EventDraft] = [:]
 
     /// - Parameter today: the latest acceptable business date (default: today in China, UTC+8).
     public init(log: EventLog, today: String? = nil) throws {
@@ -51,6 +54,7 @@ public struct DomainRules {
             pendingBase = log.size
             pendingCount = 0
             pending = [:]
+            pendingCorrectable = [:]
         }
         try checkJurisdiction(draft, id: id, actor: actor)
         guard Timestamp.datePart(draft.occurred) <= today else {
@@ -314,9 +318,11 @@ public struct DomainRules {
                     "a correction of \(target) changes \(fields.sorted().joined(separator: ", "))\(refused.isEmpty ? "" : ", not \(refused.joined(separator: ", "))")"
             )
         }
-        guard let original = try? lookup.envelope(seq: seq), original.stream == draft.stream, case .object(var data) = original.data else {
-            throw RuleViolation(
-                rule: "correction-names-event", message: "event \(seq) is not yet in the log; correct an event once it is recorded")
+        let original =
+            pendingCorrectable[seq]
+            ?? (try? lookup.envelope(seq: seq)).map { EventDraft(stream: $0.stream, type: $0.type, occurred: $0.occurred, data: $0.data) }
+        guard let original, original.stream == draft.stream, case .object(var data) = original.data else {
+            throw RuleViolation(rule: "correction-names-event", message: "event \(seq) is not a \(target) of \(draft.stream)")
         }
         for (field, value) in correction.corrected { data[field] = value }
         var corrected = EventDraft(stream: original.stream, type: target, occurred: original.occurred, data: .object(data))
@@ -336,6 +342,7 @@ public struct DomainRules {
         pendingCount += 1
         let seq = pendingBase + pendingCount
         pending[draft.stream, default: []].append((seq, kind, fact))
+        if Self.correctable[kind] != nil { pendingCorrectable[seq] = draft }
         if kind == .eventRetracted {
             // The stream's state no longer includes the retracted event: fold it again when next needed.
             if draft.stream.hasPrefix("enterprise/") { enterprises[id] = nil }
