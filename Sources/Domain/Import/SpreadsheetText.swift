@@ -43,26 +43,34 @@ enum SpreadsheetText {
     /// `bytes` read as GB18030, or the offset of the first byte that cannot be.
     static func gb18030(_ bytes: [UInt8]) -> Result<String, Unreadable> {
         guard !bytes.isEmpty else { return .success("") }
-        let converter = iconv_open("UTF-8", "GB18030")
-        guard converter != iconv_t(bitPattern: -1) else { return .failure(Unreadable(offset: 0)) }
+        // A GB18030 character of n bytes is at most 3 bytes of UTF-8 for n = 2, 4 for n = 4.
+        guard let (output, unread) = convert(bytes, from: "GB18030", to: "UTF-8") else { return .failure(Unreadable(offset: 0)) }
+        guard unread == 0 else { return .failure(Unreadable(offset: bytes.count - unread)) }
+        guard let text = String(validating: output, as: UTF8.self) else { return .failure(Unreadable(offset: 0)) }
+        return .success(text)
+    }
+
+    /// `bytes` converted by the C library's `iconv`, which stops at the first byte it cannot
+    /// read (or a character cut off at the end): what it produced and how many bytes it left
+    /// unread. Nil when the C library lacks either encoding. The output has room for twice the
+    /// input, which both directions between UTF-8 and GB18030 stay within.
+    static func convert(_ bytes: [UInt8], from source: String, to target: String) -> (output: [UInt8], unread: Int)? {
+        let converter = iconv_open(target, source)
+        guard converter != iconv_t(bitPattern: -1) else { return nil }
         defer { iconv_close(converter) }
         var input = bytes
-        // A GB18030 character of n bytes is at most 3 bytes of UTF-8 for n = 2, 4 for n = 4.
         var output = [UInt8](repeating: 0, count: bytes.count * 2 + 4)
         let (unread, produced) = input.withUnsafeMutableBytes { inBuffer in
             output.withUnsafeMutableBytes { outBuffer in
-                var inPointer: UnsafeMutablePointer<CChar>? = inBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+                var inPointer: UnsafeMutablePointer<CChar>? = inBuffer.baseAddress.map { $0.assumingMemoryBound(to: CChar.self) }
                 var inLeft = inBuffer.count
                 var outPointer: UnsafeMutablePointer<CChar>? = outBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
                 var outLeft = outBuffer.count
-                // It stops at the first byte it cannot read (or a character cut off at the end).
                 _ = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
                 return (inLeft, outBuffer.count - outLeft)
             }
         }
-        guard unread == 0 else { return .failure(Unreadable(offset: bytes.count - unread)) }
-        guard let text = String(validating: output.prefix(produced), as: UTF8.self) else { return .failure(Unreadable(offset: 0)) }
-        return .success(text)
+        return (Array(output.prefix(produced)), unread)
     }
 }
 
@@ -70,23 +78,8 @@ extension CSV {
     /// `text` as GB18030 bytes: what Excel on a Chinese Windows writes for plain "CSV" (every
     /// Unicode character has a GB18030 encoding). Nil only when the C library lacks the codec.
     public static func gb18030(_ text: String) -> [UInt8]? {
-        let converter = iconv_open("GB18030", "UTF-8")
-        guard converter != iconv_t(bitPattern: -1) else { return nil }
-        defer { iconv_close(converter) }
-        var input = Array(text.utf8)
-        guard !input.isEmpty else { return [] }
-        var output = [UInt8](repeating: 0, count: input.count * 2 + 4)
-        let (unread, produced) = input.withUnsafeMutableBytes { inBuffer in
-            output.withUnsafeMutableBytes { outBuffer in
-                var inPointer: UnsafeMutablePointer<CChar>? = inBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
-                var inLeft = inBuffer.count
-                var outPointer: UnsafeMutablePointer<CChar>? = outBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
-                var outLeft = outBuffer.count
-                _ = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
-                return (inLeft, outBuffer.count - outLeft)
-            }
-        }
-        guard unread == 0 else { return nil }
-        return Array(output.prefix(produced))
+        guard !text.isEmpty else { return [] }
+        guard let (output, unread) = SpreadsheetText.convert(Array(text.utf8), from: "UTF-8", to: "GB18030"), unread == 0 else { return nil }
+        return output
     }
 }

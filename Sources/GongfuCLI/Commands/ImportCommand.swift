@@ -97,9 +97,8 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let log = try options.openLog(writable: !dryRun)
         var intake = try Intake(log: log, actor: writer.actor)
-        let progress = Progress(total: rows.count, label: "checked")
-        let checked = reader.check(rows, with: &intake, registerMissing: registerMissing) { progress.show($0) }
-        progress.end()
+        var progress = ProgressBar(label: "check ", unit: "rows")
+        let checked = reader.check(rows, with: &intake, registerMissing: registerMissing) { progress.update(UInt64($0), of: UInt64(rows.count)) }
         if dryRun {
             for problem in checked.refused.prefix(100) { printError("\(path) \(problem)") }
             await log.close()
@@ -175,12 +174,9 @@ struct ImportCommand: AsyncParsableCommand {
 
     /// Catches the coverage read model up and prints what the checked rows would change.
     private func printPreview(_ checked: AssessmentImport.Checked) throws {
-        let entries = checked.assessed.map {
-            AssessmentImportPreview.Entry(uscc: $0.uscc, date: $0.date, stage: $0.stage, registersIn: $0.registersIn)
-        }
         let log = try options.openLog(writable: false)
         try ReadModelAccess(options: options, only: [CoverageReadModel.name], log: log).withStores { store in
-            let table = try store(CoverageReadModel.name).read { db in try AssessmentImportPreview(entries).table(in: db) }
+            let table = try store(CoverageReadModel.name).read { db in try AssessmentImportPreview(checked).table(in: db) }
             print(table.text, terminator: "")
         }
     }
@@ -193,29 +189,5 @@ struct ImportCommand: AsyncParsableCommand {
 
     static func skipped(_ rows: Int) -> String {
         rows == 0 ? "" : "; \(rows) row(s) skipped"
-    }
-}
-
-/// A one-line progress count on standard error, shown only on a terminal.
-final class Progress {
-    let total: Int
-    let label: String
-    private let shown = isatty(STDERR_FILENO) != 0
-
-    init(total: Int, label: String) {
-        self.total = total
-        self.label = label
-    }
-
-    func show(_ done: Int) {
-        guard shown, total > 0 else { return }
-        let width = 30
-        let filled = done * width / total
-        FileHandle.standardError.write(
-            Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total) \(label)".utf8))
-    }
-
-    func end() {
-        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

@@ -63,6 +63,11 @@ public struct AssessmentImportPreview {
 
     public init(_ entries: [Entry]) { self.entries = entries }
 
+    /// The preview of the assessments an import accepted.
+    public init(_ checked: AssessmentImport.Checked) {
+        entries = checked.assessed.map { Entry(uscc: $0.uscc, date: $0.date, stage: $0.stage, registersIn: $0.registersIn) }
+    }
+
     /// The table, one row per year and city the file touches, then the province's.
     public func table(in db: Database) throws -> QueryTable {
         var table = QueryTable(title: "导入评估结果预览（未写入）", columns: Self.columns, seq: try ReadModelStore.checkpoint(in: db).seq)

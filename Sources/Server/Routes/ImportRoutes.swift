@@ -67,11 +67,8 @@ struct ImportRoutes {
         answer["unknown"] = .integer(Int64(checked.unknown))
         answer["refused"] = .array(refused)
         if dryRun {
-            let entries = checked.assessed.map { assessed in
-                AssessmentImportPreview.Entry(uscc: assessed.uscc, date: assessed.date, stage: assessed.stage, registersIn: assessed.registersIn)
-            }
             let store = try daemon.store(CoverageReadModel.name)
-            let preview = try await daemon.work.run(WorkPool.query) { try store.read { db in try AssessmentImportPreview(entries).table(in: db) } }
+            let preview = try await daemon.work.run(WorkPool.query) { try store.read { db in try AssessmentImportPreview(checked).table(in: db) } }
             answer["preview"] = preview.json
             return Responses.json(.object(answer), seq: preview.seq)
         }
