@@ -7,6 +7,9 @@ public struct Imperfection: Sendable, Equatable, Codable {
         case backDatedUpgrade
         /// Two levels up within a year with no on-site diagnosis.
         case stageJumpWithoutDiagnosis
+        /// A city's enterprises jumping two levels with no diagnosis in the ranked year, by the
+        /// dozen: its coverage gain rests on them, and its incentive rank moves without them.
+        case paddedCityGain
         /// A benchmark whose qualifying upgrade was later retracted: the recipient is below
         /// the kind's minimum stage.
         case benchmarkToIneligibleEnterprise

@@ -84,6 +84,7 @@ public struct ProvinceGenerator {
         var stages: [EnterpriseHistory] = []
         for _ in 0..<options.enterprises { stages.append(generateEnterprise()) }
         generateAwards(stages)
+        generateRecognitions(stages)
         generateAnnualResults(stages)
         timeline.sort { ($0.day, $0.order) < ($1.day, $1.order) }
         var entries = timeline.prefix { $0.day <= options.through }.map(\.entry)  // sorted: the rest is later
@@ -100,11 +101,14 @@ public struct ProvinceGenerator {
     /// Whether this opportunity for a flaw of `kind` takes one: each opportunity with the kind's
     /// chance (rarer opportunities take a higher one) until enough are seeded.
     private mutating func takesFlaw(_ kind: Imperfection.Kind) -> Bool {
-        guard flawsTaken[kind, default: 0] < flawsWanted else { return false }
+        // A city padding its gain does it by the dozen: one in a thousand of the province.
+        let wanted = kind == .paddedCityGain && flawsWanted > 0 ? max(3, options.enterprises / 1_000) : flawsWanted
+        guard flawsTaken[kind, default: 0] < wanted else { return false }
         let chance: Double =
             switch kind {
             case .backDatedUpgrade: 0.02
             case .stageJumpWithoutDiagnosis: 0.1
+            case .paddedCityGain: 0.5
             case .benchmarkToIneligibleEnterprise: 0.5
             case .doubledIncentive: 0.3
             }
@@ -224,9 +228,9 @@ public struct ProvinceGenerator {
             }
             defer { stageAtYearEnd[year] = stage }
             let start = Day(year, 1, 10)
-            if year == 2025, stage == 0, registeredOn < start + 20, takesFlaw(.stageJumpWithoutDiagnosis) {
-                // Two levels in one go, on an on-site assessment nobody diagnosed before (after
-                // the online self-assessment that put it in the library at L0).
+            // Two levels in one go, on an on-site assessment nobody diagnosed before (after the
+            // online self-assessment that put it in the library at L0).
+            func jumpWithoutDiagnosis(_ kind: Imperfection.Kind, _ detail: String) {
                 emit(
                     Day(year, 2, 1) + random.int(0...50),
                     draft(
@@ -237,8 +241,12 @@ public struct ProvinceGenerator {
                             "stage": .string("L0"),
                         ]))
                 assess(on: Day(year, 6, 1) + random.int(0...60), to: 2, kind: "onsite")
-                imperfections.append(
-                    Imperfection(kind: .stageJumpWithoutDiagnosis, stream: stream, detail: "L0 → L2 in \(year) with no DiagnosisVisited"))
+                imperfections.append(Imperfection(kind: kind, stream: stream, detail: detail))
+            }
+            if year == 2025, stage == 0, registeredOn < start + 20, takesFlaw(.stageJumpWithoutDiagnosis) {
+                jumpWithoutDiagnosis(.stageJumpWithoutDiagnosis, "L0 → L2 in \(year) with no DiagnosisVisited")
+            } else if year == 2026, city.code == Self.paddingCity, stage == 0, registeredOn < start + 20, takesFlaw(.paddedCityGain) {
+                jumpWithoutDiagnosis(.paddedCityGain, "\(city.short) L0 → L2 in \(year) with no DiagnosisVisited, lifting the city's coverage gain")
             } else if stage == 0, registeredOn < start + 20 {
                 let leavesLibrary = random.chance([2024: 0.30, 2025: 0.42, 2026: 0.72][year]!)
                 workPendingLibrary(stream, year: year, complete: leavesLibrary)
@@ -556,7 +564,47 @@ public struct ProvinceGenerator {
         }
     }
 
+    /// The recognitions the plan counts by the hundred — 工赋百景 scenario solutions, industrial
+    /// internet platforms, 产业大脑 and 数字经济总部 — near the plan's yearly numbers for a
+    /// province of 30,000 enterprises (scaled to the demo's), to providers and to enterprises
+    /// at L3 or above. Drawn apart from `random`, so the rest of the history does not move.
+    private mutating func generateRecognitions(_ enterprises: [EnterpriseHistory]) {
+        var draws = SeededRandom(seed: options.seed ^ 0xA3A2_D5)
+        let scale = Double(options.enterprises) / 30_000
+        let kinds: [(kind: String, code: String, perYear: Double, month: Int, toProviders: Bool)] = [
+            ("工赋百景", "GF", 100, 9, false), ("工业互联网平台", "PF", 50, 11, true), ("产业大脑", "BR", 17, 6, true), ("数字经济总部", "HQ", 17, 7, true),
+        ]
+        for year in 2024...2026 {
+            let deep = enterprises.filter { ($0.stages[year - 1] ?? 0) >= 3 && !withdrawn.contains($0.uscc) && !$0.regressed }
+            for (kind, code, perYear, month, toProviders) in kinds {
+                let count = Int((perYear * scale * (0.8 + 0.3 * Double(draws.int(0...100)) / 100)).rounded())
+                let admitted = providers.filter { $0.from < Day(year, month, 1) }
+                for number in 0..<count {
+                    let recipient: String
+                    if toProviders || deep.isEmpty, !admitted.isEmpty {
+                        recipient = draws.pick(admitted).uscc
+                    } else if !deep.isEmpty {
+                        recipient = draws.pick(deep).uscc
+                    } else {
+                        continue
+                    }
+                    emit(
+                        Day(year, month, 5) + draws.int(0...40),
+                        draft(
+                            "award/\(year)-\(code)-\(number + 1)", "BenchmarkAwarded",
+                            [
+                                "recipient": .string(recipient), "kind": .string(kind), "level": .string("provincial"),
+                                "year": .integer(Int64(year)),
+                            ], expected: .none))
+                }
+            }
+        }
+    }
+
     // MARK: - Helpers
+
+    /// The city whose 2026 coverage gain is padded with undiagnosed jumps (``Imperfection/Kind/paddedCityGain``).
+    public static let paddingCity = "370700"
 
     /// The plan's 2023 baseline as stage shares (L0 12.7%: coverage 87.3%; L3–L5 42%).
     static let baselineShares = [12.7, 20, 25.3, 25, 12, 5]

@@ -38,7 +38,7 @@ struct ImperfectionTests {
                     return upgrade.occurred <= "\(year)-10-31" && closed.map { upgrade.seq > $0.seq } == true
                 }
                 #expect(late != nil, "\(flaw.detail)")
-            case .stageJumpWithoutDiagnosis:
+            case .stageJumpWithoutDiagnosis, .paddedCityGain:
                 let jump = stream.first { $0.type == "AssessmentRecorded" && $0.data["stage"] == "L2" }
                 #expect(stream.first { $0.type == "AssessmentRecorded" }?.data["stage"] == "L0", "from L0")
                 #expect(jump != nil)

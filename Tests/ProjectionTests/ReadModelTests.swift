@@ -408,7 +408,7 @@ struct ReadModelTests {
             let programme = try readModels!.store(named: "programme")
             let providers = try readModels!.store(named: "providers")
             func metric(_ name: String) throws -> Int? {
-                try programme.read { try Int.fetchOne($0, sql: "SELECT value FROM metric WHERE year = 2024 AND metric = ?", arguments: [name]) }
+                try programme.read { try Int.fetchOne($0, sql: "SELECT sum(value) FROM metric WHERE year = 2024 AND metric = ?", arguments: [name]) }
             }
             let trial = try providers.read { db in
                 try Row.fetchOne(db, sql: "SELECT ended_on, outcome FROM trial WHERE enterprise = ?", arguments: [b]).map { row -> [String?] in

@@ -46,6 +46,7 @@ struct SupervisionTests {
         let size = try EventLog(directory: directory, writable: false).size
         let expectedRule: [Imperfection.Kind: String] = [
             .backDatedUpgrade: "back-dated-after-close", .stageJumpWithoutDiagnosis: "stage-jump-without-diagnosis",
+            .paddedCityGain: "stage-jump-without-diagnosis",
             .benchmarkToIneligibleEnterprise: "benchmark-below-minimum", .doubledIncentive: "incentive-duplicate",
         ]
         #expect(seeded.count >= 4)

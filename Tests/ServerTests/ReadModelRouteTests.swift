@@ -55,6 +55,7 @@ struct ReadModelRouteTests {
             ("/v1/ledger?date=2024-13-01", "date=2024-13-01"),
             ("/v1/coverage?industry=C99", "industry=C99"),
             ("/v1/coverage?format=xml", "format=xml"),
+            ("/v1/targets?by=industry", "by=industry"),
         ])
     func badParameters(uri: String, named: String) async throws {
         let fixture = try await TestDaemon()
@@ -75,7 +76,8 @@ struct ReadModelRouteTests {
         try await fixture.router.test(.router) { client in
             for path in [
                 "coverage", "pending", "pending/funnel", "projects", "ledger?date=2026-11-27", "providers", "providers/progress",
-                "metrics/programme",
+                "metrics/programme", "metrics/programme?by=county&region=370200", "targets?date=2026-11-27", "targets?by=city&year=2025",
+                "audit/ranking?date=2026-11-27",
             ] {
                 try await client.execute(uri: "/v1/" + path, method: .get, headers: bearer(fixture.province)) { response in
                     #expect(response.status == .ok, "\(path)")

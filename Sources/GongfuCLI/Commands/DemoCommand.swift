@@ -152,7 +152,8 @@ extension DataOptions {
 }
 
 /// The demo's closing summary: coverage and deep rates per year, the best and worst cities of
-/// the latest year, the ledger's status, and the events by type.
+/// the latest year, the ledger's status, the plan's scoreboard per year, the supervision
+/// incentive ranking, and the events by type.
 struct DemoSummary {
     let readModels: ReadModels
     let through: String
@@ -182,6 +183,8 @@ struct DemoSummary {
             lines.append(
                 "工作台账 (截至 \(through)): " + LedgerReadModel.Status.allCases.map { "\($0.chinese) \(statuses[$0.chinese] ?? 0)" }.joined(separator: "，")
             )
+            lines += try scoreboard()
+            lines += try ranking()
             var types: [String: Int] = [:]
             try readModels.log.forEachLine { _, line in
                 if let event = try? ProjectedEvent(line: line) { types[event.type, default: 0] += 1 }
@@ -189,5 +192,41 @@ struct DemoSummary {
             lines.append("events by type: " + types.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             return lines.joined(separator: "\n") + "\n"
         }
+    }
+
+    private func stores(_ name: String) throws -> ReadModelStore { try readModels.store(named: name) }
+
+    /// Each year's targets: actual / goal (due year), status.
+    func scoreboard() throws -> [String] {
+        let table = try ReadModelQuery.run(.targets, filters: QueryFilters(date: through), stores: stores)
+        var lines: [String] = []
+        var year = ""
+        for row in table.rows {
+            func text(_ key: String) -> String { table.value(key, in: row)?.display ?? "" }
+            if text("year") != year {
+                year = text("year")
+                lines.append("方案目标 \(year) 年 (截至 \(through)):")
+            }
+            let due = text("dueYear") == year ? "" : " (\(text("dueYear")) 年)"
+            lines.append("  \(text("title")) \(text("actual")) / \(text("goal"))\(due) \(text("unit")) \(text("status"))")
+        }
+        return lines
+    }
+
+    /// The latest year's incentive ranking, and the cities whose rank the flagged events move.
+    func ranking() throws -> [String] {
+        let table = try ReadModelQuery.run(.incentiveRanking, filters: QueryFilters(date: through), stores: stores)
+        guard let first = table.rows.first else { return [] }
+        func text(_ row: [QueryTable.Value], _ key: String) -> String { table.value(key, in: row)?.display ?? "" }
+        var lines = [
+            "督查激励 \(text(first, "year")) 年覆盖率增幅排名: "
+                + table.rows.prefix(5).map { "\(text($0, "rank")) \(text($0, "name")) +\(text($0, "coverageGain"))" }.joined(separator: "，") + " …"
+        ]
+        for row in table.rows where text(row, "rankMoved") == "本市存疑事件" {
+            lines.append(
+                "  剔除存疑事件后 \(text(row, "name")) 由第 \(text(row, "rank")) 名变为第 \(text(row, "netRank")) 名（增幅 +\(text(row, "coverageGain")) → +\(text(row, "netCoverageGain"))，存疑企业 \(text(row, "flaggedEnterprises")) 家）"
+            )
+        }
+        return lines
     }
 }

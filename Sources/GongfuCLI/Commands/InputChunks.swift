@@ -27,7 +27,7 @@ final class InputChunks {
             let source = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path)
             guard let source else { throw ValidationError("cannot read \(path): no such file or not readable") }
             let copy = NSTemporaryDirectory() + "gongfu-input-" + UUID().uuidString
-            FileManager.default.createFile(atPath: copy, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: copy, contents: nil, attributes: [.posixPermissions: 0o600])
             guard let target = FileHandle(forWritingAtPath: copy) else { throw ValidationError("cannot spool \(path) to \(copy)") }
             do {
                 while let block = try source.read(upToCount: 4 << 20), !block.isEmpty { try target.write(contentsOf: block) }

@@ -170,7 +170,7 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Assessment year (coverage), filing year (projects), award year (benchmarks), …")
     var year: Int?
 
-    @Option(help: "coverage: group by province, city, county, industry, sector or chain.")
+    @Option(help: "coverage: group by province, city, county, industry, sector or chain; programme and targets: by province, city or county.")
     var by: String = "province"
 
     @Option(help: ArgumentHelp("Only this city or county (GB/T 2260 code, e.g. 370200).", valueName: "CODE"))
@@ -200,28 +200,35 @@ struct QueryCommand: ParsableCommand {
         guard CoverageQuery.Dimension(rawValue: by) != nil else {
             throw ValidationError("--by \(by) is not a grouping; use \(CoverageQuery.Dimension.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
+        if ["programme", "targets"].contains(name), !["province", "city", "county"].contains(by) {
+            throw ValidationError("--by \(by) does not apply to \(name); use province, city or county.")
+        }
         guard ["table", "json", "csv"].contains(format) else { throw ValidationError("--format \(format) is not table, json or csv.") }
         if let date, date.count != 10 || !Timestamp.isValidBusinessDate(date) { throw ValidationError("--date \(date) is not a date YYYY-MM-DD.") }
     }
 
     func run() throws {
-        let readModel = try ReadModelQuery.readModel(for: name)
+        let query = try ReadModelQuery.Name(named: name)
         let log = try options.openLog(writable: false)
-        let store: ReadModelStore
         if let asOf = point.asOf {
             let directory = NSTemporaryDirectory() + "gongfu-query-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let path = try ReadModels.build(asOf: asOf, log: log, names: [readModel], outputDirectory: directory)[0]
-            store = try ReadModelStore(path: path, projection: try ReadModelCatalogue.projection(named: readModel), mode: .readOnly)
-            try print(store)
+            let stores = try ReadModels.stores(asOf: asOf, log: log, names: query.readModels, outputDirectory: directory)
+            defer { stores.values.forEach { $0.close() } }
+            try print(
+                query,
+                stores: { name in
+                    guard let store = stores[name] else { throw ProjectionError.unknownProjection(name) }
+                    return store
+                })
             return
         }
-        try ReadModelAccess(options: options, only: [readModel], log: log).withStores { store in try print(store(readModel)) }
+        try ReadModelAccess(options: options, only: query.readModels, log: log).withStores { store in try print(query, stores: store) }
     }
 
-    private func print(_ store: ReadModelStore) throws {
+    private func print(_ query: ReadModelQuery.Name, stores: (String) throws -> ReadModelStore) throws {
         let filters = QueryFilters(region: city, industry: industry, year: year, status: status, date: date, limit: limit)
-        let table = try ReadModelQuery.run(name, filters: filters, coverage: CoverageQuery.Dimension(rawValue: by)!, store: store)
+        let table = try ReadModelQuery.run(query, filters: filters, coverage: CoverageQuery.Dimension(rawValue: by)!, stores: stores)
         var output = StandardOutput()
         switch format {
         case "json": output.write(table.json.prettyText + "\n")

@@ -171,6 +171,20 @@ public final class ReadModels: @unchecked Sendable {
         return paths
     }
 
+    /// Builds read models as of a past point into `outputDirectory` (``build(asOf:log:names:outputDirectory:progress:)``)
+    /// and opens them read-only, by name; the caller closes them.
+    public static func stores(
+        asOf: AsOf, log: EventLog, names: [String], outputDirectory: String
+    ) throws(ProjectionError) -> [String: ReadModelStore] {
+        var stores: [String: ReadModelStore] = [:]
+        // Each file is `<name>.<point>.sqlite`.
+        for path in try build(asOf: asOf, log: log, names: names, outputDirectory: outputDirectory) {
+            let name = String(URL(fileURLWithPath: path).lastPathComponent.prefix { $0 != "." })
+            stores[name] = try ReadModelStore(path: path, projection: try ReadModelCatalogue.projection(named: name), mode: .readOnly)
+        }
+        return stores
+    }
+
     /// Checks that a stored checkpoint's Merkle root is this log's root at that position.
     func checkMatchesLog(_ checkpoint: ReadModelCheckpoint, name: String) throws(ProjectionError) {
         guard checkpoint.seq > 0 else { return }

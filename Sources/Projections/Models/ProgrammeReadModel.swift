@@ -1,14 +1,18 @@
 import Domain
 import GRDB
 
-/// 工作推进指标: per year, enterprises served, trainings, roadshows, diagnosis visits, trials,
-/// projects, providers and solutions added, enterprises moved off the pending library (the plan
-/// asks ≥1000 a year) and back onto it, and stage downgrades — moves read from each enterprise's
-/// ``StageHistory`` — next to the plan's targets.
+/// 工作推进指标: per year and place, enterprises served, trainings, roadshows, diagnosis visits,
+/// trials, projects, providers and solutions added, enterprises moved off the pending library
+/// (the plan asks ≥1000 a year) and back onto it, and stage downgrades — moves read from each
+/// enterprise's ``StageHistory`` — next to the plan's targets.
+///
+/// A count's place is where its event happened: the enterprise's city and county as registered
+/// (or corrected) when the event was folded, a project's enterprise's place at filing, an
+/// activity's city; providers, solutions and awards count for the province (place `''`).
 public final class ProgrammeReadModel: Projection {
     public static let name = "programme"
     public static let summary = "programme metrics per year: served, trainings, roadshows, diagnoses, enterprises off the pending library vs target"
-    public static let version = 4
+    public static let version = 5
 
     /// The metrics, in report order, with their Chinese titles and the plan target they answer to.
     public static let metrics: [(metric: String, title: String, target: String?)] = [
@@ -36,8 +40,24 @@ public final class ProgrammeReadModel: Projection {
         CREATE TABLE metric (
             year INTEGER NOT NULL,
             metric TEXT NOT NULL,
+            city TEXT NOT NULL,
+            county TEXT NOT NULL,
             value INTEGER NOT NULL,
-            PRIMARY KEY (year, metric)
+            PRIMARY KEY (year, metric, city, county)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE enterprise_place (
+            uscc TEXT PRIMARY KEY NOT NULL,
+            city TEXT NOT NULL,
+            county TEXT NOT NULL
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE project_place (
+            project TEXT PRIMARY KEY NOT NULL,
+            city TEXT NOT NULL,
+            county TEXT NOT NULL
         ) WITHOUT ROWID
         """,
         PlanTargets.schema,
@@ -58,15 +78,21 @@ public final class ProgrammeReadModel: Projection {
     /// Each enterprise's stage history, whose moves the library and downgrade metrics count.
     private let stages = StageHistories()
 
-    public var tables: [any FoldTable] { stages.tables }
+    /// Each enterprise's place, and each project's (its enterprise's at filing).
+    private let enterprisePlaces = RowBuffer<Place>(
+        load: Place.loader("enterprise_place"), insert: Place.inserter("enterprise_place"), add: Place.add)
+    private let projectPlaces = RowBuffer<Place>(load: Place.loader("project_place"), insert: Place.inserter("project_place"), add: Place.add)
 
-    /// Increments of `metric` not yet written, by year and metric: one upsert per metric and
-    /// transaction instead of one per event (written before anything reads or lowers them).
+    public var tables: [any FoldTable] { stages.tables + [enterprisePlaces, projectPlaces] }
+
+    /// Increments of `metric` not yet written, by year, metric and place: one upsert per metric
+    /// and transaction instead of one per event (written before anything reads or lowers them).
     private var increments: [MetricKey: Int] = [:]
 
     private struct MetricKey: Hashable {
         var year: Int
         var metric: String
+        var place: Place
     }
 
     /// Building only: each enterprise served per year, with the event that first served it
@@ -97,30 +123,59 @@ public final class ProgrammeReadModel: Projection {
 
     private func writeIncrements(in db: Database) throws {
         for (key, count) in increments.sorted(by: { ($0.key.year, $0.key.metric) < ($1.key.year, $1.key.metric) }) where count != 0 {
-            try db.run("INSERT INTO metric VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET value = value + ?3", key.year, key.metric, count)
+            try db.run(
+                "INSERT INTO metric VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET value = value + ?5", key.year, key.metric, key.place.city,
+                key.place.county, count)
         }
         // A count taken back to nothing leaves no row, as a build from zero would.
         if increments.values.contains(where: { $0 < 0 }) { try db.run("DELETE FROM metric WHERE value = 0") }
         increments.removeAll(keepingCapacity: true)
     }
 
+    private func count(_ metric: String, year: Int, at place: Place, by amount: Int = 1) {
+        increments[MetricKey(year: year, metric: metric, place: place), default: 0] += amount
+    }
+
+    /// Where `event` counts (see the type's summary).
+    private func place(of event: ProjectedEvent, in db: Database) throws -> Place {
+        switch event.category {
+        case "enterprise": return try enterprisePlaces.row(RowKey(streamOf: event), in: db) ?? .province
+        case "project": return try projectPlaces.row(RowKey(streamOf: event), in: db) ?? .province
+        case "plan" where event.kind == .activityHeld: return Place(city: try event.payload(ActivityHeld.self).city ?? "", county: "")
+        default: return .province
+        }
+    }
+
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         switch event.kind {
+        case .enterpriseRegistered:
+            let registered = try event.payload(EnterpriseRegistered.self)
+            enterprisePlaces.set(RowKey(streamOf: event), Place(city: registered.city, county: registered.county))
+        case .enterpriseProfileCorrected:
+            let profile = try event.payload(EnterpriseProfileCorrected.self)
+            guard profile.city != nil || profile.county != nil else { break }
+            let known = try enterprisePlaces.row(RowKey(streamOf: event), in: db) ?? .province
+            enterprisePlaces.set(RowKey(streamOf: event), Place(city: profile.city ?? known.city, county: profile.county ?? known.county))
         case .assessmentRecorded, .stageUpgraded:
-            if let change = try stages.record(event, in: db) { tally(change) }
+            if let change = try stages.record(event, in: db) { tally(change, at: try place(of: event, in: db)) }
         case .eventRetracted:
             let retraction = try event.retractionContext()
             if let retracted = retraction.retracted, let change = try stages.retract(retracted.seq, of: RowKey(streamOf: event), in: db) {
-                tally(change)
+                tally(change, at: try place(of: event, in: db))
             }
             try undo(retraction, in: db)
         case .planPublished:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
         default:
-            if Self.serves(event) { try serve(event, in: db) }
-            for metric in try Self.tallies(of: event) {
-                increments[MetricKey(year: event.year, metric: metric), default: 0] += 1
+            if event.kind == .projectFiled {
+                let enterprise = try event.payload(ProjectFiled.self).enterprise
+                projectPlaces.set(RowKey(streamOf: event), try enterprisePlaces.row(RowKey(enterprise), in: db) ?? .province)
             }
+            let tallies = try Self.tallies(of: event)
+            guard Self.serves(event) || !tallies.isEmpty else { break }
+            let place = try place(of: event, in: db)
+            if Self.serves(event) { try serve(event, at: place, in: db) }
+            for metric in tallies { count(metric, year: event.year, at: place) }
         }
     }
 
@@ -148,13 +203,13 @@ public final class ProgrammeReadModel: Projection {
 
     /// Counts the moves an enterprise's history gained and takes back those it lost (an
     /// assessment recorded late, or retracted, can change the moves after it too).
-    private func tally(_ change: StageHistories.Change) {
+    private func tally(_ change: StageHistories.Change, at place: Place) {
         for (history, sign) in [(change.before, -1), (change.after, 1)] {
             for move in history.moves {
                 let year = Int(move.finding.date.prefix(4)) ?? 0
-                if move.from == .l0 { increments[MetricKey(year: year, metric: "leftPendingLibrary"), default: 0] += sign }
-                if move.to == .l0 { increments[MetricKey(year: year, metric: "returnedToPendingLibrary"), default: 0] += sign }
-                if move.isDowngrade { increments[MetricKey(year: year, metric: "stageDowngrades"), default: 0] += sign }
+                if move.from == .l0 { count("leftPendingLibrary", year: year, at: place, by: sign) }
+                if move.to == .l0 { count("returnedToPendingLibrary", year: year, at: place, by: sign) }
+                if move.isDowngrade { count("stageDowngrades", year: year, at: place, by: sign) }
             }
         }
     }
@@ -168,7 +223,7 @@ public final class ProgrammeReadModel: Projection {
     }
 
     /// Counts an enterprise once per year as served.
-    private func serve(_ event: ProjectedEvent, in db: Database) throws {
+    private func serve(_ event: ProjectedEvent, at place: Place, in db: Database) throws {
         let first: Bool
         if served != nil {
             let key = Served(year: event.year, uscc: event.streamID)
@@ -178,7 +233,7 @@ public final class ProgrammeReadModel: Projection {
             try db.run("INSERT OR IGNORE INTO served VALUES (?, ?, ?)", event.year, event.streamID, event.seq)
             first = db.changesCount > 0
         }
-        if first { increments[MetricKey(year: event.year, metric: "enterprisesServed"), default: 0] += 1 }
+        if first { count("enterprisesServed", year: event.year, at: place) }
     }
 
     /// Takes back what the retracted event counted. Its enterprise stays served that year while
@@ -188,8 +243,11 @@ public final class ProgrammeReadModel: Projection {
         guard let retracted = retraction.retracted else { return }
         try writeIncrements(in: db)
         let year = retracted.year
+        let place = try place(of: retracted, in: db)
         for metric in try Self.tallies(of: retracted) {
-            try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ?", year, metric)
+            try db.run(
+                "UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ? AND city = ? AND county = ?", year, metric, place.city,
+                place.county)
         }
         guard Self.serves(retracted) else { return }
         let key = Served(year: year, uscc: retracted.streamID)
@@ -208,8 +266,38 @@ public final class ProgrammeReadModel: Projection {
                 removed = db.changesCount > 0
             }
             if removed {
-                try db.run("UPDATE metric SET value = value - 1 WHERE year = ? AND metric = 'enterprisesServed'", year)
+                try db.run(
+                    "UPDATE metric SET value = value - 1 WHERE year = ? AND metric = 'enterprisesServed' AND city = ? AND county = ?", year,
+                    place.city,
+                    place.county)
             }
         }
+    }
+}
+
+/// Where a count belongs: a city and county code, or `''` for the province as a whole.
+private struct Place: Hashable {
+    var city: String
+    var county: String
+
+    static let province = Place(city: "", county: "")
+
+    static func loader(_ table: String) -> (String, Database) throws -> Place? {
+        { key, db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT city, county FROM \(table) WHERE \(table == "project_place" ? "project" : "uscc") = ?"),
+                arguments: [key]
+            )
+            .map { Place(city: $0[0], county: $0[1]) }
+        }
+    }
+
+    /// The statement that writes rows of `table` (``BulkInsert``).
+    static func inserter(_ table: String) -> (Database) throws -> BulkInsert {
+        { db in try BulkInsert(db, "INSERT OR REPLACE", into: table, columns: 3) }
+    }
+
+    static func add(_ insert: BulkInsert, _ key: String, _ place: Place) throws {
+        try insert.add(key, place.city, place.county)
     }
 }

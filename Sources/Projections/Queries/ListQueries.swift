@@ -9,11 +9,25 @@ extension ReadModelQuery {
         try run(try Name(named: query), filters: filters, coverage: coverage, store: store)
     }
 
-    /// Runs a query on the store of its read model (``Name/readModel``).
+    /// Runs a query on the stores of the read models it reads (``Name/readModels``), each by name.
+    public static func run(
+        _ query: Name, filters: QueryFilters, coverage: CoverageQuery.Dimension = .province, stores: (String) throws -> ReadModelStore
+    ) throws -> QueryTable {
+        switch query {
+        case .targets: try TargetsQuery(filters: filters, by: coverage).run(stores)
+        case .incentiveRanking: try IncentiveRanking(year: filters.year, date: filters.asOfDate).run(stores)
+        default: try run(query, filters: filters, coverage: coverage, store: stores(query.readModel))
+        }
+    }
+
+    /// Runs a query that reads one read model (``Name/readModel``) on its store.
     public static func run(_ query: Name, filters: QueryFilters, coverage: CoverageQuery.Dimension = .province, store: ReadModelStore)
         throws(ProjectionError) -> QueryTable
     {
-        try store.read { db in
+        guard query.readModels == [store.name] else {
+            throw .database("query \(query.rawValue) reads \(query.readModels.joined(separator: ", ")); run it with their stores")
+        }
+        return try store.read { db in
             switch query {
             case .coverage:
                 return try CoverageQuery(year: filters.year, by: coverage, region: filters.region, industry: filters.industry).run(in: db)
@@ -27,8 +41,9 @@ extension ReadModelQuery {
             case .providerProgress: return try providerProgress(filters, in: db)
             case .benchmarks: return try benchmarks(filters, in: db)
             case .incentives: return try incentives(filters, in: db)
-            case .programme: return try programme(filters, in: db)
+            case .programme: return try programme(filters, by: coverage, in: db)
             case .stageMoves: return try StageMovesQuery(year: filters.year, region: filters.region).run(in: db)
+            case .targets, .incentiveRanking: preconditionFailure("reads several read models")
             }
         }
     }
@@ -263,22 +278,45 @@ extension ReadModelQuery {
             """, arguments, in: db)
     }
 
-    static func programme(_ filters: QueryFilters, in db: Database) throws -> QueryTable {
-        var values: [Int: [String: Int]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT year, metric, value FROM metric") { values[row[0], default: [:]][row[1]] = row[2] }
+    /// The programme metrics per year, for the province or the place `filters.region` names;
+    /// by city or county, a row per place and metric.
+    static func programme(_ filters: QueryFilters, by: CoverageQuery.Dimension, in db: Database) throws -> QueryTable {
+        let placeColumn: String? =
+            switch by {
+            case .city: "city"
+            case .county: "county"
+            default: nil
+            }
+        var (conditions, arguments) = filters.regionConditions(industry: nil)
+        if let placeColumn { conditions.append("\(placeColumn) != ''") }
+        var values: [Int: [String: [String: Int]]] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT year, metric, \(placeColumn ?? "''"), sum(value) FROM metric\(whereClause(conditions)) GROUP BY 1, 2, 3",
+            arguments: StatementArguments(arguments))
+        {
+            values[row[0], default: [:]][row[1], default: [:]][row[2]] = row[3]
+        }
+        // The plan's targets are the province's.
         var targets: [Int: [String: Double]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT year, name, value FROM plan_target") { targets[row[0], default: [:]][row[1]] = row[2] }
-        var table = QueryTable(
-            title: "工作推进指标", columns: [("year", "年度"), ("metric", "指标"), ("title", "指标名称"), ("value", "数值"), ("target", "目标"), ("met", "是否达标")],
-            seq: try ReadModelStore.checkpoint(in: db).seq)
+        if filters.region == nil, placeColumn == nil {
+            for row in try Row.fetchAll(db, sql: "SELECT year, name, value FROM plan_target") { targets[row[0], default: [:]][row[1]] = row[2] }
+        }
+        let places = placeColumn == nil ? [""] : Set(values.values.flatMap { $0.values.flatMap(\.keys) }).sorted()
+        var columns = [("year", "年度"), ("metric", "指标"), ("title", "指标名称"), ("value", "数值"), ("target", "目标"), ("met", "是否达标")]
+        if let placeColumn { columns.insert((placeColumn, placeColumn == "city" ? "市" : "县(市、区)"), at: 1) }
+        var table = QueryTable(title: "工作推进指标", columns: columns, seq: try ReadModelStore.checkpoint(in: db).seq)
         for year in Set(values.keys).union(targets.keys.filter { $0 >= 2024 }).sorted() where filters.year == nil || filters.year == year {
-            for (metric, title, targetName) in ProgrammeReadModel.metrics {
-                let value = values[year]?[metric] ?? 0
-                let target = targetName.flatMap { targets[year]?[$0] }
-                table.rows.append([
-                    .integer(Int64(year)), .text(metric), .text(title), .integer(Int64(value)),
-                    target.map { .integer(Int64($0)) } ?? .null, target.map { .text(Double(value) >= $0 ? "是" : "否") } ?? .null,
-                ])
+            for place in places {
+                for (metric, title, targetName) in ProgrammeReadModel.metrics {
+                    let value = values[year]?[metric]?[place] ?? 0
+                    let target = targetName.flatMap { targets[year]?[$0] }
+                    var row: [QueryTable.Value] = [
+                        .integer(Int64(year)), .text(metric), .text(title), .integer(Int64(value)),
+                        target.map { .integer(Int64($0)) } ?? .null, target.map { .text(Double(value) >= $0 ? "是" : "否") } ?? .null,
+                    ]
+                    if placeColumn != nil { row.insert(.text(place), at: 1) }
+                    table.rows.append(row)
+                }
             }
         }
         return table

@@ -62,11 +62,22 @@ public enum ReadModelQuery {
         case providerProgress = "provider-progress"
         case benchmarks, incentives, programme, findings
         case stageMoves = "stage-moves"
+        case targets
+        case incentiveRanking = "incentive-ranking"
 
-        /// The read model it reads.
+        /// The read models it reads, the first of them the one it is listed under.
+        public var readModels: [String] {
+            switch self {
+            case .targets: [CoverageReadModel.name, ProgrammeReadModel.name, ProvidersReadModel.name, BenchmarksReadModel.name]
+            case .incentiveRanking: [CoverageReadModel.name, FindingsReadModel.name]
+            default: [readModel]
+            }
+        }
+
+        /// The read model it reads (the first, for those that read several).
         public var readModel: String {
             switch self {
-            case .coverage, .stageMoves: CoverageReadModel.name
+            case .coverage, .stageMoves, .targets, .incentiveRanking: CoverageReadModel.name
             case .pending, .funnel, .activity: PendingReadModel.name
             case .projects: ProjectsReadModel.name
             case .ledger: LedgerReadModel.name
@@ -93,6 +104,9 @@ public enum ReadModelQuery {
             case .programme: "programme metrics per year against targets"
             case .findings: "supervision findings, each with the events it rests on (rules: supervision-rules.json)"
             case .stageMoves: "assessments that moved a stage up or down, per assessment year and city (counties of a city with --region)"
+            case .targets: "the plan's scoreboard: every target against what the log shows, per year (and city or county with --by/--region)"
+            case .incentiveRanking:
+                "督查激励: cities ranked by coverage gain over the previous year, and again net of the stage changes the supervision checks flag"
             }
         }
 
@@ -103,7 +117,7 @@ public enum ReadModelQuery {
         }
     }
 
-    /// Query name → the read model it reads.
+    /// Query name → the read model it is listed under.
     public static let names: [(query: String, readModel: String, summary: String)] = Name.allCases.map {
         ($0.rawValue, $0.readModel, $0.summary)
     }

@@ -18,6 +18,12 @@ struct AuditRoutes {
             let filters = try readModels.scoped(try readModels.filters(parameters), context)
             return try await readModels.table(.findings, request, parameters, context, filters: filters)
         }
+        audit.get("ranking") { request, context in
+            // Every city's figures, for officials as for supervision: the ranking is province-wide.
+            let parameters = Parameters(request: request)
+            let filters = try readModels.filters(parameters)
+            return try await readModels.table(.incentiveRanking, request, parameters, context, filters: filters)
+        }
         audit.get("explain") { request, context in
             let identity = try context.requireIdentity()
             let parameters = Parameters(request: request)
@@ -120,17 +126,19 @@ extension AuditRoutes {
                     .badRequest, "give the point to replay to: asOfSeq=N, asOfDate=YYYY-MM-DD or asOfRecorded=TIME (UTC, e.g. 2024-10-31T16:00:00Z)")
             }
             let by = try parameters.choice("by", CoverageQuery.Dimension.allCases.map(\.rawValue)).flatMap(CoverageQuery.Dimension.init) ?? .province
-            let readModel = try ReadModelQuery.readModel(for: name)
+            let query = try ReadModelQuery.Name(named: name)
             let filters = try readModels.filters(parameters)
             let csv = try Responses.wantsCSV(request, parameters)
             let log = daemon.log
             return try await daemon.work.run(WorkPool.heavy) {
                 let scratch = NSTemporaryDirectory() + "gongfu-replay-" + UUID().uuidString
                 defer { try? FileManager.default.removeItem(atPath: scratch) }
-                let path = try ReadModels.build(asOf: asOf, log: log, names: [readModel], outputDirectory: scratch)[0]
-                let store = try ReadModelStore(path: path, projection: try ReadModelCatalogue.projection(named: readModel), mode: .readOnly)
-                defer { store.close() }
-                let table = try ReadModelQuery.run(name, filters: filters, coverage: by, store: store)
+                let stores = try ReadModels.stores(asOf: asOf, log: log, names: query.readModels, outputDirectory: scratch)
+                defer { stores.values.forEach { $0.close() } }
+                let table = try ReadModelQuery.run(query, filters: filters, coverage: by) { name in
+                    guard let store = stores[name] else { throw ProjectionError.unknownProjection(name) }
+                    return store
+                }
                 return Responses.table(table, name: "\(name)-\(asOf.label)", csv: csv)
             }.response
         }

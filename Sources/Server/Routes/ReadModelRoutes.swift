@@ -62,8 +62,17 @@ struct ReadModelRoutes {
         }
         v1.get("metrics/programme") { request, context in
             let parameters = Parameters(request: request)
-            return try await table(.programme, request, parameters, context, filters: try filters(parameters))
+            return try await table(.programme, request, parameters, context, filters: try filters(parameters), coverage: try places(parameters))
         }
+        v1.get("targets") { request, context in
+            let parameters = Parameters(request: request)
+            return try await table(.targets, request, parameters, context, filters: try filters(parameters), coverage: try places(parameters))
+        }
+    }
+
+    /// `by=province|city|county` for the queries told per place.
+    func places(_ parameters: Parameters) throws -> CoverageQuery.Dimension {
+        try parameters.choice("by", ["province", "city", "county"]).flatMap(CoverageQuery.Dimension.init) ?? .province
     }
 
     func filters(_ parameters: Parameters, defaultLimit: Int? = nil) throws -> QueryFilters {
@@ -107,11 +116,10 @@ struct ReadModelRoutes {
         coverage: CoverageQuery.Dimension = .province
     ) async throws -> Response {
         let identity = try context.requireIdentity()
-        let readModel = query.readModel
         if let waitFor = try parameters.seq("waitFor") {
-            try await daemon.waitUntilProjected(waitFor, in: readModel)
+            for readModel in query.readModels { try await daemon.waitUntilProjected(waitFor, in: readModel) }
         }
-        let store = try daemon.store(readModel)
+        let stores = try query.readModels.map { try daemon.store($0) }
         let csv = try Responses.wantsCSV(request, parameters)
         // The parsed filters, not the raw query string: `waitFor` and parameter order do not matter.
         var key = query.rawValue
@@ -123,16 +131,22 @@ struct ReadModelRoutes {
             key += part
         }
         // The answer is cached for the seq the read model had before the query ran, and only
-        // when the query saw that very seq.
-        let before = store.appliedSeq
+        // when the query saw that very seq; a query over several read models also keys on the
+        // others' seqs.
+        let seqs = stores.map(\.appliedSeq)
+        let before = seqs.min()!
+        if seqs.count > 1 { key += "|" + seqs.map(String.init).joined(separator: ",") }
         if let cached = daemon.cache.lookup(key, seq: before) { return cached }
         let viewer = identity.city
         let answer = try await daemon.work.run(WorkPool.query) { () throws -> (ResponseCache.CachedResponse, UInt64) in
-            var result = try ReadModelQuery.run(query, filters: filters, coverage: coverage, store: store)
+            var result = try ReadModelQuery.run(query, filters: filters, coverage: coverage) { name in
+                guard let store = stores.first(where: { $0.name == name }) else { throw ProjectionError.unknownProjection(name) }
+                return store
+            }
             if let viewer { result = SmallCells.suppress(result, query: query, filters: filters, coverage: coverage, viewer: viewer) }
             return (Responses.table(result, name: query.rawValue, csv: csv), result.seq)
         }
-        if answer.1 == before { daemon.cache.store(key, seq: before, answer.0) }
+        if answer.1 == before, stores.map(\.appliedSeq) == seqs { daemon.cache.store(key, seq: before, answer.0) }
         return answer.0.response
     }
 
