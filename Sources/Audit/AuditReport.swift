@@ -6,8 +6,11 @@ import Projections
 /// `audit report --year Y`: the annual assessment report (年度评估报告) as HTML that prints
 /// well, with SVG charts, and its tables as CSV: coverage and deep rates by region, industry
 /// and industrial chain (as known and as frozen at the close), year-over-year points, targets and
-/// gaps, the work ledger's status, and the supervision findings. Every figure links to its
-/// explanation (`/v1/audit/explain…` on the daemon; `gongfu audit explain …` offline).
+/// gaps, stage downgrades, the plan's scoreboard, the programme figures and the projects per
+/// city, benchmarks and incentives, the work ledger's status, the supervision-incentive ranking
+/// and the supervision findings — what ledger task 8 asks of the December report. Every figure
+/// links to its explanation (`/v1/audit/explain…` on the daemon; `gongfu audit explain …`
+/// offline) or to the list behind it.
 public struct AuditReport {
     public let year: Int
     /// The date the ledger's statuses and "no contact" are judged at (default: the year's last day).
@@ -22,7 +25,7 @@ public struct AuditReport {
     }
 
     func query(_ name: ReadModelQuery.Name, _ filters: QueryFilters, by: CoverageQuery.Dimension = .province) throws -> QueryTable {
-        try ReadModelQuery.run(name, filters: filters, coverage: by, store: store(name.readModel))
+        try ReadModelQuery.run(name, filters: filters, coverage: by, stores: store)
     }
 
     /// The tables of the report, by file name.
@@ -33,7 +36,15 @@ public struct AuditReport {
             ("coverage-by-city.csv", try query(.coverage, filters, by: .city)),
             ("coverage-by-industry.csv", try query(.coverage, filters, by: .industry)),
             ("coverage-by-chain.csv", try query(.coverage, filters, by: .chain)),
+            ("stage-moves.csv", try query(.stageMoves, filters)),
+            ("targets.csv", try query(.targets, filters)),
+            ("targets-by-city.csv", try query(.targets, filters, by: .city)),
+            ("programme-by-city.csv", try query(.programme, filters, by: .city)),
+            ("project-progress.csv", try query(.projectProgress, filters, by: .city)),
+            ("benchmarks.csv", try query(.benchmarks, filters)),
+            ("incentives.csv", try query(.incentives, filters)),
             ("ledger.csv", try query(.ledger, QueryFilters(date: date))),
+            ("ranking.csv", try query(.incentiveRanking, filters)),
             ("findings.csv", try query(.findings, filters)),
         ]
     }
@@ -85,8 +96,15 @@ public struct AuditReport {
         html += "<h3>评估截止后补录对各市数字的影响（当前已知 − 评估时，百分点）</h3>\n" + backDatedEffect(cities) + "\n"
         html += "<h2>三、分行业</h2>\n" + coverageTable(table("coverage-by-industry.csv"), dimension: "industry") + "\n"
         html += "<h2>四、分产业链</h2>\n" + coverageTable(table("coverage-by-chain.csv"), dimension: "chain") + "\n"
-        html += "<h2>五、工作台账（截至 \(date)）</h2>\n" + ledgerTable(table("ledger.csv")) + "\n"
-        html += "<h2>六、督查发现</h2>\n" + findingsSection(table("findings.csv")) + "\n"
+        html += "<h3>评估阶段升降</h3>\n" + movesTable(table("stage-moves.csv")) + "\n"
+        html += "<h2>五、方案目标进展（截至 \(date)）</h2>\n" + targetsTable(table("targets.csv")) + "\n"
+        html += "<h3>各市转型覆盖率、深度转型率及年增幅</h3>\n" + cityTargetsTable(table("targets-by-city.csv")) + "\n"
+        html += "<h2>六、工作推进与项目</h2>\n" + programmeTable(table("programme-by-city.csv")) + "\n"
+        html += "<h3>项目推进情况（一项一档）</h3>\n" + projectsTable(table("project-progress.csv")) + "\n"
+        html += "<h2>七、标杆与激励</h2>\n" + recognitionTables(table("benchmarks.csv"), table("incentives.csv")) + "\n"
+        html += "<h2>八、工作台账（截至 \(date)）</h2>\n" + ledgerTable(table("ledger.csv")) + "\n"
+        html += "<h2>九、督查激励：各市覆盖率增幅排名</h2>\n" + rankingTable(table("ranking.csv")) + "\n"
+        html += "<h2>十、督查发现</h2>\n" + findingsSection(table("findings.csv")) + "\n"
         html += """
             <h2>说明</h2>
             <p class="note">每个比率链接到其解释：<code>/v1/audit/explain?year=\(year)&amp;region=代码&amp;figure=coverage|deep</code>（守护进程，审计员令牌），
@@ -190,7 +208,7 @@ public struct AuditReport {
         body{font-family:"Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:24px;color:#1d2733}h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:2px solid #1f5f99}
         table{border-collapse:collapse;width:100%;font-size:12px;margin:8px 0}th,td{border:1px solid #d5dbe1;padding:3px 6px;text-align:left}th{background:#eef2f6}
         a{color:#1f5f99;text-decoration:none}.meta,.note{font-size:12px;color:#5b6b7b}svg.chart{width:100%;max-width:980px}svg text{font-size:11px}
-        tr.status-overdue td:last-child{background:#c0392b;color:#fff}tr.status-done-late td:last-child{color:#b9770e}tr.status-done-on-time td:last-child{color:#1e8449}
+        tr.status-overdue td:last-child,td.bad{background:#c0392b;color:#fff}td.good{color:#1e8449;font-weight:bold}tr.status-done-late td:last-child{color:#b9770e}tr.status-done-on-time td:last-child{color:#1e8449}
         @media print{body{margin:0}h2{page-break-after:avoid}table{page-break-inside:auto}tr{page-break-inside:avoid}a{color:inherit}}
         """
 }

@@ -51,6 +51,15 @@ public struct ReferenceData: Sendable {
         cities.first { $0.code == code || $0.counties.contains { $0.code == code } }
     }
 
+    /// The name of the province (`370000`), a city or a county; the code itself when unknown
+    /// (a blank code is the province's share that has no place: "省级").
+    public func placeName(_ code: String) -> String {
+        if code == "370000" { return "山东省" }
+        if code.isEmpty { return "省级" }
+        guard let city = city(containing: code) else { return code }
+        return city.code == code ? city.name : city.counties.first { $0.code == code }?.name ?? code
+    }
+
     /// Whether `code` is a current or historic Shandong division (city or county).
     public func isKnownDivision(_ code: String) -> Bool {
         city(containing: code) != nil || historicDivisions.contains { $0.code == code }

@@ -123,11 +123,29 @@ struct AuditTests {
         let files = try AuditReport(year: 2025, store: { try readModels.store(named: $0) }).write(to: temporary.path + "/report")
         #expect(
             files.map { ($0 as NSString).lastPathComponent }.sorted() == [
-                "coverage-by-chain.csv", "coverage-by-city.csv", "coverage-by-industry.csv",
-                "coverage-province.csv", "findings.csv", "ledger.csv", "report.html",
+                "benchmarks.csv", "coverage-by-chain.csv", "coverage-by-city.csv", "coverage-by-industry.csv",
+                "coverage-province.csv", "findings.csv", "incentives.csv", "ledger.csv", "programme-by-city.csv", "project-progress.csv",
+                "ranking.csv", "report.html", "stage-moves.csv", "targets-by-city.csv", "targets.csv",
             ])
         let html = try String(contentsOfFile: temporary.path + "/report/report.html", encoding: .utf8)
-        for heading in ["一、总体情况", "二、分地区", "三、分行业", "四、分产业链", "五、工作台账", "六、督查发现"] { #expect(html.contains(heading)) }
+        for heading in [
+            "一、总体情况", "二、分地区", "三、分行业", "四、分产业链", "评估阶段升降", "五、方案目标进展", "六、工作推进与项目", "项目推进情况", "七、标杆与激励",
+            "八、工作台账", "九、督查激励", "十、督查发现",
+        ] {
+            #expect(html.contains(heading), "\(heading)")
+        }
+        // Every target of the plan, and every city in the ranking.
+        for target in Scoreboard.standard.targets {
+            #expect(html.contains("<td title=\"gongfu query targets --year 2025 --date 2025-12-31\">\(target.title)</td>"))
+        }
+        for city in ReferenceData.standard.cities {
+            #expect(html.contains("<td title=\"gongfu query incentive-ranking --year 2025\">\(city.name)</td>"))
+        }
+        // The projects section adds up to the project library's filings of the year.
+        let progress = try String(contentsOfFile: temporary.path + "/report/project-progress.csv", encoding: .utf8)
+        let filed = progress.split(whereSeparator: \.isNewline).dropFirst().compactMap { Int($0.split(separator: ",")[3]) }.reduce(0, +)
+        let library = try ReadModelQuery.run("projects", filters: QueryFilters(year: 2025), store: readModels.store(named: "projects"))
+        #expect(filed == library.rows.count && filed > 0)
         let cities = try ReadModelQuery.run(
             "coverage", filters: QueryFilters(year: 2025), coverage: .city, store: readModels.store(named: "coverage"))
         for row in cities.rows {

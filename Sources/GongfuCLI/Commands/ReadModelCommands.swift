@@ -170,7 +170,10 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Assessment year (coverage), filing year (projects), award year (benchmarks), …")
     var year: Int?
 
-    @Option(help: "coverage: group by province, city, county, industry, sector or chain; programme and targets: by province, city or county.")
+    @Option(
+        help:
+            "coverage: group by province, city, county, industry, sector or chain; programme, targets and project-progress: by province, city or county."
+    )
     var by: String = "province"
 
     @Option(help: ArgumentHelp("Only this city or county (GB/T 2260 code, e.g. 370200).", valueName: "CODE"))
@@ -200,7 +203,7 @@ struct QueryCommand: ParsableCommand {
         guard CoverageQuery.Dimension(rawValue: by) != nil else {
             throw ValidationError("--by \(by) is not a grouping; use \(CoverageQuery.Dimension.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        if ["programme", "targets"].contains(name), !["province", "city", "county"].contains(by) {
+        if ["programme", "targets", "project-progress"].contains(name), !["province", "city", "county"].contains(by) {
             throw ValidationError("--by \(by) does not apply to \(name); use province, city or county.")
         }
         guard ["table", "json", "csv"].contains(format) else { throw ValidationError("--format \(format) is not table, json or csv.") }

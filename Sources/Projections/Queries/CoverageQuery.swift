@@ -129,9 +129,7 @@ public struct CoverageQuery: Sendable {
     func name(of code: String, _ reference: ReferenceData) -> String {
         switch by {
         case .province: return "山东省"
-        case .city, .county:
-            guard let city = reference.city(containing: code) else { return code }
-            return city.code == code ? city.name : city.counties.first { $0.code == code }?.name ?? code
+        case .city, .county: return reference.placeName(code)
         case .industry: return reference.industry(for: code)?.name ?? code
         case .sector: return reference.sectorGroups.first { $0.id == code }?.name ?? code
         case .chain: return code

@@ -88,7 +88,7 @@ public struct IncentiveRanking: Sendable {
                 let deepNow = percentage(city.deep, of: city.population)
                 table.rows.append([
                     .integer(Int64(ranked)), rank.map { .integer(Int64($0)) } ?? .null, .text(code),
-                    .text(reference.city(containing: code)?.name ?? code), .integer(Int64(city.population)),
+                    .text(reference.placeName(code)), .integer(Int64(city.population)),
                     percent(city.covered, of: city.population),
                     percent(city.deep, of: city.population), gains[code]?.recorded.map(QueryTable.Value.number) ?? .null,
                     deepNow.flatMap { now in deepBefore.map { .number(((now - $0) * 10).rounded() / 10) } } ?? .null,

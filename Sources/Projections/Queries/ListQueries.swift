@@ -36,6 +36,7 @@ extension ReadModelQuery {
             case .activity: return try activity(filters, in: db)
             case .findings: return try SupervisionQuery(date: filters.asOfDate).table(region: filters.region, year: filters.year, in: db)
             case .projects: return try projects(filters, in: db)
+            case .projectProgress: return try projectProgress(filters, by: coverage, in: db)
             case .ledger: return try ledger(filters, in: db)
             case .providers: return try providers(filters, in: db)
             case .providerProgress: return try providerProgress(filters, in: db)
@@ -137,6 +138,43 @@ extension ReadModelQuery {
                 p.milestones, p.last_milestone, p.closed_on, p.outcome, p.benchmark_candidate
             FROM project p LEFT JOIN enterprise e ON e.uscc = p.enterprise\(whereClause(conditions)) ORDER BY p.project\(filters.paging)
             """, arguments, in: db)
+    }
+
+    /// How the projects are going (任务8: 整理分析企业项目推进情况), per year, place and domain:
+    /// filed, completed and cancelled that year, in progress at its end, benchmark candidates
+    /// among the completed, and the budget filed.
+    static func projectProgress(_ filters: QueryFilters, by: CoverageQuery.Dimension, in db: Database) throws -> QueryTable {
+        var (conditions, arguments) = filters.regionConditions(city: "e.city", county: "e.county", industry: "e.industry")
+        let place = by == .county ? "e.county" : by == .province ? "'\(CoverageReadModel.province)'" : "e.city"
+        let years =
+            try filters.year.map { [$0] }
+            ?? Int.fetchAll(db, sql: "SELECT DISTINCT CAST(substr(filed_on, 1, 4) AS INTEGER) FROM project ORDER BY 1")
+        var table = QueryTable(
+            title: "项目推进情况",
+            columns: [
+                ("year", "年度"), ("code", "地区代码"), ("domain", "转型领域"), ("filed", "当年备案"), ("completed", "当年完成"), ("cancelled", "当年取消"),
+                ("inProgress", "年末在建"), ("benchmarkCandidates", "当年完成的标杆候选"), ("budgetFen", "当年备案预算(分)"),
+            ], seq: try ReadModelStore.checkpoint(in: db).seq)
+        conditions.append("coalesce(\(place), '') != ''")
+        for year in years {
+            let (start, end) = ("\(year)-01-01", "\(year)-12-31")
+            table.rows += try self.table(
+                "", [],
+                """
+                SELECT ?1, \(place), p.domain,
+                    sum(p.filed_on BETWEEN ?2 AND ?3),
+                    sum(p.status = 'completed' AND p.closed_on BETWEEN ?2 AND ?3),
+                    sum(p.status = 'cancelled' AND p.closed_on BETWEEN ?2 AND ?3),
+                    sum(p.filed_on <= ?3 AND (p.closed_on IS NULL OR p.closed_on > ?3)),
+                    sum(p.status = 'completed' AND p.closed_on BETWEEN ?2 AND ?3 AND p.benchmark_candidate = 1),
+                    sum(CASE WHEN p.filed_on BETWEEN ?2 AND ?3 THEN p.budget_fen ELSE 0 END)
+                FROM project p JOIN enterprise e ON e.uscc = p.enterprise
+                WHERE p.filed_on <= ?3 AND (p.closed_on IS NULL OR p.closed_on >= ?2)\(conditions.map { " AND " + $0 }.joined())
+                GROUP BY 2, 3 ORDER BY 2, 3
+                """, [year, start, end] + arguments, in: db
+            ).rows
+        }
+        return table
     }
 
     static func ledger(_ filters: QueryFilters, in db: Database) throws -> QueryTable {

@@ -59,6 +59,7 @@ public enum ReadModelQuery {
     /// The queries, by the name `gongfu query` and the daemon's routes take.
     public enum Name: String, CaseIterable, Sendable {
         case coverage, pending, funnel, activity, projects, ledger, providers
+        case projectProgress = "project-progress"
         case providerProgress = "provider-progress"
         case benchmarks, incentives, programme, findings
         case stageMoves = "stage-moves"
@@ -79,7 +80,7 @@ public enum ReadModelQuery {
             switch self {
             case .coverage, .stageMoves, .targets, .incentiveRanking: CoverageReadModel.name
             case .pending, .funnel, .activity: PendingReadModel.name
-            case .projects: ProjectsReadModel.name
+            case .projects, .projectProgress: ProjectsReadModel.name
             case .ledger: LedgerReadModel.name
             case .providers, .providerProgress: ProvidersReadModel.name
             case .benchmarks, .incentives: BenchmarksReadModel.name
@@ -96,6 +97,7 @@ public enum ReadModelQuery {
             case .funnel: "the pending library's five steps, per city"
             case .activity: "the latest contacts with pending enterprises, newest first"
             case .projects: "the project library"
+            case .projectProgress: "projects filed, completed, cancelled and in progress per year, city (or county with --by) and domain"
             case .ledger: "the work ledger and its status as of a date"
             case .providers: "the provider pool, one row per provider"
             case .providerProgress: "providers and solutions per year against the plan's targets"

@@ -80,10 +80,9 @@ public struct TargetsQuery: Sendable {
     func places() throws -> [Place] {
         let reference = ReferenceData.standard
         func place(_ code: String) -> Place {
-            if code == CoverageReadModel.province { return Place(code: code, name: "山东省", level: .province) }
-            let city = reference.city(containing: code)
-            if city?.code == code { return Place(code: code, name: city!.name, level: .city) }
-            return Place(code: code, name: city?.counties.first { $0.code == code }?.name ?? code, level: .county)
+            let level: Scoreboard.Places =
+                code == CoverageReadModel.province ? .province : reference.city(containing: code)?.code == code ? .city : .county
+            return Place(code: code, name: reference.placeName(code), level: level)
         }
         switch by {
         case .city:
@@ -144,7 +143,7 @@ public struct TargetsQuery: Sendable {
         switch target.period {
         case .rate, .gain:
             guard let actual else { return (nil, "未评估", "\(year) 年度评估尚无数据") }
-            over = rates.closed.contains(year) || date > yearEnd
+            over = rates.closed.contains(year) || date >= yearEnd
             if target.period == .gain || goal.year == year {
                 expected = goal.value
                 path = "目标 \(format(goal.value))\(target.unit)"
@@ -160,7 +159,7 @@ public struct TargetsQuery: Sendable {
         case .year, .stock, .cumulative:
             let actual = actual ?? 0
             let point = min(date, yearEnd)
-            over = date > yearEnd
+            over = date >= yearEnd
             // The path starts at the plan's previous value for this target, else at the plan's start.
             var (startDate, startValue) = ("\(scoreboard.firstYear)-01-01", 0.0)
             if target.period == .year {

@@ -40,6 +40,10 @@ struct ReadModelRoutes {
             filters.status = try parameters.choice("status", ["filed", "inProgress", "completed", "cancelled"])
             return try await table(.projects, request, parameters, context, filters: scoped(filters, context))
         }
+        v1.get("projects/progress") { request, context in
+            let parameters = Parameters(request: request)
+            return try await table(.projectProgress, request, parameters, context, filters: try filters(parameters), coverage: try places(parameters))
+        }
         v1.get("ledger") { request, context in
             let parameters = Parameters(request: request)
             return try await table(.ledger, request, parameters, context, filters: try filters(parameters))
