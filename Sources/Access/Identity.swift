@@ -12,16 +12,23 @@ public struct Identity: Sendable, Equatable {
         self.role = role
     }
 
-    /// The city whose enterprise files this identity may see and write; `nil` means every city.
+    /// The city or county whose enterprise files this identity may see and write; `nil` means
+    /// the whole province.
+    public var region: String? { role.region }
+
+    /// The city of ``region`` (a county's city): where its aggregate views are locked to.
     public var city: String? {
-        if case .city(let code) = role { return code }
-        return nil
+        switch role {
+        case .city(let code): code
+        case .county(let code): ReferenceData.standard.city(containing: code)?.code
+        default: nil
+        }
     }
 
     /// Auditors read everything and write nothing.
     public var mayWrite: Bool {
         switch role {
-        case .province, .city, .dataOperator: true
+        case .province, .city, .county, .dataOperator: true
         case .auditor, .unknown: false
         }
     }
@@ -32,13 +39,13 @@ public struct Identity: Sendable, Equatable {
     public var mayAudit: Bool {
         switch role {
         case .province, .auditor, .dataOperator: true
-        case .city, .unknown: false
+        case .city, .county, .unknown: false
         }
     }
 
-    /// Whether an enterprise file of `city` is visible to this identity.
-    public func maySee(city enterpriseCity: String?) -> Bool {
-        guard let city else { return true }
-        return enterpriseCity == city
+    /// Whether the file of an enterprise registered in `city` and `county` is visible to this
+    /// identity.
+    public func maySee(city: String?, county: String?) -> Bool {
+        role.covers(city: city, county: county)
     }
 }

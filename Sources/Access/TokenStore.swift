@@ -25,7 +25,7 @@ public enum TokenError: Error, Equatable, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .invalidRole(let text):
-            "invalid role \"\(text)\": use province, auditor or city:<GB/T 2260 city code> (e.g. city:370200)"
+            "invalid role \"\(text)\": use province, auditor, city:<GB/T 2260 city code> (e.g. city:370200) or county:<county code> (e.g. county:370211)"
         case .invalidName(let reason):
             "invalid token name: \(reason)"
         case .unknownToken(let text):
@@ -84,13 +84,16 @@ public final class TokenStore: Sendable {
         }
     }
 
-    /// Parses a role a token may carry: `province`, `auditor` or `city:<code>` of a real city.
+    /// Parses a role a token may carry: `province`, `auditor`, `city:<code>` of a real city or
+    /// `county:<code>` of a real county.
     public static func role(_ text: String) throws(TokenError) -> Role {
         let role = Role(text)
         switch role {
         case .province, .auditor:
             return role
         case .city(let code) where ReferenceData.standard.cities.contains(where: { $0.code == code }):
+            return role
+        case .county(let code) where ReferenceData.standard.cities.contains(where: { $0.counties.contains { $0.code == code } }):
             return role
         default:
             throw .invalidRole(text)

@@ -50,6 +50,9 @@ public struct ProvinceGenerator {
     private var retractions: [(targetKey: String, draftKey: String)] = []
     /// Projects filed so far (every 200th one's budget is corrected).
     private var projectsFiled = 0
+    /// What the cities and counties record themselves, by role (``generateOfficeWork(_:)``):
+    /// appended after the history, each through an intake of its own role.
+    public private(set) var officeWork: [(role: Role, drafts: [EventDraft])] = []
     /// Recipients whose qualifying assessment is withdrawn after their award.
     private var withdrawn: Set<String> = []
     /// Each October's results of the annual assessment (年度评估), by year: one row per
@@ -86,6 +89,7 @@ public struct ProvinceGenerator {
         generateAwards(stages)
         generateRecognitions(stages)
         generateAnnualResults(stages)
+        generateOfficeWork(stages)
         timeline.sort { ($0.day, $0.order) < ($1.day, $1.order) }
         var entries = timeline.prefix { $0.day <= options.through }.map(\.entry)  // sorted: the rest is later
         timeline = []  // the entries are the caller's now: no second copy held
@@ -223,8 +227,8 @@ public struct ProvinceGenerator {
                     Day(2025, 4, 1) + random.int(0...60),
                     draft(stream, "EnterpriseLeftPopulation", ["year": .integer(2025), "reason": .string("belowThreshold")]))
                 return EnterpriseHistory(
-                    uscc: uscc, stages: [:], upgradedTo: upgradedTo, changes: changes, registeredOn: registeredOn, leftIn: 2025, found: found,
-                    regressed: regressed)
+                    uscc: uscc, county: county, stages: [:], upgradedTo: upgradedTo, changes: changes, registeredOn: registeredOn, leftIn: 2025,
+                    found: found, regressed: regressed)
             }
             defer { stageAtYearEnd[year] = stage }
             let start = Day(year, 1, 10)
@@ -276,8 +280,8 @@ public struct ProvinceGenerator {
             }
         }
         return EnterpriseHistory(
-            uscc: uscc, stages: stageAtYearEnd, upgradedTo: upgradedTo, changes: changes, registeredOn: registeredOn, leftIn: nil, found: found,
-            regressed: regressed)
+            uscc: uscc, county: county, stages: stageAtYearEnd, upgradedTo: upgradedTo, changes: changes, registeredOn: registeredOn, leftIn: nil,
+            found: found, regressed: regressed)
     }
 
     /// The five steps of the pending library: online assessment, on-site diagnosis, training,
@@ -564,6 +568,60 @@ public struct ProvinceGenerator {
         }
     }
 
+    /// What the cities and counties record themselves, after the history: each city's (and a
+    /// few counties') reports of their part of the ledger tasks the cities and counties carry out
+    /// — most on time, some late, a few not yet — and two county offices' trainings of their own
+    /// pending enterprises in November 2026.
+    private mutating func generateOfficeWork(_ enterprises: [EnterpriseHistory]) {
+        var draws = SeededRandom(seed: options.seed ^ 0x0FF1CE)
+        officeWork = []
+        guard let plan = try? PlanPublished.decode(try DefaultPlan.draft().data) else { return }
+        let reference = ReferenceData.standard
+        var items: [(task: String, milestone: String?, deadline: String)] = []
+        for task in plan.ledger where task.units.contains(where: { $0.contains("市县") }) {
+            for milestone in task.milestones ?? [] { items.append((task.task, milestone.milestone, milestone.deadline)) }
+            items.append((task.task, nil, task.deadline))
+        }
+        func reports(for region: String, unit: String) -> [EventDraft] {
+            items.compactMap { item in
+                let parts = item.deadline.split(separator: "-").compactMap { Int($0) }
+                let deadline = Day(parts[0], parts[1], parts[2])
+                guard !draws.chance(0.06) else { return nil }  // not reported yet
+                let completed = draws.chance(0.1) ? deadline + draws.int(5...60) : deadline + -draws.int(0...30)
+                guard completed <= options.through else { return nil }
+                var data: [String: JSONValue] = [
+                    "task": .string(item.task), "completedOn": .string(completed.description), "unit": .string(unit), "region": .string(region),
+                ]
+                if let milestone = item.milestone { data["milestone"] = .string(milestone) }
+                var report = draft("plan/2024-2026", "PlanMilestoneReported", data)
+                report.occurred = (completed + draws.int(0...5)).description
+                if report.occurred > options.through.description { report.occurred = options.through.description }
+                report.key = "demo/ledger/\(region)/\(item.task)/\(item.milestone ?? "")"
+                return report
+            }
+        }
+        for city in reference.cities {
+            officeWork.append((.city(city.code), reports(for: city.code, unit: city.name + "工业和信息化局")))
+        }
+        for county in Self.officeCounties {
+            guard let city = reference.city(containing: county), let name = city.counties.first(where: { $0.code == county })?.name else { continue }
+            var drafts = reports(for: county, unit: name + "工业和信息化局")
+            // The county office trains its own pending enterprises (普及培训).
+            let pending = enterprises.filter { $0.county == county && $0.leftIn == nil && ($0.stages[2026] ?? 0) == 0 }
+            for (index, enterprise) in pending.prefix(12).enumerated() {
+                var training = draft(
+                    "enterprise/" + enterprise.uscc, "TrainingAttended", ["session": .string("2026年\(name)企业家数字化转型普及培训第\(index / 6 + 1)期")])
+                training.occurred = (Day(2026, 11, 3) + draws.int(0...20)).description
+                training.key = "demo/county/\(county)/training/\(enterprise.uscc)"
+                drafts.append(training)
+            }
+            officeWork.append((.county(county), drafts))
+        }
+    }
+
+    /// The counties whose offices record their own work in the demo (黄岛区, 历下区).
+    public static let officeCounties = ["370211", "370102"]
+
     /// The recognitions the plan counts by the hundred — 工赋百景 scenario solutions, industrial
     /// internet platforms, 产业大脑 and 数字经济总部 — near the plan's yearly numbers for a
     /// province of 30,000 enterprises (scaled to the demo's), to providers and to enterprises
@@ -671,6 +729,7 @@ public struct ProvinceGenerator {
 /// the rules see, in log order).
 struct EnterpriseHistory {
     var uscc: String
+    var county: String
     var stages: [Int: Int]
     var upgradedTo: [Int: String]
     var changes: [(recorded: Day, stage: Int)]

@@ -6,14 +6,15 @@ import Foundation
 /// to each October's end, then that October's annual results as the assessment platform's file
 /// through the assessment import (``AssessmentImport``, as `gongfu import --assessments` reads
 /// it, registering the enterprises first seen there), then the rest. The 2025 file is written in GB18030, as Excel on a Chinese Windows saves
-/// it; the others in UTF-8 with a byte-order mark.
+/// it; the others in UTF-8 with a byte-order mark. Last, what the city and county offices
+/// record themselves (``ProvinceGenerator/officeWork``), each through an intake of its role.
 public enum ProvinceIngest {
     /// Appends `history` and `results` (``ProvinceGenerator/annualResults``) to `log`, writing
     /// each year's file into `directory`; `progress` is told how many of the history's events are
     /// in. A refused history event is thrown with its index in `history`.
     public static func append(
-        _ history: GeneratedHistory, results: [Int: [AnnualResult]], to log: EventLog, actor: Actor, directory: String,
-        progress: (Int) -> Void = { _ in }
+        _ history: GeneratedHistory, results: [Int: [AnnualResult]], officeWork: [(role: Role, drafts: [EventDraft])] = [], to log: EventLog,
+        actor: Actor, directory: String, progress: (Int) -> Void = { _ in }
     ) async throws {
         var intake = try Intake(log: log, actor: actor)
         var start = history.startIndex
@@ -36,6 +37,11 @@ public enum ProvinceIngest {
             try await importResults(results[year]!, year: year, intake: &intake, directory: directory)
         }
         try await appendHistory(upTo: history.endIndex)
+        // What the cities and counties record themselves, each as its own role.
+        for (role, drafts) in officeWork where !drafts.isEmpty {
+            var office = try Intake(log: log, actor: role.actor(named: "demo-office"))
+            _ = try await office.checkAndAppend(drafts)
+        }
     }
 
     /// Writes a year's results as the platform's CSV and imports it; every row must pass.

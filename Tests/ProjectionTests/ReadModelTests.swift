@@ -583,6 +583,59 @@ struct ReadModelTests {
         #expect(LedgerReadModel.status(deadline: "2024-03-31", completedOn: nil, asOf: "2024-04-01") == .overdue)
     }
 
+    @Test("Cities and counties report their own part of a ledger task; a report of a task the plan lacks is refused, and nothing is appended")
+    func ledgerParts() async throws {
+        let temporary = TemporaryDirectory()
+        let log = try EventLog(directory: try temporary.initialisedLog(), writable: true)
+        var intake = try Intake(log: log, actor: province)
+        _ = try await intake.checkAndAppend([try DefaultPlan.draft()])
+        func report(_ task: String, milestone: String? = nil, region: String?, on date: String) -> EventDraft {
+            var data: [String: JSONValue] = ["task": .string(task), "completedOn": .string(date), "unit": "工信局"]
+            if let milestone { data["milestone"] = .string(milestone) }
+            if let region { data["region"] = .string(region) }
+            return EventDraft(stream: "plan/2024-2026", type: "PlanMilestoneReported", occurred: date, data: .object(data))
+        }
+        func refusal(_ draft: EventDraft, as role: Role) async throws -> String {
+            var writer = try Intake(log: log, actor: role.actor(named: "test"))
+            let size = log.size
+            do {
+                _ = try await writer.checkAndAppend([draft])
+                return ""
+            } catch {
+                #expect(log.size == size, "nothing appended")
+                return "\(error)"
+            }
+        }
+        #expect(try await refusal(report("12", region: nil, on: "2024-06-01"), as: .province).contains("has no task 12; its tasks are 1, 2, 3"))
+        #expect(try await refusal(report("8", milestone: "提交报告", region: nil, on: "2024-06-01"), as: .province).contains("启动年度评估"))
+        #expect(try await refusal(report("3", region: "370100", on: "2024-03-20"), as: .city("370200")).contains("jurisdiction"))
+        #expect(try await refusal(report("3", region: nil, on: "2024-03-20"), as: .city("370200")).contains("give data.region 370200"))
+        #expect(try await refusal(report("3", region: "370212", on: "2024-03-20"), as: .county("370211")).contains("jurisdiction"))
+        #expect(try await refusal(report("3", region: "370211", on: "2024-03-20"), as: .city("370200")) == "", "a city reports for its county")
+        #expect(try await refusal(report("3", region: "370200", on: "2024-04-15"), as: .city("370200")) == "")
+        #expect(try await refusal(report("6", region: "370212", on: "2024-12-20"), as: .county("370212")) == "")
+
+        let readModels = try ReadModels(log: log, only: ["ledger"])
+        try readModels.catchUp()
+        let store = try readModels.store(named: "ledger")
+        func rows(_ filters: QueryFilters, by: CoverageQuery.Dimension = .province) throws -> [[String: String]] {
+            let table = try ReadModelQuery.run(.ledger, filters: filters, coverage: by, store: store)
+            return table.rows.map { row in Dictionary(uniqueKeysWithValues: table.columns.enumerated().map { ($1.key, row[$0].display) }) }
+        }
+        let provinceRows = try rows(QueryFilters(date: "2024-12-31"))
+        #expect(provinceRows.first { $0["task"] == "3" && $0["milestone"] == "" }?["regionsReported"] == "2")
+        #expect(provinceRows.first { $0["task"] == "3" && $0["milestone"] == "" }?["status"] == "overdue", "the province's own report is missing")
+        let qingdao = try rows(QueryFilters(region: "370200", date: "2024-12-31"))
+        #expect(qingdao.allSatisfy { $0["units"]!.contains("市县") }, "only the tasks the cities carry out")
+        #expect(qingdao.first { $0["task"] == "3" && $0["milestone"] == "" }?["status"] == "done late")
+        #expect(qingdao.first { $0["task"] == "6" }?["status"] == "open")
+        let counties = try rows(QueryFilters(region: "370200", date: "2025-01-05"), by: .county)
+        #expect(counties.first { $0["region"] == "370212" && $0["task"] == "6" }?["status"] == "done on time")
+        #expect(counties.first { $0["region"] == "370211" && $0["task"] == "3" && $0["milestone"] == "" }?["status"] == "done on time")
+        #expect(counties.first { $0["region"] == "370213" && $0["task"] == "6" }?["status"] == "overdue")
+        await log.close()
+    }
+
     @Test("The sample's ledger shows on-time, late and overdue items; CSV opens in Excel with Chinese headers")
     func ledgerAndCSV() throws {
         let temporary = TemporaryDirectory()

@@ -21,7 +21,8 @@ struct SupervisionTests {
         let directory = try temporary.initialisedLog()
         let log = try EventLog(directory: directory, writable: true)
         try await ProvinceIngest.append(
-            drafts, results: generator.annualResults, to: log, actor: province, directory: temporary.path + "/assessments")
+            drafts, results: generator.annualResults, officeWork: generator.officeWork, to: log, actor: province,
+            directory: temporary.path + "/assessments")
         #expect(generator.annualResults.keys.sorted() == [2024, 2025, 2026])
         let keys = try log.envelopes().compactMap(\.key)
         #expect(keys.filter { $0.hasPrefix("import/register/") }.count == max(1, enterprises / 500), "newcomers registered from the 2026 file")

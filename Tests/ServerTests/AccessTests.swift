@@ -87,6 +87,66 @@ struct AccessTests {
         await fixture.close()
     }
 
+    @Test("a county token reads and writes its own county's enterprises only; city and province aggregates stay visible")
+    func countyScope() async throws {
+        let fixture = try await TestDaemon()
+        let all = try ReadModelQuery.run(
+            "pending", filters: QueryFilters(status: "all"), store: fixture.daemon.readModels.store(named: "pending"))
+        let rows = all.rows.map { row in Dictionary(uniqueKeysWithValues: all.columns.enumerated().map { ($1.key, row[$0].display) }) }
+        // The busiest county of 青岛, and an enterprise of another county of the same city.
+        let counties = Dictionary(grouping: rows.filter { $0["city"] == "370200" }, by: { $0["county"]! })
+        let county = counties.max { $0.value.count < $1.value.count }!.key
+        let own = counties[county]!
+        let neighbour = rows.first { $0["city"] == "370200" && $0["county"] != county }!["uscc"]!
+        let token = try fixture.daemon.tokens.add(role: .county(county), name: "test-county").secret
+        try await fixture.router.test(.router) { client in
+            try await client.execute(uri: "/v1/pending?status=all&limit=5000", method: .get, headers: bearer(token)) { response in
+                #expect(response.status == .ok)
+                #expect(response.json.rows.count == own.count)
+                #expect(response.json.rows.allSatisfy { $0["county"]?.stringValue == county })
+            }
+            try await client.execute(uri: "/v1/pending?region=370200", method: .get, headers: bearer(token)) { response in
+                #expect(response.status == .forbidden, "its city's list is wider than its county")
+            }
+            try await client.execute(uri: "/v1/enterprises/" + own[0]["uscc"]!, method: .get, headers: bearer(token)) { response in
+                #expect(response.status == .ok)
+            }
+            // A neighbouring county's enterprise and a missing one answer alike.
+            var details: [String] = []
+            for uscc in [neighbour, "91370100MA3C0XYZ1Q"] {
+                try await client.execute(uri: "/v1/enterprises/" + uscc, method: .get, headers: bearer(token)) { response in
+                    #expect(response.status == .forbidden)
+                    details.append(response.json["detail"]?.stringValue?.replacingOccurrences(of: uscc, with: "X") ?? "")
+                }
+            }
+            #expect(details[0] == details[1])
+            // Writing: its own enterprise yes, the neighbour's no, and nothing is stored for the refusal.
+            for (uscc, status) in [(own[0]["uscc"]!, HTTPResponse.Status.created), (neighbour, .forbidden)] {
+                let size = fixture.daemon.log.size
+                let body = #"{"stream":"enterprise/\#(uscc)","type":"TrainingAttended","occurred":"2026-11-20","data":{"session":"县级普及培训第1期"}}"#
+                try await client.execute(
+                    uri: "/v1/events", method: .post, headers: bearer(token, [.contentType: "application/json"]), body: ByteBuffer(string: body)
+                ) { response in
+                    #expect(response.status == status, "\(response.text)")
+                    if status != .created { #expect(fixture.daemon.log.size == size) }
+                }
+            }
+            // Aggregates of the city and the province are visible; the events it reads are its county's.
+            try await client.execute(uri: "/v1/coverage?by=county&region=370200", method: .get, headers: bearer(token)) { response in
+                #expect(response.status == .ok && response.json.rows.count > 1)
+            }
+            try await client.execute(uri: "/v1/events?from=1&limit=10000", method: .get, headers: bearer(token)) { response in
+                let streams = Set(response.text.split(separator: "\n").compactMap { try? JSONParser.parse(Array($0.utf8))["stream"]?.stringValue })
+                let ownStreams = Set(own.map { "enterprise/" + $0["uscc"]! })
+                #expect(!streams.isEmpty && streams.allSatisfy { ownStreams.contains($0) || $0.hasPrefix("project/") })
+            }
+            try await client.execute(uri: "/v1/audit/explain?year=2025&region=370200", method: .get, headers: bearer(token)) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+        await fixture.close()
+    }
+
     @Test("auditors read everything and write nothing")
     func auditorReadsOnly() async throws {
         let fixture = try await TestDaemon()

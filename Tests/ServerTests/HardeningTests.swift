@@ -331,10 +331,15 @@ struct HardeningTests {
         await fixture.close()
     }
 
-    @Test("moving an enterprise to another city is the province's act; its county must lie in its city")
+    @Test("moving an enterprise to another city is the province's act, to another county its city's; its county must lie in its city")
     func movingAnEnterprise() async throws {
         let fixture = try await TestDaemon()
         let (_, own) = try Self.enterprises(fixture)
+        let county = try fixture.daemon.readModels.store(named: "pending").read {
+            try PendingReadModel.place(ofEnterprise: own, in: $0)!.county
+        }
+        let countyToken = try fixture.daemon.tokens.add(role: .county(county), name: "test-county").secret
+        let elsewhere = county == "370211" ? "370212" : "370211"
         @Sendable func correction(city: String?, county: String?) -> String {
             var data = [#""reason":"登记信息更正""#]
             if let city { data.append(#""city":"\#(city)""#) }
@@ -344,6 +349,8 @@ struct HardeningTests {
         }
         try await fixture.router.test(.router) { client in
             let cases: [(String, String, HTTPResponse.Status, String)] = [
+                (countyToken, correction(city: nil, county: elsewhere), .forbidden, "its city's or the province's act"),
+                (countyToken, correction(city: "370100", county: "370102"), .forbidden, "province's act"),
                 (fixture.qingdao, correction(city: "370100", county: "370102"), .forbidden, "province's act"),
                 (fixture.qingdao, correction(city: nil, county: "370102"), .conflict, "belongs to"),
                 (fixture.province, correction(city: "370100", county: nil), .conflict, "new county"),

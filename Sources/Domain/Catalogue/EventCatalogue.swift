@@ -232,12 +232,13 @@ public enum EventCatalogue {
             ]),
         EventSpec(
             kind: .planMilestoneReported, category: "plan", schema: 1,
-            summary: "A responsible unit reported a ledger task or milestone done.",
+            summary: "A responsible unit reported a ledger task or milestone done: the province's, or a city's or county's part of it.",
             fields: [
                 .required("task", shortText, "task number"),
                 .optional("milestone", shortText, "milestone, if not the whole task"),
                 .required("completedOn", .date, "when it was completed"),
                 .required("unit", shortText, "reporting unit"),
+                .optional("region", .region, "the city or county whose part is reported (市县落实); absent: the task as a whole"),
             ]),
         EventSpec(
             kind: .activityHeld, category: "plan", schema: 1,

@@ -189,6 +189,7 @@ extension PlanMilestoneReported {
         milestone = try r.optionalString("milestone")
         completedOn = try r.string("completedOn")
         unit = try r.string("unit")
+        region = try r.optionalString("region")
     }
 }
 

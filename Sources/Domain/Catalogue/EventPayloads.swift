@@ -245,6 +245,7 @@ public struct PlanMilestoneReported: EventPayload {
     public let milestone: String?
     public let completedOn: String
     public let unit: String
+    public let region: String?
 }
 
 public struct ActivityHeld: EventPayload {

@@ -18,6 +18,8 @@ public indirect enum FieldKind: Sendable {
     case city
     /// A Shandong county-level code, current or historic (GB/T 2260).
     case county
+    /// One of Shandong's current cities or counties (GB/T 2260): a place whose part is reported.
+    case region
     /// A GB/T 4754-2017 industrial code: section `B`, `C` or `D` and 2–4 digits of its divisions.
     case industry
     /// A transformation stage `L0`…`L5`.
@@ -130,6 +132,10 @@ extension FieldKind {
         case .county:
             guard case .string(let code) = value, reference.isKnownDivision(code), reference.cities.allSatisfy({ $0.code != code }) else {
                 throw fail("must be a Shandong county-level GB/T 2260 code, e.g. \"370211\" (黄岛区)")
+            }
+        case .region:
+            guard case .string(let code) = value, reference.city(containing: code) != nil else {
+                throw fail("must be the GB/T 2260 code of a Shandong city or county, e.g. \"370200\" (青岛市) or \"370211\" (黄岛区)")
             }
         case .industry:
             guard case .string(let code) = value, Self.isIndustryCode(code), reference.industry(for: code) != nil else {

@@ -61,6 +61,9 @@ public struct SchemaWriter: Sendable {
         case .county:
             let codes = reference.cities.flatMap(\.counties).map(\.code) + reference.historicDivisions.map(\.code).filter { $0.suffix(2) != "00" }
             return ["enum": .array(codes.sorted().map(JSONValue.string))]
+        case .region:
+            let codes = reference.cities.map(\.code) + reference.cities.flatMap(\.counties).map(\.code)
+            return ["enum": .array(codes.sorted().map(JSONValue.string))]
         case .industry:
             return ["type": "string", "pattern": #"^(B(0[6-9]|1[0-2])|C(1[3-9]|[23][0-9]|4[0-3])|D4[4-6])[0-9]{0,2}$"#]
         case .stage:

@@ -87,6 +87,23 @@ public struct DomainRules {
                     rule: "county-in-city",
                     message: "county \(county) belongs to \(owner.name) (\(owner.code)), not to the enterprise's city \(city ?? "?")")
             }
+        case .planMilestoneReported:
+            let report = try payload(PlanMilestoneReported.self, of: draft)
+            let state: PlanState = try fold(draft.stream)
+            guard let items = state.items else {
+                throw RuleViolation(
+                    rule: "ledger-item", message: "\(draft.stream) has no published plan (PlanPublished) whose ledger the report could answer")
+            }
+            let item = report.milestone.map { report.task + "/" + $0 } ?? report.task
+            guard items.contains(item) else {
+                let tasks = items.filter { !$0.contains("/") }.sorted { ($0.count, $0) < ($1.count, $1) }
+                let milestones = items.filter { $0.hasPrefix(report.task + "/") }.map { String($0.dropFirst(report.task.count + 1)) }.sorted()
+                throw RuleViolation(
+                    rule: "ledger-item",
+                    message: items.contains(report.task)
+                        ? "task \(report.task) of \(draft.stream) has no milestone \"\(report.milestone ?? "")\"; its milestones are \(milestones.isEmpty ? "none (report the task)" : milestones.joined(separator: "、"))"
+                        : "\(draft.stream)'s ledger has no task \(report.task); its tasks are \(tasks.joined(separator: ", "))")
+            }
         case .stageUpgraded:
             throw RuleViolation(
                 rule: "stage-from-assessment",
@@ -186,16 +203,31 @@ public struct DomainRules {
         try checkJurisdiction(draft, id: String(draft.stream.drop(while: { $0 != "/" }).dropFirst()), actor: actor)
     }
 
-    /// Auditors write nothing; a city writes only its own enterprises' events and projects, and
-    /// cannot move an enterprise to another city (the province does); providers, awards,
-    /// incentives and the plan are the province's.
+    /// Auditors write nothing; a city (a county) writes only its own enterprises' events and
+    /// projects, and cannot move an enterprise to another city (county) — the province (the
+    /// city) does; providers, awards, incentives and the plan are the province's.
     private mutating func checkJurisdiction(_ draft: EventDraft, id: String, actor: Actor) throws(RuleViolation) {
         switch Role(actor) {
         case .province, .dataOperator:
             return
         case .auditor:
             throw RuleViolation(rule: "jurisdiction", message: "auditors read everything and write nothing")
-        case .city(let code):
+        case .city(let code), .county(let code):
+            let role = Role(actor)
+            let level = role == .city(code) ? "city" : "county"
+            if draft.stream.hasPrefix("plan/"), EventKind(type: draft.type) == .planMilestoneReported {
+                // A city or county reports its own part of a ledger task (市县落实).
+                let region = draft.data["region"]?.stringValue
+                let inside = region.map { level == "city" ? ReferenceData.standard.city(containing: $0)?.code == code : $0 == code } ?? false
+                guard inside else {
+                    throw RuleViolation(
+                        rule: "jurisdiction",
+                        message:
+                            "a \(level) \(code) actor reports its own part of a ledger task: give data.region \(code)\(level == "city" ? " (or one of its counties)" : "")"
+                    )
+                }
+                return
+            }
             let enterprise: String
             if draft.stream.hasPrefix("enterprise/") {
                 enterprise = id
@@ -204,23 +236,35 @@ public struct DomainRules {
             } else {
                 throw RuleViolation(
                     rule: "jurisdiction",
-                    message: "\(draft.stream.prefix(while: { $0 != "/" })) streams are written by the province, not by city \(code)")
+                    message: "\(draft.stream.prefix(while: { $0 != "/" })) streams are written by the province, not by \(level) \(code)")
             }
-            let city = EventKind(type: draft.type) == .enterpriseRegistered ? draft.data["city"]?.stringValue : try self.enterprise(enterprise).city
-            guard city == code else {
-                throw RuleViolation(
-                    rule: "jurisdiction", message: "a city \(code) actor writes only its own enterprises' events; this one is not in its jurisdiction"
-                )
-            }
-            if EventKind(type: draft.type) == .enterpriseProfileCorrected, let moved = draft.data["city"]?.stringValue, moved != code {
+            let registering = EventKind(type: draft.type) == .enterpriseRegistered
+            let state = registering ? nil : try self.enterprise(enterprise)
+            let (city, county) = registering ? (draft.data["city"]?.stringValue, draft.data["county"]?.stringValue) : (state?.city, state?.county)
+            guard role.covers(city: city, county: county) else {
                 throw RuleViolation(
                     rule: "jurisdiction",
-                    message:
-                        "moving an enterprise to another city (\(moved)) is the province's act; a city \(code) actor corrects its own enterprises within \(code)"
-                )
+                    message: "a \(level) \(code) actor writes only its own enterprises' events; this one is not in its jurisdiction")
+            }
+            if EventKind(type: draft.type) == .enterpriseProfileCorrected {
+                let (movedCity, movedCounty) = (draft.data["city"]?.stringValue, draft.data["county"]?.stringValue)
+                if let movedCity, movedCity != city {
+                    throw RuleViolation(
+                        rule: "jurisdiction",
+                        message:
+                            "moving an enterprise to another city (\(movedCity)) is the province's act; a \(level) \(code) actor corrects its own enterprises within \(code)"
+                    )
+                }
+                if level == "county", let movedCounty, movedCounty != code {
+                    throw RuleViolation(
+                        rule: "jurisdiction",
+                        message:
+                            "moving an enterprise to another county (\(movedCounty)) is its city's or the province's act; a county \(code) actor corrects its own enterprises within \(code)"
+                    )
+                }
             }
         case .unknown(let role):
-            throw RuleViolation(rule: "jurisdiction", message: "unknown role \"\(role)\"; roles are province, city:<code>, auditor")
+            throw RuleViolation(rule: "jurisdiction", message: "unknown role \"\(role)\"; roles are province, city:<code>, county:<code>, auditor")
         }
     }
 

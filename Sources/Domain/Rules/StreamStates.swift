@@ -4,8 +4,9 @@ import EventLog
 /// The rules keep these for the drafts they have checked but not yet seen appended, so what a
 /// long input costs in memory is a few dozen bytes per event, not its parsed JSON.
 enum StreamFact: Sendable {
-    case registered(city: String)
-    case moved(city: String)
+    case registered(city: String, county: String)
+    /// A profile correction of the city, the county or both.
+    case moved(city: String?, county: String?)
     case left
     /// An assessment's finding, or a legacy `StageUpgraded` read as one (``StageHistory``).
     case assessed(date: String, stage: Stage, assessment: String)
@@ -16,6 +17,8 @@ enum StreamFact: Sendable {
     case revoked
     case granted(basis: String)
     case filed(enterprise: String)
+    /// A plan's ledger items: each task, and each milestone as `task/milestone`.
+    case published(items: Set<String>)
     case retracted(seq: UInt64)
     /// Nothing the rules fold.
     case other
@@ -25,7 +28,7 @@ enum StreamFact: Sendable {
     static func needsData(_ kind: EventKind) -> Bool {
         switch kind {
         case .enterpriseRegistered, .enterpriseProfileCorrected, .assessmentRecorded, .stageUpgraded, .solutionListed, .incentiveGranted,
-            .projectFiled, .eventRetracted:
+            .projectFiled, .eventRetracted, .planPublished:
             true
         default: false
         }
@@ -33,8 +36,10 @@ enum StreamFact: Sendable {
 
     init(kind: EventKind, data: JSONValue, occurred: String) {
         switch kind {
-        case .enterpriseRegistered: self = .registered(city: data["city"]?.stringValue ?? "")
-        case .enterpriseProfileCorrected: self = data["city"]?.stringValue.map { .moved(city: $0) } ?? .other
+        case .enterpriseRegistered: self = .registered(city: data["city"]?.stringValue ?? "", county: data["county"]?.stringValue ?? "")
+        case .enterpriseProfileCorrected:
+            let (city, county) = (data["city"]?.stringValue, data["county"]?.stringValue)
+            self = city == nil && county == nil ? .other : .moved(city: city, county: county)
         case .enterpriseLeftPopulation: self = .left
         case .assessmentRecorded, .stageUpgraded:
             let stage = data[kind == .assessmentRecorded ? "stage" : "to"]?.stringValue.flatMap(Stage.init(rawValue:))
@@ -51,6 +56,19 @@ enum StreamFact: Sendable {
         case .incentiveGranted: self = data["basis"]?.stringValue.map { .granted(basis: $0) } ?? .other
         case .projectFiled: self = data["enterprise"]?.stringValue.map { .filed(enterprise: $0) } ?? .other
         case .eventRetracted: self = .retracted(seq: UInt64(data["seq"]?.integerValue ?? 0))
+        case .planPublished:
+            var items: Set<String> = []
+            if case .array(let tasks) = data["ledger"] ?? .null {
+                for task in tasks {
+                    guard let number = task["task"]?.stringValue else { continue }
+                    items.insert(number)
+                    guard case .array(let milestones) = task["milestones"] ?? .null else { continue }
+                    for milestone in milestones {
+                        if let name = milestone["milestone"]?.stringValue { items.insert(number + "/" + name) }
+                    }
+                }
+            }
+            self = .published(items: items)
         default: self = .other
         }
     }
@@ -67,19 +85,22 @@ protocol FoldedState {
 struct EnterpriseState: FoldedState {
     var isRegistered = false
     var hasLeft = false
-    /// The city (GB/T 2260) it is registered in.
+    /// The city and county (GB/T 2260) it is registered in.
     var city: String?
+    var county: String?
     /// What its assessments found, and when.
     var stages = StageHistory()
 
     mutating func apply(_ fact: StreamFact, seq: UInt64) {
         switch fact {
-        case .registered(let city):
+        case .registered(let city, let county):
             isRegistered = true
             hasLeft = false
             self.city = city
-        case .moved(let city):
-            self.city = city
+            self.county = county
+        case .moved(let city, let county):
+            self.city = city ?? self.city
+            self.county = county ?? self.county
         case .left:
             hasLeft = true
         case .assessed(let date, let stage, let assessment):
@@ -107,6 +128,15 @@ struct ProviderState: FoldedState {
 }
 
 /// What the rules need to know of an award.
+/// What the rules need to know of a plan: the items of its published ledger.
+struct PlanState: FoldedState {
+    var items: Set<String>?
+
+    mutating func apply(_ fact: StreamFact, seq: UInt64) {
+        if case .published(let items) = fact { self.items = items }
+    }
+}
+
 struct AwardState: FoldedState {
     var isAwarded = false
     var isRevoked = false

@@ -34,12 +34,24 @@ func readInputFile(_ path: String) throws -> Data {
 
 /// `--role ROLE`: who the written events say wrote them, shared by the writing verbs.
 struct ActorOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Write as this role: operator (default), province, city:<GB/T 2260 code>, auditor.", valueName: "ROLE"))
+    @Option(
+        help: ArgumentHelp(
+            "Write as this role: operator (default), province, city:<GB/T 2260 code>, county:<code>, auditor.", valueName: "ROLE"))
     var role: String = "operator"
 
     func validate() throws {
-        if case .unknown(let text) = Role(role) {
-            throw ValidationError("--role \(text) is not a role; use operator, province, city:<code> (e.g. city:370200) or auditor.")
+        let reference = ReferenceData.standard
+        switch Role(role) {
+        case .unknown(let text):
+            throw ValidationError(
+                "--role \(text) is not a role; use operator, province, city:<code> (e.g. city:370200), county:<code> (e.g. county:370211) or auditor."
+            )
+        case .city(let code) where !reference.cities.contains { $0.code == code }:
+            throw ValidationError("--role \(role): \(code) is not one of Shandong's 16 cities (e.g. city:370200 青岛市).")
+        case .county(let code) where reference.city(containing: code)?.code == code || reference.city(containing: code) == nil:
+            throw ValidationError("--role \(role): \(code) is not a county (县、市、区) of Shandong (e.g. county:370211 黄岛区).")
+        default:
+            break
         }
     }
 

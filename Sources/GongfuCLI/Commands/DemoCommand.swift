@@ -112,7 +112,8 @@ extension DemoCommand {
         let appendStart = Date()
         do {
             try await ProvinceIngest.append(
-                drafts, results: generator.annualResults, to: log, actor: Role.province.actor(named: "demo-generator"),
+                drafts, results: generator.annualResults, officeWork: generator.officeWork, to: log,
+                actor: Role.province.actor(named: "demo-generator"),
                 directory: data + "/assessments"
             ) { bar.update(UInt64($0), of: UInt64(drafts.count)) }
         } catch let error as IntakeError {

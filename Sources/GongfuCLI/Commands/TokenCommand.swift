@@ -13,7 +13,7 @@ struct TokenCommand: ParsableCommand {
             abstract: "Issue a token; prints its secret once, alone on the last line.")
 
         @OptionGroup var options: DataOptions
-        @Option(help: "province, auditor or city:<GB/T 2260 city code> (e.g. city:370200).")
+        @Option(help: "province, auditor, city:<GB/T 2260 city code> (e.g. city:370200) or county:<county code> (e.g. county:370211).")
         var role: String
         @Option(help: "Who the token is for (shown in logs and `token list`).")
         var name: String?
@@ -21,7 +21,8 @@ struct TokenCommand: ParsableCommand {
         func validate() throws {
             do { _ = try TokenStore.role(role) } catch {
                 throw ValidationError(
-                    "--role \(role) is not a token role: use province, auditor or city:<code> of one of Shandong's 16 cities (e.g. city:370200).")
+                    "--role \(role) is not a token role: use province, auditor, city:<code> of one of Shandong's 16 cities (e.g. city:370200) or county:<code> of one of their counties (e.g. county:370211)."
+                )
             }
             if let name {
                 do { _ = try TokenStore.name(name) } catch {

@@ -4,14 +4,14 @@ import GRDB
 
 /// 督查激励: the facts the supervision checks read — stages and what they rest on (assessments,
 /// legacy upgrades, retractions; read as ``StageHistory`` reads them, through `stage_finding`), diagnosis visits, trials, the provider pool, annual closes, awards,
-/// incentives, last contacts, and writes by city actors outside the enterprise's city. The
+/// incentives, last contacts, and writes by city or county actors outside their region. The
 /// checks themselves (`SupervisionQuery`) run over these tables with the thresholds of
 /// `supervision-rules.json`, each finding naming the events it rests on.
 public final class FindingsReadModel: Projection {
     public static let name = "findings"
     public static let summary = "督查激励: the facts the supervision checks read; findings with the events they rest on"
     /// The fold's logic and the supervision rules' version: either changing rebuilds it.
-    public static let version = 2 * 1000 + SupervisionRules.standard.version
+    public static let version = 3 * 1000 + SupervisionRules.standard.version
     /// Indexes for the checks' queries: a build from zero creates them at the end.
     public static let queryOnlyIndexes = ["assessment_by_id", "upgrade_by_enterprise", "diagnosis_by_enterprise"]
 
@@ -59,6 +59,7 @@ public final class FindingsReadModel: Projection {
             uscc TEXT PRIMARY KEY NOT NULL,
             name TEXT NOT NULL,
             city TEXT NOT NULL,
+            county TEXT NOT NULL,
             registered_on TEXT NOT NULL,
             in_population INTEGER NOT NULL DEFAULT 1,
             last_contact_on TEXT,
@@ -71,7 +72,9 @@ public final class FindingsReadModel: Projection {
             uscc TEXT NOT NULL,
             type TEXT NOT NULL,
             actor TEXT NOT NULL,
-            actor_city TEXT NOT NULL,
+            actor_role TEXT NOT NULL,
+            actor_region TEXT NOT NULL,
+            enterprise_region TEXT NOT NULL,
             enterprise_city TEXT NOT NULL
         )
         """,
@@ -160,12 +163,13 @@ public final class FindingsReadModel: Projection {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
             // A (re-)registration starts the file afresh.
-            enterprises.set(key, Enterprise(name: registered.name, city: registered.city, registeredOn: event.date))
+            enterprises.set(key, Enterprise(name: registered.name, city: registered.city, county: registered.county, registeredOn: event.date))
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
             try enterprises.update(key, in: db) { row in
                 row.name = profile.name ?? row.name
                 row.city = profile.city ?? row.city
+                row.county = profile.county ?? row.county
             }
         case .enterpriseLeftPopulation:
             try enterprises.update(key, in: db) { $0.inPopulation = false }
@@ -218,19 +222,23 @@ public final class FindingsReadModel: Projection {
         }
     }
 
-    /// A city actor writing an enterprise of another city (imported history can hold such writes).
+    /// A city (county) actor writing an enterprise of another city (county): imported history
+    /// can hold such writes.
     private func checkJurisdiction(_ event: ProjectedEvent, in db: Database) throws {
-        guard event.actorString("role") == "city", let actorCity = event.actorString("jurisdiction") else { return }
-        let enterpriseCity: String?
+        guard let role = event.actorString("role"), ["city", "county"].contains(role), let region = event.actorString("jurisdiction") else { return }
+        let place: (city: String, county: String)?
         if event.kind == .enterpriseRegistered {
-            enterpriseCity = try event.payload(EnterpriseRegistered.self).city
+            let registered = try event.payload(EnterpriseRegistered.self)
+            place = (registered.city, registered.county)
         } else {
-            enterpriseCity = try enterprises.row(RowKey(streamOf: event), in: db)?.city
+            place = try enterprises.row(RowKey(streamOf: event), in: db).map { ($0.city, $0.county) }
         }
-        guard let enterpriseCity, enterpriseCity != actorCity else { return }
+        guard let place else { return }
+        let enterpriseRegion = role == "city" ? place.city : place.county
+        guard enterpriseRegion != region else { return }
         try db.run(
-            "INSERT OR REPLACE INTO foreign_write VALUES (?, ?, ?, ?, ?, ?)", event.seq, event.streamID, event.type, event.actorString("name") ?? "",
-            actorCity, enterpriseCity)
+            "INSERT OR REPLACE INTO foreign_write VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event.seq, event.streamID, event.type,
+            event.actorString("name") ?? "", role, region, enterpriseRegion, place.city)
     }
 }
 
@@ -238,14 +246,16 @@ public final class FindingsReadModel: Projection {
 private struct Enterprise {
     var name: String
     var city: String
+    var county: String
     var registeredOn: String
     var inPopulation = true
     var lastContactOn: String?
     var lastContactSeq: Int64?
 
-    init(name: String, city: String, registeredOn: String) {
+    init(name: String, city: String, county: String, registeredOn: String) {
         self.name = name
         self.city = city
+        self.county = county
         self.registeredOn = registeredOn
     }
 
@@ -254,22 +264,22 @@ private struct Enterprise {
             let stored = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT name, city, registered_on, in_population, last_contact_on, last_contact_seq FROM enterprise WHERE uscc = ?
+                        SELECT name, city, county, registered_on, in_population, last_contact_on, last_contact_seq FROM enterprise WHERE uscc = ?
                         """), arguments: [uscc])
         else { return nil }
-        var row = Enterprise(name: stored[0], city: stored[1], registeredOn: stored[2])
-        row.inPopulation = stored[3]
-        row.lastContactOn = stored[4]
-        row.lastContactSeq = stored[5]
+        var row = Enterprise(name: stored[0], city: stored[1], county: stored[2], registeredOn: stored[3])
+        row.inPopulation = stored[4]
+        row.lastContactOn = stored[5]
+        row.lastContactSeq = stored[6]
         return row
     }
 
     /// The statement that writes rows of `enterprise` (``BulkInsert``).
     static func insert(_ db: Database) throws -> BulkInsert {
-        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 7)
+        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 8)
     }
 
     static func add(_ insert: BulkInsert, _ uscc: String, _ row: Enterprise) throws {
-        try insert.add(uscc, row.name, row.city, row.registeredOn, row.inPopulation, row.lastContactOn, row.lastContactSeq)
+        try insert.add(uscc, row.name, row.city, row.county, row.registeredOn, row.inPopulation, row.lastContactOn, row.lastContactSeq)
     }
 }

@@ -2,12 +2,13 @@ import Domain
 import GRDB
 
 /// 工作台账: each task and milestone of the published plan with its deadline, responsible units
-/// and reported completion. Status (done on time, done late, overdue, open) is a function of the
-/// date asked about, so queries derive it (``LedgerReadModel/status(deadline:completedOn:asOf:)``).
+/// and reported completion, and each city's and county's report of its own part (`part`).
+/// Status (done on time, done late, overdue, open) is a function of the date asked about, so
+/// queries derive it (``LedgerReadModel/status(deadline:completedOn:asOf:)``).
 public final class LedgerReadModel: Projection {
     public static let name = "ledger"
     public static let summary = "工作台账: the plan's tasks and milestones, deadlines, units, reported completion"
-    public static let version = 1
+    public static let version = 2
 
     /// The tables, views and indexes of this version (``Projection/schema``).
     public static let schema = [
@@ -24,6 +25,18 @@ public final class LedgerReadModel: Projection {
             reported_by TEXT,
             reported_seq INTEGER,
             PRIMARY KEY (plan, task, milestone)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE part (
+            plan TEXT NOT NULL,
+            task TEXT NOT NULL,
+            milestone TEXT NOT NULL,
+            region TEXT NOT NULL,
+            completed_on TEXT NOT NULL,
+            reported_by TEXT NOT NULL,
+            reported_seq INTEGER NOT NULL,
+            PRIMARY KEY (plan, task, milestone, region)
         ) WITHOUT ROWID
         """,
         """
@@ -58,6 +71,12 @@ public final class LedgerReadModel: Projection {
         case .planMilestoneReported:
             let report = try event.payload(PlanMilestoneReported.self)
             // The first report of completion counts; a later one does not move the date.
+            if let region = report.region {
+                try db.run(
+                    "INSERT OR IGNORE INTO part VALUES (?, ?, ?, ?, ?, ?, ?)", event.streamID, report.task, report.milestone ?? "", region,
+                    report.completedOn, report.unit, event.seq)
+                return
+            }
             try db.run(
                 """
                 UPDATE item SET completed_on = ?, reported_by = ?, reported_seq = ?
@@ -66,6 +85,7 @@ public final class LedgerReadModel: Projection {
         case .eventRetracted where event.category == "plan":
             let retraction = try event.payload(EventRetracted.self)
             try db.run("UPDATE item SET completed_on = NULL, reported_by = NULL, reported_seq = NULL WHERE reported_seq = ?", retraction.seq)
+            try db.run("DELETE FROM part WHERE reported_seq = ?", retraction.seq)
         default:
             break
         }

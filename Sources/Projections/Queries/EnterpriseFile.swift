@@ -7,8 +7,9 @@ import GRDB
 /// event of its stream and its projects' streams, oldest first.
 public struct EnterpriseFile: Sendable {
     public var uscc: String
-    /// The enterprise's city (for jurisdiction checks).
+    /// The enterprise's city and county (for jurisdiction checks).
     public var city: String
+    public var county: String
     /// The read models' position this file reflects.
     public var seq: UInt64
     public var json: JSONValue
@@ -21,9 +22,9 @@ public struct EnterpriseFile: Sendable {
         log: EventLog
     ) throws -> EnterpriseFile? {
         guard
-            let (profile, city, seq) = try pending.read({ db -> (JSONValue, String, UInt64)? in
+            let (profile, city, county, seq) = try pending.read({ db -> (JSONValue, String, String, UInt64)? in
                 guard let row = try Row.fetchOne(db, sql: "SELECT * FROM enterprise WHERE uscc = ?", arguments: [uscc]) else { return nil }
-                return (object(row), row["city"], try ReadModelStore.checkpoint(in: db).seq)
+                return (object(row), row["city"], row["county"], try ReadModelStore.checkpoint(in: db).seq)
             })
         else { return nil }
         let history = try coverage.read { db in try StageHistories.load(uscc, in: db) } ?? StageHistory()
@@ -65,7 +66,7 @@ public struct EnterpriseFile: Sendable {
                     (try? JSONParser.parse(envelope.line)) ?? .null
                 }),
         ])
-        return EnterpriseFile(uscc: uscc, city: city, seq: seq, json: json)
+        return EnterpriseFile(uscc: uscc, city: city, county: county, seq: seq, json: json)
     }
 
     static func object(_ row: Row) -> JSONValue {

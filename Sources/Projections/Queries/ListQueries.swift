@@ -37,7 +37,7 @@ extension ReadModelQuery {
             case .findings: return try SupervisionQuery(date: filters.asOfDate).table(region: filters.region, year: filters.year, in: db)
             case .projects: return try projects(filters, in: db)
             case .projectProgress: return try projectProgress(filters, by: coverage, in: db)
-            case .ledger: return try ledger(filters, in: db)
+            case .ledger: return try ledger(filters, by: coverage, in: db)
             case .providers: return try providers(filters, in: db)
             case .providerProgress: return try providerProgress(filters, in: db)
             case .benchmarks: return try benchmarks(filters, in: db)
@@ -177,24 +177,58 @@ extension ReadModelQuery {
         return table
     }
 
-    static func ledger(_ filters: QueryFilters, in db: Database) throws -> QueryTable {
+    /// The work ledger as of a date: for the province, each item with its reported completion
+    /// and how many cities and counties have reported their part; for a city or county (or by
+    /// city or county), each item the cities and counties carry out (市县落实) with that place's
+    /// own report.
+    static func ledger(_ filters: QueryFilters, by: CoverageQuery.Dimension, in db: Database) throws -> QueryTable {
         let date = filters.asOfDate
-        var result = try table(
-            "工作台账 (截至 \(date))",
-            [
-                ("plan", "方案"), ("task", "任务"), ("milestone", "节点"), ("title", "事项"), ("deadline", "时限"), ("units", "责任单位"),
-                ("completedOn", "完成日期"), ("reportedBy", "报送单位"),
-            ], "SELECT plan, task, milestone, title, deadline, units, completed_on, reported_by FROM item ORDER BY plan, position", [], in: db)
-        result.columns += [.init(key: "status", title: "状态"), .init(key: "statusTitle", title: "状态说明")]
-        result.title = "工作台账 (截至 \(date))"
-        result.rows = result.rows.map { row in
-            guard case .text(let deadline) = row[4] else { return row }
-            var completed: String?
-            if case .text(let on) = row[6] { completed = on }
-            let status = LedgerReadModel.status(deadline: deadline, completedOn: completed, asOf: date)
-            return row + [.text(status.rawValue), .text(status.chinese)]
+        let reference = ReferenceData.standard
+        let places: [String]
+        switch (filters.region, by) {
+        case (let region?, .county) where region.hasSuffix("00"): places = reference.city(containing: region)?.counties.map(\.code) ?? [region]
+        case (let region?, _): places = [region]
+        case (nil, .city): places = reference.cities.map(\.code)
+        case (nil, .county): places = reference.cities.flatMap(\.counties).map(\.code)
+        default: places = [CoverageReadModel.province]
         }
-        if let wanted = filters.status { result.rows = result.rows.filter { $0[8] == .text(wanted) } }
+        var result = QueryTable(
+            title: "工作台账 (截至 \(date))",
+            columns: [
+                ("plan", "方案"), ("task", "任务"), ("milestone", "节点"), ("title", "事项"), ("deadline", "时限"), ("units", "责任单位"),
+                ("completedOn", "完成日期"), ("reportedBy", "报送单位"), ("status", "状态"), ("statusTitle", "状态说明"), ("region", "地区"),
+                ("regionName", "地区名称"), ("regionsReported", "已报送市县数"),
+            ], seq: try ReadModelStore.checkpoint(in: db).seq)
+        let items = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT i.plan, i.task, i.milestone, i.title, i.deadline, i.units, i.completed_on, i.reported_by,
+                    (SELECT count(*) FROM part p WHERE p.plan = i.plan AND p.task = i.task AND p.milestone = i.milestone AND p.completed_on <= ?) AS parts
+                FROM item i ORDER BY i.plan, i.position
+                """, arguments: [date])
+        let part = try db.cachedStatement(
+            sql: "SELECT completed_on, reported_by FROM part WHERE plan = ? AND task = ? AND milestone = ? AND region = ?")
+        for place in places {
+            for item in items {
+                let province = place == CoverageReadModel.province
+                // The cities and counties carry out the tasks whose units name them (市县…落实, 省市县…协同推进).
+                if !province, !(item["units"] as String).contains("市县") { continue }
+                var completed: String? = item["completed_on"]
+                var reporter: String? = item["reported_by"]
+                if !province {
+                    let row = try Row.fetchOne(part, arguments: [item["plan"], item["task"], item["milestone"], place])
+                    (completed, reporter) = (row?[0], row?[1])
+                }
+                let status = LedgerReadModel.status(deadline: item["deadline"], completedOn: completed, asOf: date)
+                if let wanted = filters.status, wanted != status.rawValue { continue }
+                result.rows.append([
+                    .text(item["plan"]), .text(item["task"]), .text(item["milestone"]), .text(item["title"]), .text(item["deadline"]),
+                    .text(item["units"]), completed.map(QueryTable.Value.text) ?? .null, reporter.map(QueryTable.Value.text) ?? .null,
+                    .text(status.rawValue), .text(status.chinese), .text(place), .text(reference.placeName(place)),
+                    province ? .integer(item["parts"]) : .null,
+                ])
+            }
+        }
         return result
     }
 

@@ -39,8 +39,8 @@ extension ProjectsReadModel {
 }
 
 extension PendingReadModel {
-    /// The city an enterprise is registered in.
-    public static func city(ofEnterprise uscc: String, in db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT city FROM enterprise WHERE uscc = ?", arguments: [uscc])
+    /// The city and county an enterprise is registered in.
+    public static func place(ofEnterprise uscc: String, in db: Database) throws -> (city: String, county: String)? {
+        try Row.fetchOne(db, sql: "SELECT city, county FROM enterprise WHERE uscc = ?", arguments: [uscc]).map { ($0[0], $0[1]) }
     }
 }

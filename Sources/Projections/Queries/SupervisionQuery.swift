@@ -10,6 +10,9 @@ public struct SupervisionQuery {
         public var rule: String
         public var subject: String
         public var city: String
+        /// The county of the enterprise the finding is about (an award's or incentive's
+        /// recipient), when it is an enterprise of the population.
+        public var county: String = ""
         public var year: Int?
         public var detail: String
         /// The events the finding rests on, by seq.
@@ -261,18 +264,42 @@ public struct SupervisionQuery {
                 Finding(
                     rule: "actor-outside-jurisdiction", subject: row["uscc"], city: row["enterprise_city"], year: nil,
                     detail:
-                        "\(row["actor"] as String)（city:\(row["actor_city"] as String)）写入了 \(row["enterprise_city"] as String) 企业的 \(row["type"] as String)",
+                        "\(row["actor"] as String)（\(row["actor_role"] as String):\(row["actor_region"] as String)）写入了 \(row["enterprise_region"] as String) 企业的 \(row["type"] as String)",
                     events: [row["seq"]])
             }
         }
-        return result
+        return try withCounties(result, in: db)
     }
 
-    /// The findings as a table, filtered by city (a city code or a county's city) and year.
+    /// The findings with the county of the enterprise each is about: the subject, or the
+    /// recipient of the award or incentive it names.
+    private func withCounties(_ findings: [Finding], in db: Database) throws -> [Finding] {
+        let counties = try Dictionary(
+            Row.fetchAll(db, sql: "SELECT uscc, county FROM enterprise").map { ($0[0] as String, $0[1] as String) },
+            uniquingKeysWith: { first, _ in first })
+        var recipients: [String: String] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT 'award/' || award, recipient FROM award UNION ALL SELECT 'incentive/' || incentive, recipient FROM incentive")
+        {
+            recipients[row[0]] = row[1]
+        }
+        return findings.map { finding in
+            var finding = finding
+            let subject = finding.subject.hasPrefix("enterprise/") ? String(finding.subject.dropFirst(11)) : finding.subject
+            finding.county = counties[recipients[subject] ?? subject] ?? ""
+            return finding
+        }
+    }
+
+    /// The findings as a table, filtered by place (a city, or a county: the findings about its
+    /// enterprises) and year.
     public func table(region: String?, year: Int?, in db: Database) throws -> QueryTable {
         var table = QueryTable(title: "督查发现", columns: Self.columns, seq: try ReadModelStore.checkpoint(in: db).seq)
-        let city = region.map { String($0.prefix(4)) + "00" }
-        for finding in try findings(in: db) where (city == nil || finding.city == city) && (year == nil || finding.year == year) {
+        let inPlace = { (finding: Finding) -> Bool in
+            guard let region else { return true }
+            return region.hasSuffix("00") ? finding.city == region : finding.county == region
+        }
+        for finding in try findings(in: db) where inPlace(finding) && (year == nil || finding.year == year) {
             table.rows.append([
                 .text(finding.rule), .text(rules.rule(finding.rule)?.title ?? finding.rule), .text(finding.subject), .text(finding.city),
                 finding.year.map { .integer(Int64($0)) } ?? .null, .text(finding.detail),

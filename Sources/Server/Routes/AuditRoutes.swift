@@ -31,8 +31,13 @@ struct AuditRoutes {
                 throw Problem(.badRequest, "query parameter year is required: the assessment year to explain")
             }
             let region = try parameters.region()
-            if let city = identity.city, region?.prefix(4) != city.prefix(4) {
+            switch identity.role {
+            case .city(let city) where region?.prefix(4) != city.prefix(4):
                 throw Problem(.forbidden, "a city \(city) token explains figures of \(city) and its counties only; add region=\(city)")
+            case .county(let county) where region != county:
+                throw Problem(.forbidden, "a county \(county) token explains figures of \(county) only; add region=\(county)")
+            default:
+                break
             }
             let figure = try parameters.choice("figure", Provenance.Figure.allCases.map(\.rawValue)).flatMap(Provenance.Figure.init) ?? .coverage
             let frozen = try parameters.choice("basis", ["known", "frozen"]) == "frozen"

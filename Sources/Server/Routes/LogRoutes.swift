@@ -109,8 +109,8 @@ struct LogRoutes {
         let to = min(try parameters.seq("to") ?? size, size)
         let stream = parameters.string("stream")
         let daemon = daemon
-        let output = try await daemon.work.run(identity.city != nil && stream == nil ? WorkPool.heavy : WorkPool.query) { () throws -> [UInt8] in
-            let scope = identity.city.map { CityScope(city: $0, daemon: daemon) }
+        let output = try await daemon.work.run(identity.region != nil && stream == nil ? WorkPool.heavy : WorkPool.query) { () throws -> [UInt8] in
+            let scope = identity.region.map { CityScope(region: $0, daemon: daemon) }
             var output: [UInt8] = []
             var count = 0
             if let stream {

@@ -46,7 +46,9 @@ struct ReadModelRoutes {
         }
         v1.get("ledger") { request, context in
             let parameters = Parameters(request: request)
-            return try await table(.ledger, request, parameters, context, filters: try filters(parameters))
+            var filters = try filters(parameters)
+            filters.status = try parameters.choice("status", LedgerReadModel.Status.allCases.map(\.rawValue))
+            return try await table(.ledger, request, parameters, context, filters: filters, coverage: try places(parameters))
         }
         v1.get("providers") { request, context in
             let parameters = Parameters(request: request)
@@ -98,19 +100,22 @@ struct ReadModelRoutes {
         return filters
     }
 
-    /// Enterprise-level lists (pending, projects, awards, incentives, findings): a city token
-    /// sees its own city only.
+    /// Enterprise-level lists (pending, projects, awards, incentives, findings): a city or
+    /// county token sees its own region only.
     func scoped(_ filters: QueryFilters, _ context: GongfuRequestContext) throws -> QueryFilters {
         let identity = try context.requireIdentity()
-        guard let city = identity.city else { return filters }
+        guard let own = identity.region else { return filters }
         var filters = filters
         if let region = filters.region {
-            guard region.prefix(4) == city.prefix(4) else {
+            let inside = own.hasSuffix("00") ? region.prefix(4) == own.prefix(4) : region == own
+            guard inside else {
                 throw Problem(
-                    .forbidden, "a city \(city) token sees only the enterprise files of \(city) and its counties; region \(region) is outside it")
+                    .forbidden,
+                    "a \(identity.role.name) token sees only the enterprise files of \(own)\(own.hasSuffix("00") ? " and its counties" : ""); region \(region) is outside it"
+                )
             }
         } else {
-            filters.region = city
+            filters.region = own
         }
         return filters
     }
@@ -129,7 +134,7 @@ struct ReadModelRoutes {
         var key = query.rawValue
         for part in [
             coverage.rawValue, filters.region ?? "", filters.industry ?? "", filters.year.map(String.init) ?? "", filters.status ?? "",
-            filters.date ?? Today.utc, filters.limit.map(String.init) ?? "", String(filters.offset), csv ? "csv" : "json", identity.city ?? "*",
+            filters.date ?? Today.utc, filters.limit.map(String.init) ?? "", String(filters.offset), csv ? "csv" : "json", identity.region ?? "*",
         ] {
             key += "|"
             key += part
@@ -168,9 +173,9 @@ struct ReadModelRoutes {
                 uscc, pending: daemon.store(PendingReadModel.name), projects: daemon.store(ProjectsReadModel.name),
                 coverage: daemon.store(CoverageReadModel.name), log: daemon.log)
         }
-        guard let file, identity.maySee(city: file.city) else {
-            if let city = identity.city {
-                throw Problem(.forbidden, "no enterprise \(uscc) among the files of city \(city)")
+        guard let file, identity.maySee(city: file.city, county: file.county) else {
+            if let region = identity.region {
+                throw Problem(.forbidden, "no enterprise \(uscc) among the files of \(identity.role.name.prefix { $0 != ":" }) \(region)")
             }
             guard (try? USCC(uscc)) != nil else {
                 throw Problem(.notFound, "\(uscc) is not a valid unified social credit code (GB 32100-2015)")

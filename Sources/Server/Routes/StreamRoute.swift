@@ -24,10 +24,10 @@ struct StreamRoute {
             let from = try start(request, size: size)
             let lease = try daemon.streams.open(for: identity.tokenID)
             let daemon = daemon
-            let city = identity.city
+            let region = identity.region
             let body = ResponseBody { writer in
                 defer { lease.close() }
-                let scope = city.map { CityScope(city: $0, daemon: daemon) }
+                let scope = region.map { CityScope(region: $0, daemon: daemon) }
                 try await writer.write(ByteBuffer(string: ": gongfu stream from seq \(from)\n\n"))
                 var next = from
                 if let scope {
