@@ -126,6 +126,16 @@ extension AuditReport {
         return html
     }
 
+    func needsTable(_ table: QueryTable) -> String {
+        htmlTable(
+            table, keys: ["title", "group", "enterprises", "mentions", "l0", "l1", "l2", "l3", "l4", "l5"], id: "needs",
+            title: "gongfu query needs --year \(year)",
+            link: { key, row in
+                key == "enterprises" ? "/v1/needs?year=\(year)&by=city" : nil
+            })
+            + "<p class=\"note\">来自现场诊断与评估记录的类别（<code>needs.json</code>）；按企业当日所处阶段计。分市见 needs-by-city.csv，分行业见 <code>gongfu query needs --by industry</code>。</p>"
+    }
+
     func recognitionTables(_ benchmarks: QueryTable, _ incentives: QueryTable) -> String {
         var awards: [String: Int] = [:]
         for row in benchmarks.rows where (benchmarks.value("revokedOn", in: row)?.display ?? "").isEmpty {

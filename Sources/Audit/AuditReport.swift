@@ -7,8 +7,8 @@ import Projections
 /// well, with SVG charts, and its tables as CSV: coverage and deep rates by region, industry
 /// and industrial chain (as known and as frozen at the close), year-over-year points, targets and
 /// gaps, stage downgrades, the plan's scoreboard, the programme figures and the projects per
-/// city, benchmarks and incentives, the work ledger's status, the supervision-incentive ranking
-/// and the supervision findings — what ledger task 8 asks of the December report. Every figure
+/// city, the needs and difficulties enterprises reported, benchmarks and incentives, the work
+/// ledger's status, the supervision-incentive ranking and the supervision findings — what ledger task 8 asks of the December report. Every figure
 /// links to its explanation (`/v1/audit/explain…` on the daemon; `gongfu audit explain …`
 /// offline) or to the list behind it.
 public struct AuditReport {
@@ -41,6 +41,8 @@ public struct AuditReport {
             ("targets-by-city.csv", try query(.targets, filters, by: .city)),
             ("programme-by-city.csv", try query(.programme, filters, by: .city)),
             ("project-progress.csv", try query(.projectProgress, filters, by: .city)),
+            ("needs.csv", try query(.needs, filters)),
+            ("needs-by-city.csv", try query(.needs, filters, by: .city)),
             ("benchmarks.csv", try query(.benchmarks, filters)),
             ("incentives.csv", try query(.incentives, filters)),
             ("ledger.csv", try query(.ledger, QueryFilters(date: date))),
@@ -101,6 +103,7 @@ public struct AuditReport {
         html += "<h3>各市转型覆盖率、深度转型率及年增幅</h3>\n" + cityTargetsTable(table("targets-by-city.csv")) + "\n"
         html += "<h2>六、工作推进与项目</h2>\n" + programmeTable(table("programme-by-city.csv")) + "\n"
         html += "<h3>项目推进情况（一项一档）</h3>\n" + projectsTable(table("project-progress.csv")) + "\n"
+        html += "<h3>企业数字化转型中存在的需求和困难</h3>\n" + needsTable(table("needs.csv")) + "\n"
         html += "<h2>七、标杆与激励</h2>\n" + recognitionTables(table("benchmarks.csv"), table("incentives.csv")) + "\n"
         html += "<h2>八、工作台账（截至 \(date)）</h2>\n" + ledgerTable(table("ledger.csv")) + "\n"
         html += "<h2>九、督查激励：各市覆盖率增幅排名</h2>\n" + rankingTable(table("ranking.csv")) + "\n"

@@ -55,11 +55,14 @@ public struct DashboardPage: Sendable {
             byRegion = try query(.coverage, yearFilters, by: scope.city == nil ? .city : .county)
         }
         let funnel = try query(.funnel, filters)
-        let ledger = try query(.ledger, QueryFilters(date: today))
+        // A city sees its own part of the tasks the cities carry out; the province, each item.
+        let ledger = try query(.ledger, QueryFilters(region: scope.city, date: today))
+        let targets = try ReadModelQuery.run(
+            .targets, filters: QueryFilters(region: scope.city, year: Int(today.prefix(4)), date: today), stores: store)
         var activityFilters = filters
         activityFilters.limit = 15
         let activity = try query(.activity, activityFilters)
-        let seq = [trend.seq, byRegion.seq, funnel.seq, ledger.seq, activity.seq].min() ?? 0
+        let seq = [trend.seq, byRegion.seq, funnel.seq, ledger.seq, activity.seq, targets.seq].min() ?? 0
 
         var html = """
             <!DOCTYPE html>
@@ -84,8 +87,9 @@ public struct DashboardPage: Sendable {
         html += "<section><h2>各\(scope.city == nil ? "市" : "县（市、区）")转型覆盖率与深度转型率（\(latest.map(String.init) ?? "—")年）</h2>\n"
         html += regionChart(byRegion, latest: latest) + "</section>\n"
         html += "<section><h2>历年走势与规划目标</h2>\n" + trendChart(trend) + "</section>\n"
+        html += "<section><h2>方案目标进展（\(today.prefix(4))年，截至 \(today)）</h2>\n" + targetsTable(targets) + "</section>\n"
         html += "<section><h2>待转型企业库五步进展</h2>\n" + funnelChart(funnel) + "</section>\n"
-        html += "<section><h2>工作台账</h2>\n" + ledgerTable(ledger) + "</section>\n"
+        html += "<section><h2>工作台账\(scope.city == nil ? "" : "（本市承担部分）")</h2>\n" + ledgerTable(ledger) + "</section>\n"
         html += "<section><h2>最近动态</h2>\n" + activityTable(activity) + "</section>\n"
         html += "</main>\n<footer>数据来自 Gongfu 事件日志及其读模型；图表由服务器绘制，可离线使用。</footer>\n</body>\n</html>\n"
         return (html, seq)
@@ -167,6 +171,23 @@ public struct DashboardPage: Sendable {
             ], total: total("pending")) + "\n<p class=\"note\">180 天未联系：<strong id=\"no-contact\">\(total("noContact180Days"))</strong> 家</p>\n"
     }
 
+    /// The year's scoreboard: each target's actual figure, goal, expected-by-now and status.
+    func targetsTable(_ table: QueryTable) -> String {
+        guard !table.rows.isEmpty else { return "<p class=\"empty\">该年度方案未设目标。</p>\n" }
+        var html =
+            "<table id=\"targets\"><thead><tr><th>指标</th><th>实际</th><th>目标</th><th>按进度应达</th><th>状态</th></tr></thead><tbody>\n"
+        for row in table.rows {
+            func text(_ key: String) -> String { (table.value(key, in: row)?.display ?? "").escapedForHTML }
+            let status = table.value("status", in: row)?.display ?? ""
+            let tone = ["达标", "已达标", "进度正常"].contains(status) ? "good" : ["落后", "未达标"].contains(status) ? "bad" : "none"
+            let due = text("dueYear").isEmpty || text("dueYear") == text("year") ? "" : "（\(text("dueYear"))年）"
+            let goal = text("goal").isEmpty ? "—" : text("goal") + text("unit") + due
+            html +=
+                "<tr data-target=\"\(text("target"))\"><td>\(text("title"))</td><td>\(text("actual"))\(text("unit"))</td><td>\(goal)</td><td>\(text("expected"))</td><td class=\"target-\(tone)\" title=\"\(text("basis"))\">\(status.escapedForHTML)</td></tr>\n"
+        }
+        return html + "</tbody></table>\n"
+    }
+
     func ledgerTable(_ table: QueryTable) -> String {
         var html = "<table id=\"ledger\"><thead><tr><th>任务</th><th>事项</th><th>时限</th><th>责任单位</th><th>完成日期</th><th>状态</th></tr></thead><tbody>\n"
         for row in table.rows {
@@ -214,6 +235,7 @@ public struct DashboardPage: Sendable {
         table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #e3e6ea;padding:5px 8px;text-align:left}
         tr.status-done-on-time td.status{color:#1e8449}tr.status-done-late td.status{color:#b9770e}
         tr.status-overdue td.status{color:#fff;background:#c0392b}tr.status-open td.status{color:#5b6b7b}
+        td.target-good{color:#1e8449;font-weight:bold}td.target-bad{color:#fff;background:#c0392b}
         footer{padding:12px 24px;font-size:12px;color:#5b6b7b}
         @media print{body{background:#fff}section{box-shadow:none}}
         """

@@ -36,4 +36,8 @@ enum ProvinceData {
         ("研发设计云（CAD/PLM）", "研发设计"), ("能耗在线监测", "经营管理"), ("协同办公与移动审批", "协同办公"),
     ]
     static let commissioners = Array("王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗")
+    /// Given names of the digital commissioners (数字专员).
+    static let givenNames = [
+        "建国", "丽", "伟", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "华", "平", "刚", "桂英", "晓东", "海燕", "志强", "雪",
+    ]
 }

@@ -42,6 +42,9 @@ public struct ProvinceGenerator {
     private var baselineCounts = Array(repeating: 0, count: 6)
     /// Chooses where flaws go, apart from `random` so the rest of the history does not depend on it.
     private var flaws: SeededRandom
+    /// Draws the details added to events the history already had (needs on a visit, a
+    /// training's level and mode, an activity's industry), apart from `random` likewise.
+    private var details: SeededRandom
     /// The flaws seeded, in the order they were written.
     public private(set) var imperfections: [Imperfection] = []
     /// How many flaws of each kind were taken (every taken flaw is then written).
@@ -65,6 +68,7 @@ public struct ProvinceGenerator {
         self.options = options
         random = SeededRandom(seed: options.seed)
         flaws = SeededRandom(seed: options.seed ^ 0x5EED_F1A5)
+        details = SeededRandom(seed: options.seed ^ 0xDE7A_115)
     }
 
     /// The whole history, in business-date order.
@@ -259,7 +263,16 @@ public struct ProvinceGenerator {
                 let p = [1: 0.14, 2: 0.125, 3: 0.05, 4: 0.03][stage]!
                 if random.chance(p) {
                     let day = Day(year, 3, 1) + random.int(0...180)
-                    emit(day, diagnosis(stream, on: day))
+                    emit(day, diagnosis(stream, on: day, stage: stage))
+                    if details.chance(0.3) {
+                        // 提升培训 for the enterprise at a key stage of its transformation.
+                        let session = "\(year)年数字化转型提升培训第\(details.int(1...12))期"
+                        emit(
+                            day + details.int(5...40),
+                            draft(
+                                stream, "TrainingAttended",
+                                ["session": .string(session), "level": "advancement", "mode": .string(details.chance(0.5) ? "online" : "offline")]))
+                    }
                     generateProject(uscc, day: day + 7, targetStage: stage + 1)
                     assess(on: day + random.int(30...60), to: stage + 1, kind: "onsite")
                 } else if year < 2026, takesFlaw(.backDatedUpgrade) {
@@ -302,11 +315,16 @@ public struct ProvinceGenerator {
         }
         if steps >= 2 {
             day = max(day + random.int(10...40), providers[0].from + random.int(1...20))
-            emit(day, diagnosis(stream, on: day))
+            emit(day, diagnosis(stream, on: day, stage: 0))
         }
         if steps >= 3 {
             day = day + random.int(5...30)
-            emit(day, draft(stream, "TrainingAttended", ["session": .string("\(year)年企业家数字化转型培训第\(random.int(1...20))期")]))
+            let session = "\(year)年企业家数字化转型培训第\(random.int(1...20))期"
+            emit(
+                day,
+                draft(
+                    stream, "TrainingAttended",
+                    ["session": .string(session), "level": "popularisation", "mode": .string(details.chance(0.4) ? "online" : "offline")]))
         }
         guard steps >= 4, !trialOffers.isEmpty else { return }
         day = max(day + random.int(5...20), trialOffers[0].from + random.int(1...10))
@@ -326,15 +344,31 @@ public struct ProvinceGenerator {
         }
     }
 
-    private mutating func diagnosis(_ stream: String, on day: Day) -> EventDraft {
+    /// An on-site diagnosis of an enterprise at `stage`, with the needs and difficulties it
+    /// reported: an enterprise not yet transforming is held back by will and means, one under
+    /// way asks for solutions, people and money.
+    private mutating func diagnosis(_ stream: String, on day: Day, stage: Int) -> EventDraft {
         let provider = providers[random.int(0...(Self.prefixCount(providers.map(\.from), before: day, maxima: &providerMaxima) - 1))].uscc
-        return draft(
+        var visit = draft(
             stream, "DiagnosisVisited",
             [
-                "provider": .string(provider), "commissioner": .string(String(random.pick(ProvinceData.commissioners)) + "专员"),
+                "provider": .string(provider),
+                "commissioner": .string(String(random.pick(ProvinceData.commissioners)) + details.pick(ProvinceData.givenNames)),
                 "findings": .string(random.pick(["设备联网率低，生产数据靠人工记录", "ERP与生产脱节，库存不准", "质量检测依赖人工，追溯困难", "能耗管理粗放"])),
                 "recommended": .array([.string(random.pick(ProvinceData.solutionTitles).title)]),
             ])
+        let (difficulties, needs) =
+            stage == 0
+            ? (["awareness", "returnDoubts", "knowHow", "funding"], ["consulting", "talent", "finance"])
+            : (["knowHow", "funding", "dataSecurity", "legacyEquipment"], ["solutions", "talent", "finance", "network", "chainCollaboration"])
+        var named: Set<String> = [details.pick(difficulties), details.pick(needs)]
+        if details.chance(0.4) { named.insert(details.pick(stage == 0 ? difficulties : needs)) }
+        if case .object(var data) = visit.data {
+            data["needs"] = .array(named.sorted().map(JSONValue.string))
+            if details.chance(0.3) { data["needsNote"] = .string(stage == 0 ? "企业负责人担心投入大、见效慢" : "希望有同行业可复制的案例和补贴支持") }
+            visit.data = .object(data)
+        }
+        return visit
     }
 
     @discardableResult
@@ -432,6 +466,7 @@ public struct ProvinceGenerator {
             for (kind, count, title) in [("roadshow", 12, "数字化转型“深度行”路演"), ("training", 20, "企业家数字化转型培训"), ("onsiteMeeting", 2, "数字化转型现场会")] {
                 for number in 1...count {
                     let city = random.pick(ProvinceData.cityWeights)
+                    let industry = ProvinceData.classes[details.weighted(ProvinceData.classes.map(\.weight))]
                     emit(
                         Day(year, 2, 1) + random.int(0...300),
                         draft(
@@ -439,6 +474,9 @@ public struct ProvinceGenerator {
                             [
                                 "kind": .string(kind), "title": .string("\(year)年\(city.short)\(title)第\(number)场"),
                                 "city": .string(city.code), "participants": .integer(Int64(random.int(40...300))),
+                                // 按行业、产业链分类: each for one industry and its chain.
+                                "industry": .string(String(industry.code.prefix(3))), "chain": .string(industry.chain),
+                                "mode": .string(kind != "onsiteMeeting" && details.chance(0.3) ? "online" : "offline"),
                             ]))
                 }
             }
@@ -610,7 +648,8 @@ public struct ProvinceGenerator {
             let pending = enterprises.filter { $0.county == county && $0.leftIn == nil && ($0.stages[2026] ?? 0) == 0 }
             for (index, enterprise) in pending.prefix(12).enumerated() {
                 var training = draft(
-                    "enterprise/" + enterprise.uscc, "TrainingAttended", ["session": .string("2026年\(name)企业家数字化转型普及培训第\(index / 6 + 1)期")])
+                    "enterprise/" + enterprise.uscc, "TrainingAttended",
+                    ["session": .string("2026年\(name)企业家数字化转型普及培训第\(index / 6 + 1)期"), "level": "popularisation", "mode": "offline"])
                 training.occurred = (Day(2026, 11, 3) + draws.int(0...20)).description
                 training.key = "demo/county/\(county)/training/\(enterprise.uscc)"
                 drafts.append(training)

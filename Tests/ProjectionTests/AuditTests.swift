@@ -124,12 +124,13 @@ struct AuditTests {
         #expect(
             files.map { ($0 as NSString).lastPathComponent }.sorted() == [
                 "benchmarks.csv", "coverage-by-chain.csv", "coverage-by-city.csv", "coverage-by-industry.csv",
-                "coverage-province.csv", "findings.csv", "incentives.csv", "ledger.csv", "programme-by-city.csv", "project-progress.csv",
+                "coverage-province.csv", "findings.csv", "incentives.csv", "ledger.csv", "needs-by-city.csv", "needs.csv", "programme-by-city.csv",
+                "project-progress.csv",
                 "ranking.csv", "report.html", "stage-moves.csv", "targets-by-city.csv", "targets.csv",
             ])
         let html = try String(contentsOfFile: temporary.path + "/report/report.html", encoding: .utf8)
         for heading in [
-            "一、总体情况", "二、分地区", "三、分行业", "四、分产业链", "评估阶段升降", "五、方案目标进展", "六、工作推进与项目", "项目推进情况", "七、标杆与激励",
+            "一、总体情况", "二、分地区", "三、分行业", "四、分产业链", "评估阶段升降", "五、方案目标进展", "六、工作推进与项目", "项目推进情况", "需求和困难", "七、标杆与激励",
             "八、工作台账", "九、督查激励", "十、督查发现",
         ] {
             #expect(html.contains(heading), "\(heading)")

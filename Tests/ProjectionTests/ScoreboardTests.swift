@@ -125,4 +125,44 @@ struct ScoreboardTests {
             #expect(other["coverageGain"] == other["netCoverageGain"])
         }
     }
+
+    @Test("needs and difficulties, trainings by level and commissioners are counted as the events say, per place, industry and stage")
+    func needsAndTrainings() async throws {
+        let temporary = TemporaryDirectory()
+        let (readModels, _, events) = try await Self.province(in: temporary)
+        let stores = { (name: String) in try readModels.store(named: name) }
+        let visits = events.filter { $0.type == "DiagnosisVisited" && $0.occurred.hasPrefix("2025") }
+        let needs = Self.rows(try ReadModelQuery.run(.needs, filters: QueryFilters(year: 2025), stores: stores))
+        #expect(Set(needs.map { $0["need"]! }).isSubset(of: Set(Needs.standard.ids)) && !needs.isEmpty)
+        for row in needs {
+            let naming = Set(
+                visits.filter { visit in
+                    guard case .array(let named) = visit.data["needs"] ?? .null else { return false }
+                    return named.contains(.string(row["need"]!))
+                }.map(\.stream))
+            let assessed = events.filter {
+                $0.type == "AssessmentRecorded" && $0.occurred.hasPrefix("2025") && $0.data["needs"] != nil
+            }
+            #expect(assessed.isEmpty, "the demo's assessments carry no needs")
+            #expect(Int(row["enterprises"]!) == naming.count, "\(row["need"]!)")
+            let byStage = (0...5).map { Int(row["l\($0)"]!)! }.reduce(0, +)
+            #expect(byStage >= naming.count, "each enterprise at least once by its stage on the day")
+        }
+        // Per city, the enterprises add up to the province's (each enterprise has one city).
+        let cities = Self.rows(try ReadModelQuery.run(.needs, filters: QueryFilters(year: 2025), coverage: .city, stores: stores))
+        for need in Needs.standard.ids {
+            let province = needs.first { $0["need"] == need }.map { Int($0["enterprises"]!)! } ?? 0
+            #expect(cities.filter { $0["need"] == need }.map { Int($0["enterprises"]!)! }.reduce(0, +) == province)
+        }
+        let industries = Self.rows(try ReadModelQuery.run(.needs, filters: QueryFilters(year: 2025), coverage: .industry, stores: stores))
+        #expect(industries.allSatisfy { ReferenceData.standard.industry(for: $0["code"]!) != nil })
+
+        let programme = Self.rows(try ReadModelQuery.run(.programme, filters: QueryFilters(year: 2025), stores: stores))
+        func metric(_ name: String) -> Int { Int(programme.first { $0["metric"] == name }!["value"]!)! }
+        let trainings = events.filter { $0.type == "TrainingAttended" && $0.occurred.hasPrefix("2025") }
+        #expect(metric("trainingsAdvancement") == trainings.filter { $0.data["level"] == "advancement" }.count)
+        #expect(metric("trainingsPopularisation") == trainings.filter { $0.data["level"] == "popularisation" }.count)
+        #expect(metric("trainingsOnline") == trainings.filter { $0.data["mode"] == "online" }.count)
+        #expect(metric("commissioners") == Set(visits.compactMap { $0.data["commissioner"]?.stringValue }).count)
+    }
 }

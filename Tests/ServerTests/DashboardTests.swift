@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -46,11 +47,25 @@ struct DashboardTests {
                 #expect(html.contains("id=\"chart-funnel\""))
                 #expect(html.contains("<table id=\"ledger\">"))
                 #expect(!html.contains("<script"))
+                // The year's scoreboard: every target of the plan with a status.
+                // The page's date is China's (UTC+8).
+                let today = String(Timestamp.format(microseconds: Timestamp.nowMicroseconds() + 8 * 3_600_000_000).prefix(10))
+                let targets = try ReadModelQuery.run(
+                    .targets, filters: QueryFilters(year: Int(today.prefix(4)), date: today)
+                ) { try fixture.daemon.readModels.store(named: $0) }
+                #expect(html.components(separatedBy: "<tr data-target=").count - 1 == targets.rows.count)
+                for row in targets.rows {
+                    let status = targets.value("status", in: row)!.display
+                    #expect(html.contains("<tr data-target=\"\(targets.value("target", in: row)!.display)\">") && html.contains(">\(status)</td>"))
+                }
             }
             try await client.execute(uri: "/", method: .get, headers: bearer(fixture.qingdao)) { response in
                 let html = response.text
                 #expect(html.contains("<strong id=\"scope\">青岛市</strong>"))
                 #expect(html.contains("<select name=\"city\" disabled>"))
+                #expect(html.contains("工作台账（本市承担部分）"))
+                #expect(!html.contains("<tr data-target=\"providers\">"), "the provider pool is the province's")
+                #expect(html.contains("<tr data-target=\"coverageGain\">"))
                 // Its bar chart is by county, all of them in Qingdao.
                 #expect(Self.bars(html, series: "coverage").keys.allSatisfy { !expected.keys.contains($0) })
             }

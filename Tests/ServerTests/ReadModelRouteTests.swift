@@ -77,7 +77,7 @@ struct ReadModelRouteTests {
             for path in [
                 "coverage", "pending", "pending/funnel", "projects", "ledger?date=2026-11-27", "providers", "providers/progress",
                 "metrics/programme", "metrics/programme?by=county&region=370200", "targets?date=2026-11-27", "targets?by=city&year=2025",
-                "audit/ranking?date=2026-11-27", "projects/progress?by=county",
+                "audit/ranking?date=2026-11-27", "projects/progress?by=county", "ledger?by=city&date=2026-11-27", "needs?by=industry",
             ] {
                 try await client.execute(uri: "/v1/" + path, method: .get, headers: bearer(fixture.province)) { response in
                     #expect(response.status == .ok, "\(path)")

@@ -23,6 +23,8 @@ public enum EventCatalogue {
     static let year = FieldKind.integer(minimum: 2000, maximum: 2100)
     static let fen = FieldKind.integer(minimum: 1)
     static let projectDomains = ["经营管理", "生产制造", "研发设计", "供应链管理", "协同办公"]
+    /// The enterprise's needs and difficulties (``Needs``), by id.
+    static let needs = FieldKind.array(.choice(Needs.standard.ids))
     static let benchmarkKinds = ["数字领航", "智能工厂", "5G工厂", "晨星工厂", "工赋百景", "产业大脑", "数字经济总部", "工业互联网平台"]
 
     public static let all: [EventSpec] = enterprise + project + provider + recognition + programme + corrections
@@ -71,6 +73,8 @@ public enum EventCatalogue {
                 .required("instrument", shortText, "version of the assessment instrument"),
                 .optional("scores", .map(.number(minimum: 0, maximum: 100)), "score per dimension, 0–100"),
                 .required("stage", .stage, "resulting stage"),
+                .optional("needs", needs, "needs and difficulties the enterprise reported (ids of needs.json)"),
+                .optional("needsNote", text, "needs and difficulties in its own words"),
             ]),
         EventSpec(
             kind: .stageUpgraded, category: "enterprise", schema: 1,
@@ -88,6 +92,8 @@ public enum EventCatalogue {
                 .required("commissioner", shortText, "the digital commissioner"),
                 .required("findings", text, "what was found"),
                 .optional("recommended", .array(shortText), "recommended solutions"),
+                .optional("needs", needs, "needs and difficulties the enterprise reported (ids of needs.json)"),
+                .optional("needsNote", text, "needs and difficulties in its own words"),
             ]),
         EventSpec(
             kind: .trainingAttended, category: "enterprise", schema: 1,
@@ -95,6 +101,10 @@ public enum EventCatalogue {
             fields: [
                 .required("session", shortText, "the training session"),
                 .optional("attendee", shortText, "who attended"),
+                .optional(
+                    "level", .choice(["popularisation", "advancement"]),
+                    "普及 (for enterprises not yet transforming) or 提升 (for those at a key stage), as the plan's 提升数字素养 asks"),
+                .optional("mode", .choice(["online", "offline"]), "线上 or 线下"),
             ]),
         EventSpec(
             kind: .providerMatched, category: "enterprise", schema: 1,
@@ -248,6 +258,9 @@ public enum EventCatalogue {
                 .required("title", text, "title"),
                 .optional("city", .city, "where"),
                 .optional("participants", .integer(minimum: 0), "number of participants"),
+                .optional("industry", .industry, "the industry it is organised for (按行业), a GB/T 4754 code"),
+                .optional("chain", shortText, "the industrial chain it is organised for (按产业链)"),
+                .optional("mode", .choice(["online", "offline"]), "线上 or 线下"),
             ]),
         EventSpec(
             kind: .annualAssessmentOpened, category: "plan", schema: 1,

@@ -39,6 +39,8 @@ extension AssessmentRecorded {
         instrument = try r.string("instrument")
         scores = try r.optionalNumbers("scores")
         stage = try r.choice("stage")
+        needs = try r.optionalStrings("needs")
+        needsNote = try r.optionalString("needsNote")
     }
 }
 
@@ -56,6 +58,8 @@ extension DiagnosisVisited {
         commissioner = try r.string("commissioner")
         findings = try r.string("findings")
         recommended = try r.optionalStrings("recommended")
+        needs = try r.optionalStrings("needs")
+        needsNote = try r.optionalString("needsNote")
     }
 }
 
@@ -63,6 +67,8 @@ extension TrainingAttended {
     public init(reading r: PayloadReader) throws(PayloadError) {
         session = try r.string("session")
         attendee = try r.optionalString("attendee")
+        level = try r.optionalString("level").flatMap(TrainingLevel.init(rawValue:))
+        mode = try r.optionalString("mode").flatMap(ActivityMode.init(rawValue:))
     }
 }
 
@@ -199,6 +205,9 @@ extension ActivityHeld {
         title = try r.string("title")
         city = try r.optionalString("city")
         participants = try r.optionalInteger("participants")
+        industry = try r.optionalString("industry")
+        chain = try r.optionalString("chain")
+        mode = try r.optionalString("mode").flatMap(ActivityMode.init(rawValue:))
     }
 }
 

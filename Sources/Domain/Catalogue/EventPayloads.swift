@@ -94,6 +94,8 @@ public struct AssessmentRecorded: EventPayload {
     public let instrument: String
     public let scores: [String: Double]?
     public let stage: Stage
+    public let needs: [String]?
+    public let needsNote: String?
 }
 
 public struct StageUpgraded: EventPayload {
@@ -109,13 +111,23 @@ public struct DiagnosisVisited: EventPayload {
     public let commissioner: String
     public let findings: String
     public let recommended: [String]?
+    public let needs: [String]?
+    public let needsNote: String?
 }
 
 public struct TrainingAttended: EventPayload {
     public static let kind = EventKind.trainingAttended
     public let session: String
     public let attendee: String?
+    public let level: TrainingLevel?
+    public let mode: ActivityMode?
 }
+
+/// 普及 or 提升 training (提升数字素养).
+public enum TrainingLevel: String, Sendable { case popularisation, advancement }
+
+/// 线上 or 线下.
+public enum ActivityMode: String, Sendable { case online, offline }
 
 public struct ProviderMatched: EventPayload {
     public static let kind = EventKind.providerMatched
@@ -255,6 +267,9 @@ public struct ActivityHeld: EventPayload {
     public let title: String
     public let city: String?
     public let participants: Int?
+    public let industry: String?
+    public let chain: String?
+    public let mode: ActivityMode?
 }
 
 public struct AnnualAssessmentOpened: EventPayload {

@@ -203,8 +203,11 @@ struct QueryCommand: ParsableCommand {
         guard CoverageQuery.Dimension(rawValue: by) != nil else {
             throw ValidationError("--by \(by) is not a grouping; use \(CoverageQuery.Dimension.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        if ["programme", "targets", "project-progress"].contains(name), !["province", "city", "county"].contains(by) {
+        if ["programme", "targets", "project-progress", "ledger"].contains(name), !["province", "city", "county"].contains(by) {
             throw ValidationError("--by \(by) does not apply to \(name); use province, city or county.")
+        }
+        if name == "needs", !["province", "city", "county", "industry"].contains(by) {
+            throw ValidationError("--by \(by) does not apply to needs; use province, city, county or industry.")
         }
         guard ["table", "json", "csv"].contains(format) else { throw ValidationError("--format \(format) is not table, json or csv.") }
         if let date, date.count != 10 || !Timestamp.isValidBusinessDate(date) { throw ValidationError("--date \(date) is not a date YYYY-MM-DD.") }

@@ -12,7 +12,7 @@ import GRDB
 public final class ProgrammeReadModel: Projection {
     public static let name = "programme"
     public static let summary = "programme metrics per year: served, trainings, roadshows, diagnoses, enterprises off the pending library vs target"
-    public static let version = 5
+    public static let version = 6
 
     /// The metrics, in report order, with their Chinese titles and the plan target they answer to.
     public static let metrics: [(metric: String, title: String, target: String?)] = [
@@ -21,7 +21,11 @@ public final class ProgrammeReadModel: Projection {
         ("returnedToPendingLibrary", "评估退回待转型库企业数", nil),
         ("stageDowngrades", "评估阶段下降次数", nil),
         ("diagnosisVisits", "现场诊断次数", nil),
+        ("commissioners", "开展诊断的数字专员人数", nil),
         ("trainingsAttended", "企业家参训人次", nil),
+        ("trainingsPopularisation", "普及培训参训人次", nil),
+        ("trainingsAdvancement", "提升培训参训人次", nil),
+        ("trainingsOnline", "线上培训参训人次", nil),
         ("trainingSessions", "培训活动场次", nil),
         ("roadshows", "路演活动场次", "roadshows"),
         ("onsiteMeetings", "现场会场次", nil),
@@ -54,6 +58,34 @@ public final class ProgrammeReadModel: Projection {
         ) WITHOUT ROWID
         """,
         """
+        CREATE TABLE enterprise_division (
+            uscc TEXT PRIMARY KEY NOT NULL,
+            division TEXT NOT NULL
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE need (
+            seq INTEGER NOT NULL,
+            need TEXT NOT NULL,
+            uscc TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            city TEXT NOT NULL,
+            county TEXT NOT NULL,
+            division TEXT NOT NULL,
+            stage INTEGER NOT NULL,
+            PRIMARY KEY (seq, need)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE commissioner_visit (
+            seq INTEGER PRIMARY KEY NOT NULL,
+            year INTEGER NOT NULL,
+            commissioner TEXT NOT NULL,
+            city TEXT NOT NULL,
+            county TEXT NOT NULL
+        )
+        """,
+        """
         CREATE TABLE project_place (
             project TEXT PRIMARY KEY NOT NULL,
             city TEXT NOT NULL,
@@ -83,7 +115,14 @@ public final class ProgrammeReadModel: Projection {
         load: Place.loader("enterprise_place"), insert: Place.inserter("enterprise_place"), add: Place.add)
     private let projectPlaces = RowBuffer<Place>(load: Place.loader("project_place"), insert: Place.inserter("project_place"), add: Place.add)
 
-    public var tables: [any FoldTable] { stages.tables + [enterprisePlaces, projectPlaces] }
+    /// Each enterprise's industry division (GB/T 4754), for the needs by industry.
+    private let divisions = RowBuffer<String>(
+        load: { uscc, db in try String.fetchOne(db.cachedStatement(sql: "SELECT division FROM enterprise_division WHERE uscc = ?"), arguments: [uscc])
+        },
+        insert: { db in try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise_division", columns: 2) },
+        add: { insert, uscc, division in try insert.add(uscc, division) })
+
+    public var tables: [any FoldTable] { stages.tables + [enterprisePlaces, projectPlaces, divisions] }
 
     /// Increments of `metric` not yet written, by year, metric and place: one upsert per metric
     /// and transaction instead of one per event (written before anything reads or lowers them).
@@ -151,13 +190,18 @@ public final class ProgrammeReadModel: Projection {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
             enterprisePlaces.set(RowKey(streamOf: event), Place(city: registered.city, county: registered.county))
+            divisions.set(RowKey(streamOf: event), Self.division(of: registered.industry))
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
+            if let industry = profile.industry { divisions.set(RowKey(streamOf: event), Self.division(of: industry)) }
             guard profile.city != nil || profile.county != nil else { break }
             let known = try enterprisePlaces.row(RowKey(streamOf: event), in: db) ?? .province
             enterprisePlaces.set(RowKey(streamOf: event), Place(city: profile.city ?? known.city, county: profile.county ?? known.county))
         case .assessmentRecorded, .stageUpgraded:
             if let change = try stages.record(event, in: db) { tally(change, at: try place(of: event, in: db)) }
+            if event.kind == .assessmentRecorded, let needs = try event.payload(AssessmentRecorded.self).needs {
+                try record(needs, of: event, in: db)
+            }
         case .eventRetracted:
             let retraction = try event.retractionContext()
             if let retracted = retraction.retracted, let change = try stages.retract(retracted.seq, of: RowKey(streamOf: event), in: db) {
@@ -174,6 +218,13 @@ public final class ProgrammeReadModel: Projection {
             let tallies = try Self.tallies(of: event)
             guard Self.serves(event) || !tallies.isEmpty else { break }
             let place = try place(of: event, in: db)
+            if event.kind == .diagnosisVisited {
+                let visit = try event.payload(DiagnosisVisited.self)
+                try record(visit.needs ?? [], of: event, in: db)
+                try db.run(
+                    "INSERT OR REPLACE INTO commissioner_visit VALUES (?, ?, ?, ?, ?)", event.seq, event.year, visit.commissioner, place.city,
+                    place.county)
+            }
             if Self.serves(event) { try serve(event, at: place, in: db) }
             for metric in tallies { count(metric, year: event.year, at: place) }
         }
@@ -183,7 +234,7 @@ public final class ProgrammeReadModel: Projection {
     private static func tallies(of event: ProjectedEvent) throws -> [String] {
         switch event.kind {
         case .diagnosisVisited: ["diagnosisVisits"]
-        case .trainingAttended: ["trainingsAttended"]
+        case .trainingAttended: trainingTallies(try event.payload(TrainingAttended.self))
         case .trialStarted: ["trialsStarted"]
         case .trialEnded: try event.payload(TrialEnded.self).outcome == .purchased ? ["trialsPurchased"] : []
         case .activityHeld:
@@ -198,6 +249,38 @@ public final class ProgrammeReadModel: Projection {
         case .solutionListed: ["solutionsListed"]
         case .benchmarkAwarded: ["benchmarksAwarded"]
         default: []
+        }
+    }
+
+    /// A training counts once, and once more by its level and when online.
+    private static func trainingTallies(_ training: TrainingAttended) -> [String] {
+        var metrics = ["trainingsAttended"]
+        switch training.level {
+        case .popularisation: metrics.append("trainingsPopularisation")
+        case .advancement: metrics.append("trainingsAdvancement")
+        case nil: break
+        }
+        if training.mode == .online { metrics.append("trainingsOnline") }
+        return metrics
+    }
+
+    /// The division (`C34`) of an industry code.
+    private static func division(of industry: String) -> String {
+        ReferenceData.standard.industry(for: industry)?.industryCode ?? industry
+    }
+
+    /// Records the needs and difficulties an assessment or visit names, with the enterprise's
+    /// place, industry and stage on the day.
+    private func record(_ needs: [String], of event: ProjectedEvent, in db: Database) throws {
+        guard !needs.isEmpty else { return }
+        let key = RowKey(streamOf: event)
+        let place = try enterprisePlaces.row(key, in: db) ?? .province
+        let division = try divisions.row(key, in: db) ?? ""
+        let stage = try stages.history(key, in: db).stage(on: event.date)?.stage.level ?? 0
+        for need in Set(needs).sorted() {
+            try db.run(
+                "INSERT OR REPLACE INTO need VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event.seq, need, event.streamID, event.year, place.city, place.county,
+                division, stage)
         }
     }
 
@@ -242,6 +325,8 @@ public final class ProgrammeReadModel: Projection {
     private func undo(_ retraction: Retraction, in db: Database) throws {
         guard let retracted = retraction.retracted else { return }
         try writeIncrements(in: db)
+        try db.run("DELETE FROM need WHERE seq = ?", retracted.seq)
+        try db.run("DELETE FROM commissioner_visit WHERE seq = ?", retracted.seq)
         let year = retracted.year
         let place = try place(of: retracted, in: db)
         for metric in try Self.tallies(of: retracted) {

@@ -94,7 +94,7 @@ public struct IncentiveRanking: Sendable {
                     deepNow.flatMap { now in deepBefore.map { .number(((now - $0) * 10).rounded() / 10) } } ?? .null,
                     percent(city.netCovered, of: city.population), gains[code]?.net.map(QueryTable.Value.number) ?? .null,
                     percent(city.netDeep, of: city.population), netRank.map { .integer(Int64($0)) } ?? .null,
-                    .text(rank == netRank ? "" : city.flaggedEnterprises.isEmpty ? "他市存疑事件剔除后顺移" : "本市存疑事件"),
+                    .text(rank == netRank ? "" : gains[code]?.recorded != gains[code]?.net ? "本市存疑事件" : "他市存疑事件剔除后顺移"),
                     .integer(Int64(city.flaggedEnterprises.count)),
                     .text(city.flaggedEvents.sorted { $0.seq < $1.seq }.map { "\($0.seq):\($0.rule)" }.joined(separator: " ")),
                     .text("/v1/audit/explain?year=\(ranked)&region=\(code)&figure=coverage"),

@@ -43,6 +43,7 @@ extension ReadModelQuery {
             case .benchmarks: return try benchmarks(filters, in: db)
             case .incentives: return try incentives(filters, in: db)
             case .programme: return try programme(filters, by: coverage, in: db)
+            case .needs: return try needs(filters, by: coverage, in: db)
             case .stageMoves: return try StageMovesQuery(year: filters.year, region: filters.region).run(in: db)
             case .targets, .incentiveRanking: preconditionFailure("reads several read models")
             }
@@ -181,6 +182,54 @@ extension ReadModelQuery {
     /// and how many cities and counties have reported their part; for a city or county (or by
     /// city or county), each item the cities and counties carry out (市县落实) with that place's
     /// own report.
+    /// The needs and difficulties enterprises reported (``Needs``), per year and category, for
+    /// the province or per city, county or industry: how many enterprises named each, by their
+    /// stage on the day.
+    static func needs(_ filters: QueryFilters, by: CoverageQuery.Dimension, in db: Database) throws -> QueryTable {
+        var (conditions, arguments) = filters.regionConditions(industry: "division")
+        if let year = filters.year {
+            conditions.append("year = ?")
+            arguments.append(year)
+        }
+        let group: String =
+            switch by {
+            case .city: "city"
+            case .county: "county"
+            case .industry: "division"
+            default: "'\(CoverageReadModel.province)'"
+            }
+        var table = QueryTable(
+            title: "企业数字化转型需求和困难",
+            columns: [
+                ("year", "年度"), ("need", "类别代码"), ("title", "需求或困难"), ("group", "性质"), ("code", "地区或行业"), ("name", "名称"),
+                ("enterprises", "提出企业数"), ("mentions", "提出次数"), ("l0", "L0企业"), ("l1", "L1企业"), ("l2", "L2企业"), ("l3", "L3企业"),
+                ("l4", "L4企业"), ("l5", "L5企业"),
+            ], seq: try ReadModelStore.checkpoint(in: db).seq)
+        let reference = ReferenceData.standard
+        let catalogue = Needs.standard
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT year, need, \(group) AS code, count(DISTINCT uscc), count(*),
+                    \((0...5).map { "count(DISTINCT CASE WHEN stage = \($0) THEN uscc END)" }.joined(separator: ", "))
+                FROM need\(whereClause(conditions)) GROUP BY 1, 2, 3
+                """, arguments: StatementArguments(arguments))
+        let order = Dictionary(uniqueKeysWithValues: catalogue.ids.enumerated().map { ($1, $0) })
+        for row in rows.sorted(by: { ($0[0] as Int, order[$0[1]] ?? .max, $0[2] as String) < ($1[0] as Int, order[$1[1]] ?? .max, $1[2] as String) })
+        {
+            let need: String = row[1]
+            let code: String = row[2]
+            let category = catalogue.category(need)
+            let name = by == .industry ? reference.industry(for: code)?.name ?? code : reference.placeName(code)
+            table.rows.append(
+                [
+                    .integer(row[0]), .text(need), .text(category?.title ?? need), .text(category?.group == "need" ? "需求" : "困难"), .text(code),
+                    .text(name), .integer(row[3]), .integer(row[4]),
+                ] + (5...10).map { .integer(row[$0]) })
+        }
+        return table
+    }
+
     static func ledger(_ filters: QueryFilters, by: CoverageQuery.Dimension, in db: Database) throws -> QueryTable {
         let date = filters.asOfDate
         let reference = ReferenceData.standard
@@ -367,6 +416,15 @@ extension ReadModelQuery {
             arguments: StatementArguments(arguments))
         {
             values[row[0], default: [:]][row[1], default: [:]][row[2]] = row[3]
+        }
+        // 数字专员: each commissioner once per year and place, however many visits.
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT year, \(placeColumn ?? "''"), count(DISTINCT commissioner) FROM commissioner_visit\(whereClause(conditions)) GROUP BY 1, 2
+                """, arguments: StatementArguments(arguments))
+        {
+            values[row[0], default: [:]]["commissioners", default: [:]][row[1]] = row[2]
         }
         // The plan's targets are the province's.
         var targets: [Int: [String: Double]] = [:]

@@ -61,7 +61,7 @@ public enum ReadModelQuery {
         case coverage, pending, funnel, activity, projects, ledger, providers
         case projectProgress = "project-progress"
         case providerProgress = "provider-progress"
-        case benchmarks, incentives, programme, findings
+        case benchmarks, incentives, programme, needs, findings
         case stageMoves = "stage-moves"
         case targets
         case incentiveRanking = "incentive-ranking"
@@ -84,7 +84,7 @@ public enum ReadModelQuery {
             case .ledger: LedgerReadModel.name
             case .providers, .providerProgress: ProvidersReadModel.name
             case .benchmarks, .incentives: BenchmarksReadModel.name
-            case .programme: ProgrammeReadModel.name
+            case .programme, .needs: ProgrammeReadModel.name
             case .findings: FindingsReadModel.name
             }
         }
@@ -104,6 +104,7 @@ public enum ReadModelQuery {
             case .benchmarks: "benchmark awards"
             case .incentives: "incentives granted"
             case .programme: "programme metrics per year against targets"
+            case .needs: "enterprises' needs and difficulties (needs.json) per year, by place or industry and stage"
             case .findings: "supervision findings, each with the events it rests on (rules: supervision-rules.json)"
             case .stageMoves: "assessments that moved a stage up or down, per assessment year and city (counties of a city with --region)"
             case .targets: "the plan's scoreboard: every target against what the log shows, per year (and city or county with --by/--region)"

@@ -70,6 +70,11 @@ struct ReadModelRoutes {
             let parameters = Parameters(request: request)
             return try await table(.programme, request, parameters, context, filters: try filters(parameters), coverage: try places(parameters))
         }
+        v1.get("needs") { request, context in
+            let parameters = Parameters(request: request)
+            let by = try parameters.choice("by", ["province", "city", "county", "industry"]).flatMap(CoverageQuery.Dimension.init) ?? .province
+            return try await table(.needs, request, parameters, context, filters: try filters(parameters), coverage: by)
+        }
         v1.get("targets") { request, context in
             let parameters = Parameters(request: request)
             return try await table(.targets, request, parameters, context, filters: try filters(parameters), coverage: try places(parameters))
