@@ -75,6 +75,7 @@ public struct DashboardPage: Sendable {
             </head>
             <body data-seq="\(seq)">
             <header>
+            \(PageLayout.navigation)
             <h1>山东省制造业数字化转型工作看板</h1>
             <p class="meta">范围：<strong id="scope">\(scopeName.escapedForHTML)</strong>\(industryName.map { " · 行业：" + $0.escapedForHTML } ?? "")
             · 数据截至日志序号 <span id="seq">\(seq)</span> · 台账状态日期 \(today) · 当前用户：\(viewer.escapedForHTML)</p>
@@ -85,7 +86,14 @@ public struct DashboardPage: Sendable {
             """
         html += try tiles(trend, funnel: funnel, latest: latest)
         html += "<section><h2>各\(scope.city == nil ? "市" : "县（市、区）")转型覆盖率与深度转型率（\(latest.map(String.init) ?? "—")年）</h2>\n"
-        html += regionChart(byRegion, latest: latest) + "</section>\n"
+        html += regionChart(byRegion, latest: latest)
+        // Every place the chart names, as a link to its page.
+        html +=
+            "<p class=\"places\">"
+            + byRegion.rows.compactMap { row -> String? in
+                guard let code = byRegion.value("code", in: row)?.display, let name = byRegion.value("name", in: row)?.display else { return nil }
+                return "<a href=\"\(PageLayout.regionHref(code))\">\(name.escapedForHTML)</a>"
+            }.joined(separator: " ") + "</p></section>\n"
         html += "<section><h2>历年走势与规划目标</h2>\n" + trendChart(trend) + "</section>\n"
         html += "<section><h2>方案目标进展（\(today.prefix(4))年，截至 \(today)）</h2>\n" + targetsTable(targets) + "</section>\n"
         html += "<section><h2>待转型企业库五步进展</h2>\n" + funnelChart(funnel) + "</section>\n"
@@ -225,7 +233,7 @@ public struct DashboardPage: Sendable {
 
     static let style = """
         body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:0;background:#f4f6f8;color:#1d2733}
-        header{background:#1f5f99;color:#fff;padding:14px 24px}header h1{margin:0;font-size:22px}.meta{margin:6px 0 0;font-size:13px;opacity:.9}
+        header{background:#1f5f99;color:#fff;padding:14px 24px}header nav a{color:#fff;margin-right:16px;font-weight:bold}.places a{margin-right:10px}header h1{margin:0;font-size:22px}.meta{margin:6px 0 0;font-size:13px;opacity:.9}
         main{padding:16px 24px;display:grid;gap:16px}section{background:#fff;border-radius:6px;padding:12px 16px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
         h2{font-size:16px;margin:0 0 8px}.filters{display:flex;gap:16px;align-items:center;font-size:14px}
         .tiles{display:grid;grid-template-columns:repeat(4,1fr);gap:12px;background:none;box-shadow:none;padding:0}

@@ -39,6 +39,7 @@ public func buildRouter(_ daemon: Daemon) -> Router<GongfuRequestContext> {
     ImportRoutes(daemon: daemon).add(to: router)
     StreamRoute(daemon: daemon).add(to: router)
     DashboardRoute(daemon: daemon).add(to: router)
+    PageRoutes(daemon: daemon, readModels: readModels).add(to: router)
     LoginRoutes(daemon: daemon, authentication: authentication).add(to: router)
     routes.set(router.routes.map { ("\($0.path)", $0.method.rawValue) })
     return router

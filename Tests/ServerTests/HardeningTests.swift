@@ -112,7 +112,9 @@ struct HardeningTests {
                         allowed.contains(Int(response.status.code)),
                         "\(request.method) \(request.uri) → \(response.status.code): \(response.text.prefix(300))")
                     if response.status.code >= 400, request.route != "/login" {
-                        #expect(response.headers[.contentType] == "application/problem+json", "\(request.uri)")
+                        // A browser on the pages gets the problem as a page; everyone else as JSON.
+                        let page = !request.uri.hasPrefix("/v1") && request.headers[.accept] == "text/html"
+                        #expect(response.headers[.contentType] == (page ? "text/html; charset=utf-8" : "application/problem+json"), "\(request.uri)")
                     }
                 }
             }

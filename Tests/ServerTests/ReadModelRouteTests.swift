@@ -78,6 +78,7 @@ struct ReadModelRouteTests {
                 "coverage", "pending", "pending/funnel", "projects", "ledger?date=2026-11-27", "providers", "providers/progress",
                 "metrics/programme", "metrics/programme?by=county&region=370200", "targets?date=2026-11-27", "targets?by=city&year=2025",
                 "audit/ranking?date=2026-11-27", "projects/progress?by=county", "ledger?by=city&date=2026-11-27", "needs?by=industry",
+                "pending/funnel?by=sector", "pending/funnel?by=county&region=370200",
             ] {
                 try await client.execute(uri: "/v1/" + path, method: .get, headers: bearer(fixture.province)) { response in
                     #expect(response.status == .ok, "\(path)")

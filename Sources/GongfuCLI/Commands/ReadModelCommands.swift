@@ -206,6 +206,9 @@ struct QueryCommand: ParsableCommand {
         if ["programme", "targets", "project-progress", "ledger"].contains(name), !["province", "city", "county"].contains(by) {
             throw ValidationError("--by \(by) does not apply to \(name); use province, city or county.")
         }
+        if name == "funnel", !["province", "city", "county", "sector"].contains(by) {
+            throw ValidationError("--by \(by) does not apply to funnel; use city, county or sector.")
+        }
         if name == "needs", !["province", "city", "county", "industry"].contains(by) {
             throw ValidationError("--by \(by) does not apply to needs; use province, city, county or industry.")
         }

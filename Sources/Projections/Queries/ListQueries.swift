@@ -32,7 +32,7 @@ extension ReadModelQuery {
             case .coverage:
                 return try CoverageQuery(year: filters.year, by: coverage, region: filters.region, industry: filters.industry).run(in: db)
             case .pending: return try pending(filters, in: db)
-            case .funnel: return try funnel(filters, in: db)
+            case .funnel: return try funnel(filters, by: coverage, in: db)
             case .activity: return try activity(filters, in: db)
             case .findings: return try SupervisionQuery(date: filters.asOfDate).table(region: filters.region, year: filters.year, in: db)
             case .projects: return try projects(filters, in: db)
@@ -92,27 +92,54 @@ extension ReadModelQuery {
             """, arguments, in: db)
     }
 
-    static func funnel(_ filters: QueryFilters, in db: Database) throws -> QueryTable {
+    /// The pending library's five steps per city — or per county, or per sector group (the plan
+    /// leans towards 轻工、纺织、建材) — with the enterprises not contacted for 180 days.
+    static func funnel(_ filters: QueryFilters, by: CoverageQuery.Dimension, in db: Database) throws -> QueryTable {
         var (conditions, arguments) = filters.regionConditions()
         conditions.append("stage = 0 AND left_population_year IS NULL")
-        let stale = filters.asOfDate
-        var result = try table(
-            "待转型企业库五步进展",
-            [
-                ("city", "市"), ("pending", "在库企业"), ("onlineAssessment", "网上评测"), ("diagnosis", "现场诊断"),
-                ("training", "企业家培训"), ("matching", "服务商对接"), ("trial", "免费体验"), ("noContact180Days", "180天未联系"),
-            ],
+        let group =
+            switch by {
+            case .county: "county"
+            case .sector, .industry: "industry"
+            default: "city"
+            }
+        let counted = try table(
+            "", [],
             """
-            SELECT city, count(*), count(online_assessment_on), count(diagnosis_on), count(training_on), count(matching_on), count(trial_on),
+            SELECT \(group), count(*), count(online_assessment_on), count(diagnosis_on), count(training_on), count(matching_on), count(trial_on),
                 sum(last_contact_on IS NULL OR julianday(?) - julianday(last_contact_on) > 180)
-            FROM enterprise\(whereClause(conditions)) GROUP BY city ORDER BY city
-            """, [stale] + arguments, in: db)
+            FROM enterprise\(whereClause(conditions)) GROUP BY 1 ORDER BY 1
+            """, [filters.asOfDate] + arguments, in: db)
         let reference = ReferenceData.standard
-        result.columns.insert(.init(key: "cityName", title: "市名"), at: 1)
-        result.rows = result.rows.map { row in
-            var row = row
-            if case .text(let code) = row[0] { row.insert(.text(reference.city(containing: code)?.name ?? code), at: 1) }
-            return row
+        // Per code, the seven counts (an industry adds to each sector group it belongs to).
+        var counts: [(code: String, name: String, values: [Int64])] = []
+        for row in counted.rows {
+            guard case .text(let key) = row[0] else { continue }
+            let values = row.dropFirst().map { value -> Int64 in if case .integer(let number) = value { number } else { 0 } }
+            switch by {
+            case .sector, .industry:
+                let groups = reference.industry(for: key).map { reference.sectorGroups(for: $0.industryCode) } ?? []
+                for group in groups.isEmpty ? [nil] : groups.map(Optional.some) {
+                    let code = group?.id ?? "other"
+                    if let index = counts.firstIndex(where: { $0.code == code }) {
+                        counts[index].values = zip(counts[index].values, values).map(+)
+                    } else {
+                        counts.append((code, group?.name ?? "其他行业", values))
+                    }
+                }
+            default:
+                counts.append((key, reference.placeName(key), values))
+            }
+        }
+        var result = QueryTable(
+            title: "待转型企业库五步进展",
+            columns: [
+                (by == .city || by == .province ? "city" : "code", by == .sector || by == .industry ? "行业组" : by == .county ? "县(市、区)" : "市"),
+                ("cityName", "名称"), ("pending", "在库企业"), ("onlineAssessment", "网上评测"), ("diagnosis", "现场诊断"), ("training", "企业家培训"),
+                ("matching", "服务商对接"), ("trial", "免费体验"), ("noContact180Days", "180天未联系"),
+            ], seq: counted.seq)
+        for entry in counts.sorted(by: { $0.code < $1.code }) {
+            result.rows.append([.text(entry.code), .text(entry.name)] + entry.values.map(QueryTable.Value.integer))
         }
         return result
     }

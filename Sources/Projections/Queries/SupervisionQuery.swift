@@ -300,13 +300,17 @@ public struct SupervisionQuery {
             return region.hasSuffix("00") ? finding.city == region : finding.county == region
         }
         for finding in try findings(in: db) where inPlace(finding) && (year == nil || finding.year == year) {
-            table.rows.append([
-                .text(finding.rule), .text(rules.rule(finding.rule)?.title ?? finding.rule), .text(finding.subject), .text(finding.city),
-                finding.year.map { .integer(Int64($0)) } ?? .null, .text(finding.detail),
-                .text(finding.events.map(String.init).joined(separator: " ")),
-            ])
+            table.rows.append(row(finding))
         }
         return table
+    }
+
+    /// A finding as a row of the findings table (``columns``).
+    public func row(_ finding: Finding) -> [QueryTable.Value] {
+        [
+            .text(finding.rule), .text(rules.rule(finding.rule)?.title ?? finding.rule), .text(finding.subject), .text(finding.city),
+            finding.year.map { .integer(Int64($0)) } ?? .null, .text(finding.detail), .text(finding.events.map(String.init).joined(separator: " ")),
+        ]
     }
 
     /// Downgrades within the window after an award whose minimum stage the enterprise had and

@@ -202,7 +202,7 @@ public struct TargetsQuery: Sendable {
     }
 
     /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
-    static func day(_ text: String) -> Int? {
+    public static func day(_ text: String) -> Int? {
         let parts = text.prefix(10).split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return nil }
         var components = DateComponents()

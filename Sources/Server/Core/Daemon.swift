@@ -4,6 +4,7 @@ import EventLog
 import Foundation
 import Logging
 import Projections
+import Synchronization
 
 /// What the routes and services share: the log (opened for writing: the daemon is its only
 /// writer while it runs), the read models, the tokens, the serialised writer and the metrics.
@@ -15,6 +16,10 @@ public final class Daemon: Sendable {
     let writer: EventWriter
     let metrics: ServerMetrics
     let cache = ResponseCache()
+    /// The latest supervision findings computed, for the findings read model's seq and the
+    /// date they were judged at: an enterprise's page shows its own without running every
+    /// check again for each page.
+    let findings = Mutex<(seq: UInt64, date: String, findings: [SupervisionQuery.Finding])?>(nil)
     /// Where blocking work runs, with a bound per kind (``WorkPool``).
     let work: WorkPool
     /// Live event streams per token.

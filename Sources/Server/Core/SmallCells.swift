@@ -23,7 +23,8 @@ enum SmallCells {
         case .funnel:
             countColumn = "pending"
             firstValue = "pending"
-            placeColumn = "city"
+            // Sector groups span places: every cell is suppressed when small, unless filtered to the viewer.
+            placeColumn = coverage == .county ? "code" : coverage == .sector || coverage == .industry ? nil : "city"
         default:
             return table
         }

@@ -44,7 +44,8 @@ struct Authentication: Sendable {
         return identity
     }
 
-    /// The bearer token, or the cookie on a page GET (a path outside `/v1`).
+    /// The bearer token, or the cookie on a page outside `/v1`: its GETs, and the POSTs of its
+    /// forms (each of which checks the origin and ``FormToken``).
     static func secret(in request: Request) -> String? {
         if let header = request.headers[.authorization] {
             var bytes = header.utf8[...]
@@ -55,7 +56,7 @@ struct Authentication: Sendable {
             while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
             return String(decoding: bytes, as: UTF8.self)
         }
-        guard request.method == .get || request.method == .head, !request.uri.path.hasPrefix("/v1") else { return nil }
+        guard request.method == .get || request.method == .head || request.method == .post, !request.uri.path.hasPrefix("/v1") else { return nil }
         return cookie(in: request)
     }
 

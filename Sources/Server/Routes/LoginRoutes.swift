@@ -71,9 +71,11 @@ struct LoginRoutes {
     }
 }
 
-/// The fields of an `application/x-www-form-urlencoded` body (the first of each name).
+/// The fields of an `application/x-www-form-urlencoded` body (the first of each name, or all
+/// of them for a multiple choice).
 struct FormFields {
     private var fields: [String: String] = [:]
+    private var all: [String: [String]] = [:]
 
     init(_ body: String) {
         for pair in body.split(separator: "&") {
@@ -81,10 +83,17 @@ struct FormFields {
             guard let name = Self.decode(parts[0]) else { continue }
             let value = parts.count > 1 ? Self.decode(parts[1]) : ""
             if fields[name] == nil, let value { fields[name] = value }
+            if let value { all[name, default: []].append(value) }
         }
     }
 
     subscript(name: String) -> String? { fields[name] }
+
+    /// Every value sent under `name`, in order.
+    func values(_ name: String) -> [String] { all[name] ?? [] }
+
+    /// The first value of each name.
+    var first: [String: String] { fields }
 
     /// `+` as space and `%XX` escapes; nil when an escape is broken or the bytes are not UTF-8.
     static func decode(_ text: Substring) -> String? {

@@ -29,7 +29,8 @@ struct ReadModelRoutes {
         }
         v1.get("pending/funnel") { request, context in
             let parameters = Parameters(request: request)
-            return try await table(.funnel, request, parameters, context, filters: try filters(parameters))
+            let by = try parameters.choice("by", ["city", "county", "sector"]).flatMap(CoverageQuery.Dimension.init) ?? .city
+            return try await table(.funnel, request, parameters, context, filters: try filters(parameters), coverage: by)
         }
         v1.get("enterprises/:uscc") { request, context in
             try await enterprise(request, context)
