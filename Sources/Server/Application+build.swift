@@ -36,10 +36,12 @@ public func buildRouter(_ daemon: Daemon) -> Router<GongfuRequestContext> {
     audit.add(to: router)
     audit.addReplayAndExport(to: router)
     LogRoutes(daemon: daemon).add(to: router)
-    ImportRoutes(daemon: daemon).add(to: router)
+    let imports = ImportRoutes(daemon: daemon)
+    imports.add(to: router)
     StreamRoute(daemon: daemon).add(to: router)
     DashboardRoute(daemon: daemon).add(to: router)
     PageRoutes(daemon: daemon, readModels: readModels).add(to: router)
+    ImportPageRoutes(daemon: daemon, imports: imports).add(to: router)
     LoginRoutes(daemon: daemon, authentication: authentication).add(to: router)
     routes.set(router.routes.map { ("\($0.path)", $0.method.rawValue) })
     return router

@@ -76,7 +76,7 @@ public struct PageLayout: Sendable {
 
     /// The pages' navigation (the dashboard's too).
     public static let navigation =
-        "<nav aria-label=\"主导航\"><a href=\"/\">看板</a><a href=\"/regions/370000\">地区</a><a href=\"/enterprises\">企业</a><a href=\"/lists/projects\">项目库</a><a href=\"/lists/providers\">服务商</a><a href=\"/lists/benchmarks\">标杆</a><a href=\"/lists/findings\">督查发现</a><a href=\"/lists/targets\">方案目标</a><a href=\"/lists/ranking\">督查激励</a><a href=\"/audit\">审计</a></nav>"
+        "<nav aria-label=\"主导航\"><a href=\"/\">看板</a><a href=\"/regions/370000\">地区</a><a href=\"/enterprises\">企业</a><a href=\"/lists/projects\">项目库</a><a href=\"/lists/providers\">服务商</a><a href=\"/lists/benchmarks\">标杆</a><a href=\"/lists/findings\">督查发现</a><a href=\"/lists/targets\">方案目标</a><a href=\"/lists/ranking\">督查激励</a><a href=\"/audit\">审计</a><a href=\"/imports/assessments\">导入评估</a></nav>"
 
     /// The page of a city or county code (the province's is `370000`).
     public static func regionHref(_ code: String) -> String { "/regions/\(code)" }

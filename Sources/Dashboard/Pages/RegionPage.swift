@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import Projections
 
 /// One place's page — the province, a city or a county — drilling down: its rates against the
@@ -11,6 +12,9 @@ public struct RegionPage: Sendable {
     /// The date the statuses are judged at.
     public let today: String
     let store: @Sendable (String) throws -> ReadModelStore
+    /// The ledger report form, when the viewer reports this place's part: the form's check
+    /// value, what the last report said (refused, or the seq recorded) and what it sent.
+    public var report: (csrf: String, refusal: String?, recorded: UInt64?, sent: [String: String])?
 
     public init(code: String, today: String, store: @escaping @Sendable (String) throws -> ReadModelStore) {
         self.code = code
@@ -99,6 +103,33 @@ public struct RegionPage: Sendable {
                 keys: ["task", "title", "milestone", "deadline", "completedOn", "reportedBy", "statusTitle"]
                     + (isProvince ? ["regionsReported"] : []),
                 csv: "/v1/ledger?format=csv&date=\(today)\(region.map { "&region=\($0)" } ?? "")") + "</section>\n"
+        if let report { body += "<section><h2>报告台账进展</h2>\n" + reportForm(report, ledger: ledger, name: name) + "</section>\n" }
         return ("\(name)数字化转型", crumbs, body, seq)
+    }
+
+    /// A report of this place's part of a ledger item (the province's: the item itself).
+    func reportForm(_ report: (csrf: String, refusal: String?, recorded: UInt64?, sent: [String: String]), ledger: QueryTable, name: String) -> String
+    {
+        var html = ""
+        if let recorded = report.recorded { html += "<p class=\"notice\" role=\"status\">已记录（日志序号 \(recorded)），上表已包含此项。</p>" }
+        if let refusal = report.refusal { html += "<p class=\"error\" role=\"alert\" id=\"report-error\">未记录：\(refusal.escapedForHTML)</p>" }
+        html += "<form class=\"record\" method=\"post\" action=\"/regions/\(code)/report\" id=\"form-report\">"
+        html +=
+            "<input type=\"hidden\" name=\"csrf\" value=\"\(report.csrf)\"><input type=\"hidden\" name=\"key\" value=\"form/\(UUID().uuidString.lowercased())\">"
+        html += "<label for=\"report-item\">事项</label><select id=\"report-item\" name=\"item\">"
+        var seen: Set<String> = []
+        for row in ledger.rows {
+            let task = ledger.value("task", in: row)?.display ?? ""
+            let milestone = ledger.value("milestone", in: row)?.display ?? ""
+            let value = milestone.isEmpty ? task : task + "/" + milestone
+            guard seen.insert(value).inserted else { continue }
+            let title = "\(task) \(ledger.value("title", in: row)?.display ?? "")\(milestone.isEmpty ? "" : "：" + milestone)"
+            html += "<option value=\"\(value.escapedForHTML)\"\(report.sent["item"] == value ? " selected" : "")>\(title.escapedForHTML)</option>"
+        }
+        html +=
+            "</select><label for=\"report-completed\">完成日期</label><input id=\"report-completed\" name=\"completedOn\" type=\"date\" value=\"\((report.sent["completedOn"] ?? today).escapedForHTML)\" required>"
+        html +=
+            "<label for=\"report-unit\">报送单位</label><input id=\"report-unit\" name=\"unit\" type=\"text\" value=\"\((report.sent["unit"] ?? name + "工业和信息化局").escapedForHTML)\" required>"
+        return html + " <button type=\"submit\">报告完成</button></form>\n"
     }
 }

@@ -22,10 +22,7 @@ struct ImportRoutes {
 
     func importAssessments(_ request: Request, _ context: GongfuRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        switch identity.role {
-        case .province, .dataOperator: break
-        default: throw Problem(.forbidden, "the assessment results of the whole province are imported by the province; this token cannot")
-        }
+        try Self.requireProvince(identity)
         let parameters = Parameters(request: request)
         let dryRun = try parameters.flag("dryRun")
         let skipInvalid = try parameters.flag("skipInvalid")
@@ -40,21 +37,8 @@ struct ImportRoutes {
                 "the file is larger than \(daemon.configuration.maximumBodyBytes) bytes; split it, or import it on the server with gongfu import --assessments"
             )
         }
-        let bytes = Array(buffer: body)
+        let checked = try await check(Array(buffer: body), registerMissing: registerMissing, by: identity)
         let log = daemon.log
-        let writer = identity.role.actor(named: identity.name)
-        let checked = try await daemon.work.run(WorkPool.heavy) { () throws -> AssessmentImport.Checked in
-            let reader = AssessmentImport()
-            let rows: [(number: Int, result: Result<AssessmentImport.Row, ImportTable.Failure>)]
-            do throws(ImportTable.Failure) {
-                rows = try reader.rows(csv: bytes).rows
-            } catch {
-                throw Problem(
-                    .unprocessableContent, "the file cannot be imported: \(error)", extensions: ["row": String(error.errors.first?.row ?? 1)])
-            }
-            var intake = try Intake(log: log, actor: writer)
-            return reader.check(rows, with: &intake, registerMissing: registerMissing)
-        }
         let refused: [JSONValue] = checked.refused.map { (error: ImportTable.RowError) -> JSONValue in
             let column: JSONValue = error.column.map { JSONValue.string($0) } ?? .null
             return .object(["row": .integer(Int64(error.row)), "column": column, "reason": .string(error.reason)])
@@ -67,8 +51,7 @@ struct ImportRoutes {
         answer["unknown"] = .integer(Int64(checked.unknown))
         answer["refused"] = .array(refused)
         if dryRun {
-            let store = try daemon.store(CoverageReadModel.name)
-            let preview = try await daemon.work.run(WorkPool.query) { try store.read { db in try AssessmentImportPreview(checked).table(in: db) } }
+            let preview = try await preview(checked)
             answer["preview"] = preview.json
             return Responses.json(.object(answer), seq: preview.seq)
         }
@@ -87,5 +70,38 @@ struct ImportRoutes {
         let seq = results.map { (result: AppendResult) in result.seq }.max()
         answer["seq"] = .integer(Int64(seq ?? log.size))
         return Responses.json(.object(answer), seq: seq, status: duplicates < results.count ? .created : .ok)
+    }
+
+    /// Reads a file's rows and checks each against a fresh intake, off the cooperative pool:
+    /// every problem of every row, nothing appended.
+    func check(_ bytes: [UInt8], registerMissing: Bool, by identity: Identity) async throws -> AssessmentImport.Checked {
+        let log = daemon.log
+        let writer = identity.role.actor(named: identity.name)
+        return try await daemon.work.run(WorkPool.heavy) { () throws -> AssessmentImport.Checked in
+            let reader = AssessmentImport()
+            let rows: [(number: Int, result: Result<AssessmentImport.Row, ImportTable.Failure>)]
+            do throws(ImportTable.Failure) {
+                rows = try reader.rows(csv: bytes).rows
+            } catch {
+                throw Problem(
+                    .unprocessableContent, "the file cannot be imported: \(error)", extensions: ["row": String(error.errors.first?.row ?? 1)])
+            }
+            var intake = try Intake(log: log, actor: writer)
+            return reader.check(rows, with: &intake, registerMissing: registerMissing)
+        }
+    }
+
+    /// What the checked rows would change, per year and city (``AssessmentImportPreview``).
+    func preview(_ checked: AssessmentImport.Checked) async throws -> QueryTable {
+        let store = try daemon.store(CoverageReadModel.name)
+        return try await daemon.work.run(WorkPool.query) { try store.read { db in try AssessmentImportPreview(checked).table(in: db) } }
+    }
+
+    /// Only the province (and the operator) imports the province's results.
+    static func requireProvince(_ identity: Identity) throws {
+        switch identity.role {
+        case .province, .dataOperator: break
+        default: throw Problem(.forbidden, "the assessment results of the whole province are imported by the province; this token cannot")
+        }
     }
 }

@@ -17,22 +17,13 @@ struct PageRoutes {
 
     func add(to router: Router<GongfuRequestContext>) {
         router.get("regions/:code") { request, context in
-            let identity = try context.requireIdentity()
             let code = try context.parameters.require("code")
-            let reference = ReferenceData.standard
-            guard code == CoverageReadModel.province || reference.city(containing: code) != nil else {
-                throw Problem(.notFound, "\(code.prefix(12)) is not Shandong (370000), one of its cities or one of their counties")
-            }
-            if let own = identity.region, code != CoverageReadModel.province {
-                // A city sees its own city and counties; a county its county and its city's figures.
-                let inside = own.hasSuffix("00") ? code.prefix(4) == own.prefix(4) : code == own || code == identity.city
-                guard inside else { throw Problem(.forbidden, "a \(identity.role.name) token sees the pages of \(own) and the province only") }
-            }
-            let page = RegionPage(code: code, today: Self.today, store: { try daemon.store($0) })
-            let rendered = try await daemon.work.run(WorkPool.query) { try page.render() }
-            return Self.html(
-                PageLayout(viewer: Self.viewer(identity), seq: rendered.seq).page(title: rendered.title, crumbs: rendered.crumbs, body: rendered.body)
-            )
+            let recorded = try Parameters(request: request).seq("recorded")
+            if let recorded { try await daemon.waitUntilProjected(recorded, in: LedgerReadModel.name) }
+            return try await regionPage(code, request: request, context: context, recorded: recorded)
+        }
+        router.post("regions/:code/report") { request, context in
+            try await report(request, context: context)
         }
         router.get("enterprises") { request, context in
             let identity = try context.requireIdentity()
@@ -112,6 +103,86 @@ struct PageRoutes {
                     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
                 .cacheControl: "no-store",
             ], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A place's page, if the viewer may see it (a city its city and counties, a county its
+    /// county and its city's figures; everyone the province's).
+    func regionPage(
+        _ code: String, request: Request, context: GongfuRequestContext, recorded: UInt64? = nil, refusal: String? = nil,
+        sent: [String: String] = [:], status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let reference = ReferenceData.standard
+        guard code == CoverageReadModel.province || reference.city(containing: code) != nil else {
+            throw Problem(.notFound, "\(code.prefix(12)) is not Shandong (370000), one of its cities or one of their counties")
+        }
+        if let own = identity.region, code != CoverageReadModel.province {
+            let inside = own.hasSuffix("00") ? code.prefix(4) == own.prefix(4) : code == own || code == identity.city
+            guard inside else { throw Problem(.forbidden, "a \(identity.role.name) token sees the pages of \(own) and the province only") }
+        }
+        var page = RegionPage(code: code, today: Self.today, store: { try daemon.store($0) })
+        if let secret = Authentication.cookie(in: request), Self.mayReport(identity, for: code) {
+            page.report = (FormToken.value(for: secret), refusal, recorded, sent)
+        }
+        let built = page
+        let rendered = try await daemon.work.run(WorkPool.query) { try built.render() }
+        return Self.html(
+            PageLayout(viewer: Self.viewer(identity), seq: rendered.seq).page(title: rendered.title, crumbs: rendered.crumbs, body: rendered.body),
+            status: status)
+    }
+
+    /// Whether `identity` reports the ledger part of `code`: the province everywhere, a city for
+    /// itself and its counties, a county for itself.
+    static func mayReport(_ identity: Identity, for code: String) -> Bool {
+        switch identity.role {
+        case .province, .dataOperator: true
+        case .city(let city): code != CoverageReadModel.province && code.prefix(4) == city.prefix(4)
+        case .county(let county): code == county
+        default: false
+        }
+    }
+
+    /// A ledger report posted from a place's page: `PlanMilestoneReported`, with the place as
+    /// its region (none for the province's own), through the one intake.
+    func report(_ request: Request, context: GongfuRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let code = try context.parameters.require("code")
+        guard Authentication.isSameOrigin(request), let secret = Authentication.cookie(in: request) else {
+            throw Problem(.forbidden, "a form must be posted from this server's own pages, logged in at /login")
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: 16 << 10)
+        } catch {
+            throw Problem(.contentTooLarge, "a form is at most 16 KiB")
+        }
+        let form = FormFields(String(buffer: body))
+        guard let sent = form["csrf"], FormToken.isValid(sent, for: secret) else {
+            throw Problem(.forbidden, "the form's check value is missing or wrong: reload the page and submit again")
+        }
+        guard Self.mayReport(identity, for: code) else {
+            throw Problem(.forbidden, "a \(identity.role.name) token reports its own region's part only")
+        }
+        let item = form["item"] ?? ""
+        let (task, milestone) = item.contains("/") ? (String(item.prefix { $0 != "/" }), String(item.drop { $0 != "/" }.dropFirst())) : (item, "")
+        var data: [String: JSONValue] = [
+            "task": .string(task), "completedOn": .string(form["completedOn"] ?? ""), "unit": .string(form["unit"] ?? ""),
+        ]
+        if !milestone.isEmpty { data["milestone"] = .string(milestone) }
+        if code != CoverageReadModel.province { data["region"] = .string(code) }
+        let today = Self.today
+        var draft = EventDraft(
+            stream: "plan/2024-2026", type: "PlanMilestoneReported", occurred: min(form["completedOn"] ?? today, today), data: .object(data))
+        if let key = form["key"], key.hasPrefix("form/"), key.count <= 80 { draft.key = key }
+        do {
+            let seq = try await daemon.writer.append([draft], by: identity).first?.seq ?? daemon.log.size
+            return Response(status: .seeOther, headers: [.location: "/regions/\(code)?recorded=\(seq)", .cacheControl: "no-store"])
+        } catch {
+            if error.status == .forbidden { throw error }
+            let message = error.detail.hasPrefix("event 0: ") ? String(error.detail.dropFirst(9)) : error.detail
+            return try await regionPage(code, request: request, context: context, refusal: message, sent: form.first, status: error.status)
+        }
     }
 
     /// An enterprise's file page, or the same 403 for another region's enterprise and a
@@ -299,6 +370,10 @@ struct PageRoutes {
                         guard let value = table.value(key, in: row)?.display, (try? USCC(value)) != nil else { return nil }
                         return PageLayout.enterpriseHref(value)
                     case "project": return table.value(key, in: row).map { "/projects/\($0.display)" }
+                    case "events":
+                        // A finding's events: the log from its first, with the explanation of the figure on the findings page's city.
+                        return table.value(key, in: row)?.display.split(separator: " ").first.map { "/v1/events?from=\($0)&limit=1" }
+                    case "explain": return table.value(key, in: row)?.display
                     case "city", "code":
                         return table.value(key, in: row).flatMap {
                             ReferenceData.standard.city(containing: $0.display) != nil ? PageLayout.regionHref($0.display) : nil
