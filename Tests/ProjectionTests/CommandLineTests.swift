@@ -65,7 +65,7 @@ struct ProjectionCommandLineTests {
         let dump = try run(gongfu, ["dump", "coverage", "--data", data])
         #expect(String(decoding: dump.stdout, as: UTF8.self) == (try Sample.dump("coverage")))
         let status = try run(gongfu, ["project", "--data", data])
-        #expect(String(decoding: status.stdout, as: UTF8.self).contains("coverage: seq 1625 of 1625, lag 0 events"))
+        #expect(String(decoding: status.stdout, as: UTF8.self).contains("coverage: seq 2570 of 2570, lag 0 events"))
     }
 }
 

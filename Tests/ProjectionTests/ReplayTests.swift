@@ -7,16 +7,20 @@ import Testing
 
 @Suite("Deterministic replay, rebuilds and exactly-once application")
 struct ReplayTests {
-    @Test("Replaying the committed sample log reproduces every golden dump byte for byte")
-    func goldenSample() throws {
+    @Test(
+        "Replaying a committed log reproduces every golden dump byte for byte: the sample, and the legacy log whose stages moved by StageUpgraded",
+        arguments: [false, true])
+    func goldenSample(legacy: Bool) throws {
         let temporary = TemporaryDirectory()
-        let directory = try Sample.copy(into: temporary)
+        let directory = try Sample.copy(into: temporary, legacy: legacy)
         let log = try EventLog(directory: directory, writable: false)
         let readModels = try ReadModels(log: log)
         try readModels.catchUp()
         for name in ReadModelCatalogue.names {
             let dump = try ReadModelDump.dump(readModels.store(named: name))
-            #expect(dump == (try Sample.dump(name)), "read model \(name) differs from snapshots/sample/dumps/\(name).dump")
+            #expect(
+                dump == (try Sample.dump(name, legacy: legacy)),
+                "read model \(name) differs from snapshots/\(legacy ? "legacy" : "sample")/dumps/\(name).dump")
         }
     }
 

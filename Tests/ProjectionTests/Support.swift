@@ -5,21 +5,24 @@ import Foundation
 import Projections
 import TestSupport
 
-/// The repository's `snapshots/sample/`: a seeded demo province's log and its golden dumps.
+/// The repository's `snapshots/sample/` — a seeded demo province's log and its golden dumps —
+/// and `snapshots/legacy/`, a log written when stages still moved by `StageUpgraded`.
 enum Sample {
-    static let root = URL(fileURLWithPath: #filePath)
+    static let snapshots = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("snapshots/sample")
+        .appendingPathComponent("snapshots")
+
+    static func root(legacy: Bool) -> URL { snapshots.appendingPathComponent(legacy ? "legacy" : "sample") }
 
     /// A copy of the sample's data directory (tests never write into the repository).
-    static func copy(into temporary: TemporaryDirectory) throws -> LogDirectory {
-        let target = temporary.path + "/sample"
-        try FileManager.default.copyItem(atPath: root.appendingPathComponent("data").path, toPath: target)
+    static func copy(into temporary: TemporaryDirectory, legacy: Bool = false) throws -> LogDirectory {
+        let target = temporary.path + (legacy ? "/legacy" : "/sample")
+        try FileManager.default.copyItem(atPath: root(legacy: legacy).appendingPathComponent("data").path, toPath: target)
         return LogDirectory(root: target)
     }
 
-    static func dump(_ name: String) throws -> String {
-        try String(contentsOf: root.appendingPathComponent("dumps/\(name).dump"), encoding: .utf8)
+    static func dump(_ name: String, legacy: Bool = false) throws -> String {
+        try String(contentsOf: root(legacy: legacy).appendingPathComponent("dumps/\(name).dump"), encoding: .utf8)
     }
 }
 
