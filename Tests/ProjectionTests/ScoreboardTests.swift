@@ -164,5 +164,18 @@ struct ScoreboardTests {
         #expect(metric("trainingsPopularisation") == trainings.filter { $0.data["level"] == "popularisation" }.count)
         #expect(metric("trainingsOnline") == trainings.filter { $0.data["mode"] == "online" }.count)
         #expect(metric("commissioners") == Set(visits.compactMap { $0.data["commissioner"]?.stringValue }).count)
+
+        // By sector group: each visit counts for the groups of its enterprise's industry.
+        let industryOf = Dictionary(
+            events.filter { $0.type == "EnterpriseRegistered" }.map { ($0.stream, $0.data["industry"]?.stringValue ?? "") },
+            uniquingKeysWith: { _, last in last })
+        let sectors = Self.rows(try ReadModelQuery.run(.programme, filters: QueryFilters(year: 2025), coverage: .sector, stores: stores))
+        for group in ReferenceData.standard.sectorGroups {
+            let expected = visits.filter { visit in
+                ReferenceData.standard.sectorGroups(for: industryOf[visit.stream] ?? "").contains { $0.id == group.id }
+            }.count
+            let counted = sectors.first { $0["sectors"] == group.id && $0["metric"] == "diagnosisVisits" }.map { Int($0["value"]!)! } ?? 0
+            #expect(counted == expected, "\(group.name)")
+        }
     }
 }

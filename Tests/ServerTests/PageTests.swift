@@ -187,4 +187,36 @@ struct PageTests {
         }
         await fixture.close()
     }
+
+    @Test("the enterprise search finds by chain and by a fragment of the name, as the log registered them")
+    func search() async throws {
+        let fixture = try await TestDaemon()
+        let events = try fixture.daemon.log.envelopes()
+        let left = Set(events.filter { $0.type == "EnterpriseLeftPopulation" }.map(\.stream))
+        var chains: [String: [String]] = [:]
+        for event in events where event.type == "EnterpriseRegistered" {
+            guard case .array(let names) = event.data["chains"] ?? .null else { continue }
+            chains[event.stream] = names.compactMap(\.stringValue)
+        }
+        let chain = try #require(Set(chains.values.flatMap { $0 }).sorted().first)
+        let expected = chains.filter { $0.value.contains(chain) && !left.contains($0.key) }.count
+        try await fixture.router.test(.router) { client in
+            let query = chain.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            try await client.execute(uri: "/enterprises?chain=\(query)", method: .get, headers: Self.browser(fixture.province)) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains("共 <strong>\(expected)</strong> 家"), "\(chain): \(expected)")
+                #expect(response.text.contains("<option value=\"\(chain)\" selected>"))
+            }
+            // A fragment of a registered name finds it; LIKE's wildcards are taken literally.
+            let name = try #require(events.first { $0.type == "EnterpriseRegistered" }?.data["name"]?.stringValue)
+            let fragment = String(name.dropFirst(2).prefix(3)).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            try await client.execute(uri: "/enterprises?q=\(fragment)", method: .get, headers: Self.browser(fixture.province)) { response in
+                #expect(response.text.contains(">\(name)</a>"))
+            }
+            try await client.execute(uri: "/enterprises?q=%25", method: .get, headers: Self.browser(fixture.province)) { response in
+                #expect(response.text.contains("共 <strong>0</strong> 家"))
+            }
+        }
+        await fixture.close()
+    }
 }

@@ -76,7 +76,8 @@ struct ReadModelRouteTests {
         try await fixture.router.test(.router) { client in
             for path in [
                 "coverage", "pending", "pending/funnel", "projects", "ledger?date=2026-11-27", "providers", "providers/progress",
-                "metrics/programme", "metrics/programme?by=county&region=370200", "targets?date=2026-11-27", "targets?by=city&year=2025",
+                "metrics/programme", "metrics/programme?by=county&region=370200", "metrics/programme?by=sector", "targets?date=2026-11-27",
+                "targets?by=city&year=2025",
                 "audit/ranking?date=2026-11-27", "projects/progress?by=county", "ledger?by=city&date=2026-11-27", "needs?by=industry",
                 "pending/funnel?by=sector", "pending/funnel?by=county&region=370200",
             ] {

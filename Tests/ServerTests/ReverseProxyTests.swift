@@ -105,8 +105,8 @@ struct ReverseProxyTests {
         let uscc = makeUSCC(division: "370202", serial: "PRX00001")
         // Long enough for the stream to be open before the append, and for the append to arrive,
         // on a machine busy with the rest of the suite.
-        let stream = Task { try await curl(["-N", "--max-time", "15", "-H", "Authorization: Bearer \(secret)", base + "/v1/stream"]) }
-        try await Task.sleep(for: .seconds(4))
+        let stream = Task { try await curl(["-N", "--max-time", "30", "-H", "Authorization: Bearer \(secret)", base + "/v1/stream"]) }
+        try await Task.sleep(for: .seconds(6))
         let appended = try await curl([
             "-H", "Authorization: Bearer \(secret)", "--data-binary", registration(uscc, city: "370200", county: "370202"), base + "/v1/events",
         ])

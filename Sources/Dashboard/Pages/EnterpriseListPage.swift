@@ -3,16 +3,20 @@ import Foundation
 import Projections
 
 /// The enterprise list and search: a form of filters (any part of the name or USCC, place,
-/// stage, industry, sector group, a pending step not yet taken, no contact for 180 days) and
+/// stage, industry, sector group, industrial chain, a pending step not yet taken, no contact
+/// for 180 days) and
 /// one page of matches, each linking to its file.
 public struct EnterpriseListPage: Sendable {
     public let search: EnterpriseSearch
     /// The place the viewer is confined to, if any (its filter cannot be widened).
     public let lockedRegion: String?
+    /// The industrial chains to choose from.
+    public let chains: [String]
 
-    public init(search: EnterpriseSearch, lockedRegion: String?) {
+    public init(search: EnterpriseSearch, lockedRegion: String?, chains: [String]) {
         self.search = search
         self.lockedRegion = lockedRegion
+        self.chains = chains
     }
 
     /// The page's body and seq.
@@ -37,6 +41,7 @@ public struct EnterpriseListPage: Sendable {
             <label for="stage">阶段</label><select id="stage" name="stage">\(option("", "全部", selected: search.stage.map(String.init) ?? ""))\((0...5).map { option(String($0), "L\($0)", selected: search.stage.map(String.init)) }.joined())</select>
             <label for="industry">行业</label><select id="industry" name="industry">\(option("", "全部", selected: search.industry ?? ""))\(reference.industries.map { option($0.industryCode, "\($0.industryCode) \($0.name)", selected: search.industry) }.joined())</select>
             <label for="sector">行业组</label><select id="sector" name="sector">\(option("", "全部", selected: search.sector ?? ""))\(reference.sectorGroups.map { option($0.id, $0.name, selected: search.sector) }.joined())</select>
+            <label for="chain">产业链</label><select id="chain" name="chain">\(option("", "全部", selected: search.chain ?? ""))\(chains.map { option($0, $0, selected: search.chain) }.joined())</select>
             <label for="missing">待完成步骤</label><select id="missing" name="missing">\(option("", "不限", selected: search.missingStep ?? ""))\(PendingReadModel.steps.map { option($0.step, "未" + $0.title, selected: search.missingStep) }.joined())</select>
             <label for="nocontact"><input id="nocontact" name="nocontact" type="checkbox" value="1"\(search.noContact ? " checked" : "")> 180 天未联系</label>
             <button type="submit">查询</button>
@@ -59,6 +64,7 @@ public struct EnterpriseListPage: Sendable {
             if let stage = search.stage { query.append("stage=\(stage)") }
             if let industry = search.industry { query.append("industry=" + industry) }
             if let sector = search.sector { query.append("sector=" + sector) }
+            if let chain = search.chain { query.append("chain=" + Self.encode(chain)) }
             if let step = search.missingStep { query.append("missing=" + step) }
             if search.noContact { query.append("nocontact=1") }
             query.append("offset=\(offset)")

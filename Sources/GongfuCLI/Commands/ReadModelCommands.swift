@@ -203,7 +203,9 @@ struct QueryCommand: ParsableCommand {
         guard CoverageQuery.Dimension(rawValue: by) != nil else {
             throw ValidationError("--by \(by) is not a grouping; use \(CoverageQuery.Dimension.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        if ["programme", "targets", "project-progress", "ledger"].contains(name), !["province", "city", "county"].contains(by) {
+        if ["targets", "project-progress", "ledger"].contains(name) || name == "programme" && by != "sector",
+            !["province", "city", "county"].contains(by)
+        {
             throw ValidationError("--by \(by) does not apply to \(name); use province, city or county.")
         }
         if name == "funnel", !["province", "city", "county", "sector"].contains(by) {

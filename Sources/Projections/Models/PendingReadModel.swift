@@ -8,7 +8,7 @@ import GRDB
 public final class PendingReadModel: Projection {
     public static let name = "pending"
     public static let summary = "待转型企业库: L0 enterprises, their five steps, last contact, leaving and re-entering the library"
-    public static let version = 5
+    public static let version = 6
     public static let queryOnlyIndexes = ["enterprise_by_city", StageHistories.indexName]
 
     /// The five steps, in order, with the column holding each one's first date.
@@ -50,7 +50,8 @@ public final class PendingReadModel: Projection {
             left_library_on TEXT,
             left_population_year INTEGER,
             assessed INTEGER NOT NULL DEFAULT 0,
-            reentered_library_on TEXT
+            reentered_library_on TEXT,
+            chains TEXT NOT NULL DEFAULT ''
         ) WITHOUT ROWID
         """,
         StageHistories.schema,
@@ -84,6 +85,7 @@ public final class PendingReadModel: Projection {
             row.city = registered.city
             row.county = registered.county
             row.industry = registered.industry
+            row.chains = (registered.chains ?? []).joined(separator: ",")
             row.leftPopulationYear = nil
             enterprises.set(key, row)
         case .enterpriseProfileCorrected:
@@ -93,6 +95,7 @@ public final class PendingReadModel: Projection {
                 row.city = profile.city ?? row.city
                 row.county = profile.county ?? row.county
                 row.industry = profile.industry ?? row.industry
+                row.chains = profile.chains.map { $0.joined(separator: ",") } ?? row.chains
             }
         case .enterpriseLeftPopulation:
             let left = try event.payload(EnterpriseLeftPopulation.self)
@@ -199,6 +202,8 @@ private struct Enterprise {
     var leftPopulationYear: Int?
     var assessed = false
     var reenteredLibraryOn: String?
+    /// Its industrial chains, comma-joined.
+    var chains = ""
 
     init(registeredOn: String) { self.registeredOn = registeredOn }
 
@@ -220,7 +225,7 @@ private struct Enterprise {
                     sql: """
                         SELECT name, city, county, industry, registered_on, stage, online_assessment_on, diagnosis_on, training_on,
                             matching_on, trial_on, contacts, last_contact_on, left_library_on, left_population_year, assessed,
-                            reentered_library_on
+                            reentered_library_on, chains
                         FROM enterprise WHERE uscc = ?
                         """), arguments: [uscc])
         else { return nil }
@@ -237,17 +242,19 @@ private struct Enterprise {
         row.leftPopulationYear = stored[14]
         row.assessed = stored[15]
         row.reenteredLibraryOn = stored[16]
+        row.chains = stored[17]
         return row
     }
 
     /// The statement that writes rows of `enterprise` (``BulkInsert``).
     static func insert(_ db: Database) throws -> BulkInsert {
-        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 18)
+        try BulkInsert(db, "INSERT OR REPLACE", into: "enterprise", columns: 19)
     }
 
     static func add(_ insert: BulkInsert, _ uscc: String, _ row: Enterprise) throws {
         try insert.add(
             uscc, row.name, row.city, row.county, row.industry, row.registeredOn, row.stage, row.steps[0], row.steps[1], row.steps[2], row.steps[3],
-            row.steps[4], row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed, row.reenteredLibraryOn)
+            row.steps[4], row.contacts, row.lastContactOn, row.leftLibraryOn, row.leftPopulationYear, row.assessed, row.reenteredLibraryOn, row.chains
+        )
     }
 }

@@ -8,11 +8,13 @@ import GRDB
 ///
 /// A count's place is where its event happened: the enterprise's city and county as registered
 /// (or corrected) when the event was folded, a project's enterprise's place at filing, an
-/// activity's city; providers, solutions and awards count for the province (place `''`).
+/// activity's city; providers, solutions and awards count for the province (place `''`). Each
+/// count also carries the sector groups of its enterprise's or activity's industry (the plan
+/// leans towards 轻工、纺织、建材), so the figures can be told by sector group.
 public final class ProgrammeReadModel: Projection {
     public static let name = "programme"
     public static let summary = "programme metrics per year: served, trainings, roadshows, diagnoses, enterprises off the pending library vs target"
-    public static let version = 6
+    public static let version = 7
 
     /// The metrics, in report order, with their Chinese titles and the plan target they answer to.
     public static let metrics: [(metric: String, title: String, target: String?)] = [
@@ -46,15 +48,17 @@ public final class ProgrammeReadModel: Projection {
             metric TEXT NOT NULL,
             city TEXT NOT NULL,
             county TEXT NOT NULL,
+            sectors TEXT NOT NULL,
             value INTEGER NOT NULL,
-            PRIMARY KEY (year, metric, city, county)
+            PRIMARY KEY (year, metric, city, county, sectors)
         ) WITHOUT ROWID
         """,
         """
         CREATE TABLE enterprise_place (
             uscc TEXT PRIMARY KEY NOT NULL,
             city TEXT NOT NULL,
-            county TEXT NOT NULL
+            county TEXT NOT NULL,
+            sectors TEXT NOT NULL
         ) WITHOUT ROWID
         """,
         """
@@ -89,7 +93,8 @@ public final class ProgrammeReadModel: Projection {
         CREATE TABLE project_place (
             project TEXT PRIMARY KEY NOT NULL,
             city TEXT NOT NULL,
-            county TEXT NOT NULL
+            county TEXT NOT NULL,
+            sectors TEXT NOT NULL
         ) WITHOUT ROWID
         """,
         PlanTargets.schema,
@@ -163,8 +168,8 @@ public final class ProgrammeReadModel: Projection {
     private func writeIncrements(in db: Database) throws {
         for (key, count) in increments.sorted(by: { ($0.key.year, $0.key.metric) < ($1.key.year, $1.key.metric) }) where count != 0 {
             try db.run(
-                "INSERT INTO metric VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET value = value + ?5", key.year, key.metric, key.place.city,
-                key.place.county, count)
+                "INSERT INTO metric VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO UPDATE SET value = value + ?6", key.year, key.metric,
+                key.place.city, key.place.county, key.place.sectors, count)
         }
         // A count taken back to nothing leaves no row, as a build from zero would.
         if increments.values.contains(where: { $0 < 0 }) { try db.run("DELETE FROM metric WHERE value = 0") }
@@ -180,7 +185,9 @@ public final class ProgrammeReadModel: Projection {
         switch event.category {
         case "enterprise": return try enterprisePlaces.row(RowKey(streamOf: event), in: db) ?? .province
         case "project": return try projectPlaces.row(RowKey(streamOf: event), in: db) ?? .province
-        case "plan" where event.kind == .activityHeld: return Place(city: try event.payload(ActivityHeld.self).city ?? "", county: "")
+        case "plan" where event.kind == .activityHeld:
+            let activity = try event.payload(ActivityHeld.self)
+            return Place(city: activity.city ?? "", county: "", sectors: Self.sectors(of: activity.industry))
         default: return .province
         }
     }
@@ -189,14 +196,19 @@ public final class ProgrammeReadModel: Projection {
         switch event.kind {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
-            enterprisePlaces.set(RowKey(streamOf: event), Place(city: registered.city, county: registered.county))
+            enterprisePlaces.set(
+                RowKey(streamOf: event), Place(city: registered.city, county: registered.county, sectors: Self.sectors(of: registered.industry)))
             divisions.set(RowKey(streamOf: event), Self.division(of: registered.industry))
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
             if let industry = profile.industry { divisions.set(RowKey(streamOf: event), Self.division(of: industry)) }
-            guard profile.city != nil || profile.county != nil else { break }
+            guard profile.city != nil || profile.county != nil || profile.industry != nil else { break }
             let known = try enterprisePlaces.row(RowKey(streamOf: event), in: db) ?? .province
-            enterprisePlaces.set(RowKey(streamOf: event), Place(city: profile.city ?? known.city, county: profile.county ?? known.county))
+            enterprisePlaces.set(
+                RowKey(streamOf: event),
+                Place(
+                    city: profile.city ?? known.city, county: profile.county ?? known.county,
+                    sectors: profile.industry.map { Self.sectors(of: $0) } ?? known.sectors))
         case .assessmentRecorded, .stageUpgraded:
             if let change = try stages.record(event, in: db) { tally(change, at: try place(of: event, in: db)) }
             if event.kind == .assessmentRecorded, let needs = try event.payload(AssessmentRecorded.self).needs {
@@ -262,6 +274,11 @@ public final class ProgrammeReadModel: Projection {
         }
         if training.mode == .online { metrics.append("trainingsOnline") }
         return metrics
+    }
+
+    /// The sector groups (``ReferenceData/SectorGroup``) of an industry code, comma-joined ("" for none).
+    private static func sectors(of industry: String?) -> String {
+        industry.map { ReferenceData.standard.sectorGroups(for: $0).map(\.id).joined(separator: ",") } ?? ""
     }
 
     /// The division (`C34`) of an industry code.
@@ -360,29 +377,30 @@ public final class ProgrammeReadModel: Projection {
     }
 }
 
-/// Where a count belongs: a city and county code, or `''` for the province as a whole.
+/// Where a count belongs: a city and county code (`''` for the province as a whole), and the
+/// sector groups of the enterprise's (or the activity's) industry, comma-joined.
 private struct Place: Hashable {
     var city: String
     var county: String
+    var sectors: String = ""
 
     static let province = Place(city: "", county: "")
 
     static func loader(_ table: String) -> (String, Database) throws -> Place? {
         { key, db in
             try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT city, county FROM \(table) WHERE \(table == "project_place" ? "project" : "uscc") = ?"),
+                db.cachedStatement(sql: "SELECT city, county, sectors FROM \(table) WHERE \(table == "project_place" ? "project" : "uscc") = ?"),
                 arguments: [key]
-            )
-            .map { Place(city: $0[0], county: $0[1]) }
+            ).map { Place(city: $0[0], county: $0[1], sectors: $0[2]) }
         }
     }
 
     /// The statement that writes rows of `table` (``BulkInsert``).
     static func inserter(_ table: String) -> (Database) throws -> BulkInsert {
-        { db in try BulkInsert(db, "INSERT OR REPLACE", into: table, columns: 3) }
+        { db in try BulkInsert(db, "INSERT OR REPLACE", into: table, columns: 4) }
     }
 
     static func add(_ insert: BulkInsert, _ key: String, _ place: Place) throws {
-        try insert.add(key, place.city, place.county)
+        try insert.add(key, place.city, place.county, place.sectors)
     }
 }

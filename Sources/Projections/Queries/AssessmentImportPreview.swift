@@ -71,8 +71,9 @@ public struct AssessmentImportPreview {
     /// The table, one row per year and city the file touches, then the province's.
     public func table(in db: Database) throws -> QueryTable {
         var table = QueryTable(title: "导入评估结果预览（未写入）", columns: Self.columns, seq: try ReadModelStore.checkpoint(in: db).seq)
-        let years = try Row.fetchAll(db, sql: "SELECT year, cutoff FROM assessment_year ORDER BY year").map { ($0[0] as Int, $0[1] as String) }
-        func year(of date: String) -> Int? { years.first { $0.1 >= date }?.0 }
+        let assessmentYears = try AssessmentYears(in: db)
+        let years = assessmentYears.years
+        func year(of date: String) -> Int? { assessmentYears.year(of: date) }
         var byEnterprise: [String: [Entry]] = [:]
         for entry in entries { byEnterprise[entry.uscc, default: []].append(entry) }
         let touched = Set(entries.compactMap { year(of: $0.date) })

@@ -20,6 +20,8 @@ public struct EnterpriseSearch: Sendable {
     public var industry: String?
     /// A sector group id (``ReferenceData/SectorGroup``).
     public var sector: String?
+    /// An industrial chain (产业链) the enterprise belongs to.
+    public var chain: String?
     /// A pending step (``PendingReadModel/steps``) not yet taken by an enterprise still at L0.
     public var missingStep: String?
     /// Only enterprises not contacted for more than 180 days before `date`.
@@ -55,6 +57,18 @@ public struct EnterpriseSearch: Sendable {
         ("stepsDone", "五步已完成"), ("lastContactOn", "最近联系"),
     ]
 
+    /// Every industrial chain the population's enterprises name, for the filter's choices.
+    public static func chains(_ store: ReadModelStore) throws(ProjectionError) -> [String] {
+        try store.read { db in
+            Set(
+                try String.fetchAll(db, sql: "SELECT DISTINCT chains FROM enterprise WHERE chains != ''").flatMap {
+                    $0.split(separator: ",").map(String.init)
+                }
+            )
+            .sorted()
+        }
+    }
+
     public func run(_ store: ReadModelStore) throws(ProjectionError) -> Page {
         try store.read { db in try run(in: db) }
     }
@@ -88,6 +102,10 @@ public struct EnterpriseSearch: Sendable {
             let divisions = reference.industries.filter { group.divisions.contains($0.code) || group.divisions.contains($0.industryCode) }
             conditions.append("(" + (divisions.isEmpty ? "0" : divisions.map { _ in "industry LIKE ?" }.joined(separator: " OR ")) + ")")
             arguments += divisions.map { $0.industryCode + "%" }
+        }
+        if let chain, !chain.isEmpty {
+            conditions.append("instr(',' || chains || ',', ?) > 0")
+            arguments.append("," + chain + ",")
         }
         if let missingStep, let step = PendingReadModel.steps.first(where: { $0.step == missingStep }) {
             conditions.append("stage = 0 AND \(step.column) IS NULL")

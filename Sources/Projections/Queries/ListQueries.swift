@@ -433,6 +433,7 @@ extension ReadModelQuery {
             switch by {
             case .city: "city"
             case .county: "county"
+            case .sector: "sectors"
             default: nil
             }
         var (conditions, arguments) = filters.regionConditions(industry: nil)
@@ -442,16 +443,20 @@ extension ReadModelQuery {
             db, sql: "SELECT year, metric, \(placeColumn ?? "''"), sum(value) FROM metric\(whereClause(conditions)) GROUP BY 1, 2, 3",
             arguments: StatementArguments(arguments))
         {
-            values[row[0], default: [:]][row[1], default: [:]][row[2]] = row[3]
+            // A count of an industry in two sector groups adds to each.
+            let keys = by == .sector ? (row[2] as String).split(separator: ",").map(String.init) : [row[2] as String]
+            for key in keys { values[row[0], default: [:]][row[1], default: [:]][key, default: 0] += row[3] as Int }
         }
-        // 数字专员: each commissioner once per year and place, however many visits.
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT year, \(placeColumn ?? "''"), count(DISTINCT commissioner) FROM commissioner_visit\(whereClause(conditions)) GROUP BY 1, 2
-                """, arguments: StatementArguments(arguments))
-        {
-            values[row[0], default: [:]]["commissioners", default: [:]][row[1]] = row[2]
+        // 数字专员: each commissioner once per year and place, however many visits (not told by sector).
+        if by != .sector {
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT year, \(placeColumn ?? "''"), count(DISTINCT commissioner) FROM commissioner_visit\(whereClause(conditions)) GROUP BY 1, 2
+                    """, arguments: StatementArguments(arguments))
+            {
+                values[row[0], default: [:]]["commissioners", default: [:]][row[1]] = row[2]
+            }
         }
         // The plan's targets are the province's.
         var targets: [Int: [String: Double]] = [:]
@@ -460,7 +465,7 @@ extension ReadModelQuery {
         }
         let places = placeColumn == nil ? [""] : Set(values.values.flatMap { $0.values.flatMap(\.keys) }).sorted()
         var columns = [("year", "年度"), ("metric", "指标"), ("title", "指标名称"), ("value", "数值"), ("target", "目标"), ("met", "是否达标")]
-        if let placeColumn { columns.insert((placeColumn, placeColumn == "city" ? "市" : "县(市、区)"), at: 1) }
+        if let placeColumn { columns.insert((placeColumn, placeColumn == "city" ? "市" : placeColumn == "county" ? "县(市、区)" : "行业组"), at: 1) }
         var table = QueryTable(title: "工作推进指标", columns: columns, seq: try ReadModelStore.checkpoint(in: db).seq)
         for year in Set(values.keys).union(targets.keys.filter { $0 >= 2024 }).sorted() where filters.year == nil || filters.year == year {
             for place in places {

@@ -26,7 +26,7 @@ struct StageMovesQuery {
 
     func run(in db: Database) throws -> QueryTable {
         var table = QueryTable(title: "评估阶段升降", columns: Self.columns, seq: try ReadModelStore.checkpoint(in: db).seq)
-        let cutoffs = try Row.fetchAll(db, sql: "SELECT year, cutoff FROM assessment_year ORDER BY year").map { ($0[0] as Int, $0[1] as String) }
+        let cutoffs = try AssessmentYears(in: db)
         var places: [String: (city: String, county: String)] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT uscc, city, county FROM enterprise") { places[row[0]] = (row[1], row[2]) }
         let byCounty = region.map { $0.hasSuffix("00") } ?? false
@@ -36,8 +36,9 @@ struct StageMovesQuery {
             if let region, region != (region.hasSuffix("00") ? place.city : place.county) { continue }
             let group = byCounty ? place.county : place.city
             for move in history.moves {
+                // After the last cutoff, a move counts for the next year.
                 let moveYear =
-                    cutoffs.first { $0.1 >= move.finding.date }?.0 ?? cutoffs.last.map { $0.0 + 1 } ?? Int(move.finding.date.prefix(4)) ?? 0
+                    cutoffs.year(of: move.finding.date) ?? cutoffs.years.last.map { $0.year + 1 } ?? Int(move.finding.date.prefix(4)) ?? 0
                 guard year.map({ $0 == moveYear }) ?? true else { continue }
                 var tally = tallies[moveYear, default: [:]][group, default: Tally()]
                 if move.isDowngrade {

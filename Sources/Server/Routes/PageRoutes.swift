@@ -39,13 +39,14 @@ struct PageRoutes {
                 search.industry = industry
             }
             search.sector = try parameters.choice("sector", ReferenceData.standard.sectorGroups.map(\.id))
+            search.chain = parameters.string("chain").flatMap { $0.isEmpty ? nil : String($0.prefix(60)) }
             search.missingStep = try parameters.choice("missing", PendingReadModel.steps.map(\.step))
             search.noContact = parameters.string("nocontact") == "1"
             search.offset = try parameters.integer("offset", in: 0...10_000_000) ?? 0
             let store = try daemon.store(PendingReadModel.name)
             let query = search
-            let page = try await daemon.work.run(WorkPool.query) { try query.run(store) }
-            let (body, seq) = EnterpriseListPage(search: search, lockedRegion: identity.region).render(page)
+            let (page, chains) = try await daemon.work.run(WorkPool.query) { (try query.run(store), try EnterpriseSearch.chains(store)) }
+            let (body, seq) = EnterpriseListPage(search: search, lockedRegion: identity.region, chains: chains).render(page)
             return Self.html(
                 PageLayout(viewer: Self.viewer(identity), seq: seq).page(
                     title: "企业名单", crumbs: [("山东省", PageLayout.regionHref(CoverageReadModel.province)), ("企业名单", nil)], body: body))

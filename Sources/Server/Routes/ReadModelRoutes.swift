@@ -69,7 +69,8 @@ struct ReadModelRoutes {
         }
         v1.get("metrics/programme") { request, context in
             let parameters = Parameters(request: request)
-            return try await table(.programme, request, parameters, context, filters: try filters(parameters), coverage: try places(parameters))
+            let by = try parameters.choice("by", ["province", "city", "county", "sector"]).flatMap(CoverageQuery.Dimension.init) ?? .province
+            return try await table(.programme, request, parameters, context, filters: try filters(parameters), coverage: by)
         }
         v1.get("needs") { request, context in
             let parameters = Parameters(request: request)
