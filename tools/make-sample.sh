@@ -17,6 +17,7 @@ if [ "${1:-}" != "--dumps-only" ]; then
   "$gongfu" demo --data "$sample/data" --enterprises 300 --seed 7 --no-serve >/dev/null
   rm -rf "$sample/data/readmodels" "$sample/data/keys/checkpoint.key" "$sample/data/log/LOCK" "$sample/data/log/index" \
     "$sample/data/assessments" "$sample/data/demo-imperfections.json"
+  cp snapshots/legacy/data/.gitignore "$sample/data/.gitignore"  # what a command derives there is never committed
 fi
 # The legacy sample's log stays as written (stages by StageUpgraded); its dumps follow the
 # projections like the sample's.

@@ -20,6 +20,9 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
         var data: [UInt8]
         var expectedVersion: ExpectedVersion
         var key: String?
+        /// The day it is recorded on the simulated timeline (its business date, or later for a
+        /// late record).
+        var recorded = ""
 
         init(_ draft: EventDraft) {
             stream = draft.stream
@@ -61,4 +64,7 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
 
     /// The business date of the draft at `position`, without reading its payload.
     public func occurred(at position: Int) -> String { entries[position].occurred }
+
+    /// The day the draft at `position` is recorded on the simulated timeline.
+    public func recorded(at position: Int) -> String { entries[position].recorded }
 }

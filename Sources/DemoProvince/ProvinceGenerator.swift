@@ -95,7 +95,12 @@ public struct ProvinceGenerator {
         generateAnnualResults(stages)
         generateOfficeWork(stages)
         timeline.sort { ($0.day, $0.order) < ($1.day, $1.order) }
-        var entries = timeline.prefix { $0.day <= options.through }.map(\.entry)  // sorted: the rest is later
+        // Sorted: the rest is later.
+        var entries = timeline.prefix { $0.day <= options.through }.map { item in
+            var entry = item.entry
+            entry.recorded = item.day.description
+            return entry
+        }
         timeline = []  // the entries are the caller's now: no second copy held
         resolveRetractions(&entries)
         return GeneratedHistory(entries: entries)
@@ -144,7 +149,9 @@ public struct ProvinceGenerator {
                 guard case .object(var data) = draft.data else { continue }
                 data["seq"] = .integer(Int64(seq))
                 draft.data = .object(data)
+                let recorded = entries[index].recorded
                 entries[index] = GeneratedHistory.Entry(draft)
+                entries[index].recorded = recorded
             }
         }
     }

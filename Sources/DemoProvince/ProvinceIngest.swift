@@ -8,6 +8,7 @@ import Foundation
 /// it, registering the enterprises first seen there), then the rest. The 2025 file is written in GB18030, as Excel on a Chinese Windows saves
 /// it; the others in UTF-8 with a byte-order mark. Last, what the city and county offices
 /// record themselves (``ProvinceGenerator/officeWork``), each through an intake of its role.
+/// On a simulation's log, each week of the timeline is recorded at that week's last day.
 public enum ProvinceIngest {
     /// Appends `history` and `results` (``ProvinceGenerator/annualResults``) to `log`, writing
     /// each year's file into `directory`; `progress` is told how many of the history's events are
@@ -18,30 +19,56 @@ public enum ProvinceIngest {
     ) async throws {
         var intake = try Intake(log: log, actor: actor)
         var start = history.startIndex
+        let simulation = log.configuration.simulation
         func appendHistory(upTo end: Int) async throws {
-            let done = start
-            do {
-                _ = try await intake.checkAndAppend(history[start..<end]) { progress(done + $0) }
-            } catch {
-                var error = error
-                if let place = error.place { error.place = IntakePlace(.event, done + place.number) }
-                throw error
+            while start < end {
+                // A simulation records a week of its timeline at a time, at the week's last day.
+                var stop = end
+                if simulation {
+                    let week = Self.week(of: history.recorded(at: start))
+                    stop = start
+                    while stop < end, Self.week(of: history.recorded(at: stop)) == week { stop += 1 }
+                    try log.setSimulatedTime(Self.endOfDay(history.recorded(at: stop - 1)))
+                }
+                let done = start
+                do {
+                    _ = try await intake.checkAndAppend(history[start..<stop]) { progress(done + $0) }
+                } catch {
+                    var error = error
+                    if let place = error.place { error.place = IntakePlace(.event, done + place.number) }
+                    throw error
+                }
+                start = stop
             }
-            start = end
         }
         for year in results.keys.sorted() {
             var end = start
             while end < history.endIndex, history.occurred(at: end) <= "\(year)-10-31" { end += 1 }
             try await appendHistory(upTo: end)
             // Through the same intake: its rules already know every enterprise of the history.
+            if simulation { try log.setSimulatedTime(Self.endOfDay("\(year)-10-31")) }
             try await importResults(results[year]!, year: year, intake: &intake, directory: directory)
         }
         try await appendHistory(upTo: history.endIndex)
         // What the cities and counties record themselves, each as its own role.
+        if simulation, let last = history.indices.last { try log.setSimulatedTime(Self.endOfDay(history.recorded(at: last))) }
         for (role, drafts) in officeWork where !drafts.isEmpty {
             var office = try Intake(log: log, actor: role.actor(named: "demo-office"))
             _ = try await office.checkAndAppend(drafts)
         }
+    }
+
+    /// 23:59:59 China time (UTC+8) of a `YYYY-MM-DD` day, in microseconds since the epoch.
+    static func endOfDay(_ day: String) -> Int64 {
+        guard let time = Timestamp.microseconds(recorded: day + "T15:59:59.000000Z") else {
+            preconditionFailure("a generated entry without its recorded day: \(day)")
+        }
+        return time
+    }
+
+    /// The week a `YYYY-MM-DD` day falls in (days since the epoch, by seven).
+    static func week(of day: String) -> Int64 {
+        endOfDay(day) / 86_400_000_000 / 7
     }
 
     /// Writes a year's results as the platform's CSV and imports it; every row must pass.

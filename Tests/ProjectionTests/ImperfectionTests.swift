@@ -63,6 +63,32 @@ struct ImperfectionTests {
         }
     }
 
+    @Test("a simulation records the demo along its timeline; any other log refuses a simulated time")
+    func simulatedRecordedTimes() async throws {
+        let temporary = TemporaryDirectory()
+        var options = ProvinceGenerator.Options(seed: 4, enterprises: 400)
+        options.annualResults = true
+        var generator = ProvinceGenerator(options: options)
+        let drafts = try generator.generate()
+        let directory = LogDirectory(root: temporary.path + "/simulation")
+        try EventLog.initialize(directory: directory, origin: "test.gongfu/demo/simulated", simulation: true)
+        let log = try EventLog(directory: directory, writable: true)
+        try await ProvinceIngest.append(
+            drafts, results: generator.annualResults, officeWork: generator.officeWork, to: log, actor: province,
+            directory: temporary.path + "/assessments")
+        let events = try log.envelopes()
+        await log.close()
+        #expect(zip(events, events.dropFirst()).allSatisfy { $0.recorded <= $1.recorded }, "recorded in seq order")
+        #expect(events.allSatisfy { String($0.recorded.prefix(10)) >= $0.occurred }, "nothing recorded before it happened")
+        #expect(events.first!.recorded.hasPrefix("2023-"), "the timeline starts in 2023")
+        let imported = events.filter { $0.key?.hasPrefix("import/assessment/") == true && $0.occurred.hasPrefix("2024") }
+        #expect(!imported.isEmpty && imported.allSatisfy { $0.recorded == "2024-10-31T15:59:59.000000Z" }, "each October's file at its end")
+
+        let ordinary = try EventLog(directory: try temporary.initialisedLog(), writable: true)
+        #expect(throws: LogError.self) { try ordinary.setSimulatedTime(0) }
+        await ordinary.close()
+    }
+
     @Test("a flawless history on request: imperfectionRate 0 seeds nothing")
     func flawless() throws {
         var options = ProvinceGenerator.Options(seed: 5, enterprises: 300)

@@ -13,6 +13,24 @@ public final class EventLog: @unchecked Sendable {
     public let isWritable: Bool
     let logger: Logger
 
+    /// The simulated time events are recorded at, once set (simulations only).
+    private let simulatedTime = Mutex<Int64?>(nil)
+
+    /// Records the next appends at `microseconds` since the epoch (UTC) instead of the clock's
+    /// time: only a log initialised as a simulation (`gongfu demo`) takes it, so no other log's
+    /// recorded times can be set.
+    public func setSimulatedTime(_ microseconds: Int64) throws(LogError) {
+        guard configuration.simulation else {
+            throw .badConfiguration(path: directory.config, reason: "this log is not a simulation: its recorded times come from the clock")
+        }
+        simulatedTime.withLock { $0 = microseconds }
+    }
+
+    /// The time an append is recorded at: the clock's, or a simulation's simulated time.
+    func recordedNow() -> Int64 {
+        simulatedTime.withLock { $0 } ?? Timestamp.nowMicroseconds()
+    }
+
     /// Guards `catalog`, `failure`, `counters` and `waiters`. Only the syncer thread (after
     /// `fdatasync`) and `refresh()` change `catalog`.
     let lock = NSLock()
@@ -73,11 +91,13 @@ public final class EventLog: @unchecked Sendable {
         public init() {}
     }
 
-    /// Creates an empty log in `directory` with its checkpoint signing key.
-    public static func initialize(directory: LogDirectory, origin: String, segmentBytes: Int = LogConfiguration.defaultSegmentBytes) throws(LogError)
-    {
+    /// Creates an empty log in `directory` with its checkpoint signing key; a `simulation`
+    /// (`gongfu demo`) records its events at the simulated timeline's times.
+    public static func initialize(
+        directory: LogDirectory, origin: String, segmentBytes: Int = LogConfiguration.defaultSegmentBytes, simulation: Bool = false
+    ) throws(LogError) {
         if File.exists(directory.config) { throw .alreadyInitialized(directory: directory.root) }
-        let configuration = LogConfiguration(origin: origin, segmentBytes: segmentBytes)
+        let configuration = LogConfiguration(origin: origin, segmentBytes: segmentBytes, simulation: simulation)
         do {
             try File.makeDirectories(directory.root)
             for path in [directory.log, directory.segments, directory.index, directory.checkpoints, directory.keys] {

@@ -118,7 +118,7 @@ final class GroupCommitter: @unchecked Sendable {
             continuation.resume(throwing: LogError.writesRefused(reason: failure))
             return
         }
-        let recordedMicroseconds = Timestamp.nowMicroseconds()
+        let recordedMicroseconds = log.recordedNow()
         let sequenced = sequence(drafts, names: names)
         let slot = Slot(continuation: continuation, outcome: sequenced.outcome)
         slot.isReady = sequenced.accepted.isEmpty

@@ -1,7 +1,7 @@
 /// Where everything lives inside a data directory:
 ///
 /// ```
-/// DIR/log/config.json            origin, segment size (written once by init)
+/// DIR/log/config.json            origin, segment size, simulation (written once by init)
 /// DIR/log/LOCK                   held by the one writing process
 /// DIR/log/segments/<base>.lz4    segment files, <base> = first seq, 20 digits
 /// DIR/log/index/batches.idx      derived index (rebuildable from the segments)
@@ -56,16 +56,22 @@ public struct LogConfiguration: Sendable, Equatable {
     public var origin: String
     /// A segment is closed and a new one started once it reaches this many bytes.
     public var segmentBytes: Int
+    /// Whether this log is a simulation (`gongfu demo`): its events' recorded times follow the
+    /// simulated timeline (``EventLog/setSimulatedTime(_:)``) instead of the clock.
+    public var simulation: Bool
 
     public static let defaultSegmentBytes = 64 << 20
 
-    public init(origin: String, segmentBytes: Int = LogConfiguration.defaultSegmentBytes) {
+    public init(origin: String, segmentBytes: Int = LogConfiguration.defaultSegmentBytes, simulation: Bool = false) {
         self.origin = origin
         self.segmentBytes = segmentBytes
+        self.simulation = simulation
     }
 
     var json: JSONValue {
-        ["formatVersion": 1, "origin": .string(origin), "segmentBytes": .integer(Int64(segmentBytes))]
+        var fields: [String: JSONValue] = ["formatVersion": 1, "origin": .string(origin), "segmentBytes": .integer(Int64(segmentBytes))]
+        if simulation { fields["simulation"] = .bool(true) }
+        return .object(fields)
     }
 
     init(json: JSONValue, path: String) throws(LogError) {
@@ -74,6 +80,10 @@ public struct LogConfiguration: Sendable, Equatable {
         guard let bytes = json["segmentBytes"]?.integerValue, bytes >= 4096 else {
             throw .badConfiguration(path: path, reason: "segmentBytes must be at least 4096")
         }
-        self.init(origin: origin, segmentBytes: Int(bytes))
+        let simulation = json["simulation"] ?? .bool(false)
+        guard simulation == .bool(true) || simulation == .bool(false) else {
+            throw .badConfiguration(path: path, reason: "simulation must be true or false")
+        }
+        self.init(origin: origin, segmentBytes: Int(bytes), simulation: simulation == .bool(true))
     }
 }

@@ -38,7 +38,8 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let started = Date()
         let directory = LogDirectory(root: data)
-        try EventLog.initialize(directory: directory, origin: "gongfu.local/demo/seed-\(seed)")
+        // A simulation: its events are recorded along the simulated timeline, and its origin says so.
+        try EventLog.initialize(directory: directory, origin: "gongfu.local/demo/seed-\(seed)/simulated", simulation: true)
         let options = DataOptions(data: data)
         // Generated and appended in a function of their own: the drafts are gone before the
         // read models are built (each alone takes gigabytes at national size).

@@ -19,5 +19,9 @@ struct VerifyCommand: ParsableCommand {
             "log intact: \(report.segments) segment(s), \(report.batches) batch(es), \(report.events) event(s), \(report.checkpointsChecked) checkpoint(s) verified"
         )
         print("root \(report.root.base64)")
+        // A simulation's recorded times are the simulated timeline's, not the clock's: say so.
+        if let configuration = try? EventLog(directory: options.directory, writable: false).configuration, configuration.simulation {
+            print("simulation (origin \(configuration.origin)): recorded times follow the demo's simulated timeline, set only by gongfu demo")
+        }
     }
 }
