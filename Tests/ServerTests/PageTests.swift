@@ -117,6 +117,11 @@ struct PageTests {
                     #expect(response.headers[.contentType] == "text/html; charset=utf-8", "\(path)")
                 }
             }
+            // Each finding links to its events and to how its city's coverage of that year is made up.
+            try await client.execute(uri: "/lists/findings", method: .get, headers: Self.browser(fixture.province)) { response in
+                #expect(response.text.contains("href=\"/v1/events?from="))
+                #expect(response.text.contains("href=\"/v1/audit/explain?year="))
+            }
             // The city's list holds its own enterprises only.
             try await client.execute(uri: "/enterprises?region=370100", method: .get, headers: Self.browser(fixture.qingdao)) { response in
                 #expect(response.status == .forbidden)

@@ -372,8 +372,13 @@ struct PageRoutes {
                         return PageLayout.enterpriseHref(value)
                     case "project": return table.value(key, in: row).map { "/projects/\($0.display)" }
                     case "events":
-                        // A finding's events: the log from its first, with the explanation of the figure on the findings page's city.
+                        // A finding's events: the log from its first.
                         return table.value(key, in: row)?.display.split(separator: " ").first.map { "/v1/events?from=\($0)&limit=1" }
+                    case "year" where list.query == .findings:
+                        // A finding's year: how that year's coverage of its city is made up (audit explain).
+                        guard let year = table.value("year", in: row)?.display, !year.isEmpty, let city = table.value("city", in: row)?.display
+                        else { return nil }
+                        return "/v1/audit/explain?year=\(year)&region=\(city)&figure=coverage"
                     case "explain": return table.value(key, in: row)?.display
                     case "city", "code":
                         return table.value(key, in: row).flatMap {
