@@ -243,14 +243,14 @@ def main():
         shoot(tab, "06-enterprise")
         name = tab.js("document.querySelector('h1').textContent")
 
-        # A refusal first: a provider outside the pool is refused, and the rule shows beside the form.
+        # A refusal first: a provider code that is no USCC is refused, and why shows beside the form.
         form = "#form-DiagnosisVisited"
         tab.js(f"document.querySelector('{form} [name=provider]').value = '91370000000000000X'")
         tab.js(f"document.querySelector('{form} [name=commissioner]').value = '王丽'")
         tab.js(f"document.querySelector('{form} [name=findings]').value = '设备联网率低'")
         tab.submit(form)
         alert = tab.js(f"(document.querySelector('{form} [role=alert]') || {{}}).textContent || ''")
-        check("a refused visit shows the rule beside the form", "未记录" in alert and "[rule:" in alert, alert)
+        check("a refused visit shows why beside the form", "未记录" in alert and ("[rule:" in alert or "data.provider" in alert), alert)
         shoot(tab, "07-refused")
         tab.open(args.base + f"/enterprises/{args.enterprise}")
         events_before = tab.js("document.querySelectorAll('#events tbody tr').length")

@@ -12,11 +12,14 @@ public struct DashboardPage: Sendable {
         public var industry: String?
         /// A city token's page: the city cannot be changed.
         public var cityLocked: Bool
+        /// A county token's page: its city's figures, but only its county's enterprises named.
+        public var county: String?
 
-        public init(city: String? = nil, industry: String? = nil, cityLocked: Bool = false) {
+        public init(city: String? = nil, industry: String? = nil, cityLocked: Bool = false, county: String? = nil) {
             self.city = city
             self.industry = industry
             self.cityLocked = cityLocked
+            self.county = county
         }
     }
 
@@ -60,6 +63,7 @@ public struct DashboardPage: Sendable {
         let targets = try ReadModelQuery.run(
             .targets, filters: QueryFilters(region: scope.city, year: Int(today.prefix(4)), date: today), stores: store)
         var activityFilters = filters
+        activityFilters.region = scope.county ?? scope.city
         activityFilters.limit = 15
         let activity = try query(.activity, activityFilters)
         let seq = [trend.seq, byRegion.seq, funnel.seq, ledger.seq, activity.seq, targets.seq].min() ?? 0

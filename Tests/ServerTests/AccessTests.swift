@@ -143,6 +143,15 @@ struct AccessTests {
             try await client.execute(uri: "/v1/audit/explain?year=2025&region=370200", method: .get, headers: bearer(token)) { response in
                 #expect(response.status == .forbidden)
             }
+            // Its dashboard shows its city's figures but names only its own county's enterprises.
+            let activity = try ReadModelQuery.run(
+                "activity", filters: QueryFilters(region: "370200", limit: 200), store: fixture.daemon.readModels.store(named: "pending"))
+            let ownNames = Set(own.map { $0["name"]! })
+            let others = activity.rows.compactMap { activity.value("name", in: $0)?.display }.filter { !ownNames.contains($0) }
+            try await client.execute(uri: "/", method: .get, headers: bearer(token)) { response in
+                #expect(response.status == .ok)
+                #expect(others.allSatisfy { !response.text.contains($0) }, "another county's enterprise named")
+            }
         }
         await fixture.close()
     }

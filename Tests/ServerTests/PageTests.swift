@@ -149,6 +149,28 @@ struct PageTests {
             #expect(fixture.daemon.log.size == size)
             var headers = Self.browser(fixture.qingdao)
             headers[.contentType] = "application/x-www-form-urlencoded"
+            // A form missing a required field is refused beside the form by the catalogue, before the rules:
+            // nothing stored that the read models could not read.
+            try await client.execute(
+                uri: "/enterprises/\(uscc)/record", method: .post, headers: headers,
+                body: ByteBuffer(string: "type=AssessmentRecorded&occurred=2026-11-20&assessment=&kind=onsite&stage=L2&key=form/empty&csrf=\(csrf)")
+            ) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(response.text.contains("未记录") && response.text.contains("data.assessment"), "\(response.text.prefix(200))")
+            }
+            // The cookie authenticates the pages' forms only: the API, however its path is spelled, wants a token.
+            for path in ["/v1/events", "//v1/events", "/v1//events"] {
+                var api = Self.browser(fixture.qingdao)
+                api[.contentType] = "application/x-ndjson"
+                try await client.execute(
+                    uri: path, method: .post, headers: api,
+                    body: ByteBuffer(
+                        string: #"{"stream":"enterprise/\#(uscc)","type":"TrainingAttended","occurred":"2026-11-20","data":{"session":"x"}}"#)
+                ) { response in
+                    #expect([401, 404].contains(Int(response.status.code)), "\(path): \(response.status)")
+                }
+            }
+            #expect(fixture.daemon.log.size == size)
             try await client.execute(
                 uri: "/enterprises/\(uscc)/record", method: .post, headers: headers, body: ByteBuffer(string: visit + "&csrf=\(csrf)")
             ) { response in

@@ -202,12 +202,14 @@ public struct EnterpriseFilePage: Sendable {
                 html += "<label for=\"\(id)\">\(field.label)</label>"
                 switch field.kind {
                 case "textarea":
-                    html += "<textarea id=\"\(id)\" name=\"\(field.name)\" rows=\"2\" cols=\"40\"\(invalid)>\(value.escapedForHTML)</textarea>"
+                    html +=
+                        "<textarea id=\"\(id)\" name=\"\(field.name)\" rows=\"2\" cols=\"40\" required\(invalid)>\(value.escapedForHTML)</textarea>"
                 case "needs":
                     html += "<select id=\"\(id)\" name=\"needs\" multiple size=\"4\"\(invalid)>"
                     html += Needs.standard.categories.map { "<option value=\"\($0.id)\">\($0.title.escapedForHTML)</option>" }.joined() + "</select>"
                 case "text":
-                    html += "<input id=\"\(id)\" name=\"\(field.name)\" type=\"text\" value=\"\(value.escapedForHTML)\"\(invalid)>"
+                    let required = ["solution"].contains(field.name) && form.type == "ProviderMatched" ? "" : " required"
+                    html += "<input id=\"\(id)\" name=\"\(field.name)\" type=\"text\" value=\"\(value.escapedForHTML)\"\(required)\(invalid)>"
                 default:
                     html += "<select id=\"\(id)\" name=\"\(field.name)\"\(invalid)>"
                     html +=

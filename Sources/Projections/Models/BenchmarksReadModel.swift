@@ -6,7 +6,7 @@ import GRDB
 public final class BenchmarksReadModel: Projection {
     public static let name = "benchmarks"
     public static let summary = "标杆与激励: awards by kind/level/year/city, revocations, incentives granted"
-    public static let version = 2
+    public static let version = 3
     public static let queryOnlyIndexes = ["award_by_recipient", "incentive_by_basis"]
 
     /// The tables, views and indexes of this version (``Projection/schema``).
@@ -41,7 +41,8 @@ public final class BenchmarksReadModel: Projection {
         CREATE TABLE party (
             uscc TEXT PRIMARY KEY NOT NULL,
             name TEXT NOT NULL,
-            city TEXT
+            city TEXT,
+            county TEXT
         ) WITHOUT ROWID
         """,
         "CREATE INDEX award_by_recipient ON award (recipient)",
@@ -60,18 +61,19 @@ public final class BenchmarksReadModel: Projection {
         switch event.kind {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
-            parties.set(RowKey(streamOf: event), Party(name: registered.name, city: registered.city))
+            parties.set(RowKey(streamOf: event), Party(name: registered.name, city: registered.city, county: registered.county))
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
             try parties.update(RowKey(streamOf: event), in: db) { row in
                 row.name = profile.name ?? row.name
                 row.city = profile.city ?? row.city
+                row.county = profile.county ?? row.county
             }
         case .providerAdmitted:
             // A provider admitted again keeps the party it was first admitted as.
             let admitted = try event.payload(ProviderAdmitted.self)
             if try parties.row(RowKey(streamOf: event), in: db) == nil {
-                parties.set(RowKey(streamOf: event), Party(name: admitted.name, city: admitted.city))
+                parties.set(RowKey(streamOf: event), Party(name: admitted.name, city: admitted.city, county: nil))
             }
         case .benchmarkAwarded:
             let award = try event.payload(BenchmarkAwarded.self)
@@ -105,23 +107,25 @@ public final class BenchmarksReadModel: Projection {
     }
 }
 
-/// One row of the `party` table: an award or incentive recipient's name and city.
+/// One row of the `party` table: an award or incentive recipient's name, city and county
+/// (none for a provider).
 private struct Party {
     var name: String
     var city: String?
+    var county: String?
 
     static func load(_ uscc: String, in db: Database) throws -> Party? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT name, city FROM party WHERE uscc = ?"), arguments: [uscc]).map {
-            Party(name: $0[0], city: $0[1])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT name, city, county FROM party WHERE uscc = ?"), arguments: [uscc]).map {
+            Party(name: $0[0], city: $0[1], county: $0[2])
         }
     }
 
     /// The statement that writes rows of `party` (``BulkInsert``).
     static func insert(_ db: Database) throws -> BulkInsert {
-        try BulkInsert(db, "INSERT OR REPLACE", into: "party", columns: 3)
+        try BulkInsert(db, "INSERT OR REPLACE", into: "party", columns: 4)
     }
 
     static func add(_ insert: BulkInsert, _ uscc: String, _ row: Party) throws {
-        try insert.add(uscc, row.name, row.city)
+        try insert.add(uscc, row.name, row.city, row.county)
     }
 }

@@ -8,7 +8,7 @@ import GRDB
 public final class LedgerReadModel: Projection {
     public static let name = "ledger"
     public static let summary = "工作台账: the plan's tasks and milestones, deadlines, units, reported completion"
-    public static let version = 2
+    public static let version = 3
 
     /// The tables, views and indexes of this version (``Projection/schema``).
     public static let schema = [
@@ -36,7 +36,7 @@ public final class LedgerReadModel: Projection {
             completed_on TEXT NOT NULL,
             reported_by TEXT NOT NULL,
             reported_seq INTEGER NOT NULL,
-            PRIMARY KEY (plan, task, milestone, region)
+            PRIMARY KEY (plan, task, milestone, region, reported_seq)
         ) WITHOUT ROWID
         """,
         """
@@ -70,10 +70,11 @@ public final class LedgerReadModel: Projection {
             }
         case .planMilestoneReported:
             let report = try event.payload(PlanMilestoneReported.self)
-            // The first report of completion counts; a later one does not move the date.
+            // The first report of completion counts; a later one does not move the date. A
+            // place's reports are all kept, so that retracting the first leaves the next standing.
             if let region = report.region {
                 try db.run(
-                    "INSERT OR IGNORE INTO part VALUES (?, ?, ?, ?, ?, ?, ?)", event.streamID, report.task, report.milestone ?? "", region,
+                    "INSERT OR REPLACE INTO part VALUES (?, ?, ?, ?, ?, ?, ?)", event.streamID, report.task, report.milestone ?? "", region,
                     report.completedOn, report.unit, event.seq)
                 return
             }

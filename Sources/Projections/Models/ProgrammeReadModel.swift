@@ -348,9 +348,11 @@ public final class ProgrammeReadModel: Projection {
         let place = try place(of: retracted, in: db)
         for metric in try Self.tallies(of: retracted) {
             try db.run(
-                "UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ? AND city = ? AND county = ?", year, metric, place.city,
-                place.county)
+                "UPDATE metric SET value = value - 1 WHERE year = ? AND metric = ? AND city = ? AND county = ? AND sectors = ?", year, metric,
+                place.city, place.county, place.sectors)
         }
+        // A count taken back to nothing leaves no row, as a build from zero would.
+        try db.run("DELETE FROM metric WHERE value = 0")
         guard Self.serves(retracted) else { return }
         let key = Served(year: year, uscc: retracted.streamID)
         if let next = retraction.standing.first(where: { Self.serves($0) && $0.year == year }) {
@@ -369,9 +371,9 @@ public final class ProgrammeReadModel: Projection {
             }
             if removed {
                 try db.run(
-                    "UPDATE metric SET value = value - 1 WHERE year = ? AND metric = 'enterprisesServed' AND city = ? AND county = ?", year,
-                    place.city,
-                    place.county)
+                    "UPDATE metric SET value = value - 1 WHERE year = ? AND metric = 'enterprisesServed' AND city = ? AND county = ? AND sectors = ?",
+                    year, place.city, place.county, place.sectors)
+                try db.run("DELETE FROM metric WHERE value = 0")
             }
         }
     }

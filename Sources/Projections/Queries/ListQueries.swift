@@ -279,11 +279,14 @@ extension ReadModelQuery {
             db,
             sql: """
                 SELECT i.plan, i.task, i.milestone, i.title, i.deadline, i.units, i.completed_on, i.reported_by,
-                    (SELECT count(*) FROM part p WHERE p.plan = i.plan AND p.task = i.task AND p.milestone = i.milestone AND p.completed_on <= ?) AS parts
+                    (SELECT count(DISTINCT p.region) FROM part p WHERE p.plan = i.plan AND p.task = i.task AND p.milestone = i.milestone
+                        AND p.completed_on <= ?) AS parts
                 FROM item i ORDER BY i.plan, i.position
                 """, arguments: [date])
         let part = try db.cachedStatement(
-            sql: "SELECT completed_on, reported_by FROM part WHERE plan = ? AND task = ? AND milestone = ? AND region = ?")
+            sql:
+                "SELECT completed_on, reported_by FROM part WHERE plan = ? AND task = ? AND milestone = ? AND region = ? ORDER BY reported_seq LIMIT 1"
+        )
         for place in places {
             for item in items {
                 let province = place == CoverageReadModel.province
@@ -380,7 +383,7 @@ extension ReadModelQuery {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         if let region = filters.region {
-            conditions.append("p.city = ?")
+            conditions.append(region.hasSuffix("00") ? "p.city = ?" : "p.county = ?")
             arguments.append(region)
         }
         if let year = filters.year {
@@ -407,7 +410,7 @@ extension ReadModelQuery {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         if let region = filters.region {
-            conditions.append("p.city = ?")
+            conditions.append(region.hasSuffix("00") ? "p.city = ?" : "p.county = ?")
             arguments.append(region)
         }
         if let year = filters.year {

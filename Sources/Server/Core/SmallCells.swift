@@ -28,7 +28,9 @@ enum SmallCells {
         default:
             return table
         }
-        let insideFilter = filters.region.map { $0.prefix(4) == viewer.prefix(4) } ?? false
+        // Inside the viewer's own region: a city's codes share its first four digits; a county's is its own.
+        let owns = { (code: String) in viewer.hasSuffix("00") ? code.prefix(4) == viewer.prefix(4) : code == viewer }
+        let insideFilter = filters.region.map(owns) ?? false
         guard let count = table.columns.firstIndex(where: { $0.key == countColumn }),
             let first = table.columns.firstIndex(where: { $0.key == firstValue })
         else { return table }
@@ -39,7 +41,7 @@ enum SmallCells {
             var row = row
             let inside =
                 place.map { index -> Bool in
-                    if case .text(let code) = row[index] { return code.prefix(4) == viewer.prefix(4) }
+                    if case .text(let code) = row[index] { return owns(code) }
                     return false
                 } ?? false
             let small: Bool

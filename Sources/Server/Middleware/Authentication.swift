@@ -56,8 +56,23 @@ struct Authentication: Sendable {
             while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
             return String(decoding: bytes, as: UTF8.self)
         }
-        guard request.method == .get || request.method == .head || request.method == .post, !request.uri.path.hasPrefix("/v1") else { return nil }
-        return cookie(in: request)
+        // The router skips empty segments (`//v1/events` is `/v1/events`): judge the segments.
+        let segments = request.uri.path.split(separator: "/")
+        guard segments.first != "v1" else { return nil }
+        switch request.method {
+        case .get, .head: return cookie(in: request)
+        case .post where isFormRoute(segments): return cookie(in: request)
+        default: return nil
+        }
+    }
+
+    /// The pages' form routes, each of which checks the origin and its ``FormToken``.
+    static func isFormRoute(_ segments: [Substring]) -> Bool {
+        switch segments.count {
+        case 2: segments == ["imports", "assessments"]
+        case 3: (segments[0] == "enterprises" && segments[2] == "record") || (segments[0] == "regions" && segments[2] == "report")
+        default: false
+        }
     }
 
     static func cookie(in request: Request) -> String? {

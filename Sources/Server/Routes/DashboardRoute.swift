@@ -26,7 +26,9 @@ struct DashboardRoute {
             let industry = parameters.string("industry")
             let today = String(Timestamp.format(microseconds: Timestamp.nowMicroseconds() + 8 * 3_600_000_000).prefix(10))
             let page = DashboardPage(
-                scope: .init(city: city, industry: industry, cityLocked: identity.city != nil),
+                scope: .init(
+                    city: city, industry: industry, cityLocked: identity.city != nil,
+                    county: identity.region.flatMap { $0.hasSuffix("00") ? nil : $0 }),
                 today: try parameters.date("date") ?? today,
                 viewer: "\(identity.name)（\(identity.role.name)）",
                 store: { try daemon.store($0) })

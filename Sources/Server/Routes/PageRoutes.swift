@@ -90,6 +90,16 @@ struct PageRoutes {
         }
     }
 
+    /// Checks a form's event against the catalogue, as `IntakeReader` checks what the API reads
+    /// (the writer's rules do not): a missing or malformed field is refused with its path.
+    static func validate(_ draft: inout EventDraft) throws(Problem) {
+        do {
+            try EventValidator().validate(&draft)
+        } catch {
+            throw Problem(.unprocessableContent, "\(error)")
+        }
+    }
+
     /// China's date: what an official's "today" is.
     static var today: String { String(Timestamp.format(microseconds: Timestamp.nowMicroseconds() + 8 * 3_600_000_000).prefix(10)) }
 
@@ -177,6 +187,7 @@ struct PageRoutes {
             stream: "plan/2024-2026", type: "PlanMilestoneReported", occurred: min(form["completedOn"] ?? today, today), data: .object(data))
         if let key = form["key"], key.hasPrefix("form/"), key.count <= 80 { draft.key = key }
         do {
+            try Self.validate(&draft)
             let seq = try await daemon.writer.append([draft], by: identity).first?.seq ?? daemon.log.size
             return Response(status: .seeOther, headers: [.location: "/regions/\(code)?recorded=\(seq)", .cacheControl: "no-store"])
         } catch {
@@ -280,6 +291,7 @@ struct PageRoutes {
             stream: "enterprise/" + uscc, type: type, occurred: form["occurred"] ?? "", data: .object(data))
         if let key = form["key"], key.hasPrefix("form/"), key.count <= 80 { draft.key = key }
         do {
+            try Self.validate(&draft)
             let results = try await daemon.writer.append([draft], by: identity)
             let seq = results.first?.seq ?? daemon.log.size
             return Response(status: .seeOther, headers: [.location: "/enterprises/\(uscc)?recorded=\(seq)", .cacheControl: "no-store"])

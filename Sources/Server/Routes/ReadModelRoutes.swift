@@ -153,7 +153,7 @@ struct ReadModelRoutes {
         let before = seqs.min()!
         if seqs.count > 1 { key += "|" + seqs.map(String.init).joined(separator: ",") }
         if let cached = daemon.cache.lookup(key, seq: before) { return cached }
-        let viewer = identity.city
+        let viewer = identity.region
         let answer = try await daemon.work.run(WorkPool.query) { () throws -> (ResponseCache.CachedResponse, UInt64) in
             var result = try ReadModelQuery.run(query, filters: filters, coverage: coverage) { name in
                 guard let store = stores.first(where: { $0.name == name }) else { throw ProjectionError.unknownProjection(name) }
