@@ -20,6 +20,8 @@ public final class Daemon: Sendable {
     /// date they were judged at: an enterprise's page shows its own without running every
     /// check again for each page.
     let findings = Mutex<(seq: UInt64, date: String, findings: [SupervisionQuery.Finding])?>(nil)
+    /// The industrial chains the enterprise search offers, for the pending library's seq.
+    let chains = Mutex<(seq: UInt64, chains: [String])?>(nil)
     /// Where blocking work runs, with a bound per kind (``WorkPool``).
     let work: WorkPool
     /// Live event streams per token.

@@ -45,7 +45,14 @@ struct PageRoutes {
             search.offset = try parameters.integer("offset", in: 0...10_000_000) ?? 0
             let store = try daemon.store(PendingReadModel.name)
             let query = search
-            let (page, chains) = try await daemon.work.run(WorkPool.query) { (try query.run(store), try EnterpriseSearch.chains(store)) }
+            let (page, chains) = try await daemon.work.run(WorkPool.query) { () throws -> (EnterpriseSearch.Page, [String]) in
+                // The chains change only with the library: read once per seq, not per page.
+                let seq = store.appliedSeq
+                if let known = daemon.chains.withLock({ $0.flatMap { $0.seq == seq ? $0.chains : nil } }) { return (try query.run(store), known) }
+                let chains = try EnterpriseSearch.chains(store)
+                daemon.chains.withLock { $0 = (seq, chains) }
+                return (try query.run(store), chains)
+            }
             let (body, seq) = EnterpriseListPage(search: search, lockedRegion: identity.region, chains: chains).render(page)
             return Self.html(
                 PageLayout(viewer: Self.viewer(identity), seq: seq).page(
