@@ -20,15 +20,7 @@ public struct Needs: Sendable, Decodable {
     public let categories: [Category]
 
     /// The list shipped with Gongfu.
-    public static let standard: Needs = {
-        guard let url = Bundle.module.url(forResource: "needs", withExtension: "json"),
-            let data = try? Data(contentsOf: url),
-            let needs = try? JSONDecoder().decode(Needs.self, from: data)
-        else {
-            fatalError("Resources/needs.json is missing or malformed: the Domain bundle is broken")
-        }
-        return needs
-    }()
+    public static let standard: Needs = BundledResource.decode("needs")
 
     /// The ids, in list order.
     public var ids: [String] { categories.map(\.id) }

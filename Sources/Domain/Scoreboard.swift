@@ -80,15 +80,7 @@ public struct Scoreboard: Sendable, Decodable {
     public let targets: [Target]
 
     /// The scoreboard shipped with Gongfu.
-    public static let standard: Scoreboard = {
-        guard let url = Bundle.module.url(forResource: "scoreboard", withExtension: "json"),
-            let data = try? Data(contentsOf: url),
-            let scoreboard = try? JSONDecoder().decode(Scoreboard.self, from: data)
-        else {
-            fatalError("Resources/scoreboard.json is missing or malformed: the Domain bundle is broken")
-        }
-        return scoreboard
-    }()
+    public static let standard: Scoreboard = BundledResource.decode("scoreboard")
 
     /// The target named `name`, if the scoreboard counts it.
     public func target(_ name: String) -> Target? { targets.first { $0.target == name } }

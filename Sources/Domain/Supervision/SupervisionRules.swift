@@ -16,15 +16,7 @@ public struct SupervisionRules: Sendable, Decodable {
     public let rules: [Rule]
 
     /// The rules shipped with Gongfu.
-    public static let standard: SupervisionRules = {
-        guard let url = Bundle.module.url(forResource: "supervision-rules", withExtension: "json"),
-            let data = try? Data(contentsOf: url),
-            let rules = try? JSONDecoder().decode(SupervisionRules.self, from: data)
-        else {
-            fatalError("Resources/supervision-rules.json is missing or malformed: the Domain bundle is broken")
-        }
-        return rules
-    }()
+    public static let standard: SupervisionRules = BundledResource.decode("supervision-rules")
 
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
 

@@ -54,15 +54,7 @@ struct ImportPageRoutes {
         guard Authentication.isSameOrigin(request), let secret = Authentication.cookie(in: request) else {
             throw Problem(.forbidden, "an upload must be posted from this server's own page, logged in at /login")
         }
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: daemon.configuration.maximumBodyBytes)
-        } catch {
-            throw Problem(
-                .contentTooLarge,
-                "the file is larger than \(daemon.configuration.maximumBodyBytes) bytes; import it on the server with gongfu import --assessments")
-        }
+        let body = try await imports.file(request)
         let contentType = request.headers[.contentType] ?? ""
         if contentType.hasPrefix("multipart/form-data") {
             let form = try MultipartForm(contentType: contentType, body: Array(buffer: body))

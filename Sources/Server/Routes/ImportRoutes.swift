@@ -27,16 +27,7 @@ struct ImportRoutes {
         let dryRun = try parameters.flag("dryRun")
         let skipInvalid = try parameters.flag("skipInvalid")
         let registerMissing = try parameters.flag("registerMissing")
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: daemon.configuration.maximumBodyBytes)
-        } catch {
-            throw Problem(
-                .contentTooLarge,
-                "the file is larger than \(daemon.configuration.maximumBodyBytes) bytes; split it, or import it on the server with gongfu import --assessments"
-            )
-        }
+        let body = try await file(request)
         let checked = try await check(Array(buffer: body), registerMissing: registerMissing, by: identity)
         let log = daemon.log
         let refused: [JSONValue] = checked.refused.map { (error: ImportTable.RowError) -> JSONValue in
@@ -70,6 +61,19 @@ struct ImportRoutes {
         let seq = results.map { (result: AppendResult) in result.seq }.max()
         answer["seq"] = .integer(Int64(seq ?? log.size))
         return Responses.json(.object(answer), seq: seq, status: duplicates < results.count ? .created : .ok)
+    }
+
+    /// The uploaded file: the request's body, up to the daemon's limit.
+    func file(_ request: Request) async throws -> ByteBuffer {
+        var request = request
+        do {
+            return try await request.collectBody(upTo: daemon.configuration.maximumBodyBytes)
+        } catch {
+            throw Problem(
+                .contentTooLarge,
+                "the file is larger than \(daemon.configuration.maximumBodyBytes) bytes; split it, or import it on the server with gongfu import --assessments"
+            )
+        }
     }
 
     /// Reads a file's rows and checks each against a fresh intake, off the cooperative pool:

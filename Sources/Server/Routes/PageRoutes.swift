@@ -97,14 +97,46 @@ struct PageRoutes {
         }
     }
 
-    /// Checks a form's event against the catalogue, as `IntakeReader` checks what the API reads
-    /// (the writer's rules do not): a missing or malformed field is refused with its path.
-    static func validate(_ draft: inout EventDraft) throws(Problem) {
+    /// A form posted from this daemon's own pages: same origin, logged in with the cookie, at most
+    /// 16 KiB, carrying the form token of that login (`reload` names the page to reload when not).
+    static func postedForm(_ request: Request, reload: String) async throws -> FormFields {
+        guard Authentication.isSameOrigin(request), let secret = Authentication.cookie(in: request) else {
+            throw Problem(.forbidden, "a form must be posted from this server's own pages, logged in at /login")
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: 16 << 10)
+        } catch {
+            throw Problem(.contentTooLarge, "a form is at most 16 KiB")
+        }
+        let form = FormFields(String(buffer: body))
+        guard let sent = form["csrf"], FormToken.isValid(sent, for: secret) else {
+            throw Problem(.forbidden, "the form's check value is missing or wrong: reload \(reload) and submit again")
+        }
+        return form
+    }
+
+    /// A form's one event: checked against the catalogue, as `IntakeReader` checks what the API
+    /// reads (the writer's rules do not), then appended as `identity`. The seq it got, or the
+    /// refusal to show beside the form; another region's record and a missing one are thrown,
+    /// answered alike before any form shows.
+    func recordForm(_ draft: EventDraft, by identity: Identity) async throws(Problem) -> Result<UInt64, Problem> {
+        var draft = draft
+        let refusal: Problem
         do {
             try EventValidator().validate(&draft)
+            do {
+                return .success(try await daemon.writer.append([draft], by: identity).first?.seq ?? daemon.log.size)
+            } catch {
+                refusal = error
+            }
         } catch {
-            throw Problem(.unprocessableContent, "\(error)")
+            refusal = Problem(.unprocessableContent, "\(error)")
         }
+        if refusal.status == .forbidden || refusal.status == .notFound { throw refusal }
+        // "event 0: …" names the event of a batch; a form sends one.
+        return .failure(Problem(refusal.status, refusal.detail.hasPrefix("event 0: ") ? String(refusal.detail.dropFirst(9)) : refusal.detail))
     }
 
     /// China's date: what an official's "today" is.
@@ -165,20 +197,7 @@ struct PageRoutes {
     func report(_ request: Request, context: GongfuRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let code = try context.parameters.require("code")
-        guard Authentication.isSameOrigin(request), let secret = Authentication.cookie(in: request) else {
-            throw Problem(.forbidden, "a form must be posted from this server's own pages, logged in at /login")
-        }
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: 16 << 10)
-        } catch {
-            throw Problem(.contentTooLarge, "a form is at most 16 KiB")
-        }
-        let form = FormFields(String(buffer: body))
-        guard let sent = form["csrf"], FormToken.isValid(sent, for: secret) else {
-            throw Problem(.forbidden, "the form's check value is missing or wrong: reload the page and submit again")
-        }
+        let form = try await Self.postedForm(request, reload: "the page")
         guard Self.mayReport(identity, for: code) else {
             throw Problem(.forbidden, "a \(identity.role.name) token reports its own region's part only")
         }
@@ -193,14 +212,12 @@ struct PageRoutes {
         var draft = EventDraft(
             stream: "plan/2024-2026", type: "PlanMilestoneReported", occurred: min(form["completedOn"] ?? today, today), data: .object(data))
         if let key = form["key"], key.hasPrefix("form/"), key.count <= 80 { draft.key = key }
-        do {
-            try Self.validate(&draft)
-            let seq = try await daemon.writer.append([draft], by: identity).first?.seq ?? daemon.log.size
+        switch try await recordForm(draft, by: identity) {
+        case .success(let seq):
             return Response(status: .seeOther, headers: [.location: "/regions/\(code)?recorded=\(seq)", .cacheControl: "no-store"])
-        } catch {
-            if error.status == .forbidden { throw error }
-            let message = error.detail.hasPrefix("event 0: ") ? String(error.detail.dropFirst(9)) : error.detail
-            return try await regionPage(code, request: request, context: context, refusal: message, sent: form.first, status: error.status)
+        case .failure(let refusal):
+            return try await regionPage(
+                code, request: request, context: context, refusal: refusal.detail, sent: form.first, status: refusal.status)
         }
     }
 
@@ -211,18 +228,8 @@ struct PageRoutes {
         sent: [String: String] = [:], status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let identity = try context.requireIdentity()
+        let file = try await readModels.visibleFile(uscc, for: identity)
         let daemon = daemon
-        let file = try await daemon.work.run(WorkPool.query) {
-            try EnterpriseFile.load(
-                uscc, pending: daemon.store(PendingReadModel.name), projects: daemon.store(ProjectsReadModel.name),
-                coverage: daemon.store(CoverageReadModel.name), log: daemon.log)
-        }
-        guard let file, identity.maySee(city: file.city, county: file.county) else {
-            if let region = identity.region {
-                throw Problem(.forbidden, "no enterprise \(uscc.prefix(18)) among the files of \(identity.role.name.prefix { $0 != ":" }) \(region)")
-            }
-            throw Problem(.notFound, "no enterprise \(uscc.prefix(18)) is registered in the population")
-        }
         let (awards, incentives, findings) = try await daemon.work.run(WorkPool.query) { () throws -> (QueryTable, QueryTable, QueryTable) in
             let benchmarks = try daemon.store(BenchmarksReadModel.name)
             var awards = try ReadModelQuery.run(.benchmarks, filters: QueryFilters(), store: benchmarks)
@@ -265,20 +272,7 @@ struct PageRoutes {
     func record(_ request: Request, context: GongfuRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let uscc = try context.parameters.require("uscc")
-        guard Authentication.isSameOrigin(request), let secret = Authentication.cookie(in: request) else {
-            throw Problem(.forbidden, "a form must be posted from this server's own pages, logged in at /login")
-        }
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: 16 << 10)
-        } catch {
-            throw Problem(.contentTooLarge, "a form is at most 16 KiB")
-        }
-        let form = FormFields(String(buffer: body))
-        guard let sent = form["csrf"], FormToken.isValid(sent, for: secret) else {
-            throw Problem(.forbidden, "the form's check value is missing or wrong: reload the enterprise's page and submit again")
-        }
+        let form = try await Self.postedForm(request, reload: "the enterprise's page")
         guard let type = form["type"], let spec = EnterpriseFilePage.forms.first(where: { $0.type == type }) else {
             throw Problem(
                 .badRequest,
@@ -294,21 +288,14 @@ struct PageRoutes {
             }
         }
         if type == "AssessmentRecorded" { data["instrument"] = "网页录入" }
-        var draft = EventDraft(
-            stream: "enterprise/" + uscc, type: type, occurred: form["occurred"] ?? "", data: .object(data))
+        var draft = EventDraft(stream: "enterprise/" + uscc, type: type, occurred: form["occurred"] ?? "", data: .object(data))
         if let key = form["key"], key.hasPrefix("form/"), key.count <= 80 { draft.key = key }
-        do {
-            try Self.validate(&draft)
-            let results = try await daemon.writer.append([draft], by: identity)
-            let seq = results.first?.seq ?? daemon.log.size
+        switch try await recordForm(draft, by: identity) {
+        case .success(let seq):
             return Response(status: .seeOther, headers: [.location: "/enterprises/\(uscc)?recorded=\(seq)", .cacheControl: "no-store"])
-        } catch {
-            // Another region's enterprise and a missing one are refused alike, before the form shows.
-            if error.status == .forbidden || error.status == .notFound { throw error }
-            // "event 0: …" names the event of a batch; a form sends one.
-            let message = error.detail.hasPrefix("event 0: ") ? String(error.detail.dropFirst(9)) : error.detail
+        case .failure(let refusal):
             return try await enterprisePage(
-                uscc, request: request, context: context, refusal: (type, message), sent: form.first, status: error.status)
+                uscc, request: request, context: context, refusal: (type, refusal.detail), sent: form.first, status: refusal.status)
         }
     }
 

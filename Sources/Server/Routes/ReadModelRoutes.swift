@@ -166,14 +166,9 @@ struct ReadModelRoutes {
         return answer.0.response
     }
 
-    func enterprise(_ request: Request, _ context: GongfuRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let uscc = try context.parameters.require("uscc")
-        if let waitFor = try Parameters(request: request).seq("waitFor") {
-            try await daemon.waitUntilProjected(waitFor, in: PendingReadModel.name)
-            try await daemon.waitUntilProjected(waitFor, in: ProjectsReadModel.name)
-            try await daemon.waitUntilProjected(waitFor, in: CoverageReadModel.name)
-        }
+    /// The file of enterprise `uscc` if `identity` may see it; another region's enterprise and a
+    /// missing one answer alike (403 for a city or county token).
+    func visibleFile(_ uscc: String, for identity: Identity) async throws -> EnterpriseFile {
         let daemon = daemon
         let file = try await daemon.work.run(WorkPool.query) {
             try EnterpriseFile.load(
@@ -189,6 +184,18 @@ struct ReadModelRoutes {
             }
             throw Problem(.notFound, "no enterprise \(uscc) is registered in the population")
         }
+        return file
+    }
+
+    func enterprise(_ request: Request, _ context: GongfuRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let uscc = try context.parameters.require("uscc")
+        if let waitFor = try Parameters(request: request).seq("waitFor") {
+            try await daemon.waitUntilProjected(waitFor, in: PendingReadModel.name)
+            try await daemon.waitUntilProjected(waitFor, in: ProjectsReadModel.name)
+            try await daemon.waitUntilProjected(waitFor, in: CoverageReadModel.name)
+        }
+        let file = try await visibleFile(uscc, for: identity)
         return Responses.json(file.json, seq: file.seq)
     }
 }
