@@ -60,6 +60,12 @@ public struct ReferenceData: Sendable {
         return city.code == code ? city.name : city.counties.first { $0.code == code }?.name ?? code
     }
 
+    /// Whether the place `code` lies within the city or county `region` (a city holds itself and
+    /// its counties; a county only itself).
+    public static func region(_ region: String, contains code: String) -> Bool {
+        region.hasSuffix("00") ? code.prefix(4) == region.prefix(4) : code == region
+    }
+
     /// Whether `code` is a current or historic Shandong division (city or county).
     public func isKnownDivision(_ code: String) -> Bool {
         city(containing: code) != nil || historicDivisions.contains { $0.code == code }

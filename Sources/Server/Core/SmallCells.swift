@@ -1,3 +1,4 @@
+import Domain
 import Projections
 
 /// Aggregates a city token sees of other regions hide their small cells: a cell (a row of
@@ -29,7 +30,7 @@ enum SmallCells {
             return table
         }
         // Inside the viewer's own region: a city's codes share its first four digits; a county's is its own.
-        let owns = { (code: String) in viewer.hasSuffix("00") ? code.prefix(4) == viewer.prefix(4) : code == viewer }
+        let owns = { (code: String) in ReferenceData.region(viewer, contains: code) }
         let insideFilter = filters.region.map(owns) ?? false
         guard let count = table.columns.firstIndex(where: { $0.key == countColumn }),
             let first = table.columns.firstIndex(where: { $0.key == firstValue })

@@ -167,7 +167,7 @@ struct PageRoutes {
             throw Problem(.notFound, "\(code.prefix(12)) is not Shandong (370000), one of its cities or one of their counties")
         }
         if let own = identity.region, code != CoverageReadModel.province {
-            let inside = own.hasSuffix("00") ? code.prefix(4) == own.prefix(4) : code == own || code == identity.city
+            let inside = ReferenceData.region(own, contains: code) || code == identity.city
             guard inside else { throw Problem(.forbidden, "a \(identity.role.name) token sees the pages of \(own) and the province only") }
         }
         var page = RegionPage(code: code, today: Self.today, store: { try daemon.store($0) })

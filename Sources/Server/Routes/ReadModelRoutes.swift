@@ -114,7 +114,7 @@ struct ReadModelRoutes {
         guard let own = identity.region else { return filters }
         var filters = filters
         if let region = filters.region {
-            let inside = own.hasSuffix("00") ? region.prefix(4) == own.prefix(4) : region == own
+            let inside = ReferenceData.region(own, contains: region)
             guard inside else {
                 throw Problem(
                     .forbidden,
