@@ -99,10 +99,12 @@ import Testing
                     ["enterprise": .string(enterprise), "domain": "生产制造", "providers": [.string(other)], "budgetFen": 1, "targetStage": "L3"]),
                 "provider-in-pool"
             ),
-        ] as [(EventDraft, String?)])
-    func rule(draft: EventDraft, violated: String?) async throws {
+        ] as [(EventDraft, String?)], [false, true])
+    func rule(example: (draft: EventDraft, violated: String?), prefetched: Bool) async throws {
+        let (draft, violated) = example
         var (rules, log, root) = try await Self.rules()
         defer { try? FileManager.default.removeItem(atPath: root) }
+        if prefetched { try rules.prefetch(enterprises: [Self.enterprise, Self.other]) }
         try EventValidator().validate(draft)
         do {
             try rules.check(draft)
@@ -111,6 +113,84 @@ import Testing
             #expect(error.rule == violated, "\(error)")
             #expect(!error.message.isEmpty)
         }
+        await log.close()
+    }
+
+    @Test("enterprises read in one pass ahead (prefetch) give every check the answer it gets without")
+    func prefetchAgreesWithReadingOneStreamAtATime() async throws {
+        let root = NSTemporaryDirectory() + "gongfu-prefetch-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try EventLog.initialize(directory: LogDirectory(root: root), origin: "test/prefetch")
+        let log = try EventLog(directory: LogDirectory(root: root), writable: true)
+        // Enough events, in many batches, for the pass to be split between threads.
+        let ids = (0..<3600).map { number in
+            let serial = "P" + String(1_000_000 + number)
+            let first17 = "91370211" + serial + String(USCC.organisationCheckCharacter(for: serial)!)
+            return first17 + String(USCC.checkCharacter(for: first17)!)
+        }
+        let (cities, counties) = (["370200", "370100"], ["370211", "370102"])
+        var history: [EventDraft] = []
+        for (index, id) in ids.enumerated() {
+            let stream = "enterprise/\(id)"
+            history.append(
+                Self.draft(
+                    stream, "EnterpriseRegistered",
+                    [
+                        "name": .string("企业\(index)"), "uscc": .string(id), "city": .string(cities[index % 2]),
+                        "county": .string(counties[index % 2]),
+                        "industry": "C3484", "yearEntered": 2019,
+                    ]))
+            history.append(
+                Self.draft(
+                    stream, "AssessmentRecorded",
+                    [
+                        "assessment": .string("A\(index)"), "kind": "annual", "instrument": "2024.1", "stage": .string("L\(index % 6)"),
+                        "scores": ["数字化基础": 61.5],
+                    ]))
+            if index % 5 == 0 { history.append(Self.draft(stream, "TrainingAttended", ["session": "培训"])) }
+            if index % 7 == 0 {
+                history.append(Self.draft(stream, "EnterpriseProfileCorrected", ["city": "370100", "county": "370102", "reason": "迁址"]))
+            }
+            if index % 11 == 0 { history.append(Self.draft(stream, "EnterpriseLeftPopulation", ["year": 2025, "reason": "belowThreshold"])) }
+        }
+        for start in stride(from: 0, to: history.count, by: 500) {
+            _ = try await log.append(Array(history[start..<min(start + 500, history.count)]), actor: Actor(name: "test", role: "province"))
+        }
+        // Some of the assessments retracted (the stage falls back to none).
+        let retractions = try (0..<ids.count).filter { $0 % 13 == 0 }.map { index throws -> EventDraft in
+            let stream = "enterprise/\(ids[index])"
+            let assessment = log.positions(of: stream)[1]
+            return Self.draft(stream, "EventRetracted", ["seq": .integer(Int64(assessment)), "reason": "重复录入"])
+        }
+        _ = try await log.append(retractions, actor: Actor(name: "test", role: "province"))
+        #expect(log.size > 8192)
+
+        let (province, city) = (Actor(name: "省厅", role: "province"), Actor(name: "青岛", role: "city:370200"))
+        func outcomes(_ rules: inout DomainRules) -> [String] {
+            var answers: [String] = []
+            for (index, id) in ids.enumerated() {
+                let award = Self.draft(
+                    "award/T-\(index)", "BenchmarkAwarded", ["recipient": .string(id), "kind": "智能工厂", "level": "provincial", "year": 2025],
+                    occurred: "2025-12-01")
+                let visit = Self.draft("enterprise/\(id)", "TrainingAttended", ["session": "复训"], occurred: "2025-12-02")
+                for (draft, actor) in [(award, province), (visit, city)] {
+                    do {
+                        try rules.check(draft, by: actor)
+                        answers.append("ok")
+                    } catch {
+                        answers.append(error.rule)
+                    }
+                }
+            }
+            return answers
+        }
+        var plain = try DomainRules(log: log, today: "2026-11-28")
+        var prefetched = try DomainRules(log: log, today: "2026-11-28")
+        try prefetched.prefetch(enterprises: ids)
+        let expected = outcomes(&plain)
+        #expect(outcomes(&prefetched) == expected)
+        // The fixture exercises every answer: accepted, too low a stage, left, another city's.
+        #expect(Set(expected) == ["ok", "benchmark-eligibility", "in-population", "jurisdiction"])
         await log.close()
     }
 

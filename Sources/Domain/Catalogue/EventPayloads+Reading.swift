@@ -42,6 +42,12 @@ extension AssessmentRecorded {
         needs = try r.optionalStrings("needs")
         needsNote = try r.optionalString("needsNote")
     }
+
+    /// What the assessment found and its id, without reading the rest (what a stage history
+    /// keeps of it, read for every assessment of every enterprise an input names).
+    public static func finding(reading r: PayloadReader) throws(PayloadError) -> (stage: Stage, assessment: String) {
+        (try r.choice("stage"), try r.string("assessment"))
+    }
 }
 
 extension StageUpgraded {

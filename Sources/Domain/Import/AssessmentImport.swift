@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 
 /// Reads the assessment platform's export — one row per assessment: USCC, assessment id, date,
 /// kind, stage, optional scores per dimension, optionally the enterprise's profile — into
@@ -14,7 +15,7 @@ import EventLog
 ///     if case .success(let assessed) = row.result { assessed.assessment /* the event */ }
 /// }
 /// ```
-public struct AssessmentImport {
+public struct AssessmentImport: Sendable {
     /// One row read: its assessment event, and the registration its profile columns describe.
     public struct Row: Sendable {
         public let uscc: String
@@ -66,41 +67,68 @@ public struct AssessmentImport {
         let table = try ImportTable(csv: bytes, columns: Self.columns)
         let scores = scoreFields(table.header)
         let hasProfile = Self.profile.allSatisfy(table.has)
+        let read = readRows(table, scores: scores, profile: hasProfile)
+        // A repeated assessment (same enterprise and id) is refused on its later rows.
         var results: [(number: Int, result: Result<Row, ImportTable.Failure>)] = []
+        results.reserveCapacity(table.rows.count)
         var seen: [String: Int] = [:]
-        for (number, fields) in table.rows {
-            func cell(_ field: String) -> String { table.cell(field, of: fields) }
-            var result = row(cell: cell, scores: scores.map { ($0.dimension, fields.indices.contains($0.position) ? fields[$0.position] : "") })
-            if case .success(let read) = result {
-                let id = "\(read.uscc) \(cell("assessment"))"
+        for ((number, fields), result) in zip(table.rows, read) {
+            var result = result
+            if case .success(let row) = result {
+                let assessment = table.cell("assessment", of: fields)
+                let id = row.uscc + " " + assessment
                 if let first = seen[id] {
                     result = .failure(
                         ImportTable.Failure(errors: [
-                            .init(row: 0, column: "assessment", reason: "assessment \(cell("assessment")) of \(read.uscc) is already on row \(first)")
+                            .init(row: 0, column: "assessment", reason: "assessment \(assessment) of \(row.uscc) is already on row \(first)")
                         ]))
                 } else {
                     seen[id] = number
-                    if hasProfile {
-                        let registration = enterprises.registration { field in
-                            switch field {
-                            case "yearEntered": cell("yearEntered").isEmpty ? String(read.date.prefix(4)) : cell("yearEntered")
-                            case "occurred": cell("yearEntered").isEmpty ? read.date : ""
-                            default: cell(field)
-                            }
-                        }
-                        let keyed = registration.map { draft in
-                            var draft = draft
-                            draft.key = "import/register/\(read.uscc)"
-                            return draft
-                        }.mapError { ImportTable.RowError(row: number, column: $0.column, reason: $0.reason) }
-                        result = .success(Row(uscc: read.uscc, assessment: read.assessment, stage: read.stage, date: read.date, registration: keyed))
-                    }
                 }
             }
             results.append(
                 (number, result.mapError { ImportTable.Failure(errors: $0.errors.map { .init(row: number, column: $0.column, reason: $0.reason) }) }))
         }
         return (table, results)
+    }
+
+    /// Each data row read on its own (rows do not depend on each other), split between the cores.
+    private func readRows(_ table: ImportTable, scores: [(dimension: String, position: Int)], profile: Bool) -> [Result<Row, ImportTable.Failure>] {
+        let count = table.rows.count
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / 1024))
+        var read = [Result<Row, ImportTable.Failure>?](repeating: nil, count: count)
+        read.withUnsafeMutableBufferPointer { output in
+            nonisolated(unsafe) let output = output
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in count * worker / workers..<count * (worker + 1) / workers {
+                    let fields = table.rows[index].fields
+                    output[index] = readRow(fields, of: table, scores: scores, profile: profile)
+                }
+            }
+        }
+        return read.map { $0! }
+    }
+
+    /// One data row: its assessment and, with the profile columns, its registration.
+    private func readRow(
+        _ fields: [String], of table: ImportTable, scores: [(dimension: String, position: Int)], profile: Bool
+    ) -> Result<Row, ImportTable.Failure> {
+        func cell(_ field: String) -> String { table.cell(field, of: fields) }
+        let result = row(cell: cell, scores: scores.map { ($0.dimension, fields.indices.contains($0.position) ? fields[$0.position] : "") })
+        guard profile, case .success(let read) = result else { return result }
+        let registration = enterprises.registration { field in
+            switch field {
+            case "yearEntered": cell("yearEntered").isEmpty ? String(read.date.prefix(4)) : cell("yearEntered")
+            case "occurred": cell("yearEntered").isEmpty ? read.date : ""
+            default: cell(field)
+            }
+        }
+        let keyed = registration.map { draft in
+            var draft = draft
+            draft.key = "import/register/\(read.uscc)"
+            return draft
+        }.mapError { ImportTable.RowError(row: 0, column: $0.column, reason: $0.reason) }
+        return .success(Row(uscc: read.uscc, assessment: read.assessment, stage: read.stage, date: read.date, registration: keyed))
     }
 
     /// The score columns of the header (`得分:<dimension>`), none required.
@@ -206,6 +234,9 @@ extension AssessmentImport {
     ) -> Checked {
         var checked = Checked()
         var registeredHere: Set<String> = []
+        // Each row's enterprise is read from the log once, all of them in one pass (a log that
+        // cannot be read is reported by the row checks that follow).
+        try? intake.prefetch(enterprises: rows.lazy.compactMap { try? $0.result.get().uscc })
         for (index, (number, result)) in rows.enumerated() {
             if index % 1000 == 999 { progress(index + 1) }
             let row: Row
@@ -225,7 +256,7 @@ extension AssessmentImport {
                     drafts.append(registration)
                     registersIn = registration.data["city"]?.stringValue
                 case (true, .failure(let error)?):
-                    checked.refused.append(error)
+                    checked.refused.append(.init(row: number, column: error.column, reason: error.reason))
                     checked.refusedRows += 1
                     continue
                 case (true, nil):

@@ -3,7 +3,7 @@ import EventLog
 /// Turns the CSV of an assessment campaign into EnterpriseRegistered events. Headers may be
 /// English field names or the Chinese ones officials use; cities and counties may be given by
 /// code or by name.
-public struct EnterpriseImport {
+public struct EnterpriseImport: Sendable {
     public typealias RowError = ImportTable.RowError
     public typealias Failure = ImportTable.Failure
 

@@ -101,6 +101,16 @@ public struct Intake {
         return .new
     }
 
+    /// Reads what the rules know of the enterprises `ids` in one pass over the log, ahead of
+    /// checking drafts about many of them (see ``DomainRules/prefetch(enterprises:)``).
+    public mutating func prefetch(enterprises ids: some Sequence<String>) throws(IntakeError) {
+        do {
+            try rules.prefetch(enterprises: ids)
+        } catch {
+            throw IntakeError(.unavailable, at: nil, error.message, rule: error.rule)
+        }
+    }
+
     /// Forgets every draft checked and not appended (after a refused input, whose drafts must
     /// not be seen by the next).
     public mutating func reset() throws {

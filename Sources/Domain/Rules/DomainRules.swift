@@ -33,7 +33,7 @@ public struct DomainRules {
     /// retraction may name an event checked earlier in the same batch.
     private var pendingBase: UInt64 = 0
     private var pendingCount: UInt64 = 0
-    private var pending: [String: [(seq: UInt64, kind: EventKind, fact: StreamFact)]] = [:]
+    private var pending: [String: [StreamEvent]] = [:]
     /// The drafts among those of a ``correctable`` type, by the seq they will get: a correction
     /// may name one checked earlier in the same input.
     private var pendingCorrectable: [UInt64: EventDraft] = [:]
@@ -217,7 +217,7 @@ public struct DomainRules {
             let level = role == .city(code) ? "city" : "county"
             if draft.stream.hasPrefix("plan/"), EventKind(type: draft.type) == .planMilestoneReported {
                 // A city or county reports its own part of a ledger task (市县落实).
-                let region = draft.data["region"]?.stringValue
+                let region = (try? payload(PlanMilestoneReported.self, of: draft))?.region
                 let inside = region.map { level == "city" ? ReferenceData.standard.city(containing: $0)?.code == code : $0 == code } ?? false
                 guard inside else {
                     throw RuleViolation(
@@ -240,14 +240,16 @@ public struct DomainRules {
             }
             let registering = EventKind(type: draft.type) == .enterpriseRegistered
             let state = registering ? nil : try self.enterprise(enterprise)
-            let (city, county) = registering ? (draft.data["city"]?.stringValue, draft.data["county"]?.stringValue) : (state?.city, state?.county)
+            let registered = registering ? try? payload(EnterpriseRegistered.self, of: draft) : nil
+            let (city, county) = registering ? (registered?.city, registered?.county) : (state?.city, state?.county)
             guard role.covers(city: city, county: county) else {
                 throw RuleViolation(
                     rule: "jurisdiction",
                     message: "a \(level) \(code) actor writes only its own enterprises' events; this one is not in its jurisdiction")
             }
             if EventKind(type: draft.type) == .enterpriseProfileCorrected {
-                let (movedCity, movedCounty) = (draft.data["city"]?.stringValue, draft.data["county"]?.stringValue)
+                let moved = try? payload(EnterpriseProfileCorrected.self, of: draft)
+                let (movedCity, movedCounty) = (moved?.city, moved?.county)
                 if let movedCity, movedCity != city {
                     throw RuleViolation(
                         rule: "jurisdiction",
@@ -270,7 +272,7 @@ public struct DomainRules {
 
     /// The enterprise a project belongs to: from the draft filing it, or its ProjectFiled event.
     private func projectEnterprise(_ draft: EventDraft) throws(RuleViolation) -> String? {
-        if EventKind(type: draft.type) == .projectFiled { return draft.data["enterprise"]?.stringValue }
+        if EventKind(type: draft.type) == .projectFiled { return (try? payload(ProjectFiled.self, of: draft))?.enterprise }
         for event in try facts(draft.stream) { if case .filed(let enterprise) = event.fact { return enterprise } }
         return nil
     }
@@ -382,7 +384,7 @@ public struct DomainRules {
 
     private mutating func remember(_ draft: EventDraft, id: String) {
         let kind = EventKind(type: draft.type)
-        let fact = StreamFact(kind: kind, data: draft.data, occurred: draft.occurred)
+        let fact = (try? PayloadReader(draft.data)).map { StreamFact(kind: kind, payload: $0, occurred: draft.occurred) } ?? .other
         pendingCount += 1
         let seq = pendingBase + pendingCount
         pending[draft.stream, default: []].append((seq, kind, fact))
@@ -442,20 +444,36 @@ public struct DomainRules {
     /// The facts of a stream's events that stand: those in the log and the drafts checked since,
     /// without the retractions and the events they retract (a retraction names an event of its
     /// own stream).
-    private func standing(_ stream: String) throws(RuleViolation) -> [(seq: UInt64, kind: EventKind, fact: StreamFact)] {
-        let events = try facts(stream)
+    private func standing(_ stream: String) throws(RuleViolation) -> [StreamEvent] {
+        Self.standing(try facts(stream))
+    }
+
+    /// `events` without the retractions and the events they retract.
+    private static func standing(
+        _ events: [StreamEvent]
+    ) -> [StreamEvent] {
         var retracted: Set<UInt64> = []
         for event in events { if case .retracted(let seq) = event.fact { retracted.insert(seq) } }
         return events.filter { $0.kind != .eventRetracted && !retracted.contains($0.seq) }
     }
 
     /// Every event of a stream, in the log and among the drafts checked since, as facts.
-    private func facts(_ stream: String) throws(RuleViolation) -> [(seq: UInt64, kind: EventKind, fact: StreamFact)] {
-        var events: [(seq: UInt64, kind: EventKind, fact: StreamFact)] = []
+    private func facts(_ stream: String) throws(RuleViolation) -> [StreamEvent] {
+        var events: [StreamEvent] = []
+        try Self.readFacts(seqs: log.positions(of: stream), with: lookup, of: stream) { _, event in events.append(event) }
+        return events + (pending[stream] ?? [])
+    }
+
+    /// Reads the facts of the log's events `seqs` (in this order) through `lookup` and hands
+    /// each to `body` with its place in `seqs`; `streams` names what is read, for the error.
+    private static func readFacts(
+        seqs: some Collection<UInt64>, with lookup: LogLookup, of streams: String, _ body: (Int, StreamEvent) -> Void
+    ) throws(RuleViolation) {
         var actors = ActorCache(slots: 0)
+        var index = 0
         do {
             // The type, date and, for the kinds that have facts, the payload (not the whole envelope).
-            try lookup.forEachLine(seqs: log.positions(of: stream)) { seq, line in
+            try lookup.forEachLine(seqs: seqs) { seq, line in
                 let kind: EventKind
                 let occurred: String
                 let data: [(key: String, value: JSONValue)]
@@ -468,13 +486,61 @@ public struct DomainRules {
                     }
                     (kind, occurred, data) = (members.kind, members.occurred, members.data)
                 }
-                let payload = JSONValue.object(Dictionary(data, uniquingKeysWith: { first, _ in first }))
-                events.append((seq, kind, StreamFact(kind: kind, data: payload, occurred: occurred)))
+                body(index, (seq, kind, StreamFact(kind: kind, payload: PayloadReader(members: data), occurred: occurred)))
+                index += 1
             }
         } catch {
-            throw RuleViolation(rule: "readable-log", message: "cannot read \(stream) to check the rules: \(error)")
+            throw RuleViolation(rule: "readable-log", message: "cannot read \(streams) to check the rules: \(error)")
         }
-        return events + (pending[stream] ?? [])
+    }
+
+    /// Folds the states of the enterprises `ids` not folded yet from one pass over their events
+    /// in seq order, split between the cores, so that checking an input that names many
+    /// enterprises (a year's assessment results) reads each batch of the log once, not once per
+    /// enterprise. The checks that follow give the same answers with or without it.
+    public mutating func prefetch(enterprises ids: some Sequence<String>) throws(RuleViolation) {
+        var names: [String] = []
+        var seen: Set<String> = []
+        for id in ids where enterprises[id] == nil && seen.insert(id).inserted { names.append(id) }
+        guard !names.isEmpty else { return }
+        var wanted: [(seq: UInt64, name: Int)] = []
+        for (name, id) in names.enumerated() { for seq in log.positions(of: "enterprise/" + id) { wanted.append((seq, name)) } }
+        wanted.sort { $0.seq < $1.seq }
+        // Each core reads a run of seqs with a reader of its own (a lookup is one reader's).
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, wanted.count / 4096))
+        var parts = [Result<[StreamEvent], RuleViolation>](repeating: .success([]), count: workers)
+        let (log, count) = (log, names.count)
+        nonisolated(unsafe) let lookup = lookup  // used by worker 0 only
+        parts.withUnsafeMutableBufferPointer { output in
+            nonisolated(unsafe) let output = output
+            wanted.withUnsafeBufferPointer { wanted in
+                nonisolated(unsafe) let wanted = wanted
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let slice = wanted.count * worker / workers..<wanted.count * (worker + 1) / workers
+                    var events: [StreamEvent] = []
+                    events.reserveCapacity(slice.count)
+                    output[worker] = Result { () throws(RuleViolation) in
+                        try Self.readFacts(
+                            seqs: wanted[slice].lazy.map(\.seq), with: worker == 0 ? lookup : LogLookup(log: log), of: "\(count) enterprises"
+                        ) { _, event in events.append(event) }
+                        return events
+                    }
+                }
+            }
+        }
+        var events = [[StreamEvent]](repeating: [], count: names.count)
+        var position = 0
+        for part in parts {
+            for event in try part.get() {
+                events[wanted[position].name].append(event)
+                position += 1
+            }
+        }
+        for (name, id) in names.enumerated() {
+            var state = EnterpriseState()
+            for event in Self.standing(events[name] + (pending["enterprise/" + id] ?? [])) { state.apply(event.fact, seq: event.seq) }
+            enterprises[id] = state
+        }
     }
 
     private mutating func grantedBases() throws(RuleViolation) -> Set<String> {

@@ -34,45 +34,55 @@ enum StreamFact: Sendable {
         }
     }
 
-    init(kind: EventKind, data: JSONValue, occurred: String) {
+    /// The fact of an event of `kind` on `occurred`, read from its typed payload (`.other` when
+    /// the payload does not read as its type: such an event tells the rules nothing).
+    init(kind: EventKind, payload: PayloadReader, occurred: String) {
+        do {
+            self = try Self.read(kind, payload, occurred)
+        } catch {
+            self = .other
+        }
+    }
+
+    private static func read(_ kind: EventKind, _ payload: PayloadReader, _ occurred: String) throws(PayloadError) -> StreamFact {
         switch kind {
-        case .enterpriseRegistered: self = .registered(city: data["city"]?.stringValue ?? "", county: data["county"]?.stringValue ?? "")
+        case .enterpriseRegistered:
+            let registered = try EnterpriseRegistered(reading: payload)
+            return .registered(city: registered.city, county: registered.county)
         case .enterpriseProfileCorrected:
-            let (city, county) = (data["city"]?.stringValue, data["county"]?.stringValue)
-            self = city == nil && county == nil ? .other : .moved(city: city, county: county)
-        case .enterpriseLeftPopulation: self = .left
-        case .assessmentRecorded, .stageUpgraded:
-            let stage = data[kind == .assessmentRecorded ? "stage" : "to"]?.stringValue.flatMap(Stage.init(rawValue:))
-            if let stage, let assessment = data["assessment"]?.stringValue {
-                self = .assessed(date: occurred, stage: stage, assessment: assessment)
-            } else {
-                self = .other
-            }
-        case .providerAdmitted: self = .admitted
-        case .providerRemoved: self = .removed
-        case .solutionListed: self = data["solution"]?.stringValue.map { .listed(solution: $0, freeTrial: data["freeTrial"] != nil) } ?? .other
-        case .benchmarkAwarded: self = .awarded
-        case .benchmarkRevoked: self = .revoked
-        case .incentiveGranted: self = data["basis"]?.stringValue.map { .granted(basis: $0) } ?? .other
-        case .projectFiled: self = data["enterprise"]?.stringValue.map { .filed(enterprise: $0) } ?? .other
-        case .eventRetracted: self = .retracted(seq: UInt64(data["seq"]?.integerValue ?? 0))
+            let corrected = try EnterpriseProfileCorrected(reading: payload)
+            return corrected.city == nil && corrected.county == nil ? .other : .moved(city: corrected.city, county: corrected.county)
+        case .enterpriseLeftPopulation: return .left
+        case .assessmentRecorded:
+            let finding = try AssessmentRecorded.finding(reading: payload)
+            return .assessed(date: occurred, stage: finding.stage, assessment: finding.assessment)
+        case .stageUpgraded:
+            let upgraded = try StageUpgraded(reading: payload)
+            return .assessed(date: occurred, stage: upgraded.to, assessment: upgraded.assessment)
+        case .providerAdmitted: return .admitted
+        case .providerRemoved: return .removed
+        case .solutionListed:
+            let listed = try SolutionListed(reading: payload)
+            return .listed(solution: listed.solution, freeTrial: listed.freeTrial != nil)
+        case .benchmarkAwarded: return .awarded
+        case .benchmarkRevoked: return .revoked
+        case .incentiveGranted: return .granted(basis: try IncentiveGranted(reading: payload).basis)
+        case .projectFiled: return .filed(enterprise: try ProjectFiled(reading: payload).enterprise)
+        case .eventRetracted: return .retracted(seq: try EventRetracted(reading: payload).seq)
         case .planPublished:
             var items: Set<String> = []
-            if case .array(let tasks) = data["ledger"] ?? .null {
-                for task in tasks {
-                    guard let number = task["task"]?.stringValue else { continue }
-                    items.insert(number)
-                    guard case .array(let milestones) = task["milestones"] ?? .null else { continue }
-                    for milestone in milestones {
-                        if let name = milestone["milestone"]?.stringValue { items.insert(number + "/" + name) }
-                    }
-                }
+            for task in try PlanPublished(reading: payload).ledger {
+                items.insert(task.task)
+                for milestone in task.milestones ?? [] { items.insert(task.task + "/" + milestone.milestone) }
             }
-            self = .published(items: items)
-        default: self = .other
+            return .published(items: items)
+        default: return .other
         }
     }
 }
+
+/// One event of a stream as the rules see it: its seq, type and fact.
+typealias StreamEvent = (seq: UInt64, kind: EventKind, fact: StreamFact)
 
 /// A stream's state as the rules fold it from its events' facts.
 protocol FoldedState {

@@ -33,10 +33,14 @@ public final class LogLookup {
     }
 
     /// Calls `body` with the line (without its newline) of each event in `seqs`, in order.
-    public func forEachLine(seqs: [UInt64], _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
+    public func forEachLine(seqs: some Sequence<UInt64>, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
+        // Runs of seqs in one batch (the common case) look the batch up once.
+        var current: Batch?
         for seq in seqs {
-            let index = try load(seq)
-            let batch = batches[index]!
+            if current.map({ seq < $0.firstSeq || seq - $0.firstSeq >= UInt64($0.lineStarts.count - 1) }) ?? true {
+                current = batches[try load(seq)]
+            }
+            let batch = current!
             let line = Int(seq - batch.firstSeq)
             try batch.content.withUnsafeBytes { content in
                 try body(seq, UnsafeRawBufferPointer(rebasing: content[batch.lineStarts[line]..<(batch.lineStarts[line + 1] - 1)]))

@@ -86,16 +86,20 @@ struct ImportCommand: AsyncParsableCommand {
 
     private func importAssessments(_ path: String) async throws {
         let bytes = Array(try readInputFile(path))  // the whole file: read and checked before anything is appended
+        // The log opens (reading its index) while the file is read.
+        let (options, writable) = (options, !dryRun)
+        let opening = Task { try options.openLog(writable: writable) }
         let reader = AssessmentImport()
         let (table, rows): (ImportTable, [(number: Int, result: Result<AssessmentImport.Row, ImportTable.Failure>)])
         do throws(ImportTable.Failure) {
             (table, rows) = try reader.rows(csv: bytes)
         } catch {
+            if let log = try? await opening.value { await log.close() }
             for problem in error.errors { printError("\(path) \(problem)") }
             printError("nothing was imported")
             throw ExitCode(1)
         }
-        let log = try options.openLog(writable: !dryRun)
+        let log = try await opening.value
         var intake = try Intake(log: log, actor: writer.actor)
         var progress = ProgressBar(label: "check ", unit: "rows")
         let checked = reader.check(rows, with: &intake, registerMissing: registerMissing) { progress.update(UInt64($0), of: UInt64(rows.count)) }
