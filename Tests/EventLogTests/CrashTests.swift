@@ -32,7 +32,7 @@ import Testing
             var expected: UInt64 = 1
             try log.forEachLine { seq, line in
                 #expect(seq == expected)
-                let summary = try EnvelopeSummary(line: UnsafeRawBufferPointer(rebasing: line.dropLast()))
+                let summary = try EnvelopeReader.summary(UnsafeRawBufferPointer(rebasing: line.dropLast()))
                 #expect(summary.seq == expected)
                 expected += 1
             }

@@ -1,8 +1,8 @@
 import Domain
-import EventLog
 import TestSupport
 import Testing
 
+@testable import EventLog
 @testable import Projections
 
 @Suite("Reading stored lines into projected events")
@@ -67,6 +67,11 @@ struct ProjectedEventTests {
                         == (wanted ? "\(members.data.map { "\($0.key)=\($0.value.canonicalText)" })" : nil))
             }
             #expect(canonical.kind != .unknown && canonical.seq == Int64(seq))
+            // The log's own reading (recovery, verification): seq, stream, version, key.
+            let summary = try EnvelopeReader.canonicalSummary(line)
+            #expect(summary != nil, "line \(seq) takes the canonical summary")
+            #expect(summary == (try? EnvelopeReader.memberSummary(line)), "line \(seq)")
+            #expect(summary?.seq == seq && summary?.version == UInt64(members.version) && summary?.stream.hasSuffix(members.streamID) == true)
         }
         #expect(lines == Int(log.size) && lines > 1000)
     }

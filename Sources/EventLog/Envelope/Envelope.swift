@@ -138,51 +138,6 @@ public struct Envelope: Sendable, Equatable {
     }
 }
 
-/// The members of a stored line the log's indexes need, read without building `data`.
-struct EnvelopeSummary: Equatable {
-    var seq: UInt64
-    var stream: String
-    var version: UInt64
-    var key: String?
-
-    /// Reads seq, stream, version and key from a canonical line.
-    init(line: UnsafeRawBufferPointer) throws(EnvelopeError) {
-        var parser = JSONParser(bytes: line)
-        var seq: UInt64?
-        var stream: String?
-        var version: UInt64?
-        var key: String?
-        do {
-            try parser.expect(UInt8(ascii: "{"))
-            repeat {
-                parser.skipWhitespace()
-                let name = try parser.parseString()
-                try parser.expect(UInt8(ascii: ":"))
-                switch name {
-                case "seq": seq = try Self.unsigned(parser.parseValue(depth: 0))
-                case "version": version = try Self.unsigned(parser.parseValue(depth: 0))
-                case "stream": stream = try parser.parseValue(depth: 0).stringValue
-                case "key": key = try parser.parseValue(depth: 0).stringValue
-                default: try parser.skipValue()
-                }
-            } while parser.consume(UInt8(ascii: ","))
-            try parser.expect(UInt8(ascii: "}"))
-        } catch {
-            throw .malformed(error.description)
-        }
-        guard let seq, let stream, let version else { throw .malformed("seq, stream or version missing") }
-        self.seq = seq
-        self.stream = stream
-        self.version = version
-        self.key = key
-    }
-
-    private static func unsigned(_ value: JSONValue) throws(JSONParser.Failure) -> UInt64? {
-        guard let number = value.integerValue, number >= 0 else { return nil }
-        return UInt64(number)
-    }
-}
-
 /// A stored line that is not a valid envelope.
 public enum EnvelopeError: Error, Equatable, CustomStringConvertible, Sendable {
     case malformed(String)

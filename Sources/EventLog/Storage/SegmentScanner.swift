@@ -156,9 +156,9 @@ struct SegmentScanner {
                 }
                 let line = UnsafeRawBufferPointer(rebasing: buffer[lineStart..<newline])
                 let withNewline = UnsafeRawBufferPointer(rebasing: buffer[lineStart...newline])
-                let summary: EnvelopeSummary
+                let summary: EnvelopeReader.Summary
                 do {
-                    summary = try EnvelopeSummary(line: line)
+                    summary = try EnvelopeReader.summary(line)
                     if strict { _ = try Envelope(line: withNewline) }
                 } catch {
                     return .failure(EntryFailure(reason: "event \(expectedSeq): \(error)"))
