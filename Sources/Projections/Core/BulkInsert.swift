@@ -79,9 +79,10 @@ extension BulkInsert {
 }
 
 /// Rows a fold adds to one table as it applies events. Building from zero, they are written
-/// many per statement (``BulkInsert``) — at the end of each transaction (``flush()``, from the
-/// fold's `finishTransaction`) and before any other statement reads or changes the table (the
-/// fold calls ``flush()`` first). Live, each row is written when added.
+/// many per statement (``BulkInsert``) at the end of each transaction (the store calls
+/// ``flush()``); live, each row is written when added. Any other statement a fold runs on the
+/// table goes through ``run(_:_:_:)``, which writes the rows still waiting first, so that an
+/// `UPDATE` or a `DELETE` never misses one.
 final class Appender {
     private let verb: String
     private let table: String
@@ -108,8 +109,15 @@ final class Appender {
         try insert!.add(repeat each values)
     }
 
-    /// Writes the rows added so far (building); call before other statements on the table and
-    /// at the end of each transaction.
+    /// Runs a statement that reads or changes this table (``Database/run(_:_:)``), once the rows
+    /// added so far are written.
+    func run<each Value: SQLBindable>(_ db: Database, _ sql: String, _ values: repeat each Value) throws {
+        try flush()
+        try db.run(sql, repeat each values)
+    }
+
+    /// Writes the rows added so far (building): at the end of each transaction, and before
+    /// set-based statements that read the table.
     func flush() throws {
         try insert?.finish()
         insert = nil

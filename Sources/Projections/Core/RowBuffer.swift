@@ -39,6 +39,8 @@ final class RowBuffer<Row> {
         /// Many per statement: `insert` prepares a ``BulkInsert`` (insert or replace), `add` adds
         /// a row to it.
         case bulk(insert: (Database) throws -> BulkInsert, add: (BulkInsert, String, Row) throws -> Void)
+        /// Not by the buffer: its rows are a cache of what the fold writes elsewhere.
+        case none
     }
 
     /// `load` reads a stored row (nil when absent); `save` writes one (insert or replace).
@@ -57,6 +59,13 @@ final class RowBuffer<Row> {
         saving = .bulk(insert: insert, add: add)
     }
 
+    /// A cache of rows that `load` reads from what the fold stores by other means (another
+    /// table's rows, written as they happen): changed rows are kept, never written back.
+    init(readThrough load: @escaping (String, Database) throws -> Row?) {
+        self.load = load
+        saving = .none
+    }
+
     /// Writes the rows at `positions`, in that order.
     private func write(_ positions: some Sequence<Int>, in db: Database) throws {
         switch saving {
@@ -66,6 +75,8 @@ final class RowBuffer<Row> {
             let insert = try makeInsert(db)
             for position in positions { try add(insert, keys[position], rows[position]) }
             try insert.finish()
+        case .none:
+            break
         }
     }
 

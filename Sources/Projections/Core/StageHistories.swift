@@ -25,8 +25,8 @@ final class StageHistories {
     typealias Change = (before: StageHistory, after: StageHistory)
 
     private let rows = Appender(into: "stage_change", columns: 5)
-    /// Read through only: the rows themselves are written as they happen, by `rows`.
-    private let histories = RowBuffer<StageHistory>(load: StageHistories.load, save: { _, _, _ in })
+    /// The rows themselves are written as they happen, by `rows`.
+    private let histories = RowBuffer<StageHistory>(readThrough: StageHistories.load)
 
     /// The tables to list among the fold's (``Projection/tables``).
     var tables: [any FoldTable] { [rows, histories] }
@@ -54,8 +54,7 @@ final class StageHistories {
         var after = before
         guard after.remove(seq: seq) else { return nil }
         histories.set(key, after)
-        try rows.flush()
-        try db.run("DELETE FROM stage_change WHERE seq = ?", seq)
+        try rows.run(db, "DELETE FROM stage_change WHERE seq = ?", seq)
         return (before, after)
     }
 

@@ -4,6 +4,39 @@ import GRDB
 /// The coverage fold's counts: per group and stage, moved per signature, recounted when a year
 /// opens, frozen when it closes.
 extension CoverageReadModel {
+    /// A year opened (or its cutoff moved): every enterprise's contribution to it is counted
+    /// again — in memory while building from zero, set-based in a live file (``recountYear``).
+    func recountEveryone(_ year: Int, cutoff: String, in db: Database) throws {
+        if enterprises.building {
+            _ = try years(in: db)  // which years are closed, for the recount
+            try enterprises.updateAll { key, row in
+                try recount(&row, history: stages.history(key, in: db), years: [(year, cutoff)])
+            }
+        } else {
+            try flushLive(in: db)
+            try recountYear(year, cutoff: cutoff, in: db)
+        }
+    }
+
+    /// A year closed: its figures as known now become its frozen ones (a year closed again
+    /// starts from what is known, not from the earlier close).
+    func freeze(_ year: Int, closedBefore: Bool, in db: Database) throws {
+        if enterprises.building {
+            if closedBefore { enterprises.updateAll { _, row in row.frozen[year] = nil } }
+            for (key, count) in groupCounts(pendingCounts.filter { $0.key.year == year }) where count != 0 {
+                try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", year, key.dimension, key.code, key.stage, count)
+            }
+        } else {
+            try flushLive(in: db)
+            try db.run("DELETE FROM frozen_year WHERE year = ?", year)
+            try db.run(
+                """
+                INSERT INTO stage_count SELECT 'frozen', year, dimension, code, stage, count
+                FROM stage_count WHERE basis = 'known' AND year = ?
+                """, year)
+        }
+    }
+
     /// Recomputes one year's known figures from scratch, set-based (when a year opens in a live
     /// file, every enterprise's contribution changes at once). Gives exactly what per-enterprise
     /// recounts give (a build from zero recounts each enterprise in memory instead): the stage on

@@ -206,15 +206,7 @@ public final class CoverageReadModel: Projection {
                 ON CONFLICT (year) DO UPDATE SET cutoff = excluded.cutoff
                 """, opened.year, cutoff, event.seq)
             cachedYears = nil
-            if enterprises.building {
-                _ = try years(in: db)  // which years are closed, for the recount
-                try enterprises.updateAll { key, row in
-                    try recount(&row, history: stages.history(key, in: db), years: [(opened.year, cutoff)])
-                }
-            } else {
-                try flushLive(in: db)
-                try recountYear(opened.year, cutoff: cutoff, in: db)
-            }
+            try recountEveryone(opened.year, cutoff: cutoff, in: db)
         case .annualAssessmentClosed:
             let closed = try event.payload(AnnualAssessmentClosed.self)
             // From the close on, the year's figures as frozen are what is known now; a later
@@ -223,20 +215,7 @@ public final class CoverageReadModel: Projection {
             try db.run("UPDATE assessment_year SET closed_seq = ? WHERE year = ?", event.seq, closed.year)
             try db.run("DELETE FROM stage_count WHERE basis = 'frozen' AND year = ?", closed.year)
             cachedYears = nil
-            if enterprises.building {
-                if closedBefore { enterprises.updateAll { _, row in row.frozen[closed.year] = nil } }
-                for (key, count) in groupCounts(pendingCounts.filter { $0.key.year == closed.year }) where count != 0 {
-                    try db.run("INSERT INTO stage_count VALUES ('frozen', ?, ?, ?, ?, ?)", closed.year, key.dimension, key.code, key.stage, count)
-                }
-            } else {
-                try flushLive(in: db)
-                try db.run("DELETE FROM frozen_year WHERE year = ?", closed.year)
-                try db.run(
-                    """
-                    INSERT INTO stage_count SELECT 'frozen', year, dimension, code, stage, count
-                    FROM stage_count WHERE basis = 'known' AND year = ?
-                    """, closed.year)
-            }
+            try freeze(closed.year, closedBefore: closedBefore, in: db)
         case .planPublished:
             try PlanTargets.store(try event.payload(PlanPublished.self), in: db)
         default:

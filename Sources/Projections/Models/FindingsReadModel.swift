@@ -209,11 +209,10 @@ public final class FindingsReadModel: Projection {
                 incentive.amountFen, event.date, event.seq)
         case .eventRetracted:
             let retracted = try event.payload(EventRetracted.self).seq
-            for appender in appenders { try appender.flush() }
-            for table in ["assessment", "upgrade", "diagnosis"] {
-                try db.run("UPDATE \(table) SET retracted_seq = ? WHERE seq = ?", event.seq, retracted)
+            for (appender, table) in [(assessments, "assessment"), (upgrades, "upgrade"), (diagnoses, "diagnosis")] {
+                try appender.run(db, "UPDATE \(table) SET retracted_seq = ? WHERE seq = ?", event.seq, retracted)
             }
-            try db.run("DELETE FROM trial WHERE seq = ?", retracted)
+            try trials.run(db, "DELETE FROM trial WHERE seq = ?", retracted)
             try db.run("DELETE FROM award WHERE awarded_seq = ?", retracted)
             try db.run("UPDATE award SET revoked_seq = NULL WHERE revoked_seq = ?", retracted)
             try db.run("DELETE FROM incentive WHERE granted_seq = ?", retracted)

@@ -105,8 +105,7 @@ public final class PendingReadModel: Projection {
         case .eventRetracted:
             let retraction = try event.retractionContext()
             guard let retracted = retraction.retracted else { break }
-            try contacts.flush()
-            try db.run("DELETE FROM contact WHERE seq = ?", retracted.seq)
+            try contacts.run(db, "DELETE FROM contact WHERE seq = ?", retracted.seq)
             let history = try stages.retract(retracted.seq, of: key, in: db)?.after
             try recompute(key, from: retraction.standing, in: db)
             if let history { try enterprises.update(key, in: db) { $0.follow(history) } }

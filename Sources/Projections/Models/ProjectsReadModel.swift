@@ -139,9 +139,8 @@ public final class ProjectsReadModel: Projection {
     /// from those left) or a retracted completion or cancellation (the project is open again).
     /// A filing is not retracted: a project filed in error is cancelled (``ProjectCancelled``).
     private func retract(_ seq: UInt64, project: String, in db: Database) throws {
-        try milestones.flush()
         let key = RowKey(project)
-        try db.run("DELETE FROM milestone WHERE seq = ?", seq)
+        try milestones.run(db, "DELETE FROM milestone WHERE seq = ?", seq)
         if db.changesCount > 0 {
             let last = try Row.fetchOne(
                 db, sql: "SELECT milestone, reached_on FROM milestone WHERE project = ? ORDER BY seq DESC LIMIT 1", arguments: [project])
