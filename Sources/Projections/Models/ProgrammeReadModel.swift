@@ -132,6 +132,8 @@ public final class ProgrammeReadModel: Projection {
     /// Increments of `metric` not yet written, by year, metric and place: one upsert per metric
     /// and transaction instead of one per event (written before anything reads or lowers them).
     private var increments: [MetricKey: Int] = [:]
+    /// Each industry code's division and sector groups (``classification(of:)``).
+    private var classifications: [String: (division: String, sectors: String)] = [:]
 
     private struct MetricKey: Hashable {
         var year: Int
@@ -187,7 +189,7 @@ public final class ProgrammeReadModel: Projection {
         case "project": return try projectPlaces.row(RowKey(streamOf: event), in: db) ?? .province
         case "plan" where event.kind == .activityHeld:
             let activity = try event.payload(ActivityHeld.self)
-            return Place(city: activity.city ?? "", county: "", sectors: Self.sectors(of: activity.industry))
+            return Place(city: activity.city ?? "", county: "", sectors: sectors(of: activity.industry))
         default: return .province
         }
     }
@@ -197,18 +199,18 @@ public final class ProgrammeReadModel: Projection {
         case .enterpriseRegistered:
             let registered = try event.payload(EnterpriseRegistered.self)
             enterprisePlaces.set(
-                RowKey(streamOf: event), Place(city: registered.city, county: registered.county, sectors: Self.sectors(of: registered.industry)))
-            divisions.set(RowKey(streamOf: event), Self.division(of: registered.industry))
+                RowKey(streamOf: event), Place(city: registered.city, county: registered.county, sectors: sectors(of: registered.industry)))
+            divisions.set(RowKey(streamOf: event), division(of: registered.industry))
         case .enterpriseProfileCorrected:
             let profile = try event.payload(EnterpriseProfileCorrected.self)
-            if let industry = profile.industry { divisions.set(RowKey(streamOf: event), Self.division(of: industry)) }
+            if let industry = profile.industry { divisions.set(RowKey(streamOf: event), division(of: industry)) }
             guard profile.city != nil || profile.county != nil || profile.industry != nil else { break }
             let known = try enterprisePlaces.row(RowKey(streamOf: event), in: db) ?? .province
             enterprisePlaces.set(
                 RowKey(streamOf: event),
                 Place(
                     city: profile.city ?? known.city, county: profile.county ?? known.county,
-                    sectors: profile.industry.map { Self.sectors(of: $0) } ?? known.sectors))
+                    sectors: profile.industry.map { self.sectors(of: $0) } ?? known.sectors))
         case .assessmentRecorded, .stageUpgraded:
             if let change = try stages.record(event, in: db) { tally(change, at: try place(of: event, in: db)) }
             if event.kind == .assessmentRecorded, let needs = try event.payload(AssessmentRecorded.self).needs {
@@ -277,13 +279,25 @@ public final class ProgrammeReadModel: Projection {
     }
 
     /// The sector groups (``ReferenceData/SectorGroup``) of an industry code, comma-joined ("" for none).
-    private static func sectors(of industry: String?) -> String {
-        industry.map { ReferenceData.standard.sectorGroups(for: $0).map(\.id).joined(separator: ",") } ?? ""
+    private func sectors(of industry: String?) -> String {
+        industry.map { classification(of: $0).sectors } ?? ""
     }
 
     /// The division (`C34`) of an industry code.
-    private static func division(of industry: String) -> String {
-        ReferenceData.standard.industry(for: industry)?.industryCode ?? industry
+    private func division(of industry: String) -> String {
+        classification(of: industry).division
+    }
+
+    /// An industry code's division and sector groups, worked out once per code (a few hundred
+    /// codes, every registration).
+    private func classification(of industry: String) -> (division: String, sectors: String) {
+        if let known = classifications[industry] { return known }
+        let worked = (
+            division: ReferenceData.standard.industry(for: industry)?.industryCode ?? industry,
+            sectors: ReferenceData.standard.sectorGroups(for: industry).map(\.id).joined(separator: ",")
+        )
+        classifications[industry] = worked
+        return worked
     }
 
     /// Records the needs and difficulties an assessment or visit names, with the enterprise's
