@@ -43,11 +43,11 @@ struct DemoCommand: AsyncParsableCommand {
         let options = DataOptions(data: data)
         // Generated and appended in a function of their own: the drafts are gone before the
         // read models are built (each alone takes gigabytes at national size).
-        let (generator, appendSeconds) = try await generateAndAppend(options: options, started: started)
+        let (generated, appendSeconds) = try await generateAndAppend(options: options, started: started)
 
         // The read models are projected and summarised in a scope of their own: their lock is
         // released before the daemon takes them over.
-        try Self.projectAndSummarise(options: options, generator: generator, appendSeconds: appendSeconds, started: started)
+        try Self.projectAndSummarise(options: options, generated: generated, appendSeconds: appendSeconds, started: started)
         guard !noServe else { return }
         let (record, secret) = try TokenStore(directory: data).add(role: .auditor, name: "demo-readonly")
         let port = port
@@ -68,7 +68,14 @@ struct DemoCommand: AsyncParsableCommand {
 }
 
 extension DemoCommand {
-    static func projectAndSummarise(options: DataOptions, generator: ProvinceGenerator, appendSeconds: Double, started: Date) throws {
+    /// What the summary needs of the generator, kept once the generator (its annual results and
+    /// offices' work, hundreds of megabytes at national size) is gone.
+    struct Generated {
+        var through: String
+        var imperfections: [Imperfection]
+    }
+
+    static func projectAndSummarise(options: DataOptions, generated: Generated, appendSeconds: Double, started: Date) throws {
         let data = options.data
         let reader = try options.openLog(writable: false)
         let readModels = try options.openReadModels(log: reader)
@@ -79,10 +86,10 @@ extension DemoCommand {
         let projectSeconds = Date().timeIntervalSince(projectStart)
 
         var output = StandardOutput()
-        output.write(try DemoSummary(readModels: readModels, through: generator.options.through.description).text)
+        output.write(try DemoSummary(readModels: readModels, through: generated.through).text)
         output.write("\nseeded imperfections for the supervision checks (\(data)/demo-imperfections.json):\n")
         for kind in Imperfection.Kind.allCases {
-            let seeded = generator.imperfections.filter { $0.kind == kind }
+            let seeded = generated.imperfections.filter { $0.kind == kind }
             output.write("  \(kind.rawValue): \(seeded.count)\(seeded.first.map { " — e.g. \($0.stream): \($0.detail)" } ?? "")\n")
         }
         output.write(
@@ -96,9 +103,9 @@ extension DemoCommand {
         output.flush()
     }
 
-    /// Generates the province's history and appends it through the intake; returns the
-    /// generator (for its flaws) and the seconds the append took.
-    func generateAndAppend(options: DataOptions, started: Date) async throws -> (ProvinceGenerator, Double) {
+    /// Generates the province's history and appends it through the intake; returns what the
+    /// summary needs of the generator (its last day, its flaws) and the seconds the append took.
+    func generateAndAppend(options: DataOptions, started: Date) async throws -> (Generated, Double) {
         var settings = ProvinceGenerator.Options(seed: seed, enterprises: enterprises)
         settings.annualResults = true
         var generator = ProvinceGenerator(options: settings)
@@ -136,7 +143,7 @@ extension DemoCommand {
         }
         let appendSeconds = Date().timeIntervalSince(appendStart)
         await log.close()
-        return (generator, appendSeconds)
+        return (Generated(through: generator.options.through.description, imperfections: generator.imperfections), appendSeconds)
     }
 
     static func writeImperfections(_ imperfections: [Imperfection], to path: String) throws {
