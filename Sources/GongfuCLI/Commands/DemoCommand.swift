@@ -194,9 +194,14 @@ struct DemoSummary {
             )
             lines += try scoreboard()
             lines += try ranking()
+            // Only each line's type is read (the payload is skipped); other layouts are parsed whole.
             var types: [String: Int] = [:]
             try readModels.log.forEachLine { _, line in
-                if let event = try? ProjectedEvent(line: line) { types[event.type, default: 0] += 1 }
+                if let fact = try? EnvelopeReader.readFact(line, kinds: EventKind.self, wantsData: { _ in false }), let name = fact.kind.knownName {
+                    types[name, default: 0] += 1
+                } else if let event = try? ProjectedEvent(line: line) {
+                    types[event.type, default: 0] += 1
+                }
             }
             lines.append("events by type: " + types.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             return lines.joined(separator: "\n") + "\n"
