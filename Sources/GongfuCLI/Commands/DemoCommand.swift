@@ -179,7 +179,7 @@ struct DemoSummary {
             }
             if let latest = coverage.rows.last.map({ Int($0[0].display)! }) {
                 let cities = try ReadModelQuery.run(
-                    "coverage", filters: QueryFilters(year: latest), coverage: .city, store: readModels.store(named: CoverageReadModel.name))
+                    .coverage, filters: QueryFilters(year: latest), coverage: .city, store: readModels.store(named: CoverageReadModel.name))
                 let sorted = cities.rows.sorted { (Double($0[10].display) ?? 0) > (Double($1[10].display) ?? 0) }
                 func describe(_ rows: ArraySlice<[QueryTable.Value]>) -> String {
                     rows.map { "\($0[2].display) \($0[10].display)%" }.joined(separator: "，")
