@@ -460,20 +460,29 @@ public struct DomainRules {
     /// Every event of a stream, in the log and among the drafts checked since, as facts.
     private func facts(_ stream: String) throws(RuleViolation) -> [StreamEvent] {
         var events: [StreamEvent] = []
-        try Self.readFacts(seqs: log.positions(of: stream), with: lookup, of: stream) { _, event in events.append(event) }
+        try Self.readFacts(seqs: log.positions(of: stream), from: .lookup(lookup), of: stream) { _, event in events.append(event) }
         return events + (pending[stream] ?? [])
     }
 
-    /// Reads the facts of the log's events `seqs` (in this order) through `lookup` and hands
-    /// each to `body` with its place in `seqs`; `streams` names what is read, for the error.
+    /// Where ``readFacts(seqs:from:of:_:)`` reads lines.
+    private enum LineSource {
+        /// Through a cached lookup: for the events of one stream, spread over the log.
+        case lookup(LogLookup)
+        /// Straight from the log, each batch once: for ascending seqs of many streams.
+        case inOrder(EventLog)
+    }
+
+    /// Reads the facts of the log's events `seqs` (in this order; ascending for `.inOrder`)
+    /// from `source` and hands each to `body` with its place in `seqs`; `streams` names what is
+    /// read, for the error.
     private static func readFacts(
-        seqs: some Collection<UInt64>, with lookup: LogLookup, of streams: String, _ body: (Int, StreamEvent) -> Void
+        seqs: [UInt64], from source: LineSource, of streams: String, _ body: (Int, StreamEvent) -> Void
     ) throws(RuleViolation) {
         var actors = ActorCache(slots: 0)
         var index = 0
         do {
             // The type, date and, for the kinds that have facts, the payload (not the whole envelope).
-            try lookup.forEachLine(seqs: seqs) { seq, line in
+            func read(_ seq: UInt64, _ line: UnsafeRawBufferPointer) throws {
                 let kind: EventKind
                 let occurred: String
                 let data: [(key: String, value: JSONValue)]
@@ -488,6 +497,10 @@ public struct DomainRules {
                 }
                 body(index, (seq, kind, StreamFact(kind: kind, payload: PayloadReader(members: data), occurred: occurred)))
                 index += 1
+            }
+            switch source {
+            case .lookup(let lookup): try lookup.forEachLine(seqs: seqs, read)
+            case .inOrder(let log): try log.forEachLine(seqs: seqs, read)
             }
         } catch {
             throw RuleViolation(rule: "readable-log", message: "cannot read \(streams) to check the rules: \(error)")
@@ -506,11 +519,11 @@ public struct DomainRules {
         var wanted: [(seq: UInt64, name: Int)] = []
         for (name, id) in names.enumerated() { for seq in log.positions(of: "enterprise/" + id) { wanted.append((seq, name)) } }
         wanted.sort { $0.seq < $1.seq }
-        // Each core reads a run of seqs with a reader of its own (a lookup is one reader's).
+        // Each core reads a run of ascending seqs, each batch once and in order, with a reader
+        // of its own (no cache: a batch is not read again).
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, wanted.count / 4096))
         var parts = [Result<[StreamEvent], RuleViolation>](repeating: .success([]), count: workers)
         let (log, count) = (log, names.count)
-        nonisolated(unsafe) let lookup = lookup  // used by worker 0 only
         parts.withUnsafeMutableBufferPointer { output in
             nonisolated(unsafe) let output = output
             wanted.withUnsafeBufferPointer { wanted in
@@ -520,9 +533,9 @@ public struct DomainRules {
                     var events: [StreamEvent] = []
                     events.reserveCapacity(slice.count)
                     output[worker] = Result { () throws(RuleViolation) in
-                        try Self.readFacts(
-                            seqs: wanted[slice].lazy.map(\.seq), with: worker == 0 ? lookup : LogLookup(log: log), of: "\(count) enterprises"
-                        ) { _, event in events.append(event) }
+                        try Self.readFacts(seqs: wanted[slice].map(\.seq), from: .inOrder(log), of: "\(count) enterprises") { _, event in
+                            events.append(event)
+                        }
                         return events
                     }
                 }
