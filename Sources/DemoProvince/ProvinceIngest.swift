@@ -55,7 +55,8 @@ public enum ProvinceIngest {
         for (role, drafts) in officeWork where !drafts.isEmpty {
             var office = try Intake(log: log, actor: role.actor(named: "demo-office"))
             // Its jurisdiction is checked against each enterprise it names: read them in one pass.
-            try office.prefetch(enterprises: drafts.lazy.filter { $0.stream.hasPrefix("enterprise/") }.map { String($0.stream.dropFirst(11)) })
+            try office.prefetch(
+                enterprises: drafts.lazy.filter { $0.stream.hasPrefix("enterprise/") }.map { String($0.stream.dropFirst("enterprise/".count)) })
             _ = try await office.checkAndAppend(drafts)
         }
     }

@@ -50,12 +50,7 @@ public struct DomainRules {
     /// then remembers it.
     public mutating func check(_ draft: EventDraft, by actor: Actor = Actor(name: "rules", role: Role.province.name)) throws(RuleViolation) {
         let id = String(draft.stream.drop(while: { $0 != "/" }).dropFirst())
-        if log.size != pendingBase {
-            pendingBase = log.size
-            pendingCount = 0
-            pending = [:]
-            pendingCorrectable = [:]
-        }
+        forgetAppendedDrafts()
         try checkJurisdiction(draft, id: id, actor: actor)
         guard Timestamp.datePart(draft.occurred) <= today else {
             throw RuleViolation(
@@ -200,7 +195,8 @@ public struct DomainRules {
     /// another city's enterprise and an unknown one are refused alike, before anything else
     /// about the stream (its version, its keys) is looked at.
     public mutating func checkJurisdiction(_ draft: EventDraft, by actor: Actor) throws(RuleViolation) {
-        try checkJurisdiction(draft, id: String(draft.stream.drop(while: { $0 != "/" }).dropFirst()), actor: actor)
+        forgetAppendedDrafts()
+        return try checkJurisdiction(draft, id: String(draft.stream.drop(while: { $0 != "/" }).dropFirst()), actor: actor)
     }
 
     /// Auditors write nothing; a city (a county) writes only its own enterprises' events and
@@ -507,11 +503,22 @@ public struct DomainRules {
         }
     }
 
+    /// Once the log has grown since the drafts were checked, they are in it: forgets them, so
+    /// that no fold reads an event twice.
+    private mutating func forgetAppendedDrafts() {
+        guard log.size != pendingBase else { return }
+        pendingBase = log.size
+        pendingCount = 0
+        pending = [:]
+        pendingCorrectable = [:]
+    }
+
     /// Folds the states of the enterprises `ids` not folded yet from one pass over their events
     /// in seq order, split between the cores, so that checking an input that names many
     /// enterprises (a year's assessment results) reads each batch of the log once, not once per
     /// enterprise. The checks that follow give the same answers with or without it.
     public mutating func prefetch(enterprises ids: some Sequence<String>) throws(RuleViolation) {
+        forgetAppendedDrafts()
         var names: [String] = []
         var seen: Set<String> = []
         for id in ids where enterprises[id] == nil && seen.insert(id).inserted { names.append(id) }
