@@ -52,6 +52,10 @@ struct TestDaemon: Sendable {
         var quiet = Logger(label: "gongfu.test")
         quiet.logLevel = .error
         var configuration = ServerConfiguration(dataDirectory: data, port: 0, maximumBodyBytes: 256 << 10, maximumWait: .seconds(5))
+        // The other suites share the test's few threads, so a live test's client may wait between
+        // two requests longer than the daemon's 30 s idle timeout: the daemon would close its
+        // connection under it. The idle timeout has its own test, which sets it.
+        configuration.idleTimeout = .seconds(3600)
         configure(&configuration)
         daemon = try Daemon(configuration: configuration, logger: logger ?? quiet)
         _ = try daemon.readModels.catchUp()
