@@ -54,9 +54,6 @@ public enum ProvinceIngest {
         if simulation, let last = history.indices.last { try log.setSimulatedTime(Self.endOfDay(history.recorded(at: last))) }
         for (role, drafts) in officeWork where !drafts.isEmpty {
             var office = try Intake(log: log, actor: role.actor(named: "demo-office"))
-            // Its jurisdiction is checked against each enterprise it names: read them in one pass.
-            try office.prefetch(
-                enterprises: drafts.lazy.filter { $0.stream.hasPrefix("enterprise/") }.map { String($0.stream.dropFirst("enterprise/".count)) })
             _ = try await office.checkAndAppend(drafts)
         }
     }

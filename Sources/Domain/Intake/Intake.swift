@@ -157,6 +157,10 @@ public struct Intake {
         while position != drafts.endIndex {
             let end = drafts.index(position, offsetBy: batchEvents, limitedBy: drafts.endIndex) ?? drafts.endIndex
             let batch = Array(drafts[position..<end])
+            // The enterprises the batch names are read in one pass, not one stream at a time as
+            // each is first checked (a log that cannot be read is reported by the checks).
+            try? prefetch(
+                enterprises: batch.lazy.filter { $0.stream.hasPrefix("enterprise/") }.map { String($0.stream.dropFirst("enterprise/".count)) })
             for (index, draft) in batch.enumerated() { _ = try check(draft, at: IntakePlace(.event, offset + index)) }
             do {
                 results += try await log.append(batch, actor: actor)
