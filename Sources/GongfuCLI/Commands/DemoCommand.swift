@@ -203,7 +203,8 @@ struct DemoSummary {
                     types[event.type, default: 0] += 1
                 }
             }
-            lines.append("events by type: " + types.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            lines.append(
+                "events by type: " + types.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             return lines.joined(separator: "\n") + "\n"
         }
     }
