@@ -291,3 +291,76 @@ struct MemberReaderTests {
         }
     }
 }
+
+@Suite("Reading some members and skipping the rest unbuilt")
+struct SkippingReaderTests {
+    /// The members of `object` named in `names`, read as a data member is (or all of them).
+    func kept(_ object: String, _ names: [String]?) throws -> [(key: String, value: JSONValue)] {
+        var result: [(key: String, value: JSONValue)] = []
+        try Array("{\"data\":\(object)}".utf8).withUnsafeBytes { buffer in
+            try JSONParser.parseObject(buffer) { _, parser throws(JSONParser.Failure) in
+                if let names { result = try parser.readMembers(keeping: names) } else { result = try parser.readMembers() }
+            }
+        }
+        return result
+    }
+
+    @Test("the members kept are those of the whole reading, in the order written")
+    func keptAsRead() throws {
+        let object =
+            #"{"assessment":"A-1","instrument":"评估平台导出","kind":"annual","scores":{"数字化基础":65,"应用":[1,2.5e3,null,true,false,"\u9752"]},"stage":"L3"}"#
+        let whole = try kept(object, nil)
+        for names in [["assessment", "stage"], ["stage"], ["scores", "kind"], [], ["absent"], whole.map(\.key)] {
+            let expected = whole.filter { names.contains($0.key) }
+            let read = try kept(object, names)
+            #expect(read.map(\.key) == expected.map(\.key), "\(names)")
+            #expect(read.map(\.value) == expected.map(\.value), "\(names)")
+        }
+    }
+
+    @Test(
+        "a skipped value is checked as the whole parser checks it",
+        arguments: [
+            (#"{"a":[01],"b":1}"#, "leading zero"),
+            (#"{"a":"\ud800","b":1}"#, "lone UTF-16 surrogate"),
+            (#"{"a":"x\qy","b":1}"#, "invalid escape"),
+            (#"{"a":tru,"b":1}"#, "invalid literal"),
+            (#"{"a":{"x":1,},"b":1}"#, "expected a string"),
+            (#"{"a":[1 2],"b":1}"#, "expected ']'"),
+            (#"{"a":-,"b":1}"#, "unexpected character"),
+            (#"{"a":1.,"b":1}"#, "digit expected after decimal point"),
+            ("{\"a\":" + String(repeating: "[", count: 70) + "1" + String(repeating: "]", count: 70) + ",\"b\":1}", "nested deeper"),
+            (#"{"a":1,"b":2,"a":3}"#, "duplicate object key \"a\""),
+            (#"{"b":1,"a":2,"c":3,"a":4}"#, "duplicate object key \"a\""),
+            (#"{"a":"x"#, "unterminated string"),
+        ])
+    func skippedValuesChecked(text: String, reason: String) {
+        for names in [["b"], ["c"]] {
+            #expect("\(names) \(text)") { _ = try kept(text, names) } throws: { ($0 as? JSONParser.Failure)?.description.contains(reason) == true }
+        }
+    }
+
+    @Test("a skipped string's bytes are checked as UTF-8 as the standard library checks them")
+    func utf8AsTheStandardLibrary() throws {
+        // Every pair of high bytes; triples and quadruples of the bytes at the edges of the
+        // encoding's ranges (leads, continuations, surrogates, the top of Unicode).
+        let edges: [UInt8] = [0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF]
+        var inputs: [[UInt8]] = [[]]
+        for first in UInt8(0x80)...0xFF { for second in UInt8(0x41)...0xFF { inputs.append([first, second]) } }
+        for first in edges { for second in edges { for third in edges { inputs.append([first, second, third]) } } }
+        for first: UInt8 in [0xE0, 0xED, 0xF0, 0xF4, 0xF5] {
+            for second in edges { for third in edges { for fourth in edges { inputs.append([first, second, third, fourth]) } } }
+        }
+        for bytes in inputs {
+            let valid = String(validating: bytes, as: UTF8.self) != nil
+            #expect(bytes.withUnsafeBytes { JSONParser.isValidUTF8($0) } == valid, "\(bytes)")
+            // The same bytes in a string value skipped unbuilt, and parsed whole.
+            let line = Array(#"{"a":""#.utf8) + bytes + Array(#"","b":1}"#.utf8)
+            let skipped = line.withUnsafeBytes { buffer in
+                var parser = JSONParser(buffer)
+                return (try? parser.readMembers(keeping: ["b"])) != nil
+            }
+            #expect(skipped == ((try? JSONParser.parse(line)) != nil), "\(bytes)")
+        }
+    }
+}

@@ -12,6 +12,15 @@ extension EnterpriseRegistered {
         chains = try r.optionalStrings("chains")
         yearEntered = try r.integer("yearEntered")
     }
+
+    /// The members ``place(reading:)`` reads.
+    public static let placeMembers = ["city", "county"]
+
+    /// Where the enterprise is registered, without reading the rest (what the rules keep of it,
+    /// read for every enterprise an input names).
+    public static func place(reading r: PayloadReader) throws(PayloadError) -> (city: String, county: String) {
+        (try r.string("city"), try r.string("county"))
+    }
 }
 
 extension EnterpriseProfileCorrected {
@@ -42,6 +51,9 @@ extension AssessmentRecorded {
         needs = try r.optionalStrings("needs")
         needsNote = try r.optionalString("needsNote")
     }
+
+    /// The members ``finding(reading:)`` reads.
+    public static let findingMembers = ["assessment", "stage"]
 
     /// What the assessment found and its id, without reading the rest (what a stage history
     /// keeps of it, read for every assessment of every enterprise an input names).

@@ -448,6 +448,7 @@ public struct DomainRules {
     private static func standing(
         _ events: [StreamEvent]
     ) -> [StreamEvent] {
+        guard events.contains(where: { $0.kind == .eventRetracted }) else { return events }
         var retracted: Set<UInt64> = []
         for event in events { if case .retracted(let seq) = event.fact { retracted.insert(seq) } }
         return events.filter { $0.kind != .eventRetracted && !retracted.contains($0.seq) }
@@ -482,7 +483,7 @@ public struct DomainRules {
                 let kind: EventKind
                 let occurred: String
                 let data: [(key: String, value: JSONValue)]
-                if let fact = try EnvelopeReader.readFact(line, kinds: EventKind.self, wantsData: StreamFact.needsData) {
+                if let fact = try EnvelopeReader.readFact(line, kinds: EventKind.self, payload: StreamFact.payload) {
                     (kind, occurred, data) = (fact.kind, fact.occurred, fact.data ?? [])
                 } else {
                     var read: Int64?
@@ -558,7 +559,8 @@ public struct DomainRules {
         }
         for (name, id) in names.enumerated() {
             var state = EnterpriseState()
-            for event in Self.standing(events[name] + (pending["enterprise/" + id] ?? [])) { state.apply(event.fact, seq: event.seq) }
+            let drafts = pending.isEmpty ? [] : pending["enterprise/" + id] ?? []
+            for event in Self.standing(drafts.isEmpty ? events[name] : events[name] + drafts) { state.apply(event.fact, seq: event.seq) }
             enterprises[id] = state
         }
     }

@@ -23,14 +23,16 @@ enum StreamFact: Sendable {
     /// Nothing the rules fold.
     case other
 
-    /// Whether the fact of an event of `kind` reads its payload (the others are `.other`, or
-    /// need none).
-    static func needsData(_ kind: EventKind) -> Bool {
+    /// What the fact of an event of `kind` reads of its payload: the members its reader reads
+    /// for the kinds every enterprise has many of, all for the other kinds with a payload fact,
+    /// none for the rest (their fact is `.other`, or needs no payload).
+    static func payload(_ kind: EventKind) -> EnvelopeReader.PayloadPart {
         switch kind {
-        case .enterpriseRegistered, .enterpriseProfileCorrected, .assessmentRecorded, .stageUpgraded, .solutionListed, .incentiveGranted,
-            .projectFiled, .eventRetracted, .planPublished:
-            true
-        default: false
+        case .enterpriseRegistered: .members(EnterpriseRegistered.placeMembers)
+        case .assessmentRecorded: .members(AssessmentRecorded.findingMembers)
+        case .enterpriseProfileCorrected, .stageUpgraded, .solutionListed, .incentiveGranted, .projectFiled, .eventRetracted, .planPublished:
+            .all
+        default: .none
         }
     }
 
@@ -47,8 +49,8 @@ enum StreamFact: Sendable {
     private static func read(_ kind: EventKind, _ payload: PayloadReader, _ occurred: String) throws(PayloadError) -> StreamFact {
         switch kind {
         case .enterpriseRegistered:
-            let registered = try EnterpriseRegistered(reading: payload)
-            return .registered(city: registered.city, county: registered.county)
+            let place = try EnterpriseRegistered.place(reading: payload)
+            return .registered(city: place.city, county: place.county)
         case .enterpriseProfileCorrected:
             let corrected = try EnterpriseProfileCorrected(reading: payload)
             return corrected.city == nil && corrected.county == nil ? .other : .moved(city: corrected.city, county: corrected.county)

@@ -127,12 +127,22 @@ public enum EnvelopeReader {
             type: type, occurred: occurred, recorded: recorded, actor: actor, data: data)
     }
 
+    /// What ``readFact(_:kinds:payload:)`` reads of an event's payload.
+    public enum PayloadPart: Sendable {
+        /// Nothing: the fact is the type and date alone.
+        case none
+        /// Every member.
+        case all
+        /// These members only (those the payload has); the others are skipped unbuilt.
+        case members([String])
+    }
+
     /// What a fold of a stream's facts needs from a line laid out as ``Envelope`` writes it: the
-    /// type, the business date and, only for the types `wantsData` asks for, the payload; the
-    /// actor and the rest are skipped. Nil when the line is laid out otherwise (read it with
-    /// ``read(_:kinds:actors:seq:)`` then). For lines the log has stored and verified.
+    /// type, the business date and the part of the payload `payload` asks for by type (nil when
+    /// none); the actor and the rest are skipped. Nil when the line is laid out otherwise (read
+    /// it with ``read(_:kinds:actors:seq:)`` then). For lines the log has stored and verified.
     public static func readFact<Kind: EventTypeVocabulary>(
-        _ line: UnsafeRawBufferPointer, kinds: Kind.Type, wantsData: (Kind) -> Bool
+        _ line: UnsafeRawBufferPointer, kinds: Kind.Type, payload: (Kind) -> PayloadPart
     ) throws(JSONParser.Failure) -> (kind: Kind, occurred: String, data: [(key: String, value: JSONValue)]?)? {
         var parser = JSONParser(line)
         guard parser.consume(literal: EnvelopeLayout.seq) else { return nil }
@@ -149,14 +159,16 @@ public enum EnvelopeReader {
         _ = try parser.readInteger()
         guard parser.consume(literal: EnvelopeLayout.occurred) else { return nil }
         let occurred = try parser.readString()
-        guard wantsData(kind) else { return (kind, occurred, nil) }
+        let part = payload(kind)
+        if case .none = part { return (kind, occurred, nil) }
         guard parser.consume(literal: EnvelopeLayout.recorded) else { return nil }
         try parser.skipString()
         guard parser.consume(literal: EnvelopeLayout.actor) else { return nil }
         try parser.skipValue()
         if parser.consume(literal: EnvelopeLayout.key) { try parser.skipString() }
         guard parser.consume(literal: EnvelopeLayout.data) else { return nil }
-        let data = try parser.readMembers()
+        let data: [(key: String, value: JSONValue)]
+        if case .members(let names) = part { data = try parser.readMembers(keeping: names) } else { data = try parser.readMembers() }
         guard parser.consume(literal: "}"), parser.isAtEndOfText() else { return nil }
         return (kind, occurred, data)
     }

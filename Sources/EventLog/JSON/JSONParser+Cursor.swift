@@ -46,7 +46,19 @@ extension JSONParser {
     /// dictionary (payloads have a handful of members, looked up by a linear scan); a repeated
     /// key is refused as ``parse(_:)`` refuses it.
     public mutating func readMembers() throws(Failure) -> [(key: String, value: JSONValue)] {
+        try readMembers(keeping: nil)
+    }
+
+    /// The members of the object at the current position named in `names`, as
+    /// ``readMembers()`` reads them; the values of the others are skipped without being built
+    /// (checked as ``skipValue(depth:)`` checks them: for lines the log has stored).
+    public mutating func readMembers(keeping names: [String]) throws(Failure) -> [(key: String, value: JSONValue)] {
+        try readMembers(keeping: Optional(names))
+    }
+
+    private mutating func readMembers(keeping names: [String]?) throws(Failure) -> [(key: String, value: JSONValue)] {
         try expect(UInt8(ascii: "{"))
+        let objectStart = position - 1
         var members: [(key: String, value: JSONValue)] = []
         if consume(UInt8(ascii: "}")) { return members }
         members.reserveCapacity(8)
@@ -63,18 +75,33 @@ extension JSONParser {
             if seen == nil, key.utf8.count == raw.count, previous.map({ Self.ascending(bytes, $0, raw) }) ?? true {
                 previous = raw
             } else {
-                if seen == nil {
-                    var set = KeySet()
-                    for member in members { _ = set.insert(member.key) }
-                    seen = set
-                }
+                if seen == nil { seen = try Self.keys(of: bytes, from: objectStart, before: keyOffset) }
                 guard seen!.insert(key) else { throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"") }
             }
             try expect(UInt8(ascii: ":"))
-            members.append((key, try parseValue(depth: 2)))
+            if let names, !names.contains(key) {
+                try skipValue(depth: 2)
+            } else {
+                members.append((key, try parseValue(depth: 2)))
+            }
         } while consume(UInt8(ascii: ","))
         try expect(UInt8(ascii: "}"))
         return members
+    }
+
+    /// The keys of the object at `start` written before offset `end` (the members skipped too).
+    private static func keys(of bytes: UnsafeRawBufferPointer, from start: Int, before end: Int) throws(Failure) -> KeySet {
+        var keys = KeySet()
+        var parser = JSONParser(bytes: bytes, position: start + 1)
+        parser.skipWhitespace()
+        while parser.position < end {
+            _ = keys.insert(try parser.parseString())
+            try parser.expect(UInt8(ascii: ":"))
+            try parser.skipValue(depth: 2)
+            _ = parser.consume(UInt8(ascii: ","))
+            parser.skipWhitespace()
+        }
+        return keys
     }
 
     /// Whether the bytes at `left` sort strictly before those at `right` (byte order).
@@ -108,16 +135,55 @@ extension JSONParser {
     public mutating func skipString() throws(Failure) {
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw failure("expected a string") }
         var end = position + 1
+        var ascii = true
         while end < bytes.count {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {
+                guard ascii || Self.isValidUTF8(UnsafeRawBufferPointer(rebasing: bytes[position + 1..<end])) else {
+                    throw Failure(offset: position + 1, reason: "string is not valid UTF-8")
+                }
                 position = end + 1
                 return
             }
-            if byte == UInt8(ascii: "\\") || byte >= 0x80 || byte < 0x20 { break }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            if byte >= 0x80 { ascii = false }
             end += 1
         }
-        _ = try parseString()  // escapes, non-ASCII or an error: the full path checks them
+        _ = try parseString()  // escapes or an error: the full path checks them
+    }
+
+    /// Whether `bytes` are well-formed UTF-8 (no overlong form, surrogate or scalar above
+    /// U+10FFFF), checked without building a string.
+    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            let (length, initial): (Int, UInt32)
+            switch lead {
+            case 0xC2...0xDF: (length, initial) = (2, UInt32(lead & 0x1F))
+            case 0xE0...0xEF: (length, initial) = (3, UInt32(lead & 0x0F))
+            case 0xF0...0xF4: (length, initial) = (4, UInt32(lead & 0x07))
+            default: return false
+            }
+            guard index + length <= bytes.count else { return false }
+            var scalar = initial
+            for offset in 1..<length {
+                let byte = bytes[index + offset]
+                guard byte & 0xC0 == 0x80 else { return false }
+                scalar = scalar << 6 | UInt32(byte & 0x3F)
+            }
+            switch length {
+            case 3: guard scalar >= 0x800, !(0xD800...0xDFFF).contains(scalar) else { return false }
+            case 4: guard scalar >= 0x1_0000, scalar <= 0x10_FFFF else { return false }
+            default: break
+            }
+            index += length
+        }
+        return true
     }
 
     /// The plain ASCII string at the current position (no escapes) as its bytes, without

@@ -129,9 +129,35 @@ public struct JSONParser {
         }
     }
 
-    /// Skips one value (it is parsed, so it must be valid).
-    mutating func skipValue() throws(Failure) {
-        _ = try parseValue(depth: 0)
+    /// Skips one value without building it: its grammar, strings and numbers are checked as
+    /// ``parseValue(depth:)`` checks them, but not whether an object repeats a key — for lines
+    /// the log has stored, each parsed whole when it was written.
+    mutating func skipValue(depth: Int = 0) throws(Failure) {
+        skipWhitespace()
+        guard position < bytes.count else { throw failure("unexpected end of JSON") }
+        guard depth < Self.maximumDepth else { throw failure("JSON nested deeper than \(Self.maximumDepth) levels") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"):
+            position += 1
+            if consume(UInt8(ascii: "}")) { return }
+            repeat {
+                skipWhitespace()
+                try skipString()
+                try expect(UInt8(ascii: ":"))
+                try skipValue(depth: depth + 1)
+            } while consume(UInt8(ascii: ","))
+            try expect(UInt8(ascii: "}"))
+        case UInt8(ascii: "["):
+            position += 1
+            if consume(UInt8(ascii: "]")) { return }
+            repeat { try skipValue(depth: depth + 1) } while consume(UInt8(ascii: ","))
+            try expect(UInt8(ascii: "]"))
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        default: _ = try scanNumber()
+        }
     }
 
     private mutating func literal(_ word: StaticString) throws(Failure) {
@@ -245,6 +271,20 @@ public struct JSONParser {
     }
 
     mutating func parseNumber() throws(Failure) -> JSONValue {
+        let (start, isInteger) = try scanNumber()
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        if isInteger, let integer = Int64(text) { return .integer(integer) }
+        guard let double = Double(text), double.isFinite else {
+            throw Failure(offset: start, reason: "number out of range")
+        }
+        // One value, one representation: 98.0 and 98 are the same number.
+        if double == double.rounded(), abs(double) < 9_007_199_254_740_992 { return .integer(Int64(double)) }
+        return .double(double)
+    }
+
+    /// Moves past a number's text (RFC 8259 grammar), returning where it starts and whether it
+    /// has neither fraction nor exponent.
+    private mutating func scanNumber() throws(Failure) -> (start: Int, isInteger: Bool) {
         let start = position
         var isInteger = true
         if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
@@ -271,14 +311,7 @@ public struct JSONParser {
             guard position < bytes.count, isDigit(bytes[position]) else { throw failure("digit expected in exponent") }
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
         }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        if isInteger, let integer = Int64(text) { return .integer(integer) }
-        guard let double = Double(text), double.isFinite else {
-            throw Failure(offset: start, reason: "number out of range")
-        }
-        // One value, one representation: 98.0 and 98 are the same number.
-        if double == double.rounded(), abs(double) < 9_007_199_254_740_992 { return .integer(Int64(double)) }
-        return .double(double)
+        return (start, isInteger)
     }
 
     func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

@@ -74,7 +74,9 @@ extension EventLog {
                 var seq = batch.trailer.firstSeq
                 var start = 0
                 while start < buffer.count, seq <= through {
-                    let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? (buffer.count - 1)
+                    let base = buffer.baseAddress!
+                    let found = memchr(base + start, 0x0A, buffer.count - start)
+                    let newline = found.map { UnsafeRawPointer($0) - base } ?? (buffer.count - 1)
                     if seq >= from { try body(seq, UnsafeRawBufferPointer(rebasing: buffer[start...newline])) }
                     seq += 1
                     start = newline + 1
@@ -145,7 +147,9 @@ extension EventLog {
                 var seq = batch.trailer.firstSeq
                 var start = 0
                 while start < buffer.count, next < wanted.count, wanted[next] <= batch.trailer.lastSeq {
-                    let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? (buffer.count - 1)
+                    let base = buffer.baseAddress!
+                    let found = memchr(base + start, 0x0A, buffer.count - start)
+                    let newline = found.map { UnsafeRawPointer($0) - base } ?? (buffer.count - 1)
                     if seq == wanted[next] {
                         try body(seq, UnsafeRawBufferPointer(rebasing: buffer[start...newline]))
                         next += 1

@@ -197,7 +197,7 @@ struct DemoSummary {
             // Only each line's type is read (the payload is skipped); other layouts are parsed whole.
             var types: [String: Int] = [:]
             try readModels.log.forEachLine { _, line in
-                if let fact = try? EnvelopeReader.readFact(line, kinds: EventKind.self, wantsData: { _ in false }), let name = fact.kind.knownName {
+                if let fact = try? EnvelopeReader.readFact(line, kinds: EventKind.self, payload: { _ in .none }), let name = fact.kind.knownName {
                     types[name, default: 0] += 1
                 } else if let event = try? ProjectedEvent(line: line) {
                     types[event.type, default: 0] += 1
