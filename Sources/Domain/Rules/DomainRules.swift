@@ -148,7 +148,7 @@ public struct DomainRules {
             let (kind, recipient) = (awarded.kind.rawValue, awarded.recipient)
             if let minimum = eligibility[kind] {
                 try requireInPopulation(recipient, for: draft.type)
-                let stage = try enterprise(recipient).stages.stage(on: draft.occurred)?.stage ?? .l0
+                let stage = try stages(of: recipient).stage(on: draft.occurred)?.stage ?? .l0
                 guard stage.rawValue >= minimum else {
                     throw RuleViolation(
                         rule: "benchmark-eligibility",
@@ -269,7 +269,7 @@ public struct DomainRules {
     /// The enterprise a project belongs to: from the draft filing it, or its ProjectFiled event.
     private func projectEnterprise(_ draft: EventDraft) throws(RuleViolation) -> String? {
         if EventKind(type: draft.type) == .projectFiled { return (try? payload(ProjectFiled.self, of: draft))?.enterprise }
-        for event in try facts(draft.stream) { if case .filed(let enterprise) = event.fact { return enterprise } }
+        for event in try facts(draft.stream, payload: StreamFact.payload) { if case .filed(let enterprise) = event.fact { return enterprise } }
         return nil
     }
 
@@ -414,6 +414,16 @@ public struct DomainRules {
         return state
     }
 
+    /// An enterprise's stage history: its cached state's, or folded again with its assessments
+    /// when the state was folded without them.
+    private mutating func stages(of id: String) throws(RuleViolation) -> StageHistory {
+        if let stages = enterprises[id]?.stages { return stages }
+        var state = EnterpriseState(stages: StageHistory())
+        for event in try standing("enterprise/" + id, payload: EnterpriseState.payloadWithStages) { state.apply(event.fact, seq: event.seq) }
+        enterprises[id] = state
+        return state.stages ?? StageHistory()
+    }
+
     private mutating func provider(_ id: String) throws(RuleViolation) -> ProviderState {
         if let cached = providers[id] { return cached }
         let state: ProviderState = try fold("provider/" + id)
@@ -433,15 +443,17 @@ public struct DomainRules {
     /// dictionary on every check.)
     private func fold<State: FoldedState>(_ stream: String) throws(RuleViolation) -> State {
         var state = State()
-        for event in try standing(stream) { state.apply(event.fact, seq: event.seq) }
+        for event in try standing(stream, payload: State.payload) { state.apply(event.fact, seq: event.seq) }
         return state
     }
 
     /// The facts of a stream's events that stand: those in the log and the drafts checked since,
     /// without the retractions and the events they retract (a retraction names an event of its
     /// own stream).
-    private func standing(_ stream: String) throws(RuleViolation) -> [StreamEvent] {
-        Self.standing(try facts(stream))
+    private func standing(
+        _ stream: String, payload: (EventKind) -> EnvelopeReader.PayloadPart = StreamFact.payload
+    ) throws(RuleViolation) -> [StreamEvent] {
+        Self.standing(try facts(stream, payload: payload))
     }
 
     /// `events` without the retractions and the events they retract.
@@ -454,14 +466,17 @@ public struct DomainRules {
         return events.filter { $0.kind != .eventRetracted && !retracted.contains($0.seq) }
     }
 
-    /// Every event of a stream, in the log and among the drafts checked since, as facts.
-    private func facts(_ stream: String) throws(RuleViolation) -> [StreamEvent] {
+    /// Every event of a stream, in the log (reading of each payload what `payload` asks for) and
+    /// among the drafts checked since, as facts.
+    private func facts(_ stream: String, payload: (EventKind) -> EnvelopeReader.PayloadPart) throws(RuleViolation) -> [StreamEvent] {
         var events: [StreamEvent] = []
-        try Self.readFacts(seqs: log.positions(of: stream), from: .lookup(lookup), of: stream) { _, event in events.append(event) }
+        try Self.readFacts(seqs: log.positions(of: stream), from: .lookup(lookup), payload: payload, of: stream) { _, event in
+            events.append(event)
+        }
         return events + (pending[stream] ?? [])
     }
 
-    /// Where ``readFacts(seqs:from:of:_:)`` reads lines.
+    /// Where ``readFacts(seqs:from:payload:of:_:)`` reads lines.
     private enum LineSource {
         /// Through a cached lookup: for the events of one stream, spread over the log.
         case lookup(LogLookup)
@@ -470,29 +485,37 @@ public struct DomainRules {
     }
 
     /// Reads the facts of the log's events `seqs` (in this order; ascending for `.inOrder`)
-    /// from `source` and hands each to `body` with its place in `seqs`; `streams` names what is
-    /// read, for the error.
+    /// from `source`, reading of each payload what `payload` asks for, and hands each to `body`
+    /// with its place in `seqs`; `streams` names what is read, for the error.
     private static func readFacts(
-        seqs: [UInt64], from source: LineSource, of streams: String, _ body: (Int, StreamEvent) -> Void
+        seqs: [UInt64], from source: LineSource, payload: (EventKind) -> EnvelopeReader.PayloadPart, of streams: String,
+        _ body: (Int, StreamEvent) -> Void
     ) throws(RuleViolation) {
         var actors = ActorCache(slots: 0)
         var index = 0
         do {
-            // The type, date and, for the kinds that have facts, the payload (not the whole envelope).
+            // The type, date and the part of the payload asked for (not the whole envelope).
             func read(_ seq: UInt64, _ line: UnsafeRawBufferPointer) throws {
                 let kind: EventKind
                 let occurred: String
-                let data: [(key: String, value: JSONValue)]
-                if let fact = try EnvelopeReader.readFact(line, kinds: EventKind.self, payload: StreamFact.payload) {
-                    (kind, occurred, data) = (fact.kind, fact.occurred, fact.data ?? [])
+                let data: [(key: String, value: JSONValue)]?
+                if let fact = try EnvelopeReader.readFact(line, kinds: EventKind.self, payload: payload) {
+                    (kind, occurred, data) = (fact.kind, fact.occurred, fact.data)
                 } else {
                     var read: Int64?
                     guard let members = try EnvelopeReader.read(line, kinds: EventKind.self, actors: &actors, seq: &read) else {
                         throw LogError.corrupted(segment: "event \(seq)", offset: 0, reason: "the stored line is not an envelope")
                     }
-                    (kind, occurred, data) = (members.kind, members.occurred, members.data)
+                    (kind, occurred) = (members.kind, members.occurred)
+                    if case .none = payload(kind) { data = nil } else { data = members.data }
                 }
-                body(index, (seq, kind, StreamFact(kind: kind, payload: PayloadReader(members: data), occurred: occurred)))
+                // A fact whose payload was not read is `.other` (a kind whose fact needs none is read whole).
+                let fact: StreamFact
+                switch (data, StreamFact.payload(kind)) {
+                case (nil, .all), (nil, .members): fact = .other
+                default: fact = StreamFact(kind: kind, payload: PayloadReader(members: data ?? []), occurred: occurred)
+                }
+                body(index, (seq, kind, fact))
                 index += 1
             }
             switch source {
@@ -524,6 +547,7 @@ public struct DomainRules {
         var seen: Set<String> = []
         for id in ids where enterprises[id] == nil && seen.insert(id).inserted { names.append(id) }
         guard !names.isEmpty else { return }
+        enterprises.reserveCapacity(enterprises.count + names.count)
         var wanted: [(seq: UInt64, name: Int)] = []
         for (name, id) in names.enumerated() { for seq in log.positions(of: "enterprise/" + id) { wanted.append((seq, name)) } }
         wanted.sort { $0.seq < $1.seq }
@@ -541,7 +565,9 @@ public struct DomainRules {
                     var events: [StreamEvent] = []
                     events.reserveCapacity(slice.count)
                     output[worker] = Result { () throws(RuleViolation) in
-                        try Self.readFacts(seqs: wanted[slice].map(\.seq), from: .inOrder(log), of: "\(count) enterprises") { _, event in
+                        try Self.readFacts(
+                            seqs: wanted[slice].map(\.seq), from: .inOrder(log), payload: EnterpriseState.payload, of: "\(count) enterprises"
+                        ) { _, event in
                             events.append(event)
                         }
                         return events

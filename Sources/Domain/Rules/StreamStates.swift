@@ -91,6 +91,13 @@ protocol FoldedState {
     init()
     /// Folds in the fact of event `seq` (facts come in seq order).
     mutating func apply(_ fact: StreamFact, seq: UInt64)
+    /// What a fold of this state reads of the payload of an event of `kind` (a fact whose
+    /// payload is not read is `.other`).
+    static func payload(_ kind: EventKind) -> EnvelopeReader.PayloadPart
+}
+
+extension FoldedState {
+    static func payload(_ kind: EventKind) -> EnvelopeReader.PayloadPart { StreamFact.payload(kind) }
 }
 
 /// What the rules need to know of an enterprise, folded from its stream.
@@ -100,8 +107,24 @@ struct EnterpriseState: FoldedState {
     /// The city and county (GB/T 2260) it is registered in.
     var city: String?
     var county: String?
-    /// What its assessments found, and when.
-    var stages = StageHistory()
+    /// What its assessments found, and when; nil when folded without them. Only the benchmark
+    /// rule reads stages, so a fold skips every assessment's payload (most of an enterprise's
+    /// events) until that rule asks (``init(stages:)``).
+    var stages: StageHistory?
+
+    init() {}
+
+    /// A state that folds its assessments into `stages` (folded with ``payloadWithStages(_:)``).
+    init(stages: StageHistory) {
+        self.stages = stages
+    }
+
+    static func payload(_ kind: EventKind) -> EnvelopeReader.PayloadPart {
+        kind == .assessmentRecorded || kind == .stageUpgraded ? .none : StreamFact.payload(kind)
+    }
+
+    /// What a fold with stages reads.
+    static func payloadWithStages(_ kind: EventKind) -> EnvelopeReader.PayloadPart { StreamFact.payload(kind) }
 
     mutating func apply(_ fact: StreamFact, seq: UInt64) {
         switch fact {
@@ -116,7 +139,7 @@ struct EnterpriseState: FoldedState {
         case .left:
             hasLeft = true
         case .assessed(let date, let stage, let assessment):
-            stages.record(StageHistory.Finding(seq: seq, date: date, stage: stage, assessment: assessment))
+            stages?.record(StageHistory.Finding(seq: seq, date: date, stage: stage, assessment: assessment))
         default:
             break
         }
