@@ -284,6 +284,18 @@ struct MemberReaderTests {
             try JSONParser.parseObject(buffer) { key, parser throws(JSONParser.Failure) in read[key] = try parser.readInteger() }
         }
         #expect(read == ["a": -3, "b": 12])
+        // Short plain digits take a path of their own: every integer reads as the parser reads it.
+        for text in [
+            "0", "7", "10", "123456789012345678", "1234567890123456789", "9223372036854775807", "9223372036854775808", "-5", "01", "00",
+            "1e2", "1.0", "2.5", "1E0", "-0",
+        ] {
+            var integer: Int64?
+            try? Array("{\"a\":\(text)}".utf8).withUnsafeBytes { buffer in
+                try JSONParser.parseObject(buffer) { _, parser throws(JSONParser.Failure) in integer = try parser.readInteger() }
+            }
+            let parsed = try? JSONParser.parse(text)
+            if case .integer(let number)? = parsed { #expect(integer == number, "\(text)") } else { #expect(integer == nil, "\(text)") }
+        }
         #expect(throws: JSONParser.Failure.self) {
             try Array(#"{"a":1.5}"#.utf8).withUnsafeBytes { buffer in
                 try JSONParser.parseObject(buffer) { _, parser throws(JSONParser.Failure) in _ = try parser.readInteger() }

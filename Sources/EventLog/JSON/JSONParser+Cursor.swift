@@ -227,6 +227,21 @@ extension JSONParser {
     public mutating func readInteger() throws(Failure) -> Int64 {
         skipWhitespace()
         let start = position
+        // Plain digits followed by a delimiter (seqs, versions): read here, without the text.
+        var end = position
+        var value: Int64 = 0
+        while end < bytes.count, end - start < 18, isDigit(bytes[end]) {
+            value = value * 10 + Int64(bytes[end] - UInt8(ascii: "0"))
+            end += 1
+        }
+        if end > start, end < bytes.count, bytes[start] != UInt8(ascii: "0") || end == start + 1 {
+            switch bytes[end] {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): break
+            default:
+                position = end
+                return value
+            }
+        }
         guard position < bytes.count, bytes[position] == UInt8(ascii: "-") || isDigit(bytes[position]),
             case .integer(let number) = try parseNumber()
         else { throw Failure(offset: start, reason: "expected an integer") }
