@@ -133,6 +133,12 @@ import Testing
     func readsThePlatformsExport() throws {
         #expect(AssessmentImport.date("2025/9/3") == "2025-09-03" && AssessmentImport.date("2025-10-31") == "2025-10-31")
         #expect(AssessmentImport.date("2025-02-29") == nil && AssessmentImport.date("25/9/3") == nil && AssessmentImport.date("") == nil)
+        #expect(AssessmentImport.date("2025.9.30") == "2025-09-30" && AssessmentImport.date("2025-1-3") == "2025-01-03")
+        for refused in [
+            "2025/9/3 0:00", "20251/9/3", "2025/123/1", "2025/9/300", "2025/9", "2025/9/3/1", "2025//9", "/2025/9/3", "2025/9/", "２０２５/9/3",
+        ] {
+            #expect(AssessmentImport.date(refused) == nil, "\(refused)")
+        }
         #expect(["L3", "l3", "3", "L3级"].map(AssessmentImport.stage) == [.l3, .l3, .l3, .l3])
         #expect(AssessmentImport.stage("L6") == nil && AssessmentImport.stage("三级") == nil)
         let csv =

@@ -151,12 +151,16 @@ public struct AssessmentImport: Sendable {
         do { _ = try USCC(uscc) } catch { problem("uscc", error.description) }
         let id = cell("assessment")
         if id.isEmpty { problem("assessment", "the assessment id is empty") }
-        let date = Self.date(cell("date"))
-        if date == nil { problem("date", "\"\(cell("date"))\" is not a date (YYYY-MM-DD or YYYY/M/D)") }
-        let kind = Self.kinds[cell("kind")] ?? Self.kinds[cell("kind").lowercased()]
-        if kind == nil { problem("kind", "\"\(cell("kind"))\" is not a kind of assessment: annual (年度), online (网上评测) or onsite (现场)") }
-        let stage = Self.stage(cell("stage"))
-        if stage == nil { problem("stage", "\"\(cell("stage"))\" is not a stage: L0 to L5") }
+        let dateText = cell("date")
+        let date = Self.date(dateText)
+        if date == nil { problem("date", "\"\(dateText)\" is not a date (YYYY-MM-DD or YYYY/M/D)") }
+        let kindText = cell("kind")
+        let kind = Self.kinds[kindText] ?? Self.kinds[kindText.lowercased()]
+        if kind == nil { problem("kind", "\"\(kindText)\" is not a kind of assessment: annual (年度), online (网上评测) or onsite (现场)") }
+        let stageText = cell("stage")
+        let stage = Self.stage(stageText)
+        if stage == nil { problem("stage", "\"\(stageText)\" is not a stage: L0 to L5") }
+        let instrument = cell("instrument")
         var scored: [String: JSONValue] = [:]
         for (dimension, text) in scores {
             let value = text.trimmingCharacters()
@@ -170,7 +174,7 @@ public struct AssessmentImport: Sendable {
         guard errors.isEmpty, let date, let kind, let stage else { return .failure(ImportTable.Failure(errors: errors)) }
         var data: [String: JSONValue] = [
             "assessment": .string(id), "kind": .string(kind.rawValue), "stage": .string(stage.rawValue),
-            "instrument": .string(cell("instrument").isEmpty ? "评估平台导出" : cell("instrument")),
+            "instrument": .string(instrument.isEmpty ? "评估平台导出" : instrument),
         ]
         if !scored.isEmpty { data["scores"] = .object(scored) }
         var draft = EventDraft(stream: "enterprise/\(uscc)", type: AssessmentRecorded.kind.rawValue, occurred: date, data: .object(data))
@@ -190,8 +194,26 @@ public struct AssessmentImport: Sendable {
 
     /// `YYYY-MM-DD`, or `YYYY/M/D` and `YYYY-M-D` as spreadsheets write dates.
     static func date(_ text: String) -> String? {
-        let parts = text.split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." })
-        guard parts.count == 3, parts[0].count == 4, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
+        // Three runs of ASCII digits (4, then 1–2, then 1–2), each separator one character.
+        var parts: [Int] = []
+        var digits = 0
+        var value = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard digits < (parts.isEmpty ? 4 : 2) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+            case UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: "."):
+                guard parts.count < 2, parts.isEmpty ? digits == 4 : digits > 0 else { return nil }
+                parts.append(value)
+                (digits, value) = (0, 0)
+            default:
+                return nil
+            }
+        }
+        guard parts.count == 2, digits > 0 else { return nil }
+        let (year, month, day) = (parts[0], parts[1], value)
         let date = "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
         return Timestamp.isValidBusinessDate(date) ? date : nil
     }

@@ -95,6 +95,8 @@ public struct ImportTable: Sendable {
 extension String {
     /// The text without leading and trailing white space (most cells have none: returned as is).
     func trimmingCharacters() -> String {
+        // Most cells start and end with a visible ASCII character: nothing to trim.
+        if let first = utf8.first, let last = utf8.last, (0x21..<0x80).contains(first), (0x21..<0x80).contains(last) { return self }
         let scalars = unicodeScalars
         var start = scalars.startIndex
         var end = scalars.endIndex

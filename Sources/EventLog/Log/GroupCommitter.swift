@@ -168,6 +168,7 @@ final class GroupCommitter: @unchecked Sendable {
     private func sequence(_ drafts: [EventDraft], names: [StreamName]) -> (outcome: Outcome, accepted: [Sequenced]) {
         forgetDurableKeys()
         var keys: [String: (seq: UInt64, version: UInt64, draft: EventDraft)] = [:]
+        keys.reserveCapacity(drafts.count)
         var accepted: [Sequenced] = []
         accepted.reserveCapacity(drafts.count)
         var results: [AppendResult] = []
