@@ -228,6 +228,8 @@ final class GroupCommitter: @unchecked Sendable {
             results.append(AppendResult(seq: seq, stream: drafts[index].stream, version: current + 1, isDuplicate: false))
         }
         nextSeq += UInt64(accepted.count)
+        keySeqs.reserveCapacity(keySeqs.count + keys.count)
+        pendingKeys.reserveCapacity(pendingKeys.count + keys.count)
         for (key, value) in keys {
             keySeqs[key] = value.seq
             pendingKeys[key] = value
