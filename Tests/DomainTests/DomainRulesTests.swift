@@ -166,13 +166,17 @@ import Testing
         #expect(log.size > 8192)
 
         let (province, city) = (Actor(name: "省厅", role: "province"), Actor(name: "青岛", role: "city:370200"))
+        let drafts = ids.enumerated().map { index, id in
+            (
+                Self.draft(
+                    "award/T-\(index)", "BenchmarkAwarded", ["recipient": .string(id), "kind": "智能工厂", "level": "provincial", "year": 2025],
+                    occurred: "2025-12-01"),
+                Self.draft("enterprise/\(id)", "TrainingAttended", ["session": "复训"], occurred: "2025-12-02")
+            )
+        }
         func outcomes(_ rules: inout DomainRules) -> [String] {
             var answers: [String] = []
-            for (index, id) in ids.enumerated() {
-                let award = Self.draft(
-                    "award/T-\(index)", "BenchmarkAwarded", ["recipient": .string(id), "kind": "智能工厂", "level": "provincial", "year": 2025],
-                    occurred: "2025-12-01")
-                let visit = Self.draft("enterprise/\(id)", "TrainingAttended", ["session": "复训"], occurred: "2025-12-02")
+            for (award, visit) in drafts {
                 for (draft, actor) in [(award, province), (visit, city)] {
                     do {
                         try rules.check(draft, by: actor)
@@ -187,8 +191,14 @@ import Testing
         var plain = try DomainRules(log: log, today: "2026-11-28")
         var prefetched = try DomainRules(log: log, today: "2026-11-28")
         try prefetched.prefetch(enterprises: ids)
+        // Prefetched for the drafts: the awards' recipients with their stage histories, half of
+        // them already folded without.
+        var forDrafts = try DomainRules(log: log, today: "2026-11-28")
+        try forDrafts.prefetch(enterprises: ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
+        try forDrafts.prefetch(for: drafts.flatMap { [$0.0, $0.1] })
         let expected = outcomes(&plain)
         #expect(outcomes(&prefetched) == expected)
+        #expect(outcomes(&forDrafts) == expected)
         // The fixture exercises every answer: accepted, too low a stage, left, another city's.
         #expect(Set(expected) == ["ok", "benchmark-eligibility", "in-population", "jurisdiction"])
         await log.close()

@@ -258,7 +258,7 @@ extension AssessmentImport {
         var registeredHere: Set<String> = []
         // Each row's enterprise is read from the log once, all of them in one pass (a log that
         // cannot be read is reported by the row checks that follow).
-        try? intake.prefetch(enterprises: rows.lazy.compactMap { try? $0.result.get().uscc })
+        try? intake.prefetch(for: rows.lazy.compactMap { try? $0.result.get().assessment })
         for (index, (number, result)) in rows.enumerated() {
             if index % 1000 == 999 { progress(index + 1) }
             let row: Row

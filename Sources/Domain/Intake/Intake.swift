@@ -101,11 +101,11 @@ public struct Intake {
         return .new
     }
 
-    /// Reads what the rules know of the enterprises `ids` in one pass over the log, ahead of
-    /// checking drafts about many of them (see ``DomainRules/prefetch(enterprises:)``).
-    public mutating func prefetch(enterprises ids: some Sequence<String>) throws(IntakeError) {
+    /// Reads what the rules will need to check `drafts` in one pass over the log, ahead of
+    /// checking them (see ``DomainRules/prefetch(for:)``).
+    public mutating func prefetch(for drafts: some Sequence<EventDraft>) throws(IntakeError) {
         do {
-            try rules.prefetch(enterprises: ids)
+            try rules.prefetch(for: drafts)
         } catch {
             throw IntakeError(.unavailable, at: nil, error.message, rule: error.rule)
         }
@@ -159,8 +159,7 @@ public struct Intake {
             let batch = Array(drafts[position..<end])
             // The enterprises the batch names are read in one pass, not one stream at a time as
             // each is first checked (a log that cannot be read is reported by the checks).
-            try? prefetch(
-                enterprises: batch.lazy.filter { $0.stream.hasPrefix("enterprise/") }.map { String($0.stream.dropFirst("enterprise/".count)) })
+            try? prefetch(for: batch)
             for (index, draft) in batch.enumerated() { _ = try check(draft, at: IntakePlace(.event, offset + index)) }
             do {
                 results += try await log.append(batch, actor: actor)

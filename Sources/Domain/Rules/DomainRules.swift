@@ -418,7 +418,7 @@ public struct DomainRules {
     /// when the state was folded without them.
     private mutating func stages(of id: String) throws(RuleViolation) -> StageHistory {
         if let stages = enterprises[id]?.stages { return stages }
-        var state = EnterpriseState(stages: StageHistory())
+        var state = EnterpriseState()
         for event in try standing("enterprise/" + id, payload: EnterpriseState.payloadWithStages) { state.apply(event.fact, seq: event.seq) }
         enterprises[id] = state
         return state.stages ?? StageHistory()
@@ -470,9 +470,8 @@ public struct DomainRules {
     /// among the drafts checked since, as facts.
     private func facts(_ stream: String, payload: (EventKind) -> EnvelopeReader.PayloadPart) throws(RuleViolation) -> [StreamEvent] {
         var events: [StreamEvent] = []
-        try Self.readFacts(seqs: log.positions(of: stream), from: .lookup(lookup), payload: payload, of: stream) { _, event in
-            events.append(event)
-        }
+        let read: (Int, StreamEvent) -> Void = { events.append($1) }
+        try Self.readFacts(seqs: log.positions(of: stream), from: .lookup(lookup), payload: { payload($1) }, of: stream, read)
         return events + (pending[stream] ?? [])
     }
 
@@ -485,10 +484,11 @@ public struct DomainRules {
     }
 
     /// Reads the facts of the log's events `seqs` (in this order; ascending for `.inOrder`)
-    /// from `source`, reading of each payload what `payload` asks for, and hands each to `body`
-    /// with its place in `seqs`; `streams` names what is read, for the error.
+    /// from `source`, reading of each payload what `payload` asks for (by the place in `seqs`
+    /// and the type), and hands each to `body` with its place in `seqs`; `streams` names what
+    /// is read, for the error.
     private static func readFacts(
-        seqs: [UInt64], from source: LineSource, payload: (EventKind) -> EnvelopeReader.PayloadPart, of streams: String,
+        seqs: [UInt64], from source: LineSource, payload: (Int, EventKind) -> EnvelopeReader.PayloadPart, of streams: String,
         _ body: (Int, StreamEvent) -> Void
     ) throws(RuleViolation) {
         var actors = ActorCache(slots: 0)
@@ -499,7 +499,7 @@ public struct DomainRules {
                 let kind: EventKind
                 let occurred: String
                 let data: [(key: String, value: JSONValue)]?
-                if let fact = try EnvelopeReader.readFact(line, kinds: EventKind.self, payload: payload) {
+                if let fact = try EnvelopeReader.readFact(line, kinds: EventKind.self, payload: { payload(index, $0) }) {
                     (kind, occurred, data) = (fact.kind, fact.occurred, fact.data)
                 } else {
                     var read: Int64?
@@ -507,12 +507,12 @@ public struct DomainRules {
                         throw LogError.corrupted(segment: "event \(seq)", offset: 0, reason: "the stored line is not an envelope")
                     }
                     (kind, occurred) = (members.kind, members.occurred)
-                    if case .none = payload(kind) { data = nil } else { data = members.data }
+                    if case .none = payload(index, kind) { data = nil } else { data = members.data }
                 }
-                // A fact whose payload was not read is `.other` (a kind whose fact needs none is read whole).
+                // A fact whose payload was not read is `.unread` (a kind whose fact needs none is read whole).
                 let fact: StreamFact
                 switch (data, StreamFact.payload(kind)) {
-                case (nil, .all), (nil, .members): fact = .other
+                case (nil, .all), (nil, .members): fact = .unread
                 default: fact = StreamFact(kind: kind, payload: PayloadReader(members: data ?? []), occurred: occurred)
                 }
                 body(index, (seq, kind, fact))
@@ -540,22 +540,32 @@ public struct DomainRules {
     /// Folds the states of the enterprises `ids` not folded yet from one pass over their events
     /// in seq order, split between the cores, so that checking an input that names many
     /// enterprises (a year's assessment results) reads each batch of the log once, not once per
-    /// enterprise. The checks that follow give the same answers with or without it.
-    public mutating func prefetch(enterprises ids: some Sequence<String>) throws(RuleViolation) {
+    /// enterprise. The enterprises `staged` are folded with their stage histories (which a
+    /// plain fold skips). The checks that follow give the same answers with or without it.
+    public mutating func prefetch(enterprises ids: some Sequence<String>, staged: some Sequence<String> = [String]()) throws(RuleViolation) {
         forgetAppendedDrafts()
-        var names: [String] = []
-        var seen: Set<String> = []
-        for id in ids where enterprises[id] == nil && seen.insert(id).inserted { names.append(id) }
+        var names: [(id: String, stages: Bool)] = []
+        var position: [String: Int] = [:]
+        for id in staged where enterprises[id]?.stages == nil {
+            if position[id] == nil {
+                position[id] = names.count
+                names.append((id, true))
+            }
+        }
+        for id in ids where enterprises[id] == nil && position[id] == nil {
+            position[id] = names.count
+            names.append((id, false))
+        }
         guard !names.isEmpty else { return }
         enterprises.reserveCapacity(enterprises.count + names.count)
         var wanted: [(seq: UInt64, name: Int)] = []
-        for (name, id) in names.enumerated() { for seq in log.positions(of: "enterprise/" + id) { wanted.append((seq, name)) } }
+        for (name, entry) in names.enumerated() { for seq in log.positions(of: "enterprise/" + entry.id) { wanted.append((seq, name)) } }
         wanted.sort { $0.seq < $1.seq }
         // Each core reads a run of ascending seqs, each batch once and in order, with a reader
         // of its own (no cache: a batch is not read again).
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, wanted.count / 4096))
         var parts = [Result<[StreamEvent], RuleViolation>](repeating: .success([]), count: workers)
-        let (log, count) = (log, names.count)
+        let (log, count, stages) = (log, names.count, names.map(\.stages))
         parts.withUnsafeMutableBufferPointer { output in
             nonisolated(unsafe) let output = output
             wanted.withUnsafeBufferPointer { wanted in
@@ -566,29 +576,42 @@ public struct DomainRules {
                     events.reserveCapacity(slice.count)
                     output[worker] = Result { () throws(RuleViolation) in
                         try Self.readFacts(
-                            seqs: wanted[slice].map(\.seq), from: .inOrder(log), payload: EnterpriseState.payload, of: "\(count) enterprises"
-                        ) { _, event in
-                            events.append(event)
-                        }
+                            seqs: wanted[slice].map(\.seq), from: .inOrder(log),
+                            payload: { index, kind in
+                                stages[wanted[slice.lowerBound + index].name]
+                                    ? EnterpriseState.payloadWithStages(kind) : EnterpriseState.payload(kind)
+                            }, of: "\(count) enterprises", { events.append($1) })
                         return events
                     }
                 }
             }
         }
         var events = [[StreamEvent]](repeating: [], count: names.count)
-        var position = 0
+        var next = 0
         for part in parts {
             for event in try part.get() {
-                events[wanted[position].name].append(event)
-                position += 1
+                events[wanted[next].name].append(event)
+                next += 1
             }
         }
-        for (name, id) in names.enumerated() {
+        for (name, entry) in names.enumerated() {
             var state = EnterpriseState()
-            let drafts = pending.isEmpty ? [] : pending["enterprise/" + id] ?? []
+            let drafts = pending.isEmpty ? [] : pending["enterprise/" + entry.id] ?? []
             for event in Self.standing(drafts.isEmpty ? events[name] : events[name] + drafts) { state.apply(event.fact, seq: event.seq) }
-            enterprises[id] = state
+            enterprises[entry.id] = state
         }
+    }
+
+    /// Prefetches (``prefetch(enterprises:staged:)``) what checking `drafts` will read: the
+    /// enterprise each one's stream names, and the stage history of each a benchmark award names.
+    public mutating func prefetch(for drafts: some Sequence<EventDraft>) throws(RuleViolation) {
+        var ids: [String] = []
+        var staged: [String] = []
+        for draft in drafts {
+            if draft.stream.hasPrefix("enterprise/") { ids.append(String(draft.stream.dropFirst("enterprise/".count))) }
+            if draft.type == BenchmarkAwarded.kind.rawValue, let recipient = draft.data["recipient"]?.stringValue { staged.append(recipient) }
+        }
+        try prefetch(enterprises: ids, staged: staged)
     }
 
     private mutating func grantedBases() throws(RuleViolation) -> Set<String> {

@@ -20,6 +20,9 @@ enum StreamFact: Sendable {
     /// A plan's ledger items: each task, and each milestone as `task/milestone`.
     case published(items: Set<String>)
     case retracted(seq: UInt64)
+    /// An event whose fact needs its payload, read without it (the fold did not ask for it): a
+    /// state that would fold it knows it is incomplete.
+    case unread
     /// Nothing the rules fold.
     case other
 
@@ -92,7 +95,7 @@ protocol FoldedState {
     /// Folds in the fact of event `seq` (facts come in seq order).
     mutating func apply(_ fact: StreamFact, seq: UInt64)
     /// What a fold of this state reads of the payload of an event of `kind` (a fact whose
-    /// payload is not read is `.other`).
+    /// payload is not read is `.unread`).
     static func payload(_ kind: EventKind) -> EnvelopeReader.PayloadPart
 }
 
@@ -107,17 +110,11 @@ struct EnterpriseState: FoldedState {
     /// The city and county (GB/T 2260) it is registered in.
     var city: String?
     var county: String?
-    /// What its assessments found, and when; nil when folded without them. Only the benchmark
-    /// rule reads stages, so a fold skips every assessment's payload (most of an enterprise's
-    /// events) until that rule asks (``init(stages:)``).
-    var stages: StageHistory?
-
-    init() {}
-
-    /// A state that folds its assessments into `stages` (folded with ``payloadWithStages(_:)``).
-    init(stages: StageHistory) {
-        self.stages = stages
-    }
+    /// What its assessments found, and when; nil when an assessment was folded unread. Only the
+    /// benchmark rule reads stages, so a fold skips every assessment's payload (most of an
+    /// enterprise's events) until that rule asks (a fold with ``payloadWithStages(_:)``); a
+    /// stream first folded before its assessments keeps its history from the drafts checked.
+    var stages: StageHistory? = StageHistory()
 
     static func payload(_ kind: EventKind) -> EnvelopeReader.PayloadPart {
         kind == .assessmentRecorded || kind == .stageUpgraded ? .none : StreamFact.payload(kind)
@@ -138,6 +135,8 @@ struct EnterpriseState: FoldedState {
             self.county = county ?? self.county
         case .left:
             hasLeft = true
+        case .unread:
+            stages = nil
         case .assessed(let date, let stage, let assessment):
             stages?.record(StageHistory.Finding(seq: seq, date: date, stage: stage, assessment: assessment))
         default:
