@@ -272,7 +272,7 @@ extension AssessmentImport {
             }
             var drafts: [EventDraft] = []
             var registersIn: String?
-            if !registeredHere.contains(row.uscc), intake.log.positions(of: "enterprise/" + row.uscc).isEmpty {
+            if !registeredHere.contains(row.uscc), intake.log.version(of: "enterprise/" + row.uscc) == 0 {
                 switch (registerMissing, row.registration) {
                 case (true, .success(let registration)?):
                     drafts.append(registration)
