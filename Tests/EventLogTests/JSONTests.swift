@@ -341,6 +341,8 @@ struct SkippingReaderTests {
             (#"{"a":[1 2],"b":1}"#, "expected ']'"),
             (#"{"a":-,"b":1}"#, "unexpected character"),
             (#"{"a":1.,"b":1}"#, "digit expected after decimal point"),
+            (#"{"a":[1e400],"b":1}"#, "out of range"),
+            ("{\"a\":-" + String(repeating: "9", count: 400) + ",\"b\":1}", "out of range"),
             ("{\"a\":" + String(repeating: "[", count: 70) + "1" + String(repeating: "]", count: 70) + ",\"b\":1}", "nested deeper"),
             (#"{"a":1,"b":2,"a":3}"#, "duplicate object key \"a\""),
             (#"{"b":1,"a":2,"c":3,"a":4}"#, "duplicate object key \"a\""),

@@ -17,7 +17,8 @@ extension EnterpriseRegistered {
     public static let placeMembers = ["city", "county"]
 
     /// Where the enterprise is registered, without reading the rest (what the rules keep of it,
-    /// read for every enterprise an input names).
+    /// read for every enterprise an input names; the catalogue checked the rest when the event
+    /// was written).
     public static func place(reading r: PayloadReader) throws(PayloadError) -> (city: String, county: String) {
         (try r.string("city"), try r.string("county"))
     }

@@ -157,8 +157,9 @@ public struct Intake {
         while position != drafts.endIndex {
             let end = drafts.index(position, offsetBy: batchEvents, limitedBy: drafts.endIndex) ?? drafts.endIndex
             let batch = Array(drafts[position..<end])
-            // The enterprises the batch names are read in one pass, not one stream at a time as
-            // each is first checked (a log that cannot be read is reported by the checks).
+            // What the rules will read for the batch (its enterprises, and the stage histories
+            // of its award recipients) is read in one pass, not one stream at a time as each is
+            // first checked (a log that cannot be read is reported by the checks).
             try? prefetch(for: batch)
             for (index, draft) in batch.enumerated() { _ = try check(draft, at: IntakePlace(.event, offset + index)) }
             do {

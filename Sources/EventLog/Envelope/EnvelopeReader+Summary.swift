@@ -10,7 +10,8 @@ extension EnvelopeReader {
 
     /// Reads a line's ``Summary``, the canonical way when it is laid out as ``Envelope`` writes
     /// it and member by member otherwise; throws when seq, stream or version is missing or
-    /// not what it must be.
+    /// not what it must be. The canonical way skips the actor and the payload unbuilt (checked
+    /// as JSON, not for a key repeated inside them; verification parses each line whole).
     ///
     /// ```swift
     /// let summary = try EnvelopeReader.summary(line)  // summary.seq, summary.stream, …

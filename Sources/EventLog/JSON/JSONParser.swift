@@ -130,8 +130,8 @@ public struct JSONParser {
     }
 
     /// Skips one value without building it: its grammar, strings and numbers are checked as
-    /// ``parseValue(depth:)`` checks them, but not whether an object repeats a key — for lines
-    /// the log has stored, each parsed whole when it was written.
+    /// ``parseValue(depth:)`` checks them, but not whether an object inside it repeats a key —
+    /// for lines the log has stored, each parsed whole when it was written.
     mutating func skipValue(depth: Int = 0) throws(Failure) {
         skipWhitespace()
         guard position < bytes.count else { throw failure("unexpected end of JSON") }
@@ -156,7 +156,13 @@ public struct JSONParser {
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
-        default: _ = try scanNumber()
+        default:
+            // Short integers are in range; anything else is converted to be checked as parse checks it.
+            let (start, isInteger) = try scanNumber()
+            if !isInteger || position - start > 18 {
+                position = start
+                _ = try parseNumber()
+            }
         }
     }
 
