@@ -103,6 +103,12 @@ import Testing
         #expect(draft.stream == "plan/2024-2026")
         #expect(draft.expectedVersion == .none)
         #expect(draft.key == "k1")
+        #expect(draft.streamParts == ("plan", "2024-2026"))
+        var nested = draft
+        nested.stream = "award/2025/4032"
+        #expect(nested.streamParts == ("award", "2025/4032"))
+        nested.stream = "plan"
+        #expect(nested.streamParts == ("plan", ""))
     }
 
     @Test(arguments: [

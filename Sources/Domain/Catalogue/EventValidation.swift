@@ -22,8 +22,7 @@ public struct EventValidator: Sendable {
                 path: "type",
                 reason: "\"\(draft.type)\" is not an event type of the plan; known types: \(EventCatalogue.all.map(\.type).joined(separator: ", "))")
         }
-        let category = String(draft.stream.prefix(while: { $0 != "/" }))
-        let id = String(draft.stream.drop(while: { $0 != "/" }).dropFirst())
+        let (category, id) = draft.streamParts
         if let expected = spec.category, category != expected {
             throw FieldError(path: "stream", reason: "\(spec.type) belongs to a \(expected)/… stream, not \"\(draft.stream)\"")
         }

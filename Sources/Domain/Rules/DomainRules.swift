@@ -49,7 +49,7 @@ public struct DomainRules {
     /// Checks `draft`, written by `actor`, against the log and the drafts checked before it,
     /// then remembers it.
     public mutating func check(_ draft: EventDraft, by actor: Actor = Actor(name: "rules", role: Role.province.name)) throws(RuleViolation) {
-        let id = String(draft.stream.drop(while: { $0 != "/" }).dropFirst())
+        let id = draft.streamParts.id
         forgetAppendedDrafts()
         try checkJurisdiction(draft, id: id, actor: actor)
         guard Timestamp.datePart(draft.occurred) <= today else {
@@ -196,7 +196,7 @@ public struct DomainRules {
     /// about the stream (its version, its keys) is looked at.
     public mutating func checkJurisdiction(_ draft: EventDraft, by actor: Actor) throws(RuleViolation) {
         forgetAppendedDrafts()
-        return try checkJurisdiction(draft, id: String(draft.stream.drop(while: { $0 != "/" }).dropFirst()), actor: actor)
+        return try checkJurisdiction(draft, id: draft.streamParts.id, actor: actor)
     }
 
     /// Auditors write nothing; a city (a county) writes only its own enterprises' events and
@@ -232,7 +232,7 @@ public struct DomainRules {
             } else {
                 throw RuleViolation(
                     rule: "jurisdiction",
-                    message: "\(draft.stream.prefix(while: { $0 != "/" })) streams are written by the province, not by \(level) \(code)")
+                    message: "\(draft.streamParts.category) streams are written by the province, not by \(level) \(code)")
             }
             let registering = EventKind(type: draft.type) == .enterpriseRegistered
             let state = registering ? nil : try self.enterprise(enterprise)

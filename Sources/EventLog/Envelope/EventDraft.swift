@@ -73,6 +73,13 @@ public struct EventDraft: Sendable, Equatable {
         try validate()
     }
 
+    /// The stream's category and its id, split at the first `/` (the id is empty when there is
+    /// none; a valid stream has one).
+    public var streamParts: (category: String, id: String) {
+        let (category, id, separated) = EnvelopeReader.split(stream)
+        return (category, separated ? id : "")
+    }
+
     /// Checks the fields the log itself cares about (the domain checks `data` later).
     public func validate() throws(EventDraftError) {
         guard Self.isValidStream(stream) else {
