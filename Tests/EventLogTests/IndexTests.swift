@@ -62,6 +62,16 @@ import Testing
         #expect(rebuilt == fromIndex)
         #expect(fromIndex.streams.count == 40)
         #expect(fromIndex.keys.count == 12 * 4)
+        // The counts read from the records' lengths alone are those of the decoded records.
+        var decoded = (events: 0, keys: 0)
+        var hinted = (events: -1, keys: -1)
+        func count(_ record: BatchIndexFile.Record) -> Bool {
+            decoded.events += record.entries.count
+            decoded.keys += record.entries.filter { $0.key != nil }.count
+            return true
+        }
+        _ = try BatchIndexFile(path: directory.batchIndex).forEachRecord(reserve: { hinted = ($0, $1) }, count)
+        #expect(hinted == decoded && decoded.keys == 12 * 4 && decoded.events > decoded.keys)
         // Positions by stream agree with a plain read of the whole log.
         let log = try EventLog(directory: directory, writable: false)
         let all = try log.envelopes()

@@ -141,7 +141,7 @@ struct Recovery {
         var agrees = true
         let byteLength: Int
         do {
-            byteLength = try index.forEachRecord { record in
+            func add(_ record: BatchIndexFile.Record) -> Bool {
                 let trailer = record.location.trailer
                 guard trailer.firstSeq == catalog.size + 1, present.contains(record.location.segmentBase),
                     record.location.segmentBase >= previousBase, record.entries.count == trailer.eventCount,
@@ -155,6 +155,7 @@ struct Recovery {
                 agrees = catalog.tree.root(size: catalog.size) == trailer.root
                 return agrees
             }
+            byteLength = try index.forEachRecord(reserve: { catalog.reserveCapacity(keys: $1) }, add)
         } catch {
             return nil  // an unreadable index is rebuilt from the segments
         }

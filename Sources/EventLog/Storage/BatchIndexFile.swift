@@ -22,12 +22,16 @@ struct BatchIndexFile {
     /// index is never held decoded all at once), until `body` returns false. Returns the length
     /// in bytes of the header and the records read (0 when the file is missing or its header is
     /// not this version's).
-    func forEachRecord(_ body: (Record) throws -> Bool) throws -> Int {
+    /// `reserve` is first told how many events and keys the file's records hold at most
+    /// (``counts(_:)``), so the caller can size its tables once.
+    func forEachRecord(reserve: (_ events: Int, _ keys: Int) -> Void = { _, _ in }, _ body: (Record) throws -> Bool) throws -> Int {
         guard File.exists(path) else { return 0 }
         let bytes = try File(path: path, mode: .readOnly).readAll()
         guard bytes.starts(with: Self.header) else { return 0 }
         var position = Self.header.count
         try bytes.withUnsafeBytes { buffer in
+            let counts = Self.counts(UnsafeRawBufferPointer(rebasing: buffer[position...]))
+            reserve(counts.events, counts.keys)
             while position + 8 <= buffer.count {
                 let length = Int(buffer.littleEndian(at: position, as: UInt32.self))
                 let crc: UInt32 = buffer.littleEndian(at: position + 4)
@@ -40,7 +44,7 @@ struct BatchIndexFile {
         return position
     }
 
-    /// Keeps the first `length` bytes (a valid prefix as ``forEachRecord(_:)`` measured it), or
+    /// Keeps the first `length` bytes (a valid prefix as ``forEachRecord(reserve:_:)`` measured it), or
     /// starts the file afresh with just the header when that is 0. Returns the length kept.
     func truncate(to length: Int) throws(StorageError) -> Int {
         if !File.exists(path) {
@@ -86,6 +90,37 @@ struct BatchIndexFile {
         bytes.appendLittleEndian(CRC32.checksum(payload))
         bytes += payload
         return bytes
+    }
+
+    /// How many events, and how many of them with an idempotency key, the records in `records`
+    /// hold, read from the lengths alone (no checksum, nothing built): a hint for sizing tables
+    /// before decoding, not a check; it stops at the first record that does not fit.
+    static func counts(_ records: UnsafeRawBufferPointer) -> (events: Int, keys: Int) {
+        let countAt = 8 + 8 + CommitTrailer.payloadLength
+        var (events, keys) = (0, 0)
+        var position = 0
+        while position + 8 <= records.count {
+            let length = Int(records.littleEndian(at: position, as: UInt32.self))
+            let end = position + 8 + length
+            guard end <= records.count, length >= countAt + 4 else { break }
+            let count = Int(records.littleEndian(at: position + 8 + countAt, as: UInt32.self))
+            var entry = position + 8 + countAt + 4
+            for _ in 0..<count {
+                guard entry + 40 <= end else { break }
+                let streamLength: UInt16 = records.littleEndian(at: entry + 36)
+                entry += 38 + (streamLength == UInt16.max ? 0 : Int(streamLength))
+                guard entry + 2 <= end else { break }
+                let keyLength: UInt16 = records.littleEndian(at: entry)
+                entry += 2
+                if keyLength != UInt16.max {
+                    keys += 1
+                    entry += Int(keyLength)
+                }
+                events += 1
+            }
+            position = end
+        }
+        return (events, keys)
     }
 
     private static func decode(_ payload: UnsafeRawBufferPointer) -> Record? {

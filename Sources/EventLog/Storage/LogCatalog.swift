@@ -125,6 +125,12 @@ struct LogCatalog: Sendable {
         return positions.reversed()
     }
 
+    /// Sizes the key table for `keys` more events with an idempotency key, so that adding them
+    /// does not grow it by doubling (rehashing every key each time).
+    mutating func reserveCapacity(keys: Int) {
+        self.keys.reserveCapacity(self.keys.count + keys)
+    }
+
     /// Adds a batch. `parents` may hold the interior hashes its leaves complete, in append
     /// order (the committer computed them for the trailer's root); otherwise they are computed.
     mutating func add(_ location: BatchLocation, entries: [Entry], parents: [MerkleHash] = []) {
