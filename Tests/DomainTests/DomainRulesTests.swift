@@ -195,6 +195,19 @@ import Testing
         // them already folded without.
         var forDrafts = try DomainRules(log: log, today: "2026-11-28")
         try forDrafts.prefetch(enterprises: ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
+        // Drafts checked before the prefetch, not yet appended: a retraction and an assessment.
+        let before = [
+            Self.draft(
+                "enterprise/\(ids[1])", "EventRetracted", ["seq": .integer(Int64(log.positions(of: "enterprise/\(ids[1])")[1])), "reason": "重复录入"]),
+            Self.draft(
+                "enterprise/\(ids[3])", "AssessmentRecorded", ["assessment": "B3", "kind": "annual", "instrument": "2025.1", "stage": "L5"],
+                occurred: "2025-11-01"),
+        ]
+        for draft in before {
+            try plain.check(draft, by: province)
+            try prefetched.check(draft, by: province)
+            try forDrafts.check(draft, by: province)
+        }
         try forDrafts.prefetch(for: drafts.flatMap { [$0.0, $0.1] })
         let expected = outcomes(&plain)
         #expect(outcomes(&prefetched) == expected)

@@ -586,19 +586,27 @@ public struct DomainRules {
                 }
             }
         }
-        var events = [[StreamEvent]](repeating: [], count: names.count)
+        // The facts come back in seq order and are folded into their enterprises' states as they
+        // come, then the drafts checked since; what stands is what ``standing(_:)`` keeps (seqs
+        // are unique across streams, so one set holds every retracted one).
+        let drafts = pending.isEmpty ? [] : names.map { pending["enterprise/" + $0.id] ?? [] }
+        var retracted: Set<UInt64> = []
+        for part in parts { for event in try part.get() { if case .retracted(let seq) = event.fact { retracted.insert(seq) } } }
+        for events in drafts { for event in events { if case .retracted(let seq) = event.fact { retracted.insert(seq) } } }
+        func stands(_ event: StreamEvent) -> Bool {
+            event.kind != .eventRetracted && (retracted.isEmpty || !retracted.contains(event.seq))
+        }
+        var states = [EnterpriseState](repeating: EnterpriseState(), count: names.count)
         var next = 0
         for part in parts {
             for event in try part.get() {
-                events[wanted[next].name].append(event)
+                if stands(event) { states[wanted[next].name].apply(event.fact, seq: event.seq) }
                 next += 1
             }
         }
         for (name, entry) in names.enumerated() {
-            var state = EnterpriseState()
-            let drafts = pending.isEmpty ? [] : pending["enterprise/" + entry.id] ?? []
-            for event in Self.standing(drafts.isEmpty ? events[name] : events[name] + drafts) { state.apply(event.fact, seq: event.seq) }
-            enterprises[entry.id] = state
+            if !drafts.isEmpty { for event in drafts[name] where stands(event) { states[name].apply(event.fact, seq: event.seq) } }
+            enterprises[entry.id] = states[name]
         }
     }
 
