@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Domain
@@ -62,5 +63,59 @@ import Testing
             #expect(found?.message == expected?.message)
             #expect(expected?.place == IntakePlace(.line, bad.min()!))
         }
+    }
+}
+
+@Suite("Keys repeated within one input")
+struct RepeatedKeyTests {
+    @Test("the digest of a draft's content is its canonical JSON's: the same whatever the order and number form, another for any change")
+    func digestFollowsTheCanonicalForm() throws {
+        func draft(_ data: String, occurred: String = "2025-10-12") throws -> EventDraft {
+            EventDraft(
+                stream: "enterprise/91370200AY4CL12T2L", type: "AssessmentRecorded", occurred: occurred, data: try JSONParser.parse(data))
+        }
+        let first = try draft(#"{"assessment":"A-1","kind":"annual","scores":{"基础":65,"应用":[1,2.5]},"stage":"L3"}"#)
+        let same = try draft(#"{"stage":"L3","scores":{"应用":[1.0,2.5],"基础":65.0},"kind":"annual","assessment":"A-1"}"#)
+        var built = first
+        built.data = .object([
+            "assessment": "A-1", "kind": "annual", "stage": "L3", "scores": .object(["基础": .double(65), "应用": .array([.double(1), .double(2.5)])]),
+        ])
+        #expect(first.data.canonicalBytes == same.data.canonicalBytes && first.data.canonicalBytes == built.data.canonicalBytes)
+        #expect(Intake.digest(first) == Intake.digest(same) && Intake.digest(first) == Intake.digest(built))
+        for other in [
+            try draft(#"{"assessment":"A-1","kind":"annual","scores":{"基础":65,"应用":[2.5,1]},"stage":"L3"}"#),
+            try draft(#"{"assessment":"A-1","kind":"annual","scores":{"基础":66,"应用":[1,2.5]},"stage":"L3"}"#),
+            try draft(#"{"assessment":"A-1","kind":"annual","scores":{"基础":65,"应用":[1,2.5]},"stage":"L4"}"#),
+            try draft(#"{"assessment":"A-1","kind":"annual","scores":{"基础":65,"应用":[1,2.5]}}"#),
+            try draft(#"{"assessment":"A-1","kind":"annual","scores":{"基础":65,"应用":[1,2.5]},"stage":"L3"}"#, occurred: "2025-10-13"),
+            try draft(#"{"assessment":"A-1","kind":"annual","scores":{"基础":"65","应用":[1,2.5]},"stage":"L3"}"#),
+        ] {
+            #expect(Intake.digest(other) != Intake.digest(first), "\(other.data.canonicalText)")
+        }
+    }
+}
+
+extension RepeatedKeyTests {
+    @Test("a key used twice in one input: the same content is a repeat, other content is refused")
+    func sameKeyInOneInput() async throws {
+        let (_, log, root) = try await DomainRulesTests.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var intake = try Intake(log: log, actor: Actor(name: "test", role: "province"), today: "2026-11-28")
+        func assessment(_ data: String) throws -> EventDraft {
+            var draft = EventDraft(
+                stream: "enterprise/\(DomainRulesTests.enterprise)", type: "AssessmentRecorded", occurred: "2025-10-12",
+                data: try JSONParser.parse(data))
+            draft.key = "import/assessment/A-9"
+            return draft
+        }
+        #expect(try intake.check(assessment(#"{"assessment":"A-9","kind":"annual","instrument":"x","stage":"L3"}"#), at: nil) == .new)
+        #expect(try intake.check(assessment(#"{"stage":"L3","instrument":"x","kind":"annual","assessment":"A-9"}"#), at: nil) == .repeated)
+        #expect {
+            try intake.check(assessment(#"{"assessment":"A-9","kind":"annual","instrument":"x","stage":"L4"}"#), at: IntakePlace(.row, 4))
+        } throws: { error in
+            let error = error as? IntakeError
+            return error?.code == .conflict && error?.message.contains("used by an earlier event of this input with different content") == true
+        }
+        await log.close()
     }
 }

@@ -196,14 +196,56 @@ public struct Intake {
         return "the log refused the write: \(error); nothing of this input was stored"
     }
 
-    /// A digest of a draft's content, for keys repeated within one input.
+    /// A digest of a draft's content, for keys repeated within one input: the same for drafts
+    /// whose canonical JSON is the same (members in any order, 98.0 as 98), computed from the
+    /// tree without writing it out.
     static func digest(_ draft: EventDraft) -> Int {
         var hasher = Hasher()
         hasher.combine(draft.stream)
         hasher.combine(draft.type)
         hasher.combine(draft.schema)
         hasher.combine(draft.occurred)
-        hasher.combine(draft.data.canonicalBytes)
+        combine(draft.data, into: &hasher)
         return hasher.finalize()
+    }
+
+    private static func combine(_ value: JSONValue, into hasher: inout Hasher) {
+        switch value {
+        case .null: hasher.combine(0 as UInt8)
+        case .bool(let flag):
+            hasher.combine(1 as UInt8)
+            hasher.combine(flag)
+        case .integer(let number):
+            hasher.combine(2 as UInt8)
+            hasher.combine(number)
+        case .double(let number):
+            // Written as an integer when it is one (the canonical form's rule).
+            if number == number.rounded(), abs(number) < 9_007_199_254_740_992 {
+                hasher.combine(2 as UInt8)
+                hasher.combine(Int64(number))
+            } else {
+                hasher.combine(3 as UInt8)
+                hasher.combine(number.bitPattern)
+            }
+        case .string(let text):
+            hasher.combine(4 as UInt8)
+            hasher.combine(text)
+        case .array(let items):
+            hasher.combine(5 as UInt8)
+            hasher.combine(items.count)
+            for item in items { combine(item, into: &hasher) }
+        case .object(let members):
+            // Members in any order: each hashed on its own, the hashes summed.
+            var sum = 0
+            for (key, member) in members {
+                var own = Hasher()
+                own.combine(key)
+                combine(member, into: &own)
+                sum &+= own.finalize()
+            }
+            hasher.combine(6 as UInt8)
+            hasher.combine(members.count)
+            hasher.combine(sum)
+        }
     }
 }
