@@ -83,11 +83,17 @@ public struct JSONParser {
         return false
     }
 
-    mutating func parseValue(depth: Int) throws(Failure) -> JSONValue {
+    /// The first byte of the value at the current position (after whitespace), refused when
+    /// there is none or it would nest deeper than allowed.
+    private mutating func valueStart(depth: Int) throws(Failure) -> UInt8 {
         skipWhitespace()
         guard position < bytes.count else { throw failure("unexpected end of JSON") }
         guard depth < Self.maximumDepth else { throw failure("JSON nested deeper than \(Self.maximumDepth) levels") }
-        switch bytes[position] {
+        return bytes[position]
+    }
+
+    mutating func parseValue(depth: Int) throws(Failure) -> JSONValue {
+        switch try valueStart(depth: depth) {
         case UInt8(ascii: "{"):
             position += 1
             var members = [String: JSONValue](minimumCapacity: 12)
@@ -133,10 +139,7 @@ public struct JSONParser {
     /// ``parseValue(depth:)`` checks them, but not whether an object inside it repeats a key —
     /// for lines the log has stored, each parsed whole when it was written.
     mutating func skipValue(depth: Int = 0) throws(Failure) {
-        skipWhitespace()
-        guard position < bytes.count else { throw failure("unexpected end of JSON") }
-        guard depth < Self.maximumDepth else { throw failure("JSON nested deeper than \(Self.maximumDepth) levels") }
-        switch bytes[position] {
+        switch try valueStart(depth: depth) {
         case UInt8(ascii: "{"):
             position += 1
             if consume(UInt8(ascii: "}")) { return }
