@@ -66,6 +66,13 @@ extension EventLog {
         }
     }
 
+    /// The offset of the newline ending the line that starts at `start` in a batch's content
+    /// (the content's last byte when it does not end with one).
+    private static func lineEnd(in buffer: UnsafeRawBufferPointer, from start: Int) -> Int {
+        let base = buffer.baseAddress!
+        return memchr(base + start, 0x0A, buffer.count - start).map { UnsafeRawPointer($0) - base } ?? (buffer.count - 1)
+    }
+
     /// Calls `body` with each stored line (with its newline) of events `from...through`, in order.
     public func forEachLine(from: UInt64 = 1, through: UInt64 = .max, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
         let reader = BatchReader(log: self)
@@ -74,9 +81,7 @@ extension EventLog {
                 var seq = batch.trailer.firstSeq
                 var start = 0
                 while start < buffer.count, seq <= through {
-                    let base = buffer.baseAddress!
-                    let found = memchr(base + start, 0x0A, buffer.count - start)
-                    let newline = found.map { UnsafeRawPointer($0) - base } ?? (buffer.count - 1)
+                    let newline = Self.lineEnd(in: buffer, from: start)
                     if seq >= from { try body(seq, UnsafeRawBufferPointer(rebasing: buffer[start...newline])) }
                     seq += 1
                     start = newline + 1
@@ -147,9 +152,7 @@ extension EventLog {
                 var seq = batch.trailer.firstSeq
                 var start = 0
                 while start < buffer.count, next < wanted.count, wanted[next] <= batch.trailer.lastSeq {
-                    let base = buffer.baseAddress!
-                    let found = memchr(base + start, 0x0A, buffer.count - start)
-                    let newline = found.map { UnsafeRawPointer($0) - base } ?? (buffer.count - 1)
+                    let newline = Self.lineEnd(in: buffer, from: start)
                     if seq == wanted[next] {
                         try body(seq, UnsafeRawBufferPointer(rebasing: buffer[start...newline]))
                         next += 1
