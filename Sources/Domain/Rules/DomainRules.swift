@@ -616,8 +616,11 @@ public struct DomainRules {
         var ids: [String] = []
         var staged: [String] = []
         for draft in drafts {
-            if draft.stream.hasPrefix("enterprise/") { ids.append(String(draft.stream.dropFirst("enterprise/".count))) }
-            if draft.type == BenchmarkAwarded.kind.rawValue, let recipient = draft.data["recipient"]?.stringValue { staged.append(recipient) }
+            let (category, id) = draft.streamParts
+            if category == "enterprise" { ids.append(id) }
+            if draft.type == BenchmarkAwarded.kind.rawValue, let awarded = try? payload(BenchmarkAwarded.self, of: draft) {
+                staged.append(awarded.recipient)
+            }
         }
         try prefetch(enterprises: ids, staged: staged)
     }
