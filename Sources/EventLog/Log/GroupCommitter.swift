@@ -58,8 +58,8 @@ final class GroupCommitter: @unchecked Sendable {
     /// Stream numbers as the catalog will assign them, and each stream's version by number.
     private var streams: StreamTable
     private var streamVersions: [UInt64]
-    private var keySeqs: [String: UInt64]
-    /// Keys of requests not yet known durable, with their drafts for comparison.
+    /// Keys of requests not yet known durable, with their drafts for comparison (the keys of
+    /// durable events are the catalog's).
     private var pendingKeys: [String: (seq: UInt64, version: UInt64, draft: EventDraft)] = [:]
     /// Reads the originals of repeated keys (a retried input repeats a run of neighbours);
     /// released when the committer stops (it holds the log).
@@ -83,7 +83,6 @@ final class GroupCommitter: @unchecked Sendable {
         nextSeq = log.catalog.size + 1
         streams = log.catalog.streams
         streamVersions = log.catalog.heads.map(\.version)
-        keySeqs = log.catalog.keys
         if let lastSegment {
             do {
                 segment = try File(path: log.directory.segmentPath(baseSeq: lastSegment.base), mode: .readWrite)
@@ -191,6 +190,11 @@ final class GroupCommitter: @unchecked Sendable {
         // in the loop below they would stall the sequencer (and its lock) one at a time. A stream
         // this request numbers is not found here, and is looked up again below.
         let numbers = names.map { streams.number(of: $0) ?? -1 }
+        // The durable events' keys, read under the log's lock once: a key sequenced before is
+        // either still pending or was durable when ``forgetDurableKeys()`` dropped it above.
+        let durableKeys = log.lock.withLock {
+            drafts.map { draft in draft.key.flatMap { log.catalog.keys[$0] } }
+        }
         for index in drafts.indices {
             if let key = drafts[index].key {
                 let draft = drafts[index]
@@ -201,7 +205,7 @@ final class GroupCommitter: @unchecked Sendable {
                     results.append(AppendResult(seq: earlier.seq, stream: draft.stream, version: earlier.version, isDuplicate: true))
                     continue
                 }
-                if let seq = keySeqs[key] {
+                if let seq = pendingKeys[key]?.seq ?? durableKeys[index] {
                     switch duplicate(of: draft, key: key, seq: seq, event: index) {
                     case .success(let result): results.append(result)
                     case .failure(let error): return reject(error)
@@ -228,12 +232,8 @@ final class GroupCommitter: @unchecked Sendable {
             results.append(AppendResult(seq: seq, stream: drafts[index].stream, version: current + 1, isDuplicate: false))
         }
         nextSeq += UInt64(accepted.count)
-        keySeqs.reserveCapacity(keySeqs.count + keys.count)
         pendingKeys.reserveCapacity(pendingKeys.count + keys.count)
-        for (key, value) in keys {
-            keySeqs[key] = value.seq
-            pendingKeys[key] = value
-        }
+        for (key, value) in keys { pendingKeys[key] = value }
         return (.results(results), accepted)
     }
 
