@@ -95,6 +95,68 @@ import Testing
         }
     }
 
+    /// The records as a plain loop reads them: each checked and decoded in turn, until one is
+    /// short, fails its CRC-32 or does not decode; with the length of the prefix read.
+    func plainlyRead(_ bytes: [UInt8], upTo limit: Int = .max) -> (records: [BatchIndexFile.Record], length: Int) {
+        var records: [BatchIndexFile.Record] = []
+        var position = BatchIndexFile.header.count
+        bytes.withUnsafeBytes { buffer in
+            while position + 8 <= buffer.count, records.count < limit {
+                let length = Int(buffer.littleEndian(at: position, as: UInt32.self))
+                guard position + 8 + length <= buffer.count else { return }
+                let payload = UnsafeRawBufferPointer(rebasing: buffer[(position + 8)..<(position + 8 + length)])
+                guard CRC32.checksum(payload) == buffer.littleEndian(at: position + 4, as: UInt32.self),
+                    let record = BatchIndexFile.decode(payload)
+                else { return }
+                records.append(record)
+                position += 8 + length
+            }
+        }
+        return (records, position)
+    }
+
+    @Test func recordsDecodedAheadOnASecondThreadAreThoseAPlainLoopReads() async throws {
+        // Enough events for several of the decoder's runs, in batches of many sizes.
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog(segmentBytes: 1 << 20)
+        let log = try EventLog(directory: directory, writable: true)
+        var written = 0
+        for batch in 0..<60 {
+            let size = [1, 7, 600, 40][batch % 4]
+            let drafts = (written..<(written + size)).map { sampleDraft($0, stream: "enterprise/S\($0 % 500)", key: $0 % 3 == 0 ? "k-\($0)" : nil) }
+            _ = try await log.append(drafts, actor: testActor)
+            written += size
+        }
+        await log.close()
+        #expect(written > 2 * BatchIndexFile.Decoder.runEvents)
+        let kept = Array(try Data(contentsOf: URL(fileURLWithPath: directory.batchIndex)))
+        let plain = plainlyRead(kept)
+        // Whole; a record's byte changed in the middle (a CRC failure ends the prefix there); cut
+        // short inside the last record.
+        var damaged = kept
+        damaged[plain.length * 2 / 3] ^= 0x5A
+        for bytes in [kept, damaged, Array(kept.dropLast(5))] {
+            try Data(bytes).write(to: URL(fileURLWithPath: directory.batchIndex))
+            let expected = plainlyRead(bytes)
+            var read: [BatchIndexFile.Record] = []
+            let length = try BatchIndexFile(path: directory.batchIndex).forEachRecord {
+                read.append($0)
+                return true
+            }
+            #expect(read == expected.records && length == expected.length)
+            // A reader that stops early gets the length of what it took (and the decoder stops).
+            var taken = 0
+            let stopped = try BatchIndexFile(path: directory.batchIndex).forEachRecord { _ in
+                taken += 1
+                return taken <= 20
+            }
+            #expect(stopped == plainlyRead(bytes, upTo: 20).length)
+        }
+        #expect(
+            plainlyRead(damaged).records.count < plain.records.count
+                && plainlyRead(kept.dropLast(5).map { $0 }).records.count == plain.records.count - 1)
+    }
+
     @Test func aBatchWhoseNumberingBreaksTheIndexsIsNotEncoded() {
         let leaf = MerkleHash.leaf(UnsafeRawBufferPointer(start: nil, count: 0))
         let location = BatchLocation(

@@ -18,8 +18,9 @@ struct BatchIndexFile {
         var entries: [LogCatalog.Entry]
     }
 
-    /// Hands the records of the valid prefix to `body` in order, one at a time (a large log's
-    /// index is never held decoded all at once), until `body` returns false. Returns the length
+    /// Hands the records of the valid prefix to `body` in order, one at a time (decoded on a
+    /// second thread a few runs ahead, ``Decoder``: a large log's index is never held decoded
+    /// all at once), until `body` returns false. Returns the length
     /// in bytes of the header and the records read (0 when the file is missing or its header is
     /// not this version's).
     /// `reserve` is first told how many events and keys the file's records hold at most
@@ -30,15 +31,14 @@ struct BatchIndexFile {
         guard bytes.starts(with: Self.header) else { return 0 }
         var position = Self.header.count
         try bytes.withUnsafeBytes { buffer in
-            let counts = Self.counts(UnsafeRawBufferPointer(rebasing: buffer[position...]))
+            let records = UnsafeRawBufferPointer(rebasing: buffer[position...])
+            let counts = Self.counts(records)
             reserve(counts.events, counts.keys)
-            while position + 8 <= buffer.count {
-                let length = Int(buffer.littleEndian(at: position, as: UInt32.self))
-                let crc: UInt32 = buffer.littleEndian(at: position + 4)
-                guard position + 8 + length <= buffer.count else { return }
-                let payload = UnsafeRawBufferPointer(rebasing: buffer[(position + 8)..<(position + 8 + length)])
-                guard CRC32.checksum(payload) == crc, let record = Self.decode(payload), try body(record) else { return }
-                position += 8 + length
+            let decoder = Decoder(records: records)
+            defer { decoder.finish() }
+            while let (record, end) = decoder.next() {
+                guard try body(record) else { return }
+                position = Self.header.count + end
             }
         }
         return position
@@ -123,7 +123,8 @@ struct BatchIndexFile {
         return (events, keys)
     }
 
-    private static func decode(_ payload: UnsafeRawBufferPointer) -> Record? {
+    /// One record's payload, or nil when it does not decode.
+    static func decode(_ payload: UnsafeRawBufferPointer) -> Record? {
         let trailerStart = 8
         let trailerEnd = trailerStart + 8 + CommitTrailer.payloadLength
         guard payload.count >= trailerEnd + 4 else { return nil }
