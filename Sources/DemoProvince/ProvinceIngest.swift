@@ -79,9 +79,9 @@ public enum ProvinceIngest {
         let file = directory + "/\(year)-annual\(year == 2025 ? "-gb18030" : "").csv"
         try Data(bytes).write(to: URL(fileURLWithPath: file))
         let reader = AssessmentImport()
-        let rows = try reader.rows(csv: Array(try Data(contentsOf: URL(fileURLWithPath: file)))).rows
+        let table = try reader.table(csv: Array(try Data(contentsOf: URL(fileURLWithPath: file))))
         // Enterprises first seen in the results are registered from their profile columns.
-        let checked = reader.check(rows, with: &intake, registerMissing: true)
+        let checked = reader.check(table, with: &intake, registerMissing: true)
         guard checked.refusedRows == 0 else {
             throw IntakeError(
                 .invalid, at: nil,

@@ -64,49 +64,57 @@ public struct AssessmentImport: Sendable {
     public func rows(csv bytes: [UInt8]) throws(ImportTable.Failure) -> (
         table: ImportTable, rows: [(number: Int, result: Result<Row, ImportTable.Failure>)]
     ) {
-        let table = try ImportTable(csv: bytes, columns: Self.columns)
-        let scores = scoreFields(table.header)
-        let hasProfile = Self.profile.allSatisfy(table.has)
-        let read = readRows(table, scores: scores, profile: hasProfile)
-        // A repeated assessment (same enterprise and id) is refused on its later rows.
-        var results: [(number: Int, result: Result<Row, ImportTable.Failure>)] = []
-        results.reserveCapacity(table.rows.count)
+        let table = try table(csv: bytes)
+        return (table, rows(of: table))
+    }
+
+    /// The file's table (``ImportTable``), its rows not read yet; throws when the file as a whole
+    /// is unusable (unreadable, no header, a required column missing or repeated).
+    public func table(csv bytes: [UInt8]) throws(ImportTable.Failure) -> ImportTable {
+        try ImportTable(csv: bytes, columns: Self.columns)
+    }
+
+    /// Each data row's result, in row order (errors numbered by row).
+    public func rows(of table: ImportTable) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
+        var results = readRows(table, scores: scoreFields(table.header), profile: Self.profile.allSatisfy(table.has))
+        // A repeated assessment (same enterprise and id: the same key) is refused on its later rows.
         var seen: [String: Int] = [:]
-        for ((number, fields), result) in zip(table.rows, read) {
-            var result = result
-            if case .success(let row) = result {
-                let assessment = table.cell("assessment", of: fields)
-                let id = row.uscc + " " + assessment
-                if let first = seen[id] {
-                    result = .failure(
-                        ImportTable.Failure(errors: [
-                            .init(row: 0, column: "assessment", reason: "assessment \(assessment) of \(row.uscc) is already on row \(first)")
-                        ]))
-                } else {
-                    seen[id] = number
-                }
+        seen.reserveCapacity(results.count)
+        for index in results.indices {
+            guard case .success(let row) = results[index].result, let key = row.assessment.key else { continue }
+            let number = results[index].number
+            if let first = seen[key] {
+                let assessment = table.cell("assessment", of: table.rows[index].fields)
+                results[index].result = .failure(
+                    ImportTable.Failure(errors: [
+                        .init(row: number, column: "assessment", reason: "assessment \(assessment) of \(row.uscc) is already on row \(first)")
+                    ]))
+            } else {
+                seen[key] = number
             }
-            results.append(
-                (number, result.mapError { ImportTable.Failure(errors: $0.errors.map { .init(row: number, column: $0.column, reason: $0.reason) }) }))
         }
-        return (table, results)
+        return results
     }
 
     /// Each data row read on its own (rows do not depend on each other), split between the cores.
-    private func readRows(_ table: ImportTable, scores: [(dimension: String, position: Int)], profile: Bool) -> [Result<Row, ImportTable.Failure>] {
+    private func readRows(_ table: ImportTable, scores: [(dimension: String, position: Int)], profile: Bool) -> [(
+        number: Int, result: Result<Row, ImportTable.Failure>
+    )] {
         let count = table.rows.count
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / 1024))
-        var read = [Result<Row, ImportTable.Failure>?](repeating: nil, count: count)
-        read.withUnsafeMutableBufferPointer { output in
+        return Array(unsafeUninitializedCapacity: count) { output, initialized in
             nonisolated(unsafe) let output = output
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 for index in count * worker / workers..<count * (worker + 1) / workers {
-                    let fields = table.rows[index].fields
-                    output[index] = readRow(fields, of: table, scores: scores, profile: profile)
+                    let (number, fields) = table.rows[index]
+                    let result = readRow(fields, of: table, scores: scores, profile: profile).mapError { failure in
+                        ImportTable.Failure(errors: failure.errors.map { .init(row: number, column: $0.column, reason: $0.reason) })
+                    }
+                    (output.baseAddress! + index).initialize(to: (number, result))
                 }
             }
+            initialized = count
         }
-        return read.map { $0! }
     }
 
     /// One data row: its assessment and, with the profile columns, its registration.
@@ -244,6 +252,30 @@ extension AssessmentImport {
         /// Each accepted assessment: its enterprise, date and stage, and the city it registers
         /// the enterprise in when the import registers it.
         public var assessed: [(uscc: String, date: String, stage: Stage, registersIn: String?)] = []
+        /// How many data rows the file has.
+        public var rows = 0
+    }
+
+    /// Reads `table`'s rows and checks them through `intake` (``check(_:with:registerMissing:progress:)``);
+    /// the intake reads the enterprises the rows name from the log while the rows are read.
+    public func check(
+        _ table: ImportTable, with intake: inout Intake, registerMissing: Bool, progress: (Int) -> Void = { _ in }
+    ) -> Checked {
+        var rows: [(number: Int, result: Result<Row, ImportTable.Failure>)] = []
+        let enterprises = table.rows.lazy.map { table.cell("uscc", of: $0.fields).uppercased() }
+        // A log that cannot be read is reported by the row checks that follow.
+        Self.concurrently({ try? intake.prefetch(enterprises: enterprises) }, { rows = self.rows(of: table) })
+        return checkPrefetched(rows, with: &intake, registerMissing: registerMissing, progress: progress)
+    }
+
+    /// Runs `first` and `second` at once, on two threads, and returns when both have.
+    static func concurrently(_ first: () -> Void, _ second: () -> Void) {
+        withoutActuallyEscaping(first) { first in
+            withoutActuallyEscaping(second) { second in
+                nonisolated(unsafe) let (first, second) = (first, second)
+                DispatchQueue.concurrentPerform(iterations: 2) { $0 == 0 ? first() : second() }
+            }
+        }
     }
 
     /// Checks every read row through `intake` (catalogue, jurisdiction, idempotency, rules) as one
@@ -254,11 +286,22 @@ extension AssessmentImport {
         _ rows: [(number: Int, result: Result<Row, ImportTable.Failure>)], with intake: inout Intake, registerMissing: Bool,
         progress: (Int) -> Void = { _ in }
     ) -> Checked {
-        var checked = Checked()
-        var registeredHere: Set<String> = []
         // Each row's enterprise is read from the log once, all of them in one pass (a log that
         // cannot be read is reported by the row checks that follow).
         try? intake.prefetch(for: rows.lazy.compactMap { try? $0.result.get().assessment })
+        return checkPrefetched(rows, with: &intake, registerMissing: registerMissing, progress: progress)
+    }
+
+    /// ``check(_:with:registerMissing:progress:)`` once the rows' enterprises are prefetched.
+    private func checkPrefetched(
+        _ rows: [(number: Int, result: Result<Row, ImportTable.Failure>)], with intake: inout Intake, registerMissing: Bool,
+        progress: (Int) -> Void
+    ) -> Checked {
+        var checked = Checked()
+        checked.rows = rows.count
+        checked.drafts.reserveCapacity(rows.count)
+        checked.assessed.reserveCapacity(rows.count)
+        var registeredHere: Set<String> = []
         for (index, (number, result)) in rows.enumerated() {
             if index % 1000 == 999 { progress(index + 1) }
             let row: Row
@@ -270,13 +313,11 @@ extension AssessmentImport {
             case .success(let read):
                 row = read
             }
-            var drafts: [EventDraft] = []
-            var registersIn: String?
-            if !registeredHere.contains(row.uscc), intake.log.version(of: "enterprise/" + row.uscc) == 0 {
+            var registration: EventDraft?
+            if !registeredHere.contains(row.uscc), intake.log.version(of: row.assessment.stream) == 0 {
                 switch (registerMissing, row.registration) {
-                case (true, .success(let registration)?):
-                    drafts.append(registration)
-                    registersIn = registration.data["city"]?.stringValue
+                case (true, .success(let draft)?):
+                    registration = draft
                 case (true, .failure(let error)?):
                     checked.refused.append(.init(row: number, column: error.column, reason: error.reason))
                     checked.refusedRows += 1
@@ -301,11 +342,11 @@ extension AssessmentImport {
                     continue
                 }
             }
-            drafts.append(row.assessment)
             do {
-                for draft in drafts { _ = try intake.check(draft, at: IntakePlace(.row, number)) }
+                if let registration { _ = try intake.check(registration, at: IntakePlace(.row, number)) }
+                _ = try intake.check(row.assessment, at: IntakePlace(.row, number))
             } catch {
-                if drafts.count > 1 {
+                if registration != nil {
                     // The registration passed and was remembered: check the accepted rows again without it.
                     try? intake.reset()
                     for draft in checked.drafts { _ = try? intake.check(draft, at: nil) }
@@ -314,11 +355,14 @@ extension AssessmentImport {
                 checked.refusedRows += 1
                 continue
             }
-            if registersIn != nil {
+            var registersIn: String?
+            if let registration {
                 registeredHere.insert(row.uscc)
                 checked.registrations += 1
+                checked.drafts.append(registration)
+                registersIn = registration.data["city"]?.stringValue
             }
-            checked.drafts += drafts
+            checked.drafts.append(row.assessment)
             checked.assessed.append((row.uscc, row.date, row.stage, registersIn))
         }
         progress(rows.count)

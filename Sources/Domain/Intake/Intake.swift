@@ -104,8 +104,19 @@ public struct Intake {
     /// Reads what the rules will need to check `drafts` in one pass over the log, ahead of
     /// checking them (see ``DomainRules/prefetch(for:)``).
     public mutating func prefetch(for drafts: some Sequence<EventDraft>) throws(IntakeError) {
+        try prefetching { rules throws(RuleViolation) in try rules.prefetch(for: drafts) }
+    }
+
+    /// Reads the states of the enterprises `ids` (USCCs) in one pass over the log, ahead of
+    /// checking drafts that name them (see ``DomainRules/prefetch(enterprises:staged:)``).
+    public mutating func prefetch(enterprises ids: some Sequence<String>) throws(IntakeError) {
+        try prefetching { rules throws(RuleViolation) in try rules.prefetch(enterprises: ids) }
+    }
+
+    /// Runs a prefetch of the rules; a log it cannot read makes the intake unavailable.
+    private mutating func prefetching(_ body: (inout DomainRules) throws(RuleViolation) -> Void) throws(IntakeError) {
         do {
-            try rules.prefetch(for: drafts)
+            try body(&rules)
         } catch {
             throw IntakeError(.unavailable, at: nil, error.message, rule: error.rule)
         }
@@ -201,10 +212,10 @@ public struct Intake {
     /// tree without writing it out.
     static func digest(_ draft: EventDraft) -> Int {
         var hasher = Hasher()
-        hasher.combine(draft.stream)
-        hasher.combine(draft.type)
+        combine(text: draft.stream, into: &hasher)
+        combine(text: draft.type, into: &hasher)
         hasher.combine(draft.schema)
-        hasher.combine(draft.occurred)
+        combine(text: draft.occurred, into: &hasher)
         combine(draft.data, into: &hasher)
         return hasher.finalize()
     }
@@ -229,7 +240,7 @@ public struct Intake {
             }
         case .string(let text):
             hasher.combine(4 as UInt8)
-            hasher.combine(text)
+            combine(text: text, into: &hasher)
         case .array(let items):
             hasher.combine(5 as UInt8)
             hasher.combine(items.count)
@@ -239,13 +250,23 @@ public struct Intake {
             var sum = 0
             for (key, member) in members {
                 var own = Hasher()
-                own.combine(key)
+                combine(text: key, into: &own)
                 combine(member, into: &own)
                 sum &+= own.finalize()
             }
             hasher.combine(6 as UInt8)
             hasher.combine(members.count)
             hasher.combine(sum)
+        }
+    }
+
+    /// Text by its UTF-8 bytes, as the canonical form writes them (`String`'s own hash
+    /// normalizes each string first, which costs more than the rest of the digest).
+    private static func combine(text: String, into hasher: inout Hasher) {
+        let utf8 = text.utf8
+        hasher.combine(utf8.count)
+        if utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
+            for byte in utf8 { hasher.combine(byte) }
         }
     }
 }

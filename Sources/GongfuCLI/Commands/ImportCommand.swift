@@ -90,9 +90,9 @@ struct ImportCommand: AsyncParsableCommand {
         let (options, writable) = (options, !dryRun)
         let opening = Task { try options.openLog(writable: writable) }
         let reader = AssessmentImport()
-        let (table, rows): (ImportTable, [(number: Int, result: Result<AssessmentImport.Row, ImportTable.Failure>)])
+        let table: ImportTable
         do throws(ImportTable.Failure) {
-            (table, rows) = try reader.rows(csv: bytes)
+            table = try reader.table(csv: bytes)
         } catch {
             if let log = try? await opening.value { await log.close() }
             for problem in error.errors { printError("\(path) \(problem)") }
@@ -102,7 +102,8 @@ struct ImportCommand: AsyncParsableCommand {
         let log = try await opening.value
         var intake = try Intake(log: log, actor: writer.actor)
         var progress = ProgressBar(label: "check ", unit: "rows")
-        let checked = reader.check(rows, with: &intake, registerMissing: registerMissing) { progress.update(UInt64($0), of: UInt64(rows.count)) }
+        let rows = table.rows.count
+        let checked = reader.check(table, with: &intake, registerMissing: registerMissing) { progress.update(UInt64($0), of: UInt64(rows)) }
         if dryRun {
             for problem in checked.refused.prefix(100) { printError("\(path) \(problem)") }
             await log.close()
@@ -114,9 +115,9 @@ struct ImportCommand: AsyncParsableCommand {
             return
         }
         let results = try await finish(
-            path, refused: checked.refused, rows: checked.refusedRows, of: rows.count, accepted: checked.drafts, log: log, rejects: table)
-        let fresh = zip(checked.drafts, results).filter { !$0.1.isDuplicate }.map(\.0)
-        let registered = fresh.filter { $0.type == EnterpriseRegistered.kind.rawValue }.count
+            path, refused: checked.refused, rows: checked.refusedRows, of: rows, accepted: checked.drafts, log: log, rejects: table)
+        let fresh = results.indices.filter { !results[$0].isDuplicate }
+        let registered = fresh.count { checked.drafts[$0].type == EnterpriseRegistered.kind.rawValue }
         print(
             "imported \(fresh.count - registered) assessment(s) and \(registered) registration(s)\(Self.seqs(results))"
                 + (fresh.count < results.count ? "; \(results.count - fresh.count) event(s) already in the log" : "")

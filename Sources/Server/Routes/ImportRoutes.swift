@@ -83,15 +83,15 @@ struct ImportRoutes {
         let writer = identity.role.actor(named: identity.name)
         return try await daemon.work.run(WorkPool.heavy) { () throws -> AssessmentImport.Checked in
             let reader = AssessmentImport()
-            let rows: [(number: Int, result: Result<AssessmentImport.Row, ImportTable.Failure>)]
+            let table: ImportTable
             do throws(ImportTable.Failure) {
-                rows = try reader.rows(csv: bytes).rows
+                table = try reader.table(csv: bytes)
             } catch {
                 throw Problem(
                     .unprocessableContent, "the file cannot be imported: \(error)", extensions: ["row": String(error.errors.first?.row ?? 1)])
             }
             var intake = try Intake(log: log, actor: writer)
-            return reader.check(rows, with: &intake, registerMissing: registerMissing)
+            return reader.check(table, with: &intake, registerMissing: registerMissing)
         }
     }
 
