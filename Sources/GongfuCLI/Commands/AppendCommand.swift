@@ -51,6 +51,8 @@ struct AppendCommand: AsyncParsableCommand {
                     "\(duplicates) event(s) had idempotency keys already used for the same events; their first seq is printed and nothing new was appended for them"
                 )
             }
+            input.close()
+            exitWithoutTeardown(0)
         } catch {
             output.flush()
             await log.close()

@@ -122,7 +122,7 @@ struct ImportCommand: AsyncParsableCommand {
             "imported \(fresh.count - registered) assessment(s) and \(registered) registration(s)\(Self.seqs(results))"
                 + (fresh.count < results.count ? "; \(results.count - fresh.count) event(s) already in the log" : "")
                 + Self.skipped(checked.refusedRows))
-        if checked.refusedRows > 0 { throw ExitCode(2) }
+        exitWithoutTeardown(checked.refusedRows > 0 ? 2 : 0)
     }
 
     /// Reports the problems of the `refusedRows` refused rows, then appends the accepted drafts in
