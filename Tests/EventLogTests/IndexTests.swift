@@ -78,6 +78,16 @@ import Testing
         for name in fromIndex.streams {
             #expect(log.positions(of: name) == all.filter { $0.stream == name }.map(\.seq))
         }
+        // Many streams at once, by a scan of the whole log or by their chains: what reading them
+        // one at a time and sorting gives.
+        for names in [fromIndex.streams + ["enterprise/unknown"], [fromIndex.streams[17], fromIndex.streams[3]]] {
+            let plain = names.enumerated().flatMap { stream, name in log.positions(of: name).map { [$0, UInt64(stream)] } }.sorted { $0[0] < $1[0] }
+            for scan in [true, false, nil] {
+                let found = log.lock.withLock { log.catalog.positions(ofStreams: names, scan: scan) }
+                #expect(found.map { [$0.seq, UInt64($0.stream)] } == plain, "scan: \(String(describing: scan))")
+            }
+            #expect(log.positions(ofStreams: names).map(\.seq) == plain.map { $0[0] })
+        }
         await log.close()
     }
 

@@ -558,9 +558,7 @@ public struct DomainRules {
         }
         guard !names.isEmpty else { return }
         enterprises.reserveCapacity(enterprises.count + names.count)
-        var wanted: [(seq: UInt64, name: Int)] = []
-        for (name, entry) in names.enumerated() { for seq in log.positions(of: "enterprise/" + entry.id) { wanted.append((seq, name)) } }
-        wanted.sort { $0.seq < $1.seq }
+        let wanted = log.positions(ofStreams: names.map { "enterprise/" + $0.id })
         // Each core reads a run of ascending seqs, each batch once and in order, with a reader
         // of its own (no cache: a batch is not read again).
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, wanted.count / 4096))
@@ -578,7 +576,7 @@ public struct DomainRules {
                         try Self.readFacts(
                             seqs: wanted[slice].map(\.seq), from: .inOrder(log),
                             payload: { index, kind in
-                                stages[wanted[slice.lowerBound + index].name]
+                                stages[wanted[slice.lowerBound + index].stream]
                                     ? EnterpriseState.payloadWithStages(kind) : EnterpriseState.payload(kind)
                             }, of: "\(count) enterprises", { events.append($1) })
                         return events
@@ -600,7 +598,7 @@ public struct DomainRules {
         var next = 0
         for part in parts {
             for event in try part.get() {
-                if stands(event) { states[wanted[next].name].apply(event.fact, seq: event.seq) }
+                if stands(event) { states[wanted[next].stream].apply(event.fact, seq: event.seq) }
                 next += 1
             }
         }

@@ -127,6 +127,13 @@ extension EventLog {
         lock.withLock { catalog.positions(of: stream) }
     }
 
+    /// The seqs of the events of the distinct streams `names`, ascending, each with its
+    /// stream's index in `names`: what ``forEachLine(seqs:_:)`` reads to go over many streams
+    /// in one pass.
+    public func positions(ofStreams names: [String]) -> [(seq: UInt64, stream: Int)] {
+        lock.withLock { catalog.positions(ofStreams: names) }
+    }
+
     /// Calls `body` with each line of `stream`'s events with seq in `from...through`.
     public func forEachLine(stream: String, from: UInt64 = 1, through: UInt64 = .max, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws
     {

@@ -125,6 +125,40 @@ struct LogCatalog: Sendable {
         return positions.reversed()
     }
 
+    /// The seqs of the events of the distinct streams `names`, ascending, each with its stream's
+    /// index in `names`. When they are a fair part of the log, one scan of the events' stream
+    /// numbers in seq order finds them (sequential, nothing to sort); otherwise each stream's
+    /// chain is walked and the seqs sorted. `scan` forces one way (tests compare them).
+    func positions(ofStreams names: [String], scan: Bool? = nil) -> [(seq: UInt64, stream: Int)] {
+        var numbers: [(number: Int, stream: Int)] = []
+        var total = 0
+        for (stream, name) in names.enumerated() {
+            guard let number = streams.number(of: StreamName(name)) else { continue }
+            numbers.append((number, stream))
+            total += Int(heads[number].version)
+        }
+        var found: [(seq: UInt64, stream: Int)] = []
+        found.reserveCapacity(total)
+        if scan ?? (total >= Int(size) / 32) {
+            var streamOfNumber = [Int32](repeating: -1, count: heads.count)
+            for (number, stream) in numbers { streamOfNumber[number] = Int32(stream) }
+            for index in 0..<streamNumberOfEvent.count {
+                let stream = streamOfNumber[Int(streamNumberOfEvent[index])]
+                if stream >= 0 { found.append((UInt64(index + 1), Int(stream))) }
+            }
+            return found
+        }
+        for (number, stream) in numbers {
+            var seq = heads[number].last
+            while seq != 0 {
+                found.append((seq, stream))
+                seq = previousInStream[Int(seq - 1)]
+            }
+        }
+        found.sort { $0.seq < $1.seq }
+        return found
+    }
+
     /// Sizes the key table for `keys` more events with an idempotency key, so that adding them
     /// does not grow it by doubling (rehashing every key each time).
     mutating func reserveCapacity(keys: Int) {
