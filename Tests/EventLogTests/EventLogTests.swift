@@ -122,6 +122,20 @@ import Testing
                 #"{"stream":"plan/2024-2026","type":"TargetsSet","occurred":"2024-03-15","data":{"coverage":98.0},"key":"targets"}"#.utf8))
         let secondTargets = try await reopened.append([replay], actor: testActor)
         #expect(secondTargets[0].isDuplicate && secondTargets[0].seq == firstTargets[0].seq)
+        // Within one request: a repeat answers with its first event's result; the same key with
+        // other content refuses the whole request, and none of its keys stays taken.
+        let inOne = try await reopened.append([sampleDraft(30, key: "k-30"), sampleDraft(30, key: "k-30")], actor: testActor)
+        #expect(inOne[1] == AppendResult(seq: inOne[0].seq, stream: inOne[0].stream, version: inOne[0].version, isDuplicate: true))
+        let size = reopened.size
+        await #expect {
+            _ = try await reopened.append([sampleDraft(31, key: "k-31"), sampleDraft(32, key: "k-31")], actor: testActor)
+        } throws: { error in
+            guard case LogError.idempotencyKeyReused(let key, _, let event) = error else { return false }
+            return key == "k-31" && event == 1
+        }
+        #expect(reopened.size == size)
+        let afresh = try await reopened.append([sampleDraft(33, key: "k-31")], actor: testActor)
+        #expect(!afresh[0].isDuplicate && afresh[0].seq == size + 1)
         await reopened.close()
     }
 

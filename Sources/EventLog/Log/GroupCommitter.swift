@@ -58,8 +58,8 @@ final class GroupCommitter: @unchecked Sendable {
     /// Stream numbers as the catalog will assign them, and each stream's version by number.
     private var streams: StreamTable
     private var streamVersions: [UInt64]
-    /// Keys of requests not yet known durable, with their drafts for comparison (the keys of
-    /// durable events are the catalog's).
+    /// Keys of events sequenced and not yet known durable (this request's among them), with
+    /// their drafts for comparison (the keys of durable events are the catalog's).
     private var pendingKeys: [String: (seq: UInt64, version: UInt64, draft: EventDraft)] = [:]
     /// Reads the originals of repeated keys (a retried input repeats a run of neighbours);
     /// released when the committer stops (it holds the log).
@@ -166,17 +166,16 @@ final class GroupCommitter: @unchecked Sendable {
     /// versions (called under the lock; a request is all or nothing).
     private func sequence(_ drafts: [EventDraft], names: [StreamName]) -> (outcome: Outcome, accepted: [Sequenced]) {
         forgetDurableKeys()
-        var keys: [String: (seq: UInt64, version: UInt64, draft: EventDraft)] = [:]
-        keys.reserveCapacity(drafts.count)
         var accepted: [Sequenced] = []
         accepted.reserveCapacity(drafts.count)
         var results: [AppendResult] = []
         results.reserveCapacity(drafts.count)
         // Versions are advanced in place, one hash lookup per event; a rejected request puts
         // back what its accepted events changed, newest first (a stream numbered by this
-        // request is at version 1 and was the last numbered).
+        // request is at version 1 and was the last numbered), and forgets the keys they added.
         func reject(_ error: LogError) -> (outcome: Outcome, accepted: [Sequenced]) {
             for event in accepted.reversed() {
+                if let key = drafts[event.index].key { pendingKeys[key] = nil }
                 if event.version == 1 {
                     streams.removeLast()
                     streamVersions.removeLast()
@@ -192,26 +191,24 @@ final class GroupCommitter: @unchecked Sendable {
         let numbers = names.map { streams.number(of: $0) ?? -1 }
         // The durable events' keys, read under the log's lock once: a key sequenced before is
         // either still pending or was durable when ``forgetDurableKeys()`` dropped it above.
+        var keyed = 0
         let durableKeys = log.lock.withLock {
-            drafts.map { draft in draft.key.flatMap { log.catalog.keys[$0] } }
+            drafts.map { draft in
+                draft.key.flatMap { key in
+                    keyed += 1
+                    return log.catalog.keys[key]
+                }
+            }
         }
+        pendingKeys.reserveCapacity(pendingKeys.count + keyed)
         for index in drafts.indices {
-            if let key = drafts[index].key {
-                let draft = drafts[index]
-                if let earlier = keys[key] {
-                    guard draft.hasSameContent(as: earlier.draft) else {
-                        return reject(.idempotencyKeyReused(key: key, seq: earlier.seq, event: index))
-                    }
-                    results.append(AppendResult(seq: earlier.seq, stream: draft.stream, version: earlier.version, isDuplicate: true))
-                    continue
+            // A repeat of an earlier event of this request, of one not yet durable, or of a durable one.
+            if let key = drafts[index].key, let seq = pendingKeys[key]?.seq ?? durableKeys[index] {
+                switch duplicate(of: drafts[index], key: key, seq: seq, event: index) {
+                case .success(let result): results.append(result)
+                case .failure(let error): return reject(error)
                 }
-                if let seq = pendingKeys[key]?.seq ?? durableKeys[index] {
-                    switch duplicate(of: draft, key: key, seq: seq, event: index) {
-                    case .success(let result): results.append(result)
-                    case .failure(let error): return reject(error)
-                    }
-                    continue
-                }
+                continue
             }
             let known = numbers[index] >= 0 ? numbers[index] : streams.number(of: names[index])
             let current = known.map { streamVersions[$0] } ?? 0
@@ -227,13 +224,11 @@ final class GroupCommitter: @unchecked Sendable {
                 streamVersions.append(1)
             }
             let seq = nextSeq + UInt64(accepted.count)
-            if let key = drafts[index].key { keys[key] = (seq, current + 1, drafts[index]) }
+            if let key = drafts[index].key { pendingKeys[key] = (seq, current + 1, drafts[index]) }
             accepted.append(Sequenced(index: index, seq: seq, version: current + 1, streamNumber: number))
             results.append(AppendResult(seq: seq, stream: drafts[index].stream, version: current + 1, isDuplicate: false))
         }
         nextSeq += UInt64(accepted.count)
-        pendingKeys.reserveCapacity(pendingKeys.count + keys.count)
-        for (key, value) in keys { pendingKeys[key] = value }
         return (.results(results), accepted)
     }
 
