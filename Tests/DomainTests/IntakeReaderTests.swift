@@ -119,3 +119,28 @@ extension RepeatedKeyTests {
         await log.close()
     }
 }
+
+extension RepeatedKeyTests {
+    @Test("a stream's version counts the log's events and the drafts accepted so far, not those refused")
+    func versionsCountAcceptedDrafts() async throws {
+        let (_, log, root) = try await DomainRulesTests.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var intake = try Intake(log: log, actor: Actor(name: "test", role: "province"), today: "2026-11-28")
+        let stream = "enterprise/\(DomainRulesTests.enterprise)"
+        func assessment(_ id: String, expected: ExpectedVersion = .any) throws -> EventDraft {
+            EventDraft(
+                stream: stream, type: "AssessmentRecorded", occurred: "2025-10-12",
+                data: try JSONParser.parse(#"{"assessment":"\#(id)","kind":"annual","instrument":"x","stage":"L3"}"#), expectedVersion: expected)
+        }
+        let stored = log.version(of: stream)
+        #expect(stored > 0 && intake.version(of: stream) == stored)
+        intake.reserveCapacity(8)
+        #expect(try intake.check(assessment("A-1"), at: nil) == .new)
+        #expect(intake.version(of: stream) == stored + 1)
+        #expect(try intake.check(assessment("A-2", expected: .exact(stored + 1)), at: nil) == .new)
+        #expect(intake.version(of: stream) == stored + 2 && log.version(of: stream) == stored)
+        #expect(throws: IntakeError.self) { try intake.check(assessment("A-3", expected: .exact(stored + 1)), at: nil) }
+        #expect(intake.version(of: "enterprise/91370200MA3C0XYZ1Q") == 0)
+        await log.close()
+    }
+}

@@ -299,6 +299,7 @@ extension AssessmentImport {
     ) -> Checked {
         var checked = Checked()
         checked.rows = rows.count
+        intake.reserveCapacity(rows.count)
         checked.drafts.reserveCapacity(rows.count)
         checked.assessed.reserveCapacity(rows.count)
         var registeredHere: Set<String> = []
@@ -314,7 +315,7 @@ extension AssessmentImport {
                 row = read
             }
             var registration: EventDraft?
-            if !registeredHere.contains(row.uscc), intake.log.version(of: row.assessment.stream) == 0 {
+            if !registeredHere.contains(row.uscc), intake.version(of: row.assessment.stream) == 0 {
                 switch (registerMissing, row.registration) {
                 case (true, .success(let draft)?):
                     registration = draft

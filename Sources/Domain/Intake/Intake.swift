@@ -58,11 +58,7 @@ public struct Intake {
 
     /// Checks one draft written by `writer` (a daemon's intake serves many writers).
     public mutating func check(_ draft: EventDraft, at place: IntakePlace?, by writer: Actor) throws(IntakeError) -> Disposition {
-        if log.size != base {
-            base = log.size
-            versions = [:]
-            keys = [:]
-        }
+        if log.size != base { forgetCheckedDrafts() }
         do {
             try rules.checkJurisdiction(draft, by: writer)
         } catch {
@@ -88,7 +84,7 @@ public struct Intake {
         } catch {
             throw IntakeError(error.rule == "jurisdiction" ? .forbidden : .conflict, at: place, error.message, rule: error.rule)
         }
-        let current = versions[draft.stream] ?? log.version(of: draft.stream)
+        let current = version(of: draft.stream)
         guard draft.expectedVersion.admits(currentVersion: current) else {
             try? reset()  // the rules remembered the draft
             throw IntakeError(
@@ -99,6 +95,23 @@ public struct Intake {
         versions[draft.stream] = current + 1
         if let key = draft.key { keys[key] = Self.digest(draft) }
         return .new
+    }
+
+    /// `stream`'s version, counting the drafts accepted so far.
+    public mutating func version(of stream: String) -> UInt64 {
+        if log.size != base { forgetCheckedDrafts() }
+        if let version = versions[stream] { return version }
+        let version = log.version(of: stream)
+        versions[stream] = version  // kept: the check that follows looks it up again
+        return version
+    }
+
+    /// Sizes the intake's tables for `count` more drafts (an input whose size is known before it
+    /// is checked), so that checking them does not grow the tables by doubling.
+    public mutating func reserveCapacity(_ count: Int) {
+        versions.reserveCapacity(versions.count + count)
+        keys.reserveCapacity(keys.count + count)
+        rules.reserveCapacity(streams: count)
     }
 
     /// Reads what the rules will need to check `drafts` in one pass over the log, ahead of
@@ -120,6 +133,13 @@ public struct Intake {
         } catch {
             throw IntakeError(.unavailable, at: nil, error.message, rule: error.rule)
         }
+    }
+
+    /// Once the log has grown, the drafts checked are in it: the log's versions and keys count them.
+    private mutating func forgetCheckedDrafts() {
+        base = log.size
+        versions = [:]
+        keys = [:]
     }
 
     /// Forgets every draft checked and not appended (after a refused input, whose drafts must

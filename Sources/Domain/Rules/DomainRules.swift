@@ -395,16 +395,17 @@ public struct DomainRules {
         }
         // A state not cached yet is folded now, from the log and the drafts so far (this one
         // included): cheap for a stream the log does not hold yet, and done once per stream.
-        if draft.stream.hasPrefix("enterprise/") {
-            if enterprises[id] != nil { enterprises[id]!.apply(fact, seq: seq) } else { enterprises[id] = try? fold(draft.stream) }
-        }
-        if draft.stream.hasPrefix("provider/") {
-            if providers[id] != nil { providers[id]!.apply(fact, seq: seq) } else { providers[id] = try? fold(draft.stream) }
-        }
-        if draft.stream.hasPrefix("award/") {
-            if awards[id] != nil { awards[id]!.apply(fact, seq: seq) } else { awards[id] = try? fold(draft.stream) }
-        }
+        // (`state[id]?.apply` finds the state once and changes it in place.)
+        if draft.stream.hasPrefix("enterprise/"), enterprises[id]?.apply(fact, seq: seq) == nil { enterprises[id] = try? fold(draft.stream) }
+        if draft.stream.hasPrefix("provider/"), providers[id]?.apply(fact, seq: seq) == nil { providers[id] = try? fold(draft.stream) }
+        if draft.stream.hasPrefix("award/"), awards[id]?.apply(fact, seq: seq) == nil { awards[id] = try? fold(draft.stream) }
         if case .granted(let basis) = fact { incentiveBases?.insert(basis) }
+    }
+
+    /// Sizes the table of drafts checked for `count` more streams, so that checking a large
+    /// input does not grow it by doubling.
+    mutating func reserveCapacity(streams count: Int) {
+        pending.reserveCapacity(pending.count + count)
     }
 
     private mutating func enterprise(_ id: String) throws(RuleViolation) -> EnterpriseState {
