@@ -93,6 +93,33 @@ import Testing
         await reopened.close()
     }
 
+    @Test func aLargeRequestsLinesBuiltInPartsOnTheCoresAreInSeqOrderAndVerify() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        _ = try await log.append([sampleDraft(0, stream: "enterprise/S0")], actor: testActor)
+        // More events than two parts hold: new streams and old ones, keys on some.
+        let count = 2 * GroupCommitter.eventsPerLinePart + 123
+        let drafts = (1...count).map { sampleDraft($0, stream: "enterprise/S\($0 % 3_000)", key: $0 % 5 == 0 ? "k-\($0)" : nil) }
+        let results = try await log.append(drafts, actor: testActor)
+        #expect(results.map(\.seq) == Array(2...UInt64(count + 1)))
+        await log.close()
+        #expect(try LogVerifier(directory: directory).verify().isIntact)
+        // Read back from the index and from the segments alike: each line is its draft's, in order.
+        for removeIndex in [false, true] {
+            if removeIndex { try FileManager.default.removeItem(atPath: directory.batchIndex) }
+            let reopened = try EventLog(directory: directory, writable: true)
+            let envelopes = try reopened.envelopes(from: 2)
+            #expect(envelopes.count == count)
+            for (index, (envelope, draft)) in zip(envelopes, drafts).enumerated() where index % 997 == 0 || index == count - 1 {
+                #expect(envelope.seq == UInt64(index + 2) && envelope.stream == draft.stream && envelope.data == draft.data)
+                #expect(envelope.version == results[index].version)
+            }
+            #expect(reopened.seq(forKey: "k-\(count - count % 5)") == UInt64(count - count % 5 + 1))
+            await reopened.close()
+        }
+    }
+
     @Test func repeatedIdempotencyKeyReturnsTheFirstResultAndAppendsNothing() async throws {
         let temporary = TemporaryDirectory()
         let directory = try temporary.initialisedLog()

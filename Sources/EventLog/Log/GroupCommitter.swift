@@ -20,8 +20,8 @@ final class GroupCommitter: @unchecked Sendable {
     final class Slot: @unchecked Sendable {
         let continuation: CheckedContinuation<[AppendResult], any Error>
         var outcome: Outcome
-        /// Its lines (canonical envelopes) and their catalog entries, once built.
-        var content: WrittenBytes?
+        /// Its lines (canonical envelopes, in parts in seq order) and their catalog entries, once built.
+        var contents: [WrittenBytes] = []
         var entries: [LogCatalog.Entry] = []
         var isReady = false
 
@@ -126,31 +126,33 @@ final class GroupCommitter: @unchecked Sendable {
         condition.unlock()
         guard !sequenced.accepted.isEmpty else { return }
 
-        // Outside the lock, in parallel with other appenders: the lines and their leaf hashes.
-        var random = FastRandom()
+        // Outside the lock, in parallel with other appenders: the lines and their leaf hashes; a
+        // large request's in parts on the cores, each part's lines after the one before it.
         let recorded = Timestamp.format(microseconds: recordedMicroseconds)
-        var entries: [LogCatalog.Entry] = []
-        entries.reserveCapacity(sequenced.accepted.count)
-        var lines = CanonicalWriter(capacity: sequenced.accepted.count * Self.typicalLineBytes)
+        let accepted = sequenced.accepted
+        let count = min(ProcessInfo.processInfo.activeProcessorCount, accepted.count / Self.eventsPerLinePart + 1)
+        var parts = [(content: WrittenBytes, entries: [LogCatalog.Entry])?](repeating: nil, count: count)
         // (Drafts are read in place, through a buffer pointer: binding one to a name, or reading
         // it through the array's subscript, copies it — a retain and a release of each string.)
         drafts.withUnsafeBufferPointer { drafts in
-            for event in sequenced.accepted {
-                let start = lines.count
-                drafts[event.index].writeLine(
-                    seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
-                    version: event.version, recorded: recorded, actor: actor, into: &lines)
-                let leaf = lines.withBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
-                entries.append(
-                    LogCatalog.Entry(
-                        leafHash: leaf, streamNumber: event.streamNumber,
-                        stream: event.version == 1 ? names[event.index] : nil, key: drafts[event.index].key))
+            func part(_ part: Int) -> (content: WrittenBytes, entries: [LogCatalog.Entry]) {
+                Self.lines(
+                    of: accepted[accepted.count * part / count..<accepted.count * (part + 1) / count], drafts: drafts, names: names,
+                    recordedMicroseconds: recordedMicroseconds, recorded: recorded, actor: actor)
+            }
+            guard count > 1 else {
+                parts[0] = part(0)
+                return
+            }
+            parts.withUnsafeMutableBufferPointer { output in
+                nonisolated(unsafe) let output = output
+                nonisolated(unsafe) let part = part
+                DispatchQueue.concurrentPerform(iterations: count) { output[$0] = part($0) }
             }
         }
-        let content = lines.finish()
         condition.lock()
-        slot.content = content
-        slot.entries = entries
+        slot.contents = parts.map { $0!.content }
+        slot.entries = count == 1 ? parts[0]!.entries : parts.flatMap { $0!.entries }
         slot.isReady = true
         // The encoder waits for the head of the queue only: a request ready behind an unready
         // one is taken when the head is (whose submitter then signals), or when the encoder next
@@ -161,6 +163,32 @@ final class GroupCommitter: @unchecked Sendable {
 
     /// Room reserved per event for its line (lines are ~300–700 bytes; the buffer grows past it).
     static let typicalLineBytes = 768
+
+    /// A request's lines are built in parts of at least this many events, one per core.
+    static let eventsPerLinePart = 8_192
+
+    /// The lines of `events` (in seq order), and their catalog entries.
+    private static func lines(
+        of events: ArraySlice<Sequenced>, drafts: UnsafeBufferPointer<EventDraft>, names: [StreamName], recordedMicroseconds: Int64,
+        recorded: String, actor: [UInt8]
+    ) -> (content: WrittenBytes, entries: [LogCatalog.Entry]) {
+        var random = FastRandom()
+        var entries: [LogCatalog.Entry] = []
+        entries.reserveCapacity(events.count)
+        var lines = CanonicalWriter(capacity: events.count * typicalLineBytes)
+        for event in events {
+            let start = lines.count
+            drafts[event.index].writeLine(
+                seq: event.seq, milliseconds: recordedMicroseconds / 1000, random: &random,
+                version: event.version, recorded: recorded, actor: actor, into: &lines)
+            let leaf = lines.withBytes { MerkleHash.leaf(UnsafeRawBufferPointer(rebasing: $0[start..<($0.count - 1)])) }
+            entries.append(
+                LogCatalog.Entry(
+                    leafHash: leaf, streamNumber: event.streamNumber,
+                    stream: event.version == 1 ? names[event.index] : nil, key: drafts[event.index].key))
+        }
+        return (lines.finish(), entries)
+    }
 
     /// Checks a request against the sequencer's view and, if it passes, assigns its seqs and
     /// versions (called under the lock; a request is all or nothing).
@@ -308,9 +336,9 @@ final class GroupCommitter: @unchecked Sendable {
         var entries: [LogCatalog.Entry] = []
         var contents: [WrittenBytes] = []
         for slot in slots where !slot.entries.isEmpty {
-            if let content = slot.content { contents.append(content) }
+            contents += slot.contents
             entries += slot.entries
-            slot.content = nil
+            slot.contents = []
         }
         if let firstSeq = slots.lazy.compactMap(\.firstSeq).first {
             do {
