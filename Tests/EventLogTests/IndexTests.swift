@@ -80,8 +80,11 @@ import Testing
         }
         // Many streams at once, by a scan of the whole log or by their chains: what reading them
         // one at a time and sorting gives.
-        for names in [fromIndex.streams + ["enterprise/unknown"], [fromIndex.streams[17], fromIndex.streams[3]]] {
-            let plain = names.enumerated().flatMap { stream, name in log.positions(of: name).map { [$0, UInt64(stream)] } }.sorted { $0[0] < $1[0] }
+        let streams = fromIndex.streams
+        for names in [streams + ["enterprise/unknown"], [streams[17], streams[3]], [streams[5], streams[9], streams[5]]] {
+            // A name given twice counts at its first index.
+            let first = names.enumerated().filter { index, name in names.firstIndex(of: name) == index }
+            let plain = first.flatMap { stream, name in log.positions(of: name).map { [$0, UInt64(stream)] } }.sorted { $0[0] < $1[0] }
             for scan in [true, false, nil] {
                 let found = log.lock.withLock { log.catalog.positions(ofStreams: names, scan: scan) }
                 #expect(found.map { [$0.seq, UInt64($0.stream)] } == plain, "scan: \(String(describing: scan))")
@@ -165,6 +168,34 @@ import Testing
         #expect(
             plainlyRead(damaged).records.count < plain.records.count
                 && plainlyRead(kept.dropLast(5).map { $0 }).records.count == plain.records.count - 1)
+    }
+
+    @Test func aDecoderAheadOfItsReaderWaitsAndStopsWhenTheReaderDoes() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog()
+        let log = try EventLog(directory: directory, writable: true)
+        for batch in 0..<40 { _ = try await log.append((0..<(1 + batch % 3)).map { sampleDraft(batch * 3 + $0) }, actor: testActor) }
+        await log.close()
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: directory.batchIndex)))
+        let plain = plainlyRead(bytes)
+        // Runs of 2 events, one run ahead: the decoder waits for its reader at nearly every run.
+        bytes.withUnsafeBytes { buffer in
+            let records = UnsafeRawBufferPointer(rebasing: buffer[BatchIndexFile.header.count...])
+            for stopAfter in [0, 1, 7, plain.records.count, .max] {
+                let decoder = BatchIndexFile.Decoder(records: records, runEvents: 2, lookahead: 1)
+                var read: [BatchIndexFile.Record] = []
+                var end = 0
+                while read.count < stopAfter, let (record, after) = decoder.next() {
+                    read.append(record)
+                    end = after
+                }
+                Thread.sleep(forTimeInterval: 0.005)  // the decoder runs ahead until it must wait
+                decoder.finish()  // returns: a decoder waiting ahead of its reader is woken and stops
+                let expected = plainlyRead(bytes, upTo: stopAfter)
+                #expect(read == expected.records && BatchIndexFile.header.count + end == expected.length, "stop after \(stopAfter)")
+            }
+        }
+        #expect(plain.records.count == 40)
     }
 
     @Test func aBatchWhoseNumberingBreaksTheIndexsIsNotEncoded() {

@@ -130,7 +130,7 @@ final class GroupCommitter: @unchecked Sendable {
         // large request's in parts on the cores, each part's lines after the one before it.
         let recorded = Timestamp.format(microseconds: recordedMicroseconds)
         let accepted = sequenced.accepted
-        let count = min(ProcessInfo.processInfo.activeProcessorCount, accepted.count / Self.eventsPerLinePart + 1)
+        let count = min(ProcessInfo.processInfo.activeProcessorCount, max(1, accepted.count / Self.eventsPerLinePart))
         var parts = [(content: WrittenBytes, entries: [LogCatalog.Entry])?](repeating: nil, count: count)
         // (Drafts are read in place, through a buffer pointer: binding one to a name, or reading
         // it through the array's subscript, copies it — a retain and a release of each string.)
@@ -220,14 +220,16 @@ final class GroupCommitter: @unchecked Sendable {
         // The durable events' keys, read under the log's lock once: a key sequenced before is
         // either still pending or was durable when ``forgetDurableKeys()`` dropped it above.
         var keyed = 0
-        let durableKeys = log.lock.withLock {
-            drafts.map { draft in
-                draft.key.flatMap { key in
-                    keyed += 1
-                    return log.catalog.keys[key]
+        let durableKeys: [UInt64?] =
+            drafts.contains(where: { $0.key != nil })
+            ? log.lock.withLock {
+                drafts.map { draft in
+                    draft.key.flatMap { key in
+                        keyed += 1
+                        return log.catalog.keys[key]
+                    }
                 }
-            }
-        }
+            } : []
         pendingKeys.reserveCapacity(pendingKeys.count + keyed)
         for index in drafts.indices {
             // A repeat of an earlier event of this request, of one not yet durable, or of a durable one.

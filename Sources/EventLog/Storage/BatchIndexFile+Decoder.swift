@@ -18,6 +18,9 @@ extension BatchIndexFile {
         /// How many runs the decoder may hold ahead of the reader (bounds the memory).
         static let lookahead = 4
 
+        private let runEvents: Int
+        private let lookahead: Int
+
         private let condition = NSCondition()
         // Guarded by `condition`.
         private var runs: [[(record: Record, end: Int)]] = []
@@ -29,7 +32,9 @@ extension BatchIndexFile {
 
         /// Starts decoding `records` (the bytes after the header), which must stay valid until
         /// ``finish()`` returns.
-        init(records: UnsafeRawBufferPointer) {
+        init(records: UnsafeRawBufferPointer, runEvents: Int = Decoder.runEvents, lookahead: Int = Decoder.lookahead) {
+            self.runEvents = runEvents
+            self.lookahead = lookahead
             nonisolated(unsafe) let records = records
             let thread = Thread { [self] in
                 decode(records)
@@ -83,7 +88,7 @@ extension BatchIndexFile {
                 position += 8 + length
                 events += record.entries.count
                 run.append((record, position))
-                if events >= Self.runEvents {
+                if events >= runEvents {
                     guard hand(run) else { return }
                     (run, events) = ([], 0)
                 }
@@ -96,7 +101,7 @@ extension BatchIndexFile {
         private func hand(_ run: [(record: Record, end: Int)]) -> Bool {
             condition.lock()
             defer { condition.unlock() }
-            while runs.count >= Self.lookahead && !stopping { condition.wait() }
+            while runs.count >= lookahead && !stopping { condition.wait() }
             guard !stopping else { return false }
             runs.append(run)
             condition.broadcast()

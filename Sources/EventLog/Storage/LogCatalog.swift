@@ -125,15 +125,16 @@ struct LogCatalog: Sendable {
         return positions.reversed()
     }
 
-    /// The seqs of the events of the distinct streams `names`, ascending, each with its stream's
-    /// index in `names`. When they are a fair part of the log, one scan of the events' stream
+    /// The seqs of the events of the streams `names`, ascending, each with its stream's index in
+    /// `names` (a name given twice counts at its first index). When they are a fair part of the log, one scan of the events' stream
     /// numbers in seq order finds them (sequential, nothing to sort); otherwise each stream's
     /// chain is walked and the seqs sorted. `scan` forces one way (tests compare them).
     func positions(ofStreams names: [String], scan: Bool? = nil) -> [(seq: UInt64, stream: Int)] {
         var numbers: [(number: Int, stream: Int)] = []
         var total = 0
+        var seen = Set<Int>()
         for (stream, name) in names.enumerated() {
-            guard let number = streams.number(of: StreamName(name)) else { continue }
+            guard let number = streams.number(of: StreamName(name)), seen.insert(number).inserted else { continue }
             numbers.append((number, stream))
             total += Int(heads[number].version)
         }
