@@ -65,7 +65,7 @@ import Testing
         // The counts read from the records' lengths alone are those of the decoded records.
         var decoded = (events: 0, keys: 0)
         var hinted = (events: -1, keys: -1)
-        func count(_ record: BatchIndexFile.Record) -> Bool {
+        func count(_ record: BatchIndexFile.Record, _: [MerkleHash]) -> Bool {
             decoded.events += record.entries.count
             decoded.keys += record.entries.filter { $0.key != nil }.count
             return true
@@ -152,14 +152,24 @@ import Testing
             try Data(bytes).write(to: URL(fileURLWithPath: directory.batchIndex))
             let expected = plainlyRead(bytes)
             var read: [BatchIndexFile.Record] = []
-            let length = try BatchIndexFile(path: directory.batchIndex).forEachRecord {
-                read.append($0)
+            var parents: [[MerkleHash]] = []
+            let length = try BatchIndexFile(path: directory.batchIndex).forEachRecord { record, completed in
+                read.append(record)
+                parents.append(completed)
                 return true
             }
             #expect(read == expected.records && length == expected.length)
+            // With each record, the interior hashes a tree of the records' leaves, built one by one, completes.
+            var frontier = MerkleFrontier()
+            let plainParents = expected.records.map { record in
+                var completed: [MerkleHash] = []
+                for entry in record.entries { frontier.append(entry.leafHash, parents: &completed) }
+                return completed
+            }
+            #expect(parents == plainParents)
             // A reader that stops early gets the length of what it took (and the decoder stops).
             var taken = 0
-            let stopped = try BatchIndexFile(path: directory.batchIndex).forEachRecord { _ in
+            let stopped = try BatchIndexFile(path: directory.batchIndex).forEachRecord { _, _ in
                 taken += 1
                 return taken <= 20
             }
@@ -185,7 +195,7 @@ import Testing
                 let decoder = BatchIndexFile.Decoder(records: records, runEvents: 2, lookahead: 1)
                 var read: [BatchIndexFile.Record] = []
                 var end = 0
-                while read.count < stopAfter, let (record, after) = decoder.next() {
+                while read.count < stopAfter, let (record, _, after) = decoder.next() {
                     read.append(record)
                     end = after
                 }

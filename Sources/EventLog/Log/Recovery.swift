@@ -141,7 +141,7 @@ struct Recovery {
         var agrees = true
         let byteLength: Int
         do {
-            func add(_ record: BatchIndexFile.Record) -> Bool {
+            func add(_ record: BatchIndexFile.Record, parents: [MerkleHash]) -> Bool {
                 let trailer = record.location.trailer
                 guard trailer.firstSeq == catalog.size + 1, present.contains(record.location.segmentBase),
                     record.location.segmentBase >= previousBase, record.entries.count == trailer.eventCount,
@@ -151,7 +151,7 @@ struct Recovery {
                     return false
                 }
                 previousBase = record.location.segmentBase
-                catalog.add(record.location, entries: record.entries)
+                catalog.add(record.location, entries: record.entries, parents: parents)
                 agrees = catalog.tree.root(size: catalog.size) == trailer.root
                 return agrees
             }

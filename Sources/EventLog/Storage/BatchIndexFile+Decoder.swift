@@ -3,13 +3,15 @@ import Foundation
 extension BatchIndexFile {
     /// Decodes an index's records on a thread of its own, a few runs of records ahead of the
     /// reader, so that checking and decoding them overlaps with what the reader does with each
-    /// (opening a log adds each to the catalog). It stops at the first record that is short, fails
-    /// its CRC-32 or does not decode, as a plain loop would.
+    /// (opening a log adds each to the catalog). With each record come the Merkle tree's interior
+    /// hashes its leaves complete, the records before it being the tree's first leaves (what
+    /// `LogCatalog.add` would hash again). It stops at the first record that is short, fails its
+    /// CRC-32 or does not decode, as a plain loop would.
     ///
     /// ```swift
     /// let decoder = Decoder(records: buffer)
     /// defer { decoder.finish() }  // before `buffer` goes away
-    /// while let (record, end) = decoder.next() { … }
+    /// while let (record, parents, end) = decoder.next() { … }
     /// ```
     final class Decoder: @unchecked Sendable {
         /// Records are handed over in runs of about this many events (one hand-over per
@@ -23,8 +25,8 @@ extension BatchIndexFile {
 
         private let condition = NSCondition()
         // Guarded by `condition`.
-        private var runs: [[(record: Record, end: Int)]] = []
-        private var current: [(record: Record, end: Int)] = []
+        private var runs: [[Decoded]] = []
+        private var current: [Decoded] = []
         private var taken = 0
         private var decoded = false
         private var stopping = false
@@ -48,8 +50,11 @@ extension BatchIndexFile {
             thread.start()
         }
 
-        /// The next record and the offset just past it in `records`; nil after the last valid one.
-        func next() -> (record: Record, end: Int)? {
+        /// A record, the interior hashes its leaves complete, and the offset just past it.
+        typealias Decoded = (record: Record, parents: [MerkleHash], end: Int)
+
+        /// The next record; nil after the last valid one.
+        func next() -> Decoded? {
             if taken == current.count {
                 condition.lock()
                 while runs.isEmpty && !decoded { condition.wait() }
@@ -76,7 +81,8 @@ extension BatchIndexFile {
         }
 
         private func decode(_ records: UnsafeRawBufferPointer) {
-            var run: [(record: Record, end: Int)] = []
+            var run: [Decoded] = []
+            var frontier = MerkleFrontier()
             var events = 0
             var position = 0
             while position + 8 <= records.count {
@@ -87,7 +93,10 @@ extension BatchIndexFile {
                 guard CRC32.checksum(payload) == crc, let record = BatchIndexFile.decode(payload) else { break }
                 position += 8 + length
                 events += record.entries.count
-                run.append((record, position))
+                var parents: [MerkleHash] = []
+                parents.reserveCapacity(record.entries.count)
+                for entry in record.entries { frontier.append(entry.leafHash, parents: &parents) }
+                run.append((record, parents, position))
                 if events >= runEvents {
                     guard hand(run) else { return }
                     (run, events) = ([], 0)
@@ -98,7 +107,7 @@ extension BatchIndexFile {
 
         /// Queues a run for the reader, waiting while it is `lookahead` runs behind; false once
         /// the reader wants no more.
-        private func hand(_ run: [(record: Record, end: Int)]) -> Bool {
+        private func hand(_ run: [Decoded]) -> Bool {
             condition.lock()
             defer { condition.unlock() }
             while runs.count >= lookahead && !stopping { condition.wait() }

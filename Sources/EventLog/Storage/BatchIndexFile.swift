@@ -24,8 +24,11 @@ struct BatchIndexFile {
     /// in bytes of the header and the records read (0 when the file is missing or its header is
     /// not this version's).
     /// `reserve` is first told how many events and keys the file's records hold at most
-    /// (``counts(_:)``), so the caller can size its tables once.
-    func forEachRecord(reserve: (_ events: Int, _ keys: Int) -> Void = { _, _ in }, _ body: (Record) throws -> Bool) throws -> Int {
+    /// (``counts(_:)``), so the caller can size its tables once. With each record come the
+    /// Merkle tree's interior hashes its leaves complete after the records before it.
+    func forEachRecord(
+        reserve: (_ events: Int, _ keys: Int) -> Void = { _, _ in }, _ body: (Record, _ parents: [MerkleHash]) throws -> Bool
+    ) throws -> Int {
         guard File.exists(path) else { return 0 }
         let bytes = try File(path: path, mode: .readOnly).readAll()
         guard bytes.starts(with: Self.header) else { return 0 }
@@ -36,8 +39,8 @@ struct BatchIndexFile {
             reserve(counts.events, counts.keys)
             let decoder = Decoder(records: records)
             defer { decoder.finish() }
-            while let (record, end) = decoder.next() {
-                guard try body(record) else { return }
+            while let (record, parents, end) = decoder.next() {
+                guard try body(record, parents) else { return }
                 position = Self.header.count + end
             }
         }
