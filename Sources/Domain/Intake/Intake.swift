@@ -146,9 +146,7 @@ public struct Intake {
     /// not be seen by the next).
     public mutating func reset() throws {
         rules = try DomainRules(log: log, today: today)
-        versions = [:]
-        keys = [:]
-        base = log.size
+        forgetCheckedDrafts()
     }
 
     /// Appends checked drafts in batches of at most `batchEvents`, each durable before the

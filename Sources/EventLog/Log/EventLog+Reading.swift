@@ -128,8 +128,8 @@ extension EventLog {
     }
 
     /// The seqs of the events of the streams `names`, ascending, each with its stream's index in
-    /// `names` (a name given twice counts at its first index): what ``forEachLine(seqs:_:)`` reads to go over many streams
-    /// in one pass.
+    /// `names` (a name given twice counts at its first index): what ``forEachLine(seqs:_:)``
+    /// reads to go over many streams in one pass.
     public func positions(ofStreams names: [String]) -> [(seq: UInt64, stream: Int)] {
         lock.withLock { catalog.positions(ofStreams: names) }
     }

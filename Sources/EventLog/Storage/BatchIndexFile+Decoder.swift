@@ -26,11 +26,12 @@ extension BatchIndexFile {
         private let condition = NSCondition()
         // Guarded by `condition`.
         private var runs: [[Decoded]] = []
-        private var current: [Decoded] = []
-        private var taken = 0
         private var decoded = false
         private var stopping = false
         private var exited = false
+        // The reader's own: the run it is taking records from.
+        private var current: [Decoded] = []
+        private var taken = 0
 
         /// Starts decoding `records` (the bytes after the header), which must stay valid until
         /// ``finish()`` returns.

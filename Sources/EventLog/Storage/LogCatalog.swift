@@ -114,21 +114,27 @@ struct LogCatalog: Sendable {
     /// Sequence numbers of `stream`'s events, oldest first.
     func positions(of stream: String) -> [UInt64] {
         guard let number = streams.number(of: StreamName(stream)) else { return [] }
-        let head = heads[number]
         var positions: [UInt64] = []
-        positions.reserveCapacity(Int(head.version))
-        var seq = head.last
-        while seq != 0 {
-            positions.append(seq)
-            seq = previousInStream[Int(seq - 1)]
-        }
+        positions.reserveCapacity(Int(heads[number].version))
+        forEachSeqNewestFirst(ofStream: number) { positions.append($0) }
         return positions.reversed()
     }
 
+    /// Calls `body` with the seq of each event of the stream numbered `number`, newest first
+    /// (its chain of previous events).
+    private func forEachSeqNewestFirst(ofStream number: Int, _ body: (UInt64) -> Void) {
+        var seq = heads[number].last
+        while seq != 0 {
+            body(seq)
+            seq = previousInStream[Int(seq - 1)]
+        }
+    }
+
     /// The seqs of the events of the streams `names`, ascending, each with its stream's index in
-    /// `names` (a name given twice counts at its first index). When they are a fair part of the log, one scan of the events' stream
-    /// numbers in seq order finds them (sequential, nothing to sort); otherwise each stream's
-    /// chain is walked and the seqs sorted. `scan` forces one way (tests compare them).
+    /// `names` (a name given twice counts at its first index). When they are a fair part of the
+    /// log, one scan of the events' stream numbers in seq order finds them (sequential, nothing to
+    /// sort); otherwise each stream's chain is walked and the seqs sorted. `scan` forces one way
+    /// (tests compare them).
     func positions(ofStreams names: [String], scan: Bool? = nil) -> [(seq: UInt64, stream: Int)] {
         var numbers: [(number: Int, stream: Int)] = []
         var total = 0
@@ -149,13 +155,7 @@ struct LogCatalog: Sendable {
             }
             return found
         }
-        for (number, stream) in numbers {
-            var seq = heads[number].last
-            while seq != 0 {
-                found.append((seq, stream))
-                seq = previousInStream[Int(seq - 1)]
-            }
-        }
+        for (number, stream) in numbers { forEachSeqNewestFirst(ofStream: number) { found.append(($0, stream)) } }
         found.sort { $0.seq < $1.seq }
         return found
     }
