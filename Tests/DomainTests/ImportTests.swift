@@ -50,6 +50,92 @@ import Testing
     }
 }
 
+/// The CSV reader read scalar by scalar, as RFC 4180 reads: the byte reader must agree with it.
+private enum PlainCSV {
+    static func numberedRows(_ bytes: [UInt8]) throws(CSV.Failure) -> [(line: Int, fields: [String])] {
+        let text = try SpreadsheetText.decode(bytes).text
+        var rows: [(line: Int, fields: [String])] = []
+        var row: [String] = []
+        var field = ""
+        var (rowStart, rowNumber, inQuotes, afterQuote) = (1, 1, false, false)
+        func endRow() {
+            row.append(field)
+            if !(row.count == 1 && row[0].isEmpty) { rows.append((rowStart, row)) }
+            (row, field) = ([], "")
+            rowNumber += 1
+            rowStart = rowNumber
+        }
+        let scalars = Array(text.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            index += 1
+            if inQuotes {
+                if scalar == "\n" { rowNumber += 1 }
+                if scalar == "\"" { (inQuotes, afterQuote) = (false, true) } else { field.unicodeScalars.append(scalar) }
+                continue
+            }
+            switch scalar {
+            case "\"":
+                if afterQuote {
+                    field.append("\"")
+                    (inQuotes, afterQuote) = (true, false)
+                } else if field.isEmpty {
+                    inQuotes = true
+                } else {
+                    throw CSV.Failure(row: rowNumber, reason: "a quote inside an unquoted field")
+                }
+            case ",":
+                row.append(field)
+                (field, afterQuote) = ("", false)
+            case "\r", "\n":
+                endRow()
+                afterQuote = false
+                if scalar == "\r", index < scalars.count, scalars[index] == "\n" { index += 1 }
+            default:
+                if afterQuote { throw CSV.Failure(row: rowNumber, reason: "text after a closing quote") }
+                field.unicodeScalars.append(scalar)
+            }
+        }
+        if inQuotes { throw CSV.Failure(row: rowNumber, reason: "a quoted field is not closed") }
+        if !field.isEmpty || !row.isEmpty { endRow() }
+        return rows
+    }
+}
+
+extension CSVTests {
+    @Test func readsAsThePlainScalarReaderDoes() {
+        // Random texts of the characters CSV gives a meaning to, among multi-byte ones.
+        let pieces = ["a", "名", "𠀀", "é", ",", "\"", "\"\"", "\r", "\n", "\r\n", " ", "3484"]
+        var state: UInt64 = 20_261_207
+        func next(_ bound: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+        var failures = 0
+        for _ in 0..<5000 {
+            let text = (0..<next(40)).map { _ in pieces[next(pieces.count)] }.joined()
+            let bytes = Array(text.utf8)
+            let fast = Result { () throws(CSV.Failure) in try CSV.numberedRows(bytes) }
+            let plain = Result { () throws(CSV.Failure) in try PlainCSV.numberedRows(bytes) }
+            switch (fast, plain) {
+            case (.success(let fast), .success(let plain)):
+                #expect(fast.map(\.line) == plain.map(\.line), "\(text.debugDescription)")
+                #expect(fast.map(\.fields) == plain.map(\.fields), "\(text.debugDescription)")
+            case (.failure(let fast), .failure(let plain)):
+                #expect(fast == plain, "\(text.debugDescription)")
+                failures += 1
+            default:
+                Issue.record("\(text.debugDescription): \(fast) but the plain reader: \(plain)")
+            }
+        }
+        #expect(failures > 500)  // the texts exercise the refusals too
+    }
+}
+
 @Suite struct EnterpriseImportTests {
     static let header = "企业名称,统一社会信用代码,所属城市,区县,行业代码,纳入规上年份,产业链\n"
 

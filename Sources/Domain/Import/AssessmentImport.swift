@@ -268,6 +268,18 @@ extension AssessmentImport {
         return checkPrefetched(rows, with: &intake, registerMissing: registerMissing, progress: progress)
     }
 
+    /// ``check(_:with:registerMissing:progress:)`` of rows already being read: `reading` is this
+    /// table's ``rows(of:)``, started before the intake could be (while the log opened); the
+    /// intake reads the rows' enterprises from the log while the rest are read.
+    public func check(
+        _ table: ImportTable, reading: Task<[(number: Int, result: Result<Row, ImportTable.Failure>)], Never>, with intake: inout Intake,
+        registerMissing: Bool, progress: (Int) -> Void = { _ in }
+    ) async -> Checked {
+        // A log that cannot be read is reported by the row checks that follow.
+        try? intake.prefetch(enterprises: table.rows.lazy.map { table.cell("uscc", of: $0.fields).uppercased() })
+        return checkPrefetched(await reading.value, with: &intake, registerMissing: registerMissing, progress: progress)
+    }
+
     /// Runs `first` and `second` at once, on two threads, and returns when both have.
     static func concurrently(_ first: () -> Void, _ second: () -> Void) {
         withoutActuallyEscaping(first) { first in

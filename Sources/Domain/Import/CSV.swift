@@ -17,38 +17,55 @@ public enum CSV {
     /// The rows with the line each starts on (1-based, as a text editor numbers them; the same
     /// as a spreadsheet's row unless a quoted field spans lines); empty lines are skipped.
     public static func numberedRows(_ bytes: [UInt8]) throws(Failure) -> [(line: Int, fields: [String])] {
-        let text = try SpreadsheetText.decode(bytes).text
+        var text = try SpreadsheetText.decode(bytes).text
+        // Every character CSV gives a meaning to is ASCII, which in UTF-8 is never part of
+        // another character: the text is read byte by byte and a field's bytes are valid UTF-8.
+        return try text.withUTF8 { utf8 in Result { () throws(Failure) in try numberedRows(utf8: utf8) } }.get()
+    }
+
+    private static func numberedRows(utf8 bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> [(line: Int, fields: [String])] {
+        let quote = UInt8(ascii: "\"")
+        let comma = UInt8(ascii: ",")
+        let carriageReturn: UInt8 = 0x0D
+        let lineFeed: UInt8 = 0x0A
         var rows: [(line: Int, fields: [String])] = []
         var row: [String] = []
         var rowStart = 1
-        var field = ""
+        var field: [UInt8] = []
+        field.reserveCapacity(256)
         var inQuotes = false
         var afterQuote = false
         var rowNumber = 1
-        var characters = PeekingIterator(text.unicodeScalars.makeIterator())
+        func endField() {
+            row.append(String(decoding: field, as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
+        }
         func endRow() {
-            row.append(field)
+            endField()
             if !(row.count == 1 && row[0].isEmpty) { rows.append((rowStart, row)) }
             row = []
-            field = ""
+            row.reserveCapacity(rows.last?.fields.count ?? 0)
             rowNumber += 1
             rowStart = rowNumber
         }
-        while let scalar = characters.next() {
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
             if inQuotes {
-                if scalar == "\n" { rowNumber += 1 }
-                if scalar == "\"" {
+                if byte == lineFeed { rowNumber += 1 }
+                if byte == quote {
                     inQuotes = false
                     afterQuote = true
                 } else {
-                    field.unicodeScalars.append(scalar)
+                    field.append(byte)
                 }
                 continue
             }
-            switch scalar {
-            case "\"":
+            switch byte {
+            case quote:
                 if afterQuote {
-                    field.append("\"")
+                    field.append(quote)
                     inQuotes = true
                     afterQuote = false
                 } else if field.isEmpty {
@@ -56,49 +73,23 @@ public enum CSV {
                 } else {
                     throw Failure(row: rowNumber, reason: "a quote inside an unquoted field")
                 }
-            case ",":
-                row.append(field)
-                field = ""
+            case comma:
+                endField()
                 afterQuote = false
-            case "\r":
+            case carriageReturn:
                 endRow()
                 afterQuote = false
-                if characters.peekIsLineFeed { _ = characters.next() }
-            case "\n":
+                if index < bytes.count, bytes[index] == lineFeed { index += 1 }
+            case lineFeed:
                 endRow()
                 afterQuote = false
             default:
                 if afterQuote { throw Failure(row: rowNumber, reason: "text after a closing quote") }
-                field.unicodeScalars.append(scalar)
+                field.append(byte)
             }
         }
         if inQuotes { throw Failure(row: rowNumber, reason: "a quoted field is not closed") }
         if !field.isEmpty || !row.isEmpty { endRow() }
         return rows
-    }
-}
-
-/// Unicode scalars with a look at the next one (a CR followed by LF ends one row, not two).
-private struct PeekingIterator: IteratorProtocol {
-    var base: String.UnicodeScalarView.Iterator
-    var peeked: Unicode.Scalar??
-
-    init(_ base: String.UnicodeScalarView.Iterator) {
-        self.base = base
-    }
-
-    mutating func next() -> Unicode.Scalar? {
-        if let peeked {
-            self.peeked = nil
-            return peeked
-        }
-        return base.next()
-    }
-
-    var peekIsLineFeed: Bool {
-        mutating get {
-            if peeked == nil { peeked = .some(base.next()) }
-            return peeked! == "\n"
-        }
     }
 }

@@ -99,11 +99,15 @@ struct ImportCommand: AsyncParsableCommand {
             printError("nothing was imported")
             throw ExitCode(1)
         }
+        // The rows are read while the log finishes opening.
+        let reading = Task { reader.rows(of: table) }
         let log = try await opening.value
         var intake = try Intake(log: log, actor: writer.actor)
         var progress = ProgressBar(label: "check ", unit: "rows")
         let rows = table.rows.count
-        let checked = reader.check(table, with: &intake, registerMissing: registerMissing) { progress.update(UInt64($0), of: UInt64(rows)) }
+        let checked = await reader.check(table, reading: reading, with: &intake, registerMissing: registerMissing) {
+            progress.update(UInt64($0), of: UInt64(rows))
+        }
         if dryRun {
             for problem in checked.refused.prefix(100) { printError("\(path) \(problem)") }
             await log.close()
