@@ -115,7 +115,7 @@ import Testing
                 #expect(envelope.seq == UInt64(index + 2) && envelope.stream == draft.stream && envelope.data == draft.data)
                 #expect(envelope.version == results[index].version)
             }
-            #expect(reopened.seq(forKey: "k-\(count - count % 5)") == UInt64(count - count % 5 + 1))
+            #expect(try reopened.event(forKey: "k-\(count - count % 5)", reading: LogLookup(log: reopened))?.seq == UInt64(count - count % 5 + 1))
             await reopened.close()
         }
     }
@@ -164,6 +164,55 @@ import Testing
         let afresh = try await reopened.append([sampleDraft(33, key: "k-31")], actor: testActor)
         #expect(!afresh[0].isDuplicate && afresh[0].seq == size + 1)
         await reopened.close()
+    }
+
+    @Test func keysThatShareAHashAreToldApart() async throws {
+        // The catalogue keeps hashes of keys; with 2 bits of them, 40 keys share 4 hashes.
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog(segmentBytes: 4096)
+        var options = EventLog.Options()
+        options.keyHashBits = 2
+        let log = try EventLog(directory: directory, writable: true, options: options)
+        var first: [AppendResult] = []
+        for batch in 0..<4 {
+            first += try await log.append((0..<10).map { sampleDraft(batch * 10 + $0, key: "k-\(batch * 10 + $0)") }, actor: testActor)
+        }
+        await log.close()
+        for removeIndex in [false, true] {
+            if removeIndex { try FileManager.default.removeItem(atPath: directory.batchIndex) }
+            let reopened = try EventLog(directory: directory, writable: true, options: options)
+            #expect(reopened.catalog.keys.count == (removeIndex ? 41 : 40))  // and the first round's new key
+            let lookup = LogLookup(log: reopened)
+            for index in [0, 7, 23, 39] {
+                #expect(try reopened.event(forKey: "k-\(index)", reading: lookup)?.seq == first[index].seq)
+            }
+            #expect(try reopened.event(forKey: "k-unused", reading: lookup) == nil)
+            // Every retry answers its own first result; an unused key sharing their hashes is new.
+            let retried = try await reopened.append((0..<40).map { sampleDraft($0, key: "k-\($0)") }, actor: testActor)
+            #expect(retried == first.map { AppendResult(seq: $0.seq, stream: $0.stream, version: $0.version, isDuplicate: true) })
+            let fresh = try await reopened.append([sampleDraft(100, key: "k-new-\(removeIndex)")], actor: testActor)
+            #expect(!fresh[0].isDuplicate && fresh[0].seq == reopened.size)
+            #expect(try reopened.event(forKey: "k-new-\(removeIndex)", reading: lookup)?.seq == fresh[0].seq)
+            await #expect {
+                _ = try await reopened.append([sampleDraft(7, key: "k-8")], actor: testActor)
+            } throws: { error in
+                guard case LogError.idempotencyKeyReused(let key, let seq, _) = error else { return false }
+                return key == "k-8" && seq == first[8].seq
+            }
+            await reopened.close()
+        }
+        #expect(try LogVerifier(directory: directory).verify().isIntact)
+    }
+
+    @Test func aKeyTableGivesEveryEventThatMayHoldAKey() {
+        var keys = KeyTable(hashBits: 1)
+        for seq in 1...20 { keys.add(hash: KeyTable.hash(of: "k-\(seq)"), seq: UInt64(seq)) }
+        #expect(keys.count == 20)
+        for seq in 1...20 { #expect(keys.candidates(for: "k-\(seq)").contains(UInt64(seq))) }
+        // Two hashes, twenty keys: each lookup gives the events of one of them, in seq order.
+        let candidates = Array(keys.candidates(for: "k-unused"))
+        #expect(candidates.count >= 1 && candidates.count < 20 && candidates == candidates.sorted())
+        #expect(Array(KeyTable().candidates(for: "k-1")).isEmpty)
     }
 
     @Test func segmentsRollAndEverythingSurvivesReopenWithOrWithoutTheIndex() async throws {

@@ -11,7 +11,7 @@ import Testing
         var heads: [[UInt64]]
         var previousInStream: [UInt64]
         var streamNumberOfEvent: [Int32]
-        var keys: [String: UInt64]
+        var keys: KeyTable
         var batches: [BatchLocation]
         var root: MerkleHash
 
@@ -67,7 +67,7 @@ import Testing
         var hinted = (events: -1, keys: -1)
         func count(_ record: BatchIndexFile.Record, _: [MerkleHash]) -> Bool {
             decoded.events += record.entries.count
-            decoded.keys += record.entries.filter { $0.key != nil }.count
+            decoded.keys += record.entries.filter { $0.keyHash != nil }.count
             return true
         }
         _ = try BatchIndexFile(path: directory.batchIndex).forEachRecord(reserve: { hinted = ($0, $1) }, count)

@@ -65,9 +65,13 @@ public struct Intake {
             throw IntakeError(.forbidden, at: place, error.message, rule: error.rule)
         }
         if let key = draft.key {
-            if let seq = log.seq(forKey: key) {
-                guard let original = try? rules.lookup.envelope(seq: seq), draft.hasSameContent(as: original) else {
-                    throw IntakeError(.conflict, at: place, LogError.idempotencyKeyReused(key: key, seq: seq, event: 0).description)
+            let original: Envelope?
+            do { original = try log.event(forKey: key, reading: rules.lookup) } catch {
+                throw IntakeError(.unavailable, at: place, "cannot read the log to check idempotency key \"\(key)\": \(error)")
+            }
+            if let original {
+                guard draft.hasSameContent(as: original) else {
+                    throw IntakeError(.conflict, at: place, LogError.idempotencyKeyReused(key: key, seq: original.seq, event: 0).description)
                 }
                 return .repeated
             }

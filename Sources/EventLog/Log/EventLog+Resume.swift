@@ -34,7 +34,7 @@ extension EventLog {
         } catch {
             throw .storage(error)
         }
-        let outcome = try Recovery(directory: directory, writable: true, logger: logger).run()
+        let outcome = try Recovery(directory: directory, writable: true, logger: logger, keyHashBits: options.keyHashBits).run()
         guard outcome.catalog.size == size, outcome.catalog.tree.root(size: size) == lock.withLock({ catalog.tree.root(size: size) }) else {
             throw .writesRefused(
                 reason:

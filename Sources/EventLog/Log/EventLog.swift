@@ -88,6 +88,9 @@ public final class EventLog: @unchecked Sendable {
         /// Test hook: runs after each segment's `fdatasync`, to simulate a failing disk.
         /// Throwing from it counts as a failed sync.
         var syncFault: (@Sendable () throws -> Void)?
+        /// Test hook: how many bits of each idempotency key's hash the catalogue keeps (fewer
+        /// make keys share hashes, which a log must tell apart).
+        var keyHashBits = 64
         public init() {}
     }
 
@@ -138,7 +141,7 @@ public final class EventLog: @unchecked Sendable {
         } catch {
             throw error as! LogError
         }
-        let outcome = try Recovery(directory: directory, writable: writable, logger: logger).run()
+        let outcome = try Recovery(directory: directory, writable: writable, logger: logger, keyHashBits: options.keyHashBits).run()
         catalog = outcome.catalog
         if writable {
             committer = try GroupCommitter(log: self, lastSegment: outcome.lastSegment, options: options)
@@ -215,9 +218,15 @@ public final class EventLog: @unchecked Sendable {
         }
     }
 
-    /// The seq of the event appended with idempotency key `key`, if any.
-    public func seq(forKey key: String) -> UInt64? {
-        lock.withLock { catalog.keys[key] }
+    /// The event appended with idempotency key `key`, if any, read through `lookup`. (The log
+    /// keeps a hash of each key: the events it points at are read to find the one whose key
+    /// this is — almost always the only one.)
+    public func event(forKey key: String, reading lookup: LogLookup) throws -> Envelope? {
+        for seq in lock.withLock({ catalog.keys.candidates(for: key) }) {
+            let event = try lookup.envelope(seq: seq)
+            if event.key == key { return event }
+        }
+        return nil
     }
 
     /// Called by the committer after it added a batch to the catalog.

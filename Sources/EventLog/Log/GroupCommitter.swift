@@ -217,24 +217,25 @@ final class GroupCommitter: @unchecked Sendable {
         // in the loop below they would stall the sequencer (and its lock) one at a time. A stream
         // this request numbers is not found here, and is looked up again below.
         let numbers = names.map { streams.number(of: $0) ?? -1 }
-        // The durable events' keys, read under the log's lock once: a key sequenced before is
-        // either still pending or was durable when ``forgetDurableKeys()`` dropped it above.
+        // The durable events that may hold the keys, read under the log's lock once: a key
+        // sequenced before is either still pending or was durable when ``forgetDurableKeys()``
+        // dropped it above.
         var keyed = 0
-        let durableKeys: [UInt64?] =
+        let durableKeys: [KeyTable.Candidates?] =
             drafts.contains(where: { $0.key != nil })
             ? log.lock.withLock {
                 drafts.map { draft in
-                    draft.key.flatMap { key in
+                    draft.key.map { key in
                         keyed += 1
-                        return log.catalog.keys[key]
+                        return log.catalog.keys.candidates(for: key)
                     }
                 }
             } : []
         pendingKeys.reserveCapacity(pendingKeys.count + keyed)
         for index in drafts.indices {
             // A repeat of an earlier event of this request, of one not yet durable, or of a durable one.
-            if let key = drafts[index].key, let seq = pendingKeys[key]?.seq ?? durableKeys[index] {
-                switch duplicate(of: drafts[index], key: key, seq: seq, event: index) {
+            if let key = drafts[index].key, let repeated = repeated(drafts[index], key: key, durable: durableKeys[index], event: index) {
+                switch repeated {
                 case .success(let result): results.append(result)
                 case .failure(let error): return reject(error)
                 }
@@ -262,22 +263,29 @@ final class GroupCommitter: @unchecked Sendable {
         return (.results(results), accepted)
     }
 
-    /// The first result for a repeated idempotency key, or why the repeat is refused.
-    private func duplicate(of draft: EventDraft, key: String, seq: UInt64, event: Int) -> Result<AppendResult, LogError> {
+    /// The first result for a repeated idempotency key, or why the repeat is refused; nil when
+    /// no event holds `key` (pending, or among the `durable` events that may hold it).
+    private func repeated(_ draft: EventDraft, key: String, durable: KeyTable.Candidates?, event: Int) -> Result<AppendResult, LogError>? {
         if let pending = pendingKeys[key] {
-            guard draft.hasSameContent(as: pending.draft) else { return .failure(.idempotencyKeyReused(key: key, seq: seq, event: event)) }
-            return .success(AppendResult(seq: seq, stream: draft.stream, version: pending.version, isDuplicate: true))
+            guard draft.hasSameContent(as: pending.draft) else { return .failure(.idempotencyKeyReused(key: key, seq: pending.seq, event: event)) }
+            return .success(AppendResult(seq: pending.seq, stream: draft.stream, version: pending.version, isDuplicate: true))
         }
-        let original: Envelope
-        do {
-            let lookup = originals ?? LogLookup(log: log, budget: 8 << 20)
-            originals = lookup
-            original = try lookup.envelope(seq: seq)
-        } catch {
-            return .failure(error as? LogError ?? .corrupted(segment: "?", offset: 0, reason: "event \(seq) unreadable: \(error)"))
+        guard let durable, !durable.isEmpty else { return nil }
+        let lookup = originals ?? LogLookup(log: log, budget: 8 << 20)
+        originals = lookup
+        for seq in durable {
+            let original: Envelope
+            do {
+                original = try lookup.envelope(seq: seq)
+            } catch {
+                return .failure(error as? LogError ?? .corrupted(segment: "?", offset: 0, reason: "event \(seq) unreadable: \(error)"))
+            }
+            // Another key with the same hash: not this key's event.
+            guard original.key == key else { continue }
+            guard draft.hasSameContent(as: original) else { return .failure(.idempotencyKeyReused(key: key, seq: seq, event: event)) }
+            return .success(AppendResult(seq: seq, stream: original.stream, version: original.version, isDuplicate: true))
         }
-        guard draft.hasSameContent(as: original) else { return .failure(.idempotencyKeyReused(key: key, seq: seq, event: event)) }
-        return .success(AppendResult(seq: seq, stream: original.stream, version: original.version, isDuplicate: true))
+        return nil
     }
 
     /// Drops the drafts kept for keys whose events are now durable (the log can read them back).

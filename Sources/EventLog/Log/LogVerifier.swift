@@ -36,6 +36,7 @@ public struct LogVerifier {
         guard File.exists(directory.config) else { throw .notInitialized(directory: directory.root) }
         var report = Report()
         var catalog = LogCatalog()
+        var keys: Set<String> = []
         let bases: [UInt64]
         do { bases = try directory.segmentBases() } catch { throw .storage(error) }
         for (position, base) in bases.enumerated() {
@@ -43,7 +44,7 @@ public struct LogVerifier {
             let bytes: [UInt8]
             do { bytes = try File(path: directory.segmentPath(baseSeq: base), mode: .readOnly).readAll() } catch { throw .storage(error) }
             let scanner = SegmentScanner(strict: true, isLast: position == bases.count - 1)
-            let result = scanner.scan(bytes, baseSeq: base, origin: 0, into: &catalog)
+            let result = scanner.scan(bytes, baseSeq: base, origin: 0, into: &catalog, keys: &keys)
             report.segments += 1
             report.batches += result.batches.count
             switch result.end {

@@ -6,6 +6,8 @@ struct Recovery {
     let directory: LogDirectory
     let writable: Bool
     let logger: Logger
+    /// The bits of each key's hash the catalog keeps (``KeyTable/init(hashBits:)``: tests).
+    var keyHashBits = 64
 
     struct Outcome {
         var catalog: LogCatalog
@@ -33,7 +35,7 @@ struct Recovery {
     private func recover() throws -> Outcome {
         let bases = try directory.segmentBases()
         let index = BatchIndexFile(path: directory.batchIndex)
-        var catalog = LogCatalog()
+        var catalog = LogCatalog(keys: KeyTable(hashBits: keyHashBits))
         var indexLength = 0
         if let indexed = try indexedPrefix(index, bases: bases) {
             catalog = indexed.catalog
@@ -136,7 +138,7 @@ struct Recovery {
     /// of the index records it was built from.
     private func indexedPrefix(_ index: BatchIndexFile, bases: [UInt64]) throws -> (catalog: LogCatalog, byteLength: Int)? {
         let present = Set(bases)
-        var catalog = LogCatalog()
+        var catalog = LogCatalog(keys: KeyTable(hashBits: keyHashBits))
         var previousBase: UInt64 = 0
         var agrees = true
         let byteLength: Int

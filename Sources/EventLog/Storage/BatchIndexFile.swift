@@ -80,6 +80,8 @@ struct BatchIndexFile {
             } else {
                 payload.appendLittleEndian(UInt16.max)
             }
+            // An entry read from the index has only its key's hash: it is never written again.
+            guard (entry.keyHash == nil) == (entry.key == nil) else { return nil }
             if let key = entry.key {
                 payload.appendLittleEndian(UInt16(key.utf8.count))
                 payload.append(contentsOf: key.utf8)
@@ -158,12 +160,14 @@ struct BatchIndexFile {
             guard position + 2 <= payload.count else { return nil }
             let keyLength: UInt16 = payload.littleEndian(at: position)
             position += 2
-            var key: String?
+            // The key is hashed from its bytes, never made a string (the catalogue keeps hashes).
+            var keyHash: UInt64?
             if keyLength != UInt16.max {
-                guard let value = text(Int(keyLength)) else { return nil }
-                key = value
+                guard position + Int(keyLength) <= payload.count else { return nil }
+                keyHash = KeyTable.hash(bytes: UnsafeRawBufferPointer(rebasing: payload[position..<(position + Int(keyLength))]))
+                position += Int(keyLength)
             }
-            entries.append(LogCatalog.Entry(leafHash: leaf, streamNumber: number, stream: stream, key: key))
+            entries.append(LogCatalog.Entry(leafHash: leaf, streamNumber: number, stream: stream, keyHash: keyHash))
         }
         guard position == payload.count else { return nil }
         return Record(location: BatchLocation(segmentBase: segmentBase, trailer: trailer), entries: entries)

@@ -64,7 +64,8 @@ struct LogCatalog: Sendable {
     var previousInStream = ChunkedArray<UInt64>()
     /// For event `seq`, its stream's number, at index `seq - 1`.
     var streamNumberOfEvent = ChunkedArray<Int32>()
-    var keys: [String: UInt64] = [:]
+    /// The idempotency keys' events (by hash: ``KeyTable``).
+    var keys = KeyTable()
 
     var size: UInt64 { tree.size }
 
@@ -78,7 +79,26 @@ struct LogCatalog: Sendable {
         /// The stream's name: always for an event read from a segment, otherwise only at the
         /// stream's first event (the one that numbers it).
         var stream: StreamName?
+        /// The hash of its idempotency key (``KeyTable/hash(of:)``), when it has one.
+        var keyHash: UInt64?
+        /// Its key's text, for the index, where the event was written or read from a segment
+        /// (an event read from the index has only the hash).
         var key: String?
+
+        init(leafHash: MerkleHash, streamNumber: Int? = nil, stream: StreamName? = nil, key: String? = nil) {
+            self.leafHash = leafHash
+            self.streamNumber = streamNumber
+            self.stream = stream
+            self.key = key
+            keyHash = key.map(KeyTable.hash(of:))
+        }
+
+        init(leafHash: MerkleHash, streamNumber: Int, stream: StreamName?, keyHash: UInt64?) {
+            self.leafHash = leafHash
+            self.streamNumber = streamNumber
+            self.stream = stream
+            self.keyHash = keyHash
+        }
 
         /// Where this entry stands in the numbering, `next` being the number the next new stream
         /// takes (advanced past a new one); nil when it breaks the numbering: no number, one
@@ -163,7 +183,7 @@ struct LogCatalog: Sendable {
     /// Sizes the key table for `keys` more events with an idempotency key, so that adding them
     /// does not grow it by doubling (rehashing every key each time).
     mutating func reserveCapacity(keys: Int) {
-        self.keys.reserveCapacity(self.keys.count + keys)
+        self.keys.reserveCapacity(keys)
     }
 
     /// Adds a batch. `parents` may hold the interior hashes its leaves complete, in append
@@ -190,7 +210,7 @@ struct LogCatalog: Sendable {
                     heads.append((seq, 1))
                     previousInStream.append(0)
                 }
-                if let key = entries[index].key { keys[key] = seq }
+                if let hash = entries[index].keyHash { keys.add(hash: hash, seq: seq) }
                 seq += 1
             }
         }

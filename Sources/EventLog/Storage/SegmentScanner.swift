@@ -34,12 +34,22 @@ struct SegmentScanner {
     /// `origin`: 0 to check the opening empty frame and header too, or the end of a batch already
     /// in `catalog`. Offsets in the result are file offsets.
     func scan(_ bytes: [UInt8], baseSeq: UInt64, origin: Int, into catalog: inout LogCatalog) -> Result {
+        var keys: Set<String> = []
+        return scan(bytes, baseSeq: baseSeq, origin: origin, into: &catalog, keys: &keys)
+    }
+
+    /// ``scan(_:baseSeq:origin:into:)`` that, when strict, checks each idempotency key against
+    /// `keys` (every key of the segments scanned before, exactly: the catalog keeps hashes) and
+    /// adds it there.
+    func scan(_ bytes: [UInt8], baseSeq: UInt64, origin: Int, into catalog: inout LogCatalog, keys: inout Set<String>) -> Result {
         bytes.withUnsafeBytes { buffer in
-            scan(buffer, baseSeq: baseSeq, origin: origin, into: &catalog)
+            scan(buffer, baseSeq: baseSeq, origin: origin, into: &catalog, keys: &keys)
         }
     }
 
-    private func scan(_ bytes: UnsafeRawBufferPointer, baseSeq: UInt64, origin: Int, into catalog: inout LogCatalog) -> Result {
+    private func scan(
+        _ bytes: UnsafeRawBufferPointer, baseSeq: UInt64, origin: Int, into catalog: inout LogCatalog, keys: inout Set<String>
+    ) -> Result {
         var result = Result(end: .clean, validLength: origin, batches: [])
         var position = 0
         func stop(_ reason: String, incomplete: Bool) -> Result {
@@ -122,7 +132,7 @@ struct SegmentScanner {
                 return stop("batch frame does not decode: \(error)", incomplete: false)
             }
             let entries: [LogCatalog.Entry]
-            switch readEntries(content, trailer: trailer, catalog: catalog) {
+            switch readEntries(content, trailer: trailer, catalog: catalog, keys: &keys) {
             case .failure(let failure): return stop("batch \(trailer.firstSeq)…\(trailer.lastSeq): \(failure.reason)", incomplete: false)
             case .success(let found): entries = found
             }
@@ -142,12 +152,13 @@ struct SegmentScanner {
 
     struct EntryFailure: Error { var reason: String }
 
-    private func readEntries(_ content: [UInt8], trailer: CommitTrailer, catalog: LogCatalog) -> Swift.Result<[LogCatalog.Entry], EntryFailure> {
+    private func readEntries(
+        _ content: [UInt8], trailer: CommitTrailer, catalog: LogCatalog, keys: inout Set<String>
+    ) -> Swift.Result<[LogCatalog.Entry], EntryFailure> {
         var entries: [LogCatalog.Entry] = []
         entries.reserveCapacity(trailer.eventCount)
         var expectedSeq = trailer.firstSeq
         var batchVersions: [String: UInt64] = [:]
-        var batchKeys: Set<String> = []
         return content.withUnsafeBytes { buffer in
             var lineStart = 0
             while lineStart < buffer.count {
@@ -175,7 +186,7 @@ struct SegmentScanner {
                     }
                     batchVersions[summary.stream] = summary.version
                     if let key = summary.key {
-                        guard catalog.keys[key] == nil, batchKeys.insert(key).inserted else {
+                        guard keys.insert(key).inserted else {
                             return .failure(EntryFailure(reason: "event \(expectedSeq) repeats idempotency key \"\(key)\""))
                         }
                     }
