@@ -166,7 +166,8 @@ public struct Intake {
         while start < drafts.count {
             let end = min(start + batchEvents, drafts.count)
             do {
-                results += try await log.append(Array(drafts[start..<end]), actor: actor)
+                // (One batch of all the drafts is the array itself: a copy would retain every string.)
+                results += try await log.append(end - start == drafts.count ? drafts : Array(drafts[start..<end]), actor: actor)
             } catch {
                 throw Self.refusal(error, offset: start)
             }

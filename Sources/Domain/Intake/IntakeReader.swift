@@ -46,48 +46,77 @@ public struct IntakeReader: Sendable {
         else {
             return try read(bytes, firstLine: firstLine)
         }
-        var pieces: [(range: Range<Int>, firstLine: Int)] = []
+        var pieces: [(range: Range<Int>, firstLine: Int, lines: Int)] = []
         var start = 0
         var line = firstLine
         for part in 1...parts {
             var end = part == parts ? bytes.count : max(start, bytes.count / parts * part)
             while end < bytes.count, bytes[end - 1] != 0x0A { end += 1 }
-            pieces.append((start..<end, line))
-            line += bytes[start..<end].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            let lines = bytes[start..<end].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            pieces.append((start..<end, line, lines))
+            line += lines
             start = end
         }
-        let outcomes = await withTaskGroup(of: (Int, Result<[(draft: EventDraft, place: IntakePlace)], IntakeError>).self) { group in
+        // Each part puts its drafts straight into a buffer of its own (room for one per line),
+        // from which they are moved into the result: collecting the parts' arrays into one would
+        // copy every draft (a retain of each of its strings) and then release the parts'.
+        let buffers = pieces.map { UnsafeMutableBufferPointer<(draft: EventDraft, place: IntakePlace)>.allocate(capacity: $0.lines + 1) }
+        defer { for buffer in buffers { buffer.deallocate() } }
+        let outcomes = await withTaskGroup(of: (Int, Result<Int, IntakeError>).self) { group in
             for (index, piece) in pieces.enumerated() {
+                nonisolated(unsafe) let buffer = buffers[index]
                 group.addTask {
-                    (
-                        index,
-                        Result { () throws(IntakeError) in
-                            do throws(IntakeError) {
-                                return try self.read(bytes[piece.range], firstLine: piece.firstLine, firstIndex: 0, asLines: true)
-                            } catch  where error.code == .empty { return [] }
+                    var count = 0
+                    let outcome = Result { () throws(IntakeError) in
+                        try self.readLines(bytes[piece.range], firstLine: piece.firstLine, firstIndex: 0) { draft, place in
+                            (buffer.baseAddress! + count).initialize(to: (draft, place))
+                            count += 1
                         }
-                    )
+                        return count
+                    }
+                    if case .failure = outcome { buffer.baseAddress!.deinitialize(count: count) }
+                    return (index, outcome)
                 }
             }
-            var outcomes = Array(repeating: Result<[(draft: EventDraft, place: IntakePlace)], IntakeError>.success([]), count: pieces.count)
+            var outcomes = Array(repeating: Result<Int, IntakeError>.success(0), count: pieces.count)
             for await (index, outcome) in group { outcomes[index] = outcome }
             return outcomes
         }
-        var drafts: [(draft: EventDraft, place: IntakePlace)] = []
-        for outcome in outcomes { drafts += try outcome.get() }
-        return drafts
+        // The first mistake is the earliest part's; every part's drafts are then let go.
+        if let failed = outcomes.firstIndex(where: { if case .failure = $0 { true } else { false } }) {
+            for (index, outcome) in outcomes.enumerated() {
+                if case .success(let count) = outcome { buffers[index].baseAddress!.deinitialize(count: count) }
+            }
+            _ = try outcomes[failed].get()
+        }
+        let counts = outcomes.map { (try? $0.get()) ?? 0 }
+        return Array(unsafeUninitializedCapacity: counts.reduce(0, +)) { output, initialized in
+            for (index, count) in counts.enumerated() {
+                (output.baseAddress! + initialized).moveInitialize(from: buffers[index].baseAddress!, count: count)
+                initialized += count
+            }
+        }
     }
 
-    /// With `asLines`, a part of NDJSON: a line starting with `[` is a line, not an array.
-    private func read(_ bytes: ArraySlice<UInt8>, firstLine: Int, firstIndex: Int, asLines: Bool = false) throws(IntakeError) -> [(
-        draft: EventDraft, place: IntakePlace
-    )] {
+    private func read(_ bytes: ArraySlice<UInt8>, firstLine: Int, firstIndex: Int) throws(IntakeError) -> [(draft: EventDraft, place: IntakePlace)] {
         let start = Self.firstContent(bytes)
         guard start < bytes.endIndex else {
             throw IntakeError(.empty, at: nil, "the input is empty; give one event object, an array of them, or NDJSON")
         }
-        if bytes[start] == UInt8(ascii: "["), !asLines { return try readArray(bytes[start...]) }
+        if bytes[start] == UInt8(ascii: "[") { return try readArray(bytes[start...]) }
         var drafts: [(draft: EventDraft, place: IntakePlace)] = []
+        try readLines(bytes, firstLine: firstLine, firstIndex: firstIndex) { draft, place throws(IntakeError) in
+            drafts.append((draft, place))
+            try checkCount(drafts.count)
+        }
+        return drafts
+    }
+
+    /// NDJSON lines (a line starting with `[` is a line, not an array), each line's draft handed
+    /// to `body` with its place; blank lines are skipped.
+    private func readLines(
+        _ bytes: ArraySlice<UInt8>, firstLine: Int, firstIndex: Int, _ body: (EventDraft, IntakePlace) throws(IntakeError) -> Void
+    ) throws(IntakeError) {
         var line = firstLine
         var index = firstIndex
         var lineStart = bytes.startIndex
@@ -104,11 +133,9 @@ public struct IntakeReader: Sendable {
             guard content.count <= maximumLineBytes else {
                 throw IntakeError(.tooLarge, at: place, "the line is \(content.count) bytes, more than the \(maximumLineBytes) an event may have")
             }
-            drafts.append((try draft(line: content, at: place), place))
+            try body(try draft(line: content, at: place), place)
             index += 1
-            try checkCount(drafts.count)
         }
-        return drafts
     }
 
     private func readArray(_ bytes: ArraySlice<UInt8>) throws(IntakeError) -> [(draft: EventDraft, place: IntakePlace)] {

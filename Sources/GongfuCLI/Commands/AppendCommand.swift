@@ -29,6 +29,11 @@ struct AppendCommand: AsyncParsableCommand {
     /// The longest line accepted: an event is a record, not a document store.
     static let maximumLineBytes = 64 << 10
 
+    /// Checked events are appended this many to a request, each durable before the next: one
+    /// `fdatasync` per request, and a request's lines built on every core (a chunk's 30,000 in
+    /// one request held 70 MB more at the peak, for the same time).
+    static let eventsPerRequest = 8_192
+
     func run() async throws {
         let source = file == "-" ? "stdin" : file
         let input = try InputChunks(path: file)
@@ -100,8 +105,13 @@ struct AppendCommand: AsyncParsableCommand {
         var chunks = 0
         try await forEachRead(input, reader: reader, source: source) { drafts, end in
             chunks += 1
-            for (draft, place) in drafts {
-                do throws(IntakeError) { _ = try intake.check(draft, at: place) } catch { throw InputError(source: source, error) }
+            // Read in place: binding each to a name would copy it (a retain of each string).
+            try drafts.withUnsafeBufferPointer { drafts in
+                for index in drafts.indices {
+                    do throws(IntakeError) { _ = try intake.check(drafts[index].draft, at: drafts[index].place) } catch {
+                        throw InputError(source: source, error)
+                    }
+                }
             }
             // One chunk is the whole input: keep its drafts rather than read it again.
             if chunks == 1 { kept = drafts.map(\.draft) } else { kept = [] }
@@ -142,7 +152,7 @@ struct AppendCommand: AsyncParsableCommand {
     static func appendChecked(_ drafts: [EventDraft], intake: Intake, source: String, before: Int) async throws -> [AppendResult] {
         guard !drafts.isEmpty else { return [] }
         do {
-            return try await intake.append(drafts)
+            return try await intake.append(drafts, batchEvents: eventsPerRequest)
         } catch {
             let appended =
                 before == 0
