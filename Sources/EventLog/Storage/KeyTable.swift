@@ -1,6 +1,8 @@
+import Foundation
+
 /// The log's idempotency keys, each with the seq of the event that used it.
 ///
-/// A key is kept as a 64-bit hash of its UTF-8 bytes, not as text: a log holds millions of keys,
+/// A key is kept as a 64-bit hash of its UTF-8 bytes (in NFC), not as text: a log holds millions of keys,
 /// and a table of hashes takes a fifth of the memory and builds without a string per key when
 /// the log opens. A lookup therefore gives the events that *may* hold a key — one or none but
 /// for a hash shared by two keys — and the caller reads the event (which it reads anyway, to
@@ -33,14 +35,25 @@ struct KeyTable: Sendable, Equatable {
     /// How many keys the table holds.
     var count: Int { first.count + more.values.reduce(0) { $0 + $1.count } }
 
-    /// The hash of a key's UTF-8 bytes (seeded per process, like `Hasher`: the table is never stored).
+    /// The hash of a key: of its UTF-8 bytes in NFC, so that keys equal as strings (canonically
+    /// equivalent, as the intake and the verifier compare them) hash alike. Seeded per process,
+    /// like `Hasher`: the table is never stored.
     static func hash(of key: String) -> UInt64 {
         var key = key
         return key.withUTF8 { hash(bytes: UnsafeRawBufferPointer($0)) }
     }
 
-    /// The hash of a key given as its UTF-8 bytes.
+    /// The hash of a key given as its UTF-8 bytes (``hash(of:)``).
     static func hash(bytes: UnsafeRawBufferPointer) -> UInt64 {
+        // ASCII, nearly every key, is its own NFC.
+        guard bytes.allSatisfy({ $0 < 0x80 }) else {
+            var normalized = String(decoding: bytes, as: UTF8.self).precomposedStringWithCanonicalMapping
+            return normalized.withUTF8 { hashOfBytes(UnsafeRawBufferPointer($0)) }
+        }
+        return hashOfBytes(bytes)
+    }
+
+    private static func hashOfBytes(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var hasher = Hasher()
         hasher.combine(bytes: bytes)
         return UInt64(bitPattern: Int64(hasher.finalize()))

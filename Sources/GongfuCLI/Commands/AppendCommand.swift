@@ -30,8 +30,8 @@ struct AppendCommand: AsyncParsableCommand {
     static let maximumLineBytes = 64 << 10
 
     /// Checked events are appended this many to a request, each durable before the next: one
-    /// `fdatasync` per request, and a request's lines built on every core (a chunk's 30,000 in
-    /// one request held 70 MB more at the peak, for the same time).
+    /// `fdatasync` per request (a chunk's 30,000 in one request held 70 MB more at the peak,
+    /// for the same time).
     static let eventsPerRequest = 8_192
 
     func run() async throws {
@@ -151,9 +151,11 @@ struct AppendCommand: AsyncParsableCommand {
     /// Appends drafts every one of which was checked; `before` events of the input were appended already.
     static func appendChecked(_ drafts: [EventDraft], intake: Intake, source: String, before: Int) async throws -> [AppendResult] {
         guard !drafts.isEmpty else { return [] }
+        var appendedHere = 0
         do {
-            return try await intake.append(drafts, batchEvents: eventsPerRequest)
+            return try await intake.append(drafts, batchEvents: eventsPerRequest) { appendedHere = $0 }
         } catch {
+            let before = before + appendedHere  // the requests of this chunk that were durable
             let appended =
                 before == 0
                 ? "nothing was appended"
