@@ -131,6 +131,43 @@ import Testing
         }
     }
 
+    /// Lines read member by member give what reading the line's whole tree gives: the same
+    /// draft, or the same refusal.
+    @Test func readsALineAsItsWholeTreeReadsIt() throws {
+        let lines = [
+            #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{"b":[1,2.5,{"c":null}],"a":"名"}}"#,
+            #" { "data" : {} , "occurred":"2024-01-01T09:30:00+08:00", "type":"A", "stream":"plan/x", "schema": 3, "key":"k", "expectedVersion": 7 } "#,
+            #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"expectedVersion":0}"#,
+            #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"expectedVersion":"any","schema":1000}"#,
+            #"{"str\u0065am":"enterprise/1","type":"A","occurred":"2024-01-01","data":{}}"#,
+            #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"stream":"enterprise/2"}"#,
+            #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"schema":0}"#,
+            #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"schema":"1"}"#,
+            #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"expectedVersion":"some"}"#,
+            #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"key":5}"#,
+            #"{"stream":1,"type":"A","occurred":"2024-01-01","data":{}}"#,
+            #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{}} x"#,
+            #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{"#,
+            #"{"stream":"enterprise/1","type":"A","data":{}}"#,
+            #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":{},"id":"x"}"#,
+            #"["stream"]"#, "", "{}", #"{"stream":"enterprise/1","type":"A","occurred":"2024-01-01","data":5}"#,
+        ]
+        for line in lines {
+            let bytes = Array(line.utf8)
+            let read = Result { () throws(EventDraftError) in try EventDraft(inputLine: bytes[...]) }
+            let whole = Result { () throws(EventDraftError) in try EventDraft(wholeInputLine: bytes) }
+            switch (read, whole) {
+            case (.success(let read), .success(let whole)): #expect(read == whole, "\(line)")
+            case (.failure(let read), .failure(let whole)): #expect(read == whole, "\(line)")
+            default: Issue.record("\(line): \(read) but read whole: \(whole)")
+            }
+        }
+        #expect(
+            try EventDraft(inputLine: Array(lines[1].utf8))
+                == EventDraft(
+                    stream: "plan/x", type: "A", schema: 3, occurred: "2024-01-01T09:30:00+08:00", data: [:], expectedVersion: .exact(7), key: "k"))
+    }
+
     @Test(arguments: [
         ("enterprise/91370200MA3C0XYZ1Q", true), ("plan/2024-2026", true), ("project/P-2024:7/a.b_c", true),
         ("a-b/x", true), ("enterprise/", false), ("/x", false), ("a/-x", false), ("9a/x", false), ("-a/x", false),

@@ -31,6 +31,20 @@ public struct EventDraft: Sendable, Equatable {
 
     /// Reads one input line `{"stream","type","occurred","data","expectedVersion"?,"key"?,"schema"?}`.
     public init(inputLine: some Collection<UInt8>) throws(EventDraftError) {
+        // A line laid out as expected is read member by member, without a tree of the whole
+        // line; anything else is read whole, which names the mistake.
+        if let fields = inputLine.withContiguousStorageIfAvailable({ Self.inputFields(of: UnsafeRawBufferPointer($0)) }) ?? nil {
+            self.init(
+                stream: fields.stream, type: fields.type, schema: fields.schema, occurred: fields.occurred, data: fields.data,
+                expectedVersion: fields.expectedVersion, key: fields.key)
+            try validate()
+            return
+        }
+        try self.init(wholeInputLine: inputLine)
+    }
+
+    /// ``init(inputLine:)`` by way of the line's whole tree (what the faster reading must agree with).
+    init(wholeInputLine inputLine: some Collection<UInt8>) throws(EventDraftError) {
         let value: JSONValue
         do {
             value = try JSONParser.parse(inputLine)
@@ -38,6 +52,38 @@ public struct EventDraft: Sendable, Equatable {
             throw .invalidJSON(error.description)
         }
         try self.init(input: value)
+    }
+
+    /// The fields of an input line read member by member, as ``init(input:)`` would take them
+    /// from its tree; nil for anything it would refuse or read otherwise (invalid JSON, an
+    /// unknown or missing field, a value of the wrong kind), which is then read whole.
+    private static func inputFields(of line: UnsafeRawBufferPointer) -> (
+        stream: String, type: String, schema: Int, occurred: String, data: JSONValue, expectedVersion: ExpectedVersion, key: String?
+    )? {
+        var (stream, type, occurred, data, key): (String?, String?, String?, JSONValue?, String?) = (nil, nil, nil, nil, nil)
+        var schema = 1
+        var expectedVersion = ExpectedVersion.any
+        var expected = true
+        do throws(JSONParser.Failure) {
+            try JSONParser.parseObject(line) { name, parser throws(JSONParser.Failure) in
+                let value = try parser.readValue()
+                switch (name, value) {
+                case ("stream", .string(let text)): stream = text
+                case ("type", .string(let text)): type = text
+                case ("occurred", .string(let text)): occurred = text
+                case ("data", _): data = value
+                case ("key", .string(let text)): key = text
+                case ("schema", .integer(let number)) where (1...1000).contains(number): schema = Int(number)
+                case ("expectedVersion", _):
+                    if let version = try? ExpectedVersion(json: value) { expectedVersion = version } else { expected = false }
+                default: expected = false
+                }
+            }
+        } catch {
+            return nil
+        }
+        guard expected, let stream, let type, let occurred, let data else { return nil }
+        return (stream, type, schema, occurred, data, expectedVersion, key)
     }
 
     /// Reads one input object (as from an HTTP body).
