@@ -207,6 +207,23 @@ import Testing
         #expect(try LogVerifier(directory: directory).verify().isIntact)
     }
 
+    @Test func theVerifierFindsAKeyRepeatedInALaterSegment() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try temporary.initialisedLog(segmentBytes: 4096)
+        var options = EventLog.Options()
+        options.writesRepeatedKeys = true
+        let log = try EventLog(directory: directory, writable: true, options: options)
+        _ = try await log.append([sampleDraft(1, key: "k-once")], actor: testActor)
+        for batch in 0..<20 { _ = try await log.append((0..<5).map { sampleDraft(100 + batch * 5 + $0) }, actor: testActor) }
+        #expect(log.size == 101)
+        _ = try await log.append([sampleDraft(2, key: "k-once")], actor: testActor)
+        await log.close()
+        let report = try LogVerifier(directory: directory).verify()
+        #expect(report.problem?.reason.contains("event 102 repeats idempotency key \"k-once\"") == true, "\(String(describing: report.problem))")
+        #expect(report.problem.map { $0.file != "segments/" + LogDirectory.segmentName(baseSeq: 1) } == true)  // a later segment's
+        #expect(report.segments > 1)
+    }
+
     @Test func aKeyTableGivesEveryEventThatMayHoldAKey() {
         var keys = KeyTable(hashBits: 1)
         for seq in 1...20 { keys.add(hash: KeyTable.hash(of: "k-\(seq)"), seq: UInt64(seq)) }

@@ -91,6 +91,9 @@ public final class EventLog: @unchecked Sendable {
         /// Test hook: how many bits of each idempotency key's hash the catalogue keeps (fewer
         /// make keys share hashes, which a log must tell apart).
         var keyHashBits = 64
+        /// Test hook: the sequencer takes every key as unused, writing the repeats a log must
+        /// never hold (for the verifier's tests).
+        var writesRepeatedKeys = false
         public init() {}
     }
 

@@ -234,7 +234,9 @@ final class GroupCommitter: @unchecked Sendable {
         pendingKeys.reserveCapacity(pendingKeys.count + keyed)
         for index in drafts.indices {
             // A repeat of an earlier event of this request, of one not yet durable, or of a durable one.
-            if let key = drafts[index].key, let repeated = repeated(drafts[index], key: key, durable: durableKeys[index], event: index) {
+            if let key = drafts[index].key, !options.writesRepeatedKeys,
+                let repeated = repeated(drafts[index], key: key, durable: durableKeys[index], event: index)
+            {
                 switch repeated {
                 case .success(let result): results.append(result)
                 case .failure(let error): return reject(error)
