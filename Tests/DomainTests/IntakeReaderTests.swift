@@ -144,3 +144,46 @@ extension RepeatedKeyTests {
         await log.close()
     }
 }
+
+@Suite struct IntakeAppendTests {
+    /// Assessments of one stream, each expecting the version the one before it leaves.
+    static func chain(_ count: Int, after version: UInt64, breakingAt broken: Int? = nil) throws -> [EventDraft] {
+        try (0..<count).map { index in
+            EventDraft(
+                stream: "enterprise/\(DomainRulesTests.enterprise)", type: "AssessmentRecorded", occurred: "2025-10-12",
+                data: try JSONParser.parse(#"{"assessment":"C-\#(index)","kind":"annual","instrument":"x","stage":"L3"}"#),
+                expectedVersion: .exact(version + UInt64(index) + (index == broken ? 1 : 0)))
+        }
+    }
+
+    @Test("batches queued behind one not yet durable are appended in order, each counted once durable")
+    func batchesInFlightKeepTheirOrder() async throws {
+        let (_, log, root) = try await DomainRulesTests.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let intake = try Intake(log: log, actor: Actor(name: "test", role: "province"), today: "2026-11-28")
+        let stream = "enterprise/\(DomainRulesTests.enterprise)"
+        let (stored, size) = (log.version(of: stream), log.size)
+        var counts: [Int] = []
+        let results = try await intake.append(try Self.chain(25, after: stored), batchEvents: 3, inFlight: 3) { counts.append($0) }
+        #expect(results.map(\.version) == Array((stored + 1)...(stored + 25)))
+        #expect(results.map(\.seq) == Array((size + 1)...(size + 25)))
+        #expect(counts == [3, 6, 9, 12, 15, 18, 21, 24, 25])
+        await log.close()
+    }
+
+    @Test("a refused batch among those in flight is reported at its event; the batches before it stay")
+    func aRefusedBatchInFlightIsReportedAtItsEvent() async throws {
+        let (_, log, root) = try await DomainRulesTests.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let intake = try Intake(log: log, actor: Actor(name: "test", role: "province"), today: "2026-11-28")
+        let stream = "enterprise/\(DomainRulesTests.enterprise)"
+        let (stored, size) = (log.version(of: stream), log.size)
+        await #expect {
+            _ = try await intake.append(try Self.chain(25, after: stored, breakingAt: 13), batchEvents: 3, inFlight: 2)
+        } throws: { error in
+            (error as? IntakeError)?.place == IntakePlace(.event, 13) && (error as? IntakeError)?.code == .conflict
+        }
+        #expect(log.size == size + 12 && log.version(of: stream) == stored + 12)
+        await log.close()
+    }
+}

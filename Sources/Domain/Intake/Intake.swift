@@ -153,28 +153,64 @@ public struct Intake {
         forgetCheckedDrafts()
     }
 
-    /// Appends checked drafts in batches of at most `batchEvents`, each durable before the
-    /// next, and calls `progress` with the count appended so far. Repeats come back with their
-    /// first results (`isDuplicate`).
+    /// Appends checked drafts in batches of at most `batchEvents`, in order, and calls `progress`
+    /// with the count durable so far. Repeats come back with their first results
+    /// (`isDuplicate`). With `inFlight` 1 each batch is durable before the next is sent; with
+    /// more, the next batches are queued behind one not yet durable (the log makes batches
+    /// durable in order: a batch is never durable without those before it), so that one batch
+    /// is sequenced and its lines built while the one before is written and synced.
     public func append(
-        _ drafts: [EventDraft], batchEvents: Int = 2000,
+        _ drafts: [EventDraft], batchEvents: Int = 2000, inFlight: Int = 1,
         progress: (Int) -> Void = { _ in }
     ) async throws(IntakeError) -> [AppendResult] {
         var results: [AppendResult] = []
         results.reserveCapacity(drafts.count)
+        var pending: [InFlight] = []
         var start = 0
         while start < drafts.count {
             let end = min(start + batchEvents, drafts.count)
-            do {
-                // (One batch of all the drafts is the array itself: a copy would retain every string.)
-                results += try await log.append(end - start == drafts.count ? drafts : Array(drafts[start..<end]), actor: actor)
-            } catch {
-                throw Self.refusal(error, offset: start)
+            // (One batch of all the drafts is the array itself: a copy would retain every string.)
+            let batch = end - start == drafts.count ? drafts : Array(drafts[start..<end])
+            defer { start = end }
+            guard inFlight > 1 else {
+                do { results += try await log.append(batch, actor: actor) } catch { throw Self.refusal(error, offset: start) }
+                progress(results.count)
+                continue
             }
-            start = end
-            progress(results.count)
+            // The batch is sent from a task of its own, and the next waits until it is queued.
+            let (log, actor) = (log, actor)
+            var task: Task<[AppendResult], any Error>?
+            await withCheckedContinuation { (queued: CheckedContinuation<Void, Never>) in
+                task = Task { try await log.append(batch, actor: actor) { queued.resume() } }
+            }
+            pending.append(InFlight(offset: start, task: task!))
+            if pending.count >= inFlight { try await Self.finishOldest(&pending, into: &results, progress: progress) }
         }
+        while !pending.isEmpty { try await Self.finishOldest(&pending, into: &results, progress: progress) }
         return results
+    }
+
+    /// A batch sent and not yet known durable, from `offset` in its input.
+    private struct InFlight {
+        var offset: Int
+        var task: Task<[AppendResult], any Error>
+    }
+
+    /// Waits for the oldest batch in flight; when it was refused, for the later ones too (a log
+    /// that refuses a write refuses every later one), then reports it.
+    private static func finishOldest(
+        _ pending: inout [InFlight], into results: inout [AppendResult], progress: (Int) -> Void
+    ) async throws(IntakeError) {
+        let oldest = pending.removeFirst()
+        switch await oldest.task.result {
+        case .success(let batch):
+            results += batch
+            progress(results.count)
+        case .failure(let error):
+            for later in pending { _ = await later.task.result }
+            pending = []
+            throw refusal(error as? LogError ?? .closed, offset: oldest.offset)
+        }
     }
 
     /// Checks and appends `drafts` a batch at a time (each batch checked whole, then appended

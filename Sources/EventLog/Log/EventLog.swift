@@ -171,6 +171,16 @@ public final class EventLog: @unchecked Sendable {
     /// Events whose idempotency key was seen before are not appended again: their first result
     /// comes back with `isDuplicate` set.
     public func append(_ drafts: [EventDraft], actor: Actor) async throws(LogError) -> [AppendResult] {
+        try await append(drafts, actor: actor, queued: {})
+    }
+
+    /// ``append(_:actor:)`` that calls `queued` once the request has its place in the log's
+    /// order (sequenced, its lines built) or was refused before it — before it is durable, so
+    /// that a writer with more to append can queue its next request behind this one while this
+    /// one is written and synced.
+    public func append(_ drafts: [EventDraft], actor: Actor, queued: () -> Void) async throws(LogError) -> [AppendResult] {
+        var queuedCalled = false
+        defer { if !queuedCalled { queued() } }
         guard let committer else { throw .writesRefused(reason: "the log was opened read-only") }
         if drafts.isEmpty { return [] }
         // The drafts are read in place (through a buffer pointer: an element read through the
@@ -188,6 +198,8 @@ public final class EventLog: @unchecked Sendable {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 committer.submit(drafts, names: names, actor: actorBytes, continuation: continuation)
+                queuedCalled = true
+                queued()
             }
         } catch {
             throw error as! LogError

@@ -153,7 +153,7 @@ struct AppendCommand: AsyncParsableCommand {
         guard !drafts.isEmpty else { return [] }
         var appendedHere = 0
         do {
-            return try await intake.append(drafts, batchEvents: eventsPerRequest) { appendedHere = $0 }
+            return try await intake.append(drafts, batchEvents: eventsPerRequest, inFlight: 2) { appendedHere = $0 }
         } catch {
             let before = before + appendedHere  // the requests of this chunk that were durable
             let appended =
