@@ -11,6 +11,8 @@ import Testing
         var samples = [
             "青岛海川精密机械有限公司", "Qingdao Haichuan (QD-01)", "e\u{301}", "\u{F900}机械", "\u{2000}空格", "日\u{302A}\u{302B}",
             "한국", "Å", "A\u{30A}", "ｆｕｌｌｗｉｄｔｈ　全角", "“引号”—破折号…", "\u{1100}\u{1161}", "ゔ", "か\u{3099}", "",
+            // Long ASCII runs (read eight bytes at a time) before and after what NFC changes.
+            "assessment-2025-A\u{30A}", "abcdefgh", "abcdefghe\u{301}", "abcdefghijklmnopqrstuvwxyz0123456789\u{F900}", "\u{F900}abcdefghijklmnop",
         ]
         var random = SystemRandomNumberGenerator()
         let pool: [ClosedRange<UInt32>] = [

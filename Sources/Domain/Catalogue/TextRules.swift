@@ -62,7 +62,16 @@ public enum TextRules {
 
     /// Whether every scalar of `text` is stable under NFC.
     static func isStable(_ text: String) -> Bool {
-        allScalars(of: text, isStable)
+        // ASCII (every member name, most values) is stable: looked at eight bytes at a time;
+        // anything else is decoded.
+        let ascii = text.withUTF8Bytes { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            var index = 0
+            while index + 8 <= raw.count, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { index += 8 }
+            while index < raw.count, raw[index] < 0x80 { index += 1 }
+            return index == raw.count
+        }
+        return ascii || allScalars(of: text, isStable)
     }
 
     /// Whether `predicate` holds for every scalar value of `text`, decoded from its UTF-8 in
