@@ -146,11 +146,21 @@ extension RepeatedKeyTests {
 }
 
 @Suite struct IntakeAppendTests {
+    static let stream = "enterprise/\(DomainRulesTests.enterprise)"
+
+    /// The rules' test log (its directory to remove), an intake on it, and the stream's version
+    /// and the log's size before appending.
+    static func appending() async throws -> (log: EventLog, root: String, intake: Intake, stored: UInt64, size: UInt64) {
+        let (_, log, root) = try await DomainRulesTests.rules()
+        let intake = try Intake(log: log, actor: Actor(name: "test", role: "province"), today: "2026-11-28")
+        return (log, root, intake, log.version(of: stream), log.size)
+    }
+
     /// Assessments of one stream, each expecting the version the one before it leaves.
     static func chain(_ count: Int, after version: UInt64, breakingAt broken: Int? = nil) throws -> [EventDraft] {
         try (0..<count).map { index in
             EventDraft(
-                stream: "enterprise/\(DomainRulesTests.enterprise)", type: "AssessmentRecorded", occurred: "2025-10-12",
+                stream: stream, type: "AssessmentRecorded", occurred: "2025-10-12",
                 data: try JSONParser.parse(#"{"assessment":"C-\#(index)","kind":"annual","instrument":"x","stage":"L3"}"#),
                 expectedVersion: .exact(version + UInt64(index) + (index == broken ? 1 : 0)))
         }
@@ -158,11 +168,8 @@ extension RepeatedKeyTests {
 
     @Test("batches queued behind one not yet durable are appended in order, each counted once durable")
     func batchesInFlightKeepTheirOrder() async throws {
-        let (_, log, root) = try await DomainRulesTests.rules()
+        let (log, root, intake, stored, size) = try await Self.appending()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let intake = try Intake(log: log, actor: Actor(name: "test", role: "province"), today: "2026-11-28")
-        let stream = "enterprise/\(DomainRulesTests.enterprise)"
-        let (stored, size) = (log.version(of: stream), log.size)
         var counts: [Int] = []
         let results = try await intake.append(try Self.chain(25, after: stored), batchEvents: 3, inFlight: 3) { counts.append($0) }
         #expect(results.map(\.version) == Array((stored + 1)...(stored + 25)))
@@ -173,17 +180,14 @@ extension RepeatedKeyTests {
 
     @Test("a refused batch among those in flight is reported at its event; the batches before it stay")
     func aRefusedBatchInFlightIsReportedAtItsEvent() async throws {
-        let (_, log, root) = try await DomainRulesTests.rules()
+        let (log, root, intake, stored, size) = try await Self.appending()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let intake = try Intake(log: log, actor: Actor(name: "test", role: "province"), today: "2026-11-28")
-        let stream = "enterprise/\(DomainRulesTests.enterprise)"
-        let (stored, size) = (log.version(of: stream), log.size)
         await #expect {
             _ = try await intake.append(try Self.chain(25, after: stored, breakingAt: 13), batchEvents: 3, inFlight: 2)
         } throws: { error in
             (error as? IntakeError)?.place == IntakePlace(.event, 13) && (error as? IntakeError)?.code == .conflict
         }
-        #expect(log.size == size + 12 && log.version(of: stream) == stored + 12)
+        #expect(log.size == size + 12 && log.version(of: Self.stream) == stored + 12)
         await log.close()
     }
 }

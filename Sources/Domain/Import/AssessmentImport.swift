@@ -262,9 +262,8 @@ extension AssessmentImport {
         _ table: ImportTable, with intake: inout Intake, registerMissing: Bool, progress: (Int) -> Void = { _ in }
     ) -> Checked {
         var rows: [(number: Int, result: Result<Row, ImportTable.Failure>)] = []
-        let enterprises = table.rows.lazy.map { table.cell("uscc", of: $0.fields).uppercased() }
         // A log that cannot be read is reported by the row checks that follow.
-        Self.concurrently({ try? intake.prefetch(enterprises: enterprises) }, { rows = self.rows(of: table) })
+        Self.concurrently({ try? intake.prefetch(enterprises: Self.usccs(of: table)) }, { rows = self.rows(of: table) })
         return checkPrefetched(rows, with: &intake, registerMissing: registerMissing, progress: progress)
     }
 
@@ -276,8 +275,13 @@ extension AssessmentImport {
         registerMissing: Bool, progress: (Int) -> Void = { _ in }
     ) async -> Checked {
         // A log that cannot be read is reported by the row checks that follow.
-        try? intake.prefetch(enterprises: table.rows.lazy.map { table.cell("uscc", of: $0.fields).uppercased() })
+        try? intake.prefetch(enterprises: Self.usccs(of: table))
         return checkPrefetched(await reading.value, with: &intake, registerMissing: registerMissing, progress: progress)
+    }
+
+    /// The USCCs of `table`'s rows as a row reads them (upper-cased), for the intake's prefetch.
+    private static func usccs(of table: ImportTable) -> some Sequence<String> {
+        table.rows.lazy.map { table.cell("uscc", of: $0.fields).uppercased() }
     }
 
     /// Runs `first` and `second` at once, on two threads, and returns when both have.

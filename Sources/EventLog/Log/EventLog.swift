@@ -237,11 +237,7 @@ public final class EventLog: @unchecked Sendable {
     /// keeps a hash of each key: the events it points at are read to find the one whose key
     /// this is — almost always the only one.)
     public func event(forKey key: String, reading lookup: LogLookup) throws -> Envelope? {
-        for seq in lock.withLock({ catalog.keys.candidates(for: key) }) {
-            let event = try lookup.envelope(seq: seq)
-            if event.key == key { return event }
-        }
-        return nil
+        try lookup.envelope(withKey: key, among: lock.withLock { catalog.keys.candidates(for: key) })
     }
 
     /// Called by the committer after it added a batch to the catalog.

@@ -275,19 +275,15 @@ final class GroupCommitter: @unchecked Sendable {
         guard let durable, !durable.isEmpty else { return nil }
         let lookup = originals ?? LogLookup(log: log, budget: 8 << 20)
         originals = lookup
-        for seq in durable {
-            let original: Envelope
-            do {
-                original = try lookup.envelope(seq: seq)
-            } catch {
-                return .failure(error as? LogError ?? .corrupted(segment: "?", offset: 0, reason: "event \(seq) unreadable: \(error)"))
-            }
-            // Another key with the same hash: not this key's event.
-            guard original.key == key else { continue }
-            guard draft.hasSameContent(as: original) else { return .failure(.idempotencyKeyReused(key: key, seq: seq, event: event)) }
-            return .success(AppendResult(seq: seq, stream: original.stream, version: original.version, isDuplicate: true))
+        let found: Envelope?
+        do {
+            found = try lookup.envelope(withKey: key, among: durable)
+        } catch {
+            return .failure(error as? LogError ?? .corrupted(segment: "?", offset: 0, reason: "the event of key \"\(key)\" unreadable: \(error)"))
         }
-        return nil
+        guard let original = found else { return nil }
+        guard draft.hasSameContent(as: original) else { return .failure(.idempotencyKeyReused(key: key, seq: original.seq, event: event)) }
+        return .success(AppendResult(seq: original.seq, stream: original.stream, version: original.version, isDuplicate: true))
     }
 
     /// Drops the drafts kept for keys whose events are now durable (the log can read them back).

@@ -55,6 +55,16 @@ public final class LogLookup {
         return found!
     }
 
+    /// Of the events that may hold idempotency key `key` (a ``KeyTable`` lookup), the one whose
+    /// key it is, if any: two keys with one hash are told apart by the stored key.
+    func envelope(withKey key: String, among candidates: KeyTable.Candidates) throws -> Envelope? {
+        for seq in candidates {
+            let event = try envelope(seq: seq)
+            if event.key == key { return event }
+        }
+        return nil
+    }
+
     /// Makes the batch holding `seq` a cached one; returns its index.
     private func load(_ seq: UInt64) throws -> Int {
         let size = log.size
