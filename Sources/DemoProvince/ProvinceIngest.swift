@@ -87,6 +87,8 @@ public enum ProvinceIngest {
                 .invalid, at: nil,
                 "the \(year) annual results were refused (a generator bug): \(checked.refused.prefix(3).map(\.description).joined(separator: "; "))")
         }
-        _ = try await intake.append(checked.drafts, batchEvents: checked.drafts.count)
+        // In requests of a bounded size, as `gongfu append` sends them: a national year's results
+        // in one request would be one batch of the log that every reader decompresses whole.
+        _ = try await intake.append(checked.drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2)
     }
 }

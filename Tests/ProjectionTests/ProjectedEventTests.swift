@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import TestSupport
 import Testing
 
@@ -204,5 +205,54 @@ struct ProjectedEventTests {
             count += 1
         }
         #expect(count == Int(log.size) && count > 1000)
+    }
+
+    @Test("A batch's content is handed on in pieces of whole lines, each with its first and last seq")
+    func batchPieces() {
+        let lines = (0..<23).map { "{\"n\":\($0)}\n" }
+        let content = Array(lines.joined().utf8)
+        for size in [1, 5, 22, 23, 40] {
+            var pieces: [(first: UInt64, last: UInt64, text: String)] = []
+            content.withUnsafeBytes { bytes in
+                Projector.pieces(of: bytes, first: 101, last: 123, lines: size) { first, last, piece in
+                    pieces.append((first, last, String(decoding: piece, as: UTF8.self)))
+                }
+            }
+            #expect(pieces.map(\.text).joined() == lines.joined(), "pieces of \(size) lines")
+            #expect(pieces.first?.first == 101 && pieces.last?.last == 123)
+            #expect(zip(pieces, pieces.dropFirst()).allSatisfy { $0.last + 1 == $1.first })
+            for piece in pieces {
+                #expect(piece.text.split(separator: "\n").count == Int(piece.last - piece.first + 1))
+                #expect(piece.last - piece.first + 1 <= UInt64(size))
+                #expect(piece.text.split(separator: "\n").first == Substring(lines[Int(piece.first - 101)].dropLast()))
+            }
+        }
+    }
+
+    @Test("A build through a point inside a batch larger than a chunk stops at that point, as one built whole")
+    func throughInsideALargeBatch() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try await generatedLog(in: temporary, batchSize: 400)
+        let log = try EventLog(directory: directory, writable: false)
+        let through: UInt64 = 613  // inside the second batch
+        let whole = try ReadModels.build(asOf: .seq(through), log: log, outputDirectory: temporary.path + "/whole")
+        try FileManager.default.createDirectory(atPath: temporary.path + "/pieces", withIntermediateDirectories: true)
+        let types = try ReadModelCatalogue.projections(named: nil)
+        let paths = types.map { temporary.path + "/pieces/\($0.name).sqlite" }
+        let building = try zip(types, paths).map { type, path in try ReadModels.startBuilding(at: path, type) }
+        var reached: [UInt64] = []
+        try Projector(log: log, chunkEvents: 7).project(building, from: 1, through: through, asOf: .seq(through)) { reached.append($0) }
+        _ = try ReadModels.install(building, at: paths, asOf: AsOf.seq(through).description)
+        #expect(reached.count > 600 / 7 && reached.last == through && reached == reached.sorted())
+        for (type, path) in zip(types, paths) {
+            let expected = try ReadModelStore(path: whole.first { $0.contains("/\(type.name).") }!, projection: type, mode: .readOnly)
+            let found = try ReadModelStore(path: path, projection: type, mode: .readOnly)
+            defer {
+                expected.close()
+                found.close()
+            }
+            #expect(try ReadModelDump.dump(found) == ReadModelDump.dump(expected), "read model \(type.name)")
+            #expect(try found.checkpoint().seq == through)
+        }
     }
 }

@@ -66,6 +66,27 @@ struct ReplayTests {
         #expect(try rebuilt.status().allSatisfy { $0.seq == log.size && $0.lagEvents == 0 })
     }
 
+    @Test("Batches larger than a chunk are applied a chunk at a time, to the same read models as one pass")
+    func batchesLargerThanAChunk() async throws {
+        let temporary = TemporaryDirectory()
+        let directory = try await generatedLog(in: temporary, batchSize: 400)
+        let log = try EventLog(directory: directory, writable: false)
+        let expected: [String: String]
+        do {
+            let whole = try ReadModels(log: log)
+            try whole.rebuildAll()
+            expected = try dumps(whole)
+        }
+        try FileManager.default.removeItem(atPath: ReadModels.directory(of: directory))
+        let chunked = try ReadModels(log: log)
+        var reached: [UInt64] = []
+        try chunked.catchUp(chunkEvents: 7) { seq, _ in reached.append(seq) }
+        #expect(reached.count > Int(log.size) / 8, "every 400-event batch is cut into chunks of at most 7 events")
+        #expect(reached == reached.sorted() && reached.last == log.size)
+        let found = try dumps(chunked)
+        for name in ReadModelCatalogue.names { #expect(found[name] == expected[name], "read model \(name)") }
+    }
+
     @Test("A chunk handed twice is applied once; a gap is refused")
     func exactlyOnce() throws {
         let temporary = TemporaryDirectory()

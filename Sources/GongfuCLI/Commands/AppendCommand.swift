@@ -29,11 +29,6 @@ struct AppendCommand: AsyncParsableCommand {
     /// The longest line accepted: an event is a record, not a document store.
     static let maximumLineBytes = 64 << 10
 
-    /// Checked events are appended this many to a request, two requests in flight (the next
-    /// queued while the one before is synced): one `fdatasync` per request (a chunk's 30,000 in
-    /// one request held 70 MB more at the peak, for the same time).
-    static let eventsPerRequest = 8_192
-
     func run() async throws {
         let source = file == "-" ? "stdin" : file
         let input = try InputChunks(path: file)
@@ -153,7 +148,7 @@ struct AppendCommand: AsyncParsableCommand {
         guard !drafts.isEmpty else { return [] }
         var appendedHere = 0
         do {
-            return try await intake.append(drafts, batchEvents: eventsPerRequest, inFlight: 2) { appendedHere = $0 }
+            return try await intake.append(drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2) { appendedHere = $0 }
         } catch {
             let before = before + appendedHere  // the requests of this chunk that were durable
             let appended =

@@ -77,9 +77,12 @@ struct Projector {
         }
         do {
             try log.forEachBatch(from: from, through: through) { first, last, content in
-                batches.append((first, Array(content)))
-                buffered += Int(last - first + 1)
-                if buffered >= chunkEvents || last >= through { try flush(through: min(last, through)) }
+                try Self.pieces(of: content, first: first, last: last, lines: chunkEvents) { first, last, piece in
+                    guard first <= through else { return }  // the rest of the batch that holds `through`
+                    batches.append((first, Array(piece)))
+                    buffered += Int(last - first + 1)
+                    if buffered >= chunkEvents || last >= through { try flush(through: min(last, through)) }
+                }
             }
         } catch {
             // Let a chunk being applied finish before the stores are handed back.
@@ -88,6 +91,34 @@ struct Projector {
             throw error
         }
         try waitForApply()
+    }
+
+    /// Hands a batch's content to `body` in pieces of at most `lines` whole lines, with each
+    /// piece's first and last seq: one request of a large import is one batch of hundreds of
+    /// thousands of events, and a chunk parses and applies a bounded number of them at a time.
+    static func pieces(
+        of content: UnsafeRawBufferPointer, first: UInt64, last: UInt64, lines: Int,
+        _ body: (UInt64, UInt64, UnsafeRawBufferPointer) throws -> Void
+    ) rethrows {
+        guard last - first + 1 > UInt64(lines), let base = content.baseAddress else {
+            try body(first, last, content)
+            return
+        }
+        var seq = first
+        var start = 0
+        while seq <= last, start < content.count {
+            var end = start
+            var count = 0
+            while count < lines, end < content.count {
+                let newline = memchr(base + end, Int32(UInt8(ascii: "\n")), content.count - end)
+                end = newline.map { $0 - UnsafeMutableRawPointer(mutating: base) + 1 } ?? content.count
+                count += 1
+            }
+            let pieceLast = min(seq + UInt64(count) - 1, last)
+            try body(seq, pieceLast, UnsafeRawBufferPointer(rebasing: content[start..<end]))
+            seq = pieceLast + 1
+            start = end
+        }
     }
 
     /// Parses the lines of `batches` with seq in `from...through`, on all cores, in order.

@@ -66,9 +66,12 @@ public final class ReadModelStore: @unchecked Sendable {
                 configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
                 writer = try DatabasePool(path: path, configuration: configuration)
             case .building:
+                // A small page cache: a build writes its rows in key order (appends to the
+                // B-trees), so a page is rarely read again, and eight builds side by side each
+                // filled a large cache. The sorts of the indexes built at sealing spill to
+                // temporary files (in the OS's cache) rather than to this process's heap.
                 configuration.prepareDatabase { db in
-                    try db.execute(
-                        sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY")
+                    try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -4096")
                 }
                 writer = try DatabaseQueue(path: path, configuration: configuration)
             case .readOnly:

@@ -65,8 +65,9 @@ public final class ReadModels: @unchecked Sendable {
         close(lockDescriptor)
     }
 
-    /// Events per transaction when building from zero.
-    static let buildChunkEvents = 65536
+    /// Events per transaction when building from zero (two chunks are in memory at a time: one
+    /// parsed while the one before is applied).
+    static let buildChunkEvents = 16384
 
     public func path(of name: String) -> String { directory + "/\(name).sqlite" }
 
