@@ -46,9 +46,31 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
     }
 
     var entries: [Entry]
+    /// The drafts before this position have let go of their payloads (``releasePayloads(before:)``).
+    private var released = 0
 
     init(entries: [Entry]) {
         self.entries = entries
+    }
+
+    /// Lets go of the payloads of the drafts before `end`, once the log holds them: a national
+    /// history's payloads are hundreds of megabytes. Their drafts are not to be taken again.
+    public mutating func releasePayloads(before end: Int) {
+        while released < Swift.min(end, entries.count) {
+            entries[released].data = []
+            released += 1
+        }
+    }
+
+    /// The drafts of the stream of the draft at `position`, one line each: business date, type
+    /// and payload (for a released one, that the log holds it).
+    public func streamListing(at position: Int) -> [String] {
+        let stream = entries[position].stream
+        return entries.indices.filter { entries[$0].stream == stream }.map { index in
+            let entry = entries[index]
+            let payload = index < released ? "(appended: in the log)" : String(decoding: entry.data, as: UTF8.self)
+            return "\(entry.occurred) \(entry.type) \(payload)"
+        }
     }
 
     /// The first position.
@@ -57,7 +79,13 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
     public var endIndex: Int { entries.endIndex }
 
     /// The draft at `position`, its payload read from its bytes.
-    public subscript(position: Int) -> EventDraft { entries[position].draft }
+    public subscript(position: Int) -> EventDraft {
+        precondition(position >= released, "draft \(position) was appended and its payload released")
+        return entries[position].draft
+    }
+
+    /// The type of the draft at `position`, without reading its payload.
+    public func type(at position: Int) -> String { entries[position].type }
 
     /// The stream of the draft at `position`, without reading its payload.
     public func stream(at position: Int) -> String { entries[position].stream }

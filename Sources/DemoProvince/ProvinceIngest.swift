@@ -12,9 +12,12 @@ import Foundation
 public enum ProvinceIngest {
     /// Appends `history` and `results` (``ProvinceGenerator/annualResults``) to `log`, writing
     /// each year's file into `directory`; `progress` is told how many of the history's events are
-    /// in. A refused history event is thrown with its index in `history`.
+    /// in. A refused history event is thrown with its index in `history`, its stream's drafts
+    /// listed in the message. The history's payloads and each year's results are let go once
+    /// appended (at national size each is hundreds of megabytes).
     public static func append(
-        _ history: GeneratedHistory, results: [Int: [AnnualResult]], officeWork: [(role: Role, drafts: [EventDraft])] = [], to log: EventLog,
+        _ history: consuming GeneratedHistory, results: consuming [Int: [AnnualResult]], officeWork: [(role: Role, drafts: [EventDraft])] = [],
+        to log: EventLog,
         actor: Actor, directory: String, progress: (Int) -> Void = { _ in }
     ) async throws {
         var intake = try Intake(log: log, actor: actor)
@@ -35,9 +38,19 @@ public enum ProvinceIngest {
                     _ = try await intake.checkAndAppend(history[start..<stop]) { progress(done + $0) }
                 } catch {
                     var error = error
-                    if let place = error.place { error.place = IntakePlace(.event, done + place.number) }
+                    if let place = error.place {
+                        let index = done + place.number
+                        error.place = IntakePlace(.event, index)
+                        // The rule named before the listing, which ends the message.
+                        error.message =
+                            "\(history.type(at: index)) on \(history.stream(at: index)): \(error.message)"
+                            + (error.rule.map { " [rule: \($0)]" } ?? "") + "; its stream's events were:\n"
+                            + history.streamListing(at: index).map { "  " + $0 }.joined(separator: "\n")
+                        error.rule = nil
+                    }
                     throw error
                 }
+                history.releasePayloads(before: stop)
                 start = stop
             }
         }
@@ -47,7 +60,7 @@ public enum ProvinceIngest {
             try await appendHistory(upTo: end)
             // Through the same intake: its rules already know every enterprise of the history.
             if simulation { try log.setSimulatedTime(Self.endOfDay("\(year)-10-31")) }
-            try await importResults(results[year]!, year: year, intake: &intake, directory: directory)
+            try await importResults(results.removeValue(forKey: year)!, year: year, intake: &intake, directory: directory)
         }
         try await appendHistory(upTo: history.endIndex)
         // What the cities and counties record themselves, each as its own role.
@@ -72,16 +85,13 @@ public enum ProvinceIngest {
     }
 
     /// Writes a year's results as the platform's CSV and imports it; every row must pass.
-    static func importResults(_ results: [AnnualResult], year: Int, intake: inout Intake, directory: String) async throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let text = AnnualResult.csv(results)
-        let bytes = year == 2025 ? CSV.gb18030(text) ?? Array(text.utf8) : [0xEF, 0xBB, 0xBF] + Array(text.utf8)
-        let file = directory + "/\(year)-annual\(year == 2025 ? "-gb18030" : "").csv"
-        try Data(bytes).write(to: URL(fileURLWithPath: file))
+    static func importResults(_ results: consuming [AnnualResult], year: Int, intake: inout Intake, directory: String) async throws {
+        let file = try write(consume results, year: year, directory: directory)
         let reader = AssessmentImport()
-        let table = try reader.table(csv: Array(try Data(contentsOf: URL(fileURLWithPath: file))))
-        // Enterprises first seen in the results are registered from their profile columns.
-        let checked = reader.check(table, with: &intake, registerMissing: true)
+        // Enterprises first seen in the results are registered from their profile columns. The
+        // table is handed over, so that it goes once its rows are read.
+        let checked = reader.check(
+            try reader.table(csv: Array(try Data(contentsOf: URL(fileURLWithPath: file)))), with: &intake, registerMissing: true)
         guard checked.refusedRows == 0 else {
             throw IntakeError(
                 .invalid, at: nil,
@@ -90,5 +100,15 @@ public enum ProvinceIngest {
         // In requests of a bounded size, as `gongfu append` sends them: a national year's results
         // in one request would be one batch of the log that every reader decompresses whole.
         _ = try await intake.append(checked.drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2)
+    }
+
+    /// Writes a year's results as the platform's file (2025 in GB18030) and returns its path.
+    static func write(_ results: [AnnualResult], year: Int, directory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let text = AnnualResult.csv(results)
+        let bytes = year == 2025 ? CSV.gb18030(text) ?? Array(text.utf8) : [0xEF, 0xBB, 0xBF] + Array(text.utf8)
+        let file = directory + "/\(year)-annual\(year == 2025 ? "-gb18030" : "").csv"
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        return file
     }
 }

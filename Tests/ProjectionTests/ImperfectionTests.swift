@@ -89,6 +89,44 @@ struct ImperfectionTests {
         await ordinary.close()
     }
 
+    @Test("a refused history event names its place and lists its stream, those appended as in the log")
+    func refusedHistoryEvent() async throws {
+        let temporary = TemporaryDirectory()
+        var generator = ProvinceGenerator(options: .init(seed: 6, enterprises: 80))
+        let drafts = try generator.generate()
+        // A keyed assessment recorded in a later week than its enterprise's registration.
+        let index = try #require(
+            drafts.indices.first { index in
+                let draft = drafts[index]
+                guard draft.type == "AssessmentRecorded", draft.key != nil, draft.occurred >= "2024-06-01" else { return false }
+                return drafts.indices.contains { $0 < index && drafts.stream(at: $0) == draft.stream && drafts.occurred(at: $0) < "2024-05-01" }
+            })
+        let refused = drafts[index]
+        let directory = LogDirectory(root: temporary.path + "/simulation")
+        try EventLog.initialize(directory: directory, origin: "test.gongfu/demo/simulated", simulation: true)
+        let log = try EventLog(directory: directory, writable: true)
+        try log.setSimulatedTime(try #require(Timestamp.microseconds(recorded: "2023-01-01T00:00:00.000000Z")))
+        // Its key is already used, by another event: the intake refuses the assessment.
+        var taken = refused
+        taken.stream = "enterprise/913700000000000000"
+        taken.expectedVersion = .any
+        _ = try await log.append([taken], actor: province)
+        let error = await #expect(throws: IntakeError.self) {
+            try await ProvinceIngest.append(drafts, results: [:], to: log, actor: province, directory: temporary.path + "/assessments")
+        }
+        let size = log.size
+        await log.close()
+        #expect(error?.place == IntakePlace(.event, index))
+        let message = error?.message ?? ""
+        #expect(message.hasPrefix("AssessmentRecorded on \(refused.stream): "))
+        let listing = message.components(separatedBy: "its stream's events were:\n").last?.split(separator: "\n") ?? []
+        let stream = drafts.indices.filter { drafts.stream(at: $0) == refused.stream }
+        #expect(listing.count == stream.count)
+        #expect(listing.first?.hasSuffix("EnterpriseRegistered (appended: in the log)") == true)
+        #expect(listing.contains { $0.hasPrefix("  \(refused.occurred) AssessmentRecorded {") && $0.contains(refused.data.canonicalText) })
+        #expect(size > 1 && size <= UInt64(index) + 1, "what came before it is in the log, nothing after")
+    }
+
     @Test("a flawless history on request: imperfectionRate 0 seeds nothing")
     func flawless() throws {
         var options = ProvinceGenerator.Options(seed: 5, enterprises: 300)

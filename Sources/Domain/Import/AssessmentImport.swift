@@ -257,13 +257,15 @@ extension AssessmentImport {
     }
 
     /// Reads `table`'s rows and checks them through `intake` (``check(_:with:registerMissing:progress:)``);
-    /// the intake reads the enterprises the rows name from the log while the rows are read.
+    /// the intake reads the enterprises the rows name from the log while the rows are read. A
+    /// table handed over (not kept by the caller) is let go once its rows are read.
     public func check(
-        _ table: ImportTable, with intake: inout Intake, registerMissing: Bool, progress: (Int) -> Void = { _ in }
+        _ table: consuming ImportTable, with intake: inout Intake, registerMissing: Bool, progress: (Int) -> Void = { _ in }
     ) -> Checked {
         var rows: [(number: Int, result: Result<Row, ImportTable.Failure>)] = []
         // A log that cannot be read is reported by the row checks that follow.
         Self.concurrently({ try? intake.prefetch(enterprises: Self.usccs(of: table)) }, { rows = self.rows(of: table) })
+        _ = consume table
         return checkPrefetched(rows, with: &intake, registerMissing: registerMissing, progress: progress)
     }
 

@@ -106,44 +106,46 @@ extension DemoCommand {
     /// Generates the province's history and appends it through the intake; returns what the
     /// summary needs of the generator (its last day, its flaws) and the seconds the append took.
     func generateAndAppend(options: DataOptions, started: Date) async throws -> (Generated, Double) {
-        var settings = ProvinceGenerator.Options(seed: seed, enterprises: enterprises)
-        settings.annualResults = true
-        var generator = ProvinceGenerator(options: settings)
-        let drafts = try generator.generate()
+        let (drafts, results, officeWork, generated) = try generate()
         printError(
             "generated \(drafts.count) events for \(enterprises) enterprises (seed \(seed)) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s"
         )
-        try Self.writeImperfections(generator.imperfections, to: data + "/demo-imperfections.json")
+        try Self.writeImperfections(generated.imperfections, to: data + "/demo-imperfections.json")
 
         let log = try options.openLog(writable: true)
         var bar = ProgressBar(label: "append ")
         let appendStart = Date()
+        let total = UInt64(drafts.count)
         do {
+            // Handed over, so that each appended payload goes.
             try await ProvinceIngest.append(
-                drafts, results: generator.annualResults, officeWork: generator.officeWork, to: log,
+                consume drafts, results: consume results, officeWork: consume officeWork, to: log,
                 actor: Role.province.actor(named: "demo-generator"),
                 directory: data + "/assessments"
-            ) { bar.update(UInt64($0), of: UInt64(drafts.count)) }
+            ) { bar.update(UInt64($0), of: total) }
         } catch let error as IntakeError {
             await log.close()
-            if let index = error.place?.number, drafts.indices.contains(index) {
-                let stream = drafts.stream(at: index)
-                printError(
-                    "the generator wrote an event the rules refuse (a generator bug): \(drafts[index].type) on \(stream): \(error.message); its stream's events were:"
-                )
-                for index in drafts.indices where drafts.stream(at: index) == stream {
-                    let draft = drafts[index]
-                    printError("  \(draft.occurred) \(draft.type) \(draft.data.canonicalText)")
-                }
-            }
-            throw ValidationError("the generator wrote an event the rules refuse: \(error)")
+            throw ValidationError("the generator wrote an event the rules refuse (a generator bug): \(error)")
         } catch {
             await log.close()
             throw error
         }
         let appendSeconds = Date().timeIntervalSince(appendStart)
         await log.close()
-        return (Generated(through: generator.options.through.description, imperfections: generator.imperfections), appendSeconds)
+        return (generated, appendSeconds)
+    }
+
+    /// The generated history, with each October's results and the offices' work apart so that
+    /// the append can let each go once it is in; the generator itself is gone on return.
+    private func generate() throws -> (GeneratedHistory, [Int: [AnnualResult]], [(role: Role, drafts: [EventDraft])], Generated) {
+        var settings = ProvinceGenerator.Options(seed: seed, enterprises: enterprises)
+        settings.annualResults = true
+        var generator = ProvinceGenerator(options: settings)
+        let drafts = try generator.generate()
+        return (
+            drafts, generator.annualResults, generator.officeWork,
+            Generated(through: generator.options.through.description, imperfections: generator.imperfections)
+        )
     }
 
     static func writeImperfections(_ imperfections: [Imperfection], to path: String) throws {

@@ -74,7 +74,6 @@ public final class PendingReadModel: Projection {
 
     public func apply(_ event: ProjectedEvent, in db: Database) throws {
         guard event.category == "enterprise" else { return }
-        let uscc = event.streamID
         let key = RowKey(streamOf: event)
         switch event.kind {
         case .enterpriseRegistered:
