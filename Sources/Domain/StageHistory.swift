@@ -15,27 +15,6 @@
 /// history.moves.map(\.isDowngrade)        // [true]
 /// ```
 public struct StageHistory: Sendable, Equatable {
-    /// What one assessment found.
-    public struct Finding: Sendable, Equatable {
-        /// The seq of the event that recorded it.
-        public var seq: UInt64
-        /// Its business date (`YYYY-MM-DD`).
-        public var date: String
-        public var stage: Stage
-        /// The assessment's id.
-        public var assessment: String
-
-        public init(seq: UInt64, date: String, stage: Stage, assessment: String) {
-            self.seq = seq
-            self.date = String(date.prefix(10))
-            self.stage = stage
-            self.assessment = assessment
-        }
-
-        /// Whether it comes after `other` in the history (later date, or the same date recorded later).
-        func follows(_ other: Finding) -> Bool { (date, seq) > (other.date, other.seq) }
-    }
-
     /// A finding that changed the stage standing before it.
     public struct Move: Sendable, Equatable {
         public var finding: Finding
@@ -80,7 +59,8 @@ public struct StageHistory: Sendable, Equatable {
     /// on or before it. Nil: not assessed by then (the figures count it at L0).
     public func stage(on date: some StringProtocol) -> Finding? {
         let day = date.prefix(10)
-        return findings.last { $0.date[...] <= day }
+        guard let packed = Finding.packedDay(String(day)) else { return findings.last { $0.date[...] <= day } }
+        return findings.last { $0.isOnOrBefore(packed, text: day) }
     }
 
     /// The finding that sets the stage now: the latest of all.

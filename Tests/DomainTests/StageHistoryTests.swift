@@ -41,4 +41,51 @@ struct StageHistoryTests {
         #expect(expected.findings.map(\.seq) == [5, 1, 2, 7])
         #expect(Stage(level: 3) == .l3 && Stage(level: 6) == nil && Stage.l5.level == 5)
     }
+
+    /// What a finding held before it was packed: plain text, compared as text.
+    struct PlainFinding {
+        var seq: UInt64
+        var date: String
+        var stage: Stage
+        var assessment: String
+        func follows(_ other: PlainFinding) -> Bool { (date, seq) > (other.date, other.seq) }
+    }
+
+    @Test("a finding kept in 32 bytes reads back and orders as its plain text does, dates that are not YYYY-MM-DD too")
+    func packedFindingMatchesPlainText() {
+        #expect(MemoryLayout<StageHistory.Finding>.stride == 32)
+        let dates = ["2024-05-02", "2023-12-31", "2024-05-02T09:30:00+08:00", "2024-5-2", "2024/05/02", "", "二〇二四年五月", "2024-05-0x", "9999-99-99"]
+        let ids = ["A-1", "", "123456-2024-online-assessment", "评估-7"]
+        var packed: [StageHistory.Finding] = []
+        var plain: [PlainFinding] = []
+        for (index, date) in dates.enumerated() {
+            for id in ids {
+                let seq = UInt64(index * 10 + id.count)
+                let finding = StageHistory.Finding(seq: seq, date: date, stage: .l2, assessment: id)
+                #expect(finding.date == String(date.prefix(10)) && finding.assessment == id && finding.seq == seq && finding.stage == .l2)
+                packed.append(finding)
+                plain.append(PlainFinding(seq: seq, date: String(date.prefix(10)), stage: .l2, assessment: id))
+            }
+        }
+        // The history's order, and the stage on a date, as plain text decides them.
+        let history = StageHistory(packed.reversed())
+        var expected: [PlainFinding] = []
+        for finding in plain.reversed() {
+            let index = expected.firstIndex { $0.follows(finding) } ?? expected.endIndex
+            expected.insert(finding, at: index)
+        }
+        #expect(history.findings.map(\.seq) == expected.map(\.seq))
+        for day in dates + ["2024-05-01", "2024-05-03", "0000-00-00"] {
+            let cut = day.prefix(10)
+            #expect(history.stage(on: day)?.seq == expected.last { $0.date[...] <= cut }?.seq, "stage on \(day)")
+        }
+        // Changing one part keeps the other.
+        var changed = packed[0]
+        changed.date = "not a date"
+        #expect(changed.date == "not a date" && changed.assessment == "A-1")
+        changed.assessment = "B-2"
+        changed.date = "2025-01-09"
+        #expect(changed.date == "2025-01-09" && changed.assessment == "B-2")
+        #expect(changed == StageHistory.Finding(seq: changed.seq, date: "2025-01-09", stage: .l2, assessment: "B-2"))
+    }
 }
