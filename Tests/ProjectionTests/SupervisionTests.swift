@@ -119,6 +119,53 @@ struct SupervisionTests {
         #expect(try Self.findings(directory, rules: strict).isEmpty)
     }
 
+    @Test("a downgrade below an award's minimum within a year of it is flagged with the award; other downgrades are not")
+    func downgradeAfterAward() async throws {
+        let temporary = TemporaryDirectory()
+        let (directory, _) = try await Self.generated(enterprises: 300, seed: 8, imperfections: false, in: temporary)
+        let log = try EventLog(directory: directory, writable: true)
+        let events = try log.envelopes()
+        let minimum = try BenchmarkEligibility.load()
+        let registered = Set(events.filter { $0.type == "EnterpriseRegistered" }.map(\.stream))
+        let revoked = Set(events.filter { $0.type == "BenchmarkRevoked" }.map(\.stream))
+        let award = try #require(
+            events.first {
+                $0.type == "BenchmarkAwarded" && !revoked.contains($0.stream) && minimum[$0.data["kind"]?.stringValue ?? ""] != nil
+                    && registered.contains("enterprise/" + ($0.data["recipient"]?.stringValue ?? ""))
+            })
+        let recipient = try #require(award.data["recipient"]?.stringValue)
+        let required = try #require(minimum[award.data["kind"]?.stringValue ?? ""])
+        let awarded = try #require(Timestamp.microseconds(recorded: award.occurred + "T00:00:00.000000Z"))
+        func day(_ days: Int64) -> String { String(Timestamp.format(microseconds: awarded + days * 86_400_000_000).prefix(10)) }
+        func assessment(_ stream: String, _ id: String, _ stage: String, on date: String) -> EventDraft {
+            EventDraft(
+                stream: stream, type: "AssessmentRecorded", occurred: date,
+                data: ["assessment": .string(id), "kind": "onsite", "instrument": "SD-DT-2023.1", "stage": .string(stage)])
+        }
+        // The recipient confirmed at the award's minimum, then down to L0 within the window; an
+        // enterprise without an award down the same way.
+        let recipients = Set(events.filter { $0.type == "BenchmarkAwarded" }.compactMap { $0.data["recipient"]?.stringValue })
+        let other = try #require(registered.sorted().first { stream in !recipients.contains(String(stream.dropFirst(11))) })
+        let written = try await log.append(
+            [
+                assessment("enterprise/" + recipient, "T-1", required, on: day(10)), assessment("enterprise/" + recipient, "T-2", "L0", on: day(20)),
+                assessment(other, "T-3", "L4", on: day(10)), assessment(other, "T-4", "L0", on: day(20)),
+            ], actor: province)
+        await log.close()
+
+        let found = try Self.findings(directory).filter { $0.rule == "downgrade-after-award" }
+        let flagged = found.filter { $0.events.first == Int64(written[1].seq) }
+        #expect(flagged.count == 1 && flagged.first?.subject == recipient, "\(found)")
+        #expect(flagged.first?.events.contains(Int64(award.seq)) == true)
+        #expect(!found.contains { $0.events.first == Int64(written[3].seq) }, "no award, no finding")
+        // Asked for that rule alone, the same findings, the others not run.
+        let readModels = try ReadModels(log: try EventLog(directory: directory, writable: false), only: ["findings"])
+        let alone = try readModels.store(named: "findings").read { db in
+            try SupervisionQuery(date: "2026-11-27").findings(in: db, only: ["downgrade-after-award"])
+        }
+        #expect(alone == found)
+    }
+
     /// Whether an assessment on or after `date` moved the enterprise's stage up.
     func hasUpgrade(after date: String, _ uscc: String, _ directory: LogDirectory) throws -> Bool {
         let history = StageHistory(

@@ -52,8 +52,7 @@ public struct IncentiveRanking: Sendable {
         let coverage = try stores(CoverageReadModel.name)
         // What the checks flag, by enterprise: the events and the rule of each.
         var flagged: [String: [(seq: Int64, rule: String)]] = [:]
-        for finding in try findingsStore.read({ try SupervisionQuery(rules: rules, date: date).findings(in: $0) })
-        where Self.stageRules.contains(finding.rule) {
+        for finding in try findingsStore.read({ try SupervisionQuery(rules: rules, date: date).findings(in: $0, only: Set(Self.stageRules)) }) {
             flagged[finding.subject, default: []] += finding.events.map { ($0, finding.rule) }
         }
         let seq = min(try findingsStore.checkpoint().seq, try coverage.checkpoint().seq)

@@ -32,11 +32,12 @@ public struct SupervisionQuery {
         ("rule", "规则"), ("title", "问题"), ("subject", "对象"), ("city", "市"), ("year", "年度"), ("detail", "情况"), ("events", "依据事件(seq)"),
     ]
 
-    /// Every finding, by rule then subject.
-    public func findings(in db: Database) throws -> [Finding] {
+    /// Every finding, by rule then subject; with `only`, the findings of those rules alone (the
+    /// others are not run).
+    public func findings(in db: Database, only: Set<String>? = nil) throws -> [Finding] {
         var result: [Finding] = []
         func add(_ rule: String, _ body: () throws -> [Finding]) throws {
-            guard rules.isEnabled(rule) else { return }
+            guard rules.isEnabled(rule), only?.contains(rule) ?? true else { return }
             result += try body()
         }
         let stageName = { (level: Int) in "L\(level)" }
@@ -328,8 +329,10 @@ public struct SupervisionQuery {
                     AND julianday(?2) - julianday(a.awarded_on) <= ?3
                 ORDER BY a.awarded_seq
                 """)
+        // Awards are few beside the downgrades: only a recipient's downgrades are looked up.
+        let recipients = Set(try String.fetchAll(db, sql: "SELECT DISTINCT recipient FROM award WHERE revoked_seq IS NULL"))
         var found: [Finding] = []
-        for (uscc, move) in moves where move.isDowngrade {
+        for (uscc, move) in moves where move.isDowngrade && recipients.contains(uscc) {
             for award in try Row.fetchAll(awards, arguments: [uscc, move.finding.date, window]) {
                 let kind: String = award["kind"]
                 guard let required = minimum[kind].flatMap(Stage.init(rawValue:)), move.from >= required, move.to < required else { continue }
