@@ -34,23 +34,29 @@ struct RowBufferTests {
         var random = SystemRandomNumberGenerator()
         var table = PackedKeyTable()
         var reference: [String: Int] = [:]
-        #expect(table[PackedKey("91370202100000040B")!] == nil, "empty")
+        // The table keeps positions only; each position's key is the caller's.
+        var keys: [PackedKey] = []
+        #expect(table.position(of: PackedKey("91370202100000040B")!) { keys[$0] } == nil, "empty")
         for round in 0..<3 {
             for step in 0..<20_000 {
-                // USCC-like keys sharing long prefixes, some repeated (overwritten), and the empty key.
+                // USCC-like keys sharing long prefixes, some repeated (moved to a new position), and the empty key.
                 let text = step % 997 == 0 ? "" : "9137" + String(Int.random(in: 0..<30_000, using: &random), radix: 36)
-                table[PackedKey(text)!] = step
+                keys.append(PackedKey(text)!)
+                table.insert(keys[step], at: step) { keys[$0] }
                 reference[text] = step
                 if step % 7 == 0 {
                     let probe = "9137" + String(Int.random(in: 0..<60_000, using: &random), radix: 36)
-                    #expect(table[PackedKey(probe)!] == reference[probe])
+                    #expect(table.position(of: PackedKey(probe)!) { keys[$0] } == reference[probe])
                 }
             }
             #expect(table.count == reference.count)
-            #expect(reference.allSatisfy { table[PackedKey($0.key)!] == $0.value })
+            #expect(reference.allSatisfy { table.position(of: PackedKey($0.key)!) { keys[$0] } == $0.value })
             table.removeAll(keepingCapacity: round == 0)
             reference.removeAll()
-            #expect(table.count == 0 && table[PackedKey("")!] == nil && table[PackedKey("9137a")!] == nil, "cleared in round \(round)")
+            keys.removeAll()
+            #expect(
+                table.count == 0 && table.position(of: PackedKey("")!) { keys[$0] } == nil
+                    && table.position(of: PackedKey("9137a")!) { keys[$0] } == nil, "cleared in round \(round)")
         }
     }
 

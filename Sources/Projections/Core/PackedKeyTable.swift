@@ -3,75 +3,90 @@
 /// and usually one cache line, where a `Dictionary` runs SipHash over the key (a build from zero
 /// looks up or adds a key for nearly every event of every read model). The multipliers are
 /// seeded per table, so keys cannot be chosen to collide in every table.
+///
+/// A slot holds 32 bits of the key's hash and its position, not the key: the caller keeps each
+/// position's key (a ``RowBuffer`` has them already) and hands it over as `keyAt`, which is
+/// asked only when the hash bits match. At national size a build holds a dozen tables of half
+/// a million keys each, and a slot of 8 bytes instead of 28 is most of their memory.
+///
+/// ```swift
+/// var table = PackedKeyTable()
+/// let keys = [PackedKey("91370202100000040B")!]
+/// table.insert(keys[0], at: 0) { keys[$0] }
+/// table.position(of: keys[0]) { keys[$0] }  // 0
+/// ```
 struct PackedKeyTable {
-    private var keys: [PackedKey] = []
-    /// Position + 1 per slot; 0: empty.
-    private var values: [Int32] = []
+    /// Per slot: the hash bits in the high 32 bits and the position + 1 in the low 32; 0: empty.
+    private var slots: [UInt64] = []
     private var mask = -1
     private(set) var count = 0
     private let seed = UInt64.random(in: 1...UInt64.max) | 1
 
     init() {}
 
-    private func slot(of key: PackedKey) -> Int {
+    /// The key's hash bits: its home slot is their low bits, so growing needs no key.
+    private func hash(of key: PackedKey) -> UInt32 {
         var hash = key.words.0 &* 0x9E37_79B9_7F4A_7C15
         hash ^= (key.words.1 ^ seed) &* 0xC2B2_AE3D_27D4_EB4F
         hash ^= (key.words.2 &+ seed) &* 0x1656_67B1_9E37_79F9
         hash ^= hash >> 29
-        return Int(truncatingIfNeeded: hash) & mask
+        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
     }
 
-    /// The position stored for `key`.
-    subscript(key: PackedKey) -> Int? {
-        get {
-            guard count > 0 else { return nil }
-            var index = slot(of: key)
-            while true {
-                let value = values[index]
-                if value == 0 { return nil }
-                if keys[index] == key { return Int(value) - 1 }
-                index = (index + 1) & mask
+    /// The position stored for `key`; `keyAt` gives the key stored at a position.
+    func position(of key: PackedKey, keyAt: (Int) -> PackedKey) -> Int? {
+        guard count > 0 else { return nil }
+        let hash = hash(of: key)
+        var index = Int(hash) & mask
+        while true {
+            let slot = slots[index]
+            if slot == 0 { return nil }
+            if UInt32(truncatingIfNeeded: slot >> 32) == hash {
+                let position = Int(UInt32(truncatingIfNeeded: slot)) - 1
+                if keyAt(position) == key { return position }
             }
+            index = (index + 1) & mask
         }
-        set {
-            guard let position = newValue else { preconditionFailure("PackedKeyTable does not remove keys") }
-            precondition(position < Int(Int32.max), "more rows than a PackedKeyTable holds")
-            if (count + 1) * 4 > values.count * 3 { grow() }
-            var index = slot(of: key)
-            while values[index] != 0 {
-                if keys[index] == key {
-                    values[index] = Int32(position + 1)
-                    return
-                }
-                index = (index + 1) & mask
+    }
+
+    /// Stores `position` for `key` (replacing the one it had); from then on `keyAt(position)`
+    /// must give `key`. Each position belongs to one key.
+    mutating func insert(_ key: PackedKey, at position: Int, keyAt: (Int) -> PackedKey) {
+        precondition(position >= 0 && position < Int(Int32.max), "more rows than a PackedKeyTable holds")
+        if (count + 1) * 4 > slots.count * 3 { grow() }
+        let hash = hash(of: key)
+        let stored = UInt64(hash) << 32 | UInt64(position + 1)
+        var index = Int(hash) & mask
+        while slots[index] != 0 {
+            let slot = slots[index]
+            if UInt32(truncatingIfNeeded: slot >> 32) == hash, keyAt(Int(UInt32(truncatingIfNeeded: slot)) - 1) == key {
+                slots[index] = stored
+                return
             }
-            keys[index] = key
-            values[index] = Int32(position + 1)
-            count += 1
+            index = (index + 1) & mask
         }
+        slots[index] = stored
+        count += 1
     }
 
     private mutating func grow() {
-        let old = (keys, values)
-        let capacity = Swift.max(16, values.count * 2)
-        keys = Array(repeating: PackedKey.zero, count: capacity)
-        values = Array(repeating: 0, count: capacity)
+        let old = slots
+        let capacity = Swift.max(16, slots.count * 2)
+        slots = Array(repeating: 0, count: capacity)
         mask = capacity - 1
-        for index in old.1.indices where old.1[index] != 0 {
-            var slot = slot(of: old.0[index])
-            while values[slot] != 0 { slot = (slot + 1) & mask }
-            keys[slot] = old.0[index]
-            values[slot] = old.1[index]
+        for slot in old where slot != 0 {
+            var index = Int(UInt32(truncatingIfNeeded: slot >> 32)) & mask
+            while slots[index] != 0 { index = (index + 1) & mask }
+            slots[index] = slot
         }
     }
 
     mutating func removeAll(keepingCapacity: Bool) {
         count = 0
         if keepingCapacity {
-            for index in values.indices { values[index] = 0 }
+            for index in slots.indices { slots[index] = 0 }
         } else {
-            keys = []
-            values = []
+            slots = []
             mask = -1
         }
     }

@@ -86,8 +86,13 @@ final class RowBuffer<Row> {
     }
 
     private func position(of key: String) -> Int? {
-        if let packed = PackedKey(key) { return positions[packed] }
+        if let packed = PackedKey(key) { return positions.position(of: packed, keyAt: packedKey(at:)) }
         return longPositions[key]
+    }
+
+    /// The packed key of the row at `position` (one the table holds: its key is short).
+    private func packedKey(at position: Int) -> PackedKey {
+        PackedKey(keys[position]) ?? .zero
     }
 
     private func position(of key: RowKey) -> Int? {
@@ -116,7 +121,11 @@ final class RowBuffer<Row> {
         keys.append(key.text)
         if building { keyStreams.append(-1) }
         rows.append(row)
-        if let packed = PackedKey(key.text) { positions[packed] = position } else { longPositions[key.text] = position }
+        if let packed = PackedKey(key.text) {
+            positions.insert(packed, at: position, keyAt: packedKey(at:))
+        } else {
+            longPositions[key.text] = position
+        }
         remember(key, at: position)
         sortedPositions = nil
         return position
