@@ -41,12 +41,11 @@ public enum ProvinceIngest {
                     if let place = error.place {
                         let index = done + place.number
                         error.place = IntakePlace(.event, index)
-                        // The rule named before the listing, which ends the message.
-                        error.message =
-                            "\(history.type(at: index)) on \(history.stream(at: index)): \(error.message)"
-                            + (error.rule.map { " [rule: \($0)]" } ?? "") + "; its stream's events were:\n"
-                            + history.streamListing(at: index).map { "  " + $0 }.joined(separator: "\n")
-                        error.rule = nil
+                        if history.indices.contains(index) {
+                            error.message =
+                                "\(history.type(at: index)) on \(history.stream(at: index)): \(error.message); its stream's events were:\n"
+                                + history.streamListing(at: index).map { "  " + $0 }.joined(separator: "\n") + "\n"
+                        }
                     }
                     throw error
                 }
@@ -98,7 +97,9 @@ public enum ProvinceIngest {
                 "the \(year) annual results were refused (a generator bug): \(checked.refused.prefix(3).map(\.description).joined(separator: "; "))")
         }
         // In requests of a bounded size, as `gongfu append` sends them: a national year's results
-        // in one request would be one batch of the log that every reader decompresses whole.
+        // in one request would be one batch of the log that every reader decompresses whole. (So
+        // a failed write leaves the year partly in, where `gongfu import` appends a file in one
+        // batch; every row here has passed its checks.)
         _ = try await intake.append(checked.drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2)
     }
 

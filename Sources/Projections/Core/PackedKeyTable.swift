@@ -1,7 +1,7 @@
 /// Row positions by ``PackedKey``: open addressing with linear probing over a power-of-two
 /// table, hashed by multiplying the key's three words — a lookup is a few integer operations
-/// and usually one cache line, where a `Dictionary` runs SipHash over the key (a build from zero
-/// looks up or adds a key for nearly every event of every read model). The multipliers are
+/// and a read of the one key whose hash bits match, where a `Dictionary` runs SipHash over the
+/// key (a build from zero looks up or adds a key for nearly every event of every read model). The multipliers are
 /// seeded per table, so keys cannot be chosen to collide in every table.
 ///
 /// A slot holds 32 bits of the key's hash and its position, not the key: the caller keeps each

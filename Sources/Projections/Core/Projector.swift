@@ -78,7 +78,8 @@ struct Projector {
         do {
             try log.forEachBatch(from: from, through: through) { first, last, content in
                 try Self.pieces(of: content, first: first, last: last, lines: chunkEvents) { first, last, piece in
-                    guard first <= through else { return }  // the rest of the batch that holds `through`
+                    // A batch holding `from` or `through` is handed whole: skip its pieces outside.
+                    guard first <= through, last >= chunkStart else { return }
                     batches.append((first, Array(piece)))
                     buffered += Int(last - first + 1)
                     if buffered >= chunkEvents || last >= through { try flush(through: min(last, through)) }
@@ -114,7 +115,8 @@ struct Projector {
                 end = newline.map { $0 - UnsafeMutableRawPointer(mutating: base) + 1 } ?? content.count
                 count += 1
             }
-            let pieceLast = min(seq + UInt64(count) - 1, last)
+            // The content's last piece runs to the batch's last seq, as the whole batch would.
+            let pieceLast = end >= content.count ? last : min(seq + UInt64(count) - 1, last)
             try body(seq, pieceLast, UnsafeRawBufferPointer(rebasing: content[start..<end]))
             seq = pieceLast + 1
             start = end
