@@ -81,7 +81,7 @@ struct ReplayTests {
         let chunked = try ReadModels(log: log)
         var reached: [UInt64] = []
         try chunked.catchUp(chunkEvents: 7) { seq, _ in reached.append(seq) }
-        #expect(reached.count > Int(log.size) / 8, "every 400-event batch is cut into chunks of at most 7 events")
+        #expect(reached.count > Int(log.size) / 8, "every 400-event batch is cut into pieces of at most 7 events")
         #expect(reached == reached.sorted() && reached.last == log.size)
         let found = try dumps(chunked)
         for name in ReadModelCatalogue.names { #expect(found[name] == expected[name], "read model \(name)") }
