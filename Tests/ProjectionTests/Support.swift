@@ -50,6 +50,19 @@ func generatedLog(
     return directory
 }
 
+/// The dumps of every read model built from `log` in one pass; the files are removed after,
+/// so that the same directory can be built again another way.
+func onePassDumps(of log: EventLog, in directory: LogDirectory) throws -> [String: String] {
+    let expected: [String: String]
+    do {
+        let whole = try ReadModels(log: log)
+        try whole.rebuildAll()
+        expected = try dumps(whole)
+    }
+    try FileManager.default.removeItem(atPath: ReadModels.directory(of: directory))
+    return expected
+}
+
 func dumps(_ readModels: ReadModels) throws -> [String: String] {
     var result: [String: String] = [:]
     for store in readModels.stores { result[store.name] = try ReadModelDump.dump(store) }

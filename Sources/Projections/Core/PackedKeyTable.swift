@@ -1,8 +1,8 @@
 /// Row positions by ``PackedKey``: open addressing with linear probing over a power-of-two
 /// table, hashed by multiplying the key's three words — a lookup is a few integer operations
 /// and a read of the one key whose hash bits match, where a `Dictionary` runs SipHash over the
-/// key (a build from zero looks up or adds a key for nearly every event of every read model). The multipliers are
-/// seeded per table, so keys cannot be chosen to collide in every table.
+/// key (a build from zero looks up or adds a key for nearly every event of every read model).
+/// The multipliers are seeded per table, so keys cannot be chosen to collide in every table.
 ///
 /// A slot holds 32 bits of the key's hash and its position, not the key: the caller keeps each
 /// position's key (a ``RowBuffer`` has them already) and hands it over as `keyAt`, which is
@@ -33,20 +33,24 @@ struct PackedKeyTable {
         return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
     }
 
+    /// The slot holding `key`, or the empty slot where it goes.
+    private func index(of key: PackedKey, hash: UInt32, keyAt: (Int) -> PackedKey) -> Int {
+        var index = Int(hash) & mask
+        while slots[index] != 0 {
+            let slot = slots[index]
+            if UInt32(truncatingIfNeeded: slot >> 32) == hash, keyAt(Self.position(in: slot)) == key { return index }
+            index = (index + 1) & mask
+        }
+        return index
+    }
+
+    private static func position(in slot: UInt64) -> Int { Int(UInt32(truncatingIfNeeded: slot)) - 1 }
+
     /// The position stored for `key`; `keyAt` gives the key stored at a position.
     func position(of key: PackedKey, keyAt: (Int) -> PackedKey) -> Int? {
         guard count > 0 else { return nil }
-        let hash = hash(of: key)
-        var index = Int(hash) & mask
-        while true {
-            let slot = slots[index]
-            if slot == 0 { return nil }
-            if UInt32(truncatingIfNeeded: slot >> 32) == hash {
-                let position = Int(UInt32(truncatingIfNeeded: slot)) - 1
-                if keyAt(position) == key { return position }
-            }
-            index = (index + 1) & mask
-        }
+        let slot = slots[index(of: key, hash: hash(of: key), keyAt: keyAt)]
+        return slot == 0 ? nil : Self.position(in: slot)
     }
 
     /// Stores `position` for `key` (replacing the one it had); from then on `keyAt(position)`
@@ -55,18 +59,9 @@ struct PackedKeyTable {
         precondition(position >= 0 && position < Int(Int32.max), "more rows than a PackedKeyTable holds")
         if (count + 1) * 4 > slots.count * 3 { grow() }
         let hash = hash(of: key)
-        let stored = UInt64(hash) << 32 | UInt64(position + 1)
-        var index = Int(hash) & mask
-        while slots[index] != 0 {
-            let slot = slots[index]
-            if UInt32(truncatingIfNeeded: slot >> 32) == hash, keyAt(Int(UInt32(truncatingIfNeeded: slot)) - 1) == key {
-                slots[index] = stored
-                return
-            }
-            index = (index + 1) & mask
-        }
-        slots[index] = stored
-        count += 1
+        let index = index(of: key, hash: hash, keyAt: keyAt)
+        if slots[index] == 0 { count += 1 }
+        slots[index] = UInt64(hash) << 32 | UInt64(position + 1)
     }
 
     private mutating func grow() {
