@@ -45,54 +45,68 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
         }
     }
 
-    var entries: [Entry]
-    /// The drafts before this position have let go of their payloads (``releasePayloads(before:)``).
+    /// The entries, `chunkSize` to an array, so that those appended go a whole array at a time.
+    private var chunks: [[Entry]]
+    /// How many entries there are.
+    private let total: Int
+    /// The entries before this position are let go (``release(before:)``): their chunks
+    /// are empty, and the chunk it falls in has let go of their payloads.
     private var released = 0
+    /// Entries to a chunk: by default large enough that the index math is noise, small enough
+    /// that the history shrinks as it is appended.
+    let chunkSize: Int
 
-    init(entries: [Entry]) {
-        self.entries = entries
+    init(entries: [Entry], chunkSize: Int = 1 << 14) {
+        total = entries.count
+        self.chunkSize = chunkSize
+        chunks = stride(from: 0, to: entries.count, by: chunkSize).map { Array(entries[$0..<Swift.min($0 + chunkSize, entries.count)]) }
     }
 
-    /// Lets go of the payloads of the drafts before `end`, once the log holds them: a national
-    /// history's payloads are hundreds of megabytes. Their drafts are not to be taken again.
-    public mutating func releasePayloads(before end: Int) {
-        while released < Swift.min(end, entries.count) {
-            entries[released].data = []
-            released += 1
+    /// The entry at `position`, which must not be let go.
+    private func entry(_ position: Int) -> Entry {
+        precondition(position >= released, "draft \(position) was appended and let go")
+        return chunks[position / chunkSize][position % chunkSize]
+    }
+
+    /// Lets go of the drafts before `end`, once the log holds them: a national history is
+    /// hundreds of megabytes. Those drafts are not to be taken or asked about again.
+    public mutating func release(before end: Int) {
+        let end = Swift.min(end, total)
+        guard end > released else { return }
+        for chunk in released / chunkSize..<end / chunkSize { chunks[chunk] = [] }
+        if end % chunkSize != 0 {
+            let chunk = end / chunkSize
+            for offset in Swift.max(released, chunk * chunkSize) % chunkSize..<end % chunkSize { chunks[chunk][offset].data = [] }
         }
+        released = end
     }
 
-    /// The drafts of the stream of the draft at `position`, one line each: business date, type
-    /// and payload (for a released one, that the log holds it).
+    /// The drafts not yet let go of the stream of the draft at `position`, one line each:
+    /// business date, type and payload.
     public func streamListing(at position: Int) -> [String] {
-        let stream = entries[position].stream
-        return entries.indices.filter { entries[$0].stream == stream }.map { index in
-            let entry = entries[index]
-            let payload = index < released ? "(appended: in the log)" : String(decoding: entry.data, as: UTF8.self)
-            return "\(entry.occurred) \(entry.type) \(payload)"
+        let stream = entry(position).stream
+        return (released..<total).lazy.map(entry).filter { $0.stream == stream }.map { entry in
+            "\(entry.occurred) \(entry.type) \(String(decoding: entry.data, as: UTF8.self))"
         }
     }
 
     /// The first position.
-    public var startIndex: Int { entries.startIndex }
+    public var startIndex: Int { 0 }
     /// One past the last position.
-    public var endIndex: Int { entries.endIndex }
+    public var endIndex: Int { total }
 
     /// The draft at `position`, its payload read from its bytes.
-    public subscript(position: Int) -> EventDraft {
-        precondition(position >= released, "draft \(position) was appended and its payload released")
-        return entries[position].draft
-    }
+    public subscript(position: Int) -> EventDraft { entry(position).draft }
 
     /// The type of the draft at `position`, without reading its payload.
-    public func type(at position: Int) -> String { entries[position].type }
+    public func type(at position: Int) -> String { entry(position).type }
 
     /// The stream of the draft at `position`, without reading its payload.
-    public func stream(at position: Int) -> String { entries[position].stream }
+    public func stream(at position: Int) -> String { entry(position).stream }
 
     /// The business date of the draft at `position`, without reading its payload.
-    public func occurred(at position: Int) -> String { entries[position].occurred }
+    public func occurred(at position: Int) -> String { entry(position).occurred }
 
     /// The day the draft at `position` is recorded on the simulated timeline.
-    public func recorded(at position: Int) -> String { entries[position].recorded }
+    public func recorded(at position: Int) -> String { entry(position).recorded }
 }

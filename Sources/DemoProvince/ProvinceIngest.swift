@@ -12,9 +12,9 @@ import Foundation
 public enum ProvinceIngest {
     /// Appends `history` and `results` (``ProvinceGenerator/annualResults``) to `log`, writing
     /// each year's file into `directory`; `progress` is told how many of the history's events are
-    /// in. A refused history event is thrown with its index in `history`, its stream's drafts
-    /// listed in the message. The history's payloads and each year's results are let go once
-    /// appended (at national size each is hundreds of megabytes).
+    /// in. A refused history event is thrown with its index in `history`, its stream's events
+    /// (those in the log, then the drafts) listed in the message. The history's drafts and each
+    /// year's results are let go once appended (at national size each is hundreds of megabytes).
     public static func append(
         _ history: consuming GeneratedHistory, results: consuming [Int: [AnnualResult]], officeWork: [(role: Role, drafts: [EventDraft])] = [],
         to log: EventLog,
@@ -23,6 +23,8 @@ public enum ProvinceIngest {
         var intake = try Intake(log: log, actor: actor)
         var start = history.startIndex
         let simulation = log.configuration.simulation
+        // The history's last day, asked before its drafts are let go.
+        let lastRecorded = history.indices.last.map { history.recorded(at: $0) }
         func appendHistory(upTo end: Int) async throws {
             while start < end {
                 // A simulation records a week of its timeline at a time, at the week's last day.
@@ -42,14 +44,16 @@ public enum ProvinceIngest {
                         let index = done + place.number
                         error.place = IntakePlace(.event, index)
                         if history.indices.contains(index) {
+                            let stream = history.stream(at: index)
                             error.message =
-                                "\(history.type(at: index)) on \(history.stream(at: index)): \(error.message); its stream's events were:\n"
-                                + history.streamListing(at: index).map { "  " + $0 }.joined(separator: "\n") + "\n"
+                                "\(history.type(at: index)) on \(stream): \(error.message); its stream's events were:\n"
+                                + (Self.listing(of: stream, in: log) + history.streamListing(at: index)).map { "  " + $0 }.joined(separator: "\n")
+                                + "\n"
                         }
                     }
                     throw error
                 }
-                history.releasePayloads(before: stop)
+                history.release(before: stop)
                 start = stop
             }
         }
@@ -63,11 +67,16 @@ public enum ProvinceIngest {
         }
         try await appendHistory(upTo: history.endIndex)
         // What the cities and counties record themselves, each as its own role.
-        if simulation, let last = history.indices.last { try log.setSimulatedTime(Self.endOfDay(history.recorded(at: last))) }
+        if simulation, let lastRecorded { try log.setSimulatedTime(Self.endOfDay(lastRecorded)) }
         for (role, drafts) in officeWork where !drafts.isEmpty {
             var office = try Intake(log: log, actor: role.actor(named: "demo-office"))
             _ = try await office.checkAndAppend(drafts)
         }
+    }
+
+    /// The events `log` holds of `stream`, one line each: business date, type and seq.
+    static func listing(of stream: String, in log: EventLog) -> [String] {
+        ((try? log.envelopes(stream: stream)) ?? []).map { "\($0.occurred) \($0.type) (appended: seq \($0.seq))" }
     }
 
     /// 23:59:59 China time (UTC+8) of a `YYYY-MM-DD` day, in microseconds since the epoch.
@@ -87,20 +96,25 @@ public enum ProvinceIngest {
     static func importResults(_ results: consuming [AnnualResult], year: Int, intake: inout Intake, directory: String) async throws {
         let file = try write(consume results, year: year, directory: directory)
         let reader = AssessmentImport()
-        // Enterprises first seen in the results are registered from their profile columns. The
-        // table is handed over, so that it goes once its rows are read.
-        let checked = reader.check(
-            try reader.table(csv: Array(try Data(contentsOf: URL(fileURLWithPath: file)))), with: &intake, registerMissing: true)
+        let table = try reader.table(csv: Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+        // Checked in parts, keeping each accepted row's place rather than its events (a national
+        // year's events are half a gigabyte); enterprises first seen in the results are
+        // registered from their profile columns.
+        let checked = reader.checkInParts(table, with: &intake, registerMissing: true)
         guard checked.refusedRows == 0 else {
             throw IntakeError(
                 .invalid, at: nil,
                 "the \(year) annual results were refused (a generator bug): \(checked.refused.prefix(3).map(\.description).joined(separator: "; "))")
         }
-        // In requests of a bounded size, as `gongfu append` sends them: a national year's results
-        // in one request would be one batch of the log that every reader decompresses whole. (So
-        // a failed write leaves the year partly in, where `gongfu import` appends a file in one
-        // batch; every row here has passed its checks.)
-        _ = try await intake.append(checked.drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2)
+        // In requests of a bounded size, as `gongfu append` sends them, each part's events built
+        // again from the table: a national year's results in one request would be one batch of
+        // the log that every reader decompresses whole. (So a failed write leaves the year partly
+        // in, where `gongfu import` appends a file in one batch; every row here has passed.)
+        let rowsPerPart = Intake.eventsPerRequest * 4
+        for start in stride(from: 0, to: checked.accepted.count, by: rowsPerPart) {
+            let drafts = reader.drafts(of: checked.accepted[start..<min(start + rowsPerPart, checked.accepted.count)], in: table)
+            _ = try await intake.append(drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2)
+        }
     }
 
     /// Writes a year's results as the platform's file (2025 in GB18030) and returns its path.

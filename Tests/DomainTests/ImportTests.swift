@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Domain
@@ -252,5 +253,50 @@ extension CSVTests {
         #expect(registration.type == "EnterpriseRegistered" && registration.key == "import/register/91370200AY4CL12T2L")
         #expect(registration.data["yearEntered"] == 2025 && registration.data["county"] == "370211")
         #expect(throws: ImportTable.RowError.self) { try rows[1].result.get().registration?.get() }
+    }
+}
+
+extension AssessmentImportTests {
+    @Test(
+        "checked in parts of any size, an import refuses, registers and accepts as checked whole, and builds the same events again",
+        arguments: [1, 2, 3, 100])
+    func checkedInParts(rowsPerPart: Int) async throws {
+        let (_, log, root) = try await DomainRulesTests.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let csv =
+            "统一社会信用代码,评估编号,评估日期,评估类型,评估等级,企业名称,所属城市,区县,行业代码,纳入规上年份\n"
+            + "91370200AY4CL12T2L,A-10,2025-10-03,年度,L2,青岛海川,青岛市,黄岛区,3484,\n"
+            + "91370200AY4CL12T2L,A-10,2025-10-03,年度,L2,青岛海川,青岛市,黄岛区,3484,\n"
+            + "91370200163562681G,B-1,2025-10-05,年度,L1,青岛新材,青岛市,黄岛区,3484,\n"
+            // Its registration passes and its assessment (after today) does not: neither is kept.
+            + "91370200MA3C0XYZ1Q,C-1,2026-12-01,年度,L1,青岛精工,青岛市,黄岛区,3484,2024\n"
+            + "91370200163562681G,B-2,2026-10-05,年度,L3,青岛新材,青岛市,黄岛区,3484,\n"
+            + "91370200AY4CL12T2L,A-11,2026-10-03,年度,L9,青岛海川,青岛市,黄岛区,3484,\n"
+            + "91370200AY4CL12T2L,A-12,2026-10-06,年度,L3,青岛海川,青岛市,黄岛区,3484,\n"
+        let reader = AssessmentImport()
+        let table = try reader.table(csv: Array(csv.utf8))
+        let actor = Actor(name: "test", role: "province")
+        var wholeIntake = try Intake(log: log, actor: actor, today: "2026-11-28")
+        let whole = reader.check(table, with: &wholeIntake, registerMissing: true)
+        var partsIntake = try Intake(log: log, actor: actor, today: "2026-11-28")
+        let parts = reader.checkInParts(table, rowsPerPart: rowsPerPart, with: &partsIntake, registerMissing: true)
+
+        #expect(whole.refused.map(\.row) == [3, 5, 7] && whole.refusedRows == 3 && whole.registrations == 1)
+        #expect(
+            whole.accepted == [
+                .init(index: 0, registers: false), .init(index: 2, registers: true), .init(index: 4, registers: false),
+                .init(index: 6, registers: false),
+            ])
+        #expect(parts.drafts.isEmpty && parts.accepted == whole.accepted && parts.refused == whole.refused)
+        #expect(
+            (parts.refusedRows, parts.unknown, parts.registrations, parts.rows) == (whole.refusedRows, whole.unknown, whole.registrations, whole.rows)
+        )
+        #expect(parts.assessed.map { "\($0)" } == whole.assessed.map { "\($0)" })
+        #expect(reader.drafts(of: parts.accepted, in: table) == whole.drafts)
+        #expect(reader.drafts(of: parts.accepted[1...2], in: table) == Array(whole.drafts[1...3]))
+        // The refused row's registration is not remembered by either intake.
+        #expect(partsIntake.version(of: "enterprise/91370200MA3C0XYZ1Q") == 0 && wholeIntake.version(of: "enterprise/91370200MA3C0XYZ1Q") == 0)
+        #expect(partsIntake.version(of: "enterprise/91370200163562681G") == 3, "its registration and two assessments")
+        await log.close()
     }
 }

@@ -1,9 +1,10 @@
-import DemoProvince
 import Domain
 import EventLog
 import Foundation
 import TestSupport
 import Testing
+
+@testable import DemoProvince
 
 @Suite("Demo province generator")
 struct GeneratorTests {
@@ -25,5 +26,31 @@ struct GeneratorTests {
             Issue.record("seed \(seed), \(enterprises) enterprises: \(error) — \(draft.map { "\($0.type) on \($0.stream)" } ?? "")")
         }
         await log.close()
+    }
+}
+
+extension GeneratorTests {
+    @Test("a history lets go of its appended drafts a chunk at a time and reads the rest as one never let go")
+    func releasesInChunks() throws {
+        var generator = ProvinceGenerator(options: .init(seed: 3, enterprises: 60))
+        let plain = try generator.generate()
+        let entries = plain.indices.map { index in
+            var entry = GeneratedHistory.Entry(plain[index])
+            entry.recorded = plain.recorded(at: index)
+            return entry
+        }
+        var chunked = GeneratedHistory(entries: entries, chunkSize: 7)
+        #expect(chunked.count == plain.count && plain.count > 100)
+        for end in [3, 7, 10, 23, 24, plain.count / 2, plain.count - 1] {
+            chunked.release(before: end)
+            for index in end..<plain.count {
+                #expect(chunked[index] == plain[index] && chunked.recorded(at: index) == plain.recorded(at: index))
+                #expect(chunked.stream(at: index) == plain.stream(at: index) && chunked.type(at: index) == plain.type(at: index))
+            }
+            // The listing holds the stream's drafts not let go, as the whole history lists them.
+            let stream = plain.stream(at: end)
+            let left = plain.indices.count { $0 >= end && plain.stream(at: $0) == stream }
+            #expect(chunked.streamListing(at: end) == Array(plain.streamListing(at: end).suffix(left)))
+        }
     }
 }

@@ -76,16 +76,24 @@ public struct AssessmentImport: Sendable {
 
     /// Each data row's result, in row order (errors numbered by row).
     public func rows(of table: ImportTable) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
-        var results = readRows(table, scores: scoreFields(table.header), profile: Self.profile.allSatisfy(table.has))
-        // A repeated assessment (same enterprise and id: the same key) is refused on its later rows.
         var seen: [String: Int] = [:]
-        seen.reserveCapacity(results.count)
-        for index in results.indices {
-            guard case .success(let row) = results[index].result, let key = row.assessment.key else { continue }
-            let number = results[index].number
+        return rows(table.rows.indices, of: table, seen: &seen)
+    }
+
+    /// The results of the rows at `indices` (ascending) of `table`. A repeated assessment (same
+    /// enterprise and id: the same key) is refused on its later rows; `seen` holds the rows read
+    /// before (key → row number), so a file read in parts refuses its repeats as one read whole.
+    func rows(
+        _ indices: some RandomAccessCollection<Int>, of table: ImportTable, seen: inout [String: Int]
+    ) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
+        var results = readRows(Array(indices), of: table, scores: scoreFields(table.header), profile: Self.profile.allSatisfy(table.has))
+        seen.reserveCapacity(seen.count + results.count)
+        for (position, index) in indices.enumerated() {
+            guard case .success(let row) = results[position].result, let key = row.assessment.key else { continue }
+            let number = results[position].number
             if let first = seen[key] {
                 let assessment = table.cell("assessment", of: table.rows[index].fields)
-                results[index].result = .failure(
+                results[position].result = .failure(
                     ImportTable.Failure(errors: [
                         .init(row: number, column: "assessment", reason: "assessment \(assessment) of \(row.uscc) is already on row \(first)")
                     ]))
@@ -96,21 +104,22 @@ public struct AssessmentImport: Sendable {
         return results
     }
 
-    /// Each data row read on its own (rows do not depend on each other), split between the cores.
-    private func readRows(_ table: ImportTable, scores: [(dimension: String, position: Int)], profile: Bool) -> [(
+    /// The rows at `indices` read each on its own (rows do not depend on each other), split
+    /// between the cores.
+    private func readRows(_ indices: [Int], of table: ImportTable, scores: [(dimension: String, position: Int)], profile: Bool) -> [(
         number: Int, result: Result<Row, ImportTable.Failure>
     )] {
-        let count = table.rows.count
+        let count = indices.count
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / 1024))
         return Array(unsafeUninitializedCapacity: count) { output, initialized in
             nonisolated(unsafe) let output = output
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in count * worker / workers..<count * (worker + 1) / workers {
-                    let (number, fields) = table.rows[index]
+                for position in count * worker / workers..<count * (worker + 1) / workers {
+                    let (number, fields) = table.rows[indices[position]]
                     let result = readRow(fields, of: table, scores: scores, profile: profile).mapError { failure in
                         ImportTable.Failure(errors: failure.errors.map { .init(row: number, column: $0.column, reason: $0.reason) })
                     }
-                    (output.baseAddress! + index).initialize(to: (number, result))
+                    (output.baseAddress! + position).initialize(to: (number, result))
                 }
             }
             initialized = count
@@ -239,8 +248,11 @@ extension AssessmentImport {
     /// A file's rows checked through the intake: the events to append, the rows refused with
     /// why, and each accepted assessment.
     public struct Checked: Sendable {
-        /// The events to append, in row order (a registration before its enterprise's first assessment).
+        /// The events to append, in row order (a registration before its enterprise's first
+        /// assessment); empty when checked in parts (``checkInParts(_:rowsPerPart:with:registerMissing:progress:)``).
         public var drafts: [EventDraft] = []
+        /// The rows accepted, in row order: what ``drafts`` holds, as places in the table.
+        public var accepted: [Accepted] = []
         /// How many of ``drafts`` are registrations.
         public var registrations = 0
         /// What was wrong with the refused rows, in row order (a row may have several problems).
@@ -254,6 +266,13 @@ extension AssessmentImport {
         public var assessed: [(uscc: String, date: String, stage: Stage, registersIn: String?)] = []
         /// How many data rows the file has.
         public var rows = 0
+    }
+
+    /// An accepted row: its index among the table's data rows, and whether its enterprise is
+    /// registered from it (its registration comes before its assessment).
+    public struct Accepted: Sendable, Equatable {
+        public var index: Int
+        public var registers: Bool
     }
 
     /// Reads `table`'s rows and checks them through `intake` (``check(_:with:registerMissing:progress:)``);
@@ -279,6 +298,46 @@ extension AssessmentImport {
         // A log that cannot be read is reported by the row checks that follow.
         try? intake.prefetch(enterprises: Self.usccs(of: table))
         return checkPrefetched(await reading.value, with: &intake, registerMissing: registerMissing, progress: progress)
+    }
+
+    /// ``check(_:with:registerMissing:progress:)`` for a file of any size: reads and checks its
+    /// rows `rowsPerPart` at a time and keeps of each accepted row only its place
+    /// (``Checked/accepted``; ``Checked/drafts`` stays empty), so that what the check holds is
+    /// the table and the rules' facts, not every row's events. Still one input: every row is
+    /// checked before any is appended. ``drafts(of:in:)`` builds the accepted rows' events again,
+    /// a part at a time, to append them.
+    public func checkInParts(
+        _ table: ImportTable, rowsPerPart: Int = 16_384, with intake: inout Intake, registerMissing: Bool, progress: (Int) -> Void = { _ in }
+    ) -> Checked {
+        // A log that cannot be read is reported by the row checks that follow.
+        try? intake.prefetch(enterprises: Self.usccs(of: table))
+        var seen: [String: Int] = [:]
+        let parts = stride(from: 0, to: table.rows.count, by: max(1, rowsPerPart)).lazy.map { start in
+            self.rows(start..<min(start + max(1, rowsPerPart), table.rows.count), of: table, seen: &seen)[...]
+        }
+        return checkPrefetched(
+            count: table.rows.count, parts: parts, keepDrafts: false, with: &intake, registerMissing: registerMissing, progress: progress
+        ) { accepted in self.drafts(of: accepted, in: table) }
+    }
+
+    /// The events of `accepted` rows of `table` (``Checked/accepted``), read again, in row
+    /// order — a registration before its assessment: what ``Checked/drafts`` holds when kept.
+    public func drafts(of accepted: some Collection<Accepted>, in table: ImportTable) -> [EventDraft] {
+        let read = readRows(accepted.map(\.index), of: table, scores: scoreFields(table.header), profile: Self.profile.allSatisfy(table.has))
+        var drafts: [EventDraft] = []
+        drafts.reserveCapacity(read.count)
+        for ((number, result), accepted) in zip(read, accepted) {
+            // A row reads the same every time: it was accepted, so it reads as a row again.
+            guard case .success(let row) = result else { preconditionFailure("row \(number) was accepted and no longer reads") }
+            if accepted.registers {
+                guard case .success(let registration)? = row.registration else {
+                    preconditionFailure("row \(number) registered its enterprise and no longer reads a registration")
+                }
+                drafts.append(registration)
+            }
+            drafts.append(row.assessment)
+        }
+        return drafts
     }
 
     /// The USCCs of `table`'s rows as a row reads them (upper-cased), for the intake's prefetch.
@@ -315,76 +374,104 @@ extension AssessmentImport {
         _ rows: [(number: Int, result: Result<Row, ImportTable.Failure>)], with intake: inout Intake, registerMissing: Bool,
         progress: (Int) -> Void
     ) -> Checked {
+        checkPrefetched(
+            count: rows.count, parts: CollectionOfOne(rows[...]), keepDrafts: true, with: &intake, registerMissing: registerMissing,
+            progress: progress, redraft: { _ in preconditionFailure("drafts are kept") })
+    }
+
+    /// Checks the rows of `parts` (read in row order, `count` in all), keeping the accepted
+    /// rows' drafts or only their places. After a row whose registration passed and whose
+    /// assessment did not, the intake forgets everything and checks the accepted rows again
+    /// (their kept drafts, or those `redraft` builds again a part at a time).
+    private func checkPrefetched(
+        count: Int, parts: some Sequence<ArraySlice<(number: Int, result: Result<Row, ImportTable.Failure>)>>, keepDrafts: Bool,
+        with intake: inout Intake, registerMissing: Bool, progress: (Int) -> Void, redraft: (ArraySlice<Accepted>) -> [EventDraft]
+    ) -> Checked {
         var checked = Checked()
-        checked.rows = rows.count
-        intake.reserveCapacity(rows.count)
-        checked.drafts.reserveCapacity(rows.count)
-        checked.assessed.reserveCapacity(rows.count)
+        checked.rows = count
+        intake.reserveCapacity(count)
+        if keepDrafts { checked.drafts.reserveCapacity(count) }
+        checked.accepted.reserveCapacity(count)
+        checked.assessed.reserveCapacity(count)
         var registeredHere: Set<String> = []
-        for (index, (number, result)) in rows.enumerated() {
-            if index % 1000 == 999 { progress(index + 1) }
-            let row: Row
-            switch result {
-            case .failure(let failure):
-                checked.refused += failure.errors
-                checked.refusedRows += 1
-                continue
-            case .success(let read):
-                row = read
-            }
-            var registration: EventDraft?
-            if !registeredHere.contains(row.uscc), intake.version(of: row.assessment.stream) == 0 {
-                switch (registerMissing, row.registration) {
-                case (true, .success(let draft)?):
-                    registration = draft
-                case (true, .failure(let error)?):
-                    checked.refused.append(.init(row: number, column: error.column, reason: error.reason))
+        var index = 0
+        for part in parts {
+            for (number, result) in part {
+                defer { index += 1 }
+                if index % 1000 == 999 { progress(index + 1) }
+                let row: Row
+                switch result {
+                case .failure(let failure):
+                    checked.refused += failure.errors
                     checked.refusedRows += 1
                     continue
-                case (true, nil):
-                    checked.unknown += 1
-                    checked.refused.append(
-                        .init(
-                            row: number, column: "uscc",
-                            reason: "\(row.uscc) is not registered, and the file has no profile columns (企业名称, 所属城市, 区县, 行业代码) to register it from"))
-                    checked.refusedRows += 1
-                    continue
-                case (false, _):
-                    checked.unknown += 1
-                    checked.refused.append(
-                        .init(
-                            row: number, column: "uscc",
-                            reason:
-                                "\(row.uscc) is not registered; register it first (gongfu import --enterprises) or import with --register-missing and the profile columns"
-                        ))
+                case .success(let read):
+                    row = read
+                }
+                var registration: EventDraft?
+                if !registeredHere.contains(row.uscc), intake.version(of: row.assessment.stream) == 0 {
+                    switch (registerMissing, row.registration) {
+                    case (true, .success(let draft)?):
+                        registration = draft
+                    case (true, .failure(let error)?):
+                        checked.refused.append(.init(row: number, column: error.column, reason: error.reason))
+                        checked.refusedRows += 1
+                        continue
+                    case (true, nil):
+                        checked.unknown += 1
+                        checked.refused.append(
+                            .init(
+                                row: number, column: "uscc",
+                                reason:
+                                    "\(row.uscc) is not registered, and the file has no profile columns (企业名称, 所属城市, 区县, 行业代码) to register it from"
+                            ))
+                        checked.refusedRows += 1
+                        continue
+                    case (false, _):
+                        checked.unknown += 1
+                        checked.refused.append(
+                            .init(
+                                row: number, column: "uscc",
+                                reason:
+                                    "\(row.uscc) is not registered; register it first (gongfu import --enterprises) or import with --register-missing and the profile columns"
+                            ))
+                        checked.refusedRows += 1
+                        continue
+                    }
+                }
+                do {
+                    if let registration { _ = try intake.check(registration, at: IntakePlace(.row, number)) }
+                    _ = try intake.check(row.assessment, at: IntakePlace(.row, number))
+                } catch {
+                    if registration != nil {
+                        // The registration passed and was remembered: check the accepted rows again without it.
+                        try? intake.reset()
+                        if keepDrafts {
+                            for draft in checked.drafts { _ = try? intake.check(draft, at: nil) }
+                        } else {
+                            for start in stride(from: 0, to: checked.accepted.count, by: max(1, part.count)) {
+                                let accepted = checked.accepted[start..<min(start + max(1, part.count), checked.accepted.count)]
+                                for draft in redraft(accepted) { _ = try? intake.check(draft, at: nil) }
+                            }
+                        }
+                    }
+                    checked.refused.append(.init(row: number, column: Self.column(of: error), reason: error.message))
                     checked.refusedRows += 1
                     continue
                 }
-            }
-            do {
-                if let registration { _ = try intake.check(registration, at: IntakePlace(.row, number)) }
-                _ = try intake.check(row.assessment, at: IntakePlace(.row, number))
-            } catch {
-                if registration != nil {
-                    // The registration passed and was remembered: check the accepted rows again without it.
-                    try? intake.reset()
-                    for draft in checked.drafts { _ = try? intake.check(draft, at: nil) }
+                var registersIn: String?
+                if let registration {
+                    registeredHere.insert(row.uscc)
+                    checked.registrations += 1
+                    if keepDrafts { checked.drafts.append(registration) }
+                    registersIn = registration.data["city"]?.stringValue
                 }
-                checked.refused.append(.init(row: number, column: Self.column(of: error), reason: error.message))
-                checked.refusedRows += 1
-                continue
+                if keepDrafts { checked.drafts.append(row.assessment) }
+                checked.accepted.append(Accepted(index: index, registers: registration != nil))
+                checked.assessed.append((row.uscc, row.date, row.stage, registersIn))
             }
-            var registersIn: String?
-            if let registration {
-                registeredHere.insert(row.uscc)
-                checked.registrations += 1
-                checked.drafts.append(registration)
-                registersIn = registration.data["city"]?.stringValue
-            }
-            checked.drafts.append(row.assessment)
-            checked.assessed.append((row.uscc, row.date, row.stage, registersIn))
         }
-        progress(rows.count)
+        progress(count)
         return checked
     }
 
