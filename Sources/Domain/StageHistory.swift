@@ -44,6 +44,17 @@ public struct StageHistory: Sendable, Equatable {
         }
     }
 
+    /// This history with `finding` recorded, held in storage of its exact size: a fold keeps a
+    /// history per enterprise beside the one before it, and appending to a shared copy would
+    /// double its storage.
+    public func recording(_ finding: Finding) -> StageHistory {
+        var result = StageHistory()
+        result.findings.reserveCapacity(findings.count + 1)
+        result.findings.append(contentsOf: findings)
+        result.record(finding)
+        return result
+    }
+
     /// Drops the finding recorded by event `seq` (it was retracted). True when there was one.
     @discardableResult
     public mutating func remove(seq: UInt64) -> Bool {

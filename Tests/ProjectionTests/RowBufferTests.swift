@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Rows a fold keeps in memory")
 struct RowBufferTests {
-    @Test("Packed keys are equal exactly when their texts are, and order as their UTF-8 bytes")
+    @Test("Packed keys are equal exactly when their texts are, order as their UTF-8 bytes, and give their texts back")
     func packedKeys() {
         var random = SystemRandomNumberGenerator()
         let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY-/".utf8) + Array("市县".utf8)
@@ -14,6 +14,9 @@ struct RowBufferTests {
             let length = Int.random(in: 0...23, using: &random)
             let bytes = (0..<length).map { _ in alphabet.randomElement(using: &random)! }
             texts.append(String(decoding: bytes, as: UTF8.self))
+        }
+        for text in texts {
+            #expect(PackedKey(text)?.text == (text.utf8.count <= 23 ? text : nil), "\(text)")
         }
         for left in texts {
             for right in texts.prefix(60) {

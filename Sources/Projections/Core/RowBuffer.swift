@@ -12,12 +12,15 @@ import GRDB
 ///   stays in memory until ``finishBuilding(in:)`` writes them all once, in key order (B-tree
 ///   appends) — the file is installed only after that, so nothing half-written is ever read.
 ///
-/// Rows live in one array; keys of up to 23 UTF-8 bytes (every USCC, every stream id) are looked
-/// up as three integers (``PackedKey``), longer ones as strings.
+/// Rows live in one array; keys of up to 23 UTF-8 bytes (every USCC, every stream id) are kept
+/// and looked up as three integers (``PackedKey``: 24 bytes, where a string is 16 and, past 15
+/// bytes, an allocation of its own), longer ones as strings.
 final class RowBuffer<Row> {
     private let load: (String, Database) throws -> Row?
     private let saving: Saving
-    private var keys: [String] = []
+    /// By position, the row's key packed; a longer key's is `.zero`, its text in `longKeys`.
+    private var keys: [PackedKey] = []
+    private var longKeys: [Int: String] = [:]
     /// Building: by position, the number of the stream whose id keys the row, once known (−1:
     /// not known) — the inverse of `streamPositions`, kept by ``remember(_:at:)`` with it.
     private var keyStreams: [Int32] = []
@@ -70,10 +73,10 @@ final class RowBuffer<Row> {
     private func write(_ positions: some Sequence<Int>, in db: Database) throws {
         switch saving {
         case .each(let save):
-            for position in positions { try save(keys[position], rows[position], db) }
+            for position in positions { try save(key(at: position), rows[position], db) }
         case .bulk(let makeInsert, let add):
             let insert = try makeInsert(db)
-            for position in positions { try add(insert, keys[position], rows[position]) }
+            for position in positions { try add(insert, key(at: position), rows[position]) }
             try insert.finish()
         case .none:
             break
@@ -92,7 +95,12 @@ final class RowBuffer<Row> {
 
     /// The packed key of the row at `position` (one the table holds: its key is short).
     private func packedKey(at position: Int) -> PackedKey {
-        PackedKey(keys[position]) ?? .zero
+        keys[position]
+    }
+
+    /// The key of the row at `position`.
+    private func key(at position: Int) -> String {
+        longKeys.isEmpty ? keys[position].text : longKeys[position] ?? keys[position].text
     }
 
     private func position(of key: RowKey) -> Int? {
@@ -118,13 +126,15 @@ final class RowBuffer<Row> {
 
     private func append(_ key: RowKey, _ row: Row) -> Int {
         let position = rows.count
-        keys.append(key.text)
+        let packed = PackedKey(key.text)
+        keys.append(packed ?? .zero)
         if building { keyStreams.append(-1) }
         rows.append(row)
-        if let packed = PackedKey(key.text) {
+        if let packed {
             positions.insert(packed, at: position, keyAt: packedKey(at:))
         } else {
             longPositions[key.text] = position
+            longKeys[position] = key.text
         }
         remember(key, at: position)
         sortedPositions = nil
@@ -169,7 +179,7 @@ final class RowBuffer<Row> {
     /// buffer is found by array index rather than by hashing the key.
     func updateAll(_ change: (RowKey, inout Row) throws -> Void) rethrows {
         precondition(building, "updateAll visits the rows in memory: only a build from zero holds them all")
-        for position in rows.indices { try change(RowKey(keys[position], stream: keyStreams[position]), &rows[position]) }
+        for position in rows.indices { try change(RowKey(key(at: position), stream: keyStreams[position]), &rows[position]) }
     }
 
     /// Visits every row in key order (building only; the order is sorted again only after
@@ -179,21 +189,21 @@ final class RowBuffer<Row> {
         precondition(building, "forEachSorted visits the rows in memory: only a build from zero holds them all")
         let order = sortedPositions ?? keyOrder()
         sortedPositions = order
-        try keys.withUnsafeBufferPointer { keys in
-            try rows.withUnsafeMutableBufferPointer { rows in
-                for position in order { try body(keys[position], &rows[position]) }
-            }
+        try rows.withUnsafeMutableBufferPointer { rows in
+            for position in order { try body(key(at: position), &rows[position]) }
         }
     }
 
-    /// Positions sorted by key: packed keys compare as integers in byte order (their strings'
-    /// order), any long key as text.
+    /// Positions sorted by key (``inKeyOrder(_:_:)``).
     private func keyOrder() -> [Int] {
-        let packed = keys.map(PackedKey.init)
-        return rows.indices.sorted { left, right in
-            if let a = packed[left], let b = packed[right] { return a < b }
-            return keys[left] < keys[right]
-        }
+        rows.indices.sorted(by: inKeyOrder)
+    }
+
+    /// Whether the row at `left` comes before the one at `right`: packed keys compare as integers
+    /// in byte order (their strings' order), any long key as text.
+    private func inKeyOrder(_ left: Int, _ right: Int) -> Bool {
+        if longKeys.isEmpty || (longKeys[left] == nil && longKeys[right] == nil) { return keys[left] < keys[right] }
+        return key(at: left) < key(at: right)
     }
 
     func beginTransaction() {
@@ -203,7 +213,7 @@ final class RowBuffer<Row> {
 
     func finishTransaction(in db: Database) throws {
         guard !building else { return }
-        try write(changed.sorted(by: { keys[$0] < keys[$1] }), in: db)
+        try write(changed.sorted(by: inKeyOrder), in: db)
         removeAll()
     }
 
@@ -226,6 +236,7 @@ final class RowBuffer<Row> {
         rows.removeAll(keepingCapacity: !building)
         positions.removeAll(keepingCapacity: !building)
         longPositions.removeAll(keepingCapacity: !building)
+        longKeys.removeAll(keepingCapacity: !building)
         changed.removeAll(keepingCapacity: !building)
         streamPositions.removeAll()
         sortedPositions = nil
@@ -288,6 +299,13 @@ struct PackedKey: Hashable, Comparable {
         withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
         // The bytes in memory order; read as big-endian words, integer order is byte order.
         return (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1), UInt64(bigEndian: words.2) | UInt64(bytes.count))
+    }
+
+    /// The key's text.
+    var text: String {
+        // The words back in memory order, without the length byte: the text's bytes, zero-padded.
+        let bytes = (high.bigEndian, middle.bigEndian, (low & ~0xFF).bigEndian)
+        return withUnsafeBytes(of: bytes) { String(decoding: $0.prefix(Int(low & 0xFF)), as: UTF8.self) }
     }
 
     static func < (left: PackedKey, right: PackedKey) -> Bool {

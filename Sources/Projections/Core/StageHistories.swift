@@ -25,8 +25,10 @@ final class StageHistories {
     typealias Change = (before: StageHistory, after: StageHistory)
 
     private let rows = Appender(into: "stage_change", columns: 5)
-    /// The rows themselves are written as they happen, by `rows`.
-    private let histories = RowBuffer<StageHistory>(readThrough: StageHistories.load)
+    /// The rows themselves are written as they happen, by `rows`. The histories in memory keep
+    /// no assessment ids: no fold reads them, and an id of more than 15 bytes is an allocation
+    /// of its own in every finding of every fold (the rows and ``load(_:in:)`` have them).
+    private let histories = RowBuffer<StageHistory>(readThrough: { uscc, db in try StageHistories.load(uscc, in: db, ids: false) })
 
     /// The tables to list among the fold's (``Projection/tables``).
     var tables: [any FoldTable] { [rows, histories] }
@@ -41,8 +43,7 @@ final class StageHistories {
         guard let finding = try Self.finding(of: event) else { return nil }
         let key = RowKey(streamOf: event)
         let before = try history(key, in: db)
-        var after = before
-        after.record(finding)
+        let after = before.recording(StageHistory.Finding(seq: finding.seq, date: finding.date, stage: finding.stage, assessment: ""))
         histories.set(key, after)
         try rows.add(db, Int64(finding.seq), key.text, finding.date, finding.stage.level, finding.assessment)
         return (before, after)
@@ -75,10 +76,11 @@ final class StageHistories {
         }
     }
 
-    /// One enterprise's history as stored.
-    static func load(_ uscc: String, in db: Database) throws -> StageHistory? {
-        let rows = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT seq, on_date, stage, assessment FROM stage_change WHERE uscc = ?"), arguments: [uscc])
+    /// One enterprise's history as stored; with `ids` false, without its assessment ids (each
+    /// finding's is empty).
+    static func load(_ uscc: String, in db: Database, ids: Bool = true) throws -> StageHistory? {
+        let sql = "SELECT seq, on_date, stage, \(ids ? "assessment" : "''") FROM stage_change WHERE uscc = ?"
+        let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [uscc])
         return StageHistory(rows.map(finding(of:)))
     }
 
