@@ -18,6 +18,19 @@ import Testing
         #expect(table.names.map(\.name) == names.map(\.name))
     }
 
+    @Test("a stream name gives its text back, kept inline up to 32 bytes or as itself beyond")
+    func namesGiveTheirTextBack() {
+        let texts = [
+            "", "p", "enterprise/91370200MA3C0XYZ1Q", "project/" + String(repeating: "x", count: 24),
+            "project/" + String(repeating: "x", count: 25), "award/工赋百景-2025-青岛-0001", "provider/" + String(repeating: "供", count: 30),
+        ]
+        #expect(texts.map { $0.utf8.count }.contains(32) && texts.map { $0.utf8.count }.contains(33))
+        for text in texts {
+            let name = StreamName(text)
+            #expect(name.name == text && name.description == text && name == StreamName(text))
+        }
+    }
+
     @Test func namesWithTheSameHashAreStillTwoStreams() {
         var table = StreamTable()
         let first = StreamName("project/P-1", hash: 42)

@@ -1,7 +1,9 @@
 /// A stream name with its hash computed once (on the appender's thread), so the log's
 /// dictionaries neither rehash it nor compare its bytes on every probe.
 struct StreamName: Hashable, Sendable, CustomStringConvertible {
-    let name: String
+    /// The name itself when it is longer than 32 bytes; a shorter one is kept only as its
+    /// `inline` bytes (no allocation per stream: the catalogue holds every stream's name).
+    private let long: String?
     /// The name's hash (`String.hashValue`: seeded per process).
     let hash: Int
     /// The name's first 32 UTF-8 bytes, zero-padded, and its length: equality is decided from
@@ -10,13 +12,17 @@ struct StreamName: Hashable, Sendable, CustomStringConvertible {
     private let inline: (UInt64, UInt64, UInt64, UInt64)
     private let length: Int
 
+    /// The name.
+    var name: String {
+        long ?? withUnsafeBytes(of: inline) { String(decoding: $0.prefix(length), as: UTF8.self) }
+    }
+
     init(_ name: String) {
         self.init(name, hash: name.hashValue)
     }
 
     /// A name with the given hash (tests use it to make two names collide).
     init(_ name: String, hash: Int) {
-        self.name = name
         self.hash = hash
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         let count = name.utf8.count
@@ -30,11 +36,12 @@ struct StreamName: Hashable, Sendable, CustomStringConvertible {
         }
         inline = words
         length = count
+        long = count > 32 ? name : nil
     }
 
     static func == (left: StreamName, right: StreamName) -> Bool {
         left.hash == right.hash && left.length == right.length && left.inline == right.inline
-            && (left.length <= 32 || left.name == right.name)
+            && (left.length <= 32 || left.long == right.long)
     }
 
     func hash(into hasher: inout Hasher) {
