@@ -300,3 +300,18 @@ extension AssessmentImportTests {
         await log.close()
     }
 }
+
+extension AssessmentImportTests {
+    @Test("keys seen by hash: a repeat finds its first row, and keys whose hashes meet stay apart")
+    func seenKeys() throws {
+        let csv = "uscc,assessment,date,kind,stage\n" + ["A", "B", "A", "B", "C", "C"].map { "91370200AY4CL12T2L,\($0),2025-10-03,年度,L2\n" }.joined()
+        let table = try AssessmentImport().table(csv: Array(csv.utf8))
+        let keys = table.rows.map { "import/assessment/91370200AY4CL12T2L/" + table.cell("assessment", of: $0.fields) }
+        let hashes: [(String) -> Int] = [{ _ in 0 }, \.hashValue]
+        for hash in hashes {
+            var seen = AssessmentImport.SeenKeys(hash: hash)
+            let firsts = keys.indices.map { index in seen.first(keys[index], atRow: index, of: table) { keys[$0] } }
+            #expect(firsts == [nil, nil, 2, 3, nil, 6], "the rows' numbers: the header is row 1")
+        }
+    }
+}

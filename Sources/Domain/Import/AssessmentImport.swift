@@ -76,32 +76,68 @@ public struct AssessmentImport: Sendable {
 
     /// Each data row's result, in row order (errors numbered by row).
     public func rows(of table: ImportTable) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
-        var seen: [String: Int] = [:]
+        var seen = SeenKeys()
         return rows(table.rows.indices, of: table, seen: &seen)
     }
 
     /// The results of the rows at `indices` (ascending) of `table`. A repeated assessment (same
-    /// enterprise and id: the same key) is refused on its later rows; `seen` holds the rows read
-    /// before (key → row number), so a file read in parts refuses its repeats as one read whole.
+    /// enterprise and id: the same key) is refused on its later rows; `seen` holds the keys of
+    /// the rows read before, so a file read in parts refuses its repeats as one read whole.
     func rows(
-        _ indices: some RandomAccessCollection<Int>, of table: ImportTable, seen: inout [String: Int]
+        _ indices: some RandomAccessCollection<Int>, of table: ImportTable, seen: inout SeenKeys
     ) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
-        var results = readRows(Array(indices), of: table, scores: scoreFields(table.header), profile: Self.profile.allSatisfy(table.has))
-        seen.reserveCapacity(seen.count + results.count)
+        let scores = scoreFields(table.header)
+        let profile = Self.profile.allSatisfy(table.has)
+        var results = readRows(Array(indices), of: table, scores: scores, profile: profile)
+        seen.reserveCapacity(results.count)
         for (position, index) in indices.enumerated() {
             guard case .success(let row) = results[position].result, let key = row.assessment.key else { continue }
             let number = results[position].number
-            if let first = seen[key] {
+            let earlierKey = { (earlier: Int) in
+                try? readRows([earlier], of: table, scores: scores, profile: profile)[0].result.get().assessment.key
+            }
+            if let first = seen.first(key, atRow: index, of: table, key: earlierKey) {
                 let assessment = table.cell("assessment", of: table.rows[index].fields)
                 results[position].result = .failure(
                     ImportTable.Failure(errors: [
                         .init(row: number, column: "assessment", reason: "assessment \(assessment) of \(row.uscc) is already on row \(first)")
                     ]))
-            } else {
-                seen[key] = number
             }
         }
         return results
+    }
+
+    /// The assessment keys of the rows read so far, by hash: a national file's keys are not
+    /// kept as text. Two keys with the same hash are told apart by reading the earlier row's key
+    /// again; a key whose hash another key holds is kept as text.
+    struct SeenKeys {
+        /// A key's hash → the index of the first row with a key of that hash.
+        private var byHash: [Int: Int] = [:]
+        /// Keys whose hash an earlier, different key holds → their first row's number.
+        private var collided: [String: Int] = [:]
+        private let hash: (String) -> Int
+
+        /// `hash` is the keys' hash (tests make keys collide with one of their own).
+        init(hash: @escaping (String) -> Int = \.hashValue) {
+            self.hash = hash
+        }
+
+        mutating func reserveCapacity(_ count: Int) { byHash.reserveCapacity(byHash.count + count) }
+
+        /// The number of the first row with `key`, when an earlier row has it; otherwise nil, and
+        /// `key` is remembered as that of the row at `index` (`keyOfRow` reads the key of the row
+        /// at an index again).
+        mutating func first(_ key: String, atRow index: Int, of table: ImportTable, key keyOfRow: (Int) -> String?) -> Int? {
+            let hash = hash(key)
+            guard let earlier = byHash[hash] else {
+                byHash[hash] = index
+                return nil
+            }
+            if keyOfRow(earlier) == key { return table.rows[earlier].number }
+            if let number = collided[key] { return number }
+            collided[key] = table.rows[index].number
+            return nil
+        }
     }
 
     /// The rows at `indices` read each on its own (rows do not depend on each other), split
@@ -311,7 +347,7 @@ extension AssessmentImport {
     ) -> Checked {
         // A log that cannot be read is reported by the row checks that follow.
         try? intake.prefetch(enterprises: Self.usccs(of: table))
-        var seen: [String: Int] = [:]
+        var seen = SeenKeys()
         let parts = stride(from: 0, to: table.rows.count, by: max(1, rowsPerPart)).lazy.map { start in
             self.rows(start..<min(start + max(1, rowsPerPart), table.rows.count), of: table, seen: &seen)[...]
         }
