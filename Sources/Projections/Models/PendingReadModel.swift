@@ -68,7 +68,9 @@ public final class PendingReadModel: Projection {
     /// Each enterprise's stage history.
     private let stages = StageHistories()
 
-    public init() {}
+    public init() {
+        precondition(Self.steps.count == Enterprise.Steps.count, "a step added to PendingReadModel.steps needs its place in Enterprise.Steps")
+    }
 
     public var tables: [any FoldTable] { [enterprises, contacts] + stages.tables }
 
@@ -166,7 +168,7 @@ public final class PendingReadModel: Projection {
     /// retraction, ``Retraction/standing``: the stream's events that still count).
     private func recompute(_ key: RowKey, from standing: [ProjectedEvent], in db: Database) throws {
         guard try enterprises.row(key, in: db) != nil else { return }
-        var steps = [String?](repeating: nil, count: Self.steps.count)
+        var steps = Enterprise.Steps(repeating: nil)
         var contacts = 0
         var last: String?
         for event in standing {
@@ -192,8 +194,9 @@ private struct Enterprise {
     var industry = ""
     var registeredOn: String
     var stage = 0
-    /// The first date of each of the five steps (``PendingReadModel/steps`` order).
-    var steps = [String?](repeating: nil, count: PendingReadModel.steps.count)
+    /// The first date of each of the five steps (``PendingReadModel/steps`` order), held inline:
+    /// an array would be an allocation per enterprise.
+    var steps = Steps(repeating: nil)
     var contacts = 0
     var lastContactOn: String?
     var leftLibraryOn: String?
@@ -202,6 +205,9 @@ private struct Enterprise {
     var reenteredLibraryOn: String?
     /// Its industrial chains, comma-joined.
     var chains = ""
+
+    /// One date (or none) for each of ``PendingReadModel/steps``.
+    typealias Steps = InlineArray<5, String?>
 
     init(registeredOn: String) { self.registeredOn = registeredOn }
 
@@ -233,7 +239,7 @@ private struct Enterprise {
         row.county = stored[2]
         row.industry = stored[3]
         row.stage = stored[5]
-        row.steps = (6..<11).map { stored[$0] }
+        row.steps = Enterprise.Steps { stored[6 + $0] }
         row.contacts = stored[11]
         row.lastContactOn = stored[12]
         row.leftLibraryOn = stored[13]
