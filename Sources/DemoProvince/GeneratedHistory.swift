@@ -57,6 +57,7 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
     let chunkSize: Int
 
     init(entries: [Entry], chunkSize: Int = 1 << 14) {
+        precondition(chunkSize > 0, "a history's chunks hold at least one entry")
         total = entries.count
         self.chunkSize = chunkSize
         chunks = stride(from: 0, to: entries.count, by: chunkSize).map { Array(entries[$0..<Swift.min($0 + chunkSize, entries.count)]) }
@@ -81,14 +82,18 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
         released = end
     }
 
-    /// The drafts not yet let go of the stream of the draft at `position`, one line each:
-    /// business date, type and payload.
-    public func streamListing(at position: Int) -> [String] {
+    /// The drafts of the stream of the draft at `position` from `start` on (those before it are
+    /// in the log; never before the first not let go), one line each: business date, type and
+    /// payload.
+    public func streamListing(at position: Int, from start: Int = 0) -> [String] {
         let stream = entry(position).stream
-        return (released..<total).lazy.map(entry).filter { $0.stream == stream }.map { entry in
+        return (Swift.min(Swift.max(start, released), total)..<total).lazy.map(entry).filter { $0.stream == stream }.map { entry in
             "\(entry.occurred) \(entry.type) \(String(decoding: entry.data, as: UTF8.self))"
         }
     }
+
+    /// How many entries are held (those of chunks not let go), for tests.
+    var heldEntries: Int { chunks.reduce(0) { $0 + $1.count } }
 
     /// The first position.
     public var startIndex: Int { 0 }

@@ -36,8 +36,13 @@ public enum ProvinceIngest {
                     try log.setSimulatedTime(Self.endOfDay(history.recorded(at: stop - 1)))
                 }
                 let done = start
+                // How many of this run are durable: a refusal leaves the batches before it in the log.
+                var appended = 0
                 do {
-                    _ = try await intake.checkAndAppend(history[start..<stop]) { progress(done + $0) }
+                    _ = try await intake.checkAndAppend(history[start..<stop]) { count in
+                        appended = count
+                        progress(done + count)
+                    }
                 } catch {
                     var error = error
                     if let place = error.place {
@@ -47,8 +52,8 @@ public enum ProvinceIngest {
                             let stream = history.stream(at: index)
                             error.message =
                                 "\(history.type(at: index)) on \(stream): \(error.message); its stream's events were:\n"
-                                + (Self.listing(of: stream, in: log) + history.streamListing(at: index)).map { "  " + $0 }.joined(separator: "\n")
-                                + "\n"
+                                + (Self.listing(of: stream, in: log) + history.streamListing(at: index, from: done + appended))
+                                .map { "  " + $0 }.joined(separator: "\n") + "\n"
                         }
                     }
                     throw error

@@ -42,6 +42,22 @@ struct StageHistoryTests {
         #expect(Stage(level: 3) == .l3 && Stage(level: 6) == nil && Stage.l5.level == 5)
     }
 
+    @Test("recording returns the history as record makes it, in storage of about its size, and leaves the original alone")
+    func recordingKeepsItsSize() {
+        let findings = (1...12).map { Self.finding(UInt64($0), "2024-0\(1 + $0 % 9)-01", Stage(level: $0 % 6)!) }
+        var recorded = StageHistory()
+        var built = StageHistory()
+        for finding in findings {
+            let before = built
+            built = built.recording(finding)
+            recorded.record(finding)
+            #expect(built == recorded && before.findings.count == built.findings.count - 1)
+            // Appending to a shared copy would double it (16 for 12, 8 for 5).
+            #expect(built.findings.capacity < built.findings.count + 3, "\(built.findings.capacity) for \(built.findings.count)")
+        }
+        #expect(built.findings.map(\.seq) != findings.map(\.seq), "some arrived out of date order")
+    }
+
     /// What a finding held before it was packed: plain text, compared as text.
     struct PlainFinding {
         var seq: UInt64

@@ -22,7 +22,8 @@ import Testing
     func namesGiveTheirTextBack() {
         let texts = [
             "", "p", "enterprise/91370200MA3C0XYZ1Q", "project/" + String(repeating: "x", count: 24),
-            "project/" + String(repeating: "x", count: 25), "award/工赋百景-2025-青岛-0001", "provider/" + String(repeating: "供", count: 30),
+            "project/" + String(repeating: "x", count: 25), "award/工赋百景-青岛", "award/工赋百景-2025-青岛-0001",
+            "provider/" + String(repeating: "供", count: 30),
         ]
         #expect(texts.map { $0.utf8.count }.contains(32) && texts.map { $0.utf8.count }.contains(33))
         for text in texts {

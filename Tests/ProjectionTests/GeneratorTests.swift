@@ -43,6 +43,8 @@ extension GeneratorTests {
         #expect(chunked.count == plain.count && plain.count > 100)
         for end in [3, 7, 10, 23, 24, plain.count / 2, plain.count - 1] {
             chunked.release(before: end)
+            // Only the chunk that `end` falls in is still held of those before it.
+            #expect(chunked.heldEntries == plain.count - end / 7 * 7)
             for index in end..<plain.count {
                 #expect(chunked[index] == plain[index] && chunked.recorded(at: index) == plain.recorded(at: index))
                 #expect(chunked.stream(at: index) == plain.stream(at: index) && chunked.type(at: index) == plain.type(at: index))
@@ -51,6 +53,8 @@ extension GeneratorTests {
             let stream = plain.stream(at: end)
             let left = plain.indices.count { $0 >= end && plain.stream(at: $0) == stream }
             #expect(chunked.streamListing(at: end) == Array(plain.streamListing(at: end).suffix(left)))
+            let later = plain.indices.count { $0 >= end + 5 && plain.stream(at: $0) == stream }
+            #expect(chunked.streamListing(at: end, from: end + 5) == Array(plain.streamListing(at: end).suffix(later)))
         }
     }
 }

@@ -90,12 +90,12 @@ public struct AssessmentImport: Sendable {
         let profile = Self.profile.allSatisfy(table.has)
         var results = readRows(Array(indices), of: table, scores: scores, profile: profile)
         seen.reserveCapacity(results.count)
+        let earlierKey = { (earlier: Int) in
+            try? readRows([earlier], of: table, scores: scores, profile: profile)[0].result.get().assessment.key
+        }
         for (position, index) in indices.enumerated() {
             guard case .success(let row) = results[position].result, let key = row.assessment.key else { continue }
             let number = results[position].number
-            let earlierKey = { (earlier: Int) in
-                try? readRows([earlier], of: table, scores: scores, profile: profile)[0].result.get().assessment.key
-            }
             if let first = seen.first(key, atRow: index, of: table, key: earlierKey) {
                 let assessment = table.cell("assessment", of: table.rows[index].fields)
                 results[position].result = .failure(
@@ -289,7 +289,8 @@ extension AssessmentImport {
         public var drafts: [EventDraft] = []
         /// The rows accepted, in row order: what ``drafts`` holds, as places in the table.
         public var accepted: [Accepted] = []
-        /// How many of ``drafts`` are registrations.
+        /// How many accepted rows register their enterprise (their registrations are in ``drafts``
+        /// when kept).
         public var registrations = 0
         /// What was wrong with the refused rows, in row order (a row may have several problems).
         public var refused: [ImportTable.RowError] = []
@@ -311,9 +312,12 @@ extension AssessmentImport {
         public var registers: Bool
     }
 
-    /// Reads `table`'s rows and checks them through `intake` (``check(_:with:registerMissing:progress:)``);
-    /// the intake reads the enterprises the rows name from the log while the rows are read. A
-    /// table handed over (not kept by the caller) is let go once its rows are read.
+    /// Reads `table`'s rows and checks each through `intake` (catalogue, jurisdiction,
+    /// idempotency, rules) as one input: a row is accepted whole (its registration and its
+    /// assessment) or refused whole. With `registerMissing`, an enterprise the log does not hold is
+    /// registered from the row's profile columns first. The intake reads the enterprises the rows
+    /// name from the log while the rows are read; `progress` is told how many rows have been
+    /// checked. A table handed over (not kept by the caller) is let go once its rows are read.
     public func check(
         _ table: consuming ImportTable, with intake: inout Intake, registerMissing: Bool, progress: (Int) -> Void = { _ in }
     ) -> Checked {
@@ -391,21 +395,8 @@ extension AssessmentImport {
         }
     }
 
-    /// Checks every read row through `intake` (catalogue, jurisdiction, idempotency, rules) as one
-    /// input: a row is accepted whole (its registration and its assessment) or refused whole.
-    /// With `registerMissing`, an enterprise the log does not hold is registered from the row's
-    /// profile columns first. `progress` is told how many rows have been checked.
-    public func check(
-        _ rows: [(number: Int, result: Result<Row, ImportTable.Failure>)], with intake: inout Intake, registerMissing: Bool,
-        progress: (Int) -> Void = { _ in }
-    ) -> Checked {
-        // Each row's enterprise is read from the log once, all of them in one pass (a log that
-        // cannot be read is reported by the row checks that follow).
-        try? intake.prefetch(for: rows.lazy.compactMap { try? $0.result.get().assessment })
-        return checkPrefetched(rows, with: &intake, registerMissing: registerMissing, progress: progress)
-    }
-
-    /// ``check(_:with:registerMissing:progress:)`` once the rows' enterprises are prefetched.
+    /// ``check(_:with:registerMissing:progress:)`` of all of a table's rows (``rows(of:)``, in
+    /// table order) once their enterprises are prefetched.
     private func checkPrefetched(
         _ rows: [(number: Int, result: Result<Row, ImportTable.Failure>)], with intake: inout Intake, registerMissing: Bool,
         progress: (Int) -> Void

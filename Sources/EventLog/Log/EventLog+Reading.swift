@@ -112,7 +112,8 @@ extension EventLog {
 
     /// Names of the streams that have events, whose names start with `prefix` (e.g. `incentive/`).
     public func streamNames(prefix: String = "") -> [String] {
-        lock.withLock { catalog.streams.names.map(\.name).filter { $0.hasPrefix(prefix) } }.sorted()
+        // The names are copied under the lock and read as text outside it.
+        lock.withLock { catalog.streams.names }.map(\.name).filter { $0.hasPrefix(prefix) }.sorted()
     }
 
     /// The parsed envelopes of `stream`, oldest first.

@@ -27,7 +27,7 @@ final class StageHistories {
     private let rows = Appender(into: "stage_change", columns: 5)
     /// The rows themselves are written as they happen, by `rows`. The histories in memory keep
     /// no assessment ids: no fold reads them, and an id of more than 15 bytes is an allocation
-    /// of its own in every finding of every fold (the rows and ``load(_:in:)`` have them).
+    /// of its own in every finding of every fold (the rows and ``load(_:in:ids:)`` have them).
     private let histories = RowBuffer<StageHistory>(readThrough: { uscc, db in try StageHistories.load(uscc, in: db, ids: false) })
 
     /// The tables to list among the fold's (``Projection/tables``).

@@ -168,7 +168,7 @@ public final class PendingReadModel: Projection {
     /// retraction, ``Retraction/standing``: the stream's events that still count).
     private func recompute(_ key: RowKey, from standing: [ProjectedEvent], in db: Database) throws {
         guard try enterprises.row(key, in: db) != nil else { return }
-        var steps = Enterprise.Steps(repeating: nil)
+        var steps = Enterprise.Steps()
         var contacts = 0
         var last: String?
         for event in standing {
@@ -196,7 +196,7 @@ private struct Enterprise {
     var stage = 0
     /// The first date of each of the five steps (``PendingReadModel/steps`` order), held inline:
     /// an array would be an allocation per enterprise.
-    var steps = Steps(repeating: nil)
+    var steps = Steps()
     var contacts = 0
     var lastContactOn: String?
     var leftLibraryOn: String?
@@ -206,8 +206,38 @@ private struct Enterprise {
     /// Its industrial chains, comma-joined.
     var chains = ""
 
-    /// One date (or none) for each of ``PendingReadModel/steps``.
-    typealias Steps = InlineArray<5, String?>
+    /// One date (or none) for each of ``PendingReadModel/steps``, by position.
+    struct Steps {
+        static let count = 5
+        private var dates: (String?, String?, String?, String?, String?)
+
+        init(_ dates: (String?, String?, String?, String?, String?) = (nil, nil, nil, nil, nil)) {
+            self.dates = dates
+        }
+
+        subscript(position: Int) -> String? {
+            get {
+                switch position {
+                case 0: dates.0
+                case 1: dates.1
+                case 2: dates.2
+                case 3: dates.3
+                case 4: dates.4
+                default: preconditionFailure("step \(position) of \(Self.count)")
+                }
+            }
+            set {
+                switch position {
+                case 0: dates.0 = newValue
+                case 1: dates.1 = newValue
+                case 2: dates.2 = newValue
+                case 3: dates.3 = newValue
+                case 4: dates.4 = newValue
+                default: preconditionFailure("step \(position) of \(Self.count)")
+                }
+            }
+        }
+    }
 
     init(registeredOn: String) { self.registeredOn = registeredOn }
 
@@ -239,7 +269,7 @@ private struct Enterprise {
         row.county = stored[2]
         row.industry = stored[3]
         row.stage = stored[5]
-        row.steps = Enterprise.Steps { stored[6 + $0] }
+        row.steps = Enterprise.Steps((stored[6], stored[7], stored[8], stored[9], stored[10]))
         row.contacts = stored[11]
         row.lastContactOn = stored[12]
         row.leftLibraryOn = stored[13]
