@@ -86,13 +86,9 @@ public struct AssessmentImport: Sendable {
     func rows(
         _ indices: some RandomAccessCollection<Int>, of table: ImportTable, seen: inout SeenKeys
     ) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
-        let scores = scoreFields(table.header)
-        let profile = Self.profile.allSatisfy(table.has)
-        var results = readRows(Array(indices), of: table, scores: scores, profile: profile)
+        var results = readRows(Array(indices), of: table)
         seen.reserveCapacity(results.count)
-        let earlierKey = { (earlier: Int) in
-            try? readRows([earlier], of: table, scores: scores, profile: profile)[0].result.get().assessment.key
-        }
+        let earlierKey = { (earlier: Int) in try? readRows([earlier], of: table)[0].result.get().assessment.key }
         for (position, index) in indices.enumerated() {
             guard case .success(let row) = results[position].result, let key = row.assessment.key else { continue }
             let number = results[position].number
@@ -142,9 +138,9 @@ public struct AssessmentImport: Sendable {
 
     /// The rows at `indices` read each on its own (rows do not depend on each other), split
     /// between the cores.
-    private func readRows(_ indices: [Int], of table: ImportTable, scores: [(dimension: String, position: Int)], profile: Bool) -> [(
-        number: Int, result: Result<Row, ImportTable.Failure>
-    )] {
+    private func readRows(_ indices: [Int], of table: ImportTable) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
+        let scores = scoreFields(table.header)
+        let profile = Self.profile.allSatisfy(table.has)
         let count = indices.count
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / 1024))
         return Array(unsafeUninitializedCapacity: count) { output, initialized in
@@ -352,18 +348,21 @@ extension AssessmentImport {
         // A log that cannot be read is reported by the row checks that follow.
         try? intake.prefetch(enterprises: Self.usccs(of: table))
         var seen = SeenKeys()
-        let parts = stride(from: 0, to: table.rows.count, by: max(1, rowsPerPart)).lazy.map { start in
-            self.rows(start..<min(start + max(1, rowsPerPart), table.rows.count), of: table, seen: &seen)[...]
-        }
+        let rowsPerPart = max(1, rowsPerPart)
+        // Each part is read when the check reaches it.
+        let rows = stride(from: 0, to: table.rows.count, by: rowsPerPart).lazy.map { start in
+            self.rows(start..<min(start + rowsPerPart, table.rows.count), of: table, seen: &seen)
+        }.joined()
         return checkPrefetched(
-            count: table.rows.count, parts: parts, keepDrafts: false, with: &intake, registerMissing: registerMissing, progress: progress
+            count: table.rows.count, rows: rows, rowsPerPart: rowsPerPart, keepDrafts: false, with: &intake,
+            registerMissing: registerMissing, progress: progress
         ) { accepted in self.drafts(of: accepted, in: table) }
     }
 
     /// The events of `accepted` rows of `table` (``Checked/accepted``), read again, in row
     /// order — a registration before its assessment: what ``Checked/drafts`` holds when kept.
     public func drafts(of accepted: some Collection<Accepted>, in table: ImportTable) -> [EventDraft] {
-        let read = readRows(accepted.map(\.index), of: table, scores: scoreFields(table.header), profile: Self.profile.allSatisfy(table.has))
+        let read = readRows(accepted.map(\.index), of: table)
         var drafts: [EventDraft] = []
         drafts.reserveCapacity(read.count)
         for ((number, result), accepted) in zip(read, accepted) {
@@ -402,17 +401,18 @@ extension AssessmentImport {
         progress: (Int) -> Void
     ) -> Checked {
         checkPrefetched(
-            count: rows.count, parts: CollectionOfOne(rows[...]), keepDrafts: true, with: &intake, registerMissing: registerMissing,
-            progress: progress, redraft: { _ in preconditionFailure("drafts are kept") })
+            count: rows.count, rows: rows, keepDrafts: true, with: &intake, registerMissing: registerMissing, progress: progress,
+            redraft: { _ in preconditionFailure("drafts are kept") })
     }
 
-    /// Checks the rows of `parts` (read in row order, `count` in all), keeping the accepted
-    /// rows' drafts or only their places. After a row whose registration passed and whose
-    /// assessment did not, the intake forgets everything and checks the accepted rows again
-    /// (their kept drafts, or those `redraft` builds again a part at a time).
+    /// Checks `rows` (read in row order, `count` in all), keeping the accepted rows' drafts or
+    /// only their places. After a row whose registration passed and whose assessment did not,
+    /// the intake forgets everything and checks the accepted rows again (their kept drafts, or
+    /// those `redraft` builds again, `rowsPerPart` rows at a time).
     private func checkPrefetched(
-        count: Int, parts: some Sequence<ArraySlice<(number: Int, result: Result<Row, ImportTable.Failure>)>>, keepDrafts: Bool,
-        with intake: inout Intake, registerMissing: Bool, progress: (Int) -> Void, redraft: (ArraySlice<Accepted>) -> [EventDraft]
+        count: Int, rows: some Sequence<(number: Int, result: Result<Row, ImportTable.Failure>)>, rowsPerPart: Int = 16_384,
+        keepDrafts: Bool, with intake: inout Intake, registerMissing: Bool, progress: (Int) -> Void,
+        redraft: (ArraySlice<Accepted>) -> [EventDraft]
     ) -> Checked {
         var checked = Checked()
         checked.rows = count
@@ -420,83 +420,74 @@ extension AssessmentImport {
         if keepDrafts { checked.drafts.reserveCapacity(count) }
         checked.accepted.reserveCapacity(count)
         checked.assessed.reserveCapacity(count)
+        func refuse(_ number: Int, _ column: String?, _ reason: String) {
+            checked.refused.append(.init(row: number, column: column, reason: reason))
+            checked.refusedRows += 1
+        }
         var registeredHere: Set<String> = []
-        var index = 0
-        for part in parts {
-            for (number, result) in part {
-                defer { index += 1 }
-                if index % 1000 == 999 { progress(index + 1) }
-                let row: Row
-                switch result {
-                case .failure(let failure):
-                    checked.refused += failure.errors
-                    checked.refusedRows += 1
+        for (index, (number, result)) in rows.enumerated() {
+            if index % 1000 == 999 { progress(index + 1) }
+            let row: Row
+            switch result {
+            case .failure(let failure):
+                checked.refused += failure.errors
+                checked.refusedRows += 1
+                continue
+            case .success(let read):
+                row = read
+            }
+            var registration: EventDraft?
+            if !registeredHere.contains(row.uscc), intake.version(of: row.assessment.stream) == 0 {
+                switch (registerMissing, row.registration) {
+                case (true, .success(let draft)?):
+                    registration = draft
+                case (true, .failure(let error)?):
+                    refuse(number, error.column, error.reason)
                     continue
-                case .success(let read):
-                    row = read
+                case (true, nil):
+                    checked.unknown += 1
+                    refuse(
+                        number, "uscc",
+                        "\(row.uscc) is not registered, and the file has no profile columns (企业名称, 所属城市, 区县, 行业代码) to register it from")
+                    continue
+                case (false, _):
+                    checked.unknown += 1
+                    refuse(
+                        number, "uscc",
+                        "\(row.uscc) is not registered; register it first (gongfu import --enterprises) or import with --register-missing and the profile columns"
+                    )
+                    continue
                 }
-                var registration: EventDraft?
-                if !registeredHere.contains(row.uscc), intake.version(of: row.assessment.stream) == 0 {
-                    switch (registerMissing, row.registration) {
-                    case (true, .success(let draft)?):
-                        registration = draft
-                    case (true, .failure(let error)?):
-                        checked.refused.append(.init(row: number, column: error.column, reason: error.reason))
-                        checked.refusedRows += 1
-                        continue
-                    case (true, nil):
-                        checked.unknown += 1
-                        checked.refused.append(
-                            .init(
-                                row: number, column: "uscc",
-                                reason:
-                                    "\(row.uscc) is not registered, and the file has no profile columns (企业名称, 所属城市, 区县, 行业代码) to register it from"
-                            ))
-                        checked.refusedRows += 1
-                        continue
-                    case (false, _):
-                        checked.unknown += 1
-                        checked.refused.append(
-                            .init(
-                                row: number, column: "uscc",
-                                reason:
-                                    "\(row.uscc) is not registered; register it first (gongfu import --enterprises) or import with --register-missing and the profile columns"
-                            ))
-                        checked.refusedRows += 1
-                        continue
-                    }
-                }
-                do {
-                    if let registration { _ = try intake.check(registration, at: IntakePlace(.row, number)) }
-                    _ = try intake.check(row.assessment, at: IntakePlace(.row, number))
-                } catch {
-                    if registration != nil {
-                        // The registration passed and was remembered: check the accepted rows again without it.
-                        try? intake.reset()
-                        if keepDrafts {
-                            for draft in checked.drafts { _ = try? intake.check(draft, at: nil) }
-                        } else {
-                            for start in stride(from: 0, to: checked.accepted.count, by: max(1, part.count)) {
-                                let accepted = checked.accepted[start..<min(start + max(1, part.count), checked.accepted.count)]
-                                for draft in redraft(accepted) { _ = try? intake.check(draft, at: nil) }
-                            }
+            }
+            do {
+                if let registration { _ = try intake.check(registration, at: IntakePlace(.row, number)) }
+                _ = try intake.check(row.assessment, at: IntakePlace(.row, number))
+            } catch {
+                if registration != nil {
+                    // The registration passed and was remembered: check the accepted rows again without it.
+                    try? intake.reset()
+                    if keepDrafts {
+                        for draft in checked.drafts { _ = try? intake.check(draft, at: nil) }
+                    } else {
+                        for start in stride(from: 0, to: checked.accepted.count, by: rowsPerPart) {
+                            let accepted = checked.accepted[start..<min(start + rowsPerPart, checked.accepted.count)]
+                            for draft in redraft(accepted) { _ = try? intake.check(draft, at: nil) }
                         }
                     }
-                    checked.refused.append(.init(row: number, column: Self.column(of: error), reason: error.message))
-                    checked.refusedRows += 1
-                    continue
                 }
-                var registersIn: String?
-                if let registration {
-                    registeredHere.insert(row.uscc)
-                    checked.registrations += 1
-                    if keepDrafts { checked.drafts.append(registration) }
-                    registersIn = registration.data["city"]?.stringValue
-                }
-                if keepDrafts { checked.drafts.append(row.assessment) }
-                checked.accepted.append(Accepted(index: index, registers: registration != nil))
-                checked.assessed.append((row.uscc, row.date, row.stage, registersIn))
+                refuse(number, Self.column(of: error), error.message)
+                continue
             }
+            var registersIn: String?
+            if let registration {
+                registeredHere.insert(row.uscc)
+                checked.registrations += 1
+                if keepDrafts { checked.drafts.append(registration) }
+                registersIn = registration.data["city"]?.stringValue
+            }
+            if keepDrafts { checked.drafts.append(row.assessment) }
+            checked.accepted.append(Accepted(index: index, registers: registration != nil))
+            checked.assessed.append((row.uscc, row.date, row.stage, registersIn))
         }
         progress(count)
         return checked
