@@ -40,6 +40,14 @@ public struct Intake {
     private var keys: [String: Int] = [:]
     /// The log's size when the drafts above were checked: once it moves they are in the log.
     private var base: UInt64
+    /// How many drafts to be appended were checked since `base`.
+    private var checkedSinceBase: UInt64 = 0
+    /// Whether checked drafts are being appended while more are checked
+    /// (``checkAndAppend(_:batchEvents:progress:)``): then the log holds them only once it has
+    /// grown by all of them.
+    private var appendsWhileChecking = false {
+        didSet { rules.appendsWhileChecking = appendsWhileChecking }
+    }
 
     /// - Parameter today: the latest business date accepted (default: today in China).
     public init(log: EventLog, actor: Actor, today: String? = nil) throws {
@@ -58,7 +66,7 @@ public struct Intake {
 
     /// Checks one draft written by `writer` (a daemon's intake serves many writers).
     public mutating func check(_ draft: EventDraft, at place: IntakePlace?, by writer: Actor) throws(IntakeError) -> Disposition {
-        if log.size != base { forgetCheckedDrafts() }
+        forgetAppendedDrafts()
         do {
             try rules.checkJurisdiction(draft, by: writer)
         } catch {
@@ -98,12 +106,13 @@ public struct Intake {
         }
         versions[draft.stream] = current + 1
         if let key = draft.key { keys[key] = Self.digest(draft) }
+        checkedSinceBase += 1
         return .new
     }
 
     /// `stream`'s version, counting the drafts accepted so far.
     public mutating func version(of stream: String) -> UInt64 {
-        if log.size != base { forgetCheckedDrafts() }
+        forgetAppendedDrafts()
         if let version = versions[stream] { return version }
         let version = log.version(of: stream)
         versions[stream] = version  // kept: the check that follows looks it up again
@@ -139,9 +148,17 @@ public struct Intake {
         }
     }
 
-    /// Once the log has grown, the drafts checked are in it: the log's versions and keys count them.
-    private mutating func forgetCheckedDrafts() {
-        base = log.size
+    /// Once the log has grown (by all of them, while appending them during checks), the drafts
+    /// checked are in it: the log's versions and keys count them.
+    private mutating func forgetAppendedDrafts() {
+        let size = log.size
+        guard size != base, !appendsWhileChecking || size >= base + checkedSinceBase else { return }
+        forgetCheckedDrafts(size: size)
+    }
+
+    private mutating func forgetCheckedDrafts(size: UInt64) {
+        base = size
+        checkedSinceBase = 0
         versions = [:]
         keys = [:]
     }
@@ -150,7 +167,8 @@ public struct Intake {
     /// not be seen by the next).
     public mutating func reset() throws {
         rules = try DomainRules(log: log, today: today)
-        forgetCheckedDrafts()
+        rules.appendsWhileChecking = appendsWhileChecking
+        forgetCheckedDrafts(size: log.size)
     }
 
     /// How many checked events a bulk writer (`gongfu append`, the demo's imports) sends per
@@ -184,13 +202,7 @@ public struct Intake {
                 progress(results.count)
                 continue
             }
-            // The batch is sent from a task of its own, and the next waits until it is queued.
-            let (log, actor) = (log, actor)
-            var task: Task<[AppendResult], any Error>?
-            await withCheckedContinuation { (queued: CheckedContinuation<Void, Never>) in
-                task = Task { try await log.append(batch, actor: actor) { queued.resume() } }
-            }
-            pending.append(InFlight(offset: start, task: task!))
+            pending.append(await send(batch, offset: start))
             if pending.count >= inFlight { try await Self.finishOldest(&pending, into: &results, progress: progress) }
         }
         while !pending.isEmpty { try await Self.finishOldest(&pending, into: &results, progress: progress) }
@@ -223,32 +235,61 @@ public struct Intake {
     /// Checks and appends `drafts` a batch at a time (each batch checked whole, then appended
     /// durable), for a writer whose every event must pass, such as the demo's generator: a
     /// refused event (its place is its index in `drafts`) stops it; the batches before it stay.
-    /// Only one batch of drafts is taken from `drafts` at a time.
+    /// Each batch is checked while the one before it is written and synced (the log must have
+    /// no other writer meanwhile); only one batch of drafts is taken from `drafts` at a time.
     public mutating func checkAndAppend(
         _ drafts: some RandomAccessCollection<EventDraft>, batchEvents: Int = 2000,
         progress: (Int) -> Void = { _ in }
     ) async throws(IntakeError) -> [AppendResult] {
         var results: [AppendResult] = []
+        var sent: InFlight?
         var position = drafts.startIndex
         var offset = 0
+        appendsWhileChecking = true
+        defer { appendsWhileChecking = false }
         while position != drafts.endIndex {
             let end = drafts.index(position, offsetBy: batchEvents, limitedBy: drafts.endIndex) ?? drafts.endIndex
             let batch = Array(drafts[position..<end])
-            // What the rules will read for the batch (its enterprises, and the stage histories
-            // of its award recipients) is read in one pass, not one stream at a time as each is
-            // first checked (a log that cannot be read is reported by the checks).
-            try? prefetch(for: batch)
-            for (index, draft) in batch.enumerated() { _ = try check(draft, at: IntakePlace(.event, offset + index)) }
-            do {
-                results += try await log.append(batch, actor: actor)
+            do throws(IntakeError) {
+                // What the rules will read for the batch (its enterprises, and the stage histories
+                // of its award recipients) is read in one pass, not one stream at a time as each is
+                // first checked (a log that cannot be read is reported by the checks).
+                try? prefetch(for: batch)
+                for (index, draft) in batch.enumerated() { _ = try check(draft, at: IntakePlace(.event, offset + index)) }
             } catch {
-                throw Self.refusal(error, offset: offset)
+                // The batch sent before this one stays: it passed.
+                if let sent { _ = try? await sent.task.value }
+                throw error
             }
+            if let previous = sent {
+                results += try await Self.finish(previous)
+                progress(results.count)
+            }
+            sent = await send(batch, offset: offset)
             position = end
             offset += batch.count
+        }
+        if let sent {
+            results += try await Self.finish(sent)
             progress(results.count)
         }
         return results
+    }
+
+    /// Sends `batch` to the log from a task of its own, returning once it has its place in the
+    /// log's order (not yet durable).
+    private func send(_ batch: [EventDraft], offset: Int) async -> InFlight {
+        let (log, actor) = (log, actor)
+        var task: Task<[AppendResult], any Error>?
+        await withCheckedContinuation { (queued: CheckedContinuation<Void, Never>) in
+            task = Task { try await log.append(batch, actor: actor) { queued.resume() } }
+        }
+        return InFlight(offset: offset, task: task!)
+    }
+
+    /// The results of a batch sent, once durable.
+    private static func finish(_ sent: InFlight) async throws(IntakeError) -> [AppendResult] {
+        do { return try await sent.task.value } catch { throw refusal(error as? LogError ?? .closed, offset: sent.offset) }
     }
 
     /// The error for a batch the log refused (from `offset` in the input).

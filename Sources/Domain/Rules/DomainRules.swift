@@ -34,6 +34,11 @@ public struct DomainRules {
     private var pendingBase: UInt64 = 0
     private var pendingCount: UInt64 = 0
     private var pending: [String: [StreamEvent]] = [:]
+    /// Whether the drafts checked are being appended while more are checked (the intake's
+    /// pipelined ``Intake/checkAndAppend(_:batchEvents:progress:)``): they are then forgotten
+    /// only once the log holds all of them, and until then the log is read only up to where
+    /// they begin, so that no fold reads one twice.
+    var appendsWhileChecking = false
     /// The drafts among those of a ``correctable`` type, by the seq they will get: a correction
     /// may name one checked earlier in the same input.
     private var pendingCorrectable: [UInt64: EventDraft] = [:]
@@ -110,7 +115,7 @@ public struct DomainRules {
             let named: String?
             if let event = pending[draft.stream]?.first(where: { $0.seq == seq }) {
                 named = event.kind.rawValue
-            } else if log.positions(of: draft.stream).contains(seq) {
+            } else if inLog(log.positions(of: draft.stream)).contains(seq) {
                 named = (try? lookup.envelope(seq: seq))?.type ?? ""
             } else {
                 named = nil
@@ -457,6 +462,13 @@ public struct DomainRules {
         Self.standing(try facts(stream, payload: payload))
     }
 
+    /// The seqs (ascending) of `positions` that come before the drafts checked since: those
+    /// after are drafts appended while checking, which ``pending`` holds.
+    private func inLog(_ positions: [UInt64]) -> [UInt64] {
+        guard let last = positions.last, last > pendingBase else { return positions }
+        return Array(positions.prefix { $0 <= pendingBase })
+    }
+
     /// `events` without the retractions and the events they retract.
     private static func standing(
         _ events: [StreamEvent]
@@ -472,7 +484,7 @@ public struct DomainRules {
     private func facts(_ stream: String, payload: (EventKind) -> EnvelopeReader.PayloadPart) throws(RuleViolation) -> [StreamEvent] {
         var events: [StreamEvent] = []
         let read: (Int, StreamEvent) -> Void = { events.append($1) }
-        try Self.readFacts(seqs: log.positions(of: stream), from: .lookup(lookup), payload: { payload($1) }, of: stream, read)
+        try Self.readFacts(seqs: inLog(log.positions(of: stream)), from: .lookup(lookup), payload: { payload($1) }, of: stream, read)
         return events + (pending[stream] ?? [])
     }
 
@@ -531,8 +543,9 @@ public struct DomainRules {
     /// Once the log has grown since the drafts were checked, they are in it: forgets them, so
     /// that no fold reads an event twice.
     private mutating func forgetAppendedDrafts() {
-        guard log.size != pendingBase else { return }
-        pendingBase = log.size
+        let size = log.size
+        guard size != pendingBase, !appendsWhileChecking || size >= pendingBase + pendingCount else { return }
+        pendingBase = size
         pendingCount = 0
         pending = [:]
         pendingCorrectable = [:]
@@ -559,7 +572,8 @@ public struct DomainRules {
         }
         guard !names.isEmpty else { return }
         enterprises.reserveCapacity(enterprises.count + names.count)
-        let wanted = log.positions(ofStreams: names.map { "enterprise/" + $0.id })
+        var wanted = log.positions(ofStreams: names.map { "enterprise/" + $0.id })
+        if let last = wanted.last, last.seq > pendingBase { wanted.removeAll { $0.seq > pendingBase } }
         // Each core reads a run of ascending seqs, each batch once and in order, with a reader
         // of its own (no cache: a batch is not read again).
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, wanted.count / 4096))

@@ -175,9 +175,9 @@ public final class EventLog: @unchecked Sendable {
     }
 
     /// ``append(_:actor:)`` that calls `queued` once the request has its place in the log's
-    /// order (sequenced, its lines built) or was refused before it — before it is durable, so
-    /// that a writer with more to append can queue its next request behind this one while this
-    /// one is written and synced.
+    /// order (sequenced) or was refused before it — before it is durable, so that a writer with
+    /// more to append can check or queue its next request while this one's lines are built,
+    /// written and synced.
     public func append(_ drafts: [EventDraft], actor: Actor, queued: () -> Void) async throws(LogError) -> [AppendResult] {
         var queuedCalled = false
         defer { if !queuedCalled { queued() } }
@@ -197,9 +197,10 @@ public final class EventLog: @unchecked Sendable {
         let actorBytes = actor.json.canonicalBytes
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                committer.submit(drafts, names: names, actor: actorBytes, continuation: continuation)
-                queuedCalled = true
-                queued()
+                committer.submit(drafts, names: names, actor: actorBytes, continuation: continuation) {
+                    queuedCalled = true
+                    queued()
+                }
             }
         } catch {
             throw error as! LogError

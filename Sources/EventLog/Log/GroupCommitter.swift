@@ -104,32 +104,39 @@ final class GroupCommitter: @unchecked Sendable {
 
     /// Sequences a request (validated drafts, and their stream names in the same order) and
     /// builds its lines on the caller's thread; the continuation is resumed once its batch is
-    /// durable (or it is rejected).
-    func submit(_ drafts: [EventDraft], names: [StreamName], actor: [UInt8], continuation: CheckedContinuation<[AppendResult], any Error>) {
+    /// durable (or it is rejected). `sequenced` is called once the request has its place in the
+    /// log's order (or was refused), before its lines are built.
+    func submit(
+        _ drafts: [EventDraft], names: [StreamName], actor: [UInt8], continuation: CheckedContinuation<[AppendResult], any Error>,
+        sequenced: () -> Void = {}
+    ) {
         condition.lock()
         if stopping {
             condition.unlock()
+            sequenced()
             continuation.resume(throwing: LogError.closed)
             return
         }
         if let failure = log.writeFailure {
             condition.unlock()
+            sequenced()
             continuation.resume(throwing: LogError.writesRefused(reason: failure))
             return
         }
         let recordedMicroseconds = log.recordedNow()
-        let sequenced = sequence(drafts, names: names)
-        let slot = Slot(continuation: continuation, outcome: sequenced.outcome)
-        slot.isReady = sequenced.accepted.isEmpty
+        let sequencing = sequence(drafts, names: names)
+        let slot = Slot(continuation: continuation, outcome: sequencing.outcome)
+        slot.isReady = sequencing.accepted.isEmpty
         queue.append(slot)
         if slot.isReady, queue[0] === slot { condition.signal() }
         condition.unlock()
-        guard !sequenced.accepted.isEmpty else { return }
+        sequenced()
+        guard !sequencing.accepted.isEmpty else { return }
 
         // Outside the lock, in parallel with other appenders: the lines and their leaf hashes; a
         // large request's in parts on the cores, each part's lines after the one before it.
         let recorded = Timestamp.format(microseconds: recordedMicroseconds)
-        let accepted = sequenced.accepted
+        let accepted = sequencing.accepted
         let count = min(ProcessInfo.processInfo.activeProcessorCount, max(1, accepted.count / Self.eventsPerLinePart))
         var parts = [(content: WrittenBytes, entries: [LogCatalog.Entry])?](repeating: nil, count: count)
         // (Drafts are read in place, through a buffer pointer: binding one to a name, or reading

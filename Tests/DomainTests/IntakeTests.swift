@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@testable import Domain
+@testable import EventLog
+
+/// The intake's pipelined writer: each batch is checked while the one before it is written and
+/// synced, and must see the drafts of the batches still in flight as a single batch would.
+@Suite struct IntakeTests {
+    static let enterprise = DomainRulesTests.enterprise
+    static let provider = DomainRulesTests.provider
+
+    static func draft(
+        _ stream: String, _ type: String, _ data: JSONValue, expected: ExpectedVersion = .any, key: String? = nil
+    ) -> EventDraft {
+        EventDraft(stream: stream, type: type, occurred: "2024-06-01", data: data, expectedVersion: expected, key: key)
+    }
+
+    /// Each draft leans on one before it: a version, a retraction by seq, a repeated key, a stage.
+    static let drafts: [EventDraft] = [
+        draft("provider/\(provider)", "ProviderAdmitted", ["name": "济南智造云科技有限公司", "mapBatch": 1]),
+        draft(
+            "provider/\(provider)", "SolutionListed", ["solution": "APS", "title": "智能排产", "domain": "生产制造", "lightweight": true, "freeTrial": "三个月"]),
+        draft(
+            "enterprise/\(enterprise)", "EnterpriseRegistered",
+            ["name": "青岛海川", "uscc": .string(enterprise), "city": "370200", "county": "370211", "industry": "C3484", "yearEntered": 2019],
+            expected: .none),
+        draft(
+            "enterprise/\(enterprise)", "AssessmentRecorded", ["assessment": "A1", "kind": "online", "instrument": "2024.1", "stage": "L1"], key: "a1"
+        ),
+        draft(
+            "enterprise/\(enterprise)", "AssessmentRecorded", ["assessment": "A2", "kind": "onsite", "instrument": "2024.1", "stage": "L4"], key: "a2"
+        ),
+        // Seq 5 is A2, in the batch just before this one when batches are of one draft.
+        draft("enterprise/\(enterprise)", "EventRetracted", ["seq": 5, "reason": "评估有误"], expected: .exact(3)),
+        draft(
+            "enterprise/\(enterprise)", "AssessmentRecorded", ["assessment": "A1", "kind": "online", "instrument": "2024.1", "stage": "L1"], key: "a1"
+        ),
+        draft(
+            "enterprise/\(enterprise)", "AssessmentRecorded", ["assessment": "A3", "kind": "annual", "instrument": "2024.1", "stage": "L2"],
+            expected: .exact(4)),
+        draft("award/B-1", "BenchmarkAwarded", ["recipient": .string(enterprise), "kind": "5G工厂", "level": "provincial", "year": 2024]),
+        draft("enterprise/\(enterprise)", "TrialStarted", ["provider": .string(provider), "solution": "APS"], expected: .exact(5)),
+    ]
+
+    static func freshLog() throws -> (EventLog, String) {
+        let root = NSTemporaryDirectory() + "gongfu-intake-" + UUID().uuidString
+        let directory = LogDirectory(root: root)
+        try EventLog.initialize(directory: directory, origin: "test/intake")
+        return (try EventLog(directory: directory, writable: true), root)
+    }
+
+    /// What a user reads back: each event's seq, stream, version and type.
+    static func contents(of log: EventLog) throws -> [String] {
+        try log.envelopes(from: 1).map { "\($0.seq) \($0.stream) v\($0.version) \($0.type) \($0.data.canonicalText)" }
+    }
+
+    @Test("batches checked while the ones before are appended give what one batch gives", arguments: [1, 2, 3, 100])
+    func pipelinedBatches(batchEvents: Int) async throws {
+        let (whole, wholeRoot) = try Self.freshLog()
+        defer { try? FileManager.default.removeItem(atPath: wholeRoot) }
+        var one = try Intake(log: whole, actor: Role.province.actor(named: "test"), today: "2026-11-28")
+        let expected = try await one.checkAndAppend(Self.drafts, batchEvents: Self.drafts.count)
+
+        let (log, root) = try Self.freshLog()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var intake = try Intake(log: log, actor: Role.province.actor(named: "test"), today: "2026-11-28")
+        var reported: [Int] = []
+        let results = try await intake.checkAndAppend(Self.drafts, batchEvents: batchEvents) { reported.append($0) }
+        #expect(results == expected)
+        #expect(results.map(\.isDuplicate) == Self.drafts.indices.map { $0 == 6 })
+        #expect(reported.last == Self.drafts.count && reported == reported.sorted())
+        #expect(try Self.contents(of: log) == Self.contents(of: whole))
+        #expect(log.size == 9)
+        await whole.close()
+        await log.close()
+    }
+
+    @Test("a refused draft stops the pipeline: the batches before it are in the log, nothing after", arguments: [1, 2, 4])
+    func refusalKeepsEarlierBatches(batchEvents: Int) async throws {
+        var drafts = Self.drafts
+        // The trial's provider is not in the pool: refused at index 9.
+        drafts[9] = Self.draft("enterprise/\(Self.enterprise)", "TrialStarted", ["provider": "91370100MA3C0XYZ1Q", "solution": "APS"])
+        let (log, root) = try Self.freshLog()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var intake = try Intake(log: log, actor: Role.province.actor(named: "test"), today: "2026-11-28")
+        await #expect {
+            _ = try await intake.checkAndAppend(drafts, batchEvents: batchEvents)
+        } throws: { error in
+            (error as? IntakeError)?.place == IntakePlace(.event, 9)
+        }
+        // Every batch before the refused draft's is durable; none of its own.
+        let kept = 9 / batchEvents * batchEvents
+        let appended = drafts[..<kept].indices.count { $0 != 6 }
+        #expect(log.size == UInt64(appended))
+        await log.close()
+    }
+}
