@@ -7,7 +7,7 @@ import Foundation
 /// through the assessment import (``AssessmentImport``, as `gongfu import --assessments` reads
 /// it, registering the enterprises first seen there), then the rest. The 2025 file is written in GB18030, as Excel on a Chinese Windows saves
 /// it; the others in UTF-8 with a byte-order mark. Last, what the city and county offices
-/// record themselves (``ProvinceGenerator/officeWork``), each through an intake of its role.
+/// record themselves (``ProvinceGenerator/officeWork``), each checked and recorded as its role.
 /// On a simulation's log, each week of the timeline is recorded at that week's last day.
 public enum ProvinceIngest {
     /// Appends `history` and `results` (``ProvinceGenerator/annualResults``) to `log`, writing
@@ -73,9 +73,10 @@ public enum ProvinceIngest {
         try await appendHistory(upTo: history.endIndex)
         // What the cities and counties record themselves, each as its own role.
         if simulation, let lastRecorded { try log.setSimulatedTime(Self.endOfDay(lastRecorded)) }
+        // (Through the same intake, each checked and recorded as its office's role: what its
+        // rules have read of the log, such as the plan's ledger, is not read again per office.)
         for (role, drafts) in officeWork where !drafts.isEmpty {
-            var office = try Intake(log: log, actor: role.actor(named: "demo-office"))
-            _ = try await office.checkAndAppend(drafts)
+            _ = try await intake.checkAndAppend(drafts, by: role.actor(named: "demo-office"))
         }
     }
 
@@ -112,12 +113,10 @@ public enum ProvinceIngest {
                 "the \(year) annual results were refused (a generator bug): \(checked.refused.prefix(3).map(\.description).joined(separator: "; "))")
         }
         // In requests of a bounded size, as `gongfu append` sends them, each part's events built
-        // again from the table: a national year's results in one request would be one batch of
+        // again from the table while the part before is appended: a national year's results in one request would be one batch of
         // the log that every reader decompresses whole. (So a failed write leaves the year partly
         // in, where `gongfu import` appends a file in one batch; every row here has passed.)
-        let rowsPerPart = Intake.eventsPerRequest * 4
-        for start in stride(from: 0, to: checked.accepted.count, by: rowsPerPart) {
-            let drafts = reader.drafts(of: checked.accepted[start..<min(start + rowsPerPart, checked.accepted.count)], in: table)
+        for drafts in reader.drafts(of: checked.accepted, in: table, rowsPerPart: Intake.eventsPerRequest * 4) {
             _ = try await intake.append(drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2)
         }
     }

@@ -104,7 +104,11 @@ import Testing
         let (draft, violated) = example
         var (rules, log, root) = try await Self.rules()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        if prefetched { try rules.prefetch(enterprises: [Self.enterprise, Self.other]) }
+        if prefetched {
+            // The enterprises, and what the draft names (an award's recipient, a provider).
+            try rules.prefetch(enterprises: [Self.enterprise, Self.other])
+            try rules.prefetch(for: [draft])
+        }
         try EventValidator().validate(draft)
         do {
             try rules.check(draft)
@@ -381,6 +385,41 @@ import Testing
         #expect { try rules.check(correction(11, ["enterprise": .string(Self.other)], in: project)) } throws: {
             ($0 as? RuleViolation)?.rule == "correction-fields"
         }
+        await log.close()
+    }
+
+    @Test("a ledger report names a task or milestone of the plan's latest ledger, also one published earlier in the same batch")
+    func ledgerReports() async throws {
+        var (rules, log, root) = try await Self.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let plan = try DefaultPlan.draft()
+        _ = try await log.append([plan], actor: Actor(name: "test", role: "province"))
+        func report(_ task: String, _ milestone: String? = nil) -> EventDraft {
+            var data: [String: JSONValue] = ["task": .string(task), "completedOn": "2024-05-01", "unit": "省工信厅"]
+            if let milestone { data["milestone"] = .string(milestone) }
+            return Self.draft(plan.stream, "PlanMilestoneReported", .object(data))
+        }
+        func violation(_ draft: EventDraft) -> String? {
+            do { try rules.check(draft) } catch { return error.rule }
+            return nil
+        }
+        #expect(violation(report("2")) == nil)
+        #expect(violation(report("2", "完成指标体系设计和标准互认")) == nil)
+        #expect(violation(report("2", "未列入的节点")) == "ledger-item")
+        #expect(violation(report("99")) == "ledger-item")
+        // The plan published again with task 2 only: the reports checked after it read that ledger.
+        guard case .object(var members) = plan.data, case .array(let tasks) = members["ledger"] else {
+            Issue.record("the default plan has no ledger")
+            return
+        }
+        members["ledger"] = .array(tasks.filter { $0["task"] == "2" })
+        var republished = plan
+        republished.data = .object(members)
+        republished.key = nil
+        republished.expectedVersion = .any
+        #expect(violation(republished) == nil)
+        #expect(violation(report("2")) == nil)
+        #expect(violation(report("4")) == "ledger-item")
         await log.close()
     }
 }

@@ -86,7 +86,16 @@ public struct AssessmentImport: Sendable {
     func rows(
         _ indices: some RandomAccessCollection<Int>, of table: ImportTable, seen: inout SeenKeys
     ) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
-        var results = readRows(Array(indices), of: table)
+        refusingRepeats(readRows(Array(indices), of: table), at: indices, of: table, seen: &seen)
+    }
+
+    /// `results` (of the rows at `indices`, ascending) with each repeated assessment refused on
+    /// its later rows, `seen` holding the keys of the rows before.
+    private func refusingRepeats(
+        _ results: [(number: Int, result: Result<Row, ImportTable.Failure>)], at indices: some RandomAccessCollection<Int>,
+        of table: ImportTable, seen: inout SeenKeys
+    ) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
+        var results = results
         seen.reserveCapacity(results.count)
         let earlierKey = { (earlier: Int) in try? readRows([earlier], of: table)[0].result.get().assessment.key }
         for (position, index) in indices.enumerated() {
@@ -349,9 +358,11 @@ extension AssessmentImport {
         try? intake.prefetch(enterprises: Self.usccs(of: table))
         var seen = SeenKeys()
         let rowsPerPart = max(1, rowsPerPart)
-        // Each part is read when the check reaches it.
-        let rows = stride(from: 0, to: table.rows.count, by: rowsPerPart).lazy.map { start in
-            self.rows(start..<min(start + rowsPerPart, table.rows.count), of: table, seen: &seen)
+        let parts = (table.rows.count + rowsPerPart - 1) / rowsPerPart
+        let part = { @Sendable (part: Int) in part * rowsPerPart..<min((part + 1) * rowsPerPart, table.rows.count) }
+        // Each part is read while the one before it is checked; its repeats are found in order.
+        let rows = ReadAhead(count: parts) { index in (index, self.readRows(Array(part(index)), of: table)) }.lazy.map { index, results in
+            self.refusingRepeats(results, at: part(index), of: table, seen: &seen)
         }.joined()
         return checkPrefetched(
             count: table.rows.count, rows: rows, rowsPerPart: rowsPerPart, keepDrafts: false, with: &intake,
@@ -377,6 +388,15 @@ extension AssessmentImport {
             drafts.append(row.assessment)
         }
         return drafts
+    }
+
+    /// ``drafts(of:in:)`` of `accepted`, `rowsPerPart` rows at a time and in order, each next
+    /// part's built on a thread of its own while the caller appends the part before.
+    public func drafts(of accepted: [Accepted], in table: ImportTable, rowsPerPart: Int) -> some Sequence<[EventDraft]> {
+        let rowsPerPart = max(1, rowsPerPart)
+        return ReadAhead(count: (accepted.count + rowsPerPart - 1) / rowsPerPart) { part in
+            self.drafts(of: accepted[part * rowsPerPart..<min((part + 1) * rowsPerPart, accepted.count)], in: table)
+        }
     }
 
     /// The USCCs of `table`'s rows as a row reads them (upper-cased), for the intake's prefetch.

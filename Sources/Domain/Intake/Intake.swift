@@ -237,10 +237,13 @@ public struct Intake {
     /// refused event (its place is its index in `drafts`) stops it; the batches before it stay.
     /// Each batch is checked while the one before it is written and synced (the log must have
     /// no other writer meanwhile); only one batch of drafts is taken from `drafts` at a time.
+    /// `writer` writes them when not ``actor`` (one intake, and what its rules have read, serves
+    /// the offices of a whole province).
     public mutating func checkAndAppend(
-        _ drafts: some RandomAccessCollection<EventDraft>, batchEvents: Int = 2000,
+        _ drafts: some RandomAccessCollection<EventDraft>, by writer: Actor? = nil, batchEvents: Int = 2000,
         progress: (Int) -> Void = { _ in }
     ) async throws(IntakeError) -> [AppendResult] {
+        let writer = writer ?? actor
         var results: [AppendResult] = []
         var sent: InFlight?
         var position = drafts.startIndex
@@ -255,7 +258,7 @@ public struct Intake {
                 // of its award recipients) is read in one pass, not one stream at a time as each is
                 // first checked (a log that cannot be read is reported by the checks).
                 try? prefetch(for: batch)
-                for (index, draft) in batch.enumerated() { _ = try check(draft, at: IntakePlace(.event, offset + index)) }
+                for (index, draft) in batch.enumerated() { _ = try check(draft, at: IntakePlace(.event, offset + index), by: writer) }
             } catch {
                 // The batch sent before this one stays: it passed.
                 if let sent { _ = try? await sent.task.value }
@@ -265,7 +268,7 @@ public struct Intake {
                 results += try await Self.finish(previous)
                 progress(results.count)
             }
-            sent = await send(batch, offset: offset)
+            sent = await send(batch, offset: offset, by: writer)
             position = end
             offset += batch.count
         }
@@ -276,10 +279,10 @@ public struct Intake {
         return results
     }
 
-    /// Sends `batch` to the log from a task of its own, returning once it has its place in the
-    /// log's order (not yet durable).
-    private func send(_ batch: [EventDraft], offset: Int) async -> InFlight {
-        let (log, actor) = (log, actor)
+    /// Sends `batch` to the log (written by `writer`, by default ``actor``) from a task of its
+    /// own, returning once it has its place in the log's order (not yet durable).
+    private func send(_ batch: [EventDraft], offset: Int, by writer: Actor? = nil) async -> InFlight {
+        let (log, actor) = (log, writer ?? actor)
         var task: Task<[AppendResult], any Error>?
         await withCheckedContinuation { (queued: CheckedContinuation<Void, Never>) in
             task = Task { try await log.append(batch, actor: actor) { queued.resume() } }

@@ -27,6 +27,8 @@ public struct DomainRules {
     private var enterprises: [String: EnterpriseState] = [:]
     private var providers: [String: ProviderState] = [:]
     private var awards: [String: AwardState] = [:]
+    /// Plan streams' states (their ledgers), by stream: every ledger report reads one.
+    private var plans: [String: PlanState] = [:]
     private var incentiveBases: Set<String>?
     /// The log's size when the drafts checked since were first seen, and those drafts by stream
     /// with the seqs they will get (drafts are appended in the order they are checked), so a
@@ -89,7 +91,7 @@ public struct DomainRules {
             }
         case .planMilestoneReported:
             let report = try payload(PlanMilestoneReported.self, of: draft)
-            let state: PlanState = try fold(draft.stream)
+            let state = try plan(draft.stream)
             guard let items = state.items else {
                 throw RuleViolation(
                     rule: "ledger-item", message: "\(draft.stream) has no published plan (PlanPublished) whose ledger the report could answer")
@@ -396,6 +398,7 @@ public struct DomainRules {
             if draft.stream.hasPrefix("provider/") { providers[id] = nil }
             if draft.stream.hasPrefix("award/") { awards[id] = nil }
             if draft.stream.hasPrefix("incentive/") { incentiveBases = nil }
+            if draft.stream.hasPrefix("plan/") { plans[draft.stream] = nil }
             return
         }
         // A state not cached yet is folded now, from the log and the drafts so far (this one
@@ -404,6 +407,7 @@ public struct DomainRules {
         if draft.stream.hasPrefix("enterprise/"), enterprises[id]?.apply(fact, seq: seq) == nil { enterprises[id] = try? fold(draft.stream) }
         if draft.stream.hasPrefix("provider/"), providers[id]?.apply(fact, seq: seq) == nil { providers[id] = try? fold(draft.stream) }
         if draft.stream.hasPrefix("award/"), awards[id]?.apply(fact, seq: seq) == nil { awards[id] = try? fold(draft.stream) }
+        if draft.stream.hasPrefix("plan/"), plans[draft.stream]?.apply(fact, seq: seq) == nil { plans[draft.stream] = try? fold(draft.stream) }
         if case .granted(let basis) = fact { incentiveBases?.insert(basis) }
     }
 
@@ -434,6 +438,13 @@ public struct DomainRules {
         if let cached = providers[id] { return cached }
         let state: ProviderState = try fold("provider/" + id)
         providers[id] = state
+        return state
+    }
+
+    private mutating func plan(_ stream: String) throws(RuleViolation) -> PlanState {
+        if let cached = plans[stream] { return cached }
+        let state: PlanState = try fold(stream)
+        plans[stream] = state
         return state
     }
 
@@ -572,13 +583,38 @@ public struct DomainRules {
         }
         guard !names.isEmpty else { return }
         enterprises.reserveCapacity(enterprises.count + names.count)
-        var wanted = log.positions(ofStreams: names.map { "enterprise/" + $0.id })
+        let stages = names.map(\.stages)
+        let states: [EnterpriseState] = try foldInOnePass(names.map { "enterprise/" + $0.id }, of: "\(names.count) enterprises") { stream, kind in
+            stages[stream] ? EnterpriseState.payloadWithStages(kind) : EnterpriseState.payload(kind)
+        }
+        for (name, entry) in names.enumerated() { enterprises[entry.id] = states[name] }
+    }
+
+    /// Folds the states of the providers `ids` not folded yet from one pass over their events
+    /// (as ``prefetch(enterprises:staged:)`` does for enterprises).
+    public mutating func prefetch(providers ids: some Sequence<String>) throws(RuleViolation) {
+        forgetAppendedDrafts()
+        var names: [String] = []
+        var seen: Set<String> = []
+        for id in ids where providers[id] == nil && seen.insert(id).inserted { names.append(id) }
+        guard !names.isEmpty else { return }
+        let states: [ProviderState] = try foldInOnePass(names.map { "provider/" + $0 }, of: "\(names.count) providers") { ProviderState.payload($1) }
+        for (name, id) in names.enumerated() { providers[id] = states[name] }
+    }
+
+    /// The states of `streams` folded from one pass over their events in seq order, split
+    /// between the cores (each batch of the log read once, not once per stream), then the drafts
+    /// checked since; `payload` says what to read of an event of kind `kind` of `streams[stream]`.
+    private func foldInOnePass<State: FoldedState>(
+        _ streams: [String], of what: String, payload: @escaping @Sendable (_ stream: Int, _ kind: EventKind) -> EnvelopeReader.PayloadPart
+    ) throws(RuleViolation) -> [State] {
+        var wanted = log.positions(ofStreams: streams)
         if let last = wanted.last, last.seq > pendingBase { wanted.removeAll { $0.seq > pendingBase } }
         // Each core reads a run of ascending seqs, each batch once and in order, with a reader
         // of its own (no cache: a batch is not read again).
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, wanted.count / 4096))
         var parts = [Result<[StreamEvent], RuleViolation>](repeating: .success([]), count: workers)
-        let (log, count, stages) = (log, names.count, names.map(\.stages))
+        let log = log
         parts.withUnsafeMutableBufferPointer { output in
             nonisolated(unsafe) let output = output
             wanted.withUnsafeBufferPointer { wanted in
@@ -590,26 +626,24 @@ public struct DomainRules {
                     output[worker] = Result { () throws(RuleViolation) in
                         try Self.readFacts(
                             seqs: wanted[slice].map(\.seq), from: .inOrder(log),
-                            payload: { index, kind in
-                                stages[wanted[slice.lowerBound + index].stream]
-                                    ? EnterpriseState.payloadWithStages(kind) : EnterpriseState.payload(kind)
-                            }, of: "\(count) enterprises", { events.append($1) })
+                            payload: { index, kind in payload(wanted[slice.lowerBound + index].stream, kind) }, of: what,
+                            { events.append($1) })
                         return events
                     }
                 }
             }
         }
-        // The facts come back in seq order and are folded into their enterprises' states as they
+        // The facts come back in seq order and are folded into their streams' states as they
         // come, then the drafts checked since; what stands is what ``standing(_:)`` keeps (seqs
         // are unique across streams, so one set holds every retracted one).
-        let drafts = pending.isEmpty ? [] : names.map { pending["enterprise/" + $0.id] ?? [] }
+        let drafts = pending.isEmpty ? [] : streams.map { pending[$0] ?? [] }
         var retracted: Set<UInt64> = []
         for part in parts { for event in try part.get() { if case .retracted(let seq) = event.fact { retracted.insert(seq) } } }
         for events in drafts { for event in events { if case .retracted(let seq) = event.fact { retracted.insert(seq) } } }
         func stands(_ event: StreamEvent) -> Bool {
             event.kind != .eventRetracted && (retracted.isEmpty || !retracted.contains(event.seq))
         }
-        var states = [EnterpriseState](repeating: EnterpriseState(), count: names.count)
+        var states = [State](repeating: State(), count: streams.count)
         var next = 0
         for part in parts {
             for event in try part.get() {
@@ -617,25 +651,36 @@ public struct DomainRules {
                 next += 1
             }
         }
-        for (name, entry) in names.enumerated() {
-            if !drafts.isEmpty { for event in drafts[name] where stands(event) { states[name].apply(event.fact, seq: event.seq) } }
-            enterprises[entry.id] = states[name]
+        if !drafts.isEmpty {
+            for (stream, events) in drafts.enumerated() {
+                for event in events where stands(event) { states[stream].apply(event.fact, seq: event.seq) }
+            }
         }
+        return states
     }
 
-    /// Prefetches (``prefetch(enterprises:staged:)``) what checking `drafts` will read: the
-    /// enterprise each one's stream names, and the stage history of each a benchmark award names.
+    /// Prefetches (``prefetch(enterprises:staged:)``, ``prefetch(providers:)``) what checking
+    /// `drafts` will read: the enterprise each one's stream names, the stage history of each a
+    /// benchmark award names, and the providers the pool rule asks about.
     public mutating func prefetch(for drafts: some Sequence<EventDraft>) throws(RuleViolation) {
         var ids: [String] = []
         var staged: [String] = []
+        var providers: [String] = []
         for draft in drafts {
             let (category, id) = draft.streamParts
             if category == "enterprise" { ids.append(id) }
-            if draft.type == BenchmarkAwarded.kind.rawValue, let awarded = try? payload(BenchmarkAwarded.self, of: draft) {
-                staged.append(awarded.recipient)
+            switch EventKind(type: draft.type) {
+            case .benchmarkAwarded: if let awarded = try? payload(BenchmarkAwarded.self, of: draft) { staged.append(awarded.recipient) }
+            case .diagnosisVisited: if let visit = try? payload(DiagnosisVisited.self, of: draft) { providers.append(visit.provider) }
+            case .providerMatched: if let match = try? payload(ProviderMatched.self, of: draft) { providers.append(match.provider) }
+            case .trialStarted: if let trial = try? payload(TrialStarted.self, of: draft) { providers.append(trial.provider) }
+            case .trialEnded: if let trial = try? payload(TrialEnded.self, of: draft) { providers.append(trial.provider) }
+            case .projectFiled: if let project = try? payload(ProjectFiled.self, of: draft) { providers += project.providers }
+            default: break
             }
         }
         try prefetch(enterprises: ids, staged: staged)
+        try prefetch(providers: providers)
     }
 
     private mutating func grantedBases() throws(RuleViolation) -> Set<String> {
