@@ -236,23 +236,28 @@ public struct Intake {
     /// durable), for a writer whose every event must pass, such as the demo's generator: a
     /// refused event (its place is its index in `drafts`) stops it; the batches before it stay.
     /// Each batch is checked while the one before it is written and synced (the log must have
-    /// no other writer meanwhile); only one batch of drafts is taken from `drafts` at a time.
+    /// no other writer meanwhile), and the batch after it taken from `drafts`: only two batches
+    /// of drafts are held at a time.
     /// `writer` writes them when not ``actor`` (one intake, and what its rules have read, serves
     /// the offices of a whole province).
     public mutating func checkAndAppend(
-        _ drafts: some RandomAccessCollection<EventDraft>, by writer: Actor? = nil, batchEvents: Int = 2000,
+        _ drafts: some RandomAccessCollection<EventDraft> & Sendable, by writer: Actor? = nil, batchEvents: Int = 2000,
         progress: (Int) -> Void = { _ in }
     ) async throws(IntakeError) -> [AppendResult] {
         let writer = writer ?? actor
         var results: [AppendResult] = []
         var sent: InFlight?
-        var position = drafts.startIndex
         var offset = 0
         appendsWhileChecking = true
         defer { appendsWhileChecking = false }
-        while position != drafts.endIndex {
-            let end = drafts.index(position, offsetBy: batchEvents, limitedBy: drafts.endIndex) ?? drafts.endIndex
-            let batch = Array(drafts[position..<end])
+        // The next batch is taken from `drafts` (for the demo's history, its payloads parsed)
+        // while this one is checked.
+        let batchEvents = max(1, batchEvents)
+        let batches = ReadAhead(count: (drafts.count + batchEvents - 1) / batchEvents) { batch in
+            let start = drafts.index(drafts.startIndex, offsetBy: batch * batchEvents)
+            return Array(drafts[start..<(drafts.index(start, offsetBy: batchEvents, limitedBy: drafts.endIndex) ?? drafts.endIndex)])
+        }
+        for batch in batches {
             do throws(IntakeError) {
                 // What the rules will read for the batch (its enterprises, and the stage histories
                 // of its award recipients) is read in one pass, not one stream at a time as each is
@@ -269,7 +274,6 @@ public struct Intake {
                 progress(results.count)
             }
             sent = await send(batch, offset: offset, by: writer)
-            position = end
             offset += batch.count
         }
         if let sent {
