@@ -122,4 +122,44 @@ import Testing
             }
         }
     }
+
+    /// RFC 9162's MTH, straight from its definition: what the tree's kept and recomputed levels must give.
+    static func plainRoot(_ leaves: ArraySlice<MerkleHash>) -> MerkleHash {
+        guard leaves.count > 1 else { return leaves.first ?? .empty }
+        let split = Int(MerkleTree.largestPowerOfTwo(below: UInt64(leaves.count)))
+        return .node(plainRoot(leaves.prefix(split)), plainRoot(leaves.dropFirst(split)))
+    }
+
+    @Test("roots, peaks and proofs are the plain definition's, with parents given (as the log appends) or hashed here")
+    func keptAndRecomputedLevelsAgreeWithThePlainTree() throws {
+        let leaves = (0..<300).map { MerkleHash.leaf(Array("event \($0)".utf8)) }
+        var hashed = MerkleTree()
+        var given = MerkleTree()
+        var frontier = MerkleFrontier()
+        for (index, leaf) in leaves.enumerated() {
+            hashed.append(leafHash: leaf)
+            // The parents the appender computed, consumed in order as the catalogue does.
+            var parents: [MerkleHash] = []
+            frontier.append(leaf, parents: &parents)
+            var next = 0
+            given.append(leafHash: leaf, parents: parents, next: &next)
+            #expect(next == parents.count)
+            let size = UInt64(index + 1)
+            #expect(hashed.root(size: size) == Self.plainRoot(leaves[...index]) && given.root(size: size) == hashed.root(size: size))
+        }
+        for size in [1, 2, 7, 8, 9, 16, 17, 31, 32, 33, 100, 255, 256, 300] as [UInt64] {
+            #expect(given.peaks(size: size) == hashed.peaks(size: size))
+            for index in [0, size / 3, size / 2, size - 1] {
+                let proof = given.inclusionProof(index: index, size: size)
+                #expect(proof == hashed.inclusionProof(index: index, size: size))
+                try MerkleProofs.verifyInclusion(
+                    index: index, size: size, leafHash: leaves[Int(index)].bytes, proof: proof.map(\.bytes),
+                    root: Self.plainRoot(leaves[..<Int(size)]).bytes)
+            }
+        }
+        var truncated = given
+        truncated.truncate(to: 100)
+        truncated.append(leafHash: leaves[100])
+        #expect(truncated.root(size: 101) == Self.plainRoot(leaves[...100]))
+    }
 }

@@ -1,11 +1,18 @@
 /// An append-only Merkle tree (RFC 9162 §2.1) that keeps the hash of every complete, aligned
-/// subtree, so roots and proofs for any earlier size cost O(log n) lookups.
+/// subtree of one leaf or of 16 and more, so roots and proofs for any earlier size cost
+/// O(log n) lookups; a subtree of 2, 4 or 8 leaves is hashed again from its leaves when asked
+/// (at most 7 hashes).
 ///
-/// Memory: about 64 bytes per leaf (32 for the leaf, 32 spread over the levels above), in
-/// chunks that never move as the tree grows (``ChunkedArray``).
+/// Memory: about 36 bytes per leaf (32 for the leaf, 4 spread over the levels kept above it),
+/// in chunks that never move as the tree grows (``ChunkedArray``). Keeping every level would
+/// take 64: the three lowest levels above the leaves hold 28 of those.
 public struct MerkleTree: Sendable {
-    /// `levels[k]` holds the hashes of the subtrees of `2^k` leaves that start at multiples of `2^k`.
+    /// `levels[k]` holds the hashes of the subtrees of `2^k` leaves that start at multiples of
+    /// `2^k`; empty for the levels hashed again when asked (``recomputedLevels``).
     private var levels: [ChunkedArray<MerkleHash>] = [ChunkedArray()]
+
+    /// The levels above the leaves whose hashes are not kept.
+    static let recomputedLevels = 1...3
 
     public init() {}
 
@@ -22,19 +29,21 @@ public struct MerkleTree: Sendable {
     /// (as ``MerkleFrontier`` computed them) instead of hashing again.
     mutating func append(leafHash: MerkleHash, parents: [MerkleHash], next: inout Int) {
         levels[0].append(leafHash)
+        let size = levels[0].count
+        // The subtree just completed at `level`, number `(size >> level) - 1`: when that number
+        // is odd, it completes its parent with the one before it.
         var level = 0
-        while levels[level].count % 2 == 0 {
-            let count = levels[level].count
-            let parent: MerkleHash
+        var completed = leafHash
+        while (size >> level) % 2 == 0 {
             if next < parents.count {
-                parent = parents[next]
+                completed = parents[next]
                 next += 1
             } else {
-                parent = MerkleHash.node(levels[level][count - 2], levels[level][count - 1])
+                completed = MerkleHash.node(hash(level: level, index: (size >> level) - 2), completed)
             }
-            if levels.count == level + 1 { levels.append(ChunkedArray()) }
-            levels[level + 1].append(parent)
             level += 1
+            if levels.count == level { levels.append(ChunkedArray()) }
+            if !Self.recomputedLevels.contains(level) { levels[level].append(completed) }
         }
     }
 
@@ -134,7 +143,8 @@ public struct MerkleTree: Sendable {
     }
 
     private func hash(level: Int, index: Int) -> MerkleHash {
-        levels[level][index]
+        guard Self.recomputedLevels.contains(level) else { return levels[level][index] }
+        return .node(hash(level: level - 1, index: 2 * index), hash(level: level - 1, index: 2 * index + 1))
     }
 
     /// The largest power of two strictly below `count` (count ≥ 2).
