@@ -94,6 +94,11 @@ public final class EventLog: @unchecked Sendable {
         /// Test hook: the sequencer takes every key as unused, writing the repeats a log must
         /// never hold (for the verifier's tests).
         var writesRepeatedKeys = false
+        /// Whether a read-only log keeps its events' idempotency keys (by hash, 16 bytes an
+        /// event with a key), to answer ``EventLog/event(forKey:reading:)``. A reader that only
+        /// reads events (a read-model build) opens without them; a writable log always keeps
+        /// them.
+        public var keepsKeys = true
         public init() {}
     }
 
@@ -144,7 +149,9 @@ public final class EventLog: @unchecked Sendable {
         } catch {
             throw error as! LogError
         }
-        let outcome = try Recovery(directory: directory, writable: writable, logger: logger, keyHashBits: options.keyHashBits).run()
+        let outcome = try Recovery(
+            directory: directory, writable: writable, logger: logger, keyHashBits: options.keyHashBits, keepsKeys: writable || options.keepsKeys
+        ).run()
         catalog = outcome.catalog
         if writable {
             committer = try GroupCommitter(log: self, lastSegment: outcome.lastSegment, options: options)
@@ -238,7 +245,11 @@ public final class EventLog: @unchecked Sendable {
     /// keeps a hash of each key: the events it points at are read to find the one whose key
     /// this is — almost always the only one.)
     public func event(forKey key: String, reading lookup: LogLookup) throws -> Envelope? {
-        try lookup.envelope(withKey: key, among: lock.withLock { catalog.keys.candidates(for: key) })
+        let candidates = lock.withLock { catalog.keys?.candidates(for: key) }
+        guard let candidates else {
+            preconditionFailure("the log was opened without its idempotency keys (Options.keepsKeys); open it with them to look one up")
+        }
+        return try lookup.envelope(withKey: key, among: candidates)
     }
 
     /// Called by the committer after it added a batch to the catalog.

@@ -234,7 +234,8 @@ final class GroupCommitter: @unchecked Sendable {
                 drafts.map { draft in
                     draft.key.map { key in
                         keyed += 1
-                        return log.catalog.keys.candidates(for: key)
+                        // (A writable log always keeps its keys.)
+                        return log.catalog.keys!.candidates(for: key)
                     }
                 }
             } : []

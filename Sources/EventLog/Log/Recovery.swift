@@ -8,6 +8,8 @@ struct Recovery {
     let logger: Logger
     /// The bits of each key's hash the catalog keeps (``KeyTable/init(hashBits:)``: tests).
     var keyHashBits = 64
+    /// Whether the catalog keeps the idempotency keys (``EventLog/Options/keepsKeys``).
+    var keepsKeys = true
 
     struct Outcome {
         var catalog: LogCatalog
@@ -35,7 +37,7 @@ struct Recovery {
     private func recover() throws -> Outcome {
         let bases = try directory.segmentBases()
         let index = BatchIndexFile(path: directory.batchIndex)
-        var catalog = LogCatalog(keys: KeyTable(hashBits: keyHashBits))
+        var catalog = LogCatalog(keys: keepsKeys ? KeyTable(hashBits: keyHashBits) : nil)
         var indexLength = 0
         if let indexed = try indexedPrefix(index, bases: bases) {
             catalog = indexed.catalog
@@ -138,7 +140,7 @@ struct Recovery {
     /// of the index records it was built from.
     private func indexedPrefix(_ index: BatchIndexFile, bases: [UInt64]) throws -> (catalog: LogCatalog, byteLength: Int)? {
         let present = Set(bases)
-        var catalog = LogCatalog(keys: KeyTable(hashBits: keyHashBits))
+        var catalog = LogCatalog(keys: keepsKeys ? KeyTable(hashBits: keyHashBits) : nil)
         var previousBase: UInt64 = 0
         var agrees = true
         let byteLength: Int

@@ -71,8 +71,9 @@ struct LogCatalog: Sendable {
     var previousInStream = ChunkedArray<UInt64>()
     /// For event `seq`, its stream's number, at index `seq - 1`.
     var streamNumberOfEvent = ChunkedArray<Int32>()
-    /// The idempotency keys' events (by hash: ``KeyTable``).
-    var keys = KeyTable()
+    /// The idempotency keys' events (by hash: ``KeyTable``); nil in a log opened without them
+    /// (``EventLog/Options/keepsKeys``).
+    var keys: KeyTable? = KeyTable()
 
     var size: UInt64 { tree.size }
 
@@ -190,7 +191,7 @@ struct LogCatalog: Sendable {
     /// Sizes the key table for `keys` more events with an idempotency key, so that adding them
     /// does not grow it by doubling (rehashing every key each time).
     mutating func reserveCapacity(keys: Int) {
-        self.keys.reserveCapacity(keys)
+        self.keys?.reserveCapacity(keys)
     }
 
     /// Adds a batch. `parents` may hold the interior hashes its leaves complete, in append
@@ -217,7 +218,7 @@ struct LogCatalog: Sendable {
                     heads.append((seq, 1))
                     previousInStream.append(0)
                 }
-                if let hash = entries[index].keyHash { keys.add(hash: hash, seq: seq) }
+                if let hash = entries[index].keyHash { keys?.add(hash: hash, seq: seq) }
                 seq += 1
             }
         }

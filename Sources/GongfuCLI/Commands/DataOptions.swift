@@ -11,10 +11,14 @@ struct DataOptions: ParsableArguments {
 
     var directory: LogDirectory { LogDirectory(root: data) }
 
-    func openLog(writable: Bool) throws -> EventLog {
+    /// Opens the log; `keepsKeys` false for a reader that looks up no idempotency key (a
+    /// read-model build), which then holds less (``EventLog/Options/keepsKeys``).
+    func openLog(writable: Bool, keepsKeys: Bool = true) throws -> EventLog {
         var logger = Logger(label: "gongfu.log")
         logger.logLevel = .warning
-        return try EventLog(directory: directory, writable: writable, logger: logger)
+        var logOptions = EventLog.Options()
+        logOptions.keepsKeys = keepsKeys
+        return try EventLog(directory: directory, writable: writable, options: logOptions, logger: logger)
     }
 }
 

@@ -77,7 +77,7 @@ extension DemoCommand {
 
     static func projectAndSummarise(options: DataOptions, generated: Generated, appendSeconds: Double, started: Date) throws {
         let data = options.data
-        let reader = try options.openLog(writable: false)
+        let reader = try options.openLog(writable: false, keepsKeys: false)
         let readModels = try options.openReadModels(log: reader)
         var projectBar = ProgressBar(label: "project")
         let projectStart = Date()

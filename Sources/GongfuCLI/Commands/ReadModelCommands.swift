@@ -106,7 +106,7 @@ struct RebuildCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let log = try options.openLog(writable: false)
+        let log = try options.openLog(writable: false, keepsKeys: false)
         var bar = ProgressBar(label: "rebuild")
         let started = Date()
         if let asOf = point.asOf {
