@@ -84,15 +84,22 @@ import Testing
         let (log, root) = try Self.freshLog()
         defer { try? FileManager.default.removeItem(atPath: root) }
         var intake = try Intake(log: log, actor: Role.province.actor(named: "test"), today: "2026-11-28")
+        var reported = 0
         await #expect {
-            _ = try await intake.checkAndAppend(drafts, batchEvents: batchEvents)
+            _ = try await intake.checkAndAppend(drafts, batchEvents: batchEvents) { reported = $0 }
         } throws: { error in
             (error as? IntakeError)?.place == IntakePlace(.event, 9)
         }
-        // Every batch before the refused draft's is durable; none of its own.
+        // Every batch before the refused draft's is durable, and reported (a writer lists what
+        // is in from it); none of its own.
         let kept = 9 / batchEvents * batchEvents
         let appended = drafts[..<kept].indices.count { $0 != 6 }
         #expect(log.size == UInt64(appended))
+        #expect(reported == kept)
+        // The refused batch's drafts are forgotten: the same drafts, mended, go in after it.
+        let mended = Array(Self.drafts[kept...])
+        let results = try await intake.checkAndAppend(mended, batchEvents: batchEvents)
+        #expect(results.count == mended.count && log.size == 9)
         await log.close()
     }
 }

@@ -265,19 +265,30 @@ public struct Intake {
                 try? prefetch(for: batch)
                 for (index, draft) in batch.enumerated() { _ = try check(draft, at: IntakePlace(.event, offset + index), by: writer) }
             } catch {
-                // The batch sent before this one stays: it passed.
-                if let sent { _ = try? await sent.task.value }
+                // The batch sent before this one stays (it passed), and is reported; the drafts
+                // checked since will not be appended, so the intake forgets them.
+                if let sent, let landed = try? await Self.finish(sent) {
+                    results += landed
+                    progress(results.count)
+                }
+                try? reset()
                 throw error
             }
             if let previous = sent {
-                results += try await Self.finish(previous)
+                do throws(IntakeError) { results += try await Self.finish(previous) } catch {
+                    try? reset()
+                    throw error
+                }
                 progress(results.count)
             }
             sent = await send(batch, offset: offset, by: writer)
             offset += batch.count
         }
         if let sent {
-            results += try await Self.finish(sent)
+            do throws(IntakeError) { results += try await Self.finish(sent) } catch {
+                try? reset()
+                throw error
+            }
             progress(results.count)
         }
         return results
