@@ -113,9 +113,10 @@ public enum ProvinceIngest {
                 "the \(year) annual results were refused (a generator bug): \(checked.refused.prefix(3).map(\.description).joined(separator: "; "))")
         }
         // In requests of a bounded size, as `gongfu append` sends them, each part's events built
-        // again from the table while the part before is appended: a national year's results in one request would be one batch of
-        // the log that every reader decompresses whole. (So a failed write leaves the year partly
-        // in, where `gongfu import` appends a file in one batch; every row here has passed.)
+        // again from the table while the part before is appended: a national year's results in
+        // one request would be one batch of the log that every reader decompresses whole. (So a
+        // failed write leaves the year partly in, where `gongfu import` appends a file in one
+        // batch; every row here has passed.)
         for drafts in reader.drafts(of: checked.accepted, in: table, rowsPerPart: Intake.eventsPerRequest * 4) {
             _ = try await intake.append(drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2)
         }

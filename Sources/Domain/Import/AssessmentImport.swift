@@ -358,12 +358,9 @@ extension AssessmentImport {
         try? intake.prefetch(enterprises: Self.usccs(of: table))
         var seen = SeenKeys()
         let rowsPerPart = max(1, rowsPerPart)
-        let parts = (table.rows.count + rowsPerPart - 1) / rowsPerPart
-        let part = { @Sendable (part: Int) in part * rowsPerPart..<min((part + 1) * rowsPerPart, table.rows.count) }
         // Each part is read while the one before it is checked; its repeats are found in order.
-        let rows = ReadAhead(count: parts) { index in (index, self.readRows(Array(part(index)), of: table)) }.lazy.map { index, results in
-            self.refusingRepeats(results, at: part(index), of: table, seen: &seen)
-        }.joined()
+        let parts = ReadAhead(splitting: table.rows.count, into: rowsPerPart) { range in (range, self.readRows(Array(range), of: table)) }
+        let rows = parts.lazy.map { range, results in self.refusingRepeats(results, at: range, of: table, seen: &seen) }.joined()
         return checkPrefetched(
             count: table.rows.count, rows: rows, rowsPerPart: rowsPerPart, keepDrafts: false, with: &intake,
             registerMissing: registerMissing, progress: progress
@@ -393,10 +390,7 @@ extension AssessmentImport {
     /// ``drafts(of:in:)`` of `accepted`, `rowsPerPart` rows at a time and in order, each next
     /// part's built on a thread of its own while the caller appends the part before.
     public func drafts(of accepted: [Accepted], in table: ImportTable, rowsPerPart: Int) -> some Sequence<[EventDraft]> {
-        let rowsPerPart = max(1, rowsPerPart)
-        return ReadAhead(count: (accepted.count + rowsPerPart - 1) / rowsPerPart) { part in
-            self.drafts(of: accepted[part * rowsPerPart..<min((part + 1) * rowsPerPart, accepted.count)], in: table)
-        }
+        ReadAhead(splitting: accepted.count, into: rowsPerPart) { range in self.drafts(of: accepted[range], in: table) }
     }
 
     /// The USCCs of `table`'s rows as a row reads them (upper-cased), for the intake's prefetch.

@@ -1,23 +1,26 @@
 import Foundation
 
-/// The parts `read(0)`, `read(1)`, … `read(count - 1)`, in order, each next part read on a
-/// thread of its own while the caller works on the one before — so that reading a large file's
-/// next rows overlaps checking these, which must run one after another on one thread.
+/// The parts `read` makes of `0..<count` cut into ranges of `size` (the last one shorter), in
+/// order, each next part made on a thread of its own while the caller works on the one before —
+/// so that reading a large file's next rows overlaps checking these, which must run one after
+/// another on one thread.
 ///
 /// ```swift
-/// for rows in ReadAhead(count: parts) { part in table.readRows(of: part) } { check(rows) }
+/// let parts = ReadAhead(splitting: rows.count, into: 16_384) { range in read(rows[range]) }
+/// for part in parts { check(part) }
 /// ```
 ///
-/// At most one part is read ahead; a part not taken is read to its end and dropped.
+/// At most one part is made ahead; a part not taken is made to its end and dropped.
 struct ReadAhead<Part: Sendable>: Sequence, IteratorProtocol {
     private let count: Int
     private let read: @Sendable (Int) -> Part
     private var position = 0
     private var ahead: Reading?
 
-    init(count: Int, _ read: @escaping @Sendable (Int) -> Part) {
-        self.count = count
-        self.read = read
+    init(splitting total: Int, into size: Int, _ read: @escaping @Sendable (Range<Int>) -> Part) {
+        let size = Swift.max(1, size)
+        count = (total + size - 1) / size
+        self.read = { part in read(part * size..<Swift.min((part + 1) * size, total)) }
     }
 
     mutating func next() -> Part? {

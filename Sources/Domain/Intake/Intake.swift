@@ -43,7 +43,7 @@ public struct Intake {
     /// How many drafts to be appended were checked since `base`.
     private var checkedSinceBase: UInt64 = 0
     /// Whether checked drafts are being appended while more are checked
-    /// (``checkAndAppend(_:batchEvents:progress:)``): then the log holds them only once it has
+    /// (``checkAndAppend(_:by:batchEvents:progress:)``): then the log holds them only once it has
     /// grown by all of them.
     private var appendsWhileChecking = false {
         didSet { rules.appendsWhileChecking = appendsWhileChecking }
@@ -252,10 +252,9 @@ public struct Intake {
         defer { appendsWhileChecking = false }
         // The next batch is taken from `drafts` (for the demo's history, its payloads parsed)
         // while this one is checked.
-        let batchEvents = max(1, batchEvents)
-        let batches = ReadAhead(count: (drafts.count + batchEvents - 1) / batchEvents) { batch in
-            let start = drafts.index(drafts.startIndex, offsetBy: batch * batchEvents)
-            return Array(drafts[start..<(drafts.index(start, offsetBy: batchEvents, limitedBy: drafts.endIndex) ?? drafts.endIndex)])
+        let batches = ReadAhead(splitting: drafts.count, into: batchEvents) { range in
+            let start = drafts.index(drafts.startIndex, offsetBy: range.lowerBound)
+            return Array(drafts[start..<drafts.index(start, offsetBy: range.count)])
         }
         for batch in batches {
             do throws(IntakeError) {
@@ -275,20 +274,14 @@ public struct Intake {
                 throw error
             }
             if let previous = sent {
-                do throws(IntakeError) { results += try await Self.finish(previous) } catch {
-                    try? reset()
-                    throw error
-                }
+                results += try await landed(previous)
                 progress(results.count)
             }
             sent = await send(batch, offset: offset, by: writer)
             offset += batch.count
         }
         if let sent {
-            do throws(IntakeError) { results += try await Self.finish(sent) } catch {
-                try? reset()
-                throw error
-            }
+            results += try await landed(sent)
             progress(results.count)
         }
         return results
@@ -303,6 +296,15 @@ public struct Intake {
             task = Task { try await log.append(batch, actor: actor) { queued.resume() } }
         }
         return InFlight(offset: offset, task: task!)
+    }
+
+    /// The results of a batch ``checkAndAppend(_:by:batchEvents:progress:)`` sent, once durable;
+    /// when the log refused it, the intake forgets the drafts checked since (none will be appended).
+    private mutating func landed(_ sent: InFlight) async throws(IntakeError) -> [AppendResult] {
+        do { return try await Self.finish(sent) } catch {
+            try? reset()
+            throw error
+        }
     }
 
     /// The results of a batch sent, once durable.

@@ -37,7 +37,7 @@ public struct DomainRules {
     private var pendingCount: UInt64 = 0
     private var pending: [String: [StreamEvent]] = [:]
     /// Whether the drafts checked are being appended while more are checked (the intake's
-    /// pipelined ``Intake/checkAndAppend(_:batchEvents:progress:)``): they are then forgotten
+    /// pipelined ``Intake/checkAndAppend(_:by:batchEvents:progress:)``): they are then forgotten
     /// only once the log holds all of them, and until then the log is read only up to where
     /// they begin, so that no fold reads one twice.
     var appendsWhileChecking = false
@@ -551,8 +551,8 @@ public struct DomainRules {
         }
     }
 
-    /// Once the log has grown since the drafts were checked, they are in it: forgets them, so
-    /// that no fold reads an event twice.
+    /// Once the log has grown since the drafts were checked (by all of them, while
+    /// ``appendsWhileChecking``), they are in it: forgets them, so that no fold reads an event twice.
     private mutating func forgetAppendedDrafts() {
         let size = log.size
         guard size != pendingBase, !appendsWhileChecking || size >= pendingBase + pendingCount else { return }
