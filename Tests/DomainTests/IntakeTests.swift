@@ -55,8 +55,10 @@ import Testing
         try log.envelopes(from: 1).map { "\($0.seq) \($0.stream) v\($0.version) \($0.type) \($0.data.canonicalText)" }
     }
 
-    @Test("batches checked while the ones before are appended give what one batch gives", arguments: [1, 2, 3, 100])
-    func pipelinedBatches(batchEvents: Int) async throws {
+    @Test(
+        "batches checked while the ones before are appended give what one batch gives",
+        arguments: [1, 2, 3, 100], [1, 16_384] as [UInt64])
+    func pipelinedBatches(batchEvents: Int, forgetsEvery: UInt64) async throws {
         let (whole, wholeRoot) = try Self.freshLog()
         defer { try? FileManager.default.removeItem(atPath: wholeRoot) }
         var one = try Intake(log: whole, actor: Role.province.actor(named: "test"), today: "2026-11-28")
@@ -65,6 +67,7 @@ import Testing
         let (log, root) = try Self.freshLog()
         defer { try? FileManager.default.removeItem(atPath: root) }
         var intake = try Intake(log: log, actor: Role.province.actor(named: "test"), today: "2026-11-28")
+        intake.forgetsEvery = forgetsEvery
         var reported: [Int] = []
         let results = try await intake.checkAndAppend(Self.drafts, batchEvents: batchEvents) { reported.append($0) }
         #expect(results == expected)
@@ -100,6 +103,71 @@ import Testing
         let mended = Array(Self.drafts[kept...])
         let results = try await intake.checkAndAppend(mended, batchEvents: batchEvents)
         #expect(results.count == mended.count && log.size == 9)
+        await log.close()
+    }
+
+    /// Enterprises registered and assessed, then each assessment repeated (its key), retracted
+    /// (by seq) and recorded again at the next version: every draft leans on one long before it.
+    static func longHistory(enterprises: Int) -> [EventDraft] {
+        let ids = (0..<enterprises).map { number in
+            let serial = "Q" + String(1_000_000 + number)
+            let first17 = "91370211" + serial + String(USCC.organisationCheckCharacter(for: serial)!)
+            return first17 + String(USCC.checkCharacter(for: first17)!)
+        }
+        func assessment(_ id: String, _ name: String, _ stage: String) -> JSONValue {
+            ["assessment": .string(name), "kind": "annual", "instrument": "2024.1", "stage": .string(stage)]
+        }
+        var drafts: [EventDraft] = []
+        for id in ids {
+            drafts.append(
+                draft(
+                    "enterprise/\(id)", "EnterpriseRegistered",
+                    ["name": "青岛海川", "uscc": .string(id), "city": "370200", "county": "370211", "industry": "C3484", "yearEntered": 2019],
+                    expected: .none))
+            drafts.append(draft("enterprise/\(id)", "AssessmentRecorded", assessment(id, "A-\(id)", "L1"), key: "a-\(id)"))
+        }
+        for (index, id) in ids.enumerated() {
+            drafts.append(draft("enterprise/\(id)", "AssessmentRecorded", assessment(id, "A-\(id)", "L1"), key: "a-\(id)"))
+            drafts.append(
+                draft("enterprise/\(id)", "EventRetracted", ["seq": .integer(Int64(2 * index + 2)), "reason": "评估有误"], expected: .exact(2)))
+            drafts.append(draft("enterprise/\(id)", "AssessmentRecorded", assessment(id, "B-\(id)", "L3"), expected: .exact(3), key: "b-\(id)"))
+        }
+        return drafts
+    }
+
+    @Test("drafts checked while earlier ones land are let go as the log takes them, and the checks agree")
+    func heldDraftsStayBounded() async throws {
+        let drafts = Self.longHistory(enterprises: 40)
+        let (whole, wholeRoot) = try Self.freshLog()
+        defer { try? FileManager.default.removeItem(atPath: wholeRoot) }
+        var one = try Intake(log: whole, actor: Role.province.actor(named: "test"), today: "2026-11-28")
+        let expected = try await one.checkAndAppend(drafts, batchEvents: drafts.count)
+
+        // The pipeline by hand: each batch checked, then the one before it appended.
+        let (log, root) = try Self.freshLog()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var intake = try Intake(log: log, actor: Role.province.actor(named: "test"), today: "2026-11-28")
+        intake.forgetsEvery = 4
+        intake.appendsWhileChecking = true
+        var results: [AppendResult] = []
+        var previous: [EventDraft] = []
+        var held: [Int] = []
+        for start in stride(from: 0, to: drafts.count, by: 6) {
+            let batch = Array(drafts[start..<min(start + 6, drafts.count)])
+            for (index, draft) in batch.enumerated() { _ = try intake.check(draft, at: IntakePlace(.event, start + index)) }
+            let counts = intake.heldDrafts
+            held.append(max(counts.versions, counts.keys, counts.facts))
+            results += try await log.append(previous, actor: intake.actor)
+            previous = batch
+        }
+        results += try await log.append(previous, actor: intake.actor)
+        intake.appendsWhileChecking = false
+
+        #expect(results == expected)
+        #expect(try Self.contents(of: log) == Self.contents(of: whole))
+        // Two batches in flight and the log's growth before a sweep: never the whole history.
+        #expect(held.max()! <= 6 * 2 + 4, "held \(held)")
+        await whole.close()
         await log.close()
     }
 }

@@ -34,19 +34,26 @@ public struct Intake {
     public let actor: Actor
     let today: String?
     private var rules: DomainRules
-    /// Streams' versions counting the drafts accepted so far.
-    private var versions: [String: UInt64] = [:]
-    /// Keys of the drafts accepted so far (not yet in the log), with a digest of their content.
-    private var keys: [String: Int] = [:]
+    /// Streams' versions counting the drafts accepted so far, each with the seq of the draft
+    /// that set it (0 for a version read from the log).
+    private var versions: [String: (version: UInt64, seq: UInt64)] = [:]
+    /// Keys of the drafts accepted so far (not yet in the log), with a digest of their content
+    /// and the seq the draft will get.
+    private var keys: [String: (digest: Int, seq: UInt64)] = [:]
     /// The log's size when the drafts above were checked: once it moves they are in the log.
     private var base: UInt64
-    /// How many drafts to be appended were checked since `base`.
-    private var checkedSinceBase: UInt64 = 0
+    /// The seq the last draft to be appended will get (`base` when none was checked since).
+    private var lastSeq: UInt64
     /// Whether checked drafts are being appended while more are checked
-    /// (``checkAndAppend(_:by:batchEvents:progress:)``): then the log holds them only once it has
-    /// grown by all of them.
-    private var appendsWhileChecking = false {
+    /// (``checkAndAppend(_:by:batchEvents:progress:)``): the log then never holds all of them
+    /// until the end, so those it holds are let go once it has grown by ``forgetsEvery``.
+    var appendsWhileChecking = false {
         didSet { rules.appendsWhileChecking = appendsWhileChecking }
+    }
+    /// How far the log grows, while ``appendsWhileChecking``, before the drafts it holds are
+    /// let go (here and in the rules): each time costs a pass over those held.
+    var forgetsEvery: UInt64 = 16_384 {
+        didSet { rules.forgetsEvery = forgetsEvery }
     }
 
     /// - Parameter today: the latest business date accepted (default: today in China).
@@ -56,6 +63,7 @@ public struct Intake {
         self.today = today
         rules = try DomainRules(log: log, today: today)
         base = log.size
+        lastSeq = base
     }
 
     /// Checks one draft written by ``actor``, in order after those checked before; throws with
@@ -83,7 +91,7 @@ public struct Intake {
                 }
                 return .repeated
             }
-            if let digest = keys[key] {
+            if let digest = keys[key]?.digest {
                 guard digest == Self.digest(draft) else {
                     throw IntakeError(
                         .conflict, at: place, "idempotency key \"\(key)\" is used by an earlier event of this input with different content")
@@ -104,18 +112,18 @@ public struct Intake {
                 LogError.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current, event: 0).description
                     + "; read it again and retry")
         }
-        versions[draft.stream] = current + 1
-        if let key = draft.key { keys[key] = Self.digest(draft) }
-        checkedSinceBase += 1
+        lastSeq += 1
+        versions[draft.stream] = (current + 1, lastSeq)
+        if let key = draft.key { keys[key] = (Self.digest(draft), lastSeq) }
         return .new
     }
 
     /// `stream`'s version, counting the drafts accepted so far.
     public mutating func version(of stream: String) -> UInt64 {
         forgetAppendedDrafts()
-        if let version = versions[stream] { return version }
+        if let version = versions[stream]?.version { return version }
         let version = log.version(of: stream)
-        versions[stream] = version  // kept: the check that follows looks it up again
+        versions[stream] = (version, 0)  // kept: the check that follows looks it up again
         return version
     }
 
@@ -148,26 +156,37 @@ public struct Intake {
         }
     }
 
-    /// Once the log has grown (by all of them, while appending them during checks), the drafts
-    /// checked are in it: the log's versions and keys count them.
+    /// Once the log has grown, the drafts checked are in it: the log's versions and keys count
+    /// them. While ``appendsWhileChecking`` it holds those up to its size: they are let go
+    /// once it has grown by ``forgetsEvery``, all of them once it holds all.
     private mutating func forgetAppendedDrafts() {
         let size = log.size
-        guard size != base, !appendsWhileChecking || size >= base + checkedSinceBase else { return }
-        forgetCheckedDrafts(size: size)
+        guard size != base else { return }
+        if !appendsWhileChecking || size >= lastSeq {
+            forgetCheckedDrafts(size: size)
+        } else if size >= base + forgetsEvery {
+            base = size
+            versions = versions.filter { $0.value.seq > size }
+            keys = keys.filter { $0.value.seq > size }
+        }
     }
 
     private mutating func forgetCheckedDrafts(size: UInt64) {
         base = size
-        checkedSinceBase = 0
+        lastSeq = size
         versions = [:]
         keys = [:]
     }
+
+    /// How many checked drafts' versions, keys and facts are held (not known to be in the log).
+    var heldDrafts: (versions: Int, keys: Int, facts: Int) { (versions.count, keys.count, rules.heldDrafts) }
 
     /// Forgets every draft checked and not appended (after a refused input, whose drafts must
     /// not be seen by the next).
     public mutating func reset() throws {
         rules = try DomainRules(log: log, today: today)
         rules.appendsWhileChecking = appendsWhileChecking
+        rules.forgetsEvery = forgetsEvery
         forgetCheckedDrafts(size: log.size)
     }
 

@@ -30,17 +30,21 @@ public struct DomainRules {
     /// Plan streams' states (their ledgers), by stream: every ledger report reads one.
     private var plans: [String: PlanState] = [:]
     private var incentiveBases: Set<String>?
-    /// The log's size when the drafts checked since were first seen, and those drafts by stream
-    /// with the seqs they will get (drafts are appended in the order they are checked), so a
-    /// retraction may name an event checked earlier in the same batch.
+    /// The log is read up to this seq; the drafts checked after it are held by stream, with the
+    /// seqs they will get (drafts are appended in the order they are checked), so a retraction
+    /// may name an event checked earlier in the same batch.
     private var pendingBase: UInt64 = 0
-    private var pendingCount: UInt64 = 0
+    /// The seq the last draft checked will get (`pendingBase` when none is held).
+    private var lastPendingSeq: UInt64 = 0
     private var pending: [String: [StreamEvent]] = [:]
     /// Whether the drafts checked are being appended while more are checked (the intake's
-    /// pipelined ``Intake/checkAndAppend(_:by:batchEvents:progress:)``): they are then forgotten
-    /// only once the log holds all of them, and until then the log is read only up to where
-    /// they begin, so that no fold reads one twice.
+    /// pipelined ``Intake/checkAndAppend(_:by:batchEvents:progress:)``): the log then never
+    /// holds all of them until the end, so those it holds are let go once it has grown by
+    /// ``forgetsEvery`` past ``pendingBase``, which moves to its size.
     var appendsWhileChecking = false
+    /// How far the log grows, while ``appendsWhileChecking``, before the drafts it holds are
+    /// let go: each time costs a pass over those held.
+    var forgetsEvery: UInt64 = 16_384
     /// The drafts among those of a ``correctable`` type, by the seq they will get: a correction
     /// may name one checked earlier in the same input.
     private var pendingCorrectable: [UInt64: EventDraft] = [:]
@@ -388,8 +392,8 @@ public struct DomainRules {
     private mutating func remember(_ draft: EventDraft, id: String) {
         let kind = EventKind(type: draft.type)
         let fact = (try? PayloadReader(draft.data)).map { StreamFact(kind: kind, payload: $0, occurred: draft.occurred) } ?? .other
-        pendingCount += 1
-        let seq = pendingBase + pendingCount
+        lastPendingSeq += 1
+        let seq = lastPendingSeq
         pending[draft.stream, default: []].append((seq, kind, fact))
         if Self.correctable[kind] != nil { pendingCorrectable[seq] = draft }
         if kind == .eventRetracted {
@@ -551,16 +555,31 @@ public struct DomainRules {
         }
     }
 
-    /// Once the log has grown since the drafts were checked (by all of them, while
-    /// ``appendsWhileChecking``), they are in it: forgets them, so that no fold reads an event twice.
+    /// Once the log has grown since the drafts were checked, they are in it: forgets them, so
+    /// that no fold reads an event twice. While ``appendsWhileChecking`` the log holds those up
+    /// to its size: they are let go once it has grown by ``forgetsEvery``, all of them once it
+    /// holds all.
     private mutating func forgetAppendedDrafts() {
         let size = log.size
-        guard size != pendingBase, !appendsWhileChecking || size >= pendingBase + pendingCount else { return }
-        pendingBase = size
-        pendingCount = 0
-        pending = [:]
-        pendingCorrectable = [:]
+        guard size != pendingBase else { return }
+        if !appendsWhileChecking || size >= lastPendingSeq {
+            pendingBase = size
+            lastPendingSeq = size
+            pending = [:]
+            pendingCorrectable = [:]
+        } else if size >= pendingBase + forgetsEvery {
+            pendingBase = size
+            pending = pending.compactMapValues { events in
+                guard let first = events.first, first.seq <= size else { return events }
+                let held = events.filter { $0.seq > size }
+                return held.isEmpty ? nil : held
+            }
+            pendingCorrectable = pendingCorrectable.filter { $0.key > size }
+        }
     }
+
+    /// How many checked drafts are held (not known to be in the log).
+    var heldDrafts: Int { pending.values.reduce(0) { $0 + $1.count } }
 
     /// Folds the states of the enterprises `ids` not folded yet from one pass over their events
     /// in seq order, split between the cores, so that checking an input that names many
