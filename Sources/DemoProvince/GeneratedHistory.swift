@@ -24,6 +24,27 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
         /// late record).
         var recorded = ""
 
+        /// An empty entry, left in an array in place of one moved out.
+        init() {
+            (stream, type, schema, occurred, data, expectedVersion, key) = ("", "", 1, "", [], .any, nil)
+        }
+
+        /// Calls `body` with a function that moves the entry at a position out of `entries`
+        /// (leaving an empty one): a national history's millions of entries are moved into
+        /// their order and their chunks, not copied (a copy retains each string and payload,
+        /// and releasing the originals frees them).
+        static func moving(from entries: inout [Entry], _ body: ((Int) -> Entry) -> Void) {
+            entries.withUnsafeMutableBufferPointer { entries in
+                let base = entries.baseAddress
+                body { position in
+                    precondition(entries.indices.contains(position), "entry \(position) is out of range")
+                    let entry = (base! + position).move()
+                    (base! + position).initialize(to: Entry())
+                    return entry
+                }
+            }
+        }
+
         init(_ draft: EventDraft) {
             stream = draft.stream
             type = draft.type
@@ -56,11 +77,20 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
     /// that the history shrinks as it is appended.
     let chunkSize: Int
 
-    init(entries: [Entry], chunkSize: Int = 1 << 14) {
+    init(entries: consuming [Entry], chunkSize: Int = 1 << 14) {
         precondition(chunkSize > 0, "a history's chunks hold at least one entry")
         total = entries.count
         self.chunkSize = chunkSize
-        chunks = stride(from: 0, to: entries.count, by: chunkSize).map { Array(entries[$0..<Swift.min($0 + chunkSize, entries.count)]) }
+        chunks = []
+        chunks.reserveCapacity((total + chunkSize - 1) / chunkSize)
+        Entry.moving(from: &entries) { take in
+            for start in stride(from: 0, to: total, by: chunkSize) {
+                var chunk: [Entry] = []
+                chunk.reserveCapacity(Swift.min(chunkSize, total - start))
+                for position in start..<Swift.min(start + chunkSize, total) { chunk.append(take(position)) }
+                chunks.append(chunk)
+            }
+        }
     }
 
     /// The entry at `position`, which must not be let go.

@@ -28,9 +28,13 @@ public struct ProvinceGenerator {
 
     public let options: Options
     private var random: SeededRandom
-    private var timeline: [(day: Day, order: Int, entry: GeneratedHistory.Entry)] = []
+    /// When each entry of ``filed`` happens: the day it is recorded on, and its order of filing.
+    private var timeline: [(day: Day, order: Int, entry: Int)] = []
+    /// The drafts filed on the ``timeline``, in the order they were filed.
+    private var filed: [GeneratedHistory.Entry] = []
     private var counter = 0
-    private var usedCodes: Set<String> = []
+    /// The USCCs given out, each as its division and body (``newUSCC(division:)``).
+    private var usedCodes: Set<Int> = []
     private var trialOffers: [(provider: String, solution: String, from: Day)] = [] {
         didSet { offerMaxima = [] }
     }
@@ -74,6 +78,8 @@ public struct ProvinceGenerator {
     /// The whole history, in business-date order.
     public mutating func generate() throws -> GeneratedHistory {
         timeline.removeAll()
+        filed.removeAll()
+        usedCodes.reserveCapacity(options.enterprises * 11 / 10)  // enterprises, newcomers and providers
         imperfections.removeAll()
         flawsTaken.removeAll()
         emit(Day(2024, 1, 15), try DefaultPlan.draft())
@@ -96,14 +102,19 @@ public struct ProvinceGenerator {
         generateOfficeWork(stages)
         timeline.sort { ($0.day, $0.order) < ($1.day, $1.order) }
         // Sorted: the rest is later.
-        var entries = timeline.prefix { $0.day <= options.through }.map { item in
-            var entry = item.entry
-            entry.recorded = item.day.description
-            return entry
+        let happened = timeline.prefix { $0.day <= options.through }
+        var entries: [GeneratedHistory.Entry] = []
+        entries.reserveCapacity(happened.count)
+        GeneratedHistory.Entry.moving(from: &filed) { take in
+            for item in happened {
+                entries.append(take(item.entry))
+                entries[entries.count - 1].recorded = item.day.description
+            }
         }
-        timeline = []  // the entries are the caller's now: no second copy held
+        timeline = []
+        filed = []
         resolveRetractions(&entries)
-        return GeneratedHistory(entries: entries)
+        return GeneratedHistory(entries: consume entries)
     }
 
     /// How many flaws of each kind to seed.
@@ -384,7 +395,9 @@ public struct ProvinceGenerator {
         let id = "P\(day.year)-\(uscc.suffix(8))-\(counter % 1000)"
         let stream = "project/" + id
         let solution = random.pick(ProvinceData.solutionTitles)
-        let provider = providers.last { $0.from < day }?.uscc ?? providers[0].uscc
+        // The last provider admitted before `day` (providers are admitted in date order).
+        let admitted = Self.prefixCount(providers.map(\.from), before: day, maxima: &providerMaxima)
+        let provider = providers[max(0, admitted - 1)].uscc
         let budget = Int64(random.int(20...400)) * 1_000_000
         projectsFiled += 1
         // Now and then a filing's budget is entered a digit short and corrected a few days later
@@ -733,7 +746,8 @@ public struct ProvinceGenerator {
         counter += 1
         var dated = draft
         dated.occurred = day.description
-        timeline.append((recordedOn ?? day, counter, GeneratedHistory.Entry(dated)))
+        timeline.append((recordedOn ?? day, counter, filed.count))
+        filed.append(GeneratedHistory.Entry(dated))
     }
 
     private func draft(_ stream: String, _ type: String, _ data: [String: JSONValue], expected: ExpectedVersion = .any) -> EventDraft {
@@ -760,12 +774,22 @@ public struct ProvinceGenerator {
 
     /// A new valid USCC registered in `division` (both check characters computed).
     private mutating func newUSCC(division: String) -> String {
+        guard division.utf8.count == 6, let divisionNumber = Int(division) else {
+            preconditionFailure("a division is six digits, not \(division)")
+        }
         while true {
-            let body = (0..<8).map { _ in String(random.int(0...9)) }.joined()
+            var body = ""
+            var bodyNumber = 0
+            for _ in 0..<8 {
+                let digit = random.int(0...9)
+                body.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(digit)))
+                bodyNumber = bodyNumber * 10 + digit
+            }
+            // The code is its division and body with check characters: those two, as one number, name it.
+            guard usedCodes.insert(divisionNumber * 100_000_000 + bodyNumber).inserted else { continue }
             let organisation = body + String(USCC.organisationCheckCharacter(for: body)!)
             let first17 = "91" + division + organisation
-            let code = first17 + String(USCC.checkCharacter(for: first17)!)
-            if usedCodes.insert(code).inserted { return code }
+            return first17 + String(USCC.checkCharacter(for: first17)!)
         }
     }
 }

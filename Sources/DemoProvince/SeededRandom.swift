@@ -59,7 +59,25 @@ public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         let (year, month, day) = Timestamp.civil(fromDays: Int64(number))
-        return String(year).leftPadded(to: 4) + "-" + String(month).leftPadded(to: 2) + "-" + String(day).leftPadded(to: 2)
+        guard (0...9999).contains(year) else {
+            return String(year).leftPadded(to: 4) + "-" + String(month).leftPadded(to: 2) + "-" + String(day).leftPadded(to: 2)
+        }
+        // Every generated event's date: written as ten digits and dashes, without a string per part.
+        return String(unsafeUninitializedCapacity: 10) { text in
+            func put(_ value: Int64, digits: Int, at start: Int) {
+                var value = value
+                for position in (start..<start + digits).reversed() {
+                    text[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            put(year, digits: 4, at: 0)
+            text[4] = UInt8(ascii: "-")
+            put(month, digits: 2, at: 5)
+            text[7] = UInt8(ascii: "-")
+            put(day, digits: 2, at: 8)
+            return 10
+        }
     }
 
     public var year: Int { Int(Timestamp.civil(fromDays: Int64(number)).0) }
