@@ -136,12 +136,8 @@ public struct DomainRules {
             } else {
                 try checkCorrection(draft, names: named, seq: seq)
             }
-        case .diagnosisVisited:
-            try requireInPool(try payload(DiagnosisVisited.self, of: draft).provider)
-        case .providerMatched:
-            try requireInPool(try payload(ProviderMatched.self, of: draft).provider)
-        case .trialEnded:
-            try requireInPool(try payload(TrialEnded.self, of: draft).provider)
+        case .diagnosisVisited, .providerMatched, .trialEnded:
+            for provider in try poolProviders(of: draft, kind: kind) { try requireInPool(provider) }
         case .trialStarted:
             let trial = try payload(TrialStarted.self, of: draft)
             let (provider, solution) = (trial.provider, trial.solution)
@@ -190,6 +186,20 @@ public struct DomainRules {
             break
         }
         remember(draft, id: id)
+    }
+
+    /// The providers `draft` (of `kind`) names that must be in the pool: a visit's, a match's or
+    /// a trial's provider, a project's providers — what ``check(_:by:)`` asks about and
+    /// ``prefetch(for:)`` reads ahead.
+    private func poolProviders(of draft: EventDraft, kind: EventKind) throws(RuleViolation) -> [String] {
+        switch kind {
+        case .diagnosisVisited: [try payload(DiagnosisVisited.self, of: draft).provider]
+        case .providerMatched: [try payload(ProviderMatched.self, of: draft).provider]
+        case .trialStarted: [try payload(TrialStarted.self, of: draft).provider]
+        case .trialEnded: [try payload(TrialEnded.self, of: draft).provider]
+        case .projectFiled: try payload(ProjectFiled.self, of: draft).providers
+        default: []
+        }
     }
 
     /// The draft's typed payload (the catalogue has checked it; a draft that skipped the catalogue
@@ -688,15 +698,9 @@ public struct DomainRules {
         for draft in drafts {
             let (category, id) = draft.streamParts
             if category == "enterprise" { ids.append(id) }
-            switch EventKind(type: draft.type) {
-            case .benchmarkAwarded: if let awarded = try? payload(BenchmarkAwarded.self, of: draft) { staged.append(awarded.recipient) }
-            case .diagnosisVisited: if let visit = try? payload(DiagnosisVisited.self, of: draft) { providers.append(visit.provider) }
-            case .providerMatched: if let match = try? payload(ProviderMatched.self, of: draft) { providers.append(match.provider) }
-            case .trialStarted: if let trial = try? payload(TrialStarted.self, of: draft) { providers.append(trial.provider) }
-            case .trialEnded: if let trial = try? payload(TrialEnded.self, of: draft) { providers.append(trial.provider) }
-            case .projectFiled: if let project = try? payload(ProjectFiled.self, of: draft) { providers += project.providers }
-            default: break
-            }
+            let kind = EventKind(type: draft.type)
+            if kind == .benchmarkAwarded, let awarded = try? payload(BenchmarkAwarded.self, of: draft) { staged.append(awarded.recipient) }
+            providers += (try? poolProviders(of: draft, kind: kind)) ?? []
         }
         try prefetch(enterprises: ids, staged: staged)
         try prefetch(providers: providers)
