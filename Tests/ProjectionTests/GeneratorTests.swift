@@ -58,3 +58,15 @@ extension GeneratorTests {
         }
     }
 }
+
+extension GeneratorTests {
+    @Test("a day prints as YYYY-MM-DD, as the calendar's numbers padded would print it")
+    func dayDescription() {
+        for number in stride(from: -719_162, through: 2_932_896, by: 997) + [0, 19_722, 20_819, 2_932_896] {
+            let day = Day(number: number)
+            let (year, month, date) = Timestamp.civil(fromDays: Int64(number))
+            #expect(day.description == String(format: "%04d-%02d-%02d", Int(year), Int(month), Int(date)), "day \(number)")
+            #expect(Day(Int(year), Int(month), Int(date)) == day)
+        }
+    }
+}
