@@ -13,8 +13,9 @@ public enum ProvinceIngest {
     /// Appends `history` and `results` (``ProvinceGenerator/annualResults``) to `log`, writing
     /// each year's file into `directory`; `progress` is told how many of the history's events are
     /// in. A refused history event is thrown with its index in `history`, its stream's events
-    /// (those in the log, then the drafts) listed in the message. The history's drafts and each
-    /// year's results are let go once appended (at national size each is hundreds of megabytes).
+    /// (those in the log, then the drafts) listed in the message. The history's drafts are let go
+    /// once appended, each year's results once written (at national size each is hundreds of
+    /// megabytes); the files are written ahead, beside the history's append.
     public static func append(
         _ history: consuming GeneratedHistory, results: consuming [Int: [AnnualResult]], officeWork: [(role: Role, drafts: [EventDraft])] = [],
         to log: EventLog,
@@ -62,13 +63,17 @@ public enum ProvinceIngest {
                 start = stop
             }
         }
-        for year in results.keys.sorted() {
+        // Each year's file is written on a thread of its own while the history before it is
+        // appended (writing a national year's file takes about a second on one core).
+        let years = results.keys.sorted()
+        let files = ResultFiles(consume results, directory: directory)
+        for year in years {
             var end = start
             while end < history.endIndex, history.occurred(at: end) <= "\(year)-10-31" { end += 1 }
             try await appendHistory(upTo: end)
             // Through the same intake: its rules already know every enterprise of the history.
             if simulation { try log.setSimulatedTime(Self.endOfDay("\(year)-10-31")) }
-            try await importResults(results.removeValue(forKey: year)!, year: year, intake: &intake, directory: directory)
+            try await importResults(file: try files.path(for: year), year: year, intake: &intake)
         }
         try await appendHistory(upTo: history.endIndex)
         // What the cities and counties record themselves, each as its own role.
@@ -98,9 +103,8 @@ public enum ProvinceIngest {
         endOfDay(day) / 86_400_000_000 / 7
     }
 
-    /// Writes a year's results as the platform's CSV and imports it; every row must pass.
-    static func importResults(_ results: consuming [AnnualResult], year: Int, intake: inout Intake, directory: String) async throws {
-        let file = try write(consume results, year: year, directory: directory)
+    /// Imports a year's results from the platform's file; every row must pass.
+    static func importResults(file: String, year: Int, intake: inout Intake) async throws {
         let reader = AssessmentImport()
         let table = try reader.table(csv: Array(try Data(contentsOf: URL(fileURLWithPath: file))))
         // Checked in parts, keeping each accepted row's place rather than its events (a national
@@ -130,5 +134,35 @@ public enum ProvinceIngest {
         let file = directory + "/\(year)-annual\(year == 2025 ? "-gb18030" : "").csv"
         try Data(bytes).write(to: URL(fileURLWithPath: file))
         return file
+    }
+}
+
+/// Each year's results written as the platform's file (``ProvinceIngest/write(_:year:directory:)``)
+/// on a thread of its own, in year order; the results are let go once written.
+final class ResultFiles: @unchecked Sendable {
+    // `written` is guarded by `condition`.
+    private let condition = NSCondition()
+    private var written: [Int: Result<String, any Error>] = [:]
+
+    init(_ results: consuming [Int: [AnnualResult]], directory: String) {
+        let results = results
+        let thread = Thread { [self] in
+            for year in results.keys.sorted() {
+                let file = Result { try ProvinceIngest.write(results[year]!, year: year, directory: directory) }
+                condition.withLock {
+                    written[year] = file
+                    condition.broadcast()
+                }
+            }
+        }
+        thread.start()
+    }
+
+    /// The path of `year`'s file, once written.
+    func path(for year: Int) throws -> String {
+        try condition.withLock {
+            while written[year] == nil { condition.wait() }
+            return try written[year]!.get()
+        }
     }
 }
