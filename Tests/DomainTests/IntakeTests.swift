@@ -171,3 +171,25 @@ import Testing
         await log.close()
     }
 }
+
+extension IntakeTests {
+    @Test("the log's growth lets go of all the drafts held, none, or those it holds while appending")
+    func pendingSeqsLanding() {
+        var seqs = PendingSeqs(size: 10)
+        for expected in 11...20 as ClosedRange<UInt64> { #expect(seqs.next() == expected) }
+        #expect(seqs.landed(size: 10) == .none)
+        // Not appending while checking: any growth means the drafts are in.
+        #expect(seqs.landed(size: 12) == .all)
+        #expect(seqs.base == 12 && seqs.last == 12)
+
+        seqs.appendsWhileChecking = true
+        seqs.forgetsEvery = 4
+        for _ in 0..<10 { _ = seqs.next() }  // seqs 13...22
+        #expect(seqs.landed(size: 15) == .none)  // grown by 3 < 4
+        #expect(seqs.landed(size: 16) == .through(16))
+        #expect(seqs.base == 16 && seqs.last == 22)
+        #expect(seqs.landed(size: 19) == .none)
+        #expect(seqs.landed(size: 22) == .all)  // the log holds every draft checked
+        #expect(seqs.base == 22 && seqs.last == 22 && seqs.appendsWhileChecking && seqs.forgetsEvery == 4)
+    }
+}

@@ -40,20 +40,25 @@ public struct Intake {
     /// Keys of the drafts accepted so far (not yet in the log), with a digest of their content
     /// and the seq the draft will get.
     private var keys: [String: (digest: Int, seq: UInt64)] = [:]
-    /// The log's size when the drafts above were checked: once it moves they are in the log.
-    private var base: UInt64
-    /// The seq the last draft to be appended will get (`base` when none was checked since).
-    private var lastSeq: UInt64
+    /// The seqs the drafts above will get, and where the log is read up to.
+    private var seqs: PendingSeqs
     /// Whether checked drafts are being appended while more are checked
-    /// (``checkAndAppend(_:by:batchEvents:progress:)``): the log then never holds all of them
-    /// until the end, so those it holds are let go once it has grown by ``forgetsEvery``.
-    var appendsWhileChecking = false {
-        didSet { rules.appendsWhileChecking = appendsWhileChecking }
+    /// (``checkAndAppend(_:by:batchEvents:progress:)``; ``PendingSeqs/appendsWhileChecking``).
+    var appendsWhileChecking: Bool {
+        get { seqs.appendsWhileChecking }
+        set {
+            seqs.appendsWhileChecking = newValue
+            rules.appendsWhileChecking = newValue
+        }
     }
     /// How far the log grows, while ``appendsWhileChecking``, before the drafts it holds are
-    /// let go (here and in the rules): each time costs a pass over those held.
-    var forgetsEvery: UInt64 = 16_384 {
-        didSet { rules.forgetsEvery = forgetsEvery }
+    /// let go, here and in the rules (``PendingSeqs/forgetsEvery``).
+    var forgetsEvery: UInt64 {
+        get { seqs.forgetsEvery }
+        set {
+            seqs.forgetsEvery = newValue
+            rules.forgetsEvery = newValue
+        }
     }
 
     /// - Parameter today: the latest business date accepted (default: today in China).
@@ -62,8 +67,7 @@ public struct Intake {
         self.actor = actor
         self.today = today
         rules = try DomainRules(log: log, today: today)
-        base = log.size
-        lastSeq = base
+        seqs = PendingSeqs(size: log.size)
     }
 
     /// Checks one draft written by ``actor``, in order after those checked before; throws with
@@ -112,9 +116,9 @@ public struct Intake {
                 LogError.versionConflict(stream: draft.stream, expected: draft.expectedVersion, actual: current, event: 0).description
                     + "; read it again and retry")
         }
-        lastSeq += 1
-        versions[draft.stream] = (current + 1, lastSeq)
-        if let key = draft.key { keys[key] = (Self.digest(draft), lastSeq) }
+        let seq = seqs.next()
+        versions[draft.stream] = (current + 1, seq)
+        if let key = draft.key { keys[key] = (Self.digest(draft), seq) }
         return .new
     }
 
@@ -156,26 +160,18 @@ public struct Intake {
         }
     }
 
-    /// Once the log has grown, the drafts checked are in it: the log's versions and keys count
-    /// them. While ``appendsWhileChecking`` it holds those up to its size: they are let go
-    /// once it has grown by ``forgetsEvery``, all of them once it holds all.
+    /// Once the log has grown, the drafts checked are in it (those ``PendingSeqs`` says): the
+    /// log's versions and keys count them.
     private mutating func forgetAppendedDrafts() {
-        let size = log.size
-        guard size != base else { return }
-        if !appendsWhileChecking || size >= lastSeq {
-            forgetCheckedDrafts(size: size)
-        } else if size >= base + forgetsEvery {
-            base = size
+        switch seqs.landed(size: log.size) {
+        case .none: break
+        case .all:
+            versions = [:]
+            keys = [:]
+        case .through(let size):
             versions = versions.filter { $0.value.seq > size }
             keys = keys.filter { $0.value.seq > size }
         }
-    }
-
-    private mutating func forgetCheckedDrafts(size: UInt64) {
-        base = size
-        lastSeq = size
-        versions = [:]
-        keys = [:]
     }
 
     /// How many checked drafts' versions, keys and facts are held (not known to be in the log).
@@ -187,7 +183,9 @@ public struct Intake {
         rules = try DomainRules(log: log, today: today)
         rules.appendsWhileChecking = appendsWhileChecking
         rules.forgetsEvery = forgetsEvery
-        forgetCheckedDrafts(size: log.size)
+        seqs = PendingSeqs(size: log.size, settings: seqs)
+        versions = [:]
+        keys = [:]
     }
 
     /// How many checked events a bulk writer (`gongfu append`, the demo's imports) sends per

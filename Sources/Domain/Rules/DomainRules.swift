@@ -30,21 +30,23 @@ public struct DomainRules {
     /// Plan streams' states (their ledgers), by stream: every ledger report reads one.
     private var plans: [String: PlanState] = [:]
     private var incentiveBases: Set<String>?
-    /// The log is read up to this seq; the drafts checked after it are held by stream, with the
-    /// seqs they will get (drafts are appended in the order they are checked), so a retraction
-    /// may name an event checked earlier in the same batch.
-    private var pendingBase: UInt64 = 0
-    /// The seq the last draft checked will get (`pendingBase` when none is held).
-    private var lastPendingSeq: UInt64 = 0
+    /// The seqs the drafts checked will get (drafts are appended in the order they are
+    /// checked), and where the log is read up to; those drafts are held by stream in
+    /// ``pending``, so a retraction may name an event checked earlier in the same batch.
+    private var seqs: PendingSeqs
     private var pending: [String: [StreamEvent]] = [:]
-    /// Whether the drafts checked are being appended while more are checked (the intake's
-    /// pipelined ``Intake/checkAndAppend(_:by:batchEvents:progress:)``): the log then never
-    /// holds all of them until the end, so those it holds are let go once it has grown by
-    /// ``forgetsEvery`` past ``pendingBase``, which moves to its size.
-    var appendsWhileChecking = false
-    /// How far the log grows, while ``appendsWhileChecking``, before the drafts it holds are
-    /// let go: each time costs a pass over those held.
-    var forgetsEvery: UInt64 = 16_384
+    /// Whether the drafts checked are being appended while more are checked
+    /// (``PendingSeqs/appendsWhileChecking``): no fold then reads one of them twice.
+    var appendsWhileChecking: Bool {
+        get { seqs.appendsWhileChecking }
+        set { seqs.appendsWhileChecking = newValue }
+    }
+    /// How far the log grows, while ``appendsWhileChecking``, before the drafts it holds are let
+    /// go (``PendingSeqs/forgetsEvery``).
+    var forgetsEvery: UInt64 {
+        get { seqs.forgetsEvery }
+        set { seqs.forgetsEvery = newValue }
+    }
     /// The drafts among those of a ``correctable`` type, by the seq they will get: a correction
     /// may name one checked earlier in the same input.
     private var pendingCorrectable: [UInt64: EventDraft] = [:]
@@ -53,6 +55,7 @@ public struct DomainRules {
     public init(log: EventLog, today: String? = nil) throws {
         self.log = log
         lookup = LogLookup(log: log)
+        seqs = PendingSeqs(size: log.size)
         self.eligibility = try BenchmarkEligibility.standard.get()
         self.today = today ?? Timestamp.format(microseconds: Timestamp.nowMicroseconds() + 8 * 3_600_000_000).prefix(10).description
     }
@@ -402,8 +405,7 @@ public struct DomainRules {
     private mutating func remember(_ draft: EventDraft, id: String) {
         let kind = EventKind(type: draft.type)
         let fact = (try? PayloadReader(draft.data)).map { StreamFact(kind: kind, payload: $0, occurred: draft.occurred) } ?? .other
-        lastPendingSeq += 1
-        let seq = lastPendingSeq
+        let seq = seqs.next()
         pending[draft.stream, default: []].append((seq, kind, fact))
         if Self.correctable[kind] != nil { pendingCorrectable[seq] = draft }
         if kind == .eventRetracted {
@@ -490,8 +492,8 @@ public struct DomainRules {
     /// The seqs (ascending) of `positions` that come before the drafts checked since: those
     /// after are drafts appended while checking, which ``pending`` holds.
     private func inLog(_ positions: [UInt64]) -> [UInt64] {
-        guard let last = positions.last, last > pendingBase else { return positions }
-        return Array(positions.prefix { $0 <= pendingBase })
+        guard let last = positions.last, last > seqs.base else { return positions }
+        return Array(positions.prefix { $0 <= seqs.base })
     }
 
     /// `events` without the retractions and the events they retract.
@@ -565,20 +567,15 @@ public struct DomainRules {
         }
     }
 
-    /// Once the log has grown since the drafts were checked, they are in it: forgets them, so
-    /// that no fold reads an event twice. While ``appendsWhileChecking`` the log holds those up
-    /// to its size: they are let go once it has grown by ``forgetsEvery``, all of them once it
-    /// holds all.
+    /// Once the log has grown since the drafts were checked, they are in it (those
+    /// ``PendingSeqs`` says): forgets them, so that no fold reads an event twice.
     private mutating func forgetAppendedDrafts() {
-        let size = log.size
-        guard size != pendingBase else { return }
-        if !appendsWhileChecking || size >= lastPendingSeq {
-            pendingBase = size
-            lastPendingSeq = size
+        switch seqs.landed(size: log.size) {
+        case .none: break
+        case .all:
             pending = [:]
             pendingCorrectable = [:]
-        } else if size >= pendingBase + forgetsEvery {
-            pendingBase = size
+        case .through(let size):
             pending = pending.compactMapValues { events in
                 guard let first = events.first, first.seq <= size else { return events }
                 let held = events.filter { $0.seq > size }
@@ -638,7 +635,7 @@ public struct DomainRules {
         _ streams: [String], of what: String, payload: @escaping @Sendable (_ stream: Int, _ kind: EventKind) -> EnvelopeReader.PayloadPart
     ) throws(RuleViolation) -> [State] {
         var wanted = log.positions(ofStreams: streams)
-        if let last = wanted.last, last.seq > pendingBase { wanted.removeAll { $0.seq > pendingBase } }
+        if let last = wanted.last, last.seq > seqs.base { wanted.removeAll { $0.seq > seqs.base } }
         // Each core reads a run of ascending seqs, each batch once and in order, with a reader
         // of its own (no cache: a batch is not read again).
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, wanted.count / 4096))

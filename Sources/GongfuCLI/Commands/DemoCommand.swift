@@ -171,8 +171,8 @@ struct DemoSummary {
 
     var text: String {
         get throws {
-            // The ranking (every enterprise's stage history) and the count of events by type (the
-            // whole log) take the longest: each runs on a core of its own, beside the rest.
+            // The ranking (every enterprise's stage history) takes the longest: it runs on a core
+            // of its own, beside the other figures and the count of events by type (the whole log).
             // (Two variables: each written by one thread, read once both are done.)
             nonisolated(unsafe) var figures: Result<[String], any Error> = .success([])
             nonisolated(unsafe) var ranking: Result<[String], any Error> = .success([])
