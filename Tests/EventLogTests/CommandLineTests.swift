@@ -71,6 +71,67 @@ import Testing
         #expect(consistency["root2"]!.stringValue! == String(lines[2]))
     }
 
+    /// Lines that all carry keys (so that the whole file can be retried), with Chinese text, new
+    /// streams (`expectedVersion` none) and exact versions.
+    static func keyedEvents(rounds: Int) -> String {
+        let (enterprise, other, provider) = (BadInputs.enterprise, "91370200163562681G", BadInputs.provider)
+        var lines = [
+            #"{"stream":"provider/\#(provider)","type":"ProviderAdmitted","occurred":"2024-04-10","data":{"name":"济南智造云科技有限公司","mapBatch":1},"key":"p-1"}"#,
+            #"{"stream":"enterprise/\#(enterprise)","type":"EnterpriseRegistered","occurred":"2024-01-02","data":{"name":"青岛海川精密机械有限公司","uscc":"\#(enterprise)","city":"370200","county":"370211","industry":"C3484","yearEntered":2019},"expectedVersion":"none","key":"reg-1"}"#,
+            #"{"stream":"enterprise/\#(other)","type":"EnterpriseRegistered","occurred":"2024-01-03","data":{"name":"青岛某机械","uscc":"\#(other)","city":"370200","county":"370211","industry":"C3484","yearEntered":2019},"expectedVersion":0,"key":"reg-2"}"#,
+        ]
+        for round in 0..<rounds {
+            lines.append(
+                #"{"stream":"enterprise/\#(enterprise)","type":"TrainingAttended","occurred":"2024-05-01","data":{"session":"培训班第\#(round)期"},"key":"training-\#(round)"}"#
+            )
+            lines.append(
+                #"{"stream":"enterprise/\#(enterprise)","type":"AssessmentRecorded","occurred":"2024-05-02","data":{"assessment":"A-\#(round)","kind":"online","instrument":"2024.1","stage":"L\#(round % 3 + 1)"},"expectedVersion":\#(2 + 2 * round),"key":"assess-\#(round)"}"#
+            )
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test("An input of many chunks is checked whole, then appended as one chunk is; retried, nothing new")
+    func anInputOfManyChunksIsAppendedAsOne() throws {
+        let temporary = TemporaryDirectory()
+        let input = temporary.path + "/events.ndjson"
+        let events = Self.keyedEvents(rounds: 150)
+        try events.write(toFile: input, atomically: true, encoding: .utf8)
+        let seqs = (1...303).map { "\($0)\n" }.joined()
+        var readBack: [Data] = []
+        for chunkBytes in [1024, 8 << 20] {  // many chunks, and one (the default size)
+            let data = temporary.path + "/data-\(chunkBytes)"
+            #expect(try run(gongfu, ["init", "--data", data]).status == 0)
+            let appended = try run(gongfu, ["append", "--data", data, "--chunk-bytes", "\(chunkBytes)", input])
+            #expect(appended.status == 0, "\(appended.stderr)")
+            #expect(String(decoding: appended.stdout, as: UTF8.self) == seqs)
+            readBack.append(try run(gongfu, ["read", "--data", data, "--as-input"]).stdout)
+            #expect(try run(gongfu, ["verify", "--data", data]).status == 0)
+        }
+        #expect(readBack[0] == readBack[1])
+        #expect(String(decoding: readBack[0], as: UTF8.self).split(separator: "\n").count == 303)
+
+        // Retried in chunks: every event answered with its first seq, none appended again.
+        let data = temporary.path + "/data-1024"
+        let retried = try run(gongfu, ["append", "--data", data, "--chunk-bytes", "1024", input])
+        #expect(retried.status == 0, "\(retried.stderr)")
+        #expect(String(decoding: retried.stdout, as: UTF8.self) == seqs)
+        #expect(retried.stderr.contains("303 event(s) had idempotency keys already used"), "\(retried.stderr)")
+
+        // A bad line in the last of many chunks refuses the whole input, by its line.
+        let more = (0..<60).map {
+            #"{"stream":"enterprise/\#(BadInputs.enterprise)","type":"TrainingAttended","occurred":"2024-06-01","data":{"session":"复训\#($0)"},"key":"more-\#($0)"}"#
+        }
+        let bad =
+            more.joined(separator: "\n") + "\n"
+            + #"{"stream":"enterprise/\#(BadInputs.enterprise)","type":"TrialStarted","occurred":"2024-13-01","data":{}}"# + "\n"
+        let refused = try run(gongfu, ["append", "--data", data, "--chunk-bytes", "1024", "-"], stdin: Data(bad.utf8))
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("stdin line 61"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("nothing was appended"))
+        #expect(try run(gongfu, ["read", "--data", data, "--as-input"]).stdout == readBack[0])
+    }
+
     @Test func oneBadLineRejectsTheWholeFileAndNamesTheLine() throws {
         let temporary = TemporaryDirectory()
         let data = temporary.path + "/data"

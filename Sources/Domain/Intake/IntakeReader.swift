@@ -19,9 +19,10 @@ public struct IntakeReader: Sendable {
     public var maximumLineBytes: Int
     /// The most events one input may carry (`nil`: no limit).
     public var maximumEvents: Int?
-    /// Whether drafts are checked against the catalogue; off only to read again an input
-    /// already checked (their text is still put in NFC, so the drafts are the same).
-    public var checksCatalogue = true
+    /// Whether each draft keeps its payload's canonical bytes once checked
+    /// (``EventDraft/encodeCanonicalPayload()``): for a writer that appends the drafts it read,
+    /// so that the encoding runs here, on every core, and not in the log.
+    public var encodesCanonicalPayloads = false
     let validator: EventValidator
 
     public init(places: IntakePlace.Unit = .line, maximumLineBytes: Int = 64 << 10, maximumEvents: Int? = nil, reference: ReferenceData = .standard) {
@@ -171,13 +172,10 @@ public struct IntakeReader: Sendable {
     }
 
     private func validate(_ draft: inout EventDraft, at place: IntakePlace) throws(IntakeError) {
-        guard checksCatalogue else {
-            if TextRules.mayChangeUnderNFC(draft.data) { draft.data = TextRules.nfc(draft.data) }
-            return
-        }
         do { try validator.validate(&draft) } catch {
             throw IntakeError(.invalid, at: place, "\(error) (\(draft.type) on \(draft.stream))")
         }
+        if encodesCanonicalPayloads { draft.encodeCanonicalPayload() }
     }
 
     /// Where the first byte that is not JSON whitespace is (`endIndex`: none).

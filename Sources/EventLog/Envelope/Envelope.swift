@@ -40,16 +40,16 @@ public struct Envelope: Sendable, Equatable {
             Self.writeLine(
                 seq: seq, writeID: { $0.writeString(id) }, stream: stream, version: version,
                 type: type, schema: schema, occurred: occurred, recorded: recorded, actor: actor.canonicalBytes,
-                key: key, data: data, into: &writer)
+                key: key, writeData: { $0.write(data) }, into: &writer)
             writer.withBytes { output.append(contentsOf: $0) }
         }
     }
 
     /// The one writer of the envelope layout. `writeID` writes the quoted id; `actor` is already
-    /// canonical JSON; `data` is written as canonical JSON here, straight into the line.
+    /// canonical JSON; `writeData` writes the payload as canonical JSON, straight into the line.
     static func writeLine(
         seq: UInt64, writeID: (inout CanonicalWriter) -> Void, stream: String, version: UInt64, type: String,
-        schema: Int, occurred: String, recorded: String, actor: [UInt8], key: String?, data: JSONValue,
+        schema: Int, occurred: String, recorded: String, actor: [UInt8], key: String?, writeData: (inout CanonicalWriter) -> Void,
         into output: inout CanonicalWriter
     ) {
         output.append(EnvelopeLayout.seq)
@@ -75,7 +75,7 @@ public struct Envelope: Sendable, Equatable {
             output.writeString(key)
         }
         output.append(EnvelopeLayout.data)
-        output.write(data)
+        writeData(&output)
         output.append("}\n")
     }
 

@@ -7,11 +7,24 @@ public struct EventDraft: Sendable, Equatable {
     public var schema: Int
     /// Business date: `YYYY-MM-DD` or an RFC 3339 timestamp.
     public var occurred: String
-    /// The payload; always a JSON object.
-    public var data: JSONValue
+    /// The payload; always a JSON object. (A draft made from its canonical bytes alone reads
+    /// them here.)
+    public var data: JSONValue {
+        get { tree ?? Self.tree(of: canonicalPayload ?? []) }
+        set {
+            tree = newValue
+            canonicalPayload = nil
+        }
+    }
     public var expectedVersion: ExpectedVersion
     /// Idempotency key: a repeated key returns the first result and appends nothing.
     public var key: String?
+    /// The payload as a tree, unless the draft was made from canonical bytes.
+    private var tree: JSONValue?
+    /// The payload's canonical bytes when known (``encodeCanonicalPayload()``,
+    /// ``init(stream:type:schema:occurred:canonicalPayload:expectedVersion:key:)``): the log
+    /// writes them as they are instead of encoding the tree.
+    public private(set) var canonicalPayload: [UInt8]?
 
     public init(
         stream: String, type: String, schema: Int = 1, occurred: String, data: JSONValue,
@@ -21,9 +34,51 @@ public struct EventDraft: Sendable, Equatable {
         self.type = type
         self.schema = schema
         self.occurred = occurred
-        self.data = data
+        self.tree = data
         self.expectedVersion = expectedVersion
         self.key = key
+    }
+
+    /// A draft whose payload is given as canonical bytes (``CanonicalJSON``) of a JSON object,
+    /// such as ``canonicalPayload`` of a draft checked before: no tree is built unless ``data``
+    /// is read. Bytes that are not a canonical object must not be given (the log would store
+    /// them as they are); ``validate()`` checks only that they are braced.
+    public init(
+        stream: String, type: String, schema: Int = 1, occurred: String, canonicalPayload: [UInt8],
+        expectedVersion: ExpectedVersion = .any, key: String? = nil
+    ) {
+        self.stream = stream
+        self.type = type
+        self.schema = schema
+        self.occurred = occurred
+        self.canonicalPayload = canonicalPayload
+        self.expectedVersion = expectedVersion
+        self.key = key
+    }
+
+    /// Keeps the payload's canonical bytes beside its tree (for a draft the log will write
+    /// once it has been checked: encoding it here spares the log encoding it).
+    public mutating func encodeCanonicalPayload() {
+        if canonicalPayload == nil, let tree { canonicalPayload = tree.canonicalBytes }
+    }
+
+    /// The payload's canonical bytes.
+    public var canonicalPayloadBytes: [UInt8] { canonicalPayload ?? data.canonicalBytes }
+
+    /// A payload's tree from canonical bytes this type was given (`null` for bytes that are not
+    /// JSON, which ``validate()`` refuses).
+    private static func tree(of bytes: [UInt8]) -> JSONValue {
+        (try? JSONParser.parse(bytes)) ?? .null
+    }
+
+    /// The same event and the same expectations: payloads compared as trees when both drafts
+    /// have them (as they were written), otherwise by their canonical bytes.
+    public static func == (left: EventDraft, right: EventDraft) -> Bool {
+        guard left.stream == right.stream, left.type == right.type, left.schema == right.schema, left.occurred == right.occurred,
+            left.expectedVersion == right.expectedVersion, left.key == right.key
+        else { return false }
+        if let leftTree = left.tree, let rightTree = right.tree { return leftTree == rightTree }
+        return left.canonicalPayloadBytes == right.canonicalPayloadBytes
     }
 
     /// The fields an input line may carry.
@@ -139,7 +194,13 @@ public struct EventDraft: Sendable, Equatable {
         guard Timestamp.isValidBusinessDate(occurred) else {
             throw .invalidField("occurred", "\"\(occurred)\" is not a date YYYY-MM-DD or an RFC 3339 timestamp such as 2024-10-31T09:30:00+08:00")
         }
-        guard case .object = data else { throw .invalidField("data", "must be a JSON object") }
+        if let canonicalPayload {
+            guard canonicalPayload.first == UInt8(ascii: "{"), canonicalPayload.last == UInt8(ascii: "}") else {
+                throw .invalidField("data", "must be a JSON object")
+            }
+        } else {
+            guard case .object = tree else { throw .invalidField("data", "must be a JSON object") }
+        }
         if let key {
             guard !key.isEmpty, key.utf8.count <= 200, !key.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
                 throw .invalidField("key", "must be 1 to 200 bytes without control characters")

@@ -6,13 +6,13 @@ extension EventDraft {
     /// stream, type, schema, business date, and payload as the canonical bytes the log stores.
     public func hasSameContent(as other: EventDraft) -> Bool {
         stream == other.stream && type == other.type && schema == other.schema && occurred == other.occurred
-            && data.canonicalBytes == other.data.canonicalBytes
+            && canonicalPayloadBytes == other.canonicalPayloadBytes
     }
 
     /// Whether `envelope` stores this same event (compared as ``hasSameContent(as:)-(EventDraft)``).
     public func hasSameContent(as envelope: Envelope) -> Bool {
         stream == envelope.stream && type == envelope.type && schema == envelope.schema && occurred == envelope.occurred
-            && data.canonicalBytes == envelope.data.canonicalBytes
+            && canonicalPayloadBytes == envelope.data.canonicalBytes
     }
 
     /// Writes the canonical envelope line with a new UUIDv7 (``Envelope/writeLine``).
@@ -28,6 +28,9 @@ extension EventDraft {
                 output.append(UInt8(ascii: "\""))
             },
             stream: stream, version: version, type: type, schema: schema, occurred: occurred, recorded: recorded,
-            actor: actor, key: key, data: data, into: &output)
+            actor: actor, key: key,
+            writeData: { output in
+                if let canonicalPayload { output.append(canonicalPayload) } else { output.write(data) }
+            }, into: &output)
     }
 }

@@ -14,8 +14,8 @@ struct AppendCommand: AsyncParsableCommand {
             bad line refuses the whole input with its line number, and nothing is appended.
             An event whose key was used before for the same event is not appended again: its
             first seq is printed (a retry after a crash or a timeout appends exactly what is
-            missing). The input is read in chunks of whole lines (twice when it is larger than
-            one chunk: to check, then to append), so memory does not grow with its size.
+            missing). The input is read once, in chunks of whole lines, so memory does not grow
+            with its size: what was checked waits in a temporary file until every line passed.
             Returns once the events are durable (fdatasync).
             """)
 
@@ -26,12 +26,19 @@ struct AppendCommand: AsyncParsableCommand {
 
     @OptionGroup var writer: ActorOptions
 
+    /// The size of the chunks the input is read in (hidden: for tests of inputs of many chunks).
+    @Option(help: .hidden) var chunkBytes = InputChunks.chunkBytes
+
+    func validate() throws {
+        guard chunkBytes >= 1 else { throw ValidationError("--chunk-bytes must be at least 1") }
+    }
+
     /// The longest line accepted: an event is a record, not a document store.
     static let maximumLineBytes = 64 << 10
 
     func run() async throws {
         let source = file == "-" ? "stdin" : file
-        let input = try InputChunks(path: file)
+        let input = try InputChunks(path: file, chunkBytes: chunkBytes)
         defer { input.close() }
         let log = try options.openLog(writable: true)
         var output = StandardOutput()
@@ -66,40 +73,50 @@ struct AppendCommand: AsyncParsableCommand {
         _ input: InputChunks, source: String, log: EventLog, actor: Actor,
         emit: ([AppendResult]) -> Void
     ) async throws {
-        let reader = IntakeReader(places: .line, maximumLineBytes: maximumLineBytes)
+        var reader = IntakeReader(places: .line, maximumLineBytes: maximumLineBytes)
+        reader.encodesCanonicalPayloads = true  // on every core as the lines are read: the log writes them as they are
         // The checking state (the rules' facts, versions, keys) is released before appending:
         // the log's own catalogue grows while appending.
-        let (intake, kept) = try await check(input, reader: reader, source: source, log: log, actor: actor)
-        if let kept {
-            emit(try await appendChecked(kept, intake: intake, source: source, before: 0))
-            return
-        }
-        // The input is larger than a chunk: read it again, appending as it goes.
-        try input.checkUnchanged()
-        var appending = ProgressBar(label: "appending \(source)", unit: "bytes")
-        var before = 0
-        var again = reader
-        again.checksCatalogue = false
-        try await forEachRead(input, reader: again, source: source) { drafts, end in
-            let results = try await appendChecked(drafts.map(\.draft), intake: intake, source: source, before: before)
-            before += results.count
-            emit(results)
-            appending.update(UInt64(end), of: input.size)
+        let (intake, checked) = try await check(input, reader: reader, source: source, log: log, actor: actor)
+        switch checked {
+        case .kept(let drafts):
+            emit(try await appendChecked(drafts, intake: intake, source: source, before: 0))
+        case .spooled(let spool):
+            var appending = ProgressBar(label: "appending \(source)", unit: "events")
+            let total = spool.count
+            var before = 0
+            // The next batch is read back while this one is appended.
+            var ahead: Task<[EventDraft], any Error>?
+            for (index, batch) in spool.batches.enumerated() {
+                let drafts = try await ahead?.value ?? spool.read(batch)
+                let next = index + 1 < spool.batches.count ? spool.batches[index + 1] : nil
+                ahead = next.map { next in Task { try spool.read(next) } }
+                let results = try await appendChecked(drafts, intake: intake, source: source, before: before)
+                before += results.count
+                emit(results)
+                appending.update(UInt64(before), of: UInt64(total))
+            }
         }
     }
 
+    /// Where the checked drafts of an input are: an input of one chunk keeps its drafts; a
+    /// larger one has them in a spool on disk.
+    enum Checked {
+        case kept([EventDraft])
+        case spooled(DraftSpool)
+    }
+
     /// Checks every event of `input`; returns an intake for appending them (holding nothing of
-    /// the checks) and, when the input was one chunk, its drafts.
+    /// the checks) and the checked drafts.
     private static func check(
         _ input: InputChunks, reader: IntakeReader, source: String, log: EventLog,
         actor: Actor
-    ) async throws -> (Intake, [EventDraft]?) {
+    ) async throws -> (Intake, Checked) {
         var intake = try Intake(log: log, actor: actor)
         var checking = ProgressBar(label: "checking \(source)", unit: "bytes")
-        var kept: [EventDraft] = []
-        var chunks = 0
+        var first: [(draft: EventDraft, place: IntakePlace)]?
+        var spool: DraftSpool?
         try await forEachRead(input, reader: reader, source: source) { drafts, end in
-            chunks += 1
             // Read in place: binding each to a name would copy it (a retain of each string).
             try drafts.withUnsafeBufferPointer { drafts in
                 for index in drafts.indices {
@@ -108,12 +125,23 @@ struct AppendCommand: AsyncParsableCommand {
                     }
                 }
             }
-            // One chunk is the whole input: keep its drafts rather than read it again.
-            if chunks == 1 { kept = drafts.map(\.draft) } else { kept = [] }
+            // The first chunk is kept in memory, in case it is the whole input; from the second
+            // on, every chunk's drafts go to the spool.
+            if first == nil && spool == nil {
+                first = drafts
+            } else {
+                if spool == nil {
+                    spool = try DraftSpool()
+                    try first!.withUnsafeBufferPointer { try spool!.write($0) }
+                    first = nil
+                }
+                try drafts.withUnsafeBufferPointer { try spool!.write($0) }
+            }
             checking.update(UInt64(end), of: input.size)
         }
         try intake.reset()
-        return (intake, chunks <= 1 ? kept : nil)
+        if let spool { return (intake, .spooled(spool)) }
+        return (intake, .kept(first?.map(\.draft) ?? []))
     }
 
     /// Calls `body` with each chunk's drafts in order, and where the chunk ended; the next
@@ -123,7 +151,7 @@ struct AppendCommand: AsyncParsableCommand {
         _ body: ([(draft: EventDraft, place: IntakePlace)], Int) async throws -> Void
     ) async throws {
         var ahead: (drafts: Task<[(draft: EventDraft, place: IntakePlace)], any Error>, end: Int)?
-        try await input.forEachChunkAsync { chunk, firstLine, offset in
+        try await input.forEachChunk { chunk, firstLine, offset in
             let next = Task { try await read(chunk, reader: reader, firstLine: firstLine, source: source) }
             if let ahead { try await body(try await ahead.drafts.value, ahead.end) }
             ahead = (next, offset + chunk.count)

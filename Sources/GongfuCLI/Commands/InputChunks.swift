@@ -1,20 +1,23 @@
 import ArgumentParser
 import Foundation
 
-/// An input file read in chunks of whole lines, as many times as needed. Standard input, a pipe
-/// or a device (`<(jq …)`, `/dev/stdin`) is first copied to a temporary file, so that it can be
-/// read twice; a regular file is read in place and must not change between the readings.
+/// An input file read in chunks of whole lines. Standard input, a pipe or a device
+/// (`<(jq …)`, `/dev/stdin`) is first copied to a temporary file (so that its size is known for
+/// the progress bar); a regular file is read in place and must not change while it is read.
 final class InputChunks {
-    /// About how many bytes a chunk holds (it ends at the last line break within them).
+    /// About how many bytes a chunk holds by default (it ends at the last line break within them).
     static let chunkBytes = 8 << 20
 
     let path: String
+    /// About how many bytes each chunk holds.
+    let chunkBytes: Int
     /// The input's size in bytes.
     let size: UInt64
     private let spooled: Bool
     private let identity: [Int]
 
-    init(path: String) throws {
+    init(path: String, chunkBytes: Int = InputChunks.chunkBytes) throws {
+        self.chunkBytes = chunkBytes
         var info = stat()
         let isRegular = path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
         if isRegular {
@@ -63,14 +66,8 @@ final class InputChunks {
     }
 
     /// Calls `body` with each chunk of whole lines, the number of its first line, and its offset.
-    func forEachChunk(_ body: ([UInt8], Int, Int) throws -> Void) throws {
-        var reader = try ChunkReader(path: path, whole: isArray)
-        while let (chunk, line, offset) = try reader.next() { try body(chunk, line, offset) }
-    }
-
-    /// ``forEachChunk(_:)`` with an asynchronous body.
-    func forEachChunkAsync(_ body: ([UInt8], Int, Int) async throws -> Void) async throws {
-        var reader = try ChunkReader(path: path, whole: isArray)
+    func forEachChunk(_ body: ([UInt8], Int, Int) async throws -> Void) async throws {
+        var reader = try ChunkReader(path: path, whole: isArray, chunkBytes: chunkBytes)
         while let (chunk, line, offset) = try reader.next() {
             try checkUnchanged()
             try await body(chunk, line, offset)
@@ -85,20 +82,22 @@ final class InputChunks {
     private struct ChunkReader {
         let handle: FileHandle
         let whole: Bool
+        let chunkBytes: Int
         var carry: [UInt8] = []
         var line = 1
         var offset = 0
         var done = false
 
-        init(path: String, whole: Bool) throws {
+        init(path: String, whole: Bool, chunkBytes: Int) throws {
             guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path): no such file or not readable") }
             self.handle = handle
             self.whole = whole
+            self.chunkBytes = chunkBytes
         }
 
         mutating func next() throws -> ([UInt8], Int, Int)? {
             while !done {
-                let block = try handle.read(upToCount: InputChunks.chunkBytes) ?? Data()
+                let block = try handle.read(upToCount: chunkBytes) ?? Data()
                 if block.isEmpty {
                     done = true
                     try? handle.close()

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Domain
+import EventLog
+import Foundation
+
+/// Checked drafts kept in an unlinked temporary file between `gongfu append`'s check and its
+/// append, so that an input larger than one chunk is read and parsed once and memory does not
+/// grow with it. A draft is kept as its fields and its payload's canonical bytes (the log writes
+/// them as they are); each batch carries a CRC-32, checked when it is read back.
+///
+/// ```swift
+/// let spool = try DraftSpool()
+/// try spool.write(drafts)                        // drafts with canonical payloads
+/// for batch in spool.batches { let drafts = try spool.read(batch) }
+/// ```
+// Sendable: batches are written by one task, then only read (`pread`, at offsets of their own).
+final class DraftSpool: @unchecked Sendable {
+    /// Where a batch is in the file, how many drafts it holds and its CRC-32.
+    struct Batch {
+        var offset: Int
+        var length: Int
+        var count: Int
+        var checksum: UInt32
+    }
+
+    private let descriptor: Int32
+    /// The batches written, in order.
+    private(set) var batches: [Batch] = []
+    private var size = 0
+
+    init() throws {
+        let path = NSTemporaryDirectory() + "gongfu-checked-" + UUID().uuidString
+        descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw ValidationError("cannot create a temporary file in \(NSTemporaryDirectory()): \(Self.reason())") }
+        // Unlinked at once: the file goes when it is closed, or when the process ends however it ends.
+        unlink(path)
+    }
+
+    deinit { close(descriptor) }
+
+    /// How many drafts the spool holds.
+    var count: Int { batches.reduce(0) { $0 + $1.count } }
+
+    /// Appends one batch of checked drafts (each with ``EventDraft/canonicalPayload``, else its
+    /// tree is encoded here).
+    func write(_ drafts: UnsafeBufferPointer<(draft: EventDraft, place: IntakePlace)>) throws {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(drafts.count * 256)
+        for index in drafts.indices { Self.encode(drafts[index].draft, into: &bytes) }
+        let written = bytes.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let count = pwrite(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(size + done))
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                done += count
+            }
+            return true
+        }
+        guard written else { throw ValidationError("cannot write the checked events to a temporary file: \(Self.reason())") }
+        batches.append(Batch(offset: size, length: bytes.count, count: drafts.count, checksum: CRC32.checksum(bytes)))
+        size += bytes.count
+    }
+
+    /// The drafts of `batch`, as written.
+    func read(_ batch: Batch) throws -> [EventDraft] {
+        let bytes = try [UInt8](unsafeUninitializedCapacity: batch.length) { buffer, count in
+            while count < batch.length {
+                let read = pread(descriptor, buffer.baseAddress! + count, batch.length - count, off_t(batch.offset + count))
+                if read < 0 && errno == EINTR { continue }
+                guard read > 0 else { throw ValidationError("cannot read the checked events back from their temporary file: \(Self.reason())") }
+                count += read
+            }
+        }
+        guard CRC32.checksum(bytes) == batch.checksum else {
+            throw ValidationError(
+                "the temporary file of checked events changed while it was in use; nothing more was appended — run the command again")
+        }
+        var drafts: [EventDraft] = []
+        drafts.reserveCapacity(batch.count)
+        var cursor = Cursor(bytes: bytes)
+        for _ in 0..<batch.count { drafts.append(try cursor.draft()) }
+        return drafts
+    }
+
+    /// One draft: flags (bit 0: a key; bits 1–2: the expected version's kind), schema (2
+    /// bytes), expected version (8), the lengths of stream, type, occurred, key and payload (4
+    /// each), then their bytes; integers little-endian.
+    private static func encode(_ draft: EventDraft, into bytes: inout [UInt8]) {
+        let (kind, version): (UInt8, UInt64) =
+            switch draft.expectedVersion {
+            case .any: (0, 0)
+            case .none: (1, 0)
+            case .exact(let version): (2, version)
+            }
+        bytes.append((draft.key == nil ? 0 : 1) | kind << 1)
+        append(UInt64(draft.schema), bytes: 2, to: &bytes)
+        append(version, bytes: 8, to: &bytes)
+        let payload = draft.canonicalPayloadBytes
+        var texts = [draft.stream, draft.type, draft.occurred, draft.key ?? ""]
+        for text in texts { append(UInt64(text.utf8.count), bytes: 4, to: &bytes) }
+        append(UInt64(payload.count), bytes: 4, to: &bytes)
+        for index in texts.indices { texts[index].withUTF8 { bytes.append(contentsOf: $0) } }
+        bytes.append(contentsOf: payload)
+    }
+
+    private static func append(_ value: UInt64, bytes count: Int, to bytes: inout [UInt8]) {
+        for shift in stride(from: 0, to: count * 8, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    /// Reads drafts back from a batch's bytes.
+    private struct Cursor {
+        let bytes: [UInt8]
+        var position = 0
+
+        mutating func draft() throws -> EventDraft {
+            let flags = try integer(1)
+            let schema = Int(try integer(2))
+            let version = try integer(8)
+            let lengths = try (0..<5).map { _ in Int(try integer(4)) }
+            let texts = try lengths.prefix(4).map { String(decoding: try take($0), as: UTF8.self) }
+            let payload = Array(try take(lengths[4]))
+            let expected: ExpectedVersion = (flags >> 1) == 2 ? .exact(version) : (flags >> 1) == 1 ? .none : .any
+            return EventDraft(
+                stream: texts[0], type: texts[1], schema: schema, occurred: texts[2], canonicalPayload: payload, expectedVersion: expected,
+                key: flags & 1 == 1 ? texts[3] : nil)
+        }
+
+        private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
+            guard count >= 0, count <= bytes.count - position else {
+                throw ValidationError("the temporary file of checked events is cut short; nothing more was appended — run the command again")
+            }
+            defer { position += count }
+            return bytes[position..<position + count]
+        }
+
+        private mutating func integer(_ count: Int) throws -> UInt64 {
+            try take(count).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+        }
+    }
+
+    private static func reason() -> String { String(cString: strerror(errno)) }
+}
