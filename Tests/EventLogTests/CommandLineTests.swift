@@ -130,6 +130,16 @@ import Testing
         #expect(refused.stderr.contains("stdin line 61"), "\(refused.stderr)")
         #expect(refused.stderr.contains("nothing was appended"))
         #expect(try run(gongfu, ["read", "--data", data, "--as-input"]).stdout == readBack[0])
+
+        // No room for the checked chunks: said so, and nothing appended.
+        let nowhere = temporary.path + "/missing/"
+        let moreFile = temporary.path + "/more.ndjson"
+        try more.joined(separator: "\n").write(toFile: moreFile, atomically: true, encoding: .utf8)
+        let noSpool = try run("/usr/bin/env", ["TMPDIR=\(nowhere)", gongfu, "append", "--data", data, "--chunk-bytes", "1024", moreFile])
+        #expect(noSpool.status != 0)
+        #expect(noSpool.stderr.contains("cannot create a temporary file in \(nowhere) (TMPDIR)"), "\(noSpool.stderr)")
+        #expect(noSpool.stderr.contains("nothing was appended"))
+        #expect(try run(gongfu, ["read", "--data", data, "--as-input"]).stdout == readBack[0])
     }
 
     @Test func oneBadLineRejectsTheWholeFileAndNamesTheLine() throws {

@@ -88,7 +88,10 @@ struct AppendCommand: AsyncParsableCommand {
             // The next batch is read back while this one is appended.
             var ahead: Task<[EventDraft], any Error>?
             for (index, batch) in spool.batches.enumerated() {
-                let drafts = try await ahead?.value ?? spool.read(batch)
+                let drafts: [EventDraft]
+                do { drafts = try await ahead?.value ?? spool.read(batch) } catch {
+                    throw ValidationError("\(source): \(error); \(appendedSoFar(before))")
+                }
                 let next = index + 1 < spool.batches.count ? spool.batches[index + 1] : nil
                 ahead = next.map { next in Task { try spool.read(next) } }
                 let results = try await appendChecked(drafts, intake: intake, source: source, before: before)
@@ -130,12 +133,16 @@ struct AppendCommand: AsyncParsableCommand {
             if first == nil && spool == nil {
                 first = drafts
             } else {
-                if spool == nil {
-                    spool = try DraftSpool()
-                    try first!.withUnsafeBufferPointer { try spool!.write($0) }
-                    first = nil
+                do {
+                    if spool == nil {
+                        spool = try DraftSpool()
+                        try first!.withUnsafeBufferPointer { try spool!.write($0) }
+                        first = nil
+                    }
+                    try drafts.withUnsafeBufferPointer { try spool!.write($0) }
+                } catch {
+                    throw ValidationError("\(source): \(error); nothing was appended")
                 }
-                try drafts.withUnsafeBufferPointer { try spool!.write($0) }
             }
             checking.update(UInt64(end), of: input.size)
         }
@@ -178,13 +185,16 @@ struct AppendCommand: AsyncParsableCommand {
         do {
             return try await intake.append(drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2) { appendedHere = $0 }
         } catch {
-            let before = before + appendedHere  // the requests of this chunk that were durable
-            let appended =
-                before == 0
-                ? "nothing was appended"
-                : "the first \(before) events were appended; run the same command again to append the rest (idempotency keys make the retry exact)"
-            throw ValidationError("\(source): \(error.message); \(appended)")
+            // (The requests of this call that were durable count too.)
+            throw ValidationError("\(source): \(error.message); \(appendedSoFar(before + appendedHere))")
         }
+    }
+
+    /// What a failed append tells its user once `before` events are in the log.
+    static func appendedSoFar(_ before: Int) -> String {
+        before == 0
+            ? "nothing was appended"
+            : "the first \(before) events were appended; run the same command again to append the rest (idempotency keys make the retry exact)"
     }
 }
 

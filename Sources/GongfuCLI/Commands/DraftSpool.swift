@@ -1,4 +1,3 @@
-import ArgumentParser
 import Domain
 import EventLog
 import Foundation
@@ -23,6 +22,11 @@ final class DraftSpool: @unchecked Sendable {
         var checksum: UInt32
     }
 
+    /// Why the spool could not be written or read back.
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
     private let descriptor: Int32
     /// The batches written, in order.
     private(set) var batches: [Batch] = []
@@ -31,7 +35,9 @@ final class DraftSpool: @unchecked Sendable {
     init() throws {
         let path = NSTemporaryDirectory() + "gongfu-checked-" + UUID().uuidString
         descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw ValidationError("cannot create a temporary file in \(NSTemporaryDirectory()): \(Self.reason())") }
+        guard descriptor >= 0 else {
+            throw Failure(description: "cannot create a temporary file in \(NSTemporaryDirectory()) (TMPDIR): \(Self.reason())")
+        }
         // Unlinked at once: the file goes when it is closed, or when the process ends however it ends.
         unlink(path)
     }
@@ -57,7 +63,9 @@ final class DraftSpool: @unchecked Sendable {
             }
             return true
         }
-        guard written else { throw ValidationError("cannot write the checked events to a temporary file: \(Self.reason())") }
+        guard written else {
+            throw Failure(description: "cannot write the checked events to a temporary file in \(NSTemporaryDirectory()) (TMPDIR): \(Self.reason())")
+        }
         batches.append(Batch(offset: size, length: bytes.count, count: drafts.count, checksum: CRC32.checksum(bytes)))
         size += bytes.count
     }
@@ -68,13 +76,17 @@ final class DraftSpool: @unchecked Sendable {
             while count < batch.length {
                 let read = pread(descriptor, buffer.baseAddress! + count, batch.length - count, off_t(batch.offset + count))
                 if read < 0 && errno == EINTR { continue }
-                guard read > 0 else { throw ValidationError("cannot read the checked events back from their temporary file: \(Self.reason())") }
+                guard read > 0 else {
+                    throw Failure(
+                        description: read == 0
+                            ? "the temporary file of checked events is cut short"
+                            : "cannot read the checked events back from their temporary file: \(Self.reason())")
+                }
                 count += read
             }
         }
         guard CRC32.checksum(bytes) == batch.checksum else {
-            throw ValidationError(
-                "the temporary file of checked events changed while it was in use; nothing more was appended — run the command again")
+            throw Failure(description: "the temporary file of checked events changed while it was in use")
         }
         var drafts: [EventDraft] = []
         drafts.reserveCapacity(batch.count)
@@ -128,7 +140,7 @@ final class DraftSpool: @unchecked Sendable {
 
         private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
             guard count >= 0, count <= bytes.count - position else {
-                throw ValidationError("the temporary file of checked events is cut short; nothing more was appended — run the command again")
+                throw Failure(description: "the temporary file of checked events is cut short")
             }
             defer { position += count }
             return bytes[position..<position + count]
