@@ -1,10 +1,9 @@
-import Domain
 import EventLog
 import Foundation
 
-/// Checked drafts kept in an unlinked temporary file between `gongfu append`'s check and its
-/// append, so that an input larger than one chunk is read and parsed once and memory does not
-/// grow with it. A draft is kept as its fields and its payload's canonical bytes (the log writes
+/// Checked drafts kept in an unlinked temporary file between a bulk writer's check and its
+/// append (`gongfu append` of an input larger than one chunk), so that the input is read and
+/// parsed once and memory does not grow with it. A draft is kept as its fields and its payload's canonical bytes (the log writes
 /// them as they are); each batch carries a CRC-32, checked when it is read back.
 ///
 /// ```swift
@@ -13,30 +12,35 @@ import Foundation
 /// for batch in spool.batches { let drafts = try spool.read(batch) }
 /// ```
 // Sendable: batches are written by one task, then only read (`pread`, at offsets of their own).
-final class DraftSpool: @unchecked Sendable {
+public final class DraftSpool: @unchecked Sendable {
     /// Where a batch is in the file, how many drafts it holds and its CRC-32.
-    struct Batch {
+    public struct Batch: Sendable {
         var offset: Int
         var length: Int
-        var count: Int
+        /// How many drafts the batch holds.
+        public var count: Int
         var checksum: UInt32
     }
 
     /// Why the spool could not be written or read back.
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    private let descriptor: Int32
+    let descriptor: Int32
+    /// The directory the file was made in (named in errors).
+    let directory: String
     /// The batches written, in order.
-    private(set) var batches: [Batch] = []
+    public private(set) var batches: [Batch] = []
     private var size = 0
 
-    init() throws {
-        let path = NSTemporaryDirectory() + "gongfu-checked-" + UUID().uuidString
+    /// A spool in a new temporary file of `directory` (default: `TMPDIR`'s), unlinked at once.
+    public init(in directory: String = NSTemporaryDirectory()) throws(Failure) {
+        self.directory = directory
+        let path = (directory.hasSuffix("/") ? directory : directory + "/") + "gongfu-checked-" + UUID().uuidString
         descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw Failure(description: "cannot create a temporary file in \(NSTemporaryDirectory()) (TMPDIR): \(Self.reason())")
+            throw Failure(description: "cannot create a temporary file in \(directory) (TMPDIR): \(Self.reason())")
         }
         // Unlinked at once: the file goes when it is closed, or when the process ends however it ends.
         unlink(path)
@@ -45,11 +49,11 @@ final class DraftSpool: @unchecked Sendable {
     deinit { close(descriptor) }
 
     /// How many drafts the spool holds.
-    var count: Int { batches.reduce(0) { $0 + $1.count } }
+    public var count: Int { batches.reduce(0) { $0 + $1.count } }
 
     /// Appends one batch of checked drafts (each with ``EventDraft/canonicalPayload``, else its
     /// tree is encoded here).
-    func write(_ drafts: UnsafeBufferPointer<(draft: EventDraft, place: IntakePlace)>) throws {
+    public func write(_ drafts: UnsafeBufferPointer<(draft: EventDraft, place: IntakePlace)>) throws(Failure) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(drafts.count * 256)
         for index in drafts.indices { Self.encode(drafts[index].draft, into: &bytes) }
@@ -64,27 +68,30 @@ final class DraftSpool: @unchecked Sendable {
             return true
         }
         guard written else {
-            throw Failure(description: "cannot write the checked events to a temporary file in \(NSTemporaryDirectory()) (TMPDIR): \(Self.reason())")
+            throw Failure(description: "cannot write the checked events to a temporary file in \(directory) (TMPDIR): \(Self.reason())")
         }
         batches.append(Batch(offset: size, length: bytes.count, count: drafts.count, checksum: CRC32.checksum(bytes)))
         size += bytes.count
     }
 
     /// The drafts of `batch`, as written.
-    func read(_ batch: Batch) throws -> [EventDraft] {
-        let bytes = try [UInt8](unsafeUninitializedCapacity: batch.length) { buffer, count in
+    public func read(_ batch: Batch) throws(Failure) -> [EventDraft] {
+        var failure: Failure?
+        let bytes = [UInt8](unsafeUninitializedCapacity: batch.length) { buffer, count in
             while count < batch.length {
                 let read = pread(descriptor, buffer.baseAddress! + count, batch.length - count, off_t(batch.offset + count))
                 if read < 0 && errno == EINTR { continue }
                 guard read > 0 else {
-                    throw Failure(
+                    failure = Failure(
                         description: read == 0
                             ? "the temporary file of checked events is cut short"
                             : "cannot read the checked events back from their temporary file: \(Self.reason())")
+                    return
                 }
                 count += read
             }
         }
+        if let failure { throw failure }
         guard CRC32.checksum(bytes) == batch.checksum else {
             throw Failure(description: "the temporary file of checked events changed while it was in use")
         }
@@ -125,12 +132,14 @@ final class DraftSpool: @unchecked Sendable {
         let bytes: [UInt8]
         var position = 0
 
-        mutating func draft() throws -> EventDraft {
+        mutating func draft() throws(Failure) -> EventDraft {
             let flags = try integer(1)
             let schema = Int(try integer(2))
             let version = try integer(8)
-            let lengths = try (0..<5).map { _ in Int(try integer(4)) }
-            let texts = try lengths.prefix(4).map { String(decoding: try take($0), as: UTF8.self) }
+            var lengths: [Int] = []
+            for _ in 0..<5 { lengths.append(Int(try integer(4))) }
+            var texts: [String] = []
+            for length in lengths.prefix(4) { texts.append(String(decoding: try take(length), as: UTF8.self)) }
             let payload = Array(try take(lengths[4]))
             let expected: ExpectedVersion = (flags >> 1) == 2 ? .exact(version) : (flags >> 1) == 1 ? .none : .any
             return EventDraft(
@@ -138,7 +147,7 @@ final class DraftSpool: @unchecked Sendable {
                 key: flags & 1 == 1 ? texts[3] : nil)
         }
 
-        private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
+        private mutating func take(_ count: Int) throws(Failure) -> ArraySlice<UInt8> {
             guard count >= 0, count <= bytes.count - position else {
                 throw Failure(description: "the temporary file of checked events is cut short")
             }
@@ -146,7 +155,7 @@ final class DraftSpool: @unchecked Sendable {
             return bytes[position..<position + count]
         }
 
-        private mutating func integer(_ count: Int) throws -> UInt64 {
+        private mutating func integer(_ count: Int) throws(Failure) -> UInt64 {
             try take(count).reversed().reduce(0) { $0 << 8 | UInt64($1) }
         }
     }
