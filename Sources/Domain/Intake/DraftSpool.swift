@@ -103,8 +103,8 @@ public final class DraftSpool: @unchecked Sendable {
     }
 
     /// One draft: flags (bit 0: a key; bits 1–2: the expected version's kind), schema (2
-    /// bytes), expected version (8), the lengths of stream, type, occurred, key and payload (4
-    /// each), then their bytes; integers little-endian.
+    /// bytes), expected version (8), then stream, type, occurred, the key if any and the
+    /// payload, each as its length (4 bytes) and its bytes; integers little-endian.
     private static func encode(_ draft: EventDraft, into bytes: inout [UInt8]) {
         let (kind, version): (UInt8, UInt64) =
             switch draft.expectedVersion {
@@ -115,12 +115,21 @@ public final class DraftSpool: @unchecked Sendable {
         bytes.append((draft.key == nil ? 0 : 1) | kind << 1)
         append(UInt64(draft.schema), bytes: 2, to: &bytes)
         append(version, bytes: 8, to: &bytes)
+        append(text: draft.stream, to: &bytes)
+        append(text: draft.type, to: &bytes)
+        append(text: draft.occurred, to: &bytes)
+        if let key = draft.key { append(text: key, to: &bytes) }
         let payload = draft.canonicalPayloadBytes
-        var texts = [draft.stream, draft.type, draft.occurred, draft.key ?? ""]
-        for text in texts { append(UInt64(text.utf8.count), bytes: 4, to: &bytes) }
         append(UInt64(payload.count), bytes: 4, to: &bytes)
-        for index in texts.indices { texts[index].withUTF8 { bytes.append(contentsOf: $0) } }
         bytes.append(contentsOf: payload)
+    }
+
+    private static func append(text: String, to bytes: inout [UInt8]) {
+        var text = text  // (a native string's bytes are read in place)
+        text.withUTF8 { utf8 in
+            append(UInt64(utf8.count), bytes: 4, to: &bytes)
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     private static func append(_ value: UInt64, bytes count: Int, to bytes: inout [UInt8]) {
@@ -136,15 +145,18 @@ public final class DraftSpool: @unchecked Sendable {
             let flags = try integer(1)
             let schema = Int(try integer(2))
             let version = try integer(8)
-            var lengths: [Int] = []
-            for _ in 0..<5 { lengths.append(Int(try integer(4))) }
-            var texts: [String] = []
-            for length in lengths.prefix(4) { texts.append(String(decoding: try take(length), as: UTF8.self)) }
-            let payload = Array(try take(lengths[4]))
+            let stream = try text()
+            let type = try text()
+            let occurred = try text()
+            let key = flags & 1 == 1 ? try text() : nil
+            let payload = Array(try take(Int(try integer(4))))
             let expected: ExpectedVersion = (flags >> 1) == 2 ? .exact(version) : (flags >> 1) == 1 ? .none : .any
             return EventDraft(
-                stream: texts[0], type: texts[1], schema: schema, occurred: texts[2], canonicalPayload: payload, expectedVersion: expected,
-                key: flags & 1 == 1 ? texts[3] : nil)
+                stream: stream, type: type, schema: schema, occurred: occurred, canonicalPayload: payload, expectedVersion: expected, key: key)
+        }
+
+        private mutating func text() throws(Failure) -> String {
+            String(decoding: try take(Int(try integer(4))), as: UTF8.self)
         }
 
         private mutating func take(_ count: Int) throws(Failure) -> ArraySlice<UInt8> {
@@ -156,7 +168,9 @@ public final class DraftSpool: @unchecked Sendable {
         }
 
         private mutating func integer(_ count: Int) throws(Failure) -> UInt64 {
-            try take(count).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+            var value: UInt64 = 0
+            for (index, byte) in try take(count).enumerated() { value |= UInt64(byte) << UInt64(8 * index) }
+            return value
         }
     }
 
