@@ -45,6 +45,20 @@ public struct ReferenceData: Sendable {
     /// GB/T 4754-2017 divisions (大类) of sections B (06–12), C (13–43) and D (44–46).
     public let industries: [IndustryDivision]
     public let sectorGroups: [SectorGroup]
+    /// ``industries`` by their two digits (0–99).
+    private let industriesByNumber: [IndustryDivision?]
+
+    public init(cities: [City], historicDivisions: [HistoricDivision], industries: [IndustryDivision], sectorGroups: [SectorGroup]) {
+        self.cities = cities
+        self.historicDivisions = historicDivisions
+        self.industries = industries
+        self.sectorGroups = sectorGroups
+        var byNumber = [IndustryDivision?](repeating: nil, count: 100)
+        for division in industries {
+            if let number = Int(division.code), byNumber.indices.contains(number) { byNumber[number] = division }
+        }
+        industriesByNumber = byNumber
+    }
 
     /// The city a current county or city code belongs to.
     public func city(containing code: String) -> City? {
@@ -75,11 +89,16 @@ public struct ReferenceData: Sendable {
     /// (`3484`, `34`): nil when the division is not one of industry's or the letter is not its
     /// section's.
     public func industry(for code: String) -> IndustryDivision? {
-        let section = code.first.flatMap { $0.isLetter ? String($0) : nil }
-        let digits = section == nil ? code : String(code.dropFirst())
-        guard digits.count >= 2, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        guard let division = industries.first(where: { $0.code == String(digits.prefix(2)) }) else { return nil }
-        guard section == nil || section == division.section else { return nil }
+        // Read byte by byte: every registration's industry is checked here.
+        let bytes = code.utf8
+        guard let first = bytes.first else { return nil }
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let digits = isDigit(first) ? bytes[...] : bytes.dropFirst()
+        guard digits.count >= 2, digits.allSatisfy(isDigit) else { return nil }
+        let number = Int(digits.first! - UInt8(ascii: "0")) * 10 + Int(digits.dropFirst().first! - UInt8(ascii: "0"))
+        guard let division = industriesByNumber[number] else { return nil }
+        // A letter must be the division's section.
+        guard isDigit(first) || division.section.utf8.elementsEqual(CollectionOfOne(first)) else { return nil }
         return division
     }
 

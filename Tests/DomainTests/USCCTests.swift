@@ -108,6 +108,20 @@ import Testing
         #expect(data.sectorGroups(for: "C3011").map(\.name) == ["建材"])
         #expect(data.sectorGroups(for: "C1310").map(\.name) == ["轻工"])
         #expect(data.sectorGroups(for: "C3484").isEmpty)
+        // Read byte by byte, the same as the rule read character by character: an optional
+        // letter (the division's section), then two digits or more.
+        func plain(_ code: String) -> ReferenceData.IndustryDivision? {
+            let section = code.first.flatMap { $0.isLetter ? String($0) : nil }
+            let digits = section == nil ? code : String(code.dropFirst())
+            guard digits.count >= 2, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            guard let division = data.industries.first(where: { $0.code == String(digits.prefix(2)) }) else { return nil }
+            return section == nil || section == division.section ? division : nil
+        }
+        let starts = ["", "B", "C", "D", "c", "Z", "中", "Ｃ", "-", " ", "0", "é"]
+        let rests = ["", "3", "34", "3484", "06", "0610", "4411", "46", "47", "99", "00", "3a", "34 ", "٣٤", "１７"]
+        for start in starts {
+            for rest in rests { #expect(data.industry(for: start + rest) == plain(start + rest), "\(start + rest)") }
+        }
         let grouped = data.sectorGroups.flatMap(\.divisions)
         #expect(grouped.allSatisfy { code in data.industries.contains { $0.code == code } })
     }
