@@ -173,6 +173,17 @@ import Testing
 }
 
 extension IntakeTests {
+    @Test("a write the log refuses says how many of the input's events were stored before it")
+    func refusalCountsWhatWasStored() {
+        let refused = LogError.writesRefused(reason: "a sync failed")
+        #expect(Intake.refusal(refused, offset: 0).message == "the log refused the write: \(refused); nothing of this input was stored")
+        #expect(
+            Intake.refusal(refused, offset: 16_384).message
+                == "the log refused the write: \(refused); the first 16384 events of this input were stored, none after them")
+        #expect(Intake.refusal(refused, offset: -3).message.hasSuffix("nothing of this input was stored"))
+        #expect(Intake.refusal(refused, offset: 7).code == .unavailable)
+    }
+
     @Test("the log's growth lets go of all the drafts held, none, or those it holds while appending")
     func pendingSeqsLanding() {
         var seqs = PendingSeqs(size: 10)

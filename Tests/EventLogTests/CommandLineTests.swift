@@ -109,6 +109,11 @@ import Testing
             #expect(try run(gongfu, ["verify", "--data", data]).status == 0)
         }
         #expect(readBack[0] == readBack[1])
+        // Stored as canonical lines, whichever way the payloads came (spooled bytes or trees).
+        for line in String(decoding: try run(gongfu, ["read", "--data", temporary.path + "/data-1024"]).stdout, as: UTF8.self).split(separator: "\n")
+        {
+            #expect(try Envelope(line: Array(line.utf8)).line == Array(line.utf8) + [0x0A])
+        }
         #expect(String(decoding: readBack[0], as: UTF8.self).split(separator: "\n").count == 303)
 
         // Retried in chunks: every event answered with its first seq, none appended again.
@@ -140,6 +145,10 @@ import Testing
         #expect(noSpool.stderr.contains("cannot create a temporary file in \(nowhere) (TMPDIR)"), "\(noSpool.stderr)")
         #expect(noSpool.stderr.contains("nothing was appended"))
         #expect(try run(gongfu, ["read", "--data", data, "--as-input"]).stdout == readBack[0])
+        // A file smaller than a chunk is one chunk, with or without a last line break: no spool.
+        let appended = try run("/usr/bin/env", ["TMPDIR=\(nowhere)", gongfu, "append", "--data", data, moreFile])
+        #expect(appended.status == 0, "\(appended.stderr)")
+        #expect(String(decoding: appended.stdout, as: UTF8.self) == (304...363).map { "\($0)\n" }.joined())
     }
 
     @Test func oneBadLineRejectsTheWholeFileAndNamesTheLine() throws {

@@ -155,6 +155,11 @@ import Testing
                     (envelope.id, envelope.recorded) = ("", "")
                     return String(decoding: envelope.line, as: UTF8.self)
                 })
+            // The bytes stored are canonical: each line reads back and writes out to itself.
+            try log.forEachLine { _, line in
+                let envelope = try Envelope(line: line)
+                #expect(envelope.line == Array(line))
+            }
             await log.close()
         }
         #expect(lines[0] == lines[1] && lines[0].count == 6)

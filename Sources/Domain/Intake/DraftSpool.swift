@@ -3,7 +3,8 @@ import Foundation
 
 /// Checked drafts kept in an unlinked temporary file between a bulk writer's check and its
 /// append (`gongfu append` of an input larger than one chunk), so that the input is read and
-/// parsed once and memory does not grow with it. A draft is kept as its fields and its payload's canonical bytes (the log writes
+/// parsed once and the process's memory does not grow with it (where `TMPDIR` is a tmpfs, the
+/// file itself is in memory). A draft is kept as its fields and its payload's canonical bytes (the log writes
 /// them as they are); each batch carries a CRC-32, checked when it is read back.
 ///
 /// ```swift

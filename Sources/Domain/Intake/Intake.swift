@@ -201,8 +201,11 @@ public struct Intake {
     /// more, the next batches are queued behind one not yet durable (the log makes batches
     /// durable in order: a batch is never durable without those before it), so that one batch
     /// is sequenced and its lines built while the one before is written and synced.
+    ///
+    /// `eventsBefore` events of the same input were appended by earlier calls: a refusal's place
+    /// and the count of what was stored before it are counted from the input's start.
     public func append(
-        _ drafts: [EventDraft], batchEvents: Int = 2000, inFlight: Int = 1,
+        _ drafts: [EventDraft], batchEvents: Int = 2000, inFlight: Int = 1, eventsBefore: Int = 0,
         progress: (Int) -> Void = { _ in }
     ) async throws(IntakeError) -> [AppendResult] {
         var results: [AppendResult] = []
@@ -215,11 +218,11 @@ public struct Intake {
             let batch = end - start == drafts.count ? drafts : Array(drafts[start..<end])
             defer { start = end }
             guard inFlight > 1 else {
-                do { results += try await log.append(batch, actor: actor) } catch { throw Self.refusal(error, offset: start) }
+                do { results += try await log.append(batch, actor: actor) } catch { throw Self.refusal(error, offset: eventsBefore + start) }
                 progress(results.count)
                 continue
             }
-            pending.append(await send(batch, offset: start))
+            pending.append(await send(batch, offset: eventsBefore + start))
             if pending.count >= inFlight { try await Self.finishOldest(&pending, into: &results, progress: progress) }
         }
         while !pending.isEmpty { try await Self.finishOldest(&pending, into: &results, progress: progress) }
@@ -329,7 +332,8 @@ public struct Intake {
         do { return try await sent.task.value } catch { throw refusal(error as? LogError ?? .closed, offset: sent.offset) }
     }
 
-    /// The error for a batch the log refused (from `offset` in the input).
+    /// The error for a batch the log refused (from `offset` in the input: the events before it
+    /// were stored, in order, before it was refused).
     public static func refusal(_ error: LogError, offset: Int) -> IntakeError {
         switch error {
         case .versionConflict(_, _, _, let event), .idempotencyKeyReused(_, _, let event):
@@ -337,18 +341,19 @@ public struct Intake {
         case .invalidEvent(let index, let reason):
             IntakeError(.invalid, at: IntakePlace(.event, offset + index), reason)
         default:
-            IntakeError(.unavailable, at: nil, Self.unavailableMessage(error))
+            IntakeError(.unavailable, at: nil, Self.unavailableMessage(error, stored: max(0, offset)))
         }
     }
 
-    /// What a writer is told when the log refuses a write: a full disk says so.
-    public static func unavailableMessage(_ error: LogError) -> String {
+    /// What a writer is told when the log refuses a write, `stored` events of its input having
+    /// been stored before: a full disk says so.
+    public static func unavailableMessage(_ error: LogError, stored: Int = 0) -> String {
         let text = "\(error)"
+        let kept = stored == 0 ? "nothing of this input was stored" : "the first \(stored) events of this input were stored, none after them"
         if text.contains("No space left on device") || text.contains("Disk quota exceeded") {
-            return
-                "the disk holding the log is full; nothing of this input was stored. Writes resume once the operator frees space; retry then with the same idempotency keys"
+            return "the disk holding the log is full; \(kept). Writes resume once the operator frees space; retry then with the same idempotency keys"
         }
-        return "the log refused the write: \(error); nothing of this input was stored"
+        return "the log refused the write: \(error); \(kept)"
     }
 
     /// A digest of a draft's content, for keys repeated within one input: the same for drafts

@@ -71,14 +71,13 @@ public struct EventDraft: Sendable, Equatable {
         (try? JSONParser.parse(bytes)) ?? .null
     }
 
-    /// The same event and the same expectations: payloads compared as trees when both drafts
-    /// have them (as they were written), otherwise by their canonical bytes.
+    /// The same event and the same expectations: payloads compared by their canonical bytes,
+    /// whichever way each draft holds them (`98.0` and `98` are the same payload, as the log
+    /// stores them).
     public static func == (left: EventDraft, right: EventDraft) -> Bool {
-        guard left.stream == right.stream, left.type == right.type, left.schema == right.schema, left.occurred == right.occurred,
-            left.expectedVersion == right.expectedVersion, left.key == right.key
-        else { return false }
-        if let leftTree = left.tree, let rightTree = right.tree { return leftTree == rightTree }
-        return left.canonicalPayloadBytes == right.canonicalPayloadBytes
+        left.stream == right.stream && left.type == right.type && left.schema == right.schema && left.occurred == right.occurred
+            && left.expectedVersion == right.expectedVersion && left.key == right.key
+            && left.canonicalPayloadBytes == right.canonicalPayloadBytes
     }
 
     /// The fields an input line may carry.

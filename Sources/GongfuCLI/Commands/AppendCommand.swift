@@ -15,7 +15,8 @@ struct AppendCommand: AsyncParsableCommand {
             An event whose key was used before for the same event is not appended again: its
             first seq is printed (a retry after a crash or a timeout appends exactly what is
             missing). The input is read once, in chunks of whole lines, so memory does not grow
-            with its size: what was checked waits in a temporary file until every line passed.
+            with its size: past the first chunk, what was checked waits in a temporary file (in
+            TMPDIR) until every line passed.
             Returns once the events are durable (fdatasync).
             """)
 
@@ -183,18 +184,25 @@ struct AppendCommand: AsyncParsableCommand {
         guard !drafts.isEmpty else { return [] }
         var appendedHere = 0
         do {
-            return try await intake.append(drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2) { appendedHere = $0 }
+            return try await intake.append(drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2, eventsBefore: before) {
+                appendedHere = $0
+            }
+        } catch  where error.code == .unavailable {
+            // The message says how many events of the input were stored before the refusal.
+            throw ValidationError("\(source): \(error.message)\(before + appendedHere == 0 ? "" : retry)")
         } catch {
-            // (The requests of this call that were durable count too.)
-            throw ValidationError("\(source): \(error.message); \(appendedSoFar(before + appendedHere))")
+            throw ValidationError("\(source): \(error); \(appendedSoFar(before + appendedHere))")
         }
     }
+
+    /// What to do once part of an input is in the log.
+    static let retry = "; run the same command again to append the rest (idempotency keys make the retry exact)"
 
     /// What a failed append tells its user once `before` events are in the log.
     static func appendedSoFar(_ before: Int) -> String {
         before == 0
             ? "nothing was appended"
-            : "the first \(before) events were appended; run the same command again to append the rest (idempotency keys make the retry exact)"
+            : "the first \(before) events were appended\(retry)"
     }
 }
 

@@ -95,24 +95,30 @@ final class InputChunks {
             self.chunkBytes = chunkBytes
         }
 
+        /// The next chunk: whole lines of at least ``chunkBytes`` (ending at the last line break
+        /// among them), or everything left once the file has ended — so that a file smaller than
+        /// a chunk is one chunk, whether or not it ends with a line break.
         mutating func next() throws -> ([UInt8], Int, Int)? {
-            while !done {
+            while true {
+                if !whole, !done, carry.count >= chunkBytes, let lastBreak = carry.lastIndex(of: 0x0A) {
+                    let chunk = Array(carry[...lastBreak])
+                    carry.removeSubrange(...lastBreak)
+                    return emit(chunk)
+                }
+                if done {
+                    guard !carry.isEmpty else { return nil }
+                    let chunk = carry
+                    carry = []
+                    return emit(chunk)
+                }
                 let block = try handle.read(upToCount: chunkBytes) ?? Data()
                 if block.isEmpty {
                     done = true
                     try? handle.close()
-                    break
+                } else {
+                    carry.append(contentsOf: block)
                 }
-                carry.append(contentsOf: block)
-                guard !whole, let lastBreak = carry.lastIndex(of: 0x0A) else { continue }
-                let chunk = Array(carry[...lastBreak])
-                carry.removeSubrange(...lastBreak)
-                return emit(chunk)
             }
-            guard !carry.isEmpty else { return nil }
-            let chunk = carry
-            carry = []
-            return emit(chunk)
         }
 
         private mutating func emit(_ chunk: [UInt8]) -> ([UInt8], Int, Int) {
