@@ -54,6 +54,17 @@ import Testing
         }
         #expect(try spool.read(spool.batches[1]) == Self.drafts(20..<30).map(\.draft))
 
+        // A draft the log would refuse (here a schema too large for its two bytes) is not spooled.
+        var unchecked = Self.drafts(30..<31)
+        unchecked[0].draft.schema = 70_000
+        do {
+            try unchecked.withUnsafeBufferPointer { try spool.write($0) }
+            Issue.record("an unchecked draft was spooled")
+        } catch {
+            #expect("\(error)".hasPrefix("line 31: \"schema\" must be an integer from 1 to 1000"), "\(error)")
+        }
+        #expect(spool.batches.count == 2)
+
         let missing = NSTemporaryDirectory() + "gongfu-missing-\(UUID().uuidString)"
         do {
             _ = try DraftSpool(in: missing)

@@ -53,11 +53,17 @@ public final class DraftSpool: @unchecked Sendable {
     public var count: Int { batches.reduce(0) { $0 + $1.count } }
 
     /// Appends one batch of checked drafts (each with ``EventDraft/canonicalPayload``, else its
-    /// tree is encoded here).
+    /// tree is encoded here); a draft that ``EventDraft/validate()`` refuses is refused here.
     public func write(_ drafts: UnsafeBufferPointer<(draft: EventDraft, place: IntakePlace)>) throws(Failure) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(drafts.count * 256)
-        for index in drafts.indices { Self.encode(drafts[index].draft, into: &bytes) }
+        for index in drafts.indices {
+            // Its schema is written in two bytes: only a draft checked like the log checks it fits.
+            do { try drafts[index].draft.validate() } catch {
+                throw Failure(description: "\(drafts[index].place): \(error); only checked events can wait in the spool")
+            }
+            Self.encode(drafts[index].draft, into: &bytes)
+        }
         let written = bytes.withUnsafeBytes { buffer in
             var done = 0
             while done < buffer.count {
