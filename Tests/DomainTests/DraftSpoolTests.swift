@@ -35,6 +35,8 @@ import Testing
             #expect(read.allSatisfy { $0.canonicalPayload != nil })
             #expect(read.map(\.data) == written.map(\.draft.data))
         }
+        // Read ahead, a batch at a time, the same drafts in the same order.
+        #expect(try spool.readingAhead.map { try $0.get() } == batches.map { $0.map(\.draft) })
     }
 
     @Test("a batch changed on disk is refused when read back; a directory that is missing is named")
@@ -53,6 +55,8 @@ import Testing
             #expect(error.description == "the temporary file of checked events changed while it was in use")
         }
         #expect(try spool.read(spool.batches[1]) == Self.drafts(20..<30).map(\.draft))
+        let ahead = Array(spool.readingAhead)
+        #expect(ahead.count == 2 && (try? ahead[0].get()) == nil && (try? ahead[1].get()) == Self.drafts(20..<30).map(\.draft))
 
         // A draft the log would refuse (here a schema too large for its two bytes) is not spooled.
         var unchecked = Self.drafts(30..<31)

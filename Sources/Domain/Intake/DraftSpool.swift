@@ -4,13 +4,13 @@ import Foundation
 /// Checked drafts kept in an unlinked temporary file between a bulk writer's check and its
 /// append (`gongfu append` of an input larger than one chunk), so that the input is read and
 /// parsed once and the process's memory does not grow with it (where `TMPDIR` is a tmpfs, the
-/// file itself is in memory). A draft is kept as its fields and its payload's canonical bytes (the log writes
-/// them as they are); each batch carries a CRC-32, checked when it is read back.
+/// file itself is in memory). A draft is kept as its fields and its payload's canonical bytes
+/// (the log writes them as they are); each batch carries a CRC-32, checked when it is read back.
 ///
 /// ```swift
 /// let spool = try DraftSpool()
-/// try spool.write(drafts)                        // drafts with canonical payloads
-/// for batch in spool.batches { let drafts = try spool.read(batch) }
+/// try drafts.withUnsafeBufferPointer { try spool.write($0) }  // checked (draft, place) pairs
+/// for batch in spool.readingAhead { let drafts = try batch.get() }
 /// ```
 // Sendable: batches are written by one task, then only read (`pread`, at offsets of their own).
 public final class DraftSpool: @unchecked Sendable {
@@ -51,6 +51,15 @@ public final class DraftSpool: @unchecked Sendable {
 
     /// How many drafts the spool holds.
     public var count: Int { batches.reduce(0) { $0 + $1.count } }
+
+    /// Each batch's drafts in order (``read(_:)``), the batch after it read on a thread of its
+    /// own meanwhile.
+    public var readingAhead: some Sequence<Result<[EventDraft], Failure>> {
+        let batches = batches
+        return ReadAhead(splitting: batches.count, into: 1) { parts in
+            Result { () throws(Failure) in try self.read(batches[parts.lowerBound]) }
+        }
+    }
 
     /// Appends one batch of checked drafts (each with ``EventDraft/canonicalPayload``, else its
     /// tree is encoded here); a draft that ``EventDraft/validate()`` refuses is refused here.

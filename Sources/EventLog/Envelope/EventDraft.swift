@@ -30,13 +30,9 @@ public struct EventDraft: Sendable, Equatable {
         stream: String, type: String, schema: Int = 1, occurred: String, data: JSONValue,
         expectedVersion: ExpectedVersion = .any, key: String? = nil
     ) {
-        self.stream = stream
-        self.type = type
-        self.schema = schema
-        self.occurred = occurred
-        self.tree = data
-        self.expectedVersion = expectedVersion
-        self.key = key
+        self.init(
+            stream: stream, type: type, schema: schema, occurred: occurred, tree: data, canonicalPayload: nil,
+            expectedVersion: expectedVersion, key: key)
     }
 
     /// A draft whose payload is given as canonical bytes (``CanonicalJSON``) of a JSON object,
@@ -47,10 +43,20 @@ public struct EventDraft: Sendable, Equatable {
         stream: String, type: String, schema: Int = 1, occurred: String, canonicalPayload: [UInt8],
         expectedVersion: ExpectedVersion = .any, key: String? = nil
     ) {
+        self.init(
+            stream: stream, type: type, schema: schema, occurred: occurred, tree: nil, canonicalPayload: canonicalPayload,
+            expectedVersion: expectedVersion, key: key)
+    }
+
+    private init(
+        stream: String, type: String, schema: Int, occurred: String, tree: JSONValue?, canonicalPayload: [UInt8]?,
+        expectedVersion: ExpectedVersion, key: String?
+    ) {
         self.stream = stream
         self.type = type
         self.schema = schema
         self.occurred = occurred
+        self.tree = tree
         self.canonicalPayload = canonicalPayload
         self.expectedVersion = expectedVersion
         self.key = key
@@ -71,13 +77,11 @@ public struct EventDraft: Sendable, Equatable {
         (try? JSONParser.parse(bytes)) ?? .null
     }
 
-    /// The same event and the same expectations: payloads compared by their canonical bytes,
-    /// whichever way each draft holds them (`98.0` and `98` are the same payload, as the log
-    /// stores them).
+    /// The same event (``hasSameContent(as:)-(EventDraft)``: payloads compared by their canonical
+    /// bytes, whichever way each draft holds them, so `98.0` and `98` are one payload) with the
+    /// same expected version and key.
     public static func == (left: EventDraft, right: EventDraft) -> Bool {
-        left.stream == right.stream && left.type == right.type && left.schema == right.schema && left.occurred == right.occurred
-            && left.expectedVersion == right.expectedVersion && left.key == right.key
-            && left.canonicalPayloadBytes == right.canonicalPayloadBytes
+        left.hasSameContent(as: right) && left.expectedVersion == right.expectedVersion && left.key == right.key
     }
 
     /// The fields an input line may carry.

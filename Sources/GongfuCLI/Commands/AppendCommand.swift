@@ -87,14 +87,9 @@ struct AppendCommand: AsyncParsableCommand {
             let total = spool.count
             var before = 0
             // The next batch is read back while this one is appended.
-            var ahead: Task<[EventDraft], any Error>?
-            for (index, batch) in spool.batches.enumerated() {
+            for batch in spool.readingAhead {
                 let drafts: [EventDraft]
-                do { drafts = try await ahead?.value ?? spool.read(batch) } catch {
-                    throw ValidationError("\(source): \(error); \(appendedSoFar(before))")
-                }
-                let next = index + 1 < spool.batches.count ? spool.batches[index + 1] : nil
-                ahead = next.map { next in Task { try spool.read(next) } }
+                do { drafts = try batch.get() } catch { throw ValidationError("\(source): \(error); \(appendedSoFar(before))") }
                 let results = try await appendChecked(drafts, intake: intake, source: source, before: before)
                 before += results.count
                 emit(results)
