@@ -25,7 +25,7 @@ import Testing
     func roundTrip() throws {
         let spool = try DraftSpool()
         let batches = [Self.drafts(0..<40), [], Self.drafts(40..<41), Self.drafts(41..<300)]
-        for batch in batches { try batch.withUnsafeBufferPointer { try spool.write($0) } }
+        for batch in batches { try spool.write(batch) }
         #expect(spool.count == 300)
         #expect(spool.batches.map(\.count) == batches.map(\.count))
         for (written, batch) in zip(batches, spool.batches) {
@@ -42,8 +42,8 @@ import Testing
     @Test("a batch changed on disk is refused when read back; a directory that is missing is named")
     func damageIsFound() throws {
         let spool = try DraftSpool()
-        try Self.drafts(0..<20).withUnsafeBufferPointer { try spool.write($0) }
-        try Self.drafts(20..<30).withUnsafeBufferPointer { try spool.write($0) }
+        try spool.write(Self.drafts(0..<20))
+        try spool.write(Self.drafts(20..<30))
         var byte: UInt8 = 0
         #expect(pread(spool.descriptor, &byte, 1, 100) == 1)
         byte ^= 0x20
@@ -62,7 +62,7 @@ import Testing
         var unchecked = Self.drafts(30..<31)
         unchecked[0].draft.schema = 70_000
         do {
-            try unchecked.withUnsafeBufferPointer { try spool.write($0) }
+            try spool.write(unchecked)
             Issue.record("an unchecked draft was spooled")
         } catch {
             #expect("\(error)".hasPrefix("line 31: \"schema\" must be an integer from 1 to 1000"), "\(error)")

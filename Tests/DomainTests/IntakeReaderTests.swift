@@ -82,6 +82,11 @@ struct RepeatedKeyTests {
         ])
         #expect(first.data.canonicalBytes == same.data.canonicalBytes && first.data.canonicalBytes == built.data.canonicalBytes)
         #expect(Intake.digest(first) == Intake.digest(same) && Intake.digest(first) == Intake.digest(built))
+        // A draft read by a bulk writer carries its canonical bytes: the same digest as the tree's.
+        var encoded = same
+        encoded.encodeCanonicalPayload()
+        let fromBytes = EventDraft(stream: first.stream, type: first.type, occurred: first.occurred, canonicalPayload: first.data.canonicalBytes)
+        #expect(Intake.digest(encoded) == Intake.digest(first) && Intake.digest(fromBytes) == Intake.digest(first))
         for other in [
             try draft(#"{"assessment":"A-1","kind":"annual","scores":{"基础":65,"应用":[2.5,1]},"stage":"L3"}"#),
             try draft(#"{"assessment":"A-1","kind":"annual","scores":{"基础":66,"应用":[1,2.5]},"stage":"L3"}"#),

@@ -9,7 +9,7 @@ import Foundation
 ///
 /// ```swift
 /// let spool = try DraftSpool()
-/// try drafts.withUnsafeBufferPointer { try spool.write($0) }  // checked (draft, place) pairs
+/// try spool.write(drafts)  // checked (draft, place) pairs
 /// for batch in spool.readingAhead { let drafts = try batch.get() }
 /// ```
 // Sendable: batches are written by one task, then only read (`pread`, at offsets of their own).
@@ -63,7 +63,7 @@ public final class DraftSpool: @unchecked Sendable {
 
     /// Appends one batch of checked drafts (each with ``EventDraft/canonicalPayload``, else its
     /// tree is encoded here); a draft that ``EventDraft/validate()`` refuses is refused here.
-    public func write(_ drafts: UnsafeBufferPointer<(draft: EventDraft, place: IntakePlace)>) throws(Failure) {
+    public func write(_ drafts: [(draft: EventDraft, place: IntakePlace)]) throws(Failure) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(drafts.count * 256)
         for index in drafts.indices {

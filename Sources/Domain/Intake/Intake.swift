@@ -108,7 +108,9 @@ public struct Intake {
         } catch {
             throw IntakeError(error.rule == "jurisdiction" ? .forbidden : .conflict, at: place, error.message, rule: error.rule)
         }
-        let current = version(of: draft.stream)
+        // One lookup of the stream's entry for both reading and raising its version.
+        let entry = versionEntry(of: draft.stream)
+        let current = versions.values[entry].version
         guard draft.expectedVersion.admits(currentVersion: current) else {
             try? reset()  // the rules remembered the draft
             throw IntakeError(
@@ -117,7 +119,7 @@ public struct Intake {
                     + "; read it again and retry")
         }
         let seq = seqs.next()
-        versions[draft.stream] = (current + 1, seq)
+        versions.values[entry] = (current + 1, seq)
         if let key = draft.key { keys[key] = (Self.digest(draft), seq) }
         return .new
     }
@@ -125,10 +127,15 @@ public struct Intake {
     /// `stream`'s version, counting the drafts accepted so far.
     public mutating func version(of stream: String) -> UInt64 {
         forgetAppendedDrafts()
-        if let version = versions[stream]?.version { return version }
-        let version = log.version(of: stream)
-        versions[stream] = (version, 0)  // kept: the check that follows looks it up again
-        return version
+        return versions.values[versionEntry(of: stream)].version
+    }
+
+    /// Where `stream`'s version is in ``versions``, read from the log into it when not there
+    /// (kept: the check that follows looks it up again).
+    private mutating func versionEntry(of stream: String) -> [String: (version: UInt64, seq: UInt64)].Index {
+        if let entry = versions.index(forKey: stream) { return entry }
+        versions[stream] = (log.version(of: stream), 0)
+        return versions.index(forKey: stream)!
     }
 
     /// Sizes the intake's tables for `count` more drafts (an input whose size is known before it
@@ -357,56 +364,17 @@ public struct Intake {
     }
 
     /// A digest of a draft's content, for keys repeated within one input: the same for drafts
-    /// whose canonical JSON is the same (members in any order, 98.0 as 98), computed from the
-    /// tree without writing it out.
+    /// whose canonical JSON is the same (members in any order, 98.0 as 98), whichever way each
+    /// holds its payload. Hashing the canonical bytes costs less than walking the tree, and a
+    /// draft read by a bulk writer carries them already.
     static func digest(_ draft: EventDraft) -> Int {
         var hasher = Hasher()
         combine(text: draft.stream, into: &hasher)
         combine(text: draft.type, into: &hasher)
         hasher.combine(draft.schema)
         combine(text: draft.occurred, into: &hasher)
-        combine(draft.data, into: &hasher)
+        draft.canonicalPayloadBytes.withUnsafeBytes { hasher.combine(bytes: $0) }
         return hasher.finalize()
-    }
-
-    private static func combine(_ value: JSONValue, into hasher: inout Hasher) {
-        switch value {
-        case .null: hasher.combine(0 as UInt8)
-        case .bool(let flag):
-            hasher.combine(1 as UInt8)
-            hasher.combine(flag)
-        case .integer(let number):
-            hasher.combine(2 as UInt8)
-            hasher.combine(number)
-        case .double(let number):
-            // Written as an integer when it is one (the canonical form's rule).
-            if number == number.rounded(), abs(number) < 9_007_199_254_740_992 {
-                hasher.combine(2 as UInt8)
-                hasher.combine(Int64(number))
-            } else {
-                hasher.combine(3 as UInt8)
-                hasher.combine(number.bitPattern)
-            }
-        case .string(let text):
-            hasher.combine(4 as UInt8)
-            combine(text: text, into: &hasher)
-        case .array(let items):
-            hasher.combine(5 as UInt8)
-            hasher.combine(items.count)
-            for item in items { combine(item, into: &hasher) }
-        case .object(let members):
-            // Members in any order: each hashed on its own, the hashes summed.
-            var sum = 0
-            for (key, member) in members {
-                var own = Hasher()
-                combine(text: key, into: &own)
-                combine(member, into: &own)
-                sum &+= own.finalize()
-            }
-            hasher.combine(6 as UInt8)
-            hasher.combine(members.count)
-            hasher.combine(sum)
-        }
     }
 
     /// Text by its UTF-8 bytes, as the canonical form writes them (`String`'s own hash

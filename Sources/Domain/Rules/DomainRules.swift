@@ -188,7 +188,7 @@ public struct DomainRules {
         default:
             break
         }
-        remember(draft, id: id)
+        remember(draft, kind: kind, id: id)
     }
 
     /// The providers `draft` (of `kind`) names that must be in the pool: a visit's, a match's or
@@ -402,29 +402,49 @@ public struct DomainRules {
         }
     }
 
-    private mutating func remember(_ draft: EventDraft, id: String) {
-        let kind = EventKind(type: draft.type)
+    private mutating func remember(_ draft: EventDraft, kind: EventKind, id: String) {
         let fact = (try? PayloadReader(draft.data)).map { StreamFact(kind: kind, payload: $0, occurred: draft.occurred) } ?? .other
         let seq = seqs.next()
         pending[draft.stream, default: []].append((seq, kind, fact))
         if Self.correctable[kind] != nil { pendingCorrectable[seq] = draft }
+        let category = Category(of: draft.stream)
         if kind == .eventRetracted {
             // The stream's state no longer includes the retracted event: fold it again when next needed.
-            if draft.stream.hasPrefix("enterprise/") { enterprises[id] = nil }
-            if draft.stream.hasPrefix("provider/") { providers[id] = nil }
-            if draft.stream.hasPrefix("award/") { awards[id] = nil }
-            if draft.stream.hasPrefix("incentive/") { incentiveBases = nil }
-            if draft.stream.hasPrefix("plan/") { plans[draft.stream] = nil }
+            switch category {
+            case .enterprise: enterprises[id] = nil
+            case .provider: providers[id] = nil
+            case .award: awards[id] = nil
+            case .incentive: incentiveBases = nil
+            case .plan: plans[draft.stream] = nil
+            case .other: break
+            }
             return
         }
         // A state not cached yet is folded now, from the log and the drafts so far (this one
         // included): cheap for a stream the log does not hold yet, and done once per stream.
         // (`state[id]?.apply` finds the state once and changes it in place.)
-        if draft.stream.hasPrefix("enterprise/"), enterprises[id]?.apply(fact, seq: seq) == nil { enterprises[id] = try? fold(draft.stream) }
-        if draft.stream.hasPrefix("provider/"), providers[id]?.apply(fact, seq: seq) == nil { providers[id] = try? fold(draft.stream) }
-        if draft.stream.hasPrefix("award/"), awards[id]?.apply(fact, seq: seq) == nil { awards[id] = try? fold(draft.stream) }
-        if draft.stream.hasPrefix("plan/"), plans[draft.stream]?.apply(fact, seq: seq) == nil { plans[draft.stream] = try? fold(draft.stream) }
+        switch category {
+        case .enterprise: if enterprises[id]?.apply(fact, seq: seq) == nil { enterprises[id] = try? fold(draft.stream) }
+        case .provider: if providers[id]?.apply(fact, seq: seq) == nil { providers[id] = try? fold(draft.stream) }
+        case .award: if awards[id]?.apply(fact, seq: seq) == nil { awards[id] = try? fold(draft.stream) }
+        case .plan: if plans[draft.stream]?.apply(fact, seq: seq) == nil { plans[draft.stream] = try? fold(draft.stream) }
+        case .incentive, .other: break
+        }
         if case .granted(let basis) = fact { incentiveBases?.insert(basis) }
+    }
+
+    /// The streams whose states the rules keep, by their category.
+    private enum Category {
+        case enterprise, provider, award, incentive, plan, other
+
+        init(of stream: String) {
+            self =
+                if stream.hasPrefix("enterprise/") { .enterprise } else if stream.hasPrefix("provider/") {
+                    .provider
+                } else if stream.hasPrefix("award/") { .award } else if stream.hasPrefix("incentive/") {
+                    .incentive
+                } else if stream.hasPrefix("plan/") { .plan } else { .other }
+        }
     }
 
     /// Sizes the table of drafts checked for `count` more streams, so that checking a large

@@ -116,12 +116,9 @@ struct AppendCommand: AsyncParsableCommand {
         var first: [(draft: EventDraft, place: IntakePlace)]?
         var spool: DraftSpool?
         try await forEachRead(input, reader: reader, source: source) { drafts, end in
-            // Read in place: binding each to a name would copy it (a retain of each string).
-            try drafts.withUnsafeBufferPointer { drafts in
-                for index in drafts.indices {
-                    do throws(IntakeError) { _ = try intake.check(drafts[index].draft, at: drafts[index].place) } catch {
-                        throw InputError(source: source, error)
-                    }
+            for index in drafts.indices {
+                do throws(IntakeError) { _ = try intake.check(drafts[index].draft, at: drafts[index].place) } catch {
+                    throw InputError(source: source, error)
                 }
             }
             // The first chunk is kept in memory, in case it is the whole input; from the second
@@ -132,10 +129,10 @@ struct AppendCommand: AsyncParsableCommand {
                 do {
                     if spool == nil {
                         spool = try DraftSpool()
-                        try first!.withUnsafeBufferPointer { try spool!.write($0) }
+                        try spool!.write(first!)
                         first = nil
                     }
-                    try drafts.withUnsafeBufferPointer { try spool!.write($0) }
+                    try spool!.write(drafts)
                 } catch {
                     throw ValidationError("\(source): \(error); nothing was appended")
                 }
