@@ -54,7 +54,7 @@ struct SchemaValidator {
             if case .array(let required) = keywords["required"] {
                 for name in required.compactMap(\.stringValue) where members[name] == nil { return "\(path).\(name): required" }
             }
-            let properties: [String: JSONValue]
+            let properties: JSONObject
             if case .object(let declared) = keywords["properties"] { properties = declared } else { properties = [:] }
             for (name, member) in members.sorted(by: { $0.key < $1.key }) {
                 if let property = properties[name] {

@@ -421,3 +421,54 @@ struct SkippingReaderTests {
         }
     }
 }
+
+@Suite("A JSON object's members")
+struct JSONObjectTests {
+    @Test("set, update, insert and remove answer as a dictionary does, below and past the hash index")
+    func answersAsADictionary() {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<40 {
+            var object = JSONObject()
+            var model: [String: JSONValue] = [:]
+            // Up to 70 keys, past the size at which the object hashes its keys; lengths repeat.
+            let keys = (0..<(round % 2 == 0 ? 12 : 70)).map { "k" + String(repeating: "x", count: $0 % 5) + "\($0)" }
+            for step in 0..<400 {
+                let key = keys.randomElement(using: &generator)!
+                let value = JSONValue.integer(Int64(step))
+                switch Int.random(in: 0..<4, using: &generator) {
+                case 0:
+                    object[key] = value
+                    model[key] = value
+                case 1:
+                    #expect(object.updateValue(value, forKey: key) == model.updateValue(value, forKey: key))
+                case 2:
+                    #expect(object.insertNew(value, forKey: key) == (model[key] == nil))
+                    if model[key] == nil { model[key] = value }
+                default:
+                    #expect(object.removeValue(forKey: key) == model.removeValue(forKey: key))
+                }
+                #expect(object.count == model.count)
+            }
+            for key in keys { #expect(object[key] == model[key]) }
+            #expect(Set(object.keys) == Set(model.keys))
+            #expect(object == JSONObject(model))
+            #expect(JSONValue.object(object).canonicalBytes == JSONValue.object(model).canonicalBytes)
+        }
+    }
+
+    @Test("equal whatever the order of the members; not equal for another value, key or count")
+    func equalityIgnoresOrder() throws {
+        let first = try JSONParser.parse(#"{"a":1,"b":{"x":[1,2],"y":null},"c":"青岛"}"#)
+        let second = try JSONParser.parse(#"{"c":"青岛","b":{"y":null,"x":[1,2]},"a":1}"#)
+        #expect(first == second)
+        for other in [
+            #"{"a":1,"b":{"x":[2,1],"y":null},"c":"青岛"}"#, #"{"a":1,"b":{"x":[1,2]},"c":"青岛"}"#, #"{"a":1,"b":{"x":[1,2],"y":null},"d":"青岛"}"#,
+        ] {
+            #expect(try JSONParser.parse(other) != first, "\(other)")
+        }
+        // Members keep the order they were written in; the canonical form sorts them.
+        guard case .object(let members) = second else { throw CancellationError() }
+        #expect(members.keys == ["c", "b", "a"])
+        #expect(second.canonicalText == #"{"a":1,"b":{"x":[1,2],"y":null},"c":"青岛"}"#)
+    }
+}

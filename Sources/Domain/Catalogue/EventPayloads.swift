@@ -295,7 +295,7 @@ public struct EventCorrected: EventPayload {
     public static let kind = EventKind.eventCorrected
     public let seq: UInt64
     public let reason: String
-    public let corrected: [String: JSONValue]
+    public let corrected: JSONObject
 }
 
 extension EventCatalogue {

@@ -177,7 +177,7 @@ extension FieldKind {
 
 extension Field {
     /// Checks an object's members: required fields present, no unknown ones, each valid.
-    static func validate(_ members: [String: JSONValue], fields: [Field], at path: String, reference: ReferenceData) throws(FieldError) {
+    static func validate(_ members: JSONObject, fields: [Field], at path: String, reference: ReferenceData) throws(FieldError) {
         var present = 0
         for field in fields {
             guard let value = members[field.name] else {

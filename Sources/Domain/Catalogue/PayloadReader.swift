@@ -4,10 +4,10 @@ import EventLog
 /// decode every event, and `Decodable` through a generic decoder takes a runtime lock on every
 /// container (it does not scale across cores); this does the same checks without it.
 public struct PayloadReader {
-    /// An object's members: a parsed tree's dictionary, or the list a parser read them into
-    /// (``JSONParser/readMembers()``: no hashing for a handful of keys).
+    /// An object's members: a parsed tree's object, or the list a parser read them into
+    /// (``JSONParser/readMembers()``).
     private enum Members {
-        case dictionary([String: JSONValue])
+        case object(JSONObject)
         case list([(key: String, value: JSONValue)])
     }
 
@@ -16,7 +16,7 @@ public struct PayloadReader {
 
     public init(_ value: JSONValue, path: String = "data") throws(PayloadError) {
         guard case .object(let members) = value else { throw PayloadError(path: path, expected: "an object") }
-        self.members = .dictionary(members)
+        self.members = .object(members)
         self.path = path
     }
 
@@ -29,7 +29,7 @@ public struct PayloadReader {
     private func present(_ key: String) -> JSONValue? {
         let value: JSONValue?
         switch members {
-        case .dictionary(let dictionary): value = dictionary[key]
+        case .object(let object): value = object[key]
         case .list(let list): value = list.first { $0.key == key }?.value
         }
         if case .null = value { return nil }
@@ -117,7 +117,7 @@ public struct PayloadReader {
         return try numbers(key)
     }
 
-    public func object(_ key: String) throws(PayloadError) -> [String: JSONValue] {
+    public func object(_ key: String) throws(PayloadError) -> JSONObject {
         guard case .object(let items) = try required(key) else { throw PayloadError(path: path + "." + key, expected: "an object") }
         return items
     }

@@ -103,21 +103,19 @@ struct CanonicalWriter: ~Copyable {
     /// Members sorted by the UTF-8 bytes of their keys: their positions are gathered into scratch
     /// memory with each key's first eight bytes as an integer (no copy of a key or a value), so
     /// only keys sharing those are compared in full.
-    private mutating func writeObject(_ members: [String: JSONValue]) {
+    private mutating func writeObject(_ members: JSONObject) {
         append(UInt8(ascii: "{"))
-        typealias Slot = (prefix: UInt64, index: Dictionary<String, JSONValue>.Index)
+        typealias Slot = (prefix: UInt64, index: Int)
         withUnsafeTemporaryAllocation(of: Slot.self, capacity: members.count) { scratch in
             var filled = 0
-            var index = members.startIndex
-            while index != members.endIndex {
-                scratch.initializeElement(at: filled, to: (CanonicalJSON.keyPrefix(members.keys[index]), index))
+            for index in members.indices {
+                scratch.initializeElement(at: filled, to: (CanonicalJSON.keyPrefix(members[index].key), index))
                 filled += 1
-                members.formIndex(after: &index)
             }
             var sorted = UnsafeMutableBufferPointer(rebasing: scratch[0..<filled])
             func sortsBefore(_ slot: Slot, _ other: Slot) -> Bool {
                 if slot.prefix != other.prefix { return slot.prefix < other.prefix }
-                return CanonicalJSON.precedes(members.keys[slot.index], members.keys[other.index])
+                return CanonicalJSON.precedes(members[slot.index].key, members[other.index].key)
             }
             if filled <= 24 {
                 for position in sorted.indices.dropFirst() {
@@ -132,9 +130,9 @@ struct CanonicalWriter: ~Copyable {
             }
             for position in sorted.indices {
                 if position > 0 { append(UInt8(ascii: ",")) }
-                writeString(members.keys[sorted[position].index])
+                writeString(members[sorted[position].index].key)
                 append(UInt8(ascii: ":"))
-                write(members.values[sorted[position].index])
+                write(members[sorted[position].index].value)
             }
             _ = scratch.prefix(filled).deinitialize()
         }

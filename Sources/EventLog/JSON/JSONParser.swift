@@ -96,7 +96,7 @@ public struct JSONParser {
         switch try valueStart(depth: depth) {
         case UInt8(ascii: "{"):
             position += 1
-            var members = [String: JSONValue](minimumCapacity: 12)
+            var members = JSONObject()
             if consume(UInt8(ascii: "}")) { return .object(members) }
             repeat {
                 skipWhitespace()
@@ -104,7 +104,7 @@ public struct JSONParser {
                 let key = try parseString()
                 try expect(UInt8(ascii: ":"))
                 let value = try parseValue(depth: depth + 1)
-                guard members.updateValue(value, forKey: key) == nil else {
+                guard members.insertNew(value, forKey: key) else {
                     throw Failure(offset: keyOffset, reason: "duplicate object key \"\(key)\"")
                 }
             } while consume(UInt8(ascii: ","))
