@@ -9,7 +9,7 @@ import Foundation
 ///
 /// ```swift
 /// let spool = try DraftSpool()
-/// try spool.write(drafts)  // checked (draft, place) pairs
+/// try spool.write(drafts)  // checked (draft, place) pairs, or DraftSpool.encode(drafts) made elsewhere
 /// for batch in spool.readingAhead { let drafts = try batch.get() }
 /// ```
 // Sendable: batches are written by one task, then only read (`pread`, at offsets of their own).
@@ -61,9 +61,17 @@ public final class DraftSpool: @unchecked Sendable {
         }
     }
 
-    /// Appends one batch of checked drafts (each with ``EventDraft/canonicalPayload``, else its
-    /// tree is encoded here); a draft that ``EventDraft/validate()`` refuses is refused here.
-    public func write(_ drafts: [(draft: EventDraft, place: IntakePlace)]) throws(Failure) {
+    /// One batch of drafts encoded as the spool keeps them, with its CRC-32: made on any thread
+    /// (``encode(_:)``), then written by the spool's one writer (``write(_:)-(EncodedBatch)``).
+    public struct EncodedBatch: Sendable {
+        let bytes: [UInt8]
+        let count: Int
+        let checksum: UInt32
+    }
+
+    /// Encodes checked drafts (each with ``EventDraft/canonicalPayload``, else its tree is
+    /// encoded here); a draft that ``EventDraft/validate()`` refuses is refused here.
+    public static func encode(_ drafts: [(draft: EventDraft, place: IntakePlace)]) throws(Failure) -> EncodedBatch {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(drafts.count * 256)
         for index in drafts.indices {
@@ -71,9 +79,19 @@ public final class DraftSpool: @unchecked Sendable {
             do { try drafts[index].draft.validate() } catch {
                 throw Failure(description: "\(drafts[index].place): \(error); only checked events can wait in the spool")
             }
-            Self.encode(drafts[index].draft, into: &bytes)
+            encode(drafts[index].draft, into: &bytes)
         }
-        let written = bytes.withUnsafeBytes { buffer in
+        return EncodedBatch(bytes: bytes, count: drafts.count, checksum: CRC32.checksum(bytes))
+    }
+
+    /// Appends one batch of checked drafts (``encode(_:)``).
+    public func write(_ drafts: [(draft: EventDraft, place: IntakePlace)]) throws(Failure) {
+        try write(Self.encode(drafts))
+    }
+
+    /// Appends one encoded batch.
+    public func write(_ batch: EncodedBatch) throws(Failure) {
+        let written = batch.bytes.withUnsafeBytes { buffer in
             var done = 0
             while done < buffer.count {
                 let count = pwrite(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(size + done))
@@ -86,8 +104,8 @@ public final class DraftSpool: @unchecked Sendable {
         guard written else {
             throw Failure(description: "cannot write the checked events to a temporary file in \(directory) (TMPDIR): \(Self.reason())")
         }
-        batches.append(Batch(offset: size, length: bytes.count, count: drafts.count, checksum: CRC32.checksum(bytes)))
-        size += bytes.count
+        batches.append(Batch(offset: size, length: batch.bytes.count, count: batch.count, checksum: batch.checksum))
+        size += batch.bytes.count
     }
 
     /// The drafts of `batch`, as written.

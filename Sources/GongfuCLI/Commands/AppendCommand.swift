@@ -113,50 +113,79 @@ struct AppendCommand: AsyncParsableCommand {
     ) async throws -> (Intake, Checked) {
         var intake = try Intake(log: log, actor: actor)
         var checking = ProgressBar(label: "checking \(source)", unit: "bytes")
+        // An input of one chunk keeps its drafts in memory; a larger one spools every chunk's,
+        // encoded where the chunk is read.
+        let spooling = input.hasManyChunks
         var first: [(draft: EventDraft, place: IntakePlace)]?
         var spool: DraftSpool?
-        try await forEachRead(input, reader: reader, source: source) { drafts, end in
-            for index in drafts.indices {
-                do throws(IntakeError) { _ = try intake.check(drafts[index].draft, at: drafts[index].place) } catch {
+        if spooling {
+            do { spool = try DraftSpool() } catch { throw ValidationError("\(source): \(error); nothing was appended") }
+        }
+        try await forEachRead(input, reader: reader, source: source, encodingForSpool: spooling) { chunk in
+            for index in chunk.drafts.indices {
+                do throws(IntakeError) { _ = try intake.check(chunk.drafts[index].draft, at: chunk.drafts[index].place) } catch {
                     throw InputError(source: source, error)
                 }
             }
-            // The first chunk is kept in memory, in case it is the whole input; from the second
-            // on, every chunk's drafts go to the spool.
-            if first == nil && spool == nil {
-                first = drafts
-            } else {
-                do {
+            do {
+                if let encoded = chunk.encoded {
+                    try spool!.write(encoded)
+                } else if first == nil && spool == nil {
+                    first = chunk.drafts
+                } else {
+                    // A second chunk of an input taken for one.
                     if spool == nil {
                         spool = try DraftSpool()
                         try spool!.write(first!)
                         first = nil
                     }
-                    try spool!.write(drafts)
-                } catch {
-                    throw ValidationError("\(source): \(error); nothing was appended")
+                    try spool!.write(chunk.drafts)
                 }
+            } catch {
+                throw ValidationError("\(source): \(error); nothing was appended")
             }
-            checking.update(UInt64(end), of: input.size)
+            checking.update(UInt64(chunk.end), of: input.size)
         }
+        // The checks' state is freed on another thread while the append begins.
+        let checked = intake
         try intake.reset()
+        releaseElsewhere(checked)
         if let spool { return (intake, .spooled(spool)) }
         return (intake, .kept(first?.map(\.draft) ?? []))
     }
 
-    /// Calls `body` with each chunk's drafts in order, and where the chunk ended; the next
-    /// chunk is read while `body` works on one.
+    /// A chunk of the input as read: its drafts, where it ended, and (for a spool) its drafts
+    /// encoded.
+    struct ReadChunk: Sendable {
+        var drafts: [(draft: EventDraft, place: IntakePlace)]
+        var end: Int
+        var encoded: DraftSpool.EncodedBatch?
+    }
+
+    /// Calls `body` with each chunk in order; the next chunk is read from the file, parsed on
+    /// every core and (with `encodingForSpool`) encoded for the spool while `body` works on one,
+    /// so that the task that checks does nothing else.
     static func forEachRead(
-        _ input: InputChunks, reader: IntakeReader, source: String,
-        _ body: ([(draft: EventDraft, place: IntakePlace)], Int) async throws -> Void
+        _ input: InputChunks, reader: IntakeReader, source: String, encodingForSpool: Bool,
+        _ body: (ReadChunk) async throws -> Void
     ) async throws {
-        var ahead: (drafts: Task<[(draft: EventDraft, place: IntakePlace)], any Error>, end: Int)?
-        try await input.forEachChunk { chunk, firstLine, offset in
-            let next = Task { try await read(chunk, reader: reader, firstLine: firstLine, source: source) }
-            if let ahead { try await body(try await ahead.drafts.value, ahead.end) }
-            ahead = (next, offset + chunk.count)
+        let chunks = try input.chunks()
+        func readNext() -> Task<ReadChunk?, any Error> {
+            Task {
+                guard let chunk = try chunks.next() else { return nil }
+                let drafts = try await read(chunk.bytes, reader: reader, firstLine: chunk.firstLine, source: source)
+                var encoded: DraftSpool.EncodedBatch?
+                if encodingForSpool {
+                    do { encoded = try DraftSpool.encode(drafts) } catch { throw ValidationError("\(source): \(error); nothing was appended") }
+                }
+                return ReadChunk(drafts: drafts, end: chunk.offset + chunk.bytes.count, encoded: encoded)
+            }
         }
-        if let ahead { try await body(try await ahead.drafts.value, ahead.end) }
+        var ahead = readNext()
+        while let chunk = try await ahead.value {
+            ahead = readNext()
+            try await body(chunk)
+        }
     }
 
     /// A chunk's drafts, read on every core.

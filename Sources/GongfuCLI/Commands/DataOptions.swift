@@ -98,3 +98,16 @@ func exitWithoutTeardown(_ code: Int32) -> Never {
     fflush(nil)  // every C stream (print writes through stdout)
     exit(code)
 }
+
+/// Frees `value` on a thread of its own: for a large state (millions of small objects) that a
+/// command is done with and need not wait to free. Nothing else may still refer to its storage.
+func releaseElsewhere<Value>(_ value: consuming Value) {
+    let held = Held(value)
+    Thread.detachNewThread { held.value = nil }
+}
+
+/// What ``releaseElsewhere(_:)`` hands to its thread, which alone touches it from then on.
+private final class Held<Value>: @unchecked Sendable {
+    var value: Value?
+    init(_ value: consuming Value) { self.value = value }
+}

@@ -65,12 +65,37 @@ final class InputChunks {
         }
     }
 
-    /// Calls `body` with each chunk of whole lines, the number of its first line, and its offset.
-    func forEachChunk(_ body: ([UInt8], Int, Int) async throws -> Void) async throws {
-        var reader = try ChunkReader(path: path, whole: isArray, chunkBytes: chunkBytes)
-        while let (chunk, line, offset) = try reader.next() {
-            try checkUnchanged()
-            try await body(chunk, line, offset)
+    /// Whether the input comes in more than one chunk (or is refused for a line longer than one).
+    var hasManyChunks: Bool { !isArray && size > UInt64(chunkBytes) }
+
+    /// The input's chunks of whole lines, in order.
+    func chunks() throws -> Chunks {
+        Chunks(input: self, reader: try ChunkReader(path: path, whole: isArray, chunkBytes: chunkBytes))
+    }
+
+    /// One chunk: its bytes, the number of its first line, and where it starts in the input.
+    struct Chunk {
+        var bytes: [UInt8]
+        var firstLine: Int
+        var offset: Int
+    }
+
+    /// An input's chunks, read in turn: by any task, one at a time (each ``next()`` ends
+    /// before the next begins), so that the file is read away from the task that checks it.
+    final class Chunks: @unchecked Sendable {
+        private let input: InputChunks
+        private var reader: ChunkReader
+
+        fileprivate init(input: InputChunks, reader: ChunkReader) {
+            self.input = input
+            self.reader = reader
+        }
+
+        /// The next chunk; nil after the last. Refuses to go on if the file changed.
+        func next() throws -> Chunk? {
+            guard let (bytes, line, offset) = try reader.next() else { return nil }
+            try input.checkUnchanged()
+            return Chunk(bytes: bytes, firstLine: line, offset: offset)
         }
     }
 
@@ -79,7 +104,7 @@ final class InputChunks {
     }
 
     /// Reads a file a chunk of whole lines at a time.
-    private struct ChunkReader {
+    fileprivate struct ChunkReader {
         let handle: FileHandle
         let whole: Bool
         let chunkBytes: Int
