@@ -9,6 +9,13 @@ public struct ReferenceData: Sendable {
         public let name: String
     }
 
+    /// A GB/T 4754-2017 section (门类) of 规上工业: B 采矿业, C 制造业, D 电力、热力、燃气及水生产和供应业.
+    public struct IndustrySection: Sendable, Equatable, Decodable {
+        /// The letter: B, C or D.
+        public let code: String
+        public let name: String
+    }
+
     /// A GB/T 4754-2017 division (大类) of section B, C or D.
     public struct IndustryDivision: Sendable, Equatable, Decodable {
         /// The section (门类): B, C or D.
@@ -44,14 +51,20 @@ public struct ReferenceData: Sendable {
     public let historicDivisions: [HistoricDivision]
     /// GB/T 4754-2017 divisions (大类) of sections B (06–12), C (13–43) and D (44–46).
     public let industries: [IndustryDivision]
+    /// The sections the divisions belong to: B, C and D.
+    public let sections: [IndustrySection]
     public let sectorGroups: [SectorGroup]
     /// ``industries`` by their two digits (0–99).
     private let industriesByNumber: [IndustryDivision?]
 
-    public init(cities: [City], historicDivisions: [HistoricDivision], industries: [IndustryDivision], sectorGroups: [SectorGroup]) {
+    public init(
+        cities: [City], historicDivisions: [HistoricDivision], industries: [IndustryDivision], sections: [IndustrySection] = [],
+        sectorGroups: [SectorGroup]
+    ) {
         self.cities = cities
         self.historicDivisions = historicDivisions
         self.industries = industries
+        self.sections = sections
         self.sectorGroups = sectorGroups
         var byNumber = [IndustryDivision?](repeating: nil, count: 100)
         for division in industries {
@@ -130,13 +143,16 @@ public struct ReferenceData: Sendable {
             let cities: [City]
             let historic: [HistoricDivision]
         }
-        struct Industries: Decodable { let divisions: [IndustryDivision] }
+        struct Industries: Decodable {
+            let sections: [IndustrySection]
+            let divisions: [IndustryDivision]
+        }
         struct Groups: Decodable { let groups: [SectorGroup] }
         let decoder = JSONDecoder()
         let divisions = try decoder.decode(Divisions.self, from: try data("divisions"))
+        let industries = try decoder.decode(Industries.self, from: try data("industries"))
         return ReferenceData(
-            cities: divisions.cities, historicDivisions: divisions.historic,
-            industries: try decoder.decode(Industries.self, from: try data("industries")).divisions,
-            sectorGroups: try decoder.decode(Groups.self, from: try data("sector-groups")).groups)
+            cities: divisions.cities, historicDivisions: divisions.historic, industries: industries.divisions,
+            sections: industries.sections, sectorGroups: try decoder.decode(Groups.self, from: try data("sector-groups")).groups)
     }
 }

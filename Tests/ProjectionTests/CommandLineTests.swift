@@ -29,6 +29,32 @@ struct ProjectionCommandLineTests {
         #expect(String(decoding: table.stdout, as: UTF8.self).contains("已逾期"))
     }
 
+    @Test("coverage by section counts mining, manufacturing and utilities, each the sum of its divisions")
+    func coverageBySection() throws {
+        let temporary = TemporaryDirectory()
+        let data = try Sample.copy(into: temporary).root
+        func rows(_ by: String) throws -> [JSONValue] {
+            let result = try run(gongfu, ["query", "coverage", "--data", data, "--year", "2026", "--by", by, "--format", "json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            guard case .array(let rows)? = try JSONParser.parse(Array(result.stdout))["rows"] else { return [] }
+            return rows
+        }
+        func count(_ row: JSONValue, _ column: String) -> Int64 { row[column]?.integerValue ?? -1 }
+        let sections = try rows("section")
+        #expect(sections.map { $0["name"]?.stringValue } == ["采矿业", "制造业", "电力、热力、燃气及水生产和供应业"])
+        let divisions = try rows("industry")
+        for section in sections {
+            let letter = section["code"]?.stringValue ?? "?"
+            let own = divisions.filter { $0["code"]?.stringValue?.hasPrefix(letter) == true }
+            #expect(!own.isEmpty, "the sample has enterprises of section \(letter)")
+            for column in ["population", "l0", "l1", "l2", "l3", "l4", "l5"] {
+                #expect(count(section, column) == own.reduce(0) { $0 + count($1, column) }, "\(letter) \(column)")
+            }
+        }
+        let province = try #require(try rows("province").first)
+        #expect(count(province, "population") == sections.reduce(0) { $0 + count($1, "population") })
+    }
+
     @Test("Bad query input is refused with a message saying what to do")
     func badInput() throws {
         let temporary = TemporaryDirectory()

@@ -7,7 +7,7 @@ import GRDB
 /// plan's targets.
 public struct CoverageQuery: Sendable {
     public enum Dimension: String, CaseIterable, Sendable {
-        case province, city, county, industry, sector, chain
+        case province, city, county, section, industry, sector, chain
     }
 
     public var year: Int?
@@ -89,11 +89,14 @@ public struct CoverageQuery: Sendable {
     func counts(basis: String, year: Int, in db: Database) throws -> [String: [Int]] {
         var result: [String: [Int]] = [:]
         if region == nil, industry == nil {
+            // A section's counts are its divisions' (the read model counts by division).
+            let stored = by == .section ? Dimension.industry : by
             for row in try Row.fetchAll(
                 db, sql: "SELECT code, stage, count FROM stage_count WHERE basis = ? AND year = ? AND dimension = ?",
-                arguments: [basis, year, by.rawValue])
+                arguments: [basis, year, stored.rawValue])
             {
-                result[row[0], default: Array(repeating: 0, count: 6)][row[1] as Int] += row[2] as Int
+                let code: String = row[0]
+                result[by == .section ? String(code.prefix(1)) : code, default: Array(repeating: 0, count: 6)][row[1] as Int] += row[2] as Int
             }
             return result
         }
@@ -117,6 +120,7 @@ public struct CoverageQuery: Sendable {
             case .province: codes = [CoverageReadModel.province]
             case .city: codes = [row[1]]
             case .county: codes = [row[2]]
+            case .section: codes = [String((row[3] as String).prefix(1))]
             case .industry: codes = [row[3]]
             case .sector: codes = (row[4] as String).split(separator: ",").map(String.init)
             case .chain: codes = CoverageReadModel.chains(row[5])
@@ -130,6 +134,7 @@ public struct CoverageQuery: Sendable {
         switch by {
         case .province: return "山东省"
         case .city, .county: return reference.placeName(code)
+        case .section: return reference.sections.first { $0.code == code }?.name ?? code
         case .industry: return reference.industry(for: code)?.name ?? code
         case .sector: return reference.sectorGroups.first { $0.id == code }?.name ?? code
         case .chain: return code
