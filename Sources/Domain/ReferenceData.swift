@@ -13,6 +13,7 @@ public struct ReferenceData: Sendable {
     public struct IndustrySection: Sendable, Equatable, Decodable {
         /// The letter: B, C or D.
         public let code: String
+        /// The section's GB/T 4754-2017 name, e.g. 采矿业.
         public let name: String
     }
 
@@ -57,6 +58,7 @@ public struct ReferenceData: Sendable {
     /// ``industries`` by their two digits (0–99).
     private let industriesByNumber: [IndustryDivision?]
 
+    /// Reference data from its parts (``load(from:)`` reads them from the bundled files).
     public init(
         cities: [City], historicDivisions: [HistoricDivision], industries: [IndustryDivision], sections: [IndustrySection] = [],
         sectorGroups: [SectorGroup]

@@ -365,8 +365,8 @@ public struct Intake {
 
     /// A digest of a draft's content, for keys repeated within one input: the same for drafts
     /// whose canonical JSON is the same (members in any order, 98.0 as 98), whichever way each
-    /// holds its payload. Hashing the canonical bytes costs less than walking the tree, and a
-    /// draft read by a bulk writer carries them already.
+    /// holds its payload. A draft read by a bulk writer carries the bytes already; for another,
+    /// writing them and hashing them costs less than walking its tree with a hasher per member.
     static func digest(_ draft: EventDraft) -> Int {
         var hasher = Hasher()
         combine(text: draft.stream, into: &hasher)

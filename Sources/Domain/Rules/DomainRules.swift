@@ -438,12 +438,10 @@ public struct DomainRules {
         case enterprise, provider, award, incentive, plan, other
 
         init(of stream: String) {
-            self =
-                if stream.hasPrefix("enterprise/") { .enterprise } else if stream.hasPrefix("provider/") {
-                    .provider
-                } else if stream.hasPrefix("award/") { .award } else if stream.hasPrefix("incentive/") {
-                    .incentive
-                } else if stream.hasPrefix("plan/") { .plan } else { .other }
+            let categories: [(prefix: String, category: Category)] = [
+                ("enterprise/", .enterprise), ("provider/", .provider), ("award/", .award), ("incentive/", .incentive), ("plan/", .plan),
+            ]
+            self = categories.first { stream.hasPrefix($0.prefix) }?.category ?? .other
         }
     }
 

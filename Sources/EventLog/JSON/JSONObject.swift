@@ -3,8 +3,9 @@
 ///
 /// An event's objects have a handful of members, for which comparing keys in turn costs less
 /// than hashing them (and the members take one small array, not a hash table); an object that
-/// grows past ``indexedFrom`` members (an answer keyed by enterprise) gets a hash index, so that
-/// no object costs more per lookup than a dictionary would.
+/// grows to ``indexedFrom`` members (an answer keyed by enterprise) gets a hash index, so that
+/// no object costs more per lookup than a dictionary would. Removing a member is linear in the
+/// number of members, as in an array.
 ///
 /// ```swift
 /// var members: JSONObject = ["stage": "L3"]
@@ -66,8 +67,9 @@ public struct JSONObject: Sendable {
         guard let position = position(of: key) else { return nil }
         let old = members.remove(at: position).value
         if positions != nil {
-            positions = nil
-            indexIfLarge()
+            // The members after it moved down one place.
+            positions![key] = nil
+            for index in position..<members.count { positions![members[index].key] = index }
         }
         return old
     }

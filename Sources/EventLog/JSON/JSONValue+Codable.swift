@@ -27,7 +27,7 @@ extension JSONValue: Codable {
         case .double(let number): try container.encode(number)
         case .string(let text): try container.encode(text)
         case .array(let elements): try container.encode(elements)
-        case .object(let members): try container.encode(Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last }))
+        case .object(let members): try container.encode(Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value) }))
         }
     }
 }

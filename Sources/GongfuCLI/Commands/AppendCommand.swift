@@ -118,9 +118,6 @@ struct AppendCommand: AsyncParsableCommand {
         let spooling = input.hasManyChunks
         var first: [(draft: EventDraft, place: IntakePlace)]?
         var spool: DraftSpool?
-        if spooling {
-            do { spool = try DraftSpool() } catch { throw ValidationError("\(source): \(error); nothing was appended") }
-        }
         try await forEachRead(input, reader: reader, source: source, encodingForSpool: spooling) { chunk in
             for index in chunk.drafts.indices {
                 do throws(IntakeError) { _ = try intake.check(chunk.drafts[index].draft, at: chunk.drafts[index].place) } catch {
@@ -129,6 +126,8 @@ struct AppendCommand: AsyncParsableCommand {
             }
             do {
                 if let encoded = chunk.encoded {
+                    // Made once the first chunk has passed (a bad line in it is named, not TMPDIR).
+                    if spool == nil { spool = try DraftSpool() }
                     try spool!.write(encoded)
                 } else if first == nil && spool == nil {
                     first = chunk.drafts
@@ -172,16 +171,18 @@ struct AppendCommand: AsyncParsableCommand {
         let chunks = try input.chunks()
         func readNext() -> Task<ReadChunk?, any Error> {
             Task {
-                guard let chunk = try chunks.next() else { return nil }
+                // Cancelled when the chunk before was refused: nothing more is read.
+                guard !Task.isCancelled, let chunk = try chunks.next() else { return nil }
                 let drafts = try await read(chunk.bytes, reader: reader, firstLine: chunk.firstLine, source: source)
                 var encoded: DraftSpool.EncodedBatch?
-                if encodingForSpool {
+                if encodingForSpool, !Task.isCancelled {
                     do { encoded = try DraftSpool.encode(drafts) } catch { throw ValidationError("\(source): \(error); nothing was appended") }
                 }
                 return ReadChunk(drafts: drafts, end: chunk.offset + chunk.bytes.count, encoded: encoded)
             }
         }
         var ahead = readNext()
+        defer { ahead.cancel() }
         while let chunk = try await ahead.value {
             ahead = readNext()
             try await body(chunk)

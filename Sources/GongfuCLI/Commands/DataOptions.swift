@@ -100,7 +100,8 @@ func exitWithoutTeardown(_ code: Int32) -> Never {
 }
 
 /// Frees `value` on a thread of its own: for a large state (millions of small objects) that a
-/// command is done with and need not wait to free. Nothing else may still refer to its storage.
+/// command is done with and need not wait to free. What only `value` holds is freed there, so
+/// none of it may be an object whose deinit must run on the caller's thread or isolation.
 func releaseElsewhere<Value>(_ value: consuming Value) {
     let held = Held(value)
     Thread.detachNewThread { held.value = nil }

@@ -65,7 +65,8 @@ final class InputChunks {
         }
     }
 
-    /// Whether the input comes in more than one chunk (or is refused for a line longer than one).
+    /// Whether the input comes in more than one chunk: a file larger than one (a file of exactly
+    /// one chunk's size without a last line break comes in two, though this says one).
     var hasManyChunks: Bool { !isArray && size > UInt64(chunkBytes) }
 
     /// The input's chunks of whole lines, in order.
