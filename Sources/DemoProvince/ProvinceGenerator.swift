@@ -467,10 +467,10 @@ public struct ProvinceGenerator {
                         listed,
                         draft(
                             stream, "SolutionListed",
-                            [
+                            ([
                                 "solution": .string(id), "title": .string(solution.title), "domain": .string(solution.domain),
                                 "lightweight": .bool(random.chance(0.6)), "freeTrial": trial ? .string("免费试用3个月") : .null,
-                            ].filter { $0.value != .null }))
+                            ] as JSONObject).filter { $0.value != .null }))
                     if trial { trialOffers.append((uscc, id, listed)) }
                 }
                 for year in [2024, 2025] where day.year <= year && random.chance(0.05) {
@@ -517,7 +517,7 @@ public struct ProvinceGenerator {
             if index == items.count - 2 { continue }  // never reported: overdue
             let late = index == 3 || index == items.count - 4
             let completed = late ? deadline + random.int(10...40) : deadline + -random.int(0...20)
-            var data: [String: JSONValue] = ["task": .string(item.task), "completedOn": .string(completed.description), "unit": .string(item.unit)]
+            var data: JSONObject = ["task": .string(item.task), "completedOn": .string(completed.description), "unit": .string(item.unit)]
             if let milestone = item.milestone { data["milestone"] = .string(milestone) }
             emit(completed + random.int(0...5), draft("plan/2024-2026", "PlanMilestoneReported", data))
         }
@@ -647,7 +647,7 @@ public struct ProvinceGenerator {
                 guard !draws.chance(0.06) else { return nil }  // not reported yet
                 let completed = draws.chance(0.1) ? deadline + draws.int(5...60) : deadline + -draws.int(0...30)
                 guard completed <= options.through else { return nil }
-                var data: [String: JSONValue] = [
+                var data: JSONObject = [
                     "task": .string(item.task), "completedOn": .string(completed.description), "unit": .string(unit), "region": .string(region),
                 ]
                 if let milestone = item.milestone { data["milestone"] = .string(milestone) }
@@ -750,7 +750,7 @@ public struct ProvinceGenerator {
         filed.append(GeneratedHistory.Entry(dated))
     }
 
-    private func draft(_ stream: String, _ type: String, _ data: [String: JSONValue], expected: ExpectedVersion = .any) -> EventDraft {
+    private func draft(_ stream: String, _ type: String, _ data: JSONObject, expected: ExpectedVersion = .any) -> EventDraft {
         EventDraft(stream: stream, type: type, occurred: "2024-01-01", data: .object(data), expectedVersion: expected)
     }
 

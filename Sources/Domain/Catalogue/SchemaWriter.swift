@@ -32,18 +32,18 @@ public struct SchemaWriter: Sendable {
     func schema(for kind: FieldKind) -> JSONValue {
         switch kind {
         case .string(let minLength, let maxLength, let pattern, _):
-            var members: [String: JSONValue] = ["type": "string", "minLength": .integer(Int64(minLength)), "maxLength": .integer(Int64(maxLength))]
+            var members: JSONObject = ["type": "string", "minLength": .integer(Int64(minLength)), "maxLength": .integer(Int64(maxLength))]
             if let pattern { members["pattern"] = .string("^(?:\(pattern))$") }
             return .object(members)
         case .choice(let options):
             return ["enum": .array(options.map(JSONValue.string))]
         case .integer(let minimum, let maximum):
-            var members: [String: JSONValue] = ["type": "integer"]
+            var members: JSONObject = ["type": "integer"]
             if let minimum { members["minimum"] = .integer(minimum) }
             if let maximum { members["maximum"] = .integer(maximum) }
             return .object(members)
         case .number(let minimum, let maximum):
-            var members: [String: JSONValue] = ["type": "number"]
+            var members: JSONObject = ["type": "number"]
             if let minimum { members["minimum"] = .double(minimum) }
             if let maximum { members["maximum"] = .double(maximum) }
             return .object(members)
@@ -69,11 +69,11 @@ public struct SchemaWriter: Sendable {
         case .stage:
             return ["enum": .array(transformationStages.map(JSONValue.string))]
         case .array(let item, let minItems):
-            var members: [String: JSONValue] = ["type": "array", "items": schema(for: item)]
+            var members: JSONObject = ["type": "array", "items": schema(for: item)]
             if minItems > 0 { members["minItems"] = .integer(Int64(minItems)) }
             return .object(members)
         case .object(let fields):
-            var properties: [String: JSONValue] = [:]
+            var properties: JSONObject = [:]
             for field in fields {
                 var property = schema(for: field.kind)
                 if case .object(var members) = property, members["description"] == nil {

@@ -219,7 +219,7 @@ public struct AssessmentImport: Sendable {
         let stage = Self.stage(stageText)
         if stage == nil { problem("stage", "\"\(stageText)\" is not a stage: L0 to L5") }
         let instrument = cell("instrument")
-        var scored: [String: JSONValue] = [:]
+        var scored: JSONObject = [:]
         for (dimension, text) in scores {
             let value = text.trimmingCharacters()
             guard !value.isEmpty else { continue }
@@ -230,7 +230,7 @@ public struct AssessmentImport: Sendable {
             scored[dimension] = number == number.rounded() && abs(number) < 1e15 ? .integer(Int64(number)) : .double(number)
         }
         guard errors.isEmpty, let date, let kind, let stage else { return .failure(ImportTable.Failure(errors: errors)) }
-        var data: [String: JSONValue] = [
+        var data: JSONObject = [
             "assessment": .string(id), "kind": .string(kind.rawValue), "stage": .string(stage.rawValue),
             "instrument": .string(instrument.isEmpty ? "评估平台导出" : instrument),
         ]

@@ -85,7 +85,7 @@ public struct EnterpriseImport: Sendable {
         let chains = cell("chains").split(whereSeparator: { $0 == ";" || $0 == "；" || $0 == "、" }).map {
             JSONValue.string(String($0).trimmingCharacters())
         }
-        var data: [String: JSONValue] = [
+        var data: JSONObject = [
             "name": .string(cell("name")), "uscc": .string(cell("uscc")), "city": .string(city.code),
             "county": .string(county), "industry": .string(industry), "yearEntered": .integer(year),
         ]

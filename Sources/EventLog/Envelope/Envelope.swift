@@ -13,7 +13,7 @@ public struct Actor: Sendable, Equatable {
     }
 
     var json: JSONValue {
-        var members: [String: JSONValue] = ["name": .string(name), "role": .string(role)]
+        var members: JSONObject = ["name": .string(name), "role": .string(role)]
         if let jurisdiction { members["jurisdiction"] = .string(jurisdiction) }
         return .object(members)
     }

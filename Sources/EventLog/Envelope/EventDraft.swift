@@ -336,7 +336,7 @@ extension EventDraft {
     /// The draft as one input line (canonical JSON, no newline) that ``init(inputLine:)`` reads
     /// back as this draft: what `gongfu read --as-input` prints.
     public var inputJSON: JSONValue {
-        var fields: [String: JSONValue] = ["stream": .string(stream), "type": .string(type), "occurred": .string(occurred), "data": data]
+        var fields: JSONObject = ["stream": .string(stream), "type": .string(type), "occurred": .string(occurred), "data": data]
         if schema != 1 { fields["schema"] = .integer(Int64(schema)) }
         switch expectedVersion {
         case .any: break

@@ -69,7 +69,7 @@ public struct LogConfiguration: Sendable, Equatable {
     }
 
     var json: JSONValue {
-        var fields: [String: JSONValue] = ["formatVersion": 1, "origin": .string(origin), "segmentBytes": .integer(Int64(segmentBytes))]
+        var fields: JSONObject = ["formatVersion": 1, "origin": .string(origin), "segmentBytes": .integer(Int64(segmentBytes))]
         if simulation { fields["simulation"] = .bool(true) }
         return .object(fields)
     }

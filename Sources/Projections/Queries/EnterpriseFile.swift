@@ -47,7 +47,7 @@ public struct EnterpriseFile: Sendable {
                 case let from? where finding.stage < from: "downgrade"
                 default: "confirmed"
                 }
-            var fields: [String: JSONValue] = [
+            var fields: JSONObject = [
                 "seq": .integer(Int64(finding.seq)), "on_date": .string(finding.date), "stage": .string(finding.stage.rawValue),
                 "assessment": .string(finding.assessment), "kind": .string(kind),
             ]
@@ -70,7 +70,7 @@ public struct EnterpriseFile: Sendable {
     }
 
     static func object(_ row: Row) -> JSONValue {
-        var fields: [String: JSONValue] = [:]
+        var fields: JSONObject = [:]
         for (column, value) in row {
             switch value.storage {
             case .null: fields[column] = .null

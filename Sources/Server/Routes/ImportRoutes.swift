@@ -34,7 +34,7 @@ struct ImportRoutes {
             let column: JSONValue = error.column.map { JSONValue.string($0) } ?? .null
             return .object(["row": .integer(Int64(error.row)), "column": column, "reason": .string(error.reason)])
         }
-        var answer: [String: JSONValue] = [:]
+        var answer: JSONObject = [:]
         answer["dryRun"] = .bool(dryRun)
         answer["assessments"] = .integer(Int64(checked.assessed.count))
         answer["registrations"] = .integer(Int64(checked.registrations))

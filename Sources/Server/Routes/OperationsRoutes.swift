@@ -11,7 +11,7 @@ struct OperationsRoutes {
             let statuses = try daemon.readModels.status()
             let refusal = daemon.log.refusal
             let healthy = daemon.log.isWritable && refusal == nil
-            var log: [String: JSONValue] = ["size": .integer(Int64(daemon.log.size)), "writable": .bool(healthy)]
+            var log: JSONObject = ["size": .integer(Int64(daemon.log.size)), "writable": .bool(healthy)]
             if let refusal {
                 log["refusal"] = .string(
                     refusal.contains("No space left")

@@ -203,7 +203,7 @@ struct PageRoutes {
         }
         let item = form["item"] ?? ""
         let (task, milestone) = item.contains("/") ? (String(item.prefix { $0 != "/" }), String(item.drop { $0 != "/" }.dropFirst())) : (item, "")
-        var data: [String: JSONValue] = [
+        var data: JSONObject = [
             "task": .string(task), "completedOn": .string(form["completedOn"] ?? ""), "unit": .string(form["unit"] ?? ""),
         ]
         if !milestone.isEmpty { data["milestone"] = .string(milestone) }
@@ -278,7 +278,7 @@ struct PageRoutes {
                 .badRequest,
                 "type=\((form["type"] ?? "").prefix(40)) is not one of the forms: \(EnterpriseFilePage.forms.map(\.type).joined(separator: ", "))")
         }
-        var data: [String: JSONValue] = [:]
+        var data: JSONObject = [:]
         for field in spec.fields {
             if field.name == "needs" {
                 let needs = form.values("needs")
