@@ -438,11 +438,12 @@ public struct DomainRules {
         case enterprise, provider, award, incentive, plan, other
 
         init(of stream: String) {
-            let categories: [(prefix: String, category: Category)] = [
-                ("enterprise/", .enterprise), ("provider/", .provider), ("award/", .award), ("incentive/", .incentive), ("plan/", .plan),
-            ]
-            self = categories.first { stream.hasPrefix($0.prefix) }?.category ?? .other
+            self = Self.byPrefix.first { stream.hasPrefix($0.prefix) }?.category ?? .other
         }
+
+        private static let byPrefix: [(prefix: String, category: Category)] = [
+            ("enterprise/", .enterprise), ("provider/", .provider), ("award/", .award), ("incentive/", .incentive), ("plan/", .plan),
+        ]
     }
 
     /// Sizes the table of drafts checked for `count` more streams, so that checking a large

@@ -116,7 +116,7 @@ struct AppendCommand: AsyncParsableCommand {
         // An input of one chunk keeps its drafts in memory; a larger one spools every chunk's,
         // encoded where the chunk is read.
         let spooling = input.hasManyChunks
-        var first: [(draft: EventDraft, place: IntakePlace)]?
+        var kept: [(draft: EventDraft, place: IntakePlace)] = []
         var spool: DraftSpool?
         try await forEachRead(input, reader: reader, source: source, encodingForSpool: spooling) { chunk in
             for index in chunk.drafts.indices {
@@ -124,24 +124,18 @@ struct AppendCommand: AsyncParsableCommand {
                     throw InputError(source: source, error)
                 }
             }
-            do {
-                if let encoded = chunk.encoded {
+            if let encoded = chunk.encoded {
+                do {
                     // Made once the first chunk has passed (a bad line in it is named, not TMPDIR).
                     if spool == nil { spool = try DraftSpool() }
                     try spool!.write(encoded)
-                } else if first == nil && spool == nil {
-                    first = chunk.drafts
-                } else {
-                    // A second chunk of an input taken for one.
-                    if spool == nil {
-                        spool = try DraftSpool()
-                        try spool!.write(first!)
-                        first = nil
-                    }
-                    try spool!.write(chunk.drafts)
+                } catch {
+                    throw ValidationError("\(source): \(error); nothing was appended")
                 }
-            } catch {
-                throw ValidationError("\(source): \(error); nothing was appended")
+            } else {
+                // The one chunk of an input no larger than a chunk (a second means the file grew).
+                guard kept.isEmpty else { throw ValidationError("\(source) changed while it was being read; nothing was appended") }
+                kept = chunk.drafts
             }
             checking.update(UInt64(chunk.end), of: input.size)
         }
@@ -150,7 +144,7 @@ struct AppendCommand: AsyncParsableCommand {
         try intake.reset()
         releaseElsewhere(checked)
         if let spool { return (intake, .spooled(spool)) }
-        return (intake, .kept(first?.map(\.draft) ?? []))
+        return (intake, .kept(kept.map(\.draft)))
     }
 
     /// A chunk of the input as read: its drafts, where it ended, and (for a spool) its drafts

@@ -65,13 +65,13 @@ final class InputChunks {
         }
     }
 
-    /// Whether the input comes in more than one chunk: a file larger than one (a file of exactly
-    /// one chunk's size without a last line break comes in two, though this says one).
+    /// Whether the input may come in more than one chunk: one no larger than a chunk never does
+    /// (a larger one whose only line break is its last byte comes whole).
     var hasManyChunks: Bool { !isArray && size > UInt64(chunkBytes) }
 
     /// The input's chunks of whole lines, in order.
     func chunks() throws -> Chunks {
-        Chunks(input: self, reader: try ChunkReader(path: path, whole: isArray, chunkBytes: chunkBytes))
+        Chunks(input: self, reader: try ChunkReader(path: path, whole: isArray, chunkBytes: chunkBytes, size: size))
     }
 
     /// One chunk: its bytes, the number of its first line, and where it starts in the input.
@@ -109,24 +109,29 @@ final class InputChunks {
         let handle: FileHandle
         let whole: Bool
         let chunkBytes: Int
+        /// The file's size when it was opened (a file that changes is refused).
+        let size: UInt64
         var carry: [UInt8] = []
         var line = 1
         var offset = 0
         var done = false
 
-        init(path: String, whole: Bool, chunkBytes: Int) throws {
+        init(path: String, whole: Bool, chunkBytes: Int, size: UInt64) throws {
             guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path): no such file or not readable") }
             self.handle = handle
             self.whole = whole
             self.chunkBytes = chunkBytes
+            self.size = size
         }
 
         /// The next chunk: whole lines of at least ``chunkBytes`` (ending at the last line break
-        /// among them), or everything left once the file has ended — so that a file smaller than
-        /// a chunk is one chunk, whether or not it ends with a line break.
+        /// among them) while more of the file follows them, else everything left — so that a file
+        /// no larger than a chunk is one chunk, whether or not it ends with a line break.
         mutating func next() throws -> ([UInt8], Int, Int)? {
             while true {
-                if !whole, !done, carry.count >= chunkBytes, let lastBreak = carry.lastIndex(of: 0x0A) {
+                if !whole, !done, carry.count >= chunkBytes, UInt64(offset + carry.count) < size,
+                    let lastBreak = carry.lastIndex(of: 0x0A)
+                {
                     let chunk = Array(carry[...lastBreak])
                     carry.removeSubrange(...lastBreak)
                     return emit(chunk)
