@@ -22,46 +22,53 @@ public enum ProvinceIngest {
         actor: Actor, directory: String, progress: (Int) -> Void = { _ in }
     ) async throws {
         var intake = try Intake(log: log, actor: actor)
-        var start = history.startIndex
         let simulation = log.configuration.simulation
         // The history's last day, asked before its drafts are let go.
         let lastRecorded = history.indices.last.map { history.recorded(at: $0) }
+        let history = HistoryParts(consume history)
+        var start = 0
         func appendHistory(upTo end: Int) async throws {
-            while start < end {
-                // A simulation records a week of its timeline at a time, at the week's last day.
-                var stop = end
-                if simulation {
-                    let week = Self.week(of: history.recorded(at: start))
-                    stop = start
-                    while stop < end, Self.week(of: history.recorded(at: stop)) == week { stop += 1 }
-                    try log.setSimulatedTime(Self.endOfDay(history.recorded(at: stop - 1)))
-                }
-                let done = start
-                // How many of this run are durable: a refusal leaves the batches before it in the log.
-                var appended = 0
-                do {
-                    _ = try await intake.checkAndAppend(history[start..<stop]) { count in
-                        appended = count
-                        progress(done + count)
+            guard start < end else { return }
+            // A simulation records a week of its timeline at a time, at the week's last day;
+            // each request is checked while those before it are synced, across weeks.
+            let parts = history.parts(from: start, to: end, eventsPerPart: Intake.eventsPerRequest, weekly: simulation)
+            let first = start
+            // How many of this run are durable: a refusal leaves the requests before it in the log.
+            var appended = 0
+            do {
+                let requests = ReadAhead(parts: parts.count) { index in (parts[index], history.drafts(in: parts[index].range)) }
+                _ = try await intake.checkAndAppend(parts: requests, eventsBefore: first) { count in
+                    appended = count
+                    progress(first + count)
+                } checking: { intake, request throws(IntakeError) in
+                    let (part, drafts) = request
+                    // The requests before this one have their recorded time (they are queued).
+                    if let recorded = part.recorded {
+                        do { try log.setSimulatedTime(recorded) } catch { throw IntakeError(.unavailable, at: nil, "\(error)") }
                     }
-                } catch {
-                    var error = error
-                    if let place = error.place {
-                        let index = done + place.number
-                        error.place = IntakePlace(.event, index)
-                        if history.indices.contains(index) {
-                            let stream = history.stream(at: index)
-                            error.message =
-                                "\(history.type(at: index)) on \(stream): \(error.message); its stream's events were:\n"
-                                + (Self.listing(of: stream, in: log) + history.streamListing(at: index, from: done + appended))
-                                .map { "  " + $0 }.joined(separator: "\n") + "\n"
-                        }
+                    history.release(before: part.range.lowerBound)
+                    // What the rules will read for the request (its enterprises, and the stage
+                    // histories of its award recipients) is read in one pass (a log that cannot
+                    // be read is reported by the checks).
+                    try? intake.prefetch(for: drafts)
+                    for (offset, draft) in drafts.enumerated() {
+                        _ = try intake.check(draft, at: IntakePlace(.event, part.range.lowerBound + offset))
                     }
-                    throw error
+                    return drafts
                 }
-                history.release(before: stop)
-                start = stop
+            } catch {
+                var error = error
+                if let index = error.place?.number, (0..<history.endIndex).contains(index) {
+                    let stream = history.stream(at: index)
+                    error.message =
+                        "\(history.type(at: index)) on \(stream): \(error.message); its stream's events were:\n"
+                        + (Self.listing(of: stream, in: log) + history.streamListing(at: index, from: first + appended))
+                        .map { "  " + $0 }.joined(separator: "\n") + "\n"
+                }
+                throw error
             }
+            history.release(before: end)
+            start = end
         }
         // Each year's file is written on a thread of its own while the history before it is
         // appended (writing a national year's file takes about a second on one core).
@@ -103,26 +110,20 @@ public enum ProvinceIngest {
         endOfDay(day) / 86_400_000_000 / 7
     }
 
-    /// Imports a year's results from the platform's file; every row must pass.
+    /// Imports a year's results from the platform's file; every row must pass. Its rows are
+    /// read, checked and appended a part at a time, each part checked while the ones before it
+    /// are synced (``AssessmentImport/checkAndAppend(_:rowsPerPart:with:registerMissing:progress:)``):
+    /// a national year's events are half a gigabyte, and in requests of a bounded size, as
+    /// `gongfu append` sends them, no batch of the log is one that every reader decompresses
+    /// whole. (So a refused row would leave the year partly in, where `gongfu import` appends a
+    /// file whole or not at all; every row here is the generator's.)
     static func importResults(file: String, year: Int, intake: inout Intake) async throws {
         let reader = AssessmentImport()
         let table = try reader.table(csv: Array(try Data(contentsOf: URL(fileURLWithPath: file))))
-        // Checked in parts, keeping each accepted row's place rather than its events (a national
-        // year's events are half a gigabyte); enterprises first seen in the results are
-        // registered from their profile columns.
-        let checked = reader.checkInParts(table, with: &intake, registerMissing: true)
-        guard checked.refusedRows == 0 else {
-            throw IntakeError(
-                .invalid, at: nil,
-                "the \(year) annual results were refused (a generator bug): \(checked.refused.prefix(3).map(\.description).joined(separator: "; "))")
-        }
-        // In requests of a bounded size, as `gongfu append` sends them, each part's events built
-        // again from the table while the part before is appended: a national year's results in
-        // one request would be one batch of the log that every reader decompresses whole. (So a
-        // failed write leaves the year partly in, where `gongfu import` appends a file in one
-        // batch; every row here has passed.)
-        for drafts in reader.drafts(of: checked.accepted, in: table, rowsPerPart: Intake.eventsPerRequest * 4) {
-            _ = try await intake.append(drafts, batchEvents: Intake.eventsPerRequest, inFlight: 2)
+        do {
+            _ = try await reader.checkAndAppend(table, with: &intake, registerMissing: true)
+        } catch {
+            throw IntakeError(error.code, at: nil, "the \(year) annual results (\(file)) were refused: \(error)")
         }
     }
 

@@ -302,6 +302,64 @@ extension AssessmentImportTests {
 }
 
 extension AssessmentImportTests {
+    /// Rows every one of which passes, then the same file with a bad stage on its fourth data row.
+    static func pipelineFile(badRow: Bool) -> String {
+        "统一社会信用代码,评估编号,评估日期,评估类型,评估等级,企业名称,所属城市,区县,行业代码,纳入规上年份\n"
+            + "91370200AY4CL12T2L,A-10,2025-10-03,年度,L2,青岛海川,青岛市,黄岛区,3484,\n"
+            + "91370200163562681G,B-1,2025-10-05,年度,L1,青岛新材,青岛市,黄岛区,3484,\n"
+            + "91370200163562681G,B-2,2026-10-05,年度,L3,青岛新材,青岛市,黄岛区,3484,\n"
+            + "91370200AY4CL12T2L,A-11,2026-10-03,年度,\(badRow ? "L9" : "L3"),青岛海川,青岛市,黄岛区,3484,\n"
+            + "91370200AY4CL12T2L,A-12,2026-10-06,年度,L3,青岛海川,青岛市,黄岛区,3484,\n"
+    }
+
+    @Test(
+        "checked and appended a part at a time, an import appends what it appends checked whole; a bad row stops it with the parts before it in",
+        arguments: [1, 2, 100])
+    func checkedAndAppendedInParts(rowsPerPart: Int) async throws {
+        let reader = AssessmentImport()
+        let actor = Actor(name: "test", role: "province")
+        let (_, whole, wholeRoot) = try await DomainRulesTests.rules()
+        defer { try? FileManager.default.removeItem(atPath: wholeRoot) }
+        var wholeIntake = try Intake(log: whole, actor: actor, today: "2026-11-28")
+        let checked = reader.check(try reader.table(csv: Array(Self.pipelineFile(badRow: false).utf8)), with: &wholeIntake, registerMissing: true)
+        #expect(checked.refusedRows == 0 && checked.registrations == 1)
+        let expected = try await wholeIntake.append(checked.drafts)
+
+        let (_, log, root) = try await DomainRulesTests.rules()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var intake = try Intake(log: log, actor: actor, today: "2026-11-28")
+        var reported: [Int] = []
+        let results = try await reader.checkAndAppend(
+            try reader.table(csv: Array(Self.pipelineFile(badRow: false).utf8)), rowsPerPart: rowsPerPart, with: &intake, registerMissing: true
+        ) { reported.append($0) }
+        #expect(results == expected)
+        #expect(try IntakeTests.contents(of: log) == IntakeTests.contents(of: whole))
+        #expect(reported.last == expected.count && reported == reported.sorted())
+        // Again: every row's key is in the log, so nothing is appended and each row answers its
+        // assessment's first seq (its enterprise now registered, no registration is read).
+        let again = try await reader.checkAndAppend(
+            try reader.table(csv: Array(Self.pipelineFile(badRow: false).utf8)), rowsPerPart: rowsPerPart, with: &intake, registerMissing: true)
+        let assessments = zip(checked.drafts, expected).filter { $0.0.type == "AssessmentRecorded" }.map(\.1.seq)
+        #expect(again.allSatisfy(\.isDuplicate) && again.map(\.seq) == assessments && log.size == whole.size)
+        await whole.close()
+        await log.close()
+
+        let (_, refusing, refusingRoot) = try await DomainRulesTests.rules()
+        defer { try? FileManager.default.removeItem(atPath: refusingRoot) }
+        let before = refusing.size
+        var refusingIntake = try Intake(log: refusing, actor: actor, today: "2026-11-28")
+        let error = await #expect(throws: IntakeError.self) {
+            _ = try await reader.checkAndAppend(
+                try reader.table(csv: Array(Self.pipelineFile(badRow: true).utf8)), rowsPerPart: rowsPerPart, with: &refusingIntake,
+                registerMissing: true)
+        }
+        #expect(error?.place == IntakePlace(.row, 5) && error?.message.contains("stage") == true, "\(String(describing: error))")
+        // The parts before the bad row's are in the log (the registration comes with row 3).
+        let rowsIn = 3 / rowsPerPart * rowsPerPart
+        #expect(refusing.size == before + UInt64(rowsIn + (rowsIn >= 2 ? 1 : 0)))
+        await refusing.close()
+    }
+
     @Test("keys seen by hash: a repeat finds its first row, and keys whose hashes meet stay apart")
     func seenKeys() throws {
         let csv = "uscc,assessment,date,kind,stage\n" + ["A", "B", "A", "B", "C", "C"].map { "91370200AY4CL12T2L,\($0),2025-10-03,年度,L2\n" }.joined()

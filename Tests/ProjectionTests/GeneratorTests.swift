@@ -60,6 +60,35 @@ extension GeneratorTests {
 }
 
 extension GeneratorTests {
+    @Test("a history goes in as requests of at most a size, in order, each within one week of the timeline and recorded at its end")
+    func historyParts() throws {
+        var generator = ProvinceGenerator(options: .init(seed: 3, enterprises: 200))
+        let plain = try generator.generate()
+        let history = HistoryParts(plain)
+        func week(_ position: Int) -> Int64 { ProvinceIngest.week(of: plain.recorded(at: position)) }
+        for (start, end, size) in [(0, plain.count, 50), (17, plain.count / 2, 1), (5, 5, 10), (3, 400, 100_000)] {
+            let parts = history.parts(from: start, to: end, eventsPerPart: size, weekly: true)
+            #expect(parts.map(\.range.lowerBound) == Array(([start] + parts.map(\.range.upperBound)).dropLast()))
+            #expect((parts.last?.range.upperBound ?? start) == end)
+            for part in parts {
+                #expect(!part.range.isEmpty && part.range.count <= size)
+                #expect(Set(part.range.map(week)).count == 1)
+                let lastOfWeek = (part.range.upperBound..<end).prefix { week($0) == week(part.range.lowerBound) }.last ?? part.range.upperBound - 1
+                #expect(part.recorded == ProvinceIngest.endOfDay(plain.recorded(at: lastOfWeek)))
+            }
+            // A week is cut only where it holds more than a request.
+            #expect(parts.count == Set((start..<end).map(week)).count || parts.contains { $0.range.count == size })
+            let plainParts = history.parts(from: start, to: end, eventsPerPart: size, weekly: false)
+            #expect(plainParts.map(\.range) == stride(from: start, to: end, by: size).map { $0..<min($0 + size, end) })
+            #expect(plainParts.allSatisfy { $0.recorded == nil })
+        }
+        #expect(history.drafts(in: 3..<9) == Array(plain[3..<9]))
+        history.release(before: 9)
+        #expect(history.drafts(in: 9..<12) == Array(plain[9..<12]) && history.type(at: 9) == plain.type(at: 9))
+    }
+}
+
+extension GeneratorTests {
     @Test("a day prints as YYYY-MM-DD, as the calendar's numbers padded would print it")
     func dayDescription() {
         for number in stride(from: -719_162, through: 2_932_896, by: 997) + [0, 19_722, 20_819, 2_932_896] {

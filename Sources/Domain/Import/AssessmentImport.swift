@@ -91,7 +91,7 @@ public struct AssessmentImport: Sendable {
 
     /// `results` (of the rows at `indices`, ascending) with each repeated assessment refused on
     /// its later rows, `seen` holding the keys of the rows before.
-    private func refusingRepeats(
+    func refusingRepeats(
         _ results: [(number: Int, result: Result<Row, ImportTable.Failure>)], at indices: some RandomAccessCollection<Int>,
         of table: ImportTable, seen: inout SeenKeys
     ) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
@@ -147,7 +147,7 @@ public struct AssessmentImport: Sendable {
 
     /// The rows at `indices` read each on its own (rows do not depend on each other), split
     /// between the cores.
-    private func readRows(_ indices: [Int], of table: ImportTable) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
+    func readRows(_ indices: [Int], of table: ImportTable) -> [(number: Int, result: Result<Row, ImportTable.Failure>)] {
         let scores = scoreFields(table.header)
         let profile = Self.profile.allSatisfy(table.has)
         let count = indices.count
@@ -394,7 +394,7 @@ extension AssessmentImport {
     }
 
     /// The USCCs of `table`'s rows as a row reads them (upper-cased), for the intake's prefetch.
-    private static func usccs(of table: ImportTable) -> some Sequence<String> {
+    static func usccs(of table: ImportTable) -> some Sequence<String> {
         table.rows.lazy.map { table.cell("uscc", of: $0.fields).uppercased() }
     }
 

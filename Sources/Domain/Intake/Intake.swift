@@ -262,9 +262,9 @@ public struct Intake {
     /// Checks and appends `drafts` a batch at a time (each batch checked whole, then appended
     /// durable), for a writer whose every event must pass, such as the demo's generator: a
     /// refused event (its place is its index in `drafts`) stops it; the batches before it stay.
-    /// Each batch is checked while the one before it is written and synced (the log must have
-    /// no other writer meanwhile), and the batch after it taken from `drafts`: only two batches
-    /// of drafts are held at a time.
+    /// Each batch is checked while the ones before it are written and synced (the log must have
+    /// no other writer meanwhile), and the batch after it taken from `drafts`: only a few
+    /// batches of drafts are held at a time.
     /// `writer` writes them when not ``actor`` (one intake, and what its rules have read, serves
     /// the offices of a whole province).
     public mutating func checkAndAppend(
@@ -272,43 +272,70 @@ public struct Intake {
         progress: (Int) -> Void = { _ in }
     ) async throws(IntakeError) -> [AppendResult] {
         let writer = writer ?? actor
-        var results: [AppendResult] = []
-        var sent: InFlight?
-        var offset = 0
-        appendsWhileChecking = true
-        defer { appendsWhileChecking = false }
         // The next batch is taken from `drafts` (for the demo's history, its payloads parsed)
         // while this one is checked.
         let batches = ReadAhead(splitting: drafts.count, into: batchEvents) { range in
             let start = drafts.index(drafts.startIndex, offsetBy: range.lowerBound)
             return Array(drafts[start..<drafts.index(start, offsetBy: range.count)])
         }
-        for batch in batches {
-            do throws(IntakeError) {
-                // What the rules will read for the batch (its enterprises, and the stage histories
-                // of its award recipients) is read in one pass, not one stream at a time as each is
-                // first checked (a log that cannot be read is reported by the checks).
-                try? prefetch(for: batch)
-                for (index, draft) in batch.enumerated() { _ = try check(draft, at: IntakePlace(.event, offset + index), by: writer) }
-            } catch {
-                // The batch sent before this one stays (it passed), and is reported; the drafts
-                // checked since will not be appended, so the intake forgets them.
-                if let sent, let landed = try? await Self.finish(sent) {
+        var offset = 0
+        return try await checkAndAppend(parts: batches, by: writer, progress: progress) { intake, batch throws(IntakeError) in
+            // What the rules will read for the batch (its enterprises, and the stage histories
+            // of its award recipients) is read in one pass, not one stream at a time as each is
+            // first checked (a log that cannot be read is reported by the checks).
+            try? intake.prefetch(for: batch)
+            for (index, draft) in batch.enumerated() { _ = try intake.check(draft, at: IntakePlace(.event, offset + index), by: writer) }
+            offset += batch.count
+            return batch
+        }
+    }
+
+    /// How many batches ``checkAndAppend(parts:by:inFlight:eventsBefore:progress:checking:)`` keeps sent
+    /// and not yet durable while it checks the next: the log syncs one while it takes the next.
+    public static let batchesInFlight = 2
+
+    /// Checks and appends an input a part at a time, for a writer whose every event must pass:
+    /// `checking` checks one part through the intake (throwing where it is refused) and returns
+    /// its drafts to append, in order, as one request. Each part is checked while up to
+    /// `inFlight` parts before it are written and synced (the log must have no other writer
+    /// meanwhile). A refusal stops it: every part before the refused one is durable and
+    /// reported to `progress`, none after it, and the intake forgets what it checked since.
+    /// `eventsBefore` events of the same input were appended before: a refusal by the log is
+    /// placed counting from the input's start.
+    public mutating func checkAndAppend<Part>(
+        parts: some Sequence<Part>, by writer: Actor? = nil, inFlight: Int = batchesInFlight, eventsBefore: Int = 0,
+        progress: (Int) -> Void = { _ in }, checking: (inout Intake, Part) throws(IntakeError) -> [EventDraft]
+    ) async throws(IntakeError) -> [AppendResult] {
+        let writer = writer ?? actor
+        var results: [AppendResult] = []
+        var sent: [InFlight] = []
+        var offset = eventsBefore
+        appendsWhileChecking = true
+        defer { appendsWhileChecking = false }
+        for part in parts {
+            let batch: [EventDraft]
+            do throws(IntakeError) { batch = try checking(&self, part) } catch {
+                // The batches sent before this part passed, and are reported; the drafts checked
+                // since will not be appended, so the intake forgets them.
+                for previous in sent {
+                    guard let landed = try? await Self.finish(previous) else { break }
                     results += landed
                     progress(results.count)
                 }
                 try? reset()
                 throw error
             }
-            if let previous = sent {
-                results += try await landed(previous)
+            if sent.count >= max(1, inFlight) {
+                results += try await landed(sent.removeFirst(), after: sent)
                 progress(results.count)
             }
-            sent = await send(batch, offset: offset, by: writer)
-            offset += batch.count
+            if !batch.isEmpty {
+                sent.append(await send(batch, offset: offset, by: writer))
+                offset += batch.count
+            }
         }
-        if let sent {
-            results += try await landed(sent)
+        while !sent.isEmpty {
+            results += try await landed(sent.removeFirst(), after: sent)
             progress(results.count)
         }
         return results
@@ -325,10 +352,12 @@ public struct Intake {
         return InFlight(offset: offset, task: task!)
     }
 
-    /// The results of a batch ``checkAndAppend(_:by:batchEvents:progress:)`` sent, once durable;
-    /// when the log refused it, the intake forgets the drafts checked since (none will be appended).
-    private mutating func landed(_ sent: InFlight) async throws(IntakeError) -> [AppendResult] {
+    /// The results of a batch ``checkAndAppend(parts:by:inFlight:eventsBefore:progress:checking:)`` sent,
+    /// once durable; when the log refused it, the intake waits for the batches sent `after` it
+    /// (the log refuses them too) and forgets the drafts checked since (none will be appended).
+    private mutating func landed(_ sent: InFlight, after later: [InFlight]) async throws(IntakeError) -> [AppendResult] {
         do { return try await Self.finish(sent) } catch {
+            for batch in later { _ = await batch.task.result }
             try? reset()
             throw error
         }
