@@ -4,6 +4,26 @@ import Testing
 @testable import EventLog
 
 @Suite struct ConcurrencyTests {
+    @Test("the size read while batches land never runs ahead of what can be read, and ends at the last seq")
+    func sizeFollowsTheCatalog() async throws {
+        let temporary = TemporaryDirectory()
+        let log = try EventLog(directory: try temporary.initialisedLog(segmentBytes: 64 << 10), writable: true)
+        let appending = Task {
+            for round in 0..<200 { _ = try await log.append((0..<5).map { sampleDraft(round * 5 + $0) }, actor: testActor) }
+        }
+        var seen: [UInt64] = []
+        let deadline = Date().addingTimeInterval(60)
+        while seen.last != 1000, Date() < deadline {
+            let size = log.size
+            if size > 0 { #expect(try log.envelopes(from: size, through: size).map(\.seq) == [size]) }
+            seen.append(size)
+            await Task.yield()
+        }
+        try await appending.value
+        #expect(seen == seen.sorted() && log.size == 1000)
+        await log.close()
+    }
+
     @Test func manyAppendersSameAndDifferentStreamsNoLostOrDuplicatedEvent() async throws {
         let temporary = TemporaryDirectory()
         let directory = try temporary.initialisedLog(segmentBytes: 256 << 10)

@@ -158,6 +158,7 @@ final class BatchSyncer: @unchecked Sendable {
                 log.counters.events += batch.entries.count
                 log.counters.bytesWritten += batch.bytesWritten
             }
+            log.publishSize()
             log.counters.syncs += 1
             log.counters.syncNanoseconds += syncNanoseconds
             log.counters.maximumSyncNanoseconds = max(log.counters.maximumSyncNanoseconds, syncNanoseconds)

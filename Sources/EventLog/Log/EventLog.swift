@@ -32,9 +32,17 @@ public final class EventLog: @unchecked Sendable {
     }
 
     /// Guards `catalog`, `failure`, `counters` and `waiters`. Only the syncer thread (after
-    /// `fdatasync`) and `refresh()` change `catalog`.
+    /// `fdatasync`) and `refresh()` change `catalog`, each then calling ``publishSize()``.
     let lock = NSLock()
     var catalog: LogCatalog
+    /// `catalog.size` as last published, readable without `lock`: a writer's checks ask the
+    /// size for every draft, and the syncer holds `lock` while it adds a batch to the catalog.
+    private let publishedSize = Atomic<UInt64>(0)
+
+    /// Publishes `catalog.size` for ``size``; called with `lock` held, after the catalog changed.
+    func publishSize() {
+        publishedSize.store(catalog.size, ordering: .releasing)
+    }
     /// Why writes are refused (set once, by ``recordFailure(_:)``).
     private(set) var failure: String?
     /// Whether `failure` is set, readable without `lock` (which the syncer holds while it adds
@@ -153,6 +161,7 @@ public final class EventLog: @unchecked Sendable {
             directory: directory, writable: writable, logger: logger, keyHashBits: options.keyHashBits, keepsKeys: writable || options.keepsKeys
         ).run()
         catalog = outcome.catalog
+        publishSize()
         if writable {
             committer = try GroupCommitter(log: self, lastSegment: outcome.lastSegment, options: options)
             committer?.start()
@@ -161,7 +170,7 @@ public final class EventLog: @unchecked Sendable {
 
     /// Number of committed events (the Merkle tree size).
     public var size: UInt64 {
-        lock.withLock { catalog.size }
+        publishedSize.load(ordering: .acquiring)
     }
 
     /// What the committer has done since the log was opened (for metrics and benchmarks).
@@ -285,6 +294,8 @@ public final class EventLog: @unchecked Sendable {
         guard !isWritable else { return }
         lock.lock()
         defer { lock.unlock() }
+        // (Published even when catching up stopped part way: what it added is in the catalog.)
+        defer { publishSize() }
         try Recovery(directory: directory, writable: false, logger: logger).catchUp(&catalog)
     }
 
