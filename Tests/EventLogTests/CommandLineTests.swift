@@ -109,6 +109,19 @@ import Testing
             #expect(try run(gongfu, ["verify", "--data", data]).status == 0)
         }
         #expect(readBack[0] == readBack[1])
+        // The same from standard input, read as it comes: in many chunks (spooled once checked),
+        // and in one with nowhere to write a temporary file (nothing is copied first).
+        let nowhere = temporary.path + "/missing/"
+        for (chunkBytes, tmpdir) in [(1024, NSTemporaryDirectory()), (8 << 20, nowhere)] {
+            let data = temporary.path + "/stdin-\(chunkBytes)"
+            #expect(try run(gongfu, ["init", "--data", data]).status == 0)
+            let appended = try run(
+                "/usr/bin/env", ["TMPDIR=\(tmpdir)", gongfu, "append", "--data", data, "--chunk-bytes", "\(chunkBytes)", "-"],
+                stdin: Data(events.utf8))
+            #expect(appended.status == 0, "\(appended.stderr)")
+            #expect(String(decoding: appended.stdout, as: UTF8.self) == seqs)
+            #expect(try run(gongfu, ["read", "--data", data, "--as-input"]).stdout == readBack[0])
+        }
         // Stored as canonical lines, whichever way the payloads came (spooled bytes or trees).
         for line in String(decoding: try run(gongfu, ["read", "--data", temporary.path + "/data-1024"]).stdout, as: UTF8.self).split(separator: "\n")
         {
@@ -137,7 +150,6 @@ import Testing
         #expect(try run(gongfu, ["read", "--data", data, "--as-input"]).stdout == readBack[0])
 
         // No room for the checked chunks: said so, and nothing appended.
-        let nowhere = temporary.path + "/missing/"
         let moreFile = temporary.path + "/more.ndjson"
         try more.joined(separator: "\n").write(toFile: moreFile, atomically: true, encoding: .utf8)
         let noSpool = try run("/usr/bin/env", ["TMPDIR=\(nowhere)", gongfu, "append", "--data", data, "--chunk-bytes", "1024", moreFile])
@@ -159,6 +171,15 @@ import Testing
         let oneChunk = try run("/usr/bin/env", ["TMPDIR=\(nowhere)", gongfu, "append", "--data", edge, "--chunk-bytes", "\(size)", moreFile])
         #expect(oneChunk.status == 0, "\(oneChunk.stderr)")
         #expect(String(decoding: oneChunk.stdout, as: UTF8.self) == (304...363).map { "\($0)\n" }.joined())
+        // So is standard input of exactly that size: its one byte read ahead finds its end.
+        let edgeStdin = temporary.path + "/data-edge-stdin"
+        #expect(try run(gongfu, ["init", "--data", edgeStdin]).status == 0)
+        #expect(try run(gongfu, ["append", "--data", edgeStdin, input]).status == 0)
+        let oneStdinChunk = try run(
+            "/usr/bin/env", ["TMPDIR=\(nowhere)", gongfu, "append", "--data", edgeStdin, "--chunk-bytes", "\(size)", "-"],
+            stdin: try Data(contentsOf: URL(fileURLWithPath: moreFile)))
+        #expect(oneStdinChunk.status == 0, "\(oneStdinChunk.stderr)")
+        #expect(String(decoding: oneStdinChunk.stdout, as: UTF8.self) == (304...363).map { "\($0)\n" }.joined())
         #expect(try run(gongfu, ["read", "--data", edge, "--as-input"]).stdout == run(gongfu, ["read", "--data", data, "--as-input"]).stdout)
     }
 

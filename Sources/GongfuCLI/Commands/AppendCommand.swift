@@ -139,6 +139,7 @@ struct AppendCommand: AsyncParsableCommand {
             }
             checking.update(UInt64(chunk.end), of: input.size)
         }
+        checking.finish()
         // The checks' state is freed on another thread while the append begins.
         let checked = intake
         try intake.reset()

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 
-/// An input file read in chunks of whole lines. Standard input, a pipe or a device
-/// (`<(jq …)`, `/dev/stdin`) is first copied to a temporary file (so that its size is known for
-/// the progress bar); a regular file is read in place and must not change while it is read.
+/// An input file read in chunks of whole lines. A regular file is read in place and must not
+/// change while it is read; standard input, a pipe or a device (`<(jq …)`, `/dev/stdin`) is read
+/// as it comes, its first chunk (and one byte more) read ahead to tell whether it is larger than
+/// a chunk: nothing is copied before it is checked.
 final class InputChunks {
     /// About how many bytes a chunk holds by default (it ends at the last line break within them).
     static let chunkBytes = 8 << 20
@@ -11,12 +12,20 @@ final class InputChunks {
     let path: String
     /// About how many bytes each chunk holds.
     let chunkBytes: Int
-    /// The input's size in bytes.
-    let size: UInt64
-    private let spooled: Bool
+    /// The input's size in bytes, when known before it is read (a regular file's); nil for a
+    /// stream.
+    let size: UInt64?
+    /// A regular file's identity when opened (empty for a stream).
     private let identity: [Int]
+    /// A stream, and what was read of it ahead.
+    private let stream: FileHandle?
+    private let head: [UInt8]
+    /// Whether the input may come in more than one chunk: one no larger than a chunk never does
+    /// (a larger one whose only line break is its last byte comes whole).
+    let hasManyChunks: Bool
 
     init(path: String, chunkBytes: Int = InputChunks.chunkBytes) throws {
+        self.path = path
         self.chunkBytes = chunkBytes
         var info = stat()
         let isRegular = path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
@@ -24,28 +33,28 @@ final class InputChunks {
             guard FileManager.default.isReadableFile(atPath: path) else {
                 throw ValidationError("cannot read \(path): no such file or not readable")
             }
-            self.path = path
-            spooled = false
+            stream = nil
+            identity = Self.identity(of: path)
+            size = UInt64(max(0, identity.first ?? 0))
+            head = FileHandle(forReadingAtPath: path).flatMap { try? $0.read(upToCount: 4096) }.map(Array.init) ?? []
         } else {
             let source = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path)
             guard let source else { throw ValidationError("cannot read \(path): no such file or not readable") }
-            let copy = NSTemporaryDirectory() + "gongfu-input-" + UUID().uuidString
-            _ = FileManager.default.createFile(atPath: copy, contents: nil, attributes: [.posixPermissions: 0o600])
-            guard let target = FileHandle(forWritingAtPath: copy) else { throw ValidationError("cannot spool \(path) to \(copy)") }
+            stream = source
+            identity = []
+            size = nil
+            var head: [UInt8] = []
             do {
-                while let block = try source.read(upToCount: 4 << 20), !block.isEmpty { try target.write(contentsOf: block) }
-                try target.close()
+                while head.count <= chunkBytes, let block = try source.read(upToCount: chunkBytes + 1 - head.count), !block.isEmpty {
+                    head.append(contentsOf: block)
+                }
             } catch {
-                try? FileManager.default.removeItem(atPath: copy)
                 throw ValidationError("cannot read \(path): \(error.localizedDescription)")
             }
-            self.path = copy
-            spooled = true
+            self.head = head
         }
-        identity = Self.identity(of: self.path)
-        size = UInt64(max(0, identity.first ?? 0))
-        let head = FileHandle(forReadingAtPath: self.path).flatMap { try? $0.read(upToCount: 4096) } ?? Data()
         isArray = head.first { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) } == UInt8(ascii: "[")
+        hasManyChunks = !isArray && (size.map { $0 > UInt64(chunkBytes) } ?? (head.count > chunkBytes))
     }
 
     /// A JSON array is read whole (its lines are not events).
@@ -58,20 +67,24 @@ final class InputChunks {
         return [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
     }
 
-    /// Refuses to go on if the file changed since it was opened (it was checked as it was).
+    /// Refuses to go on if a regular file changed since it was opened (it was checked as it was).
     func checkUnchanged() throws {
-        guard Self.identity(of: path) == identity else {
+        guard identity.isEmpty || Self.identity(of: path) == identity else {
             throw ValidationError("\(path) changed while it was being appended; nothing more was appended — run the command again")
         }
     }
 
-    /// Whether the input may come in more than one chunk: one no larger than a chunk never does
-    /// (a larger one whose only line break is its last byte comes whole).
-    var hasManyChunks: Bool { !isArray && size > UInt64(chunkBytes) }
-
-    /// The input's chunks of whole lines, in order.
+    /// The input's chunks of whole lines, in order (a stream's can be taken once).
     func chunks() throws -> Chunks {
-        Chunks(input: self, reader: try ChunkReader(path: path, whole: isArray, chunkBytes: chunkBytes, size: size))
+        let reader: ChunkReader
+        if let stream {
+            // What was read ahead comes first; the stream has ended when it held no more than a chunk.
+            reader = ChunkReader(handle: stream, whole: isArray, chunkBytes: chunkBytes, size: nil, carry: head, done: head.count <= chunkBytes)
+        } else {
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path): no such file or not readable") }
+            reader = ChunkReader(handle: handle, whole: isArray, chunkBytes: chunkBytes, size: size)
+        }
+        return Chunks(input: self, reader: reader)
     }
 
     /// One chunk: its bytes, the number of its first line, and where it starts in the input.
@@ -100,36 +113,28 @@ final class InputChunks {
         }
     }
 
-    func close() {
-        if spooled { try? FileManager.default.removeItem(atPath: path) }
-    }
+    /// Closes the file (a stream is left to its owner).
+    func close() {}
 
-    /// Reads a file a chunk of whole lines at a time.
+    /// Reads a file or a stream a chunk of whole lines at a time.
     fileprivate struct ChunkReader {
         let handle: FileHandle
         let whole: Bool
         let chunkBytes: Int
-        /// The file's size when it was opened (a file that changes is refused).
-        let size: UInt64
+        /// A regular file's size when it was opened (a file that changes is refused); nil for a
+        /// stream, which may always have more to come until it ends.
+        let size: UInt64?
         var carry: [UInt8] = []
         var line = 1
         var offset = 0
         var done = false
 
-        init(path: String, whole: Bool, chunkBytes: Int, size: UInt64) throws {
-            guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path): no such file or not readable") }
-            self.handle = handle
-            self.whole = whole
-            self.chunkBytes = chunkBytes
-            self.size = size
-        }
-
         /// The next chunk: whole lines of at least ``chunkBytes`` (ending at the last line break
-        /// among them) while more of the file follows them, else everything left — so that a file
-        /// no larger than a chunk is one chunk, whether or not it ends with a line break.
+        /// among them) while more of the input follows them, else everything left — so that an
+        /// input no larger than a chunk is one chunk, whether or not it ends with a line break.
         mutating func next() throws -> ([UInt8], Int, Int)? {
             while true {
-                if !whole, !done, carry.count >= chunkBytes, UInt64(offset + carry.count) < size,
+                if !whole, !done, carry.count >= chunkBytes, size.map({ UInt64(offset + carry.count) < $0 }) ?? true,
                     let lastBreak = carry.lastIndex(of: 0x0A)
                 {
                     let chunk = Array(carry[...lastBreak])
