@@ -204,3 +204,16 @@ extension IntakeTests {
         #expect(seqs.base == 22 && seqs.last == 22 && seqs.appendsWhileChecking && seqs.forgetsEvery == 4)
     }
 }
+
+extension IntakeTests {
+    @Test("a table of held drafts keeps what compactMapValues keeps, at its capacity")
+    func keepingCapacity() {
+        var table: [String: UInt64] = [:]
+        for seq in 1...5_000 as ClosedRange<UInt64> { table["enterprise/\(seq % 1_700)-\(seq)"] = seq }
+        for cut in [0, 1, 2_500, 4_999, 5_000] as [UInt64] {
+            let kept = table.compactMapValuesKeepingCapacity { $0 > cut ? $0 * 2 : nil }
+            #expect(kept == table.compactMapValues { $0 > cut ? $0 * 2 : nil })
+            #expect(kept.capacity >= table.capacity)
+        }
+    }
+}

@@ -173,11 +173,11 @@ public struct Intake {
         switch seqs.landed(size: log.size) {
         case .none: break
         case .all:
-            versions = [:]
-            keys = [:]
+            versions.removeAll(keepingCapacity: true)
+            keys.removeAll(keepingCapacity: true)
         case .through(let size):
-            versions = versions.filter { $0.value.seq > size }
-            keys = keys.filter { $0.value.seq > size }
+            versions = versions.compactMapValuesKeepingCapacity { $0.seq > size ? $0 : nil }
+            keys = keys.compactMapValuesKeepingCapacity { $0.seq > size ? $0 : nil }
         }
     }
 

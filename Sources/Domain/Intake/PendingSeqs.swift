@@ -70,3 +70,16 @@ struct PendingSeqs {
         return .through(size)
     }
 }
+
+extension Dictionary {
+    /// ``compactMapValues(_:)`` into a table of this one's capacity: a table of held drafts is
+    /// emptied of those the log now holds and refilled by the drafts checked next, and rebuilt
+    /// at the size of what it keeps it grew again by doubling, rehashing every entry each time.
+    func compactMapValuesKeepingCapacity<T>(_ transform: (Value) throws -> T?) rethrows -> [Key: T] {
+        var result = [Key: T](minimumCapacity: capacity)
+        for (key, value) in self {
+            if let kept = try transform(value) { result[key] = kept }
+        }
+        return result
+    }
+}

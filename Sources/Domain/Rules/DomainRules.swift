@@ -592,10 +592,10 @@ public struct DomainRules {
         switch seqs.landed(size: log.size) {
         case .none: break
         case .all:
-            pending = [:]
+            pending.removeAll(keepingCapacity: true)
             pendingCorrectable = [:]
         case .through(let size):
-            pending = pending.compactMapValues { events in
+            pending = pending.compactMapValuesKeepingCapacity { events in
                 guard let first = events.first, first.seq <= size else { return events }
                 let held = events.filter { $0.seq > size }
                 return held.isEmpty ? nil : held
