@@ -148,7 +148,7 @@ public struct Intake {
 
     /// Reads what the rules will need to check `drafts` in one pass over the log, ahead of
     /// checking them (see ``DomainRules/prefetch(for:)``).
-    public mutating func prefetch(for drafts: some Sequence<EventDraft>) throws(IntakeError) {
+    public mutating func prefetch(for drafts: [EventDraft]) throws(IntakeError) {
         try prefetching { rules throws(RuleViolation) in try rules.prefetch(for: drafts) }
     }
 
