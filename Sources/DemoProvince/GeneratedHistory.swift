@@ -99,6 +99,11 @@ public struct GeneratedHistory: RandomAccessCollection, Sendable {
         return chunks[position / chunkSize][position % chunkSize]
     }
 
+    /// The entries at `range` (none let go), their payloads not read.
+    func entries(in range: Range<Int>) -> [Entry] {
+        range.map(entry)
+    }
+
     /// Lets go of the drafts before `end`, once the log holds them: a national history is
     /// hundreds of megabytes. Those drafts are not to be taken or asked about again.
     public mutating func release(before end: Int) {

@@ -10,7 +10,7 @@ import Foundation
 /// let history = HistoryParts(generated)
 /// for part in history.parts(from: 0, to: history.endIndex, eventsPerPart: 8192, weekly: true) {
 ///     let drafts = history.drafts(in: part.range)  // on the reading thread
-///     history.release(before: part.range.lowerBound)  // on the checking task
+///     history.release(before: durable)  // on the checking task, once the log holds them
 /// }
 /// ```
 final class HistoryParts: @unchecked Sendable {
@@ -57,12 +57,13 @@ final class HistoryParts: @unchecked Sendable {
         }
     }
 
-    /// The drafts at `range`, their payloads read from their bytes.
+    /// The drafts at `range`, their payloads read from their bytes (outside the lock: the
+    /// checking task lets go of what the log holds meanwhile).
     func drafts(in range: Range<Int>) -> [EventDraft] {
-        lock.withLock { range.map { history[$0] } }
+        lock.withLock { history.entries(in: range) }.map(\.draft)
     }
 
-    /// Lets go of the drafts before `end`, once the log holds them or they are on their way in.
+    /// Lets go of the drafts before `end`, once the log holds them.
     func release(before end: Int) {
         lock.withLock { history.release(before: end) }
     }

@@ -38,7 +38,9 @@ public enum ProvinceIngest {
             do {
                 let requests = ReadAhead(parts: parts.count) { index in (parts[index], history.drafts(in: parts[index].range)) }
                 _ = try await intake.checkAndAppend(parts: requests, eventsBefore: first) { count in
+                    // What is durable is let go (a refusal by the log lists its stream from the drafts after it).
                     appended = count
+                    history.release(before: first + count)
                     progress(first + count)
                 } checking: { intake, request throws(IntakeError) in
                     let (part, drafts) = request
@@ -46,7 +48,6 @@ public enum ProvinceIngest {
                     if let recorded = part.recorded {
                         do { try log.setSimulatedTime(recorded) } catch { throw IntakeError(.unavailable, at: nil, "\(error)") }
                     }
-                    history.release(before: part.range.lowerBound)
                     // What the rules will read for the request (its enterprises, and the stage
                     // histories of its award recipients) is read in one pass (a log that cannot
                     // be read is reported by the checks).

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Domain
@@ -215,5 +216,39 @@ extension IntakeTests {
             #expect(kept == table.compactMapValues { $0 > cut ? $0 * 2 : nil })
             #expect(kept.capacity >= table.capacity)
         }
+    }
+}
+
+extension IntakeTests {
+    struct DiskFailure: Error {}
+
+    @Test("a batch the log refuses stops the pipeline with the log's reason; what it reported is what the log holds")
+    func logRefusalStopsThePipeline() async throws {
+        let root = NSTemporaryDirectory() + "gongfu-intake-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let directory = LogDirectory(root: root)
+        try EventLog.initialize(directory: directory, origin: "test/intake")
+        var options = EventLog.Options()
+        let syncs = Mutex(0)
+        options.syncFault = {
+            if syncs.withLock({ count in
+                count += 1
+                return count > 2
+            }) {
+                throw DiskFailure()
+            }
+        }
+        let log = try EventLog(directory: directory, writable: true, options: options)
+        var intake = try Intake(log: log, actor: Role.province.actor(named: "test"), today: "2026-11-28")
+        var reported = 0
+        await #expect {
+            _ = try await intake.checkAndAppend(Self.drafts, batchEvents: 1) { reported = $0 }
+        } throws: { error in
+            (error as? IntakeError)?.code == .unavailable
+        }
+        #expect(reported > 0 && reported < Self.drafts.count)
+        // Every draft reported is in the log, nothing after (the repeat at index 6 is answered, not stored).
+        #expect(log.size == UInt64(Self.drafts[..<reported].indices.count { $0 != 6 }))
+        await log.close()
     }
 }

@@ -315,30 +315,60 @@ public struct Intake {
         for part in parts {
             let batch: [EventDraft]
             do throws(IntakeError) { batch = try checking(&self, part) } catch {
-                // The batches sent before this part passed, and are reported; the drafts checked
-                // since will not be appended, so the intake forgets them.
-                for previous in sent {
-                    guard let landed = try? await Self.finish(previous) else { break }
-                    results += landed
-                    progress(results.count)
-                }
+                // The batches sent before this part passed, and are reported once durable; the
+                // drafts checked since will not be appended, so the intake forgets them. (A
+                // batch the log refused meanwhile is the first thing wrong, and is reported.)
+                let refused = await Self.land(&sent, into: &results, progress: progress)
                 try? reset()
-                throw error
+                throw refused ?? error
             }
             if sent.count >= max(1, inFlight) {
-                results += try await landed(sent.removeFirst(), after: sent)
-                progress(results.count)
+                if case .success(let landed) = await sent[0].task.result {
+                    sent.removeFirst()
+                    results += landed
+                    progress(results.count)
+                } else if let refused = await Self.land(&sent, into: &results, progress: progress) {
+                    try? reset()
+                    throw refused
+                }
             }
             if !batch.isEmpty {
                 sent.append(await send(batch, offset: offset, by: writer))
                 offset += batch.count
             }
         }
-        while !sent.isEmpty {
-            results += try await landed(sent.removeFirst(), after: sent)
-            progress(results.count)
+        if let refused = await Self.land(&sent, into: &results, progress: progress) {
+            try? reset()
+            throw refused
         }
         return results
+    }
+
+    /// Waits for every batch in `sent`, in order, adding the results of each durable one to
+    /// `results` (and reporting them) until the first the log refused, which is returned: the
+    /// batches after it are waited for too, and those the log took nonetheless (a refusal of one
+    /// request, such as a version another writer moved, leaves the log taking the next) are
+    /// named in its message.
+    private static func land(_ sent: inout [InFlight], into results: inout [AppendResult], progress: (Int) -> Void) async -> IntakeError? {
+        var first: IntakeError?
+        var storedAfter: [AppendResult] = []
+        for batch in sent {
+            switch await batch.task.result {
+            case .success(let landed) where first == nil:
+                results += landed
+                progress(results.count)
+            case .success(let landed):
+                storedAfter += landed
+            case .failure(let error):
+                if first == nil { first = refusal(error as? LogError ?? .closed, offset: batch.offset) }
+            }
+        }
+        sent = []
+        if var refused = first, let firstAfter = storedAfter.first, let lastAfter = storedAfter.last {
+            refused.message += "; \(storedAfter.count) events sent after it were stored nonetheless (seqs \(firstAfter.seq)–\(lastAfter.seq))"
+            return refused
+        }
+        return first
     }
 
     /// Sends `batch` to the log (written by `writer`, by default ``actor``) from a task of its
@@ -350,22 +380,6 @@ public struct Intake {
             task = Task { try await log.append(batch, actor: actor) { queued.resume() } }
         }
         return InFlight(offset: offset, task: task!)
-    }
-
-    /// The results of a batch ``checkAndAppend(parts:by:inFlight:eventsBefore:progress:checking:)`` sent,
-    /// once durable; when the log refused it, the intake waits for the batches sent `after` it
-    /// (the log refuses them too) and forgets the drafts checked since (none will be appended).
-    private mutating func landed(_ sent: InFlight, after later: [InFlight]) async throws(IntakeError) -> [AppendResult] {
-        do { return try await Self.finish(sent) } catch {
-            for batch in later { _ = await batch.task.result }
-            try? reset()
-            throw error
-        }
-    }
-
-    /// The results of a batch sent, once durable.
-    private static func finish(_ sent: InFlight) async throws(IntakeError) -> [AppendResult] {
-        do { return try await sent.task.value } catch { throw refusal(error as? LogError ?? .closed, offset: sent.offset) }
     }
 
     /// The error for a batch the log refused (from `offset` in the input: the events before it

@@ -150,7 +150,8 @@ final class InputChunks {
                 let block = try handle.read(upToCount: chunkBytes) ?? Data()
                 if block.isEmpty {
                     done = true
-                    try? handle.close()
+                    // (Standard input is left open: it is the process's, not the reader's.)
+                    if handle !== FileHandle.standardInput { try? handle.close() }
                 } else {
                     carry.append(contentsOf: block)
                 }
