@@ -77,9 +77,6 @@ final class HistoryParts: @unchecked Sendable {
     /// The business date of the draft at `position`.
     func occurred(at position: Int) -> String { lock.withLock { history.occurred(at: position) } }
 
-    /// The day the draft at `position` is recorded on the simulated timeline.
-    func recorded(at position: Int) -> String { lock.withLock { history.recorded(at: position) } }
-
     /// The drafts of the stream of the draft at `position` from `start` on
     /// (``GeneratedHistory/streamListing(at:from:)``).
     func streamListing(at position: Int, from start: Int) -> [String] {

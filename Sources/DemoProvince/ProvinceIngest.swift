@@ -48,13 +48,7 @@ public enum ProvinceIngest {
                     if let recorded = part.recorded {
                         do { try log.setSimulatedTime(recorded) } catch { throw IntakeError(.unavailable, at: nil, "\(error)") }
                     }
-                    // What the rules will read for the request (its enterprises, and the stage
-                    // histories of its award recipients) is read in one pass (a log that cannot
-                    // be read is reported by the checks).
-                    try? intake.prefetch(for: drafts)
-                    for (offset, draft) in drafts.enumerated() {
-                        _ = try intake.check(draft, at: IntakePlace(.event, part.range.lowerBound + offset))
-                    }
+                    try intake.check(batch: drafts, placedFrom: part.range.lowerBound)
                     return drafts
                 }
             } catch {
@@ -68,7 +62,6 @@ public enum ProvinceIngest {
                 }
                 throw error
             }
-            history.release(before: end)
             start = end
         }
         // Each year's file is written on a thread of its own while the history before it is

@@ -32,22 +32,18 @@ extension AssessmentImport {
                 let row: Row
                 switch result {
                 case .success(let read): row = read
-                case .failure(let failure): throw IntakeError(.invalid, at: place, failure.errors.map(Self.problem).joined(separator: "; "))
+                case .failure(let failure):
+                    throw IntakeError(
+                        .invalid, at: place, failure.errors.map { Self.problem(column: $0.column, reason: $0.reason) }.joined(separator: "; "))
                 }
                 if intake.version(of: row.assessment.stream) == 0 {
-                    guard registerMissing else {
-                        throw IntakeError(.invalid, at: place, "uscc: \(row.uscc) is not registered; register it first (gongfu import --enterprises)")
+                    switch Self.registration(of: row, registerMissing: registerMissing) {
+                    case .success(let registration):
+                        _ = try intake.check(registration, at: place)
+                        drafts.append(registration)
+                    case .failure(let missing):
+                        throw IntakeError(.invalid, at: place, Self.problem(column: missing.column, reason: missing.reason))
                     }
-                    guard let registration = row.registration else {
-                        throw IntakeError(
-                            .invalid, at: place,
-                            "uscc: \(row.uscc) is not registered, and the file has no profile columns (企业名称, 所属城市, 区县, 行业代码) to register it from")
-                    }
-                    switch registration {
-                    case .success(let draft): drafts.append(draft)
-                    case .failure(let error): throw IntakeError(.invalid, at: place, Self.problem(error))
-                    }
-                    _ = try intake.check(drafts[drafts.count - 1], at: place)
                 }
                 _ = try intake.check(row.assessment, at: place)
                 drafts.append(row.assessment)
@@ -57,7 +53,7 @@ extension AssessmentImport {
     }
 
     /// A row's problem without its row number (the intake's place names the row).
-    private static func problem(_ error: ImportTable.RowError) -> String {
-        (error.column.map { "\($0): " } ?? "") + error.reason
+    private static func problem(column: String?, reason: String) -> String {
+        (column.map { "\($0): " } ?? "") + reason
     }
 }

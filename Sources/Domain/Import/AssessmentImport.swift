@@ -452,24 +452,12 @@ extension AssessmentImport {
             }
             var registration: EventDraft?
             if !registeredHere.contains(row.uscc), intake.version(of: row.assessment.stream) == 0 {
-                switch (registerMissing, row.registration) {
-                case (true, .success(let draft)?):
+                switch Self.registration(of: row, registerMissing: registerMissing) {
+                case .success(let draft):
                     registration = draft
-                case (true, .failure(let error)?):
-                    refuse(number, error.column, error.reason)
-                    continue
-                case (true, nil):
-                    checked.unknown += 1
-                    refuse(
-                        number, "uscc",
-                        "\(row.uscc) is not registered, and the file has no profile columns (企业名称, 所属城市, 区县, 行业代码) to register it from")
-                    continue
-                case (false, _):
-                    checked.unknown += 1
-                    refuse(
-                        number, "uscc",
-                        "\(row.uscc) is not registered; register it first (gongfu import --enterprises) or import with --register-missing and the profile columns"
-                    )
+                case .failure(let missing):
+                    if missing.unknown { checked.unknown += 1 }
+                    refuse(number, missing.column, missing.reason)
                     continue
                 }
             }
@@ -505,6 +493,39 @@ extension AssessmentImport {
         }
         progress(count)
         return checked
+    }
+
+    /// Why a row naming an enterprise the log does not hold is refused: the column and reason,
+    /// and whether for want of a registration (`unknown`) rather than a bad one.
+    struct Unregistered: Error {
+        var column: String?
+        var reason: String
+        var unknown: Bool
+    }
+
+    /// The registration a row naming an enterprise the log does not hold comes with: with
+    /// `registerMissing`, the `EnterpriseRegistered` its profile columns read as; otherwise, or
+    /// without those columns or when they do not read, why the row is refused.
+    static func registration(of row: Row, registerMissing: Bool) -> Result<EventDraft, Unregistered> {
+        switch (registerMissing, row.registration) {
+        case (true, .success(let draft)?):
+            .success(draft)
+        case (true, .failure(let error)?):
+            .failure(Unregistered(column: error.column, reason: error.reason, unknown: false))
+        case (true, nil):
+            .failure(
+                Unregistered(
+                    column: "uscc",
+                    reason: "\(row.uscc) is not registered, and the file has no profile columns (企业名称, 所属城市, 区县, 行业代码) to register it from",
+                    unknown: true))
+        case (false, _):
+            .failure(
+                Unregistered(
+                    column: "uscc",
+                    reason:
+                        "\(row.uscc) is not registered; register it first (gongfu import --enterprises) or import with --register-missing and the profile columns",
+                    unknown: true))
+        }
     }
 
     /// The column an intake refusal of a row points at.

@@ -280,14 +280,20 @@ public struct Intake {
         }
         var offset = 0
         return try await checkAndAppend(parts: batches, by: writer, progress: progress) { intake, batch throws(IntakeError) in
-            // What the rules will read for the batch (its enterprises, and the stage histories
-            // of its award recipients) is read in one pass, not one stream at a time as each is
-            // first checked (a log that cannot be read is reported by the checks).
-            try? intake.prefetch(for: batch)
-            for (index, draft) in batch.enumerated() { _ = try intake.check(draft, at: IntakePlace(.event, offset + index), by: writer) }
+            try intake.check(batch: batch, placedFrom: offset, by: writer)
             offset += batch.count
             return batch
         }
+    }
+
+    /// Checks the drafts of `batch` in order, each placed as event `first` + its index, once
+    /// what the rules will read for them (their enterprises, and the stage histories of their
+    /// award recipients) is read in one pass (``prefetch(for:)``), not one stream at a time as
+    /// each is first checked; a log that cannot be read is reported by the checks.
+    public mutating func check(batch: [EventDraft], placedFrom first: Int, by writer: Actor? = nil) throws(IntakeError) {
+        let writer = writer ?? actor
+        try? prefetch(for: batch)
+        for (index, draft) in batch.enumerated() { _ = try check(draft, at: IntakePlace(.event, first + index), by: writer) }
     }
 
     /// How many batches ``checkAndAppend(parts:by:inFlight:eventsBefore:progress:checking:)`` keeps sent

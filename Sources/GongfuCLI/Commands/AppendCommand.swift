@@ -40,7 +40,6 @@ struct AppendCommand: AsyncParsableCommand {
     func run() async throws {
         let source = file == "-" ? "stdin" : file
         let input = try InputChunks(path: file, chunkBytes: chunkBytes)
-        defer { input.close() }
         let log = try options.openLog(writable: true)
         var output = StandardOutput()
         var appended = 0
@@ -59,7 +58,6 @@ struct AppendCommand: AsyncParsableCommand {
                     "\(duplicates) event(s) had idempotency keys already used for the same events; their first seq is printed and nothing new was appended for them"
                 )
             }
-            input.close()
             exitWithoutTeardown(0)
         } catch {
             output.flush()

@@ -113,9 +113,6 @@ final class InputChunks {
         }
     }
 
-    /// Closes the file (a stream is left to its owner).
-    func close() {}
-
     /// Reads a file or a stream a chunk of whole lines at a time.
     fileprivate struct ChunkReader {
         let handle: FileHandle
